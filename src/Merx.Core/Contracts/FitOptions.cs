@@ -1,0 +1,14 @@
+namespace Merx.Core.Contracts;
+
+/// <summary>Run settings shared by every model's Fit: seed, time budget, progress and cancellation.</summary>
+public sealed record FitOptions
+{
+    public int Seed { get; init; } = 42;
+    /// <summary>Wall-clock cap on training; iterative models stop at the best validation point reached.</summary>
+    public TimeSpan? TimeBudget { get; init; }
+    /// <summary>Receives human-readable progress lines (epoch, loss, throughput, ETA).</summary>
+    public IProgress<string>? Progress { get; init; }
+    public CancellationToken Cancellation { get; init; }
+
+    public static FitOptions Default { get; } = new();
+}

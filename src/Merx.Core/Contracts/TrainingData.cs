@@ -1,0 +1,46 @@
+using Merx.Core.Data;
+using Merx.Core.Domain;
+using Merx.Core.Splits;
+
+namespace Merx.Core.Contracts;
+
+/// <summary>
+/// What a model is fitted on: the training sequences (per user, oldest first), the catalog
+/// aligned with item indices, and the validation queries used for early stopping and tuning.
+/// The interaction matrix and item features are derived on first use and shared by all models.
+/// </summary>
+public sealed class TrainingData
+{
+    private SparseMatrix? _matrix;
+    private ItemFeatures? _features;
+    private ItemFeatures? _featuresWithText;
+
+    public TrainingData(UserSequences train, IReadOnlyList<Item?>? catalog = null, IReadOnlyList<EvalCase>? validation = null, EventKindWeights? weights = null, ItemFeatures? features = null)
+    {
+        Train = train;
+        Catalog = catalog ?? new Item?[train.ItemCount];
+        if (Catalog.Count != train.ItemCount) throw new ArgumentException("catalog must have one entry per item", nameof(catalog));
+        Validation = validation ?? [];
+        Weights = weights ?? EventKindWeights.Default;
+        _features = features;
+    }
+
+    public UserSequences Train { get; }
+    public IReadOnlyList<Item?> Catalog { get; }
+    public IReadOnlyList<EvalCase> Validation { get; }
+    public EventKindWeights Weights { get; }
+    public int UserCount => Train.UserCount;
+    public int ItemCount => Train.ItemCount;
+
+    /// <summary>The weighted user×item training matrix.</summary>
+    public SparseMatrix Matrix => _matrix ??= SparseMatrix.FromSequences(Train, Weights);
+
+    /// <summary>Structured item side information (category, brand, shop, price band, tags, attributes).</summary>
+    public ItemFeatures Features => _features ??= ItemFeatures.FromCatalog(Catalog);
+
+    /// <summary>Structured side information plus title/description tokens.</summary>
+    public ItemFeatures FeaturesWithText => _featuresWithText ??= ItemFeatures.FromCatalog(Catalog, includeText: true);
+
+    public static TrainingData FromSplit(Split split, Dataset dataset, EventKindWeights? weights = null) =>
+        new(split.Train, dataset.Catalog, split.Validation, weights);
+}

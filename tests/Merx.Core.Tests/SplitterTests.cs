@@ -1,0 +1,55 @@
+using Merx.Core.Data;
+using Merx.Core.Splits;
+
+namespace Merx.Core.Tests;
+
+public class SplitterTests
+{
+    private static UserSequences Seq(params int[][] users) => UserSequences.FromLists(users, 10);
+
+    [Fact]
+    public void LeaveOneOut_HoldsOutLastForTestAndSecondLastForValidation()
+    {
+        var split = Splitter.LeaveOneOut(Seq([1, 2, 3, 4], [5, 6], [7, 8, 9]));
+        Assert.Equal([1, 2], split.Train.ItemsOf(0).ToArray());
+        Assert.Equal([5, 6], split.Train.ItemsOf(1).ToArray()); // < 3 items: train only
+        Assert.Equal([7], split.Train.ItemsOf(2).ToArray());
+        Assert.Equal(2, split.Test.Count);
+        Assert.Equal([1, 2, 3], split.Test[0].Input);
+        Assert.Equal([4], split.Test[0].Targets);
+        Assert.Equal([1, 2], split.Validation[0].Input);
+        Assert.Equal([3], split.Validation[0].Targets);
+        Assert.Equal(2, split.Test[1].User);
+    }
+
+    [Fact]
+    public void RandomHoldout_IsDeterministicPerSeed_AndPartitionsEachUser()
+    {
+        var seq = Seq([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+        var a = Splitter.RandomHoldout(seq, 0.2, 0.2, seed: 7);
+        var b = Splitter.RandomHoldout(seq, 0.2, 0.2, seed: 7);
+        Assert.Equal(a.Train.Items, b.Train.Items);
+        foreach (var c in a.Test) Assert.Empty(c.Targets.Intersect(c.Input));
+        var heldOut = a.Test.Sum(c => c.Targets.Length) + a.Validation.Sum(c => c.Targets.Length);
+        Assert.Equal(seq.EventCount, a.Train.EventCount + heldOut);
+    }
+
+    [Fact]
+    public void Temporal_UsesOneGlobalCutoff()
+    {
+        // user 0 acts early, user 1 late: only user 1 can have test targets.
+        var log = new EventLog([0, 0, 0, 1, 1, 1], [1, 2, 3, 4, 5, 6], new Merx.Core.Domain.EventKind[6], [1, 2, 3, 100, 200, 300], new float[6], [-1, -1, -1, -1, -1, -1]);
+        var seq = UserSequences.FromLog(log, 2, 10);
+        var split = Splitter.Temporal(seq, 0.2, 0.2);
+        Assert.All(split.Test, c => Assert.Equal(1, c.User));
+        Assert.Equal([5, 6], split.Test.Single().Targets); // cutoff at the 80% time quantile (t = 200)
+    }
+
+    [Fact]
+    public void Sequences_AreStableForEqualTimestamps()
+    {
+        var log = new EventLog([0, 0, 0, 0], [3, 1, 2, 0], new Merx.Core.Domain.EventKind[4], [5, 5, 1, 5], new float[4], [-1, -1, -1, -1]);
+        var seq = UserSequences.FromLog(log, 1, 4);
+        Assert.Equal([2, 3, 1, 0], seq.ItemsOf(0).ToArray());
+    }
+}
