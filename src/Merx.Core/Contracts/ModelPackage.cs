@@ -1,0 +1,50 @@
+using System.Text;
+using Merx.Core.Data;
+
+namespace Merx.Core.Contracts;
+
+/// <summary>
+/// A fitted model as it is published: the model, the item id map its rows refer to, and the
+/// metrics it was selected with. The bytes are a <see cref="ModelFile"/> envelope (versioned,
+/// checksummed), so a store can keep them as a blob and any replica can load them.
+/// </summary>
+public sealed record ModelPackage(IRecommender Model, IdMap Items, string MetricsJson)
+{
+    public string Name => Model.Name;
+
+    public byte[] ToBytes()
+    {
+        using var ms = new MemoryStream();
+        ModelFile.Write(ms, Model.Name, WritePayload);
+        return ms.ToArray();
+    }
+
+    public void Save(string path) => ModelFile.Save(path, Model.Name, WritePayload);
+
+    private void WritePayload(BinaryWriter w)
+    {
+        Items.Write(w);
+        w.Write(MetricsJson);
+        Model.Write(w);
+    }
+
+    /// <summary>Loads a package; <paramref name="readModel"/> maps a model name to its reader (the model registry).</summary>
+    public static ModelPackage Load(string path, Func<string, BinaryReader, IRecommender> readModel)
+    {
+        using var fs = File.OpenRead(path);
+        return Read(fs, readModel, path);
+    }
+
+    public static ModelPackage FromBytes(byte[] bytes, Func<string, BinaryReader, IRecommender> readModel) =>
+        Read(new MemoryStream(bytes), readModel, "model package");
+
+    private static ModelPackage Read(Stream stream, Func<string, BinaryReader, IRecommender> readModel, string source) =>
+        ModelFile.Read(stream, (name, r) =>
+        {
+            var items = IdMap.Read(r);
+            var metrics = r.ReadString();
+            var model = readModel(name, r);
+            if (model.ItemCount != items.Count) throw new InvalidDataException($"model '{name}' scores {model.ItemCount} items but its id map has {items.Count}");
+            return new ModelPackage(model, items, metrics);
+        }, source);
+}
