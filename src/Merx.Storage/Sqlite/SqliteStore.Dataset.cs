@@ -1,0 +1,73 @@
+using Merx.Core.Data;
+using Merx.Core.Domain;
+
+namespace Merx.Storage.Sqlite;
+
+public sealed partial class SqliteStore
+{
+    public Dataset LoadDataset()
+    {
+        lock (_gate)
+        {
+            using var tx = _db.BeginTransaction(deferred: true);
+            var builder = new DatasetBuilder();
+            var itemIds = new string?[MaxKey("items", tx) + 1];
+            using (var cmd = Command($"SELECT id, cataloged, {ItemColumns} FROM items ORDER BY id", tx))
+            using (var r = cmd.ExecuteReader())
+                while (r.Read())
+                {
+                    itemIds[r.GetInt64(0)] = r.GetString(2);
+                    if (r.GetInt64(1) != 0) builder.AddItem(StoreJson.ReadItem(r, 2));
+                }
+
+            var userIds = new string?[MaxKey("users", tx) + 1];
+            using (var cmd = Command("SELECT id, ext_id, attributes FROM users ORDER BY id", tx))
+            using (var r = cmd.ExecuteReader())
+                while (r.Read())
+                {
+                    var id = r.GetString(1);
+                    userIds[r.GetInt64(0)] = id;
+                    if (!r.IsDBNull(2)) builder.AddUser(new UserProfile { Id = id, Attributes = StoreJson.ReadAttributes(r.GetString(2)) });
+                }
+
+            using (var cmd = Command("SELECT user_id, item_id, kind, ts, value, session, query FROM events ORDER BY seq", tx))
+            using (var r = cmd.ExecuteReader())
+                while (r.Read())
+                {
+                    var e = new RawEvent(userIds[r.GetInt64(0)]!, r.IsDBNull(1) ? null : itemIds[r.GetInt64(1)], (EventKind)r.GetInt32(2),
+                        r.GetInt64(3), (float)r.GetDouble(4), StoreJson.Text(r, 5), StoreJson.Text(r, 6));
+                    builder.AddEvent(e);
+                }
+            return builder.Build();
+        }
+    }
+
+    public StoreStats GetStats()
+    {
+        lock (_gate)
+        {
+            using var tx = _db.BeginTransaction(deferred: true);
+            var byKind = new long[EventKinds.Count];
+            long events = 0;
+            using (var cmd = Command("SELECT kind, COUNT(*) FROM events GROUP BY kind", tx))
+            using (var r = cmd.ExecuteReader())
+                while (r.Read())
+                {
+                    var kind = r.GetInt32(0);
+                    var count = r.GetInt64(1);
+                    if ((uint)kind < EventKinds.Count) byKind[kind] = count;
+                    events += count;
+                }
+            var users = Count("SELECT COUNT(*) FROM users u WHERE u.attributes IS NOT NULL OR EXISTS(SELECT 1 FROM events e WHERE e.user_id = u.id)", tx);
+            var profiles = Count("SELECT COUNT(*) FROM users WHERE attributes IS NOT NULL", tx);
+            var catalog = Count("SELECT COUNT(*) FROM items WHERE cataloged = 1", tx);
+            // Items known only from events: a key can outlive its last event (user deletion), so count the ones still named.
+            var eventOnly = Count("SELECT COUNT(DISTINCT e.item_id) FROM events e JOIN items i ON i.id = e.item_id WHERE i.cataloged = 0", tx);
+            return new StoreStats(users, catalog + eventOnly, events, byKind, profiles, catalog);
+        }
+    }
+
+    private long MaxKey(string table, Microsoft.Data.Sqlite.SqliteTransaction tx) => Count($"SELECT COALESCE(MAX(id), 0) FROM {table}", tx);
+
+    private long Count(string sql, Microsoft.Data.Sqlite.SqliteTransaction tx) => Convert.ToInt64(Scalar(sql, tx));
+}
