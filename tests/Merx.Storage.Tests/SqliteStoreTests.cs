@@ -73,18 +73,28 @@ public sealed class SqliteStoreTests : StoreContractTests
     }
 
     [Fact]
-    public void UserSeqIndex_ExistsAfterAFirstLoadAndAfterARolledBackOne()
+    public void EachUsersChain_CoversExactlyTheirEvents_AfterAppendsRollbacksAndDeletes()
     {
         var path = NewPath();
         using var store = SqliteStore.Open(path);
         Assert.Throws<InvalidOperationException>(() => store.AppendEvents(StoreSamples.ThenThrow(StoreSamples.Events(5, 1), new InvalidOperationException())));
-        using (var c = Raw(path)) Assert.Equal(1L, Scalar(c, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'events_user_seq'"));
-        store.AppendEvents(StoreSamples.Events(50, 1));
-        using (var c = Raw(path))
-        {
-            Assert.Equal(1L, Scalar(c, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'events_user_seq'"));
-            Assert.Equal("ok", Scalar(c, "PRAGMA integrity_check"));
-        }
+        store.AppendEvents(StoreSamples.Events(130, 1));
+        store.AppendEvents(StoreSamples.Events(70, 2));
+        store.DeleteUser("u4");
+        store.AppendEvents(StoreSamples.Events(3, 3));
+        using var c = Raw(path);
+        Assert.Equal("ok", Scalar(c, "PRAGMA integrity_check"));
+        var mismatched = Scalar(c, """
+            WITH RECURSIVE chain(user_id, seq) AS (
+                SELECT id, last_seq FROM users WHERE last_seq IS NOT NULL
+                UNION ALL
+                SELECT chain.user_id, e.prev_seq FROM events e JOIN chain ON e.seq = chain.seq WHERE e.prev_seq IS NOT NULL),
+            walked AS (SELECT user_id, COUNT(*) n, MIN(seq) lo FROM chain GROUP BY user_id),
+            stored AS (SELECT user_id, COUNT(*) n, MIN(seq) lo FROM events GROUP BY user_id)
+            SELECT COUNT(*) FROM stored s LEFT JOIN walked w ON w.user_id = s.user_id WHERE w.n IS NOT s.n OR w.lo IS NOT s.lo
+            """);
+        Assert.Equal(0L, mismatched);
+        Assert.True((long)Scalar(c, "SELECT COUNT(DISTINCT user_id) FROM events")! >= 6);
     }
 
     [Fact]

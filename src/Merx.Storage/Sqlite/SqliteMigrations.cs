@@ -9,16 +9,16 @@ namespace Merx.Storage.Sqlite;
 /// </summary>
 internal static class SqliteMigrations
 {
-    public const string UserSeqIndex = "events_user_seq";
-
     private static readonly string[] Steps =
     [
-        // 1: users, items (dense integer keys, external ids unique), events, models, imports, meta.
-        $"""
+        // 1: users, items (dense integer keys, external ids unique), events (each user's events
+        //    chained newest-first through users.last_seq and events.prev_seq), models, imports, meta.
+        """
         CREATE TABLE users(
             id INTEGER PRIMARY KEY,
             ext_id TEXT NOT NULL UNIQUE,
-            attributes TEXT);
+            attributes TEXT,
+            last_seq INTEGER);
         CREATE TABLE items(
             id INTEGER PRIMARY KEY,
             ext_id TEXT NOT NULL UNIQUE,
@@ -28,14 +28,14 @@ internal static class SqliteMigrations
             in_stock INTEGER NOT NULL DEFAULT 1);
         CREATE TABLE events(
             seq INTEGER PRIMARY KEY,
-            user_id INTEGER NOT NULL REFERENCES users(id),
-            item_id INTEGER REFERENCES items(id),
+            user_id INTEGER NOT NULL,
+            item_id INTEGER,
             kind INTEGER NOT NULL,
             ts INTEGER NOT NULL,
             value REAL NOT NULL,
             session TEXT,
-            query TEXT);
-        CREATE INDEX {UserSeqIndex} ON events(user_id, seq);
+            query TEXT,
+            prev_seq INTEGER);
         CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
         INSERT INTO meta(key, value) VALUES('next_seq', 1);
         CREATE TABLE models(

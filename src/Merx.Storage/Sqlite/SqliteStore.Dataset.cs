@@ -58,7 +58,7 @@ public sealed partial class SqliteStore
                     if ((uint)kind < EventKinds.Count) byKind[kind] = count;
                     events += count;
                 }
-            var users = Count("SELECT COUNT(*) FROM users u WHERE u.attributes IS NOT NULL OR EXISTS(SELECT 1 FROM events e WHERE e.user_id = u.id)", tx);
+            var users = Count("SELECT COUNT(*) FROM users WHERE attributes IS NOT NULL OR last_seq IS NOT NULL", tx);
             var profiles = Count("SELECT COUNT(*) FROM users WHERE attributes IS NOT NULL", tx);
             var catalog = Count("SELECT COUNT(*) FROM items WHERE cataloged = 1", tx);
             // Items known only from events: a key can outlive its last event (user deletion), so count the ones still named.

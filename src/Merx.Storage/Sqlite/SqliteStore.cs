@@ -7,8 +7,11 @@ namespace Merx.Storage.Sqlite;
 /// The embedded store: one SQLite file in WAL mode (readers never block the writer),
 /// synchronous=NORMAL (durable across process crashes; a power cut may lose the last commits,
 /// never corrupt the file), foreign keys on. Users and items get dense integer keys inside the
-/// file; events are rows (seq, user_id, item_id, kind, ts, value, session, query) with seq the
-/// arrival order. One connection per store; calls are serialized by a lock.
+/// file; events are rows (seq, user_id, item_id, kind, ts, value, session, query, prev_seq) with
+/// seq the arrival order and prev_seq the same user's previous event (see <see cref="EventAppender"/>).
+/// Foreign keys are on for the catalog tables; event rows carry keys the store itself resolved in
+/// the same transaction, without REFERENCES clauses (checking them cost 28% of insert throughput).
+/// One connection per store; calls are serialized by a lock.
 /// </summary>
 public sealed partial class SqliteStore : IMerxStore
 {
@@ -17,7 +20,9 @@ public sealed partial class SqliteStore : IMerxStore
     private readonly SqliteStoreOptions _options;
     private readonly Lock _gate = new();
     private readonly KeyCache _users, _items;
-    private sqlite3_stmt? _insertEvent, _dataVersion;
+    private readonly EventAppender _appender;
+    private readonly UserChainReader _chain;
+    private sqlite3_stmt? _dataVersion;
     private long _knownDataVersion = -1;
     private bool _disposed;
 
@@ -29,8 +34,10 @@ public sealed partial class SqliteStore : IMerxStore
         _handle = db.Handle ?? throw new InvalidOperationException("the SQLite connection has no handle");
         _options = options;
         Path = path;
-        _users = new KeyCache(_handle, "users", options.KeyCacheLimit);
-        _items = new KeyCache(_handle, "items", options.KeyCacheLimit);
+        _users = new KeyCache(_handle, "users", "last_seq");
+        _items = new KeyCache(_handle, "items", "NULL");
+        _appender = new EventAppender(_handle, _users, _items);
+        _chain = new UserChainReader(_handle);
     }
 
     /// <summary>The database file.</summary>
@@ -93,6 +100,7 @@ public sealed partial class SqliteStore : IMerxStore
             PRAGMA busy_timeout={(long)_options.BusyTimeout.TotalMilliseconds};
             PRAGMA temp_store=MEMORY;
             PRAGMA cache_size=-{_options.CacheSizeKiB};
+            PRAGMA journal_size_limit={64L << 20};
             """);
     }
 
@@ -153,7 +161,8 @@ public sealed partial class SqliteStore : IMerxStore
         {
             if (_disposed) return;
             _disposed = true;
-            _insertEvent?.Dispose();
+            _appender.Dispose();
+            _chain.Dispose();
             _dataVersion?.Dispose();
             _users.Dispose();
             _items.Dispose();
