@@ -32,6 +32,8 @@ public sealed class StoreImportBench : IBenchCommand
         var path = Path.Combine(Path.GetTempPath(), $"merx-store-import-{Guid.NewGuid():N}.db");
         Console.WriteLine($"store-import: {events:N0} events, {users:N0} users, {items:N0} items, seed {seed}, index {index} -> {path}");
 
+        var loadAtStart = LoadAverage();
+        Console.WriteLine($"load average at start (1 min): {loadAtStart}");
         var genWatch = Stopwatch.StartNew();
         var input = Generate(events, users, items, seed).ToArray();
         genWatch.Stop();
@@ -74,7 +76,7 @@ public sealed class StoreImportBench : IBenchCommand
         Console.WriteLine($"file: {mib:F0} MiB");
         if (!keep) foreach (var f in new[] { path, path + "-wal", path + "-shm" }) File.Delete(f);
 
-        Record(args, seed, events, users, items, index, watch.Elapsed.TotalSeconds, indexSeconds, rate, recentUs, mib);
+        Record(args, seed, events, users, items, index, watch.Elapsed.TotalSeconds, indexSeconds, rate, recentUs, mib, loadAtStart);
         return 0;
     }
 
@@ -150,7 +152,7 @@ public sealed class StoreImportBench : IBenchCommand
         return (events, users, items, seed, index, keep);
     }
 
-    private static void Record(string[] args, int seed, long events, int users, int items, string index, double seconds, double indexSeconds, double rate, double recentUs, double mib)
+    private static void Record(string[] args, int seed, long events, int users, int items, string index, double seconds, double indexSeconds, double rate, double recentUs, double mib, string load)
     {
         var root = FindRepoRoot();
         var dir = Path.Combine(root, "bench", "results");
@@ -167,16 +169,25 @@ public sealed class StoreImportBench : IBenchCommand
                 measures the alternative: "during" creates events(user_id, seq) before the append,
                 "after" builds it after (its seconds are in the "index s" column, not in "seconds").
                 RecentEvents is the mean of 2,000 calls for random users, limit 50, after the load.
-                The machine has 2 cores shared with other jobs: compare rows of one session only.
+                The machine has 2 cores shared with other jobs ("load avg" is the 1-minute load average when
+                the run started): compare rows taken under similar load only.
 
-                | date (UTC) | command | seed | events | users | items | index | seconds | events/s | index s | RecentEvents µs | file MiB | cores |
-                |---|---|---|---|---|---|---|---|---|---|---|---|---|
+                | date (UTC) | command | seed | events | users | items | index | seconds | events/s | index s | RecentEvents µs | file MiB | cores | load avg |
+                |---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 
                 """);
         var command = "dotnet run -c Release --project bench/Merx.Benchmarks -- store-import " + string.Join(' ', args);
         File.AppendAllText(file, string.Create(CultureInfo.InvariantCulture,
-            $"| {DateTime.UtcNow:yyyy-MM-dd HH:mm} | `{command}` | {seed} | {events:N0} | {users:N0} | {items:N0} | {index} | {seconds:F2} | {rate:N0} | {indexSeconds:F2} | {recentUs:F1} | {mib:F0} | {Environment.ProcessorCount} |\n"));
+            $"| {DateTime.UtcNow:yyyy-MM-dd HH:mm} | `{command}` | {seed} | {events:N0} | {users:N0} | {items:N0} | {index} | {seconds:F2} | {rate:N0} | {indexSeconds:F2} | {recentUs:F1} | {mib:F0} | {Environment.ProcessorCount} | {load} |\n"));
         Console.WriteLine($"wrote {file}");
+    }
+
+    /// <summary>The 1-minute load average (Linux), to judge how contended the cores were; "n/a" elsewhere.</summary>
+    private static string LoadAverage()
+    {
+        try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
+        catch (IOException) { return "n/a"; }
+        catch (UnauthorizedAccessException) { return "n/a"; }
     }
 
     private static string FindRepoRoot()

@@ -87,19 +87,19 @@ internal sealed class EventAppender(sqlite3 db, KeyCache users, KeyCache items) 
         _pending = 0;
     }
 
-    private static void Bind(sqlite3_stmt s, int o, in Pending p)
+    private static void Bind(sqlite3_stmt stmt, int o, in Pending p)
     {
-        raw.sqlite3_bind_int64(s, o + 1, p.Seq);
-        raw.sqlite3_bind_int64(s, o + 2, p.User);
-        if (p.Item < 0) raw.sqlite3_bind_null(s, o + 3);
-        else raw.sqlite3_bind_int64(s, o + 3, p.Item);
-        raw.sqlite3_bind_int(s, o + 4, (int)p.Event.Kind);
-        raw.sqlite3_bind_int64(s, o + 5, p.Event.Timestamp);
-        raw.sqlite3_bind_double(s, o + 6, p.Event.Value);
-        RawSql.BindTextOrNull(s, o + 7, p.Event.Session);
-        RawSql.BindTextOrNull(s, o + 8, p.Event.Query);
-        if (p.Prev == 0) raw.sqlite3_bind_null(s, o + 9);
-        else raw.sqlite3_bind_int64(s, o + 9, p.Prev);
+        var s = NativeBind.Handle(stmt);
+        var rc = NativeBind.Int64(s, o + 1, p.Seq)
+            | NativeBind.Int64(s, o + 2, p.User)
+            | (p.Item < 0 ? NativeBind.Null(s, o + 3) : NativeBind.Int64(s, o + 3, p.Item))
+            | NativeBind.Int32(s, o + 4, (int)p.Event.Kind)
+            | NativeBind.Int64(s, o + 5, p.Event.Timestamp)
+            | NativeBind.Double(s, o + 6, p.Event.Value)
+            | NativeBind.TextOrNull(s, o + 7, p.Event.Session)
+            | NativeBind.TextOrNull(s, o + 8, p.Event.Query)
+            | (p.Prev == 0 ? NativeBind.Null(s, o + 9) : NativeBind.Int64(s, o + 9, p.Prev));
+        if (rc != raw.SQLITE_OK) throw new Microsoft.Data.Sqlite.SqliteException($"binding event seq {p.Seq} failed (SQLite error codes OR-ed: {rc})", rc);
     }
 
     private void Step(sqlite3_stmt s, long seq)
