@@ -84,6 +84,18 @@ public abstract partial class StoreContractTests
     }
 
     [Fact]
+    public void UpsertUsers_BetweenAppends_KeepsTheUsersHistory()
+    {
+        var store = NewStore();
+        store.AppendEvents([new("a", "i1", EventKind.View, 1), new("a", "i2", EventKind.View, 2)]);
+        store.UpsertUsers(Profiles("a"));
+        store.AppendEvents([new("a", "i3", EventKind.Purchase, 3)]);
+        Assert.Equal(["i3", "i2", "i1"], store.RecentEvents("a", 10).Select(e => e.Item));
+        Assert.Equal(3, store.DeleteUser("a"));
+        Assert.Equal(0, store.GetStats().Events);
+    }
+
+    [Fact]
     public void DeleteUser_RemovesEventsAndProfile_AndStatsNoLongerCountThem()
     {
         var store = NewStore();

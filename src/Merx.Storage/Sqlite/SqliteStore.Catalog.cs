@@ -85,10 +85,10 @@ public sealed partial class SqliteStore
             using var cmd = Command("""
                 INSERT INTO users(ext_id, attributes) VALUES($id, $attrs)
                 ON CONFLICT(ext_id) DO UPDATE SET attributes = excluded.attributes
-                RETURNING id
+                RETURNING id, COALESCE(last_seq, 0)
                 """, tx);
             var p = AddParameters(cmd, "$id", "$attrs");
-            var written = new List<(string Id, long Key)>();
+            var written = new List<(string Id, long Key, long Last)>();
             try
             {
                 foreach (var user in users)
@@ -97,10 +97,14 @@ public sealed partial class SqliteStore
                     if (string.IsNullOrEmpty(user.Id)) throw new ArgumentException($"user #{written.Count} has no id; nothing from this batch was written", nameof(users));
                     p[0].Value = user.Id;
                     p[1].Value = StoreJson.Attributes(user.Attributes) ?? "{}";
-                    written.Add((user.Id, Convert.ToInt64(cmd.ExecuteScalar())));
+                    using (var r = cmd.ExecuteReader())
+                    {
+                        r.Read();
+                        written.Add((user.Id, r.GetInt64(0), r.GetInt64(1)));
+                    }
                 }
                 tx.Commit();
-                foreach (var (id, key) in written) _users.Remember(id, key);
+                foreach (var (id, key, last) in written) _users.Remember(id, key, last);
                 return written.Count;
             }
             catch
