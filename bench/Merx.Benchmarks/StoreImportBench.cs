@@ -14,7 +14,7 @@ namespace Merx.Benchmarks;
 /// generator's. <c>--index during|after</c> measures the design the store does not use: a
 /// secondary events(user_id, seq) index, created on the empty file before the append (maintained
 /// while inserting) or built after it (timed separately). Appends a row to bench/results/store-import.md.
-/// <c>store-import --events 10000000 --users 100000 --items 1000000 --seed 42 [--index none|during|after] [--keep]</c>
+/// <c>store-import --events 10000000 --users 100000 --items 1000000 --seed 42 [--index none|during|after] [--load-dataset] [--keep]</c>
 /// </summary>
 public sealed class StoreImportBench : IBenchCommand
 {
@@ -25,10 +25,10 @@ public sealed class StoreImportBench : IBenchCommand
         var opt = Parse(args);
         if (opt is null)
         {
-            Console.Error.WriteLine("usage: store-import [--events N] [--users N] [--items N] [--seed S] [--index none|during|after] [--keep]");
+            Console.Error.WriteLine("usage: store-import [--events N] [--users N] [--items N] [--seed S] [--index none|during|after] [--load-dataset] [--keep]");
             return 2;
         }
-        var (events, users, items, seed, index, keep) = opt.Value;
+        var (events, users, items, seed, index, keep, loadDataset) = opt.Value;
         var path = Path.Combine(Path.GetTempPath(), $"merx-store-import-{Guid.NewGuid():N}.db");
         Console.WriteLine($"store-import: {events:N0} events, {users:N0} users, {items:N0} items, seed {seed}, index {index} -> {path}");
 
@@ -46,6 +46,14 @@ public sealed class StoreImportBench : IBenchCommand
         watch.Stop();
         var rate = batch.Events / watch.Elapsed.TotalSeconds;
         Console.WriteLine($"appended {batch.Events:N0} events ({batch.NewUsers:N0} users, {batch.NewItems:N0} items) in {watch.Elapsed.TotalSeconds:F2} s: {rate:N0} events/s");
+        if (loadDataset)
+        {
+            var builderWatch = Stopwatch.StartNew();
+            var builder = new Merx.Core.Data.DatasetBuilder();
+            foreach (var e in input) builder.AddEvent(e);
+            var floor = builder.Build();
+            Console.WriteLine($"DatasetBuilder alone over the in-memory events: {builderWatch.Elapsed.TotalSeconds:F2} s ({floor.Events.Count / builderWatch.Elapsed.TotalSeconds:N0} events/s)");
+        }
         input = null;
         var indexSeconds = 0.0;
         if (index == "after")
@@ -71,12 +79,21 @@ public sealed class StoreImportBench : IBenchCommand
         var recentUs = recentWatch.Elapsed.TotalMicroseconds / lookups;
         Console.WriteLine($"RecentEvents(user, 50): {recentUs:F1} µs/call ({seen / (double)lookups:F1} events/call)");
 
+        var loadSeconds = 0.0;
+        if (loadDataset)
+        {
+            var loadWatch = Stopwatch.StartNew();
+            var d = store.LoadDataset();
+            loadSeconds = loadWatch.Elapsed.TotalSeconds;
+            Console.WriteLine($"LoadDataset: {d.Events.Count:N0} events, {d.UserCount:N0} users, {d.ItemCount:N0} items in {loadSeconds:F2} s ({d.Events.Count / loadSeconds:N0} events/s)");
+        }
+
         store.Dispose();
         var mib = new FileInfo(path).Length / (1024.0 * 1024.0);
         Console.WriteLine($"file: {mib:F0} MiB");
         if (!keep) foreach (var f in new[] { path, path + "-wal", path + "-shm" }) File.Delete(f);
 
-        Record(args, seed, events, users, items, index, watch.Elapsed.TotalSeconds, indexSeconds, rate, recentUs, mib, loadAtStart);
+        Record(args, seed, events, users, items, index, watch.Elapsed.TotalSeconds, indexSeconds, rate, recentUs, mib, loadAtStart, loadSeconds);
         return 0;
     }
 
@@ -126,12 +143,12 @@ public sealed class StoreImportBench : IBenchCommand
 
     private static string UserId(int u) => "user-" + u.ToString(CultureInfo.InvariantCulture);
 
-    private static (long Events, int Users, int Items, int Seed, string Index, bool Keep)? Parse(string[] args)
+    private static (long Events, int Users, int Items, int Seed, string Index, bool Keep, bool LoadDataset)? Parse(string[] args)
     {
         long events = 1_000_000;
         int users = 100_000, items = 1_000_000, seed = 42;
         var index = "none";
-        var keep = false;
+        bool keep = false, loadDataset = false;
         for (var a = 0; a < args.Length; a++)
         {
             string Next() => a + 1 < args.Length ? args[++a] : "";
@@ -146,13 +163,14 @@ public sealed class StoreImportBench : IBenchCommand
                     if (index is not ("none" or "after" or "during")) return null;
                     break;
                 case "--keep": keep = true; break;
+                case "--load-dataset": loadDataset = true; break;
                 default: return null;
             }
         }
-        return (events, users, items, seed, index, keep);
+        return (events, users, items, seed, index, keep, loadDataset);
     }
 
-    private static void Record(string[] args, int seed, long events, int users, int items, string index, double seconds, double indexSeconds, double rate, double recentUs, double mib, string load)
+    private static void Record(string[] args, int seed, long events, int users, int items, string index, double seconds, double indexSeconds, double rate, double recentUs, double mib, string load, double loadSeconds)
     {
         var root = FindRepoRoot();
         var dir = Path.Combine(root, "bench", "results");
@@ -168,17 +186,18 @@ public sealed class StoreImportBench : IBenchCommand
                 user's events are chained newest-first (users.last_seq, events.prev_seq). `--index`
                 measures the alternative: "during" creates events(user_id, seq) before the append,
                 "after" builds it after (its seconds are in the "index s" column, not in "seconds").
-                RecentEvents is the mean of 2,000 calls for random users, limit 50, after the load.
+                RecentEvents is the mean of the second pass of 2,000 calls for random users, limit 50, after
+                the load. LoadDataset (with `--load-dataset`) reads the whole store back into a Dataset.
                 The machine has 2 cores shared with other jobs ("load avg" is the 1-minute load average when
                 the run started): compare rows taken under similar load only.
 
-                | date (UTC) | command | seed | events | users | items | index | seconds | events/s | index s | RecentEvents µs | file MiB | cores | load avg |
-                |---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+                | date (UTC) | command | seed | events | users | items | index | seconds | events/s | index s | RecentEvents µs | LoadDataset s | file MiB | cores | load avg |
+                |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 
                 """);
         var command = "dotnet run -c Release --project bench/Merx.Benchmarks -- store-import " + string.Join(' ', args);
         File.AppendAllText(file, string.Create(CultureInfo.InvariantCulture,
-            $"| {DateTime.UtcNow:yyyy-MM-dd HH:mm} | `{command}` | {seed} | {events:N0} | {users:N0} | {items:N0} | {index} | {seconds:F2} | {rate:N0} | {indexSeconds:F2} | {recentUs:F1} | {mib:F0} | {Environment.ProcessorCount} | {load} |\n"));
+            $"| {DateTime.UtcNow:yyyy-MM-dd HH:mm} | `{command}` | {seed} | {events:N0} | {users:N0} | {items:N0} | {index} | {seconds:F2} | {rate:N0} | {indexSeconds:F2} | {recentUs:F1} | {(loadSeconds > 0 ? loadSeconds.ToString("F2", CultureInfo.InvariantCulture) : "-")} | {mib:F0} | {Environment.ProcessorCount} | {load} |\n"));
         Console.WriteLine($"wrote {file}");
     }
 

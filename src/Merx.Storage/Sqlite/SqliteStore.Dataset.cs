@@ -1,5 +1,6 @@
 using Merx.Core.Data;
 using Merx.Core.Domain;
+using SQLitePCL;
 
 namespace Merx.Storage.Sqlite;
 
@@ -30,14 +31,18 @@ public sealed partial class SqliteStore
                     if (!r.IsDBNull(2)) builder.AddUser(new UserProfile { Id = id, Attributes = StoreJson.ReadAttributes(r.GetString(2)) });
                 }
 
-            using (var cmd = Command("SELECT user_id, item_id, kind, ts, value, session, query FROM events ORDER BY seq", tx))
-            using (var r = cmd.ExecuteReader())
-                while (r.Read())
+            using (var scan = RawSql.Prepare(_handle, "SELECT user_id, COALESCE(item_id, -1), kind, ts, value, session, query FROM events ORDER BY seq"))
+            {
+                var h = NativeBind.Handle(scan);
+                int rc;
+                while ((rc = raw.sqlite3_step(scan)) == raw.SQLITE_ROW)
                 {
-                    var e = new RawEvent(userIds[r.GetInt64(0)]!, r.IsDBNull(1) ? null : itemIds[r.GetInt64(1)], (EventKind)r.GetInt32(2),
-                        r.GetInt64(3), (float)r.GetDouble(4), StoreJson.Text(r, 5), StoreJson.Text(r, 6));
-                    builder.AddEvent(e);
+                    var item = NativeColumn.Int64(h, 1);
+                    builder.AddEvent(new RawEvent(userIds[NativeColumn.Int64(h, 0)]!, item < 0 ? null : itemIds[item], (EventKind)NativeColumn.Int32(h, 2),
+                        NativeColumn.Int64(h, 3), (float)NativeColumn.Double(h, 4), NativeColumn.TextOrNull(h, 5), NativeColumn.TextOrNull(h, 6)));
                 }
+                if (rc != raw.SQLITE_DONE) RawSql.Fail(_handle, rc, "reading events");
+            }
             return builder.Build();
         }
     }
