@@ -1,0 +1,80 @@
+using Merx.Core.Data;
+using Merx.Core.Domain;
+
+namespace Merx.Storage;
+
+/// <summary>
+/// Everything Merx persists: the append-only event log, the catalog, user profiles, the model
+/// registry and the import log. Backend-neutral: the embedded SQLite store
+/// (<see cref="Sqlite.SqliteStore"/>) and the scale-out PostgreSQL store implement it, and both
+/// pass the same contract tests. Ids are external strings (users already pseudonymized); dense
+/// integer keys are the backend's business and never leak through this interface.
+/// Implementations are safe to call from several threads (calls are serialized).
+/// </summary>
+public interface IMerxStore : IDisposable
+{
+    /// <summary>The schema version of the opened store (the highest migration applied).</summary>
+    int SchemaVersion { get; }
+
+    /// <summary>
+    /// Appends events in one transaction, in enumeration order, each getting the next sequence
+    /// number (arrival order; never reused, also after deletions). The enumerable is streamed,
+    /// never materialized. Users and items named for the first time are created. If the
+    /// enumerable throws, or an event is invalid (empty user, missing item on a non-search event,
+    /// unknown kind, non-finite value), nothing is written and the exception propagates
+    /// (invalid events raise <see cref="ArgumentException"/> naming the event's position).
+    /// </summary>
+    ImportBatch AppendEvents(IEnumerable<RawEvent> events);
+
+    /// <summary>Inserts or replaces catalog entries by <see cref="Item.Id"/> (whole record: fields missing in the new one are cleared). Returns how many were written.</summary>
+    int UpsertItems(IEnumerable<Item> items);
+
+    /// <summary>Sets the in-stock flag of a catalog item. False when the catalog has no such item.</summary>
+    bool SetInStock(string itemId, bool inStock);
+
+    /// <summary>
+    /// Removes an item's catalog entry. Events that name it stay (they are the users' history),
+    /// so it then loads like any item known only from events. False when it was not in the catalog.
+    /// </summary>
+    bool DeleteItem(string itemId);
+
+    /// <summary>Inserts or replaces user profiles by <see cref="UserProfile.Id"/>. Returns how many were written.</summary>
+    int UpsertUsers(IEnumerable<UserProfile> users);
+
+    /// <summary>Deletion on request: removes the user's events and profile. Returns how many events were removed (0 for an unknown user).</summary>
+    long DeleteUser(string userId);
+
+    /// <summary>The user's latest events, newest first (by arrival sequence), at most <paramref name="limit"/>.</summary>
+    IReadOnlyList<RawEvent> RecentEvents(string userId, int limit);
+
+    /// <summary>The catalog entry, or null when the catalog has no such item.</summary>
+    Item? GetItem(string id);
+
+    /// <summary>
+    /// Builds a training <see cref="Dataset"/> through <see cref="DatasetBuilder"/>: the catalog
+    /// (in insertion order), then the profiles (in insertion order), then every event in arrival
+    /// order. The result equals what a builder fed the same input that way would give.
+    /// </summary>
+    Dataset LoadDataset();
+
+    /// <summary>Counts, the same figures a <see cref="Dataset"/> loaded from this store gives.</summary>
+    StoreStats GetStats();
+
+    /// <summary>Stores a model payload as a new version (1, 2, … across all names). <paramref name="metricsJson"/> must be valid JSON.</summary>
+    long PublishModel(string name, byte[] payload, string metricsJson);
+
+    /// <summary>The newest version, of <paramref name="name"/> when given, else of any model; null when none.</summary>
+    ModelVersion? LatestModel(string? name = null);
+
+    /// <summary>All model versions, oldest first (metadata only).</summary>
+    IReadOnlyList<ModelVersion> ListModels();
+
+    /// <summary>The payload of a version, checked against its SHA-256; throws <see cref="InvalidDataException"/> on mismatch and <see cref="KeyNotFoundException"/> for an unknown version.</summary>
+    byte[] ReadModelPayload(long version);
+
+    /// <summary>Logs one import run (what file, what format, how it went).</summary>
+    void RecordImport(string source, string format, string reportSummary, long accepted, long skipped);
+
+    /// <summary>The import log, oldest first.</summary>
+    IReadOnlyList<ImportRecord> ListImports();
+}

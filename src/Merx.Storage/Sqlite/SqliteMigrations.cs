@@ -1,0 +1,100 @@
+using Microsoft.Data.Sqlite;
+
+namespace Merx.Storage.Sqlite;
+
+/// <summary>
+/// The SQLite schema as an ordered list of migrations. A file records the versions applied in
+/// <c>schema_version</c>; opening applies the missing ones (each in its own transaction) and
+/// refuses a file written by a newer Merx. Append new migrations; never edit a shipped one.
+/// </summary>
+internal static class SqliteMigrations
+{
+    private static readonly string[] Steps =
+    [
+        // 1: users, items (dense integer keys, external ids unique), events (each user's events
+        //    chained newest-first through users.last_seq and events.prev_seq), models, imports, meta.
+        """
+        CREATE TABLE users(
+            id INTEGER PRIMARY KEY,
+            ext_id TEXT NOT NULL UNIQUE,
+            attributes TEXT,
+            last_seq INTEGER);
+        CREATE TABLE items(
+            id INTEGER PRIMARY KEY,
+            ext_id TEXT NOT NULL UNIQUE,
+            cataloged INTEGER NOT NULL DEFAULT 0,
+            title TEXT, description TEXT, category_path TEXT, brand TEXT, shop TEXT,
+            price REAL, tags TEXT, attributes TEXT, created_at TEXT,
+            in_stock INTEGER NOT NULL DEFAULT 1);
+        CREATE TABLE events(
+            seq INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL,
+            item_id INTEGER,
+            kind INTEGER NOT NULL,
+            ts INTEGER NOT NULL,
+            value REAL NOT NULL,
+            session TEXT,
+            query TEXT,
+            prev_seq INTEGER);
+        CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT INTO meta(key, value) VALUES('next_seq', 1);
+        CREATE TABLE models(
+            version INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            metrics TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            payload BLOB NOT NULL);
+        CREATE INDEX models_name ON models(name, version);
+        CREATE TABLE imports(
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            source TEXT NOT NULL,
+            format TEXT NOT NULL,
+            summary TEXT NOT NULL,
+            accepted INTEGER NOT NULL,
+            skipped INTEGER NOT NULL);
+        """,
+    ];
+
+    /// <summary>The version this build writes.</summary>
+    public static int Latest => Steps.Length;
+
+    /// <summary>Brings the file to <see cref="Latest"/>; returns the resulting version.</summary>
+    public static int Apply(SqliteConnection connection, string path)
+    {
+        Execute(connection, null, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+        var current = Current(connection);
+        if (current > Latest)
+            throw new NotSupportedException($"store '{path}' has schema version {current}, newer than this Merx understands ({Latest}); open it with a newer Merx");
+        for (var v = current + 1; v <= Latest; v++)
+        {
+            using var tx = connection.BeginTransaction();
+            Execute(connection, tx, Steps[v - 1]);
+            using var cmd = connection.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = "INSERT INTO schema_version(version, applied_at) VALUES($v, $at)";
+            cmd.Parameters.AddWithValue("$v", v);
+            cmd.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToString("o"));
+            cmd.ExecuteNonQuery();
+            tx.Commit();
+        }
+        return Current(connection);
+    }
+
+    private static int Current(SqliteConnection connection)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_version";
+        return Convert.ToInt32(cmd.ExecuteScalar());
+    }
+
+    internal static void Execute(SqliteConnection connection, SqliteTransaction? tx, string sql)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,14 @@
+namespace Merx.Storage.Sqlite;
+
+/// <summary>Tuning knobs of <see cref="SqliteStore"/>; the defaults suit both the server and bulk imports.</summary>
+public sealed record SqliteStoreOptions
+{
+    /// <summary>How long a writer waits for another process's lock before failing (PRAGMA busy_timeout).</summary>
+    public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>SQLite page cache per connection, in KiB (PRAGMA cache_size = -N).</summary>
+    public int CacheSizeKiB { get; init; } = 64 * 1024;
+
+    /// <summary>Most external ids kept in memory per kind (user, item) between appends; an append that starts past it starts the cache over.</summary>
+    public int KeyCacheLimit { get; init; } = 4_000_000;
+}

@@ -1,0 +1,59 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text.Json;
+using Merx.Core.Domain;
+using Microsoft.Data.Sqlite;
+
+namespace Merx.Storage.Sqlite;
+
+/// <summary>
+/// Column encodings of the catalog: lists and attribute maps as JSON text (NULL when empty),
+/// created_at as round-trip ISO 8601 ("o", keeps ticks and offset), in_stock as 0/1.
+/// </summary>
+internal static class StoreJson
+{
+    public static string? List(IReadOnlyList<string> values) => values.Count == 0 ? null : JsonSerializer.Serialize(values);
+
+    public static string? Attributes(IReadOnlyDictionary<string, string> values) => values.Count == 0 ? null : JsonSerializer.Serialize(values);
+
+    public static string[] ReadList(string? json) => json is null ? [] : JsonSerializer.Deserialize<string[]>(json) ?? [];
+
+    public static IReadOnlyDictionary<string, string> ReadAttributes(string? json) =>
+        json is null ? Item.EmptyAttributes : JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? new Dictionary<string, string>();
+
+    /// <summary>Binds parameters in <c>ItemColumns</c> order: id, title, description, category, brand, shop, price, tags, attributes, created, in stock.</summary>
+    public static void BindItem(SqliteParameter[] p, Item item)
+    {
+        p[0].Value = item.Id;
+        p[1].Value = (object?)item.Title ?? DBNull.Value;
+        p[2].Value = (object?)item.Description ?? DBNull.Value;
+        p[3].Value = (object?)List(item.CategoryPath) ?? DBNull.Value;
+        p[4].Value = (object?)item.Brand ?? DBNull.Value;
+        p[5].Value = (object?)item.Shop ?? DBNull.Value;
+        p[6].SqliteType = SqliteType.Real;
+        p[6].Value = item.Price is { } price ? price : DBNull.Value;
+        p[7].Value = (object?)List(item.Tags) ?? DBNull.Value;
+        p[8].Value = (object?)Attributes(item.Attributes) ?? DBNull.Value;
+        p[9].Value = item.CreatedAt is { } at ? at.ToString("o", CultureInfo.InvariantCulture) : DBNull.Value;
+        p[10].SqliteType = SqliteType.Integer;
+        p[10].Value = item.InStock ? 1 : 0;
+    }
+
+    /// <summary>Reads an item from <c>ItemColumns</c> starting at column <paramref name="o"/>.</summary>
+    public static Item ReadItem(DbDataReader r, int o) => new()
+    {
+        Id = r.GetString(o),
+        Title = Text(r, o + 1),
+        Description = Text(r, o + 2),
+        CategoryPath = ReadList(Text(r, o + 3)),
+        Brand = Text(r, o + 4),
+        Shop = Text(r, o + 5),
+        Price = r.IsDBNull(o + 6) ? null : r.GetDouble(o + 6),
+        Tags = ReadList(Text(r, o + 7)),
+        Attributes = ReadAttributes(Text(r, o + 8)),
+        CreatedAt = Text(r, o + 9) is { } at ? DateTimeOffset.ParseExact(at, "o", CultureInfo.InvariantCulture) : null,
+        InStock = r.GetInt64(o + 10) != 0,
+    };
+
+    public static string? Text(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+}

@@ -1,0 +1,31 @@
+using Merx.Core.Domain;
+
+namespace Merx.Storage;
+
+/// <summary>What one <see cref="IMerxStore.AppendEvents"/> call wrote.</summary>
+/// <param name="Events">Events appended.</param>
+/// <param name="NewUsers">Users seen for the first time.</param>
+/// <param name="NewItems">Items seen for the first time (not in the catalog nor in earlier events).</param>
+/// <param name="FirstSequence">Sequence number of the first appended event; 0 when none were appended.</param>
+/// <param name="LastSequence">Sequence number of the last appended event; 0 when none were appended.</param>
+public sealed record ImportBatch(long Events, long NewUsers, long NewItems, long FirstSequence, long LastSequence);
+
+/// <summary>
+/// Store-wide counts. <see cref="Users"/> and <see cref="Items"/> are those a
+/// <see cref="Core.Data.Dataset"/> loaded from the store interns: users with events or a profile,
+/// items in the catalog or named by events.
+/// </summary>
+/// <param name="EventsByKind">Events per kind, indexed by <c>(int)EventKind</c> (length <see cref="EventKinds.Count"/>), like <see cref="Core.Data.EventLog.CountByKind"/>.</param>
+public sealed record StoreStats(long Users, long Items, long Events, long[] EventsByKind, long UsersWithProfile, long ItemsInCatalog)
+{
+    public long this[EventKind kind] => EventsByKind[(int)kind];
+}
+
+/// <summary>One published model version (metadata; the payload is read with <see cref="IMerxStore.ReadModelPayload"/>).</summary>
+/// <param name="Version">1, 2, … in publication order across all names.</param>
+/// <param name="Sha256">Lower-case hex SHA-256 of the payload.</param>
+/// <param name="SizeBytes">Payload length in bytes.</param>
+public sealed record ModelVersion(long Version, string Name, DateTimeOffset CreatedAt, string Sha256, string MetricsJson, long SizeBytes);
+
+/// <summary>One entry of the import log.</summary>
+public sealed record ImportRecord(long Id, DateTimeOffset At, string Source, string Format, string Summary, long Accepted, long Skipped);

@@ -1,0 +1,125 @@
+using Merx.Core.Domain;
+using Merx.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace Merx.Storage.Tests;
+
+/// <summary>The store contract on a temporary SQLite file, plus what only the SQLite backend has (file, pragmas, migrations).</summary>
+public sealed class SqliteStoreTests : StoreContractTests
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "merx-store-tests", Guid.NewGuid().ToString("N"));
+    private int _files;
+
+    protected override IMerxStore CreateStore() => SqliteStore.Open(Path.Combine(_dir, $"store{_files++}.db"));
+
+    protected override IMerxStore ReopenStore(IMerxStore store)
+    {
+        var path = ((SqliteStore)store).Path;
+        store.Dispose();
+        return SqliteStore.Open(path);
+    }
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    private string NewPath() => Path.Combine(_dir, $"x{_files++}", "store.db");
+
+    private static SqliteConnection Raw(string path)
+    {
+        var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        c.Open();
+        return c;
+    }
+
+    private static object? Scalar(SqliteConnection c, string sql)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        return cmd.ExecuteScalar();
+    }
+
+    [Fact]
+    public void Open_CreatesTheFileAndFolder_InWalMode()
+    {
+        var path = NewPath();
+        using (var store = SqliteStore.Open(path)) Assert.Equal(SqliteStore.LatestSchemaVersion, store.SchemaVersion);
+        Assert.True(File.Exists(path));
+        using var c = Raw(path);
+        Assert.Equal("wal", Scalar(c, "PRAGMA journal_mode"));
+        Assert.Equal((long)SqliteStore.LatestSchemaVersion, Scalar(c, "SELECT MAX(version) FROM schema_version"));
+    }
+
+    [Fact]
+    public void Open_RefusesAFileFromANewerSchema()
+    {
+        var path = NewPath();
+        SqliteStore.Open(path).Dispose();
+        using (var c = Raw(path)) Scalar(c, $"INSERT INTO schema_version(version, applied_at) VALUES({SqliteStore.LatestSchemaVersion + 1}, 'future')");
+        var e = Assert.Throws<NotSupportedException>(() => SqliteStore.Open(path));
+        Assert.Contains("newer", e.Message);
+        Assert.Contains($"schema version {SqliteStore.LatestSchemaVersion + 1}", e.Message);
+    }
+
+    [Fact]
+    public void Open_RejectsAFileThatIsNotADatabase()
+    {
+        var path = NewPath();
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, new string('x', 4096));
+        Assert.Throws<InvalidDataException>(() => SqliteStore.Open(path));
+    }
+
+    [Fact]
+    public void EachUsersChain_CoversExactlyTheirEvents_AfterAppendsRollbacksAndDeletes()
+    {
+        var path = NewPath();
+        using var store = SqliteStore.Open(path);
+        Assert.Throws<InvalidOperationException>(() => store.AppendEvents(StoreSamples.ThenThrow(StoreSamples.Events(5, 1), new InvalidOperationException())));
+        store.AppendEvents(StoreSamples.Events(130, 1));
+        store.AppendEvents(StoreSamples.Events(70, 2));
+        store.DeleteUser("u4");
+        store.AppendEvents(StoreSamples.Events(3, 3));
+        using var c = Raw(path);
+        Assert.Equal("ok", Scalar(c, "PRAGMA integrity_check"));
+        var mismatched = Scalar(c, """
+            WITH RECURSIVE chain(user_id, seq) AS (
+                SELECT id, last_seq FROM users WHERE last_seq IS NOT NULL
+                UNION ALL
+                SELECT chain.user_id, e.prev_seq FROM events e JOIN chain ON e.seq = chain.seq WHERE e.prev_seq IS NOT NULL),
+            walked AS (SELECT user_id, COUNT(*) n, MIN(seq) lo FROM chain GROUP BY user_id),
+            stored AS (SELECT user_id, COUNT(*) n, MIN(seq) lo FROM events GROUP BY user_id)
+            SELECT COUNT(*) FROM stored s LEFT JOIN walked w ON w.user_id = s.user_id WHERE w.n IS NOT s.n OR w.lo IS NOT s.lo
+            """);
+        Assert.Equal(0L, mismatched);
+        Assert.True((long)Scalar(c, "SELECT COUNT(DISTINCT user_id) FROM events")! >= 6);
+    }
+
+    [Fact]
+    public void CorruptModelPayload_IsDetected()
+    {
+        var path = NewPath();
+        using var store = SqliteStore.Open(path);
+        var v = store.PublishModel("m", [1, 2, 3], "{}");
+        using (var c = Raw(path)) Scalar(c, $"UPDATE models SET payload = x'010204' WHERE version = {v}");
+        Assert.Throws<InvalidDataException>(() => store.ReadModelPayload(v));
+    }
+
+    [Fact]
+    public void TwoStoresOnOneFile_SeeEachOthersWrites()
+    {
+        var path = NewPath();
+        using var a = SqliteStore.Open(path);
+        using var b = SqliteStore.Open(path);
+        a.AppendEvents([new("u1", "i1", EventKind.View, 1), new("u2", "i2", EventKind.View, 2)]);
+        Assert.Equal(1, b.DeleteUser("u1"));
+        b.AppendEvents([new("u3", "i3", EventKind.View, 3), new("u1", "i1", EventKind.Click, 4)]);
+        var batch = a.AppendEvents([new("u1", "i1", EventKind.Purchase, 5), new("u3", "i3", EventKind.View, 6)]);
+        Assert.Equal(0, batch.NewUsers);
+        Assert.Equal(5, batch.FirstSequence);
+        Assert.Equal([new RawEvent("u1", "i1", EventKind.Purchase, 5), new RawEvent("u1", "i1", EventKind.Click, 4)], a.RecentEvents("u1", 5));
+        Assert.Equal(3, b.GetStats().Users);
+    }
+}

@@ -1,0 +1,215 @@
+using Merx.Core.Domain;
+using static Merx.Storage.Tests.StoreSamples;
+
+namespace Merx.Storage.Tests;
+
+/// <summary>
+/// The behaviour every <see cref="IMerxStore"/> backend must show. A backend's test class
+/// subclasses this and supplies <see cref="CreateStore"/> and <see cref="ReopenStore"/>:
+/// <c>SqliteStoreTests</c> on a temporary file; the PostgreSQL backend subclasses it too, on a
+/// fresh schema, and skips itself when no server is configured.
+/// </summary>
+public abstract partial class StoreContractTests : IDisposable
+{
+    private readonly List<IMerxStore> _opened = [];
+
+    /// <summary>A new, empty store.</summary>
+    protected abstract IMerxStore CreateStore();
+
+    /// <summary>Disposes <paramref name="store"/> and opens the same storage again.</summary>
+    protected abstract IMerxStore ReopenStore(IMerxStore store);
+
+    private IMerxStore NewStore() => Track(CreateStore());
+
+    private IMerxStore Reopen(IMerxStore store) => Track(ReopenStore(store));
+
+    private IMerxStore Track(IMerxStore store)
+    {
+        _opened.Add(store);
+        return store;
+    }
+
+    public virtual void Dispose()
+    {
+        foreach (var s in _opened) s.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    [Fact]
+    public void AppendThenLoad_RoundTripsEveryEventField()
+    {
+        var store = NewStore();
+        var events = Events(200, seed: 1);
+        store.AppendEvents(events);
+        AssertSameDataset(Reference([], [], events), store.LoadDataset());
+        var u0 = events.Where(e => e.User == "u0").Reverse().ToList();
+        Assert.Equal(u0, store.RecentEvents("u0", 1000));
+    }
+
+    [Fact]
+    public void Append_ReportsCountsAndSequencesInArrivalOrder()
+    {
+        var store = NewStore();
+        var a = store.AppendEvents([new("u1", "i1", EventKind.View, 5), new("u2", "i1", EventKind.Click, 4), new("u1", "i2", EventKind.Purchase, 3, 2f)]);
+        Assert.Equal(new ImportBatch(3, 2, 2, 1, 3), a);
+        var b = store.AppendEvents([new("u2", "i3", EventKind.View, 2), new("u3", null, EventKind.Search, 1, Query: "red shoes")]);
+        Assert.Equal(new ImportBatch(2, 1, 1, 4, 5), b);
+        Assert.Equal(new ImportBatch(0, 0, 0, 0, 0), store.AppendEvents([]));
+        var d = store.LoadDataset();
+        Assert.Equal([5L, 4, 3, 2, 1], d.Events.Timestamp);
+        Assert.Equal(["u1", "u2", "u3"], d.Users.Ids);
+    }
+
+    [Fact]
+    public void Append_ThrowingEnumerable_WritesNothingAndPropagates()
+    {
+        var store = NewStore();
+        var first = Events(50, seed: 2);
+        store.AppendEvents(first);
+        var strict = new FormatException("line 7: unknown event kind 'zap'");
+        var failing = ThenThrow(Events(30, seed: 3, userPrefix: "new-u", itemPrefix: "new-i"), strict);
+        var thrown = Assert.Throws<FormatException>(() => store.AppendEvents(failing));
+        Assert.Same(strict, thrown);
+        AssertStatsMatch(Reference([], [], first), store.GetStats());
+        AssertSameDataset(Reference([], [], first), store.LoadDataset());
+
+        var second = Events(30, seed: 3, userPrefix: "new-u", itemPrefix: "new-i");
+        var batch = store.AppendEvents(second);
+        Assert.Equal(first.Count + 1, batch.FirstSequence);
+        Assert.Equal(second.Select(e => e.User).Distinct().Count(), batch.NewUsers);
+        AssertSameDataset(Reference([], [], first.Concat(second)), store.LoadDataset());
+    }
+
+    [Fact]
+    public void Append_ThrowingEnumerableOnEmptyStore_LeavesAUsableStore()
+    {
+        var store = NewStore();
+        Assert.Throws<InvalidOperationException>(() => store.AppendEvents(ThenThrow(Events(20, seed: 4), new InvalidOperationException("stop"))));
+        Assert.Equal(0, store.GetStats().Events);
+        var events = Events(20, seed: 4);
+        store.AppendEvents(events);
+        AssertSameDataset(Reference([], [], events), store.LoadDataset());
+        Assert.Equal(events.Where(e => e.User == "u3").Reverse().Take(2), store.RecentEvents("u3", 2));
+    }
+
+    public static TheoryData<string, RawEvent> InvalidEvents => new()
+    {
+        { "needs an item", new RawEvent("u9", null, EventKind.View, 1) },
+        { "user id is missing", new RawEvent("", "i1", EventKind.View, 1) },
+        { "not finite", new RawEvent("u9", "i1", EventKind.Rating, 1, float.NaN) },
+        { "unknown event kind", new RawEvent("u9", "i1", (EventKind)42, 1) },
+        { "item id is empty", new RawEvent("u9", "", EventKind.Click, 1) },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidEvents))]
+    public void Append_InvalidEvent_IsRejectedWithItsPositionAndNothingIsWritten(string reason, RawEvent bad)
+    {
+        var store = NewStore();
+        var good = Events(10, seed: 5);
+        store.AppendEvents(good);
+        var batch = Events(5, seed: 6, userPrefix: "v").Take(2).Append(bad).Concat(Events(3, seed: 7));
+        var e = Assert.Throws<ArgumentException>(() => store.AppendEvents(batch));
+        Assert.Contains("event #2", e.Message);
+        Assert.Contains(reason, e.Message);
+        AssertStatsMatch(Reference([], [], good), store.GetStats());
+        Assert.Empty(store.RecentEvents("v0", 10).Concat(store.RecentEvents("u9", 10)));
+    }
+
+    [Fact]
+    public void Append_EnumeratesTheInputExactlyOnce()
+    {
+        var store = NewStore();
+        var source = new CountingEnumerable(Events(100, seed: 8));
+        Assert.Equal(100, store.AppendEvents(source).Events);
+        Assert.Equal(1, source.Enumerations);
+    }
+
+    [Fact]
+    public void RecentEvents_AreNewestFirstAndLimited()
+    {
+        var store = NewStore();
+        store.AppendEvents([new("a", "i1", EventKind.View, 30), new("b", "i2", EventKind.View, 10), new("a", "i2", EventKind.AddToCart, 20)]);
+        store.AppendEvents([new("a", "i3", EventKind.Purchase, 10, 1.5f, "s1")]);
+        Assert.Equal([new("a", "i3", EventKind.Purchase, 10, 1.5f, "s1"), new RawEvent("a", "i2", EventKind.AddToCart, 20)], store.RecentEvents("a", 2));
+        Assert.Equal(3, store.RecentEvents("a", 10).Count);
+        Assert.Empty(store.RecentEvents("a", 0));
+        Assert.Empty(store.RecentEvents("nobody", 5));
+    }
+
+    [Fact]
+    public void Stats_MatchADatasetBuiltFromTheSameInput()
+    {
+        var store = NewStore();
+        var catalog = Catalog(15);
+        var profiles = Profiles("u1", "p-only");
+        var events = Events(300, seed: 9);
+        store.UpsertItems(catalog);
+        store.UpsertUsers(profiles);
+        store.AppendEvents(events);
+        var reference = Reference(catalog, profiles, events);
+        AssertStatsMatch(reference, store.GetStats());
+        AssertSameDataset(reference, store.LoadDataset());
+        Assert.Equal(events.Count(e => e.Kind == EventKind.Purchase), store.GetStats()[EventKind.Purchase]);
+    }
+
+    [Fact]
+    public void UnicodeIds_RoundTrip()
+    {
+        var store = NewStore();
+        RawEvent[] events =
+        [
+            new("ユーザー🙂", "商品-ü", EventKind.View, 1, Session: "séance-Ω"),
+            new("café", "商品-ü", EventKind.Favorite, 2),
+            new("ユーザー🙂", null, EventKind.Search, 3, Query: "rouge à lèvres 💄"),
+        ];
+        store.UpsertItems([new Item { Id = "Ελληνικά", Title = "標題", Tags = ["ü", "🙂"] }]);
+        store.AppendEvents(events);
+        Assert.Equal(events.Where(e => e.User == "ユーザー🙂").Reverse(), store.RecentEvents("ユーザー🙂", 5));
+        Assert.Equal(["Ελληνικά", "商品-ü"], store.LoadDataset().Items.Ids);
+        Assert.Equal(["ü", "🙂"], store.GetItem("Ελληνικά")!.Tags);
+        Assert.Null(store.GetItem("ελληνικά"));
+    }
+
+    [Fact]
+    public void Reopen_KeepsDataAndContinuesTheSequence()
+    {
+        var store = NewStore();
+        var catalog = Catalog(6);
+        var profiles = Profiles("u2");
+        var events = Events(120, seed: 10);
+        store.UpsertItems(catalog);
+        store.UpsertUsers(profiles);
+        store.AppendEvents(events);
+        var version = store.PublishModel("pop", [1, 2, 3], "{\"ndcg@10\":0.1}");
+        var schema = store.SchemaVersion;
+
+        store = Reopen(store);
+        Assert.Equal(schema, store.SchemaVersion);
+        AssertSameDataset(Reference(catalog, profiles, events), store.LoadDataset());
+        Assert.Equal(version, store.LatestModel()!.Version);
+        var more = Events(10, seed: 11);
+        var batch = store.AppendEvents(more);
+        Assert.Equal(new ImportBatch(10, 0, 0, events.Count + 1, events.Count + 10), batch);
+        AssertStatsMatch(Reference(catalog, profiles, events.Concat(more)), store.GetStats());
+    }
+
+    [Fact]
+    public void SchemaVersion_IsPositive()
+    {
+        Assert.True(NewStore().SchemaVersion >= 1);
+    }
+
+    private sealed class CountingEnumerable(IEnumerable<RawEvent> inner) : IEnumerable<RawEvent>
+    {
+        public int Enumerations { get; private set; }
+
+        public IEnumerator<RawEvent> GetEnumerator()
+        {
+            Enumerations++;
+            return inner.GetEnumerator();
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}
