@@ -1,4 +1,10 @@
 using System.CommandLine;
+using Merx.Cli.Commands;
 
-var root = new RootCommand("merx — the Merx recommendation engine");
+var root = new RootCommand("merx — a recommendation engine for online shops. 'merx demo' shows it working; 'merx <command> --help' explains each command.")
+{
+    GenerateCommand.Create(),
+    ImportCommand.Create(),
+    StatsCommand.Create(),
+};
 return root.Parse(args).Invoke();

@@ -1,0 +1,61 @@
+using System.CommandLine;
+using Merx.Core.Import;
+
+namespace Merx.Cli.Commands;
+
+/// <summary>Options shared by several commands, and the one place that turns failures into exit codes.</summary>
+internal static class Cli
+{
+    public static Option<string> Data(bool required = true) => new("--data")
+    {
+        Description = "a data set folder or file (Amazon S3-Rec, MovieLens, Taobao UserBehavior, generic CSV/JSONL)",
+        Required = required,
+    };
+
+    public static Option<string?> Format() => new Option<string?>("--format")
+    {
+        Description = "amazon | movielens | taobao | csv | jsonl (detected from the files when omitted)",
+    }.AcceptOnlyFromAmong("amazon", "movielens", "taobao", "csv", "jsonl");
+
+    public static Option<string> Db(bool required = true) => new("--db")
+    {
+        Description = "the SQLite store file (created if missing)",
+        Required = required,
+    };
+
+    public static Option<int> Seed() => new("--seed") { Description = "random seed (every run is deterministic per seed)", DefaultValueFactory = _ => 42 };
+
+    public static Option<string?> Json() => new("--json") { Description = "also write the figures as JSON to this file" };
+
+    public static Option<string?> Map() => new("--map")
+    {
+        Description = "column mapping for generic CSV/JSONL, e.g. user=customer_id,item=sku,kind=event,timestamp=ts",
+    };
+
+    public static Option<bool> Strict() => new("--strict") { Description = "abort on the first bad line and store nothing (default: skip and count bad lines)" };
+
+    public static Merx.Core.Import.ImportOptions ImportOptions(bool strict, string? map) =>
+        new() { Strict = strict, ColumnMapping = map is null ? Merx.Core.Import.ImportOptions.Default.ColumnMapping : Merx.Core.Import.ImportOptions.ParseMapping(map) };
+
+    /// <summary>Runs a command body, printing expected failures as one clear line (exit 1) instead of a stack trace.</summary>
+    public static int Run(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (Exception e) when (e is ImportException or IOException or InvalidDataException or ArgumentException or FormatException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"merx: {e.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>Progress lines to stderr, so stdout stays clean for tables.</summary>
+    public static IProgress<string> Progress { get; } = new ConsoleProgress();
+
+    private sealed class ConsoleProgress : IProgress<string>
+    {
+        public void Report(string value) => Console.Error.WriteLine(value);
+    }
+}
