@@ -39,7 +39,11 @@ public static class Bootstrap
         for (var j = 0; j < m; j++) yield return (names[j], Percentiles(means[j]));
     }
 
-    /// <summary>Catalog coverage@k (distinct items in all top-k lists / catalog size) and its bootstrap interval.</summary>
+    /// <summary>
+    /// Catalog coverage@k (distinct items in all top-k lists / catalog size) and its bootstrap
+    /// interval. Coverage is not a mean: a resample with repeated users covers fewer items, so the
+    /// percentile interval is shifted by the bootstrap bias (value − mean of resampled values).
+    /// </summary>
     public static (double Value, Interval Ci) Coverage(int[][] tops, int k, int itemCount, int resamples, int seed)
     {
         double Cover(Func<int, int> pick, int[] stamp, int mark)
@@ -62,7 +66,9 @@ public static class Bootstrap
             covers[b] = Cover(_ => rng.Next(tops.Length), stamp, b + 1);
             return stamp;
         }, _ => { });
-        return (value, Percentiles(covers));
+        var shift = value - covers.Average();
+        var ci = Percentiles(covers);
+        return (value, new Interval(ci.Lo + shift, ci.Hi + shift));
     }
 
     /// <summary>A deterministic seed from three integers (HashCode.Combine is randomised per process).</summary>

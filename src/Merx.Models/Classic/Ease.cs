@@ -22,7 +22,7 @@ public sealed class Ease : IRecommender
 
     public Ease(IReadOnlyList<float>? lambdas = null, int maxItems = 30_000, int validationUsers = 5000)
     {
-        Lambdas = lambdas is { Count: > 0 } ? lambdas.ToArray() : [20f, 100f, 500f];
+        Lambdas = lambdas is { Count: > 0 } ? lambdas.ToArray() : [10f, 40f, 160f];
         if (Lambdas.Any(l => !(l > 0))) throw new ArgumentOutOfRangeException(nameof(lambdas), "every λ must be > 0");
         MaxItems = maxItems; ValidationUsers = validationUsers;
     }
