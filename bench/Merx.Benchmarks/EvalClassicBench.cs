@@ -20,7 +20,7 @@ public sealed class EvalClassicBench : IBenchCommand
     {
         ["pop"] = () => new Popularity(),
         ["itemknn"] = () => new ItemKnn(),
-        ["ease"] = () => new Ease(),
+        ["ease"] = () => new Ease([10f, 40f, 160f]),
         ["als"] = () => new Als(),
         ["bpr"] = () => new Bpr(),
         ["content"] = () => new ContentBased(),

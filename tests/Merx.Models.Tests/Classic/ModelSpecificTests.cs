@@ -28,6 +28,23 @@ public sealed class ModelSpecificTests
     }
 
     [Fact]
+    public void Ease_DefaultGridFollowsDataDensity()
+    {
+        var (data, _) = TwoBlockData.Create();
+        var ease = new Ease();
+        ease.Fit(data, FitOptions.Default);
+        var meanDiag = data.Matrix.Values.Sum(v => (double)v * v) / data.ItemCount;
+        Assert.Equal([0.8 * meanDiag, 3.2 * meanDiag, 12.8 * meanDiag], ease.Lambdas.Select(l => (double)l), new ToleranceComparer(1e-3));
+        Assert.Contains(ease.Lambda, ease.Lambdas);
+    }
+
+    private sealed class ToleranceComparer(double tol) : IEqualityComparer<double>
+    {
+        public bool Equals(double a, double b) => Math.Abs(a - b) <= tol;
+        public int GetHashCode(double v) => 0;
+    }
+
+    [Fact]
     public void Content_RanksItemsNeverSeenInTraining()
     {
         var (data, _) = TwoBlockData.Create();
