@@ -1,0 +1,75 @@
+using System.Text.Json;
+
+namespace Merx.Evaluation.Harness;
+
+public sealed partial class EvaluationRun
+{
+    /// <summary>
+    /// Writes {"dataset", "protocol", "users", "items", "models": [{"name", headline metrics,
+    /// "train_seconds", "epochs", "seed", "params", then "&lt;metric&gt;_ci": [lo, hi] for every metric and
+    /// every other metric}]}. Missing metrics are null; non-finite values are written as null.
+    /// </summary>
+    public void WriteJson(string path)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        using var fs = File.Create(path);
+        WriteJson(fs);
+    }
+
+    public void WriteJson(Stream stream)
+    {
+        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        w.WriteStartObject();
+        w.WriteString("dataset", Dataset);
+        w.WriteString("protocol", Protocol);
+        w.WriteNumber("users", Users);
+        w.WriteNumber("items", Items);
+        w.WriteStartArray("models");
+        foreach (var r in Models) WriteModel(w, r);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteModel(Utf8JsonWriter w, ModelRunResult r)
+    {
+        w.WriteStartObject();
+        w.WriteString("name", r.Name);
+        var metrics = r.Result?.Metrics ?? new Dictionary<string, double>();
+        foreach (var m in Headline) Number(w, m, metrics.TryGetValue(m, out var v) ? v : double.NaN);
+        Number(w, "train_seconds", Math.Round(r.TrainSeconds, 3));
+        if (r.Epochs is { } e) w.WriteNumber("epochs", e); else w.WriteNull("epochs");
+        w.WriteNumber("seed", r.Seed);
+        w.WriteStartObject("params");
+        foreach (var (k, v) in r.Params.OrderBy(p => p.Key, StringComparer.Ordinal)) w.WriteString(k, v);
+        w.WriteEndObject();
+        if (r.Error is not null) w.WriteString("error", r.Error);
+        if (r.Result is { } res)
+        {
+            foreach (var (name, ci) in res.Intervals.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                w.WriteStartArray(name + "_ci");
+                Value(w, ci.Lo); Value(w, ci.Hi);
+                w.WriteEndArray();
+            }
+            foreach (var (name, v) in res.Metrics.OrderBy(p => p.Key, StringComparer.Ordinal))
+                if (!Headline.Contains(name)) Number(w, name, v);
+            w.WriteString("ranking", res.Ranking);
+            w.WriteNumber("eval_cases", res.Cases);
+            Number(w, "eval_seconds", Math.Round(res.Seconds, 3));
+            Number(w, "eval_users_per_second", Math.Round(res.UsersPerSecond, 1));
+        }
+        w.WriteEndObject();
+    }
+
+    private static void Number(Utf8JsonWriter w, string name, double v)
+    {
+        w.WritePropertyName(name);
+        Value(w, v);
+    }
+
+    private static void Value(Utf8JsonWriter w, double v)
+    {
+        if (double.IsFinite(v)) w.WriteNumberValue(Math.Round(v, 6)); else w.WriteNullValue();
+    }
+}

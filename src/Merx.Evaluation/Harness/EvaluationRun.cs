@@ -1,0 +1,69 @@
+using Merx.Evaluation.Metrics;
+
+namespace Merx.Evaluation.Harness;
+
+/// <summary>One model's line in an <see cref="EvaluationRun"/>: test metrics with intervals, training cost and settings.</summary>
+public sealed record ModelRunResult(
+    string Name,
+    EvaluationResult? Result,
+    double TrainSeconds,
+    int? Epochs,
+    int Seed,
+    IReadOnlyDictionary<string, string> Params,
+    string? Error = null);
+
+/// <summary>
+/// Every model measured on one split of one data set, ready to print (<see cref="ToTable"/>),
+/// write as JSON (<see cref="WriteJson"/>, the schema bench/results use) or as an HTML report
+/// with SVG charts (<see cref="WriteHtml"/>).
+/// </summary>
+public sealed partial class EvaluationRun(string dataset, string protocol, int users, int items)
+{
+    public string Dataset { get; } = dataset;
+    public string Protocol { get; } = protocol;
+    public int Users { get; } = users;
+    public int Items { get; } = items;
+    public List<ModelRunResult> Models { get; } = [];
+
+    /// <summary>The metrics every report leads with, in order.</summary>
+    public static IReadOnlyList<string> Headline { get; } = ["ndcg@10", "hr@10", "ndcg@20", "mrr", "coverage@10", "diversity@10", "novelty@10"];
+
+    /// <summary>A fixed-width text table: one row per model, headline metrics with 95% intervals, train seconds.</summary>
+    public string ToTable()
+    {
+        var sb = new System.Text.StringBuilder();
+        sb.AppendLine($"{Dataset} ({Protocol}; {Users} users, {Items} items)");
+        sb.Append($"{"model",-10}");
+        foreach (var m in Headline) sb.Append($" {m,22}");
+        sb.AppendLine($" {"train s",9} {"epochs",6}");
+        foreach (var r in Models)
+        {
+            sb.Append($"{r.Name,-10}");
+            if (r.Result is null) { sb.AppendLine($" failed: {r.Error}"); continue; }
+            foreach (var m in Headline)
+            {
+                var cell = !r.Result.Metrics.TryGetValue(m, out var v) ? "—"
+                    : r.Result.Intervals.TryGetValue(m, out var ci) ? $"{v:F4} [{ci.Lo:F4},{ci.Hi:F4}]" : $"{v:F4}";
+                sb.Append($" {cell,22}");
+            }
+            sb.AppendLine($" {r.TrainSeconds,9:F1} {(r.Epochs?.ToString() ?? "—"),6}");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>A Markdown table of the headline metrics (for bench/results/*.md).</summary>
+    public string ToMarkdown()
+    {
+        var sb = new System.Text.StringBuilder();
+        sb.AppendLine("| model | " + string.Join(" | ", Headline) + " | train s | epochs | eval users/s |");
+        sb.AppendLine("|---" + string.Concat(Enumerable.Repeat("|---:", Headline.Count + 3)) + "|");
+        foreach (var r in Models)
+        {
+            if (r.Result is null) { sb.AppendLine($"| {r.Name} | failed: {r.Error} |"); continue; }
+            var cells = Headline.Select(m => !r.Result.Metrics.TryGetValue(m, out var v) ? "—"
+                : r.Result.Intervals.TryGetValue(m, out var ci) ? $"{v:F4} ({ci.Lo:F4}–{ci.Hi:F4})" : $"{v:F4}");
+            sb.AppendLine($"| {r.Name} | {string.Join(" | ", cells)} | {r.TrainSeconds:F1} | {r.Epochs?.ToString() ?? "—"} | {r.Result.UsersPerSecond:F0} |");
+        }
+        return sb.ToString();
+    }
+}

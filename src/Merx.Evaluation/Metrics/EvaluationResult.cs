@@ -1,0 +1,20 @@
+namespace Merx.Evaluation.Metrics;
+
+/// <summary>A 95% bootstrap confidence interval of a per-user mean.</summary>
+public readonly record struct Interval(double Lo, double Hi);
+
+/// <summary>
+/// Per-user averaged metrics of one model on one set of cases: values keyed "ndcg@10", "hr@10",
+/// "mrr", … (prefixed "sampled_" under sampled ranking), each with its bootstrap interval, plus
+/// how fast the evaluation ran (users scored per second, wall clock, all cores).
+/// </summary>
+public sealed record EvaluationResult(
+    string Ranking,
+    int Cases,
+    IReadOnlyDictionary<string, double> Metrics,
+    IReadOnlyDictionary<string, Interval> Intervals,
+    double Seconds,
+    double UsersPerSecond)
+{
+    public double this[string metric] => Metrics[metric];
+}

@@ -1,0 +1,59 @@
+using Merx.Core.Contracts;
+using Merx.Models.Classic;
+
+namespace Merx.Models;
+
+/// <summary>
+/// Model names → factories with default settings (for the CLI's --model and the harness) and
+/// model names → payload readers (for <see cref="ModelFile.Load{T}"/> and
+/// <see cref="ModelPackage.Load"/>). Register new model families here.
+/// </summary>
+public static class ModelRegistry
+{
+    private static readonly Dictionary<string, Func<IRecommender>> Factories = new(StringComparer.Ordinal)
+    {
+        [Popularity.PopName] = () => new Popularity(),
+        [Popularity.TrendingName] = () => Popularity.Trending(),
+        [ItemKnn.ModelName] = () => new ItemKnn(),
+        [Ease.ModelName] = () => new Ease(),
+        [Als.ModelName] = () => new Als(),
+        [Bpr.ModelName] = () => new Bpr(),
+        [ContentBased.ModelName] = () => new ContentBased(),
+        [Hybrid.ModelName] = () => new Hybrid([new Ease(), new ContentBased()]),
+        // "sasrec" (Models/Sequential) is registered here by the Transformer's owner.
+    };
+
+    private static readonly Dictionary<string, Func<BinaryReader, IRecommender>> Readers = new(StringComparer.Ordinal)
+    {
+        [Popularity.PopName] = Popularity.Read,
+        [Popularity.TrendingName] = Popularity.Read,
+        [ItemKnn.ModelName] = ItemKnn.Read,
+        [Ease.ModelName] = Ease.Read,
+        [Als.ModelName] = Als.Read,
+        [Bpr.ModelName] = Bpr.Read,
+        [ContentBased.ModelName] = ContentBased.Read,
+        [Hybrid.ModelName] = Hybrid.Read,
+        // "sasrec": its static Read goes here.
+    };
+
+    /// <summary>Every registered model name, sorted.</summary>
+    public static IReadOnlyList<string> Names => Factories.Keys.Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>A new, unfitted model with default settings.</summary>
+    /// <exception cref="ArgumentException">Unknown name (the message lists the known ones).</exception>
+    public static IRecommender Create(string name) =>
+        Factories.TryGetValue(name, out var f) ? f() : throw new ArgumentException($"unknown model '{name}' (known: {string.Join(", ", Names)})", nameof(name));
+
+    /// <summary>Reads a model payload written by <see cref="IRecommender.Write"/>; the loader to pass to ModelFile/ModelPackage.</summary>
+    public static IRecommender Read(string name, BinaryReader reader) =>
+        Readers.TryGetValue(name, out var r) ? r(reader) : throw new InvalidDataException($"no reader registered for model '{name}' (known: {string.Join(", ", Names)})");
+
+    /// <summary>Adds (or replaces) a model family: its factory and its payload reader.</summary>
+    public static void Register(string name, Func<IRecommender> factory, Func<BinaryReader, IRecommender> reader)
+    {
+        lock (Factories) { Factories[name] = factory; Readers[name] = reader; }
+    }
+
+    /// <summary>Loads a model saved with <see cref="ModelFile.Save(string, IRecommender)"/>.</summary>
+    public static IRecommender Load(string path) => ModelFile.Load(path, Read);
+}

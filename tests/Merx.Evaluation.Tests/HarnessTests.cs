@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Merx.Core.Contracts;
+using Merx.Evaluation.Harness;
+using Merx.Models.Classic;
+
+namespace Merx.Evaluation.Tests;
+
+public sealed class HarnessTests
+{
+    private static EvaluationRun Run()
+    {
+        var (split, catalog) = TestData.Create();
+        return EvaluationRunner.Run(split, new EvaluationInputs("two-blocks", catalog),
+            [("pop", () => new Popularity()), ("itemknn", () => new ItemKnn(5, 1)), ("bpr", () => new Bpr(factors: 4, maxEpochs: 5)),
+             ("ease", () => new Ease(maxItems: 4))], seed: 3);
+    }
+
+    [Fact]
+    public void Runner_FitsAndEvaluatesEveryModelOnTheSameSplit()
+    {
+        var run = Run();
+        Assert.Equal(["pop", "itemknn", "bpr", "ease"], run.Models.Select(m => m.Name));
+        Assert.True(run.Models[1].Result!["ndcg@10"] > run.Models[0].Result!["ndcg@10"]);
+        Assert.Equal(5, run.Models[2].Epochs);
+        Assert.Equal("5", run.Models[1].Params["neighbors"]);
+        Assert.Null(run.Models[3].Result);
+        Assert.Contains("limit is 4 items", run.Models[3].Error);
+        Assert.Contains("itemknn", run.ToTable());
+    }
+
+    [Fact]
+    public void Json_HasTheBenchmarkSchema()
+    {
+        var run = Run();
+        using var ms = new MemoryStream();
+        run.WriteJson(ms);
+        using var doc = JsonDocument.Parse(ms.ToArray());
+        var root = doc.RootElement;
+        Assert.Equal("two-blocks", root.GetProperty("dataset").GetString());
+        Assert.Equal("loo", root.GetProperty("protocol").GetString());
+        Assert.Equal(60, root.GetProperty("users").GetInt32());
+        Assert.Equal(16, root.GetProperty("items").GetInt32());
+        var knn = root.GetProperty("models")[1];
+        foreach (var key in new[] { "name", "ndcg@10", "hr@10", "ndcg@20", "mrr", "coverage@10", "diversity@10", "novelty@10", "train_seconds", "epochs", "seed", "params", "recall@5", "map@20" })
+            Assert.True(knn.TryGetProperty(key, out _), key);
+        var ci = knn.GetProperty("ndcg@10_ci");
+        Assert.Equal(2, ci.GetArrayLength());
+        Assert.True(ci[0].GetDouble() <= knn.GetProperty("ndcg@10").GetDouble());
+        Assert.Equal(JsonValueKind.Null, knn.GetProperty("epochs").ValueKind);
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("models")[3].GetProperty("ndcg@10").ValueKind);
+    }
+
+    [Fact]
+    public void Html_DrawsSvgChartsForEveryModel()
+    {
+        var html = Run().ToHtml();
+        Assert.StartsWith("<!DOCTYPE html>", html);
+        Assert.True(html.Split("<svg").Length - 1 >= 8);
+        Assert.Contains(">itemknn<", html);
+        Assert.Contains("training time", html);
+    }
+
+    [Fact]
+    public void Tuner_ReturnsItsBestTrial()
+    {
+        var (split, catalog) = TestData.Create();
+        var data = new TrainingData(split.Train, catalog, split.Validation);
+        var result = Tuner.Search(data, [new ParameterRange("k", 1, 8, Integer: true), new ParameterRange("shrink", 0.1, 100)],
+            p => new ItemKnn((int)p["k"], (float)p["shrink"]), trials: 6, budget: TimeSpan.FromMinutes(1), seed: 2);
+        Assert.Equal(6, result.Trials.Count);
+        var finalists = result.Trials.Where(t => t.ValidationCases == split.Validation.Count).ToList();
+        Assert.NotEmpty(finalists);
+        Assert.Equal(finalists.Max(t => t.ValidationNdcg), result.BestNdcg);
+        Assert.InRange(result.Best["k"], 1, 8);
+    }
+}
