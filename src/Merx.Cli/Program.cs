@@ -6,5 +6,9 @@ var root = new RootCommand("merx — a recommendation engine for online shops. '
     GenerateCommand.Create(),
     ImportCommand.Create(),
     StatsCommand.Create(),
+    TrainCommand.Create(),
+    EvaluateCommand.Create(),
+    RecommendCommand.Create(),
+    DemoCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -20,8 +20,14 @@ public sealed record EvaluationInputs(string DatasetName, IReadOnlyList<Item?> C
 public static class EvaluationRunner
 {
     public static EvaluationRun Run(Split split, EvaluationInputs inputs, IReadOnlyList<(string Name, Func<IRecommender> Create)> models,
-        int seed, IProgress<string>? progress = null, EvaluationOptions? options = null)
+        int seed, IProgress<string>? progress = null, EvaluationOptions? options = null) =>
+        Run(split, inputs, models, new FitOptions { Seed = seed, Progress = progress }, progress, options);
+
+    /// <summary>As above, with the fit settings (seed, time budget per model, cancellation) given whole.</summary>
+    public static EvaluationRun Run(Split split, EvaluationInputs inputs, IReadOnlyList<(string Name, Func<IRecommender> Create)> models,
+        FitOptions fit, IProgress<string>? progress = null, EvaluationOptions? options = null)
     {
+        var seed = fit.Seed;
         var data = new TrainingData(split.Train, inputs.Catalog, split.Validation, inputs.Weights);
         var baseOptions = options ?? EvaluationOptions.ForTraining(split.Train, data.Features);
         baseOptions = baseOptions with { Seed = seed };
@@ -33,7 +39,7 @@ public static class EvaluationRunner
             try
             {
                 progress?.Report($"{name}: fitting");
-                model.Fit(data, new FitOptions { Seed = seed, Progress = progress });
+                model.Fit(data, fit);
             }
             catch (Exception e) when (e is InvalidOperationException or ArgumentException or OutOfMemoryException)
             {

@@ -1,0 +1,79 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Merx.Core.Contracts;
+using Merx.Core.Import;
+using Merx.Core.Synthetic;
+using Merx.Models;
+using Merx.Storage.Sqlite;
+
+namespace Merx.Cli.Commands;
+
+/// <summary>
+/// `merx demo`: the whole path on the embedded default — generate a demo shop, import it into a
+/// SQLite file, train and publish the models, and show recommendations. Re-running reuses the
+/// shop and the store that exist.
+/// </summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var dir = new Option<string>("--dir") { Description = "working folder for the shop files and the store", DefaultValueFactory = _ => "demo" };
+        var users = new Option<int>("--users") { Description = "users in the generated shop", DefaultValueFactory = _ => 5_000 };
+        var items = new Option<int>("--items") { Description = "items in the generated shop", DefaultValueFactory = _ => 3_000 };
+        var events = new Option<long>("--events") { Description = "events in the generated shop", DefaultValueFactory = _ => 250_000 };
+        var models = new Option<string>("--models") { Description = "models to train", DefaultValueFactory = _ => TrainCommand.DefaultModels };
+        var budget = new Option<double>("--time-budget") { Description = "minutes of training per model at most", DefaultValueFactory = _ => 3 };
+        var seed = Cli.Seed();
+        var command = new Command("demo", "Generate a demo shop, import it into a SQLite store, train and publish models, and show recommendations. Re-running reuses what exists.")
+        {
+            dir, users, items, events, models, budget, seed,
+        };
+        command.SetAction(parse => Cli.Run(() =>
+        {
+            var clock = Stopwatch.StartNew();
+            var root = Path.GetFullPath(parse.GetValue(dir)!);
+            var shop = Path.Combine(root, "shop");
+            var dbPath = Path.Combine(root, "merx.db");
+            if (!File.Exists(Path.Combine(shop, "shop.json")))
+            {
+                var options = new ShopGeneratorOptions { Users = parse.GetValue(users), Items = parse.GetValue(items), Events = parse.GetValue(events), Seed = parse.GetValue(seed) };
+                Console.WriteLine($"[1/4] generating a demo shop in {shop}: {options.Users:N0} users, {options.Items:N0} items, {options.Events:N0} events");
+                ShopWriter.Write(new ShopGenerator(options), shop, Cli.Progress);
+            }
+            else Console.WriteLine($"[1/4] reusing the demo shop in {shop}");
+
+            using var store = SqliteStore.Open(dbPath);
+            if (store.GetStats().Events == 0)
+            {
+                Console.WriteLine($"[2/4] importing into {dbPath}");
+                var source = DataSources.Open(shop);
+                var report = new ImportReport();
+                store.UpsertItems(source.ReadItems(report));
+                store.UpsertUsers(source.ReadUsers(report));
+                var batch = store.AppendEvents(source.ReadEvents(report));
+                store.RecordImport(shop, source.Format, report.ToString(), batch.Events, report.SkippedLines);
+                Console.WriteLine("      " + report.ToString().Replace("\n", "\n      "));
+            }
+            else Console.WriteLine($"[2/4] reusing the store {dbPath} ({store.GetStats().Events:N0} events)");
+
+            var names = parse.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var missing = names.Where(n => store.LatestModel(n) is null).ToArray();
+            if (missing.Length > 0)
+            {
+                Console.WriteLine($"[3/4] training and publishing: {string.Join(", ", missing)}");
+                TrainCommand.Train(store, missing, new FitOptions { Seed = parse.GetValue(seed), Progress = Cli.Progress, TimeBudget = TimeSpan.FromMinutes(parse.GetValue(budget)) });
+            }
+            else Console.WriteLine("[3/4] reusing the published models");
+            foreach (var v in store.ListModels().GroupBy(v => v.Name).Select(g => g.Last()))
+                Console.WriteLine($"      {v.Name,-10} version {v.Version,3}  {v.MetricsJson}");
+
+            Console.WriteLine("[4/4] recommendations from the latest model for three users:");
+            var package = RecommendCommand.LoadLatest(store, names.LastOrDefault(n => store.LatestModel(n) is not null));
+            foreach (var user in new[] { "u0", "u1", "u2" })
+                RecommendCommand.Print(store, package, user, 5);
+            Console.WriteLine($"demo ready in {clock.Elapsed.TotalSeconds:F0} s. Try: dotnet run --project src/Merx.Cli -c Release -- recommend --db {Path.GetRelativePath(Environment.CurrentDirectory, dbPath)} --user u42");
+            return 0;
+        }));
+        return command;
+    }
+}

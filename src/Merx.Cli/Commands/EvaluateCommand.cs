@@ -1,0 +1,64 @@
+using System.CommandLine;
+using Merx.Core.Contracts;
+using Merx.Core.Import;
+using Merx.Core.Splits;
+using Merx.Evaluation.Harness;
+using Merx.Evaluation.Metrics;
+using Merx.Models;
+
+namespace Merx.Cli.Commands;
+
+/// <summary>`merx evaluate`: trains each model on the same split, selects on validation, reports test metrics.</summary>
+internal static class EvaluateCommand
+{
+    public static Command Create()
+    {
+        var data = Cli.Data();
+        var format = Cli.Format();
+        var models = new Option<string>("--models") { Description = $"comma-separated models ({string.Join(", ", ModelRegistry.Names)})", DefaultValueFactory = _ => "pop,itemknn,ease" };
+        var split = new Option<string>("--split") { Description = "loo (leave-one-out), temporal or random", DefaultValueFactory = _ => "loo" }.AcceptOnlyFromAmong("loo", "temporal", "random");
+        var ks = new Option<string>("--k") { Description = "cut-offs for the metrics, e.g. 10,20", DefaultValueFactory = _ => "5,10,20" };
+        var seed = Cli.Seed();
+        var json = Cli.Json();
+        var html = new Option<string?>("--report") { Description = "also write an HTML report with charts to this file" };
+        var budget = new Option<double?>("--time-budget") { Description = "minutes of training per model at most (iterative models stop at their best validation point so far)" };
+        var map = Cli.Map();
+        var command = new Command("evaluate", "Train models on a split of a data set and measure them on held-out data with full ranking: NDCG, HR, MRR, coverage, diversity, novelty, with bootstrap 95% CIs.")
+        {
+            data, format, models, split, ks, seed, json, html, budget, map,
+        };
+        command.SetAction(parse => Cli.Run(() =>
+        {
+            var names = parse.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (names.Length == 0) throw new ArgumentException("--models names no model");
+            foreach (var n in names) ModelRegistry.Create(n); // fail fast on an unknown name
+            var cutoffs = parse.GetValue(ks)!.Split(',').Select(k => int.TryParse(k, out var v) && v > 0 ? v : throw new ArgumentException($"--k: '{k}' is not a positive integer")).ToArray();
+            if (parse.GetValue(budget) is <= 0) throw new ArgumentException("--time-budget must be positive");
+            var path = parse.GetValue(data)!;
+            var options = Cli.ImportOptions(false, parse.GetValue(map));
+            var report = new ImportReport(options);
+            Cli.Progress.Report($"evaluate: reading {path}");
+            var dataset = DatasetLoader.Load(DataSources.Open(path, parse.GetValue(format), options), report);
+            if (report.SkippedLines > 0) Console.Error.WriteLine(report);
+            var s = Splitter.Create(parse.GetValue(split)!, dataset.Sequences, parse.GetValue(seed));
+            Cli.Progress.Report($"evaluate: {dataset.UserCount:N0} users, {dataset.ItemCount:N0} items; split {s.Protocol}: {s.Train.EventCount:N0} training events, {s.Validation.Count:N0} validation and {s.Test.Count:N0} test cases");
+            var minutes = parse.GetValue(budget);
+            var fit = new FitOptions { Seed = parse.GetValue(seed), Progress = Cli.Progress, TimeBudget = minutes is { } m ? TimeSpan.FromMinutes(m) : null };
+            var evalOptions = EvaluationOptions.ForTraining(s.Train, Core.Data.ItemFeatures.FromCatalog(dataset.Catalog)) with { Ks = cutoffs.Union([10, 20]).Order().ToArray() };
+            var run = EvaluationRunner.Run(s, EvaluationInputs.From(DatasetName(path), dataset), names.Select(n => (n, (Func<IRecommender>)(() => ModelRegistry.Create(n)))).ToArray(),
+                fit, Cli.Progress, evalOptions);
+            Console.WriteLine(run.ToTable());
+            if (parse.GetValue(json) is { } j) { run.WriteJson(j); Console.WriteLine($"wrote {j}"); }
+            if (parse.GetValue(html) is { } h) { run.WriteHtml(h); Console.WriteLine($"wrote {h}"); }
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>The data set's folder name ("amazon-beauty"), or the file name without extension.</summary>
+    public static string DatasetName(string path)
+    {
+        var full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
+        return Directory.Exists(full) ? Path.GetFileName(full) : Path.GetFileNameWithoutExtension(full);
+    }
+}
