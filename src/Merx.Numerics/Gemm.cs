@@ -52,10 +52,4 @@ public static partial class Gemm
         if (bLen < bNeed) throw new ArgumentException($"B has {bLen} elements, needs {bNeed}");
         if (cLen < cNeed) throw new ArgumentException($"C has {cLen} elements, needs {cNeed}");
     }
-
-    // Fast entry points. Until the blocked SIMD kernels land these forward to the reference twins;
-    // callers use these names only.
-    public static void AB(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate = false) => ReferenceAB(a, b, c, m, k, n, accumulate);
-    public static void ABt(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate = false) => ReferenceABt(a, b, c, m, k, n, accumulate);
-    public static void AtB(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate = false) => ReferenceAtB(a, b, c, m, k, n, accumulate);
 }
