@@ -42,13 +42,16 @@ public sealed class StoreImportBench : IBenchCommand
         using var store = SqliteStore.Open(path, new SqliteStoreOptions { CacheSizeKiB = cacheMiB * 1024 });
         if (index == "during") Sql(path, IndexSql);
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var alloc0 = GC.GetAllocatedBytesForCurrentThread();
         var watch = Stopwatch.StartNew();
         var batch = store.AppendEvents(input);
         watch.Stop();
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - alloc0;
         var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
         var rate = batch.Events / watch.Elapsed.TotalSeconds;
         Console.WriteLine($"appended {batch.Events:N0} events ({batch.NewUsers:N0} users, {batch.NewItems:N0} items) in {watch.Elapsed.TotalSeconds:F2} s: {rate:N0} events/s");
         Console.WriteLine($"process CPU time during the append: {cpuSeconds:F2} s ({batch.Events / cpuSeconds:N0} events per CPU-second)");
+        Console.WriteLine($"managed allocation during the append: {allocated / (1024.0 * 1024.0):F1} MiB ({allocated / (double)Math.Max(1, batch.Events):F1} B/event; new ids grow the id maps)");
         if (loadDataset)
         {
             var builderWatch = Stopwatch.StartNew();
