@@ -14,7 +14,7 @@ namespace Merx.Benchmarks;
 /// generator's. <c>--index during|after</c> measures the design the store does not use: a
 /// secondary events(user_id, seq) index, created on the empty file before the append (maintained
 /// while inserting) or built after it (timed separately). Appends a row to bench/results/store-import.md.
-/// <c>store-import --events 10000000 --users 100000 --items 1000000 --seed 42 [--index none|during|after] [--load-dataset] [--keep]</c>
+/// <c>store-import --events 10000000 --users 100000 --items 1000000 --seed 42 [--index none|during|after] [--load-dataset] [--cache-mib M] [--keep]</c>
 /// </summary>
 public sealed class StoreImportBench : IBenchCommand
 {
@@ -25,12 +25,12 @@ public sealed class StoreImportBench : IBenchCommand
         var opt = Parse(args);
         if (opt is null)
         {
-            Console.Error.WriteLine("usage: store-import [--events N] [--users N] [--items N] [--seed S] [--index none|during|after] [--load-dataset] [--keep]");
+            Console.Error.WriteLine("usage: store-import [--events N] [--users N] [--items N] [--seed S] [--index none|during|after] [--load-dataset] [--cache-mib M] [--keep]");
             return 2;
         }
-        var (events, users, items, seed, index, keep, loadDataset) = opt.Value;
+        var (events, users, items, seed, index, keep, loadDataset, cacheMiB) = opt.Value;
         var path = Path.Combine(Path.GetTempPath(), $"merx-store-import-{Guid.NewGuid():N}.db");
-        Console.WriteLine($"store-import: {events:N0} events, {users:N0} users, {items:N0} items, seed {seed}, index {index} -> {path}");
+        Console.WriteLine($"store-import: {events:N0} events, {users:N0} users, {items:N0} items, seed {seed}, index {index}, cache {cacheMiB} MiB -> {path}");
 
         var loadAtStart = LoadAverage();
         Console.WriteLine($"load average at start (1 min): {loadAtStart}");
@@ -39,13 +39,19 @@ public sealed class StoreImportBench : IBenchCommand
         genWatch.Stop();
         Console.WriteLine($"generated in memory: {genWatch.Elapsed.TotalSeconds:F2} s ({events / genWatch.Elapsed.TotalSeconds:N0} events/s)");
 
-        using var store = SqliteStore.Open(path);
+        using var store = SqliteStore.Open(path, new SqliteStoreOptions { CacheSizeKiB = cacheMiB * 1024 });
         if (index == "during") Sql(path, IndexSql);
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var alloc0 = GC.GetAllocatedBytesForCurrentThread();
         var watch = Stopwatch.StartNew();
         var batch = store.AppendEvents(input);
         watch.Stop();
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - alloc0;
+        var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
         var rate = batch.Events / watch.Elapsed.TotalSeconds;
         Console.WriteLine($"appended {batch.Events:N0} events ({batch.NewUsers:N0} users, {batch.NewItems:N0} items) in {watch.Elapsed.TotalSeconds:F2} s: {rate:N0} events/s");
+        Console.WriteLine($"process CPU time during the append: {cpuSeconds:F2} s ({batch.Events / cpuSeconds:N0} events per CPU-second)");
+        Console.WriteLine($"managed allocation during the append: {allocated / (1024.0 * 1024.0):F1} MiB ({allocated / (double)Math.Max(1, batch.Events):F1} B/event; new ids grow the id maps)");
         if (loadDataset)
         {
             var builderWatch = Stopwatch.StartNew();
@@ -93,7 +99,7 @@ public sealed class StoreImportBench : IBenchCommand
         Console.WriteLine($"file: {mib:F0} MiB");
         if (!keep) foreach (var f in new[] { path, path + "-wal", path + "-shm" }) File.Delete(f);
 
-        Record(args, seed, events, users, items, index, watch.Elapsed.TotalSeconds, indexSeconds, rate, recentUs, mib, loadAtStart, loadSeconds);
+        Record(args, seed, events, users, items, index, watch.Elapsed.TotalSeconds, indexSeconds, rate, recentUs, mib, loadAtStart, loadSeconds, cpuSeconds);
         return 0;
     }
 
@@ -143,10 +149,10 @@ public sealed class StoreImportBench : IBenchCommand
 
     private static string UserId(int u) => "user-" + u.ToString(CultureInfo.InvariantCulture);
 
-    private static (long Events, int Users, int Items, int Seed, string Index, bool Keep, bool LoadDataset)? Parse(string[] args)
+    private static (long Events, int Users, int Items, int Seed, string Index, bool Keep, bool LoadDataset, int CacheMiB)? Parse(string[] args)
     {
         long events = 1_000_000;
-        int users = 100_000, items = 1_000_000, seed = 42;
+        int users = 100_000, items = 1_000_000, seed = 42, cacheMiB = new SqliteStoreOptions().CacheSizeKiB / 1024;
         var index = "none";
         bool keep = false, loadDataset = false;
         for (var a = 0; a < args.Length; a++)
@@ -164,13 +170,14 @@ public sealed class StoreImportBench : IBenchCommand
                     break;
                 case "--keep": keep = true; break;
                 case "--load-dataset": loadDataset = true; break;
+                case "--cache-mib": if (!int.TryParse(Next(), out cacheMiB) || cacheMiB < 1) return null; break;
                 default: return null;
             }
         }
-        return (events, users, items, seed, index, keep, loadDataset);
+        return (events, users, items, seed, index, keep, loadDataset, cacheMiB);
     }
 
-    private static void Record(string[] args, int seed, long events, int users, int items, string index, double seconds, double indexSeconds, double rate, double recentUs, double mib, string load, double loadSeconds)
+    private static void Record(string[] args, int seed, long events, int users, int items, string index, double seconds, double indexSeconds, double rate, double recentUs, double mib, string load, double loadSeconds, double cpuSeconds)
     {
         var root = FindRepoRoot();
         var dir = Path.Combine(root, "bench", "results");
@@ -189,15 +196,17 @@ public sealed class StoreImportBench : IBenchCommand
                 RecentEvents is the mean of the second pass of 2,000 calls for random users, limit 50, after
                 the load. LoadDataset (with `--load-dataset`) reads the whole store back into a Dataset.
                 The machine has 2 cores shared with other jobs ("load avg" is the 1-minute load average when
-                the run started): compare rows taken under similar load only.
+                the run started): compare rows taken under similar load only. "CPU s" is the process's CPU
+                time during the append (all threads): under contention it shows the work done, while
+                "seconds" also counts time spent waiting for a core.
 
-                | date (UTC) | command | seed | events | users | items | index | seconds | events/s | index s | RecentEvents µs | LoadDataset s | file MiB | cores | load avg |
-                |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+                | date (UTC) | command | seed | events | users | items | index | seconds | events/s | CPU s | index s | RecentEvents µs | LoadDataset s | file MiB | cores | load avg |
+                |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 
                 """);
         var command = "dotnet run -c Release --project bench/Merx.Benchmarks -- store-import " + string.Join(' ', args);
         File.AppendAllText(file, string.Create(CultureInfo.InvariantCulture,
-            $"| {DateTime.UtcNow:yyyy-MM-dd HH:mm} | `{command}` | {seed} | {events:N0} | {users:N0} | {items:N0} | {index} | {seconds:F2} | {rate:N0} | {indexSeconds:F2} | {recentUs:F1} | {(loadSeconds > 0 ? loadSeconds.ToString("F2", CultureInfo.InvariantCulture) : "-")} | {mib:F0} | {Environment.ProcessorCount} | {load} |\n"));
+            $"| {DateTime.UtcNow:yyyy-MM-dd HH:mm} | `{command}` | {seed} | {events:N0} | {users:N0} | {items:N0} | {index} | {seconds:F2} | {rate:N0} | {cpuSeconds:F2} | {indexSeconds:F2} | {recentUs:F1} | {(loadSeconds > 0 ? loadSeconds.ToString("F2", CultureInfo.InvariantCulture) : "-")} | {mib:F0} | {Environment.ProcessorCount} | {load} |\n"));
         Console.WriteLine($"wrote {file}");
     }
 

@@ -19,7 +19,7 @@ public static class ModelRegistry
         [Als.ModelName] = () => new Als(),
         [Bpr.ModelName] = () => new Bpr(),
         [ContentBased.ModelName] = () => new ContentBased(),
-        [Hybrid.ModelName] = () => new Hybrid([new Ease(), new ContentBased()]),
+        [Hybrid.ModelName] = () => new Hybrid([new ItemKnn(), new ContentBased()]),
         // "sasrec" (Models/Sequential) is registered here by the Transformer's owner.
     };
 

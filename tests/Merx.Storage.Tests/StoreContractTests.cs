@@ -154,6 +154,16 @@ public abstract partial class StoreContractTests : IDisposable
     }
 
     [Fact]
+    public void EmptySessionAndQuery_StayEmptyNotMissing()
+    {
+        var store = NewStore();
+        RawEvent[] events = [new("u", "i", EventKind.View, 1, Session: ""), new("u", null, EventKind.Search, 2, Query: "")];
+        store.AppendEvents(events);
+        Assert.Equal(events.Reverse(), store.RecentEvents("u", 5));
+        AssertSameDataset(Reference([], [], events), store.LoadDataset());
+    }
+
+    [Fact]
     public void UnicodeIds_RoundTrip()
     {
         var store = NewStore();

@@ -59,12 +59,13 @@ public sealed class Ease : IRecommender
         var clock = Stopwatch.StartNew();
         float[]? best = null; var bestScore = double.NegativeInfinity; var bestLambda = Lambdas[0];
         float[]? work = null;
+        var scratch = new float[(long)n * n];
         foreach (var lambda in Lambdas)
         {
             var start = clock.Elapsed;
             work ??= new float[(long)n * n];
             Gram(x, xt, work, n, lambda);
-            SpdInverse.Invert(work, n, options.Cancellation);
+            SpdInverse.Invert(work, n, options.Cancellation, scratch);
             ToWeights(work, n);
             double score = 0;
             if (Lambdas.Count > 1 && val.Count > 0)

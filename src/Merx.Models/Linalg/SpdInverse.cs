@@ -11,12 +11,14 @@ public static unsafe class SpdInverse
     public const int BlockSize = 96;
 
     /// <summary>Replaces <paramref name="a"/> (n×n SPD, full storage) by its inverse (full storage).</summary>
+    /// <param name="scratch">Optional n×n work buffer to reuse across calls (its contents are overwritten).</param>
     /// <exception cref="ArgumentException">The matrix is not positive definite.</exception>
-    public static void Invert(float[] a, int n, CancellationToken cancel = default)
+    public static void Invert(float[] a, int n, CancellationToken cancel = default, float[]? scratch = null)
     {
         if ((long)n * n > a.Length) throw new ArgumentException($"need {n}×{n} elements", nameof(a));
         if (n == 0) return;
-        var wt = new float[(long)n * n];
+        var wt = scratch is not null && scratch.LongLength >= (long)n * n ? scratch : new float[(long)n * n];
+        Array.Clear(wt, 0, n * n);
         var blocks = (n + BlockSize - 1) / BlockSize;
         var winv = new float[blocks][];
         fixed (float* pa = a, pw = wt)
