@@ -20,7 +20,7 @@ public static class ModelRegistry
         [Bpr.ModelName] = () => new Bpr(),
         [ContentBased.ModelName] = () => new ContentBased(),
         [Hybrid.ModelName] = () => new Hybrid([new ItemKnn(), new ContentBased()]),
-        // "sasrec" (Models/Sequential) is registered here by the Transformer's owner.
+        [Sequential.SasRec.ModelName] = () => new Sequential.SasRec(),
     };
 
     private static readonly Dictionary<string, Func<BinaryReader, IRecommender>> Readers = new(StringComparer.Ordinal)
@@ -33,7 +33,7 @@ public static class ModelRegistry
         [Bpr.ModelName] = Bpr.Read,
         [ContentBased.ModelName] = ContentBased.Read,
         [Hybrid.ModelName] = Hybrid.Read,
-        // "sasrec": its static Read goes here.
+        [Sequential.SasRec.ModelName] = Sequential.SasRec.Read,
     };
 
     /// <summary>Every registered model name, sorted.</summary>

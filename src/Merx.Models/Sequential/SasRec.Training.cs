@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using Merx.Core.Contracts;
+using Merx.Core.Splits;
+using Merx.Numerics;
+using Merx.Numerics.Layers;
+
+namespace Merx.Models.Sequential;
+
+public sealed partial class SasRec
+{
+    /// <summary>
+    /// Trains with full-softmax cross-entropy over the catalog on every next-item position of
+    /// every training sequence (padding never computed), AdamW, gradient clipping, and early stopping
+    /// on validation NDCG@10 (full ranking); the best parameters are kept.
+    /// </summary>
+    public void Fit(TrainingData data, FitOptions fit)
+    {
+        var o = Options;
+        var features = o.UseSideInformation ? data.Features : null;
+        _featOffsets = features?.Offsets ?? new int[data.ItemCount + 1];
+        _featIds = features?.Ids ?? [];
+        _layout = new SasRecLayout(o, data.ItemCount, features?.FeatureCount ?? 0);
+        var l = _layout;
+        _params = new float[l.Total];
+        l.Initialize(_params, fit.Seed);
+        _reps = new float[l.Items * l.D];
+
+        var train = data.Train;
+        var users = Enumerable.Range(0, train.UserCount).Where(u => train.LengthOf(u) >= 2).ToArray();
+        if (users.Length == 0) throw new InvalidOperationException("no training sequence has two or more items");
+        var maxTokens = o.BatchSize * l.T;
+        var net = new SasRecNetwork(l, o.Heads, maxTokens, o.BatchSize, (ulong)fit.Seed * 0x9E3779B97F4A7C15UL + 1);
+        var grads = new float[l.Total];
+        var dReps = new float[l.Items * l.D];
+        var chunkRows = Math.Clamp(16_000_000 / Math.Max(1, l.Items), 16, maxTokens);
+        var logits = new float[chunkRows * l.Items];
+        var optimizer = new AdamW(l.Total, o.LearningRate, 0.9f, 0.98f, 1e-8f, o.WeightDecay) { DecayFrom = l.EmbeddingEnd };
+        var best = (float[])_params.Clone();
+        var rng = new Random(fit.Seed);
+        var validation = ValidationSample(data.Validation, o.ValidationUsers, fit.Seed);
+        var clock = Stopwatch.StartNew();
+        var lengths = new int[o.BatchSize];
+        var batchUsers = new int[o.BatchSize];
+        BestValidationNdcg = double.NegativeInfinity;
+        var sinceBest = 0;
+        var epochSeconds = new List<double>();
+        for (var epoch = 1; epoch <= o.MaxEpochs; epoch++)
+        {
+            var epochClock = Stopwatch.StartNew();
+            rng.Shuffle(users);
+            double lossSum = 0; long tokenSum = 0;
+            for (var b0 = 0; b0 < users.Length; b0 += o.BatchSize)
+            {
+                fit.Cancellation.ThrowIfCancellationRequested();
+                var count = Math.Min(o.BatchSize, users.Length - b0);
+                for (var k = 0; k < count; k++) { batchUsers[k] = users[b0 + k]; lengths[k] = train.LengthOf(users[b0 + k]); }
+                Pack(net, l.T, lengths.AsSpan(0, count), k => train.Items.AsMemory(train.Offsets[batchUsers[k]], lengths[k]), withTargets: true);
+                lossSum += TrainStep(net, grads, dReps, logits, chunkRows, optimizer);
+                tokenSum += net.Tokens;
+            }
+            EpochsRun = epoch;
+            epochSeconds.Add(epochClock.Elapsed.TotalSeconds);
+            var overBudget = fit.TimeBudget is { } budget && clock.Elapsed > budget;
+            var line = $"sasrec: epoch {epoch} loss {lossSum / Math.Max(1, tokenSum):F4} {users.Length / epochSeconds[^1]:F0} seq/s {epochSeconds[^1]:F1} s/epoch";
+            if (epoch % o.EvalEvery == 0 || epoch == o.MaxEpochs || overBudget)
+            {
+                ComputeRepresentations(_params, _reps);
+                var ndcg = validation.Count == 0 ? -lossSum / Math.Max(1, tokenSum) : ValidationMetric.Ndcg(validation, l.Items, ScoreForValidation(validation), 10);
+                line += $" val NDCG@10 {ndcg:F4}";
+                if (ndcg > BestValidationNdcg) { BestValidationNdcg = ndcg; BestEpoch = epoch; _params.CopyTo(best, 0); sinceBest = 0; }
+                else if (++sinceBest >= o.Patience) { fit.Progress?.Report(line + " (early stop)"); break; }
+            }
+            var remaining = fit.TimeBudget is { } tb ? tb - clock.Elapsed : TimeSpan.FromSeconds(epochSeconds.Average() * (o.MaxEpochs - epoch));
+            fit.Progress?.Report(line + $" elapsed {clock.Elapsed.TotalSeconds:F0} s, ETA ≤ {Math.Max(0, remaining.TotalSeconds):F0} s");
+            if (overBudget) break;
+        }
+        best.CopyTo(_params, 0);
+        ComputeRepresentations(_params, _reps);
+        MedianEpochSeconds = epochSeconds.Order().ElementAt(epochSeconds.Count / 2);
+    }
+
+    /// <summary>Median wall seconds of a training epoch in the last fit.</summary>
+    public double MedianEpochSeconds { get; private set; }
+
+    /// <summary>One optimizer step on the packed batch in <paramref name="net"/>; returns the summed loss. Allocates nothing.</summary>
+    private double TrainStep(SasRecNetwork net, float[] grads, float[] dReps, float[] logits, int chunkRows, AdamW optimizer)
+    {
+        var l = Layout; var d = l.D; var n = net.Tokens;
+        ComputeRepresentations(_params, _reps);
+        net.Forward(_params, _reps, Options.Dropout, training: true);
+        Array.Clear(grads);
+        Array.Clear(dReps);
+        double loss = 0;
+        var scale = 1f / n;
+        for (var r0 = 0; r0 < n; r0 += chunkRows)
+        {
+            var rows = Math.Min(chunkRows, n - r0);
+            var h = net.Hf.AsSpan(r0 * d, rows * d);
+            var z = logits.AsSpan(0, rows * l.Items);
+            Gemm.ABt(h, _reps, z, rows, d, l.Items);                                 // (rows, Items) logits
+            loss += SoftmaxCrossEntropy.ForwardBackward(z, net.Targets.AsSpan(r0, rows), rows, l.Items, scale);
+            Gemm.AB(z, _reps, net.DH.AsSpan(r0 * d, rows * d), rows, l.Items, d);      // dH = dZ · R
+            Gemm.AtB(z, h, dReps, l.Items, rows, d, accumulate: true);               // dR += dZᵀ · H
+        }
+        net.Backward(_params, grads, dReps);
+        BackpropRepresentations(dReps, grads);
+        GradientClipping.ClipGlobalNorm(grads, Options.ClipNorm);
+        optimizer.Step(_params, grads);
+        return loss;
+    }
+
+    private Action<EvalCase, float[]> ScoreForValidation(IReadOnlyList<EvalCase> cases)
+    {
+        // Score all validation histories in batches once, then hand rows out in case order.
+        var l = Layout;
+        var index = new Dictionary<EvalCase, int>(ReferenceEqualityComparer.Instance);
+        const int chunk = 512;
+        float[]? block = null;
+        var blockStart = -1;
+        for (var i = 0; i < cases.Count; i++) index[cases[i]] = i;
+        return (c, scores) =>
+        {
+            var i = index[c];
+            if (block is null || i < blockStart || i >= blockStart + chunk)
+            {
+                blockStart = i / chunk * chunk;
+                var count = Math.Min(chunk, cases.Count - blockStart);
+                block ??= new float[chunk * l.Items];
+                var histories = Enumerable.Range(blockStart, count).Select(k => cases[k].Input).ToArray();
+                ScoreBatch(new int[count], histories, block.AsSpan(0, count * l.Items));
+            }
+            block.AsSpan((i - blockStart) * l.Items, l.Items).CopyTo(scores);
+        };
+    }
+
+    private static IReadOnlyList<EvalCase> ValidationSample(IReadOnlyList<EvalCase> cases, int max, int seed)
+    {
+        if (max <= 0 || cases.Count <= max) return cases;
+        var rng = new Random(seed + 1);
+        return cases.OrderBy(_ => rng.Next()).Take(max).ToArray();
+    }
+}

@@ -1,0 +1,199 @@
+using System.Numerics.Tensors;
+using Merx.Core.Contracts;
+using Merx.Core.Data;
+using Merx.Numerics;
+
+namespace Merx.Models.Sequential;
+
+/// <summary>
+/// The sequential Transformer ("large model", SASRec family): causal self-attention over a
+/// user's latest items, pre-LayerNorm blocks, learned positions, output tied to the item
+/// representations. An item's representation is its id embedding plus the mean of its
+/// side-information embeddings, so an item never seen in training still gets a vector. A user is
+/// encoded from their history at request time, so a new event changes the next answer at once.
+/// </summary>
+public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer
+{
+    public const string ModelName = "sasrec";
+
+    private SasRecLayout? _layout;
+    private float[] _params = [];
+    private float[] _reps = [];              // (Items, D) item representations for scoring
+    private int[] _featOffsets = [0];
+    private int[] _featIds = [];
+
+    public SasRec(SasRecOptions? options = null)
+    {
+        Options = options ?? new SasRecOptions();
+        Options.Validate();
+    }
+
+    public SasRecOptions Options { get; private set; }
+    public string Name => ModelName;
+    public int ItemCount => _layout?.Items ?? 0;
+    public int EpochsRun { get; private set; }
+    public int BestEpoch { get; private set; }
+    public double BestValidationNdcg { get; private set; }
+    public long ParameterCount => _params.Length;
+
+    private SasRecLayout Layout => _layout ?? throw new InvalidOperationException("the model is not fitted");
+
+    /// <summary>reps[i] = itemEmb[i] + mean of feature embeddings of item i (when side information is on).</summary>
+    private void ComputeRepresentations(float[] p, float[] reps)
+    {
+        var l = Layout; var d = l.D;
+        p.AsSpan(l.ItemEmb, l.Items * d).CopyTo(reps);
+        if (!Options.UseSideInformation || l.Features == 0) return;
+        for (var i = 0; i < l.Items; i++)
+        {
+            int start = _featOffsets[i], count = _featOffsets[i + 1] - start;
+            if (count == 0) continue;
+            var row = reps.AsSpan(i * d, d);
+            var w = 1f / count;
+            for (var k = 0; k < count; k++) TensorPrimitives.MultiplyAdd(p.AsSpan(l.FeatEmb + _featIds[start + k] * d, d), w, row, row);
+        }
+    }
+
+    private void BackpropRepresentations(float[] dReps, float[] g)
+    {
+        var l = Layout; var d = l.D;
+        var dItem = g.AsSpan(l.ItemEmb, l.Items * d);
+        TensorPrimitives.Add(dItem, dReps, dItem);
+        if (!Options.UseSideInformation || l.Features == 0) return;
+        for (var i = 0; i < l.Items; i++)
+        {
+            int start = _featOffsets[i], count = _featOffsets[i + 1] - start;
+            if (count == 0) continue;
+            var w = 1f / count;
+            var row = dReps.AsSpan(i * d, d);
+            for (var k = 0; k < count; k++)
+            {
+                var dst = g.AsSpan(l.FeatEmb + _featIds[start + k] * d, d);
+                TensorPrimitives.MultiplyAdd(row, w, dst, dst);
+            }
+        }
+    }
+
+    /// <summary>Loads one packed batch of histories: inputs are the last MaxLength items, positions count back from the end.</summary>
+    private static void Pack(SasRecNetwork net, int maxLength, ReadOnlySpan<int> lengths, Func<int, ReadOnlyMemory<int>> sequenceOf, bool withTargets)
+    {
+        var t = 0;
+        net.Offsets[0] = 0;
+        for (var b = 0; b < lengths.Length; b++)
+        {
+            var seq = sequenceOf(b).Span;
+            var inputs = withTargets ? seq.Length - 1 : seq.Length;
+            var n = Math.Min(inputs, maxLength);
+            var first = inputs - n;
+            for (var j = 0; j < n; j++)
+            {
+                net.Items[t] = seq[first + j];
+                net.Positions[t] = maxLength - n + j;
+                net.Targets[t] = withTargets ? seq[first + j + 1] : -1;
+                t++;
+            }
+            net.Offsets[b + 1] = t;
+        }
+        net.Sequences = lengths.Length;
+    }
+
+    public void Score(int user, ReadOnlySpan<int> history, Span<float> scores)
+    {
+        var l = Layout;
+        if (scores.Length < l.Items) throw new ArgumentException($"scores needs {l.Items} entries", nameof(scores));
+        var known = new List<int>(Math.Min(history.Length, l.T));
+        for (var i = Math.Max(0, history.Length - l.T); i < history.Length; i++)
+            if ((uint)history[i] < (uint)l.Items) known.Add(history[i]);
+        if (known.Count == 0) { scores[..l.Items].Clear(); return; }
+        var net = new SasRecNetwork(l, Options.Heads, l.T, 1, 1);
+        var seq = known.ToArray();
+        Pack(net, l.T, [seq.Length], _ => seq, withTargets: false);
+        net.Forward(_params, _reps, 0, training: false);
+        Gemm.ABt(net.Hf.AsSpan((net.Tokens - 1) * l.D, l.D), _reps, scores[..l.Items], 1, l.D, l.Items);
+    }
+
+    public void ScoreBatch(ReadOnlySpan<int> users, IReadOnlyList<int[]> histories, Span<float> scores)
+    {
+        var l = Layout;
+        const int chunk = 256;
+        var net = new SasRecNetwork(l, Options.Heads, chunk * l.T, chunk, 1);
+        var last = new float[chunk * l.D];
+        for (var c0 = 0; c0 < histories.Count; c0 += chunk)
+        {
+            var count = Math.Min(chunk, histories.Count - c0);
+            var seqs = new int[count][];
+            for (var b = 0; b < count; b++)
+                seqs[b] = histories[c0 + b].Where(i => (uint)i < (uint)l.Items).TakeLast(l.T).ToArray();
+            var nonEmpty = Enumerable.Range(0, count).Where(b => seqs[b].Length > 0).ToArray();
+            Pack(net, l.T, nonEmpty.Select(b => seqs[b].Length).ToArray(), k => seqs[nonEmpty[k]], withTargets: false);
+            net.Forward(_params, _reps, 0, training: false);
+            for (var k = 0; k < nonEmpty.Length; k++)
+                net.Hf.AsSpan((net.Offsets[k + 1] - 1) * l.D, l.D).CopyTo(last.AsSpan(k * l.D, l.D));
+            var block = scores.Slice(c0 * l.Items, count * l.Items);
+            block.Clear();
+            var tmp = new float[nonEmpty.Length * l.Items];
+            Gemm.ABt(last.AsSpan(0, nonEmpty.Length * l.D), _reps, tmp, nonEmpty.Length, l.D, l.Items);
+            for (var k = 0; k < nonEmpty.Length; k++)
+                tmp.AsSpan(k * l.Items, l.Items).CopyTo(block.Slice(nonEmpty[k] * l.Items, l.Items));
+        }
+    }
+
+    public ScoredItem[] SimilarItems(int item, int n)
+    {
+        var l = Layout;
+        if ((uint)item >= (uint)l.Items) throw new ArgumentOutOfRangeException(nameof(item));
+        var scores = new float[l.Items];
+        var q = _reps.AsSpan(item * l.D, l.D);
+        for (var i = 0; i < l.Items; i++) scores[i] = TensorPrimitives.CosineSimilarity(q, _reps.AsSpan(i * l.D, l.D));
+        scores[item] = float.NegativeInfinity;
+        return TopK.Select(scores, n);
+    }
+
+    public void Write(BinaryWriter w)
+    {
+        var l = Layout; var o = Options;
+        w.Write(1); // payload version
+        w.Write(o.Dim); w.Write(o.Blocks); w.Write(o.Heads); w.Write(o.MaxLength); w.Write(o.FfnMultiplier);
+        w.Write(o.Dropout); w.Write(o.LearningRate); w.Write(o.WeightDecay); w.Write(o.ClipNorm); w.Write(o.BatchSize);
+        w.Write(o.MaxEpochs); w.Write(o.Patience); w.Write(o.EvalEvery); w.Write(o.ValidationUsers); w.Write(o.UseSideInformation);
+        w.Write(l.Items); w.Write(l.Features);
+        w.Write(EpochsRun); w.Write(BestEpoch); w.Write(BestValidationNdcg);
+        WriteInts(w, _featOffsets); WriteInts(w, _featIds);
+        w.Write(_params.Length);
+        foreach (var v in _params) w.Write(v);
+    }
+
+    public static SasRec Read(BinaryReader r)
+    {
+        var version = r.ReadInt32();
+        if (version != 1) throw new InvalidDataException($"sasrec payload version {version} is not supported");
+        var o = new SasRecOptions
+        {
+            Dim = r.ReadInt32(), Blocks = r.ReadInt32(), Heads = r.ReadInt32(), MaxLength = r.ReadInt32(), FfnMultiplier = r.ReadInt32(),
+            Dropout = r.ReadSingle(), LearningRate = r.ReadSingle(), WeightDecay = r.ReadSingle(), ClipNorm = r.ReadSingle(), BatchSize = r.ReadInt32(),
+            MaxEpochs = r.ReadInt32(), Patience = r.ReadInt32(), EvalEvery = r.ReadInt32(), ValidationUsers = r.ReadInt32(), UseSideInformation = r.ReadBoolean(),
+        };
+        var model = new SasRec(o);
+        int items = r.ReadInt32(), features = r.ReadInt32();
+        model.EpochsRun = r.ReadInt32(); model.BestEpoch = r.ReadInt32(); model.BestValidationNdcg = r.ReadDouble();
+        model._featOffsets = ReadInts(r); model._featIds = ReadInts(r);
+        model._layout = new SasRecLayout(o, items, features);
+        var n = r.ReadInt32();
+        if (n != model._layout.Total || model._featOffsets.Length != items + 1) throw new InvalidDataException("sasrec payload does not match its declared shape");
+        model._params = new float[n];
+        for (var i = 0; i < n; i++) model._params[i] = r.ReadSingle();
+        model._reps = new float[items * o.Dim];
+        model.ComputeRepresentations(model._params, model._reps);
+        return model;
+    }
+
+    private static void WriteInts(BinaryWriter w, int[] a) { w.Write(a.Length); foreach (var v in a) w.Write(v); }
+    private static int[] ReadInts(BinaryReader r)
+    {
+        var n = r.ReadInt32();
+        if (n < 0) throw new InvalidDataException("negative length");
+        var a = new int[n];
+        for (var i = 0; i < n; i++) a[i] = r.ReadInt32();
+        return a;
+    }
+}

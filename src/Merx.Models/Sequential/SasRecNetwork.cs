@@ -1,0 +1,170 @@
+using System.Numerics.Tensors;
+using Merx.Numerics;
+using Merx.Numerics.Layers;
+
+namespace Merx.Models.Sequential;
+
+/// <summary>
+/// Activations and gradients of one packed batch: sequences are laid end to end (no padding
+/// rows), so every row of every buffer is a real token. Sized once for the largest batch; a
+/// forward or backward pass allocates nothing.
+/// </summary>
+internal sealed partial class SasRecNetwork
+{
+    private readonly SasRecLayout _l;
+    private readonly int _maxTokens;
+    private readonly int _heads;
+    private readonly BlockState[] _blocks;
+    private ulong _rng;
+
+    public SasRecNetwork(SasRecLayout layout, int heads, int maxTokens, int maxSequences, ulong seed)
+    {
+        _l = layout; _heads = heads; _maxTokens = maxTokens; _rng = seed | 1;
+        int n = maxTokens, d = layout.D;
+        Items = new int[n]; Positions = new int[n]; Targets = new int[n]; Offsets = new int[maxSequences + 1];
+        X0 = new float[n * d]; Mask0 = new float[n * d];
+        _blocks = layout.Blocks.Select(_ => new BlockState(n, d, layout.F, layout.T * heads)).ToArray();
+        Hf = new float[n * d]; XFinal = new float[n * d]; MeanF = new float[n]; RstdF = new float[n];
+        DX = new float[n * d]; DH = new float[n * d]; DQkv = new float[n * 3 * d]; DAtt = new float[n * d]; DF = new float[n * layout.F]; DG = new float[n * layout.F];
+        Scratch = new float[Math.Max(layout.T, d) + n * layout.F];
+    }
+
+    // Inputs of the batch: (N) token items, positions and next-item targets; (B+1) sequence offsets.
+    public int[] Items { get; }
+    public int[] Positions { get; }
+    public int[] Targets { get; }
+    public int[] Offsets { get; }
+    public int Sequences { get; set; }
+    public int Tokens => Offsets[Sequences];
+
+    private float[] X0 { get; }     // (N, D) embedded input
+    private float[] Mask0 { get; }  // (N, D) embedding dropout scales
+    public float[] Hf { get; }      // (N, D) final hidden states
+    private float[] XFinal { get; } // (N, D) residual stream entering the final LayerNorm
+    private float[] MeanF { get; }
+    private float[] RstdF { get; }
+    public float[] DX { get; }      // (N, D) gradient flowing down the residual stream
+    public float[] DH { get; }      // (N, D) gradient of a LayerNorm output / of Hf
+    private float[] DQkv { get; }   // (N, 3D)
+    private float[] DAtt { get; }   // (N, D)
+    private float[] DF { get; }     // (N, F)
+    private float[] DG { get; }     // (N, F)
+    private float[] Scratch { get; }
+
+    private sealed class BlockState(int n, int d, int f, int t)
+    {
+        public readonly float[] Xin = new float[n * d], H1 = new float[n * d], Mean1 = new float[n], Rstd1 = new float[n];
+        public readonly float[] Qkv = new float[n * 3 * d], Probs = new float[n * t], Att = new float[n * d], Mask1 = new float[n * d];
+        public readonly float[] Xmid = new float[n * d], H2 = new float[n * d], Mean2 = new float[n], Rstd2 = new float[n];
+        public readonly float[] F1 = new float[n * f], G = new float[n * f], Mask2 = new float[n * d];
+    }
+
+    /// <summary>Encodes the packed batch into <see cref="Hf"/>. reps: (Items, D) item representations.</summary>
+    public void Forward(float[] p, float[] reps, float dropout, bool training)
+    {
+        int n = Tokens, d = _l.D, f = _l.F;
+        var scale = MathF.Sqrt(d);
+        var x = X0.AsSpan(0, n * d);
+        for (var t = 0; t < n; t++)
+        {
+            var row = x.Slice(t * d, d);
+            TensorPrimitives.Multiply(reps.AsSpan(Items[t] * d, d), scale, row);
+            TensorPrimitives.Add(row, p.AsSpan(_l.PosEmb + Positions[t] * d, d), row);
+        }
+        Dropout(x, Mask0, dropout, training);
+        ReadOnlySpan<int> offsets = Offsets.AsSpan(0, Sequences + 1);
+        for (var l = 0; l < _blocks.Length; l++)
+        {
+            var b = _l.Blocks[l]; var s = _blocks[l];
+            x.CopyTo(s.Xin);
+            LayerNorm.Forward(s.Xin, s.H1, p.AsSpan(b.Ln1G, d), p.AsSpan(b.Ln1B, d), s.Mean1, s.Rstd1, n, d);
+            Linear(s.H1, p, b.Wqkv, b.Bqkv, s.Qkv, n, d, 3 * d);
+            CausalSelfAttention.Forward(s.Qkv, s.Att, s.Probs, offsets, d, _heads);
+            var o = x; // x += dropout(Att·Wo + bo)
+            Linear(s.Att, p, b.Wo, b.Bo, DAtt, n, d, d);
+            Dropout(DAtt.AsSpan(0, n * d), s.Mask1, dropout, training);
+            TensorPrimitives.Add(s.Xin.AsSpan(0, n * d), DAtt.AsSpan(0, n * d), o);
+            x.CopyTo(s.Xmid);
+            LayerNorm.Forward(s.Xmid, s.H2, p.AsSpan(b.Ln2G, d), p.AsSpan(b.Ln2B, d), s.Mean2, s.Rstd2, n, d);
+            Linear(s.H2, p, b.W1, b.B1, s.F1, n, d, f);
+            Gelu.Forward(s.F1.AsSpan(0, n * f), s.G, Scratch);
+            Linear(s.G, p, b.W2, b.B2, DAtt, n, f, d);
+            Dropout(DAtt.AsSpan(0, n * d), s.Mask2, dropout, training);
+            TensorPrimitives.Add(s.Xmid.AsSpan(0, n * d), DAtt.AsSpan(0, n * d), x);
+        }
+        x.CopyTo(XFinal);
+        LayerNorm.Forward(x, Hf, p.AsSpan(_l.LnfG, d), p.AsSpan(_l.LnfB, d), MeanF, RstdF, n, d);
+    }
+
+    public int MaxTokens => _maxTokens;
+
+    /// <summary>Backpropagates <see cref="DH"/> (gradient of Hf) to the parameters g and to dReps (Items, D), both accumulated.</summary>
+    public void Backward(float[] p, float[] g, float[] dReps)
+    {
+        int n = Tokens, d = _l.D, f = _l.F;
+        LayerNorm.Backward(DH, XFinal, MeanF, RstdF, p.AsSpan(_l.LnfG, d), DX, g.AsSpan(_l.LnfG, d), g.AsSpan(_l.LnfB, d), Scratch, n, d);
+        ReadOnlySpan<int> offsets = Offsets.AsSpan(0, Sequences + 1);
+        for (var l = _blocks.Length - 1; l >= 0; l--)
+        {
+            var b = _l.Blocks[l]; var s = _blocks[l];
+            // FFN: out = Xmid + drop(G·W2 + b2)
+            var dF2 = DAtt.AsSpan(0, n * d);
+            TensorPrimitives.Multiply(DX.AsSpan(0, n * d), s.Mask2.AsSpan(0, n * d), dF2);
+            LinearBackward(s.G, p, g, b.W2, b.B2, DAtt, DG, n, f, d);
+            Gelu.Backward(s.F1.AsSpan(0, n * f), DG.AsSpan(0, n * f), DF);
+            LinearBackward(s.H2, p, g, b.W1, b.B1, DF, DH, n, d, f);
+            LayerNorm.Backward(DH, s.Xmid, s.Mean2, s.Rstd2, p.AsSpan(b.Ln2G, d), DQkv, g.AsSpan(b.Ln2G, d), g.AsSpan(b.Ln2B, d), Scratch, n, d);
+            TensorPrimitives.Add(DX.AsSpan(0, n * d), DQkv.AsSpan(0, n * d), DX.AsSpan(0, n * d));          // dXmid
+            // Attention: Xmid = Xin + drop(Att·Wo + bo)
+            TensorPrimitives.Multiply(DX.AsSpan(0, n * d), s.Mask1.AsSpan(0, n * d), DH.AsSpan(0, n * d));   // dO
+            LinearBackward(s.Att, p, g, b.Wo, b.Bo, DH, DAtt, n, d, d);
+            CausalSelfAttention.Backward(s.Qkv, s.Probs, DAtt, DQkv, Scratch, offsets, d, _heads);
+            LinearBackward(s.H1, p, g, b.Wqkv, b.Bqkv, DQkv, DH, n, d, 3 * d);
+            LayerNorm.Backward(DH, s.Xin, s.Mean1, s.Rstd1, p.AsSpan(b.Ln1G, d), DAtt, g.AsSpan(b.Ln1G, d), g.AsSpan(b.Ln1B, d), Scratch, n, d);
+            TensorPrimitives.Add(DX.AsSpan(0, n * d), DAtt.AsSpan(0, n * d), DX.AsSpan(0, n * d));          // dXin
+        }
+        // Embedding: x0 = drop(reps[item]·√D + pos)
+        var scale = MathF.Sqrt(d);
+        TensorPrimitives.Multiply(DX.AsSpan(0, n * d), Mask0.AsSpan(0, n * d), DX.AsSpan(0, n * d));
+        for (var t = 0; t < n; t++)
+        {
+            var row = DX.AsSpan(t * d, d);
+            var pos = g.AsSpan(_l.PosEmb + Positions[t] * d, d);
+            TensorPrimitives.Add(pos, row, pos);
+            var rep = dReps.AsSpan(Items[t] * d, d);
+            TensorPrimitives.MultiplyAdd(row, scale, rep, rep);
+        }
+    }
+
+    /// <summary>y (N, out) = x (N, in) · W (in, out) + b.</summary>
+    private static void Linear(float[] x, float[] p, int w, int bias, float[] y, int n, int inDim, int outDim)
+    {
+        Gemm.AB(x.AsSpan(0, n * inDim), p.AsSpan(w, inDim * outDim), y.AsSpan(0, n * outDim), n, inDim, outDim);
+        var bv = p.AsSpan(bias, outDim);
+        for (var t = 0; t < n; t++) TensorPrimitives.Add(y.AsSpan(t * outDim, outDim), bv, y.AsSpan(t * outDim, outDim));
+    }
+
+    /// <summary>From dy (N, out): dW += xᵀ·dy, db += Σ dy, dx = dy · Wᵀ (overwritten).</summary>
+    private static void LinearBackward(float[] x, float[] p, float[] g, int w, int bias, float[] dy, float[] dx, int n, int inDim, int outDim)
+    {
+        Gemm.AtB(x.AsSpan(0, n * inDim), dy.AsSpan(0, n * outDim), g.AsSpan(w, inDim * outDim), inDim, n, outDim, accumulate: true);
+        var db = g.AsSpan(bias, outDim);
+        for (var t = 0; t < n; t++) TensorPrimitives.Add(db, dy.AsSpan(t * outDim, outDim), db);
+        Gemm.ABt(dy.AsSpan(0, n * outDim), p.AsSpan(w, inDim * outDim), dx.AsSpan(0, n * inDim), n, outDim, inDim);
+    }
+
+    /// <summary>Inverted dropout in place; the mask keeps 0 or 1/(1−p) per element for the backward pass.</summary>
+    private void Dropout(Span<float> x, float[] mask, float rate, bool training)
+    {
+        var m = mask.AsSpan(0, x.Length);
+        if (!training || rate <= 0) { m.Fill(1f); return; }
+        var keep = 1f / (1 - rate);
+        var threshold = (ulong)(rate * (double)ulong.MaxValue);
+        for (var i = 0; i < m.Length; i++)
+        {
+            _rng ^= _rng << 13; _rng ^= _rng >> 7; _rng ^= _rng << 17;
+            m[i] = _rng < threshold ? 0f : keep;
+        }
+        TensorPrimitives.Multiply(x, m, x);
+    }
+}

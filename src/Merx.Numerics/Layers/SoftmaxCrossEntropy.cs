@@ -1,0 +1,47 @@
+using System.Numerics.Tensors;
+
+namespace Merx.Numerics.Layers;
+
+/// <summary>
+/// Full-softmax cross-entropy over the catalog, in place: each row of logits becomes its gradient
+/// (softmax − one-hot) · <c>scale</c>, and the row's loss −log softmax[target] is returned summed.
+/// Rows whose target is −1 contribute nothing and get a zero gradient.
+/// </summary>
+public static class SoftmaxCrossEntropy
+{
+    /// <summary>logits: (rows, classes), overwritten by dlogits; targets: (rows). Returns Σ loss.</summary>
+    public static double ForwardBackward(Span<float> logits, ReadOnlySpan<int> targets, int rows, int classes, float scale)
+    {
+        double loss = 0;
+        for (var r = 0; r < rows; r++)
+        {
+            var row = logits.Slice(r * classes, classes);
+            var t = targets[r];
+            if (t < 0) { row.Clear(); continue; }
+            var max = TensorPrimitives.Max(row);
+            var target = row[t];
+            TensorPrimitives.Subtract(row, max, row);
+            TensorPrimitives.Exp(row, row);
+            var sum = TensorPrimitives.Sum(row);
+            loss += Math.Log(sum) - (target - max);
+            TensorPrimitives.Multiply(row, scale / sum, row);
+            row[t] -= scale;
+        }
+        return loss;
+    }
+
+    /// <summary>Plain double-precision twin: the loss only.</summary>
+    public static double ReferenceLoss(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int rows, int classes)
+    {
+        double loss = 0;
+        for (var r = 0; r < rows; r++)
+        {
+            if (targets[r] < 0) continue;
+            double max = double.NegativeInfinity, sum = 0;
+            for (var j = 0; j < classes; j++) max = Math.Max(max, logits[r * classes + j]);
+            for (var j = 0; j < classes; j++) sum += Math.Exp(logits[r * classes + j] - max);
+            loss += Math.Log(sum) + max - logits[r * classes + targets[r]];
+        }
+        return loss;
+    }
+}
