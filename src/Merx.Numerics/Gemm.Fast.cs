@@ -52,12 +52,15 @@ public static partial class Gemm
         {
             var job = new Job(pa, ars, acs, pb, transB, pc, m, k, n);
             if (threads <= 1) job.Columns(0, panels);
-            else
-            {
-                var per = (panels + threads - 1) / threads;
-                Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t => job.Columns(t * per, Math.Min(panels, (t + 1) * per)));
-            }
+            else InParallel(job, panels, threads);
         }
+    }
+
+    // Separate so the closure exists only on the parallel path: a single-threaded call allocates nothing.
+    private static void InParallel(Job job, int panels, int threads)
+    {
+        var per = (panels + threads - 1) / threads;
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t => job.Columns(t * per, Math.Min(panels, (t + 1) * per)));
     }
 
     private readonly unsafe struct Job(float* a, int ars, int acs, float* b, bool transB, float* c, int m, int k, int n)

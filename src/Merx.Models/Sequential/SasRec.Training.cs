@@ -28,13 +28,7 @@ public sealed partial class SasRec
         var train = data.Train;
         var users = Enumerable.Range(0, train.UserCount).Where(u => train.LengthOf(u) >= 2).ToArray();
         if (users.Length == 0) throw new InvalidOperationException("no training sequence has two or more items");
-        var maxTokens = o.BatchSize * l.T;
-        var net = new SasRecNetwork(l, o.Heads, maxTokens, o.BatchSize, (ulong)fit.Seed * 0x9E3779B97F4A7C15UL + 1);
-        var grads = new float[l.Total];
-        var dReps = new float[l.Items * l.D];
-        var chunkRows = Math.Clamp(16_000_000 / Math.Max(1, l.Items), 16, maxTokens);
-        var logits = new float[chunkRows * l.Items];
-        var optimizer = new AdamW(l.Total, o.LearningRate, 0.9f, 0.98f, 1e-8f, o.WeightDecay) { DecayFrom = l.EmbeddingEnd };
+        var step = new StepBuffers(this, fit.Seed);
         var best = (float[])_params.Clone();
         var rng = new Random(fit.Seed);
         var validation = ValidationSample(data.Validation, o.ValidationUsers, fit.Seed);
@@ -54,9 +48,9 @@ public sealed partial class SasRec
                 fit.Cancellation.ThrowIfCancellationRequested();
                 var count = Math.Min(o.BatchSize, users.Length - b0);
                 for (var k = 0; k < count; k++) { batchUsers[k] = users[b0 + k]; lengths[k] = train.LengthOf(users[b0 + k]); }
-                Pack(net, l.T, lengths.AsSpan(0, count), k => train.Items.AsMemory(train.Offsets[batchUsers[k]], lengths[k]), withTargets: true);
-                lossSum += TrainStep(net, grads, dReps, logits, chunkRows, optimizer);
-                tokenSum += net.Tokens;
+                Pack(step.Net, l.T, lengths.AsSpan(0, count), k => train.Items.AsMemory(train.Offsets[batchUsers[k]], lengths[k]), withTargets: true);
+                lossSum += TrainStep(step);
+                tokenSum += step.Net.Tokens;
             }
             EpochsRun = epoch;
             epochSeconds.Add(epochClock.Elapsed.TotalSeconds);
@@ -82,10 +76,48 @@ public sealed partial class SasRec
     /// <summary>Median wall seconds of a training epoch in the last fit.</summary>
     public double MedianEpochSeconds { get; private set; }
 
-    /// <summary>One optimizer step on the packed batch in <paramref name="net"/>; returns the summed loss. Allocates nothing.</summary>
-    private double TrainStep(SasRecNetwork net, float[] grads, float[] dReps, float[] logits, int chunkRows, AdamW optimizer)
+    /// <summary>Everything a training step writes into, allocated once per fit.</summary>
+    internal sealed class StepBuffers
     {
-        var l = Layout; var d = l.D; var n = net.Tokens;
+        public StepBuffers(SasRec model, int seed)
+        {
+            var l = model.Layout; var o = model.Options;
+            var maxTokens = o.BatchSize * l.T;
+            Net = new SasRecNetwork(l, o.Heads, maxTokens, o.BatchSize, (ulong)seed * 0x9E3779B97F4A7C15UL + 1);
+            Grads = new float[l.Total];
+            DReps = new float[l.Items * l.D];
+            ChunkRows = Math.Clamp(16_000_000 / Math.Max(1, l.Items), 16, maxTokens);
+            Logits = new float[ChunkRows * l.Items];
+            Optimizer = new AdamW(l.Total, o.LearningRate, 0.9f, 0.98f, 1e-8f, o.WeightDecay) { DecayFrom = l.EmbeddingEnd };
+        }
+
+        public SasRecNetwork Net { get; }
+        public float[] Grads { get; }     // (Total) one flat gradient, same layout as the parameters
+        public float[] DReps { get; }     // (Items, D)
+        public float[] Logits { get; }    // (ChunkRows, Items)
+        public int ChunkRows { get; }
+        public AdamW Optimizer { get; }
+    }
+
+    /// <summary>Bytes allocated by one training step after two warm-up steps (the test of "a step allocates nothing").</summary>
+    internal long MeasureStepAllocations(TrainingData data)
+    {
+        var step = new StepBuffers(this, 1);
+        var users = Enumerable.Range(0, data.Train.UserCount).Where(u => data.Train.LengthOf(u) >= 2).Take(Options.BatchSize).ToArray();
+        var lengths = users.Select(data.Train.LengthOf).ToArray();
+        Pack(step.Net, Layout.T, lengths, k => data.Train.Items.AsMemory(data.Train.Offsets[users[k]], lengths[k]), withTargets: true);
+        for (var i = 0; i < 40; i++) TrainStep(step); // let tiered compilation settle
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        TrainStep(step);
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    /// <summary>One optimizer step on the packed batch in the buffers' network; returns the summed loss. Allocates nothing.</summary>
+    internal double TrainStep(StepBuffers s)
+    {
+        var l = Layout; var d = l.D;
+        var net = s.Net; var grads = s.Grads; var dReps = s.DReps; var logits = s.Logits; var chunkRows = s.ChunkRows; var optimizer = s.Optimizer;
+        var n = net.Tokens;
         ComputeRepresentations(_params, _reps);
         net.Forward(_params, _reps, Options.Dropout, training: true);
         Array.Clear(grads);
@@ -98,7 +130,7 @@ public sealed partial class SasRec
             var h = net.Hf.AsSpan(r0 * d, rows * d);
             var z = logits.AsSpan(0, rows * l.Items);
             Gemm.ABt(h, _reps, z, rows, d, l.Items);                                 // (rows, Items) logits
-            loss += SoftmaxCrossEntropy.ForwardBackward(z, net.Targets.AsSpan(r0, rows), rows, l.Items, scale);
+            loss += SoftmaxCrossEntropy.ForwardBackwardParallel(logits, net.Targets, r0, rows, l.Items, scale, Gemm.MaxDegreeOfParallelism);
             Gemm.AB(z, _reps, net.DH.AsSpan(r0 * d, rows * d), rows, l.Items, d);      // dH = dZ · R
             Gemm.AtB(z, h, dReps, l.Items, rows, d, accumulate: true);               // dR += dZᵀ · H
         }

@@ -30,6 +30,26 @@ public static class SoftmaxCrossEntropy
         return loss;
     }
 
+    /// <summary>As <see cref="ForwardBackward"/>, rows split across <paramref name="threads"/> cores when there are enough of them.</summary>
+    public static double ForwardBackwardParallel(float[] logits, int[] targets, int targetOffset, int rows, int classes, float scale, int threads)
+    {
+        if (threads <= 1 || (long)rows * classes < 1_000_000) return ForwardBackward(logits.AsSpan(0, rows * classes), targets.AsSpan(targetOffset, rows), rows, classes, scale);
+        return InParallel(logits, targets, targetOffset, rows, classes, scale, threads);
+    }
+
+    // Separate so the closure exists only on the parallel path.
+    private static double InParallel(float[] logits, int[] targets, int targetOffset, int rows, int classes, float scale, int threads)
+    {
+        var per = (rows + threads - 1) / threads;
+        var partial = new double[threads];
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            var r0 = t * per; var r1 = Math.Min(rows, r0 + per);
+            if (r1 > r0) partial[t] = ForwardBackward(logits.AsSpan(r0 * classes, (r1 - r0) * classes), targets.AsSpan(targetOffset + r0, r1 - r0), r1 - r0, classes, scale);
+        });
+        return partial.Sum();
+    }
+
     /// <summary>Plain double-precision twin: the loss only.</summary>
     public static double ReferenceLoss(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, int rows, int classes)
     {

@@ -1,0 +1,113 @@
+using Merx.Core.Contracts;
+using Merx.Core.Data;
+using Merx.Core.Domain;
+using Merx.Core.Splits;
+using Merx.Models.Sequential;
+using Merx.Numerics;
+
+namespace Merx.Models.Tests.Sequential;
+
+public class SasRecTests
+{
+    private const int Items = 30;
+
+    /// <summary>Every user walks the cycle i → i+1 (mod 30) from a different start: the next item is always known.</summary>
+    private static TrainingData CycleData(int users = 120, int length = 12)
+    {
+        var lists = new List<IReadOnlyList<int>>();
+        for (var u = 0; u < users; u++) lists.Add(Enumerable.Range(0, length).Select(k => (u * 7 + k) % Items).ToList());
+        var split = Splitter.LeaveOneOut(UserSequences.FromLists(lists, Items));
+        var catalog = Enumerable.Range(0, Items).Select(i => (Item?)new Item { Id = "i" + i, Brand = "b" + i % 3 }).ToArray();
+        return new TrainingData(split.Train, catalog, split.Validation);
+    }
+
+    private static SasRec Small(int epochs = 40) => new(new SasRecOptions { Dim = 16, Blocks = 1, MaxLength = 8, Dropout = 0.1f, LearningRate = 5e-3f, BatchSize = 32, MaxEpochs = epochs, EvalEvery = 5, Patience = 100 });
+
+    [Fact]
+    public void LearnsTheNextItemOfATinySequenceTask()
+    {
+        var model = Small();
+        model.Fit(CycleData(), new FitOptions { Seed = 1 });
+        Assert.True(model.BestValidationNdcg > 0.9, $"validation NDCG@10 {model.BestValidationNdcg}");
+        var top = model.Recommend(-1, [3, 4, 5], 1, RecommendFilter.None);
+        Assert.Equal(6, top[0].Item);
+    }
+
+    [Fact]
+    public void SaveLoad_GivesIdenticalScores_AndHistoryChangesScores()
+    {
+        var model = Small(5);
+        model.Fit(CycleData(), new FitOptions { Seed = 2 });
+        var path = Path.Combine(Path.GetTempPath(), $"merx-sasrec-{Guid.NewGuid():N}.model");
+        try
+        {
+            ModelFile.Save(path, model);
+            var loaded = (SasRec)ModelRegistry.Load(path);
+            var a = new float[Items]; var b = new float[Items]; var c = new float[Items];
+            model.Score(-1, [1, 2, 3], a);
+            loaded.Score(-1, [1, 2, 3], b);
+            loaded.Score(-1, [1, 2, 3, 9], c);
+            Assert.Equal(a, b);
+            Assert.NotEqual(a, c);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void BatchScoring_EqualsSingleCalls()
+    {
+        var model = Small(3);
+        model.Fit(CycleData(), new FitOptions { Seed = 3 });
+        int[][] histories = [[1, 2], [5], [], [7, 8, 9, 10, 11, 12, 13, 14, 15, 16]];
+        var batch = new float[histories.Length * Items];
+        model.ScoreBatch(new int[histories.Length], histories, batch);
+        for (var r = 0; r < histories.Length; r++)
+        {
+            var single = new float[Items];
+            model.Score(-1, histories[r], single);
+            for (var i = 0; i < Items; i++) Assert.Equal(single[i], batch[r * Items + i], 4);
+        }
+    }
+
+    [Fact]
+    public void SameSeed_SameModel()
+    {
+        var a = Small(3); var b = Small(3);
+        a.Fit(CycleData(), new FitOptions { Seed = 4 });
+        b.Fit(CycleData(), new FitOptions { Seed = 4 });
+        var sa = new float[Items]; var sb = new float[Items];
+        a.Score(-1, [1, 2], sa); b.Score(-1, [1, 2], sb);
+        Assert.Equal(sa, sb);
+    }
+
+    [Fact]
+    public void ColdItem_GetsItsRepresentationFromSideInformation()
+    {
+        // Item 29 never occurs in training, but shares brand "b2" with items that do.
+        var lists = Enumerable.Range(0, 60).Select(u => (IReadOnlyList<int>)Enumerable.Range(0, 10).Select(k => (u + k) % 29).ToList()).ToList();
+        var split = Splitter.LeaveOneOut(UserSequences.FromLists(lists, Items));
+        var catalog = Enumerable.Range(0, Items).Select(i => (Item?)new Item { Id = "i" + i, Brand = "b" + i % 3 }).ToArray();
+        var with = Small(10);
+        with.Fit(new TrainingData(split.Train, catalog, split.Validation), new FitOptions { Seed = 5 });
+        var similar = with.SimilarItems(29, 5);
+        Assert.NotEmpty(similar);
+        Assert.All(similar, s => Assert.True(float.IsFinite(s.Score)));
+        var sameBrand = similar.Count(s => s.Item % 3 == 2);
+        Assert.True(sameBrand >= 3, $"{sameBrand} of the 5 items most similar to the cold item share its brand");
+    }
+
+    [Fact]
+    public void TrainingStep_AllocatesNothingAfterWarmUp()
+    {
+        var keep = Gemm.MaxDegreeOfParallelism;
+        Gemm.MaxDegreeOfParallelism = 1;
+        try
+        {
+            var model = Small(1);
+            model.Fit(CycleData(), new FitOptions { Seed = 6 });
+            var allocated = model.MeasureStepAllocations(CycleData());
+            Assert.Equal(0, allocated);
+        }
+        finally { Gemm.MaxDegreeOfParallelism = keep; }
+    }
+}
