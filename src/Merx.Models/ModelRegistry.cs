@@ -21,6 +21,7 @@ public static class ModelRegistry
         [ContentBased.ModelName] = () => new ContentBased(),
         [Hybrid.ModelName] = () => new Hybrid([new ItemKnn(), new ContentBased()]),
         [Sequential.SasRec.ModelName] = () => new Sequential.SasRec(),
+        [Sequential.SasRec.IdOnlyName] = () => new Sequential.SasRec(new Sequential.SasRecOptions { UseSideInformation = false }),
     };
 
     private static readonly Dictionary<string, Func<BinaryReader, IRecommender>> Readers = new(StringComparer.Ordinal)
@@ -34,6 +35,7 @@ public static class ModelRegistry
         [ContentBased.ModelName] = ContentBased.Read,
         [Hybrid.ModelName] = Hybrid.Read,
         [Sequential.SasRec.ModelName] = Sequential.SasRec.Read,
+        [Sequential.SasRec.IdOnlyName] = Sequential.SasRec.Read,
     };
 
     /// <summary>Every registered model name, sorted.</summary>

@@ -15,7 +15,7 @@ public sealed partial class SasRec
     /// </summary>
     public void Fit(TrainingData data, FitOptions fit)
     {
-        var o = Options;
+        var o = Options = Options.Resolve(data.Train);
         var features = o.UseSideInformation ? data.Features : null;
         _featOffsets = features?.Offsets ?? new int[data.ItemCount + 1];
         _featIds = features?.Ids ?? [];

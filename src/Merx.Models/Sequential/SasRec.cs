@@ -15,6 +15,8 @@ namespace Merx.Models.Sequential;
 public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer
 {
     public const string ModelName = "sasrec";
+    /// <summary>The same Transformer without side information (item ids only), for ablations.</summary>
+    public const string IdOnlyName = "sasrec-noside";
 
     private SasRecLayout? _layout;
     private float[] _params = [];
@@ -29,7 +31,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer
     }
 
     public SasRecOptions Options { get; private set; }
-    public string Name => ModelName;
+    public string Name => Options.UseSideInformation ? ModelName : IdOnlyName;
     public int ItemCount => _layout?.Items ?? 0;
     public int EpochsRun { get; private set; }
     public int BestEpoch { get; private set; }

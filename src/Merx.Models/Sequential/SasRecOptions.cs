@@ -6,11 +6,15 @@ public sealed record SasRecOptions
     public int Dim { get; init; } = 64;
     public int Blocks { get; init; } = 2;
     public int Heads { get; init; } = 1;
-    /// <summary>Most recent items a user is represented by.</summary>
-    public int MaxLength { get; init; } = 50;
+    /// <summary>
+    /// Most recent items a user is represented by; 0 = from the data: the 90th percentile of
+    /// training sequence lengths rounded up to a multiple of 50, between 50 and 200 (Amazon-like
+    /// data gets 50, MovieLens-like data 200: the lengths the SASRec literature uses for them).
+    /// </summary>
+    public int MaxLength { get; init; }
     /// <summary>Hidden width of the feed-forward layer as a multiple of <see cref="Dim"/>.</summary>
     public int FfnMultiplier { get; init; } = 1;
-    public float Dropout { get; init; } = 0.3f;
+    public float Dropout { get; init; } = 0.5f;
     public float LearningRate { get; init; } = 1e-3f;
     public float WeightDecay { get; init; }
     public float ClipNorm { get; init; } = 5f;
@@ -25,10 +29,19 @@ public sealed record SasRecOptions
     /// <summary>Add the mean of the item's side-information embeddings (category, brand, tags, attributes) to its id embedding.</summary>
     public bool UseSideInformation { get; init; } = true;
 
+    /// <summary>The options with <see cref="MaxLength"/> resolved from the training sequence lengths.</summary>
+    public SasRecOptions Resolve(Merx.Core.Data.UserSequences train)
+    {
+        if (MaxLength > 0) return this;
+        var lengths = Enumerable.Range(0, train.UserCount).Select(train.LengthOf).Where(n => n > 0).Order().ToArray();
+        var p90 = lengths.Length == 0 ? 0 : lengths[(int)(0.9 * (lengths.Length - 1))];
+        return this with { MaxLength = Math.Clamp((p90 + 49) / 50 * 50, 50, 200) };
+    }
+
     public void Validate()
     {
         if (Dim <= 0 || Blocks <= 0 || Heads <= 0 || Dim % Heads != 0) throw new ArgumentException("Dim must be a positive multiple of Heads, Blocks positive");
-        if (MaxLength < 2) throw new ArgumentException("MaxLength must be at least 2");
+        if (MaxLength is < 0 or 1) throw new ArgumentException("MaxLength must be 0 (from the data) or at least 2");
         if (Dropout is < 0 or >= 1) throw new ArgumentException("Dropout must be in [0, 1)");
         if (BatchSize <= 0 || MaxEpochs <= 0 || LearningRate <= 0) throw new ArgumentException("BatchSize, MaxEpochs and LearningRate must be positive");
     }

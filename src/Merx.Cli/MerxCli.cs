@@ -1,0 +1,21 @@
+using System.CommandLine;
+using Merx.Cli.Commands;
+
+namespace Merx.Cli;
+
+/// <summary>The `merx` command tree; Program.cs and the end-to-end tests both run it.</summary>
+public static class MerxCli
+{
+    public static RootCommand Create() => new("merx — a recommendation engine for online shops. 'merx demo' shows it working; 'merx <command> --help' explains each command.")
+    {
+        GenerateCommand.Create(),
+        ImportCommand.Create(),
+        StatsCommand.Create(),
+        TrainCommand.Create(),
+        EvaluateCommand.Create(),
+        RecommendCommand.Create(),
+        DemoCommand.Create(),
+    };
+
+    public static int Run(string[] args) => Create().Parse(args).Invoke();
+}

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using Merx.Cli;
+
+namespace Merx.Cli.Tests;
+
+/// <summary>The `merx` commands as a user runs them, on a small generated shop in a temporary folder.</summary>
+public sealed class CliEndToEndTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("merx-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string P(string name) => Path.Combine(_dir, name);
+
+    private static (int Code, string Out, string Err) Merx(params string[] args)
+    {
+        var (oldOut, oldErr) = (Console.Out, Console.Error);
+        var (o, e) = (new StringWriter(), new StringWriter());
+        Console.SetOut(o); Console.SetError(e);
+        try { return (MerxCli.Run(args), o.ToString(), e.ToString()); }
+        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+    }
+
+    private static JsonElement Json(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement;
+
+    [Fact]
+    public void GenerateImportStats_RoundTrip_FromFilesAndFromTheStore()
+    {
+        Assert.Equal(0, Merx("generate", "--users", "200", "--items", "300", "--events", "6000", "--seed", "3", "--out", P("shop")).Code);
+        Assert.Equal(0, Merx("import", "--data", P("shop"), "--db", P("m.db")).Code);
+        Assert.Equal(0, Merx("stats", "--data", P("shop"), "--json", P("files.json")).Code);
+        Assert.Equal(0, Merx("stats", "--db", P("m.db"), "--json", P("store.json")).Code);
+        var files = Json(P("files.json")); var store = Json(P("store.json"));
+        Assert.Equal(6000, files.GetProperty("events").GetInt64());
+        Assert.Equal(200, files.GetProperty("users").GetInt64());
+        foreach (var key in new[] { "users", "items", "events", "skipped_lines" })
+            Assert.Equal(files.GetProperty(key).GetInt64(), store.GetProperty(key).GetInt64());
+        Assert.Equal(files.GetProperty("events_by_kind").GetProperty("purchase").GetInt64(), store.GetProperty("events_by_kind").GetProperty("purchase").GetInt64());
+    }
+
+    [Fact]
+    public void StrictImport_OfABadFile_StoresNothing_AndSaysWhere()
+    {
+        File.WriteAllText(P("events.csv"), "user,item,kind,timestamp\na,x,view,1\nb,y,teleport,2\n");
+        var (code, _, err) = Merx("import", "--data", P("events.csv"), "--db", P("s.db"), "--strict");
+        Assert.Equal(1, code);
+        Assert.Contains("events.csv:3", err);
+        Assert.False(File.Exists(P("s.db")), "a failed strict import must not even create the store");
+        var (lenient, output, _) = Merx("import", "--data", P("events.csv"), "--db", P("s.db"));
+        Assert.Equal(0, lenient);
+        Assert.Contains("1 lines skipped", output);
+        Assert.Equal(0, Merx("stats", "--db", P("s.db"), "--json", P("s.json")).Code);
+        Assert.Equal(1, Json(P("s.json")).GetProperty("events").GetInt64());
+    }
+
+    [Fact]
+    public void Evaluate_WritesTheDocumentedJson_AndTrainRecommendWork()
+    {
+        Merx("generate", "--users", "300", "--items", "200", "--events", "9000", "--seed", "5", "--out", P("shop"));
+        var (code, _, err) = Merx("evaluate", "--data", P("shop"), "--models", "pop,itemknn", "--json", P("e.json"));
+        Assert.True(code == 0, err);
+        var run = Json(P("e.json"));
+        Assert.Equal("loo", run.GetProperty("protocol").GetString());
+        var models = run.GetProperty("models").EnumerateArray().ToList();
+        Assert.Equal(["pop", "itemknn"], models.Select(m => m.GetProperty("name").GetString()));
+        foreach (var m in models)
+            foreach (var key in new[] { "ndcg@10", "hr@10", "ndcg@20", "mrr", "coverage@10", "diversity@10", "novelty@10", "train_seconds", "ndcg@10_ci" })
+                Assert.True(m.TryGetProperty(key, out _), $"{m.GetProperty("name")} lacks {key}");
+        Assert.True(models[1].GetProperty("ndcg@10").GetDouble() > models[0].GetProperty("ndcg@10").GetDouble(), "item-kNN should beat popularity on a shop with session structure");
+
+        Merx("import", "--data", P("shop"), "--db", P("t.db"));
+        Assert.Equal(0, Merx("train", "--db", P("t.db"), "--models", "itemknn").Code);
+        var (rc, output, _) = Merx("recommend", "--db", P("t.db"), "--user", "u1", "--n", "5");
+        Assert.Equal(0, rc);
+        Assert.Contains(" 5. ", output);
+    }
+
+    [Fact]
+    public void BadArguments_GiveOneClearLine_NotAStackTrace()
+    {
+        var (code, _, err) = Merx("evaluate", "--data", P("nowhere"), "--models", "pop");
+        Assert.Equal(1, code);
+        Assert.Contains("no such file or folder", err);
+        Assert.DoesNotContain("   at ", err);
+        (code, _, err) = Merx("evaluate", "--data", P("nowhere"), "--models", "nosuchmodel");
+        Assert.Equal(1, code);
+        Assert.Contains("unknown model", err);
+    }
+}
