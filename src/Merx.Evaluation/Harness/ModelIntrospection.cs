@@ -8,7 +8,8 @@ namespace Merx.Evaluation.Harness;
 /// <summary>
 /// Reads a model's settings and epoch count from its public properties, so the harness can report
 /// them for any <see cref="IRecommender"/> without each model implementing a reporting interface.
-/// Settings are the public scalar (or list-of-scalar) properties; "EpochsRun" is the epoch count.
+/// Settings are the public scalar (or list-of-scalar) properties and the scalar properties of an
+/// "…Options" property; "EpochsRun" is the epoch count.
 /// </summary>
 public static class ModelIntrospection
 {
@@ -20,7 +21,15 @@ public static class ModelIntrospection
         foreach (var p in model.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
             if (NotParams.Contains(p.Name) || p.GetIndexParameters().Length > 0 || p.PropertyType.IsByRefLike) continue;
-            var text = Format(p.GetValue(model));
+            var value = p.GetValue(model);
+            if (p.Name.EndsWith("Options", StringComparison.Ordinal) && value is not null)
+            {
+                // A model's options record (e.g. SasRecOptions): report each setting by its own name.
+                foreach (var o in value.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+                    if (o.GetIndexParameters().Length == 0 && Format(o.GetValue(value)) is { } setting) result[Snake(o.Name)] = setting;
+                continue;
+            }
+            var text = Format(value);
             if (text is not null) result[Snake(p.Name)] = text;
         }
         return result;

@@ -20,25 +20,54 @@ public sealed partial class SasRec
         _featOffsets = features?.Offsets ?? new int[data.ItemCount + 1];
         _featIds = features?.Ids ?? [];
         _layout = new SasRecLayout(o, data.ItemCount, features?.FeatureCount ?? 0);
-        var l = _layout;
-        _params = new float[l.Total];
-        l.Initialize(_params, fit.Seed);
-        _reps = new float[l.Items * l.D];
+        _params = new float[_layout.Total];
+        _reps = new float[_layout.Items * _layout.D];
+        var clock = Stopwatch.StartNew();
+        var validation = ValidationSample(data.Validation, o.ValidationUsers, fit.Seed);
+        var refit = o.RefitWithValidation && validation.Count > 0;
+        var epochSeconds = new List<double>();
+        // Phase 1: select the epoch count on validation (early stopping), within part of the budget when a refit follows.
+        var selectBudget = refit && fit.TimeBudget is { } total ? total * 0.6 : fit.TimeBudget;
+        RunEpochs(data.Train, validation, o.MaxEpochs, selectBudget, fit, clock, epochSeconds, "sasrec");
+        MedianEpochSeconds = epochSeconds.Order().ElementAt(epochSeconds.Count / 2);
+        if (!refit || BestEpoch == 0) return;
+        // Phase 2: the same recipe from scratch on training + validation items, for the selected number of epochs.
+        var left = fit.TimeBudget is { } t ? (t - clock.Elapsed).TotalSeconds : double.PositiveInfinity;
+        if (left < 1.1 * BestEpoch * MedianEpochSeconds)
+        {
+            fit.Progress?.Report($"sasrec: no time left to refit on validation items ({left:F0} s); keeping the selected model");
+            return;
+        }
+        var selected = (float[])_params.Clone();
+        var bestEpoch = BestEpoch; var bestNdcg = BestValidationNdcg; var epochs = EpochsRun;
+        RunEpochs(WithTargets(data.Train, data.Validation), [], bestEpoch, null, fit, clock, epochSeconds, "sasrec refit");
+        if (_params.Any(float.IsNaN)) selected.CopyTo(_params, 0);
+        (BestEpoch, BestValidationNdcg, EpochsRun) = (bestEpoch, bestNdcg, epochs + bestEpoch);
+        ComputeRepresentations(_params, _reps);
+    }
 
-        var train = data.Train;
+    /// <summary>
+    /// Trains from a fresh initialization for up to <paramref name="maxEpochs"/>; with validation
+    /// cases, checks NDCG@10 every EvalEvery epochs, stops after Patience checks without
+    /// improvement and leaves the best parameters in place.
+    /// </summary>
+    private void RunEpochs(Merx.Core.Data.UserSequences train, IReadOnlyList<EvalCase> validation, int maxEpochs, TimeSpan? budget,
+        FitOptions fit, Stopwatch clock, List<double> epochSeconds, string label)
+    {
+        var o = Options; var l = Layout;
+        l.Initialize(_params, fit.Seed);
         var users = Enumerable.Range(0, train.UserCount).Where(u => train.LengthOf(u) >= 2).ToArray();
         if (users.Length == 0) throw new InvalidOperationException("no training sequence has two or more items");
         var step = new StepBuffers(this, fit.Seed);
         var best = (float[])_params.Clone();
         var rng = new Random(fit.Seed);
-        var validation = ValidationSample(data.Validation, o.ValidationUsers, fit.Seed);
-        var clock = Stopwatch.StartNew();
+        var start = clock.Elapsed;
         var lengths = new int[o.BatchSize];
         var batchUsers = new int[o.BatchSize];
         BestValidationNdcg = double.NegativeInfinity;
+        BestEpoch = 0;
         var sinceBest = 0;
-        var epochSeconds = new List<double>();
-        for (var epoch = 1; epoch <= o.MaxEpochs; epoch++)
+        for (var epoch = 1; epoch <= maxEpochs; epoch++)
         {
             var epochClock = Stopwatch.StartNew();
             rng.Shuffle(users);
@@ -54,23 +83,32 @@ public sealed partial class SasRec
             }
             EpochsRun = epoch;
             epochSeconds.Add(epochClock.Elapsed.TotalSeconds);
-            var overBudget = fit.TimeBudget is { } budget && clock.Elapsed > budget;
-            var line = $"sasrec: epoch {epoch} loss {lossSum / Math.Max(1, tokenSum):F4} {users.Length / epochSeconds[^1]:F0} seq/s {epochSeconds[^1]:F1} s/epoch";
-            if (epoch % o.EvalEvery == 0 || epoch == o.MaxEpochs || overBudget)
+            var used = clock.Elapsed - start;
+            var overBudget = budget is { } b && used > b;
+            var line = $"{label}: epoch {epoch} loss {lossSum / Math.Max(1, tokenSum):F4} {users.Length / epochSeconds[^1]:F0} seq/s {epochSeconds[^1]:F1} s/epoch";
+            if (validation.Count > 0 && (epoch % o.EvalEvery == 0 || epoch == maxEpochs || overBudget))
             {
                 ComputeRepresentations(_params, _reps);
-                var ndcg = validation.Count == 0 ? -lossSum / Math.Max(1, tokenSum) : ValidationMetric.Ndcg(validation, l.Items, ScoreForValidation(validation), 10);
+                var ndcg = ValidationMetric.Ndcg(validation, l.Items, ScoreForValidation(validation), 10);
                 line += $" val NDCG@10 {ndcg:F4}";
                 if (ndcg > BestValidationNdcg) { BestValidationNdcg = ndcg; BestEpoch = epoch; _params.CopyTo(best, 0); sinceBest = 0; }
                 else if (++sinceBest >= o.Patience) { fit.Progress?.Report(line + " (early stop)"); break; }
             }
-            var remaining = fit.TimeBudget is { } tb ? tb - clock.Elapsed : TimeSpan.FromSeconds(epochSeconds.Average() * (o.MaxEpochs - epoch));
+            var remaining = budget is { } tb ? tb - used : TimeSpan.FromSeconds(epochSeconds[^1] * (maxEpochs - epoch));
             fit.Progress?.Report(line + $" elapsed {clock.Elapsed.TotalSeconds:F0} s, ETA ≤ {Math.Max(0, remaining.TotalSeconds):F0} s");
             if (overBudget) break;
         }
-        best.CopyTo(_params, 0);
+        if (validation.Count > 0) best.CopyTo(_params, 0);
         ComputeRepresentations(_params, _reps);
-        MedianEpochSeconds = epochSeconds.Order().ElementAt(epochSeconds.Count / 2);
+    }
+
+    /// <summary>Each user's training sequence with their validation target(s) appended (the items that come next in time).</summary>
+    private static Merx.Core.Data.UserSequences WithTargets(Merx.Core.Data.UserSequences train, IReadOnlyList<EvalCase> validation)
+    {
+        var lists = new List<int>[train.UserCount];
+        for (var u = 0; u < train.UserCount; u++) lists[u] = [.. train.ItemsOf(u)];
+        foreach (var c in validation) lists[c.User].AddRange(c.Targets);
+        return Merx.Core.Data.UserSequences.FromLists(lists, train.ItemCount);
     }
 
     /// <summary>Median wall seconds of a training epoch in the last fit.</summary>

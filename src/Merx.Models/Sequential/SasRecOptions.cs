@@ -14,18 +14,23 @@ public sealed record SasRecOptions
     public int MaxLength { get; init; }
     /// <summary>Hidden width of the feed-forward layer as a multiple of <see cref="Dim"/>.</summary>
     public int FfnMultiplier { get; init; } = 1;
-    public float Dropout { get; init; } = 0.5f;
+    public float Dropout { get; init; } = 0.3f;
     public float LearningRate { get; init; } = 1e-3f;
     public float WeightDecay { get; init; }
     public float ClipNorm { get; init; } = 5f;
     public int BatchSize { get; init; } = 128;
     public int MaxEpochs { get; init; } = 200;
     /// <summary>Validation checks without improvement before stopping.</summary>
-    public int Patience { get; init; } = 5;
+    public int Patience { get; init; } = 3;
     /// <summary>Epochs between validation checks.</summary>
     public int EvalEvery { get; init; } = 2;
     /// <summary>At most this many validation users are scored per check (all when 0); a fixed seeded sample.</summary>
     public int ValidationUsers { get; init; }
+    /// <summary>
+    /// After selecting the epoch count on validation, train again from scratch on the training
+    /// sequences plus each user's validation item for that many epochs (test items are never used).
+    /// </summary>
+    public bool RefitWithValidation { get; init; } = true;
     /// <summary>Add the mean of the item's side-information embeddings (category, brand, tags, attributes) to its id embedding.</summary>
     public bool UseSideInformation { get; init; } = true;
 
