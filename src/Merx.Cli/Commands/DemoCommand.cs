@@ -22,7 +22,7 @@ internal static class DemoCommand
         var items = new Option<int>("--items") { Description = "items in the generated shop", DefaultValueFactory = _ => 3_000 };
         var events = new Option<long>("--events") { Description = "events in the generated shop", DefaultValueFactory = _ => 250_000 };
         var models = new Option<string>("--models") { Description = "models to train", DefaultValueFactory = _ => TrainCommand.DefaultModels };
-        var budget = new Option<double>("--time-budget") { Description = "minutes of training per model at most", DefaultValueFactory = _ => 3 };
+        var budget = new Option<double>("--time-budget") { Description = "minutes of training per model at most", DefaultValueFactory = _ => 2 };
         var seed = Cli.Seed();
         var command = new Command("demo", "Generate a demo shop, import it into a SQLite store, train and publish models, and show recommendations. Re-running reuses what exists.")
         {
