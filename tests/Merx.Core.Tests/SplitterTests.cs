@@ -52,4 +52,17 @@ public class SplitterTests
         var seq = UserSequences.FromLog(log, 1, 4);
         Assert.Equal([2, 3, 1, 0], seq.ItemsOf(0).ToArray());
     }
+
+    [Fact]
+    public void HideItems_RemovesHiddenTargetsFromTraining_AndTestsOnlyThem()
+    {
+        var lists = Enumerable.Range(0, 200).Select(u => (IReadOnlyList<int>)new[] { u % 7, (u + 1) % 7, 7 + u % 3 }).ToList();
+        var split = Splitter.LeaveOneOut(UserSequences.FromLists(lists, 10));
+        var cold = Splitter.HideItems(split, 0.5, seed: 3);
+        var hidden = cold.Test.SelectMany(c => c.Targets).ToHashSet();
+        Assert.NotEmpty(hidden);
+        Assert.DoesNotContain(cold.Train.Items, hidden.Contains);
+        Assert.All(cold.Validation, c => Assert.DoesNotContain(c.Targets, hidden.Contains));
+        Assert.True(cold.Test.Count < split.Test.Count);
+    }
 }

@@ -23,9 +23,10 @@ internal static class EvaluateCommand
         var html = new Option<string?>("--report") { Description = "also write an HTML report with charts to this file" };
         var budget = new Option<double?>("--time-budget") { Description = "minutes of training per model at most (iterative models stop at their best validation point so far)" };
         var map = Cli.Map();
+        var cold = new Option<double>("--cold-items") { Description = "hide this fraction of items (seeded) from training and report only test cases whose target is one of them: how well new items are placed", DefaultValueFactory = _ => 0 };
         var command = new Command("evaluate", "Train models on a split of a data set and measure them on held-out data with full ranking: NDCG, HR, MRR, coverage, diversity, novelty, with bootstrap 95% CIs.")
         {
-            data, format, models, split, ks, seed, json, html, budget, map,
+            data, format, models, split, ks, seed, json, html, budget, map, cold,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
@@ -41,6 +42,11 @@ internal static class EvaluateCommand
             var dataset = DatasetLoader.Load(DataSources.Open(path, parse.GetValue(format), options), report);
             if (report.SkippedLines > 0) Console.Error.WriteLine(report);
             var s = Splitter.Create(parse.GetValue(split)!, dataset.Sequences, parse.GetValue(seed));
+            if (parse.GetValue(cold) is var fraction and not 0)
+            {
+                if (fraction is < 0 or >= 1) throw new ArgumentException("--cold-items must be a fraction in (0, 1)");
+                s = Splitter.HideItems(s, fraction, parse.GetValue(seed));
+            }
             Cli.Progress.Report($"evaluate: {dataset.UserCount:N0} users, {dataset.ItemCount:N0} items; split {s.Protocol}: {s.Train.EventCount:N0} training events, {s.Validation.Count:N0} validation and {s.Test.Count:N0} test cases");
             var minutes = parse.GetValue(budget);
             var fit = new FitOptions { Seed = parse.GetValue(seed), Progress = Cli.Progress, TimeBudget = minutes is { } m ? TimeSpan.FromMinutes(m) : null };

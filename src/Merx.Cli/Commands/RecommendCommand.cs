@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Merx.Core.Contracts;
+using Merx.Core.Domain;
 using Merx.Models;
 using Merx.Storage;
 using Merx.Storage.Sqlite;
@@ -44,7 +45,7 @@ internal static class RecommendCommand
         var history = recent.Reverse().Where(e => e.Item is not null).Select(e => package.Items.IndexOf(e.Item!)).Where(i => i >= 0).ToArray();
         Console.WriteLine($"user {userId}: {recent.Count} recent events{(recent.Count == 0 ? " (a new user: popular items)" : "")}; model {package.Name}");
         foreach (var e in recent.Take(3))
-            Console.WriteLine($"  recently {e.Kind.ToString().ToLowerInvariant(),-10} {Describe(store, e.Item)}");
+            Console.WriteLine($"  recently {e.Kind.ToWireName(),-11} {Describe(store, e.Item)}");
         var recs = package.Model.Recommend(-1, history, count);
         for (var i = 0; i < recs.Length; i++)
             Console.WriteLine($"  {i + 1,2}. {recs[i].Score,8:F3}  {Describe(store, package.Items[recs[i].Item])}");

@@ -89,6 +89,26 @@ public static class Splitter
         return new Split("random", Subset(seq, keep), val, test);
     }
 
+    /// <summary>
+    /// The cold-item protocol: a seeded <paramref name="fraction"/> of the items that are test
+    /// targets is removed from every training sequence, validation keeps only cases whose target
+    /// is still known, and test keeps only cases whose target was hidden — so the figure says how
+    /// well a model places items it never saw an interaction with (from side information alone).
+    /// </summary>
+    public static Split HideItems(Split split, double fraction, int seed)
+    {
+        var rng = new Random(seed);
+        var candidates = split.Test.SelectMany(c => c.Targets).Distinct().Order().ToArray();
+        var hidden = candidates.Where(_ => rng.NextDouble() < fraction).ToHashSet();
+        var train = split.Train;
+        var keep = new List<int>(train.EventCount);
+        for (var i = 0; i < train.EventCount; i++)
+            if (!hidden.Contains(train.Items[i])) keep.Add(i);
+        var test = split.Test.Where(c => c.Targets.All(hidden.Contains)).ToArray();
+        var validation = split.Validation.Where(c => !c.Targets.Any(hidden.Contains)).ToArray();
+        return new Split(split.Protocol + "+cold", Subset(train, keep), validation, test);
+    }
+
     public static Split Create(string protocol, UserSequences seq, int seed = 42) => protocol switch
     {
         "loo" => LeaveOneOut(seq),
