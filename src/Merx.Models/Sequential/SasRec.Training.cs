@@ -22,6 +22,8 @@ public sealed partial class SasRec
         _layout = new SasRecLayout(o, data.ItemCount, features?.FeatureCount ?? 0);
         _params = new float[_layout.Total];
         _reps = new float[_layout.Items * _layout.D];
+        _trained = new bool[data.ItemCount];
+        foreach (var item in data.Train.Items) _trained[item] = true;
         var clock = Stopwatch.StartNew();
         var validation = ValidationSample(data.Validation, o.ValidationUsers, fit.Seed);
         var refit = o.RefitWithValidation && validation.Count > 0;
@@ -40,6 +42,7 @@ public sealed partial class SasRec
         }
         var selected = (float[])_params.Clone();
         var bestEpoch = BestEpoch; var bestNdcg = BestValidationNdcg; var epochs = EpochsRun;
+        foreach (var c in data.Validation) foreach (var target in c.Targets) _trained[target] = true;
         RunEpochs(WithTargets(data.Train, data.Validation), [], bestEpoch, null, fit, clock, epochSeconds, "sasrec refit");
         if (_params.Any(float.IsNaN)) selected.CopyTo(_params, 0);
         (BestEpoch, BestValidationNdcg, EpochsRun) = (bestEpoch, bestNdcg, epochs + bestEpoch);

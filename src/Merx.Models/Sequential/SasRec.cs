@@ -23,6 +23,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer
     private float[] _reps = [];              // (Items, D) item representations for scoring
     private int[] _featOffsets = [0];
     private int[] _featIds = [];
+    private bool[] _trained = [];            // (Items) whether the item occurs in the training sequences
 
     public SasRec(SasRecOptions? options = null)
     {
@@ -40,12 +41,19 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer
 
     private SasRecLayout Layout => _layout ?? throw new InvalidOperationException("the model is not fitted");
 
-    /// <summary>reps[i] = itemEmb[i] + mean of feature embeddings of item i (when side information is on).</summary>
+    /// <summary>
+    /// reps[i] = itemEmb[i] + mean of feature embeddings of item i (when side information is on).
+    /// An item with no training interaction has only its features: its id embedding would have
+    /// learned nothing but "not the next item" from the softmax, so it is left out.
+    /// </summary>
     private void ComputeRepresentations(float[] p, float[] reps)
     {
         var l = Layout; var d = l.D;
         p.AsSpan(l.ItemEmb, l.Items * d).CopyTo(reps);
-        if (!Options.UseSideInformation || l.Features == 0) return;
+        var side = Options.UseSideInformation && l.Features > 0;
+        for (var i = 0; i < l.Items; i++)
+            if (side && !_trained[i]) reps.AsSpan(i * d, d).Clear();
+        if (!side) return;
         for (var i = 0; i < l.Items; i++)
         {
             int start = _featOffsets[i], count = _featOffsets[i + 1] - start;
@@ -62,6 +70,8 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer
         var dItem = g.AsSpan(l.ItemEmb, l.Items * d);
         TensorPrimitives.Add(dItem, dReps, dItem);
         if (!Options.UseSideInformation || l.Features == 0) return;
+        for (var i = 0; i < l.Items; i++)
+            if (!_trained[i]) dItem.Slice(i * d, d).Clear();
         for (var i = 0; i < l.Items; i++)
         {
             int start = _featOffsets[i], count = _featOffsets[i + 1] - start;
@@ -161,6 +171,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer
         w.Write(l.Items); w.Write(l.Features);
         w.Write(EpochsRun); w.Write(BestEpoch); w.Write(BestValidationNdcg);
         WriteInts(w, _featOffsets); WriteInts(w, _featIds);
+        foreach (var t in _trained) w.Write(t);
         w.Write(_params.Length);
         foreach (var v in _params) w.Write(v);
     }
@@ -179,6 +190,8 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer
         int items = r.ReadInt32(), features = r.ReadInt32();
         model.EpochsRun = r.ReadInt32(); model.BestEpoch = r.ReadInt32(); model.BestValidationNdcg = r.ReadDouble();
         model._featOffsets = ReadInts(r); model._featIds = ReadInts(r);
+        model._trained = new bool[items];
+        for (var i = 0; i < items; i++) model._trained[i] = r.ReadBoolean();
         model._layout = new SasRecLayout(o, items, features);
         var n = r.ReadInt32();
         if (n != model._layout.Total || model._featOffsets.Length != items + 1) throw new InvalidDataException("sasrec payload does not match its declared shape");
