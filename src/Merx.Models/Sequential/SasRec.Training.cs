@@ -23,7 +23,8 @@ public sealed partial class SasRec
         _params = new float[_layout.Total];
         _reps = new float[_layout.Items * _layout.D];
         _trained = new bool[data.ItemCount];
-        foreach (var item in data.Train.Items) _trained[item] = true;
+        _popularity = new int[data.ItemCount];
+        foreach (var item in data.Train.Items) { _trained[item] = true; _popularity[item]++; }
         var clock = Stopwatch.StartNew();
         var validation = ValidationSample(data.Validation, o.ValidationUsers, fit.Seed);
         var refit = o.RefitWithValidation && validation.Count > 0;
@@ -130,6 +131,44 @@ public sealed partial class SasRec
             ChunkRows = Math.Clamp(16_000_000 / Math.Max(1, l.Items), 16, maxTokens);
             Logits = new float[ChunkRows * l.Items];
             Optimizer = new AdamW(l.Total, o.LearningRate, 0.9f, 0.98f, 1e-8f, o.WeightDecay) { DecayFrom = l.EmbeddingEnd };
+            if (o.SampledNegatives > 0)
+            {
+                Negatives = new int[o.SampledNegatives];
+                SampledScratch = new float[o.SampledNegatives * l.D * 2 + maxTokens * o.SampledNegatives];
+                (ProposalCumulative, LogQ) = Proposal(model._popularity, l.Items);
+                _rng = (ulong)seed * 0xD1B54A32D192ED03UL + 7;
+            }
+        }
+
+        private ulong _rng;
+        public int[] Negatives { get; } = [];            // (S) this step's shared negatives
+        public float[] SampledScratch { get; } = [];
+        public double[] ProposalCumulative { get; } = [];
+        public float[] LogQ { get; } = [];               // (Items) log proposal probability
+
+        /// <summary>Draws the step's negatives from the popularity proposal (with replacement).</summary>
+        public void DrawNegatives()
+        {
+            var total = ProposalCumulative[^1];
+            for (var j = 0; j < Negatives.Length; j++)
+            {
+                _rng ^= _rng << 13; _rng ^= _rng >> 7; _rng ^= _rng << 17;
+                var k = Array.BinarySearch(ProposalCumulative, (_rng >> 11) * (1.0 / (1UL << 53)) * total);
+                Negatives[j] = Math.Min(k < 0 ? ~k : k, ProposalCumulative.Length - 1);
+            }
+        }
+
+        /// <summary>q(i) ∝ (count(i) + 1)^0.75, the usual smoothed unigram proposal.</summary>
+        private static (double[] Cumulative, float[] LogQ) Proposal(int[] popularity, int items)
+        {
+            var weights = new double[items];
+            for (var i = 0; i < items; i++) weights[i] = Math.Pow(popularity[i] + 1, 0.75);
+            var total = weights.Sum();
+            var cumulative = new double[items];
+            var logQ = new float[items];
+            var run = 0.0;
+            for (var i = 0; i < items; i++) { run += weights[i]; cumulative[i] = run; logQ[i] = (float)Math.Log(weights[i] / total); }
+            return (cumulative, logQ);
         }
 
         public SasRecNetwork Net { get; }
@@ -165,7 +204,12 @@ public sealed partial class SasRec
         Array.Clear(dReps);
         double loss = 0;
         var scale = 1f / n;
-        for (var r0 = 0; r0 < n; r0 += chunkRows)
+        if (Options.SampledNegatives > 0)
+        {
+            s.DrawNegatives();
+            loss = SampledSoftmax.ForwardBackward(net.Hf, _reps, net.Targets.AsSpan(0, n), s.Negatives, s.LogQ, net.DH, dReps, s.SampledScratch, n, d, scale);
+        }
+        else for (var r0 = 0; r0 < n; r0 += chunkRows)
         {
             var rows = Math.Min(chunkRows, n - r0);
             var h = net.Hf.AsSpan(r0 * d, rows * d);

@@ -24,6 +24,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer
     private int[] _featOffsets = [0];
     private int[] _featIds = [];
     private bool[] _trained = [];            // (Items) whether the item occurs in the training sequences
+    private int[] _popularity = [];          // (Items) training occurrences, for the sampled-softmax proposal
 
     public SasRec(SasRecOptions? options = null)
     {
@@ -167,7 +168,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer
         w.Write(1); // payload version
         w.Write(o.Dim); w.Write(o.Blocks); w.Write(o.Heads); w.Write(o.MaxLength); w.Write(o.FfnMultiplier);
         w.Write(o.Dropout); w.Write(o.LearningRate); w.Write(o.WeightDecay); w.Write(o.ClipNorm); w.Write(o.BatchSize);
-        w.Write(o.MaxEpochs); w.Write(o.Patience); w.Write(o.EvalEvery); w.Write(o.ValidationUsers); w.Write(o.UseSideInformation); w.Write(o.RefitWithValidation);
+        w.Write(o.MaxEpochs); w.Write(o.Patience); w.Write(o.EvalEvery); w.Write(o.ValidationUsers); w.Write(o.UseSideInformation); w.Write(o.RefitWithValidation); w.Write(o.SampledNegatives);
         w.Write(l.Items); w.Write(l.Features);
         w.Write(EpochsRun); w.Write(BestEpoch); w.Write(BestValidationNdcg);
         WriteInts(w, _featOffsets); WriteInts(w, _featIds);
@@ -184,7 +185,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer
         {
             Dim = r.ReadInt32(), Blocks = r.ReadInt32(), Heads = r.ReadInt32(), MaxLength = r.ReadInt32(), FfnMultiplier = r.ReadInt32(),
             Dropout = r.ReadSingle(), LearningRate = r.ReadSingle(), WeightDecay = r.ReadSingle(), ClipNorm = r.ReadSingle(), BatchSize = r.ReadInt32(),
-            MaxEpochs = r.ReadInt32(), Patience = r.ReadInt32(), EvalEvery = r.ReadInt32(), ValidationUsers = r.ReadInt32(), UseSideInformation = r.ReadBoolean(), RefitWithValidation = r.ReadBoolean(),
+            MaxEpochs = r.ReadInt32(), Patience = r.ReadInt32(), EvalEvery = r.ReadInt32(), ValidationUsers = r.ReadInt32(), UseSideInformation = r.ReadBoolean(), RefitWithValidation = r.ReadBoolean(), SampledNegatives = r.ReadInt32(),
         };
         var model = new SasRec(o);
         int items = r.ReadInt32(), features = r.ReadInt32();

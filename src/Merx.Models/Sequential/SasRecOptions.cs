@@ -27,6 +27,13 @@ public sealed record SasRecOptions
     /// <summary>At most this many validation users are scored per check (all when 0); a fixed seeded sample.</summary>
     public int ValidationUsers { get; init; }
     /// <summary>
+    /// Negatives per batch for sampled softmax with log-Q correction (popularity proposal); 0 =
+    /// full softmax over the catalog, which is the default up to <see cref="FullSoftmaxMaxItems"/> items.
+    /// </summary>
+    public int SampledNegatives { get; init; }
+    /// <summary>Above this many items, training switches to sampled softmax with 2,048 negatives unless <see cref="SampledNegatives"/> says otherwise.</summary>
+    public int FullSoftmaxMaxItems { get; init; } = 200_000;
+    /// <summary>
     /// After selecting the epoch count on validation, train again from scratch on the training
     /// sequences plus each user's validation item for that many epochs (test items are never used).
     /// </summary>
@@ -37,10 +44,11 @@ public sealed record SasRecOptions
     /// <summary>The options with <see cref="MaxLength"/> resolved from the training sequence lengths.</summary>
     public SasRecOptions Resolve(Merx.Core.Data.UserSequences train)
     {
-        if (MaxLength > 0) return this;
+        if (MaxLength > 0) return SampledNegatives == 0 && train.ItemCount > FullSoftmaxMaxItems ? this with { SampledNegatives = 2048 } : this;
         var lengths = Enumerable.Range(0, train.UserCount).Select(train.LengthOf).Where(n => n > 0).Order().ToArray();
         var p90 = lengths.Length == 0 ? 0 : lengths[(int)(0.9 * (lengths.Length - 1))];
-        return this with { MaxLength = Math.Clamp((p90 + 49) / 50 * 50, 50, 200) };
+        var resolved = this with { MaxLength = Math.Clamp((p90 + 49) / 50 * 50, 50, 200) };
+        return resolved.SampledNegatives == 0 && train.ItemCount > FullSoftmaxMaxItems ? resolved with { SampledNegatives = 2048 } : resolved;
     }
 
     public void Validate()

@@ -34,6 +34,14 @@ public class SasRecTests
     }
 
     [Fact]
+    public void SampledSoftmax_AlsoLearnsTheTask()
+    {
+        var model = new SasRec(new SasRecOptions { Dim = 16, Blocks = 1, MaxLength = 8, Dropout = 0.1f, LearningRate = 5e-3f, BatchSize = 32, MaxEpochs = 40, EvalEvery = 5, Patience = 100, SampledNegatives = 8 });
+        model.Fit(CycleData(), new FitOptions { Seed = 7 });
+        Assert.True(model.BestValidationNdcg > 0.8, $"validation NDCG@10 {model.BestValidationNdcg}");
+    }
+
+    [Fact]
     public void SaveLoad_GivesIdenticalScores_AndHistoryChangesScores()
     {
         var model = Small(5);
