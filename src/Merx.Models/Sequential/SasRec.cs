@@ -12,7 +12,7 @@ namespace Merx.Models.Sequential;
 /// side-information embeddings, so an item never seen in training still gets a vector. A user is
 /// encoded from their history at request time, so a new event changes the next answer at once.
 /// </summary>
-public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer
+public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUserEncoder
 {
     public const string ModelName = "sasrec";
     /// <summary>The same Transformer without side information (item ids only), for ablations.</summary>
@@ -110,19 +110,34 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer
         net.Sequences = lengths.Length;
     }
 
+    public int Dimension => Layout.D;
+
+    /// <summary>(Items, D) item representations (id embedding + side information), the output layer the scores are dot products with.</summary>
+    public ReadOnlySpan<float> ItemVectors => _reps.AsSpan(0, Layout.Items * Layout.D);
+
     public void Score(int user, ReadOnlySpan<int> history, Span<float> scores)
     {
         var l = Layout;
         if (scores.Length < l.Items) throw new ArgumentException($"scores needs {l.Items} entries", nameof(scores));
+        Span<float> h = stackalloc float[l.D];
+        EncodeUser(user, history, h);
+        Gemm.ABt(h, _reps, scores[..l.Items], 1, l.D, l.Items);
+    }
+
+    /// <summary>The Transformer's last hidden state over the user's latest items (at most the model's max length); zeros when none is known.</summary>
+    public void EncodeUser(int user, ReadOnlySpan<int> history, Span<float> vector)
+    {
+        var l = Layout;
+        if (vector.Length < l.D) throw new ArgumentException($"vector needs {l.D} entries", nameof(vector));
         var known = new List<int>(Math.Min(history.Length, l.T));
         for (var i = Math.Max(0, history.Length - l.T); i < history.Length; i++)
             if ((uint)history[i] < (uint)l.Items) known.Add(history[i]);
-        if (known.Count == 0) { scores[..l.Items].Clear(); return; }
+        if (known.Count == 0) { vector[..l.D].Clear(); return; }
         var net = new SasRecNetwork(l, Options.Heads, l.T, 1, 1);
         var seq = known.ToArray();
         Pack(net, l.T, [seq.Length], _ => seq, withTargets: false);
         net.Forward(_params, _reps, 0, training: false);
-        Gemm.ABt(net.Hf.AsSpan((net.Tokens - 1) * l.D, l.D), _reps, scores[..l.Items], 1, l.D, l.Items);
+        net.Hf.AsSpan((net.Tokens - 1) * l.D, l.D).CopyTo(vector);
     }
 
     public void ScoreBatch(ReadOnlySpan<int> users, IReadOnlyList<int[]> histories, Span<float> scores)
