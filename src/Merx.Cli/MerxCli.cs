@@ -14,6 +14,7 @@ public static class MerxCli
         TrainCommand.Create(),
         EvaluateCommand.Create(),
         RecommendCommand.Create(),
+        ServeCommand.Create(),
         DemoCommand.Create(),
     };
 

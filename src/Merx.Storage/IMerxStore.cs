@@ -41,7 +41,7 @@ public interface IMerxStore : IDisposable
     /// <summary>Inserts or replaces user profiles by <see cref="UserProfile.Id"/>. Returns how many were written.</summary>
     int UpsertUsers(IEnumerable<UserProfile> users);
 
-    /// <summary>Deletion on request: removes the user's events and profile. Returns how many events were removed (0 for an unknown user).</summary>
+    /// <summary>Deletion on request: removes the user's events, profile, served recommendations and feedback. Returns how many events were removed (0 for an unknown user).</summary>
     long DeleteUser(string userId);
 
     /// <summary>The user's latest events, newest first (by arrival sequence), at most <paramref name="limit"/>.</summary>
@@ -77,4 +77,28 @@ public interface IMerxStore : IDisposable
 
     /// <summary>The import log, oldest first.</summary>
     IReadOnlyList<ImportRecord> ListImports();
+
+    /// <summary>Every item the store knows, in key order: its id and its catalog entry (null for items known only from events).</summary>
+    IReadOnlyList<(string Id, Item? Item)> ReadItems();
+
+    /// <summary>Users with the most recent activity first (at most <paramref name="limit"/>).</summary>
+    IReadOnlyList<string> RecentUsers(int limit);
+
+    /// <summary>Logs a served recommendation (its id must be new).</summary>
+    void RecordServed(ServedRecommendation served);
+
+    /// <summary>The served recommendation with this id, or null.</summary>
+    ServedRecommendation? GetServed(string id);
+
+    /// <summary>Appends feedback on served recommendations in one transaction.</summary>
+    void RecordFeedback(IReadOnlyList<FeedbackRecord> feedback);
+
+    /// <summary>Feedback counts per (variant, kind) over all served recommendations; variant "" when none.</summary>
+    IReadOnlyDictionary<(string Variant, EventKind Kind), long> FeedbackCounts();
+
+    /// <summary>Stores an opaque state blob under a key (replacing it), e.g. a bandit policy's posterior.</summary>
+    void PutState(string key, byte[] value);
+
+    /// <summary>The blob stored under a key, or null.</summary>
+    byte[]? GetState(string key);
 }

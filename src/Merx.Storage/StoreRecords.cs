@@ -29,3 +29,14 @@ public sealed record ModelVersion(long Version, string Name, DateTimeOffset Crea
 
 /// <summary>One entry of the import log.</summary>
 public sealed record ImportRecord(long Id, DateTimeOffset At, string Source, string Format, string Summary, long Accepted, long Skipped);
+
+/// <summary>
+/// One served recommendation list: what was shown to whom, by which model and path, so that
+/// feedback carrying <see cref="Id"/> can be attributed (and A/B metrics computed per variant).
+/// </summary>
+/// <param name="Items">External item ids in the order shown.</param>
+/// <param name="Explored">Per item, whether the exploration stage placed it.</param>
+public sealed record ServedRecommendation(string Id, string User, DateTimeOffset At, string? Model, string Path, string? Variant, IReadOnlyList<string> Items, IReadOnlyList<bool> Explored);
+
+/// <summary>Feedback on a served recommendation (impression, click, add-to-cart, purchase).</summary>
+public sealed record FeedbackRecord(string RecommendationId, string User, string Item, EventKind Kind, DateTimeOffset At, double Value = 0);

@@ -5,6 +5,7 @@ using Merx.Core.Import;
 using Merx.Core.Synthetic;
 using Merx.Models;
 using Merx.Storage.Sqlite;
+using Merx.Server.Training;
 
 namespace Merx.Cli.Commands;
 
@@ -61,7 +62,7 @@ internal static class DemoCommand
             if (missing.Length > 0)
             {
                 Console.WriteLine($"[3/4] training and publishing: {string.Join(", ", missing)}");
-                TrainCommand.Train(store, missing, new FitOptions { Seed = parse.GetValue(seed), Progress = Cli.Progress, TimeBudget = TimeSpan.FromMinutes(parse.GetValue(budget)) });
+                ModelTrainer.Train(store, missing, new FitOptions { Seed = parse.GetValue(seed), Progress = Cli.Progress, TimeBudget = TimeSpan.FromMinutes(parse.GetValue(budget)) }, new TrainCommand.StdoutAndProgress());
             }
             else Console.WriteLine("[3/4] reusing the published models");
             foreach (var v in store.ListModels().GroupBy(v => v.Name).Select(g => g.Last()))

@@ -56,6 +56,31 @@ internal static class SqliteMigrations
             accepted INTEGER NOT NULL,
             skipped INTEGER NOT NULL);
         """,
+        // 2: the serving side: every served recommendation (for feedback attribution and A/B
+        //    metrics), the feedback on it, and opaque state blobs (bandit policies).
+        """
+        CREATE TABLE served(
+            id TEXT PRIMARY KEY,
+            user_ext TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            model TEXT,
+            path TEXT NOT NULL,
+            variant TEXT,
+            items TEXT NOT NULL,
+            explored TEXT NOT NULL);
+        CREATE INDEX served_user ON served(user_ext);
+        CREATE TABLE feedback(
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            rec_id TEXT NOT NULL,
+            user_ext TEXT NOT NULL,
+            item TEXT NOT NULL,
+            kind INTEGER NOT NULL,
+            at INTEGER NOT NULL,
+            value REAL NOT NULL);
+        CREATE INDEX feedback_rec ON feedback(rec_id);
+        CREATE INDEX feedback_user ON feedback(user_ext);
+        CREATE TABLE state(key TEXT PRIMARY KEY, value BLOB NOT NULL, updated_at INTEGER NOT NULL);
+        """,
     ];
 
     /// <summary>The version this build writes.</summary>

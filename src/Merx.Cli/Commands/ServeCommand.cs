@@ -1,0 +1,75 @@
+using System.CommandLine;
+using System.Net;
+using System.Security.Cryptography;
+using Merx.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Merx.Cli.Commands;
+
+/// <summary>`merx serve`: the HTTP service over a store (see the README's API section).</summary>
+internal static class ServeCommand
+{
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    public static Option<string> Urls() => new("--urls") { Description = "where to listen (semicolon-separated URLs)", DefaultValueFactory = _ => DefaultUrls };
+
+    public static Command Create()
+    {
+        var db = Cli.Db();
+        var urls = Urls();
+        var key = new Option<string?>("--api-key") { Description = "the API key for writes (default: MERX_API_KEY; on loopback a random key is generated and printed when neither is set)" };
+        var trainEvery = new Option<double?>("--train-every") { Description = "retrain and publish every this many minutes (default: only on POST /api/models/train)" };
+        var budget = new Option<double?>("--budget-ms") { Description = "default latency budget of a recommendation request in milliseconds" };
+        var rate = new Option<int>("--rate-limit") { Description = "requests per second per client", DefaultValueFactory = _ => 10_000 };
+        var command = new Command("serve", "Serve recommendations over HTTP from a store: the latest published models, hot-swapped when new ones are published.")
+        {
+            db, urls, key, trainEvery, budget, rate,
+        };
+        command.SetAction(parse => Cli.Run(() =>
+        {
+            var options = new MerxServerOptions
+            {
+                Db = parse.GetValue(db)!,
+                TrainEvery = parse.GetValue(trainEvery) is { } m ? TimeSpan.FromMinutes(m) : null,
+                DefaultBudgetMs = parse.GetValue(budget),
+                RateLimitPerSecond = parse.GetValue(rate),
+            };
+            if (options.RateLimitPerSecond < 1) throw new ArgumentException("--rate-limit must be at least 1");
+            Run(options, parse.GetValue(urls)!, parse.GetValue(key));
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Resolves the API key, builds the app and serves until Ctrl+C.</summary>
+    public static void Run(MerxServerOptions options, string urls, string? apiKey, Action<string>? ready = null)
+    {
+        var list = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var u in list)
+            if (!Uri.TryCreate(u, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                throw new ArgumentException($"--urls: '{u}' is not an http(s) URL");
+        var loopback = list.All(u => new Uri(u).Host is "localhost" || IPAddress.TryParse(new Uri(u).Host, out var ip) && IPAddress.IsLoopback(ip));
+        options.ApiKey = apiKey ?? Environment.GetEnvironmentVariable("MERX_API_KEY");
+        if (string.IsNullOrEmpty(options.ApiKey))
+        {
+            if (!loopback) throw new ArgumentException("set MERX_API_KEY (or --api-key) to serve on a non-loopback address");
+            options.ApiKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+            Console.WriteLine($"API key for this run (set MERX_API_KEY to choose one): {options.ApiKey}");
+        }
+        if (!File.Exists(options.Db)) throw new FileNotFoundException($"no store at {options.Db} (create one with 'merx import' or 'merx demo')");
+        var app = MerxApp.Build(options, [], b =>
+        {
+            b.WebHost.UseUrls(list);
+            b.Logging.SetMinimumLevel(LogLevel.Warning);
+            b.Logging.AddFilter("Merx", LogLevel.Information);
+        });
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            Console.WriteLine($"Serving {options.Db} on {string.Join(", ", list)} (Ctrl+C stops)");
+            ready?.Invoke(list[0]);
+        });
+        app.Run();
+    }
+}

@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using Merx.Core.Domain;
+
+namespace Merx.Ranking.Pipeline;
+
+/// <summary>
+/// The request pipeline of DESIGN §1 as composable stages: candidate sources → fusion (weights
+/// shift toward in-session behaviour) → filters (applied inside the sources: stock, allowed set,
+/// exclusions, already seen or purchased) → diversity (MMR) → explore/exploit → explanations.
+/// Accuracy vs resources: each expensive source's cost is tracked (exponential moving average);
+/// when the latency budget cannot cover it, or the server says it is overloaded, the pipeline
+/// takes the fast path (cheap sources only) and reports it in <see cref="RankingResult.Path"/>.
+/// Thread-safe; holds no per-request state.
+/// </summary>
+public sealed class RankingPipeline
+{
+    private readonly ICandidateSource[] _sources;
+    private readonly Dictionary<string, double> _costMs = new();   // EWMA of each source's ms
+    private readonly Lock _costGate = new();
+
+    public RankingPipeline(CatalogIndex catalog, IEnumerable<ICandidateSource> sources, TrendingSource trending, IExplorationStage? exploration = null, RankingOptions? options = null)
+    {
+        Catalog = catalog; Trending = trending; Exploration = exploration; Options = options ?? new RankingOptions();
+        _sources = sources.ToArray();
+        if (_sources.Select(s => s.Name).Distinct().Count() != _sources.Length) throw new ArgumentException("candidate source names must be unique", nameof(sources));
+    }
+
+    public CatalogIndex Catalog { get; }
+    public TrendingSource Trending { get; }
+    public IExplorationStage? Exploration { get; }
+    public RankingOptions Options { get; }
+    public IReadOnlyList<ICandidateSource> Sources => _sources;
+
+    /// <summary>Expected milliseconds of the expensive sources (moving average; 0 before the first request).</summary>
+    public double ExpectedExpensiveMs
+    {
+        get { lock (_costGate) return _sources.Where(s => s.Expensive).Sum(s => _costMs.GetValueOrDefault(s.Name)); }
+    }
+
+    public RankingResult Run(RankingRequest request)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(request.N);
+        var clock = Stopwatch.StartNew();
+        var stages = new List<StageTiming>();
+        var context = BuildContext(request);
+        var sessionShare = context.RecentItems.Length == 0 ? 0 : Math.Min(1.0, (double)context.SessionItems.Length / Options.SessionSaturation);
+
+        var cold = context.RecentItems.Length == 0 && request.ContextItem is null && request.CartItems.Count == 0;
+        var path = cold ? "cold-start" : "full";
+        string? fastWhy = request.Overloaded ? "server overloaded" : null;
+        var expected = ExpectedExpensiveMs;
+        if (fastWhy is null && request.LatencyBudget is { } budget && expected * Options.BudgetSafety > budget.TotalMilliseconds)
+            fastWhy = $"budget {budget.TotalMilliseconds:F1} ms < expected {expected * Options.BudgetSafety:F1} ms";
+
+        var limit = Math.Max(50, request.N * Options.CandidatesPerSource);
+        var proposals = new List<(ICandidateSource Source, IReadOnlyList<SourceCandidate> Items, float Weight)>();
+        foreach (var source in _sources)
+        {
+            if (!source.Applies(context)) { stages.Add(new(source.Name, 0, true, "not applicable")); continue; }
+            if (source.Expensive && !cold)
+            {
+                var why = fastWhy ?? (request.LatencyBudget is { } b && clock.Elapsed + TimeSpan.FromMilliseconds(Cost(source) * Options.BudgetSafety) > b ? "deadline" : null);
+                if (why is not null) { stages.Add(new(source.Name, 0, true, why)); path = "fast"; continue; }
+            }
+            var t0 = clock.Elapsed.TotalMilliseconds;
+            var items = source.Propose(context, limit);
+            var ms = clock.Elapsed.TotalMilliseconds - t0;
+            Record(source.Name, ms);
+            stages.Add(new(source.Name, ms, false));
+            proposals.Add((source, items, Weight(source, sessionShare, cold)));
+        }
+
+        var t1 = clock.Elapsed.TotalMilliseconds;
+        var fused = Fuse(proposals, context);
+        if (fused.Count == 0)
+        {
+            path = "fallback";
+            fused = Trending.Propose(context, limit).Select(c => new RankedItem(c.Item, c.Score, Trending.Name, Explain(context, Trending.Name, c), false)).ToList();
+        }
+        stages.Add(new("fusion", clock.Elapsed.TotalMilliseconds - t1, false));
+
+        var t2 = clock.Elapsed.TotalMilliseconds;
+        var slate = Diversity.Mmr(Catalog, fused.Take(Math.Max(3 * request.N, request.N)).ToList(), request.N, Options.DiversityLambda);
+        stages.Add(new("diversity", clock.Elapsed.TotalMilliseconds - t2, false));
+
+        var rate = 0.0;
+        if (Exploration is not null)
+        {
+            var t3 = clock.Elapsed.TotalMilliseconds;
+            var known = new HashSet<int>(context.RecentItems.Select(Catalog.Category).Where(c => c >= 0));
+            rate = Exploration.Apply(new ExplorationInput { Request = request, Catalog = Catalog, Context = context, KnownCategories = known, Trending = Trending, Slate = slate }, new Random(unchecked((int)request.Seed ^ (int)(request.Seed >> 32))));
+            stages.Add(new("explore:" + Exploration.Name, clock.Elapsed.TotalMilliseconds - t3, false));
+        }
+        return new RankingResult(slate, path, stages, sessionShare, rate);
+    }
+
+    private CandidateContext BuildContext(RankingRequest request)
+    {
+        var history = request.History;
+        var seen = new HashSet<int>();
+        var recent = new List<int>(history.Count);
+        for (var i = history.Count - 1; i >= 0; i--)
+            if (seen.Add(history[i].Item)) recent.Add(history[i].Item);
+        recent.Reverse();
+        var session = new List<int>();
+        if (history.Count > 0 && request.Now - history[^1].Timestamp <= Options.SessionGapSeconds)
+        {
+            session.Add(history[^1].Item);
+            for (var i = history.Count - 2; i >= 0 && history[i + 1].Timestamp - history[i].Timestamp <= Options.SessionGapSeconds; i--) session.Add(history[i].Item);
+            session.Reverse();
+        }
+        var blocked = new HashSet<int>(request.Exclude);
+        foreach (var e in history)
+            if (request.ExcludeSeen || e.Kind == EventKind.Purchase) blocked.Add(e.Item);
+        foreach (var c in request.CartItems) blocked.Add(c);
+        if (request.ContextItem is { } page) blocked.Add(page);
+        var allowed = request.Allowed;
+        bool Admissible(int i) => (uint)i < (uint)Catalog.Count && Catalog.InStock(i) && !blocked.Contains(i) && (allowed is null || allowed.Contains(i));
+        return new CandidateContext(request, Catalog, recent.ToArray(), session.Distinct().ToArray(), Admissible);
+    }
+
+    private float Weight(ICandidateSource source, double sessionShare, bool cold)
+    {
+        var o = Options;
+        var shift = (float)sessionShare * o.SessionShift;
+        return source switch
+        {
+            _ when cold => source.Name == Trending.Name ? 1f : o.NewItemWeight,
+            ModelSource => o.LongTermWeight * (1 - shift),
+            NeighborSource => o.NeighborWeight + shift,
+            TrendingSource => o.TrendingWeight,
+            NewItemSource => o.NewItemWeight,
+            _ => 0.3f,
+        };
+    }
+
+    private List<RankedItem> Fuse(List<(ICandidateSource Source, IReadOnlyList<SourceCandidate> Items, float Weight)> proposals, CandidateContext context)
+    {
+        var acc = new Dictionary<int, (float Score, float Best, ICandidateSource Source, SourceCandidate Candidate)>();
+        foreach (var (source, items, weight) in proposals)
+            for (var r = 0; r < items.Count; r++)
+            {
+                var c = items[r];
+                var add = weight / (Options.FusionK + r + 1);
+                acc.TryGetValue(c.Item, out var cur);
+                acc[c.Item] = add > cur.Best ? (cur.Score + add, add, source, c) : (cur.Score + add, cur.Best, cur.Source, cur.Candidate);
+            }
+        return acc.OrderByDescending(p => p.Value.Score).ThenBy(p => p.Key)
+            .Select(p => new RankedItem(p.Key, p.Value.Score, p.Value.Source.Name, Explain(context, p.Value.Source.Name, p.Value.Candidate), false))
+            .ToList();
+    }
+
+    /// <summary>The reason shown with an item, from the source that contributed most to it.</summary>
+    private string Explain(CandidateContext context, string source, SourceCandidate c)
+    {
+        var cat = Catalog;
+        var request = context.Request;
+        string CategoryOf(int i) => cat.Category(i) >= 0 ? cat.CategoryName(cat.Category(i)) : "the shop";
+        if (c.Anchor >= 0 && source == "itemknn")
+        {
+            if (request.ContextItem == c.Anchor) return $"similar to {cat.Label(c.Anchor)}";
+            if (request.CartItems.Contains(c.Anchor)) return $"goes well with {cat.Label(c.Anchor)} in your cart";
+            var kind = request.History.LastOrDefault(e => e.Item == c.Anchor).Kind;
+            return kind switch
+            {
+                EventKind.Purchase => $"because you bought {cat.Label(c.Anchor)}",
+                EventKind.AddToCart => $"because you added {cat.Label(c.Anchor)} to your cart",
+                _ => $"because you viewed {cat.Label(c.Anchor)}",
+            };
+        }
+        if (source == "new")
+        {
+            var brand = cat.Brand(c.Item);
+            if (brand >= 0 && context.RecentItems.Any(i => cat.Brand(i) == brand)) return $"new in {cat.BrandName(brand)}, a brand you like";
+            return $"new in {CategoryOf(c.Item)}";
+        }
+        if (source == Trending.Name) return $"popular in {CategoryOf(c.Item)}";
+        var category = cat.Category(c.Item);
+        if (category >= 0 && context.RecentItems.Any(i => cat.Category(i) == category)) return $"matches your interest in {cat.CategoryName(category)}";
+        return "picked for you from your recent activity";
+    }
+
+    private double Cost(ICandidateSource source)
+    {
+        lock (_costGate) return _costMs.GetValueOrDefault(source.Name);
+    }
+
+    private void Record(string source, double ms)
+    {
+        lock (_costGate) _costMs[source] = _costMs.TryGetValue(source, out var old) ? 0.9 * old + 0.1 * ms : ms;
+    }
+}

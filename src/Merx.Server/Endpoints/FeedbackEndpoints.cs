@@ -1,0 +1,80 @@
+using System.Text.Json;
+using Merx.Core.Domain;
+using Merx.Server.Http;
+using Merx.Server.Serving;
+using Merx.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+
+namespace Merx.Server.Endpoints;
+
+/// <summary>
+/// Feedback on served recommendations, attributed by the recommendation id every response carries:
+/// impression, click, add_to_cart, purchase. Clicks, carts and purchases also become the user's
+/// events, so the next recommendation reflects them at once.
+/// </summary>
+public static class FeedbackEndpoints
+{
+    private static readonly EventKind[] Allowed = [EventKind.Impression, EventKind.Click, EventKind.AddToCart, EventKind.Purchase];
+
+    public static RouteGroupBuilder MapFeedback(this RouteGroupBuilder api)
+    {
+        api.MapPost("/feedback", Post).WithName("PostFeedback").WithSummary("Feedback on a served recommendation: one object or {\"feedback\": [...]}.");
+        return api;
+    }
+
+    private static async Task<IResult> Post(HttpRequest http, IMerxStore store, ServerMetrics metrics, IOptions<MerxServerOptions> options)
+    {
+        var (doc, error) = await Json.ReadAsync<JsonDocument>(http);
+        if (error is not null) return error;
+        using var owned = doc;
+        IReadOnlyList<FeedbackDto?> entries;
+        try
+        {
+            var root = doc!.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) return Problems.Bad("expected a JSON object: one feedback entry or {\"feedback\": [...]}");
+            entries = root.TryGetProperty("feedback", out _) ? root.Deserialize<FeedbackBatchDto>(Json.Options)!.Feedback ?? [] : [root.Deserialize<FeedbackDto>(Json.Options)];
+        }
+        catch (JsonException e) { return Problems.Bad($"malformed feedback: {e.Message.Split(". Path:")[0]}"); }
+        if (entries.Count == 0) return Problems.Bad("no feedback entries");
+        if (entries.Count > options.Value.MaxBatch) return Problems.Status(StatusCodes.Status413PayloadTooLarge, "batch too large", $"at most {options.Value.MaxBatch:N0} feedback entries per request");
+
+        var now = DateTimeOffset.UtcNow;
+        var records = new List<FeedbackRecord>(entries.Count);
+        var events = new List<RawEvent>();
+        var errors = new Dictionary<string, string[]>();
+        var served = new Dictionary<string, ServedRecommendation?>();
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var f = entries[i];
+            var problems = new List<string>();
+            if (f is null) { errors[$"feedback[{i}]"] = ["entry must be an object"]; continue; }
+            if (Validate.Id(f.RecommendationId, "recommendation_id") is { } re) problems.Add(re);
+            if (Validate.Id(f.Item, "item") is { } ie) problems.Add(ie);
+            var kind = EventKind.Impression;
+            if (string.IsNullOrWhiteSpace(f.Kind) || !EventKinds.TryParse(f.Kind, out kind) || !Allowed.Contains(kind))
+                problems.Add("kind must be impression, click, add_to_cart or purchase");
+            if (f.Value is { } v && (!double.IsFinite(v) || v < 0 || v > 1e9)) problems.Add("value must be a finite number between 0 and 1e9");
+            if (problems.Count == 0)
+            {
+                if (!served.TryGetValue(f.RecommendationId!, out var rec)) served[f.RecommendationId!] = rec = store.GetServed(f.RecommendationId!);
+                if (rec is null) problems.Add($"unknown recommendation_id '{f.RecommendationId}'");
+                else if (!rec.Items.Contains(f.Item!)) problems.Add($"item '{f.Item}' was not in recommendation {f.RecommendationId}");
+                else
+                {
+                    records.Add(new FeedbackRecord(rec.Id, rec.User, f.Item!, kind, now, f.Value ?? 0));
+                    if (kind != EventKind.Impression && !rec.User.StartsWith("anonymous:", StringComparison.Ordinal))
+                        events.Add(new RawEvent(rec.User, f.Item, kind, now.ToUnixTimeSeconds(), (float)(f.Value ?? 0)));
+                }
+            }
+            if (problems.Count > 0) errors[$"feedback[{i}]"] = problems.ToArray();
+        }
+        if (errors.Count > 0) return Problems.Validation(errors);
+        store.RecordFeedback(records);
+        if (events.Count > 0) { store.AppendEvents(events); metrics.AddEvents(events.Count); }
+        metrics.AddFeedback(records.Count);
+        return Results.Ok(new FeedbackAccepted(records.Count, events.Count));
+    }
+}

@@ -1,0 +1,56 @@
+using System.Text.Json;
+using Merx.Models;
+using Merx.Server.Http;
+using Merx.Server.Serving;
+using Merx.Server.Training;
+using Merx.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+
+namespace Merx.Server.Endpoints;
+
+/// <summary>Model versions with their metrics, which ones are being served, and training on demand.</summary>
+public static class ModelEndpoints
+{
+    public static RouteGroupBuilder MapModels(this RouteGroupBuilder api)
+    {
+        api.MapGet("/models", List).WithName("ListModels");
+        api.MapPost("/models/train", Train).WithName("TrainModels").WithSummary("Start background training ({\"models\": [...], \"time_budget_minutes\": 5}); 202, or 409 when a run is in progress.");
+        api.MapGet("/models/training", (TrainingService t) => Results.Ok(t.Status)).WithName("TrainingStatus");
+        return api;
+    }
+
+    private static IResult List(IMerxStore store, ModelHost host)
+    {
+        var snapshot = host.Current;
+        var serving = snapshot?.Models.Select(m => m.Version.Version).ToHashSet() ?? [];
+        var versions = store.ListModels().Select(v => new
+        {
+            version = v.Version, name = v.Name, created_at = v.CreatedAt, sha256 = v.Sha256, size_bytes = v.SizeBytes,
+            metrics = JsonSerializer.Deserialize<JsonElement>(v.MetricsJson), serving = serving.Contains(v.Version),
+        }).ToArray();
+        return Results.Ok(new { models = versions, snapshot_built_at = snapshot?.BuiltAt, catalog_items = snapshot?.Catalog.Count });
+    }
+
+    private static async Task<IResult> Train(HttpRequest http, TrainingService training, IOptions<MerxServerOptions> options)
+    {
+        TrainRequestDto body = new(null, null);
+        if (http.ContentLength is null or > 0 && http.ContentType is not null)
+        {
+            var (parsed, error) = await Json.ReadAsync<TrainRequestDto>(http);
+            if (error is not null) return error;
+            body = parsed!;
+        }
+        var models = body.Models ?? options.Value.TrainModels.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (models.Count == 0) return Problems.Bad("name at least one model");
+        var unknown = models.Where(m => !ModelRegistry.Names.Contains(m)).ToArray();
+        if (unknown.Length > 0) return Problems.Bad($"unknown model(s) {string.Join(", ", unknown)} (known: {string.Join(", ", ModelRegistry.Names)})");
+        var minutes = body.TimeBudgetMinutes ?? options.Value.TrainBudgetMinutes;
+        if (!double.IsFinite(minutes) || minutes <= 0 || minutes > 24 * 60) return Problems.Bad("time_budget_minutes must be between 0 and 1440");
+        return training.TryStart(models, minutes)
+            ? Results.Accepted("/api/models/training", training.Status)
+            : Problems.Status(StatusCodes.Status409Conflict, "training in progress", "a training run is already in progress; see GET /api/models/training");
+    }
+}

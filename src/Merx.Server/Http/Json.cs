@@ -1,0 +1,53 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http;
+
+namespace Merx.Server.Http;
+
+/// <summary>JSON on the wire: snake_case names, no nulls written, strict numbers.</summary>
+public static class Json
+{
+    public static JsonSerializerOptions Options { get; } = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
+    public static JsonSerializerOptions Configure(JsonSerializerOptions o)
+    {
+        o.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        o.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        o.NumberHandling = JsonNumberHandling.Strict;
+        o.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        o.AllowTrailingCommas = false;
+        o.MaxDepth = 16;
+        return o;
+    }
+
+    /// <summary>
+    /// Reads the request body as <typeparamref name="T"/>; on failure returns a 400 problem that says
+    /// where the JSON is wrong (the body size limit is Kestrel's, answered with 413).
+    /// </summary>
+    public static async Task<(T? Value, IResult? Error)> ReadAsync<T>(HttpRequest request) where T : class
+    {
+        if (request.ContentType is { } ct && !ct.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) && !ct.Contains("+json", StringComparison.OrdinalIgnoreCase))
+            return (null, Problems.Status(StatusCodes.Status415UnsupportedMediaType, "unsupported media type", "send the body as application/json"));
+        try
+        {
+            var value = await JsonSerializer.DeserializeAsync<T>(request.Body, Options, request.HttpContext.RequestAborted);
+            return value is null ? (null, Problems.Bad("the body is empty or null; expected a JSON object")) : (value, null);
+        }
+        catch (JsonException e)
+        {
+            var where = e.Path is { Length: > 1 } p ? $" at {p}" : "";
+            var line = e.LineNumber is { } l ? $" (line {l + 1}, byte {e.BytePositionInLine + 1})" : "";
+            return (null, Problems.Bad($"malformed JSON{where}{line}: {FirstSentence(e.Message)}"));
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, Problems.Status(StatusCodes.Status413PayloadTooLarge, "request body too large", e.Message));
+        }
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(". Path:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+}

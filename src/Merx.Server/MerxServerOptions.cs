@@ -1,0 +1,36 @@
+namespace Merx.Server;
+
+/// <summary>Settings of <c>merx serve</c>, bound from the "Merx" configuration section, the environment and the command line.</summary>
+public sealed class MerxServerOptions
+{
+    /// <summary>The SQLite store file.</summary>
+    public string Db { get; set; } = "merx.db";
+    /// <summary>Key every write (and, off loopback, every read) must carry in <c>X-Api-Key</c>. From MERX_API_KEY when not set.</summary>
+    public string? ApiKey { get; set; }
+    /// <summary>The large model to serve; when none with this name is published, the newest model of any name that scores from a history is used.</summary>
+    public string PrimaryModel { get; set; } = "sasrec";
+    /// <summary>Published model that supplies item-to-item neighbours ("because you viewed …", similar items).</summary>
+    public string NeighborModel { get; set; } = "itemknn";
+    /// <summary>Published popularity model for trending and cold start ("trending", else "pop").</summary>
+    public string TrendingModel { get; set; } = "trending";
+    /// <summary>How often the store is checked for newly published model versions (hot swap).</summary>
+    public TimeSpan ModelPollInterval { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>Most events (or items, or feedback entries) in one request.</summary>
+    public int MaxBatch { get; set; } = 10_000;
+    /// <summary>Largest accepted request body.</summary>
+    public long MaxBodyBytes { get; set; } = 8 << 20;
+    /// <summary>Requests per second per client (API key or address); excess gets 429.</summary>
+    public int RateLimitPerSecond { get; set; } = 10_000;
+    /// <summary>Requests in flight above which recommendations take the fast path.</summary>
+    public int OverloadInFlight { get; set; } = 32;
+    /// <summary>Latency budget of a recommendation request that names none (null: no deadline).</summary>
+    public double? DefaultBudgetMs { get; set; }
+    /// <summary>Most n a recommendation request may ask for.</summary>
+    public int MaxN { get; set; } = 200;
+    /// <summary>Retrain and publish on this schedule (null: only on request).</summary>
+    public TimeSpan? TrainEvery { get; set; }
+    /// <summary>Models a scheduled or requested training run fits by default.</summary>
+    public string TrainModels { get; set; } = "trending,itemknn,sasrec";
+    /// <summary>Minutes of training per model at most.</summary>
+    public double TrainBudgetMinutes { get; set; } = 10;
+}

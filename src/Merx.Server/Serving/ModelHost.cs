@@ -1,0 +1,74 @@
+using Merx.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Merx.Server.Serving;
+
+/// <summary>
+/// Holds the current <see cref="ServingSnapshot"/> and replaces it (hot swap) when the store has a
+/// newer model version than the one loaded — checked every <see cref="MerxServerOptions.ModelPollInterval"/>,
+/// so a model published by another process (a training worker, <c>merx train</c>) is picked up —
+/// or when the catalog changed (items added), debounced. Building happens off the request path.
+/// </summary>
+public sealed class ModelHost(IMerxStore store, IOptions<MerxServerOptions> options, ILogger<ModelHost> log) : BackgroundService
+{
+    private volatile ServingSnapshot? _current;
+    private long _catalogStamp;
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly Lock _buildGate = new();
+
+    /// <summary>The snapshot requests use; null until the first build finished.</summary>
+    public ServingSnapshot? Current => _current;
+
+    /// <summary>Number of snapshot builds (model loads or catalog refreshes) so far.</summary>
+    public long Swaps { get; private set; }
+
+    /// <summary>Marks the catalog as changed (new or updated items); a rebuild follows shortly.</summary>
+    public void CatalogChanged()
+    {
+        Interlocked.Increment(ref _catalogStamp);
+        _wake.Release();
+    }
+
+    /// <summary>Asks for an immediate check of the store (after a publish in this process).</summary>
+    public void Poke() => _wake.Release();
+
+    /// <summary>Builds a snapshot now if the store or catalog moved on since the current one; returns the current snapshot.</summary>
+    public ServingSnapshot Refresh()
+    {
+        lock (_buildGate)
+        {
+            var current = _current;
+            var stamp = Interlocked.Read(ref _catalogStamp);
+            if (current is not null && current.CatalogStamp == stamp && !NewerModel(current)) return current;
+            var next = ServingSnapshot.Build(store, options.Value, current, stamp);
+            _current = next;
+            Swaps++;
+            log.LogInformation("serving snapshot {Swap}: {Items} items; models {Models}", Swaps, next.Catalog.Count,
+                string.Join(", ", next.Models.Select(m => $"{m.Version.Name} v{m.Version.Version}")));
+            return next;
+        }
+    }
+
+    private bool NewerModel(ServingSnapshot snapshot) => (store.LatestModel()?.Version ?? 0) > snapshot.StoreModelVersion;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try { Refresh(); }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogError(e, "building the serving snapshot failed; serving the previous one");
+            }
+            try
+            {
+                await _wake.WaitAsync(options.Value.ModelPollInterval, stoppingToken);
+                await Task.Delay(200, stoppingToken); // debounce bursts of catalog writes
+                while (_wake.CurrentCount > 0) _wake.Wait(0, stoppingToken);
+            }
+            catch (OperationCanceledException) { break; }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+using System.Security.Cryptography;
+using Merx.Core.Domain;
+using Merx.Ranking.Pipeline;
+using Merx.Server.Http;
+using Merx.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Merx.Server.Serving;
+
+/// <summary>What a recommendation request asks for, as parsed from the query string.</summary>
+public sealed record RecommendationQuery(int N, PageContext Page, string? ContextItem, IReadOnlyList<string> Cart, string? Category, IReadOnlyList<string> Exclude, double? BudgetMs, bool Debug, bool ExcludeSeen = true);
+
+/// <summary>
+/// The serving logic behind the endpoints: reads a user's latest events from the store (so an
+/// event accepted a moment ago is in the very next answer), runs the ranking pipeline on the
+/// current snapshot, logs what was served for feedback attribution, and turns catalog indices
+/// back into the shop's ids with explanations.
+/// </summary>
+public sealed class RecommendationService(IMerxStore store, ModelHost host, ServerMetrics metrics, IOptions<MerxServerOptions> options)
+{
+    public const int HistoryLimit = 200;
+
+    public ServingSnapshot Snapshot => host.Current ?? host.Refresh();
+
+    /// <summary>The user's events, oldest first, in catalog index space (events on items the snapshot does not know yet are left out).</summary>
+    public IReadOnlyList<HistoryEvent> History(ServingSnapshot snapshot, string user)
+    {
+        var recent = store.RecentEvents(user, HistoryLimit);
+        var history = new List<HistoryEvent>(recent.Count);
+        for (var i = recent.Count - 1; i >= 0; i--)
+        {
+            var e = recent[i];
+            if (e.Item is null || e.Kind == EventKind.Impression) continue;
+            var c = snapshot.Catalog.IndexOf(e.Item);
+            if (c >= 0) history.Add(new HistoryEvent(c, e.Kind, e.Timestamp));
+        }
+        return history;
+    }
+
+    public RecommendationResponse Recommend(string user, RecommendationQuery q, IReadOnlyList<HistoryEvent>? historyOverride = null)
+    {
+        var snapshot = Snapshot;
+        var cat = snapshot.Catalog;
+        var history = historyOverride ?? History(snapshot, user);
+        var request = new RankingRequest
+        {
+            UserKey = user,
+            History = history,
+            N = q.N,
+            Page = q.Page,
+            ContextItem = q.ContextItem is null ? null : cat.IndexOf(q.ContextItem) is var ci and >= 0 ? ci : null,
+            CartItems = q.Cart.Select(cat.IndexOf).Where(i => i >= 0).ToArray(),
+            Allowed = q.Category is null ? null : new HashSet<int>(cat.ItemsInCategory(q.Category) ?? []),
+            Exclude = q.Exclude.Select(cat.IndexOf).Where(i => i >= 0).ToArray(),
+            ExcludeSeen = q.ExcludeSeen,
+            LatencyBudget = (q.BudgetMs ?? options.Value.DefaultBudgetMs) is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
+            Overloaded = metrics.InFlight > options.Value.OverloadInFlight,
+            Seed = (ulong)RandomNumberGenerator.GetInt32(int.MaxValue) << 20 ^ (ulong)Environment.TickCount64,
+        };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = snapshot.Pipeline.Run(request);
+        if (result.Path is "fast" or "fallback") metrics.AddDegraded();
+        var id = NewId("r");
+        var items = result.Items.Select(r => ToWire(cat, r.Item, r.Score, r.Reason, r.Source, r.Explored)).ToArray();
+        store.RecordServed(new ServedRecommendation(id, user, DateTimeOffset.UtcNow, snapshot.Primary?.Version.Name, result.Path, null,
+            items.Select(i => i.Item).ToArray(), items.Select(i => i.Explored).ToArray()));
+        var model = snapshot.Primary is { } p ? new ModelRef(p.Version.Name, p.Version.Version) : null;
+        var stages = q.Debug ? result.Stages.Select(s => new StageDto(s.Stage, Math.Round(s.Milliseconds, 3), s.Skipped, s.Why)).ToArray() : null;
+        return new RecommendationResponse(items, id, result.Path, model, Math.Round(result.ExplorationRate, 4), Math.Round(result.SessionShare, 4), Math.Round(clock.Elapsed.TotalMilliseconds, 3), stages);
+    }
+
+    /// <summary>Session (cart) recommendations for an anonymous visitor: the given items act as the history, newest last.</summary>
+    public RecommendationResponse Session(IReadOnlyList<string> itemIds, RecommendationQuery q)
+    {
+        var snapshot = Snapshot;
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var history = itemIds.Select(snapshot.Catalog.IndexOf).Where(i => i >= 0).Select((i, k) => new HistoryEvent(i, EventKind.View, now - (itemIds.Count - k))).ToArray();
+        return Recommend("anonymous:" + NewId("s"), q, history);
+    }
+
+    public SimilarResponse? Similar(string itemId, int n)
+    {
+        var snapshot = Snapshot;
+        var cat = snapshot.Catalog;
+        var item = cat.IndexOf(itemId);
+        if (item < 0) return null;
+        var items = snapshot.SimilarItems(item, n, i => cat.InStock(i))
+            .Select(s => ToWire(cat, s.Item, s.Score, s.Reason, "similar", false)).ToArray();
+        return new SimilarResponse(itemId, items);
+    }
+
+    public SearchResponse Search(string query, string? user, int n)
+    {
+        var snapshot = Snapshot;
+        var cat = snapshot.Catalog;
+        Func<IReadOnlyList<int>, float[]>? personal = null;
+        if (user is not null && snapshot.Primary is { } primary)
+        {
+            var history = History(snapshot, user).Select(e => e.Item).ToArray();
+            if (history.Length > 0)
+                personal = items =>
+                {
+                    var scores = primary.ScoreCatalog(history, cat.Count);
+                    return items.Select(i => float.IsNaN(scores[i]) ? scores.Where(float.IsFinite).DefaultIfEmpty(0).Min() : scores[i]).ToArray();
+                };
+        }
+        var hits = snapshot.Search.Search(query, n, i => cat.InStock(i), personal);
+        return new SearchResponse(query, personal is not null, hits.Select(h =>
+        {
+            var category = cat.Category(h.Item) >= 0 ? cat.CategoryName(cat.Category(h.Item)) : null;
+            var reason = h.Personal > 0.5f && personal is not null ? $"matches \"{query}\" and your interests" : $"matches \"{query}\"";
+            return new SearchHit(cat.Id(h.Item), h.Score, h.Text, h.Personal, cat.Item(h.Item)?.Title, category, reason);
+        }).ToArray());
+    }
+
+    /// <summary>Shops for a user: the shops of their top candidate items, each shop scored by the sum of its items' fused scores with diminishing returns.</summary>
+    public ShopsResponse Shops(string user, int n)
+    {
+        var recs = Recommend(user, new RecommendationQuery(Math.Min(200, options.Value.MaxN), PageContext.Home, null, [], null, [], null, false));
+        var cat = Snapshot.Catalog;
+        var byShop = new Dictionary<string, List<float>>();
+        foreach (var r in recs.Items)
+        {
+            var i = cat.IndexOf(r.Item);
+            if (i < 0 || cat.Shop(i) < 0) continue;
+            var shop = cat.ShopName(cat.Shop(i));
+            if (!byShop.TryGetValue(shop, out var list)) byShop[shop] = list = [];
+            list.Add(r.Score);
+        }
+        var shops = byShop.Select(p => new ShopScore(p.Key, Math.Round(p.Value.Select((s, k) => s / Math.Sqrt(k + 1)).Sum(), 6), p.Value.Count,
+                $"{p.Value.Count} of your top {recs.Items.Count} picks are sold there"))
+            .OrderByDescending(s => s.Score).ThenBy(s => s.Shop, StringComparer.Ordinal).Take(n).ToArray();
+        return new ShopsResponse(shops, recs.RecommendationId);
+    }
+
+    /// <summary>
+    /// Campaign audience: the users most likely to want an item (or any item of a category), scored
+    /// with the large model from each recent user's history: user vector · item vector when the model
+    /// is a user encoder, its score otherwise. Scans the most recently active users.
+    /// </summary>
+    public AudienceResponse? Audience(string? itemId, string? category, int n, int scanUsers)
+    {
+        var snapshot = Snapshot;
+        var cat = snapshot.Catalog;
+        var primary = snapshot.Primary ?? throw new InvalidOperationException("no model published yet");
+        int[] targets;
+        string label;
+        if (itemId is not null) { var i = cat.IndexOf(itemId); if (i < 0) return null; targets = [i]; label = "item " + itemId; }
+        else { var items = cat.ItemsInCategory(category!); if (items is null) return null; targets = items; label = "category " + category; }
+        var modelTargets = targets.Select(t => primary.Mapping.CatalogToModel[t]).Where(m => m >= 0).ToArray();
+        var users = store.RecentUsers(scanUsers);
+        var scored = new List<AudienceMember>(users.Count);
+        var encoder = primary.Encoder;
+        float[]? target = null;
+        if (encoder is not null && modelTargets.Length > 0)
+        {
+            var d = encoder.Dimension;
+            target = new float[d];
+            foreach (var m in modelTargets)
+                for (var k = 0; k < d; k++) target[k] += encoder.ItemVectors[m * d + k] / modelTargets.Length;
+        }
+        var scores = target is null ? new float[primary.Model.ItemCount] : null;
+        var vector = target is null ? null : new float[target.Length];
+        foreach (var u in users)
+        {
+            var history = primary.Mapping.ToModel(History(snapshot, u).Select(e => e.Item).ToArray());
+            if (history.Length == 0) continue;
+            double s;
+            if (target is not null) { encoder!.EncodeUser(-1, history, vector); s = System.Numerics.Tensors.TensorPrimitives.Dot<float>(vector, target); }
+            else if (modelTargets.Length == 0) continue;
+            else { primary.Model.Score(-1, history, scores); s = modelTargets.Average(m => scores![m]); }
+            scored.Add(new AudienceMember(u, Math.Round(s, 6)));
+        }
+        var top = scored.OrderByDescending(a => a.Score).ThenBy(a => a.User, StringComparer.Ordinal).Take(n).ToArray();
+        return new AudienceResponse(label, scored.Count, top, target is not null ? $"{primary.Version.Name} user vector · mean item vector" : $"{primary.Version.Name} score");
+    }
+
+    public InterestProfile Profile(string user)
+    {
+        var snapshot = Snapshot;
+        var recent = store.RecentEvents(user, 1000);
+        var history = new List<HistoryEvent>(recent.Count);
+        for (var i = recent.Count - 1; i >= 0; i--)
+            history.Add(new HistoryEvent(recent[i].Item is { } id ? snapshot.Catalog.IndexOf(id) : -1, recent[i].Kind, recent[i].Timestamp));
+        return InterestProfile.Build(snapshot.Catalog, history, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+    }
+
+    private static RecommendedItem ToWire(CatalogIndex cat, int item, float score, string reason, string source, bool explored) =>
+        new(cat.Id(item), MathF.Round(score, 6), reason, source, explored, cat.Item(item)?.Title, cat.Category(item) >= 0 ? cat.CategoryName(cat.Category(item)) : null);
+
+    /// <summary>A random, unguessable id: prefix + 20 hex characters.</summary>
+    public static string NewId(string prefix) => prefix + "_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10));
+}

@@ -1,0 +1,115 @@
+using Merx.Core.Contracts;
+using Merx.Models.Classic;
+using Merx.Ranking.Pipeline;
+using Merx.Storage;
+
+namespace Merx.Server.Serving;
+
+/// <summary>
+/// Everything a request needs, immutable once built: the serving catalog, the loaded model
+/// versions mapped onto it, and the ranking pipeline over them. The <see cref="ModelHost"/> swaps
+/// in a new snapshot atomically when a model is published or the catalog changes; requests in
+/// flight finish on the snapshot they started with.
+/// </summary>
+public sealed class ServingSnapshot
+{
+    private readonly Lazy<SearchIndex> _search;
+
+    private ServingSnapshot(CatalogIndex catalog, LoadedModel? primary, LoadedModel? neighbors, LoadedModel? trending, RankingPipeline pipeline, NewItemSource newItems, long catalogStamp, long storeModelVersion)
+    {
+        StoreModelVersion = storeModelVersion;
+        Catalog = catalog; Primary = primary; Neighbors = neighbors; TrendingModel = trending; Pipeline = pipeline; NewItems = newItems; CatalogStamp = catalogStamp;
+        _search = new Lazy<SearchIndex>(() => new SearchIndex(catalog), LazyThreadSafetyMode.ExecutionAndPublication);
+        BuiltAt = DateTimeOffset.UtcNow;
+    }
+
+    public CatalogIndex Catalog { get; }
+    /// <summary>The large model (the Transformer when published); null when no model is published.</summary>
+    public LoadedModel? Primary { get; }
+    public LoadedModel? Neighbors { get; }
+    public LoadedModel? TrendingModel { get; }
+    public RankingPipeline Pipeline { get; }
+    public NewItemSource NewItems { get; }
+    public SearchIndex Search => _search.Value;
+    /// <summary>Catalog change counter the snapshot was built at.</summary>
+    public long CatalogStamp { get; }
+    public DateTimeOffset BuiltAt { get; }
+    /// <summary>The store's newest model version when this snapshot was built; a newer one triggers a rebuild.</summary>
+    public long StoreModelVersion { get; }
+    public bool Ready => Primary is not null;
+
+    public IEnumerable<LoadedModel> Models => new[] { Primary, Neighbors, TrendingModel }.Where(m => m is not null).Distinct()!;
+
+    /// <summary>Loads the configured models' newest versions (reusing those of <paramref name="previous"/> when unchanged) over the store's current catalog.</summary>
+    public static ServingSnapshot Build(IMerxStore store, MerxServerOptions options, ServingSnapshot? previous, long catalogStamp)
+    {
+        var storeVersion = store.LatestModel()?.Version ?? 0;
+        var items = store.ReadItems();
+        var catalog = new CatalogIndex(items.Select(i => i.Id).ToArray(), items.Select(i => i.Item).ToArray());
+        var primaryVersion = store.LatestModel(options.PrimaryModel) ?? LatestScoringModel(store, options);
+        var primary = primaryVersion is null ? null : LoadedModel.Load(store, primaryVersion, catalog, previous?.Primary);
+        var neighborVersion = store.LatestModel(options.NeighborModel);
+        var neighbors = neighborVersion is null ? null : LoadedModel.Load(store, neighborVersion, catalog, previous?.Neighbors);
+        var trendingVersion = store.LatestModel(options.TrendingModel) ?? store.LatestModel(Popularity.PopName);
+        var trending = trendingVersion is null ? null : LoadedModel.Load(store, trendingVersion, catalog, previous?.TrendingModel);
+
+        var trendingScores = new float[catalog.Count];
+        if (trending?.Model is Popularity pop)
+            for (var j = 0; j < pop.ItemCount; j++)
+                if (trending.Mapping.ModelToCatalog[j] is var c and >= 0) trendingScores[c] = pop.ItemScores[j];
+        var trendingSource = new TrendingSource(trendingScores);
+        var unknown = primary?.Mapping.CatalogToModel;
+        var newItems = new NewItemSource(catalog, i => unknown is null || unknown[i] < 0, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+
+        var sources = new List<ICandidateSource>();
+        if (primary is not null) sources.Add(new ModelSource("transformer", primary.Model, primary.Mapping));
+        if (neighbors is not null) sources.Add(new NeighborSource(neighbors.Model, neighbors.Mapping));
+        sources.Add(trendingSource);
+        sources.Add(newItems);
+        var pipeline = new RankingPipeline(catalog, sources, trendingSource, new DiscoveryExploration());
+        return new ServingSnapshot(catalog, primary, neighbors, trending, pipeline, newItems, catalogStamp, storeVersion);
+    }
+
+    /// <summary>The newest published model other than the neighbour and popularity ones (they do not model a user's sequence).</summary>
+    private static ModelVersion? LatestScoringModel(IMerxStore store, MerxServerOptions options) =>
+        store.ListModels().LastOrDefault(v => v.Name != options.NeighborModel && v.Name != options.TrendingModel && v.Name is not Popularity.PopName and not Popularity.TrendingName)
+        ?? store.ListModels().LastOrDefault();
+
+    /// <summary>
+    /// Items similar to a catalog item: item-kNN neighbours (co-occurrence), then the large model's
+    /// item vectors (cosine), then catalog attributes (for new items); each with its reason.
+    /// </summary>
+    public IReadOnlyList<(int Item, float Score, string Reason)> SimilarItems(int item, int n, Func<int, bool> admissible)
+    {
+        var result = new List<(int, float, string)>();
+        var seen = new HashSet<int> { item };
+        void Take(LoadedModel? m, string reason)
+        {
+            if (m is null || result.Count >= n) return;
+            var j = m.Mapping.CatalogToModel[item];
+            if (j < 0) return;
+            foreach (var s in m.Model.SimilarItems(j, 4 * n + 10))
+            {
+                var c = m.Mapping.ModelToCatalog[s.Item];
+                if (c < 0 || !admissible(c) || !seen.Add(c)) continue;
+                result.Add((c, s.Score, reason));
+                if (result.Count >= n) return;
+            }
+        }
+        Take(Neighbors, $"often viewed together with {Catalog.Label(item)}");
+        Take(Primary, $"similar to {Catalog.Label(item)} in what shoppers go on to look at");
+        if (result.Count < n)
+        {
+            var byAttributes = Enumerable.Range(0, Catalog.Count)
+                .Where(c => !seen.Contains(c) && admissible(c))
+                .Select(c => (Item: c, Score: Diversity.Similarity(Catalog, item, c)))
+                .Where(p => p.Score > 0).OrderByDescending(p => p.Score).ThenBy(p => p.Item).Take(n - result.Count);
+            foreach (var (c, s) in byAttributes)
+            {
+                var brand = Catalog.Brand(c);
+                result.Add((c, s, brand >= 0 && brand == Catalog.Brand(item) ? $"same brand as {Catalog.Label(item)}" : $"same kind of item as {Catalog.Label(item)}"));
+            }
+        }
+        return result;
+    }
+}

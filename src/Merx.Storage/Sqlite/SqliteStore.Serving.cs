@@ -1,0 +1,104 @@
+using System.Text.Json;
+using Merx.Core.Domain;
+
+namespace Merx.Storage.Sqlite;
+
+public sealed partial class SqliteStore
+{
+    public IReadOnlyList<(string Id, Item? Item)> ReadItems()
+    {
+        lock (_gate)
+        {
+            var result = new List<(string, Item?)>();
+            using var cmd = Command($"SELECT cataloged, {ItemColumns} FROM items ORDER BY id");
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) result.Add((r.GetString(1), r.GetInt64(0) != 0 ? StoreJson.ReadItem(r, 1) : null));
+            return result;
+        }
+    }
+
+    public IReadOnlyList<string> RecentUsers(int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        lock (_gate)
+        {
+            var result = new List<string>();
+            using var cmd = Command("SELECT ext_id FROM users WHERE last_seq IS NOT NULL ORDER BY last_seq DESC LIMIT $n");
+            cmd.Parameters.AddWithValue("$n", limit);
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) result.Add(r.GetString(0));
+            return result;
+        }
+    }
+
+    public void RecordServed(ServedRecommendation served)
+    {
+        ArgumentNullException.ThrowIfNull(served);
+        if (served.Items.Count != served.Explored.Count) throw new ArgumentException("one explored flag per item", nameof(served));
+        lock (_gate)
+            NonQuery("INSERT INTO served(id, user_ext, at, model, path, variant, items, explored) VALUES($id, $u, $at, $m, $p, $v, $i, $e)", null,
+                ("$id", served.Id), ("$u", served.User), ("$at", served.At.ToUnixTimeMilliseconds()), ("$m", served.Model), ("$p", served.Path),
+                ("$v", served.Variant), ("$i", JsonSerializer.Serialize(served.Items)), ("$e", JsonSerializer.Serialize(served.Explored)));
+    }
+
+    public ServedRecommendation? GetServed(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        lock (_gate)
+        {
+            using var cmd = Command("SELECT id, user_ext, at, model, path, variant, items, explored FROM served WHERE id = $id");
+            cmd.Parameters.AddWithValue("$id", id);
+            using var r = cmd.ExecuteReader();
+            if (!r.Read()) return null;
+            return new ServedRecommendation(r.GetString(0), r.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)),
+                r.IsDBNull(3) ? null : r.GetString(3), r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5),
+                JsonSerializer.Deserialize<string[]>(r.GetString(6)) ?? [], JsonSerializer.Deserialize<bool[]>(r.GetString(7)) ?? []);
+        }
+    }
+
+    public void RecordFeedback(IReadOnlyList<FeedbackRecord> feedback)
+    {
+        ArgumentNullException.ThrowIfNull(feedback);
+        lock (_gate)
+        {
+            using var tx = BeginWrite();
+            using var cmd = Command("INSERT INTO feedback(rec_id, user_ext, item, kind, at, value) VALUES($r, $u, $i, $k, $at, $v)", tx);
+            var p = AddParameters(cmd, "$r", "$u", "$i", "$k", "$at", "$v");
+            foreach (var f in feedback)
+            {
+                if (!double.IsFinite(f.Value)) throw new ArgumentException($"feedback value must be finite (recommendation {f.RecommendationId})", nameof(feedback));
+                p[0].Value = f.RecommendationId; p[1].Value = f.User; p[2].Value = f.Item; p[3].Value = (int)f.Kind;
+                p[4].Value = f.At.ToUnixTimeMilliseconds(); p[5].Value = f.Value;
+                cmd.ExecuteNonQuery();
+            }
+            tx.Commit();
+        }
+    }
+
+    public IReadOnlyDictionary<(string Variant, EventKind Kind), long> FeedbackCounts()
+    {
+        lock (_gate)
+        {
+            var result = new Dictionary<(string, EventKind), long>();
+            using var cmd = Command("SELECT COALESCE(s.variant, ''), f.kind, COUNT(*) FROM feedback f JOIN served s ON s.id = f.rec_id GROUP BY 1, 2");
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) result[(r.GetString(0), (EventKind)r.GetInt32(1))] = r.GetInt64(2);
+            return result;
+        }
+    }
+
+    public void PutState(string key, byte[] value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        ArgumentNullException.ThrowIfNull(value);
+        lock (_gate)
+            NonQuery("INSERT INTO state(key, value, updated_at) VALUES($k, $v, $t) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at", null,
+                ("$k", key), ("$v", value), ("$t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+    }
+
+    public byte[]? GetState(string key)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        lock (_gate) return Scalar("SELECT value FROM state WHERE key = $k", null, ("$k", key)) as byte[];
+    }
+}

@@ -1,0 +1,98 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Merx.Core.Contracts;
+using Merx.Core.Synthetic;
+using Merx.Server.Serving;
+using Merx.Server.Training;
+using Merx.Storage;
+using Merx.Storage.Sqlite;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Merx.Server.Tests;
+
+/// <summary>
+/// A small generated shop in a temporary SQLite file with trending, item-kNN and a briefly trained
+/// Transformer published; built once and shared by the tests (each test that writes uses its own
+/// users and items, so tests do not see each other's writes).
+/// </summary>
+public sealed class ShopStore : IDisposable
+{
+    public ShopStore()
+    {
+        Dir = Directory.CreateTempSubdirectory("merx-server-tests-").FullName;
+        DbPath = Path.Combine(Dir, "shop.db");
+        var generator = new ShopGenerator(new ShopGeneratorOptions { Users = 300, Items = 240, Events = 9_000, Seed = 7 });
+        using var store = SqliteStore.Open(DbPath);
+        store.UpsertItems(generator.Items());
+        store.UpsertUsers(generator.Users());
+        store.AppendEvents(generator.Events());
+        ModelTrainer.Train(store, ["trending", "itemknn", "sasrec"], new FitOptions { Seed = 1, TimeBudget = TimeSpan.FromSeconds(4) });
+    }
+
+    public string Dir { get; }
+    public string DbPath { get; }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
+    }
+}
+
+/// <summary>The real Merx app on the test host over <see cref="ShopStore"/>'s file.</summary>
+public sealed class MerxTestApp : IAsyncDisposable
+{
+    public const string Key = "test-key-0123456789";
+
+    private MerxTestApp(WebApplication app, HttpClient client) { App = app; Client = client; }
+
+    public WebApplication App { get; }
+    public HttpClient Client { get; }
+    public IMerxStore Store => App.Services.GetRequiredService<IMerxStore>();
+    public ModelHost Host => App.Services.GetRequiredService<ModelHost>();
+
+    public static async Task<MerxTestApp> StartAsync(string db, Action<MerxServerOptions>? configure = null)
+    {
+        var options = new MerxServerOptions { Db = db, ApiKey = Key, ModelPollInterval = TimeSpan.FromMilliseconds(200) };
+        configure?.Invoke(options);
+        var app = MerxApp.Build(options, [], b => b.WebHost.UseTestServer());
+        await app.StartAsync();
+        var client = app.GetTestClient();
+        app.Services.GetRequiredService<ModelHost>().Refresh();
+        return new MerxTestApp(app, client);
+    }
+
+    public HttpRequestMessage Write(HttpMethod method, string url, object? body = null, string? key = Key)
+    {
+        var m = new HttpRequestMessage(method, url);
+        if (key is not null) m.Headers.Add("X-Api-Key", key);
+        if (body is string s) m.Content = new StringContent(s, System.Text.Encoding.UTF8, "application/json");
+        else if (body is not null) m.Content = JsonContent.Create(body);
+        return m;
+    }
+
+    public async Task<(System.Net.HttpStatusCode Status, JsonElement Body)> SendAsync(HttpRequestMessage request)
+    {
+        using var response = await Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    public Task<(System.Net.HttpStatusCode Status, JsonElement Body)> GetAsync(string url) => SendAsync(new HttpRequestMessage(HttpMethod.Get, url));
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+}
+
+/// <summary>All server test classes share one trained shop (and run one after another).</summary>
+[CollectionDefinition(Name)]
+public sealed class ShopCollection : ICollectionFixture<ShopStore>
+{
+    public const string Name = "shop";
+}
