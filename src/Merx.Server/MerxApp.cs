@@ -41,6 +41,8 @@ public static class MerxApp
         services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
         services.AddSingleton<TrainingService>();
         services.AddHostedService(sp => sp.GetRequiredService<TrainingService>());
+        services.AddSingleton<ServedLog>();
+        services.AddHostedService(sp => sp.GetRequiredService<ServedLog>());
         services.AddSingleton<RecommendationService>();
         services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
         services.AddProblemDetails();

@@ -25,6 +25,10 @@ public sealed class MerxServerOptions
     public int OverloadInFlight { get; set; } = 32;
     /// <summary>Latency budget of a recommendation request that names none (null: no deadline).</summary>
     public double? DefaultBudgetMs { get; set; }
+    /// <summary>Catalogs with at least this many items retrieve the large model's candidates through an inverted-file index instead of a full pass.</summary>
+    public int IvfMinItems { get; set; } = 50_000;
+    /// <summary>Clusters scanned per request by the inverted-file index.</summary>
+    public int IvfProbes { get; set; } = 32;
     /// <summary>Most n a recommendation request may ask for.</summary>
     public int MaxN { get; set; } = 200;
     /// <summary>Retrain and publish on this schedule (null: only on request).</summary>

@@ -84,8 +84,8 @@ public interface IMerxStore : IDisposable
     /// <summary>Users with the most recent activity first (at most <paramref name="limit"/>).</summary>
     IReadOnlyList<string> RecentUsers(int limit);
 
-    /// <summary>Logs a served recommendation (its id must be new).</summary>
-    void RecordServed(ServedRecommendation served);
+    /// <summary>Logs served recommendations in one transaction (ids must be new).</summary>
+    void RecordServed(IReadOnlyList<ServedRecommendation> served);
 
     /// <summary>The served recommendation with this id, or null.</summary>
     ServedRecommendation? GetServed(string id);

@@ -1,6 +1,8 @@
 using System.Buffers;
 using Merx.Core.Contracts;
 using Merx.Core.Domain;
+using Merx.Ranking.Retrieval;
+using System.Numerics.Tensors;
 
 namespace Merx.Ranking.Pipeline;
 
@@ -37,12 +39,21 @@ public sealed class IndexMapping
     }
 }
 
-/// <summary>The large model (or any full-catalog scorer): scores every item from the user's latest sequence, keeps the best admissible ones. Expensive: one pass over the catalog.</summary>
-public sealed class ModelSource(string name, IRecommender model, IndexMapping mapping) : ICandidateSource
+/// <summary>
+/// The large model: scores items from the user's latest sequence and keeps the best admissible
+/// ones. Expensive: a pass over the catalog — unless the model is a user encoder and an
+/// <see cref="IvfIndex"/> is given, in which case only the most promising clusters are scanned
+/// (and a small allowed set, such as one category, is scored exactly).
+/// </summary>
+public sealed class ModelSource(string name, IRecommender model, IndexMapping mapping, IvfIndex? index = null, int probes = 32) : ICandidateSource
 {
+    /// <summary>Allowed sets up to this size are scored exactly item by item.</summary>
+    public const int ExactAllowedLimit = 20_000;
+
     public string Name => name;
     public bool Expensive => true;
     public IRecommender Model => model;
+    public IvfIndex? Index => index;
 
     public bool Applies(CandidateContext context) => context.RecentItems.Length > 0;
 
@@ -50,13 +61,30 @@ public sealed class ModelSource(string name, IRecommender model, IndexMapping ma
     {
         var history = mapping.ToModel(context.Request.History.Select(e => e.Item).ToArray());
         if (history.Length == 0) return [];
+        var toCatalog = mapping.ModelToCatalog;
+        if (model is IUserEncoder encoder && (index is not null || context.Request.Allowed is { Count: <= ExactAllowedLimit }))
+        {
+            var d = encoder.Dimension;
+            var user = new float[d];
+            encoder.EncodeUser(-1, history, user);
+            if (context.Request.Allowed is { Count: <= ExactAllowedLimit } allowed)
+            {
+                var vectors = encoder.ItemVectors;
+                var scored = new List<ScoredItem>(allowed.Count);
+                foreach (var c in allowed)
+                    if (mapping.CatalogToModel[c] is var j and >= 0 && context.Admissible(c))
+                        scored.Add(new ScoredItem(c, TensorPrimitives.Dot(user, vectors.Slice(j * d, d))));
+                return scored.OrderByDescending(s => s.Score).ThenBy(s => s.Item).Take(limit).Select(s => new SourceCandidate(s.Item, s.Score)).ToArray();
+            }
+            return index!.Search(user, limit, probes, j => toCatalog[j] >= 0 && context.Admissible(toCatalog[j]))
+                .Select(s => new SourceCandidate(toCatalog[s.Item], s.Score)).ToArray();
+        }
         var n = model.ItemCount;
         var scores = ArrayPool<float>.Shared.Rent(n);
         try
         {
             var span = scores.AsSpan(0, n);
             model.Score(-1, history, span);
-            var toCatalog = mapping.ModelToCatalog;
             for (var j = 0; j < n; j++)
                 if (toCatalog[j] < 0 || !context.Admissible(toCatalog[j])) span[j] = float.NegativeInfinity;
             return TopK.Select(span, limit).Select(s => new SourceCandidate(toCatalog[s.Item], s.Score)).ToArray();

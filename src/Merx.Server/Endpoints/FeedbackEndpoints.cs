@@ -25,7 +25,7 @@ public static class FeedbackEndpoints
         return api;
     }
 
-    private static async Task<IResult> Post(HttpRequest http, IMerxStore store, ServerMetrics metrics, IOptions<MerxServerOptions> options)
+    private static async Task<IResult> Post(HttpRequest http, IMerxStore store, ServedLog log, ServerMetrics metrics, IOptions<MerxServerOptions> options)
     {
         var (doc, error) = await Json.ReadAsync<JsonDocument>(http);
         if (error is not null) return error;
@@ -59,7 +59,7 @@ public static class FeedbackEndpoints
             if (f.Value is { } v && (!double.IsFinite(v) || v < 0 || v > 1e9)) problems.Add("value must be a finite number between 0 and 1e9");
             if (problems.Count == 0)
             {
-                if (!served.TryGetValue(f.RecommendationId!, out var rec)) served[f.RecommendationId!] = rec = store.GetServed(f.RecommendationId!);
+                if (!served.TryGetValue(f.RecommendationId!, out var rec)) served[f.RecommendationId!] = rec = log.Get(f.RecommendationId!);
                 if (rec is null) problems.Add($"unknown recommendation_id '{f.RecommendationId}'");
                 else if (!rec.Items.Contains(f.Item!)) problems.Add($"item '{f.Item}' was not in recommendation {f.RecommendationId}");
                 else

@@ -31,9 +31,10 @@ public static class UserEndpoints
         return Results.Ok(new { user = id, attributes = attrs.Count });
     }
 
-    private static IResult Forget(string id, IMerxStore store)
+    private static IResult Forget(string id, IMerxStore store, ServedLog served)
     {
         if (Validate.Id(id, "user id") is { } e) return Problems.Bad(e);
+        served.Flush();
         var removed = store.DeleteUser(id);
         return Results.Ok(new { user = id, events_removed = removed });
     }

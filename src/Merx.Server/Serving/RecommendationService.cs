@@ -16,7 +16,7 @@ public sealed record RecommendationQuery(int N, PageContext Page, string? Contex
 /// current snapshot, logs what was served for feedback attribution, and turns catalog indices
 /// back into the shop's ids with explanations.
 /// </summary>
-public sealed class RecommendationService(IMerxStore store, ModelHost host, ServerMetrics metrics, IOptions<MerxServerOptions> options)
+public sealed class RecommendationService(IMerxStore store, ModelHost host, ServedLog served, ServerMetrics metrics, IOptions<MerxServerOptions> options)
 {
     public const int HistoryLimit = 200;
 
@@ -62,7 +62,7 @@ public sealed class RecommendationService(IMerxStore store, ModelHost host, Serv
         if (result.Path is "fast" or "fallback") metrics.AddDegraded();
         var id = NewId("r");
         var items = result.Items.Select(r => ToWire(cat, r.Item, r.Score, r.Reason, r.Source, r.Explored)).ToArray();
-        store.RecordServed(new ServedRecommendation(id, user, DateTimeOffset.UtcNow, snapshot.Primary?.Version.Name, result.Path, null,
+        served.Add(new ServedRecommendation(id, user, DateTimeOffset.UtcNow, snapshot.Primary?.Version.Name, result.Path, null,
             items.Select(i => i.Item).ToArray(), items.Select(i => i.Explored).ToArray()));
         var model = snapshot.Primary is { } p ? new ModelRef(p.Version.Name, p.Version.Version) : null;
         var stages = q.Debug ? result.Stages.Select(s => new StageDto(s.Stage, Math.Round(s.Milliseconds, 3), s.Skipped, s.Why)).ToArray() : null;

@@ -1,6 +1,7 @@
 using Merx.Core.Contracts;
 using Merx.Models.Classic;
 using Merx.Ranking.Pipeline;
+using Merx.Ranking.Retrieval;
 using Merx.Storage;
 
 namespace Merx.Server.Serving;
@@ -37,6 +38,8 @@ public sealed class ServingSnapshot
     /// <summary>The store's newest model version when this snapshot was built; a newer one triggers a rebuild.</summary>
     public long StoreModelVersion { get; }
     public bool Ready => Primary is not null;
+    /// <summary>The inverted-file index over the large model's item vectors (large catalogs only).</summary>
+    public IvfIndex? PrimaryIndex { get; private init; }
 
     public IEnumerable<LoadedModel> Models => new[] { Primary, Neighbors, TrendingModel }.Where(m => m is not null).Distinct()!;
 
@@ -62,12 +65,21 @@ public sealed class ServingSnapshot
         var newItems = new NewItemSource(catalog, i => unknown is null || unknown[i] < 0, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
 
         var sources = new List<ICandidateSource>();
-        if (primary is not null) sources.Add(new ModelSource("transformer", primary.Model, primary.Mapping));
+        IvfIndex? primaryIndex = null;
+        if (primary is not null)
+        {
+            // Above IvfMinItems a full pass per request no longer fits a few-ms budget: retrieve through an inverted file.
+            var ivf = primary.Encoder is { } enc && primary.Model.ItemCount >= options.IvfMinItems
+                ? (previous?.Primary?.Version.Version == primary.Version.Version ? previous.PrimaryIndex : null) ?? IvfIndex.Build(enc.ItemVectors, enc.Dimension)
+                : null;
+            primaryIndex = ivf;
+            sources.Add(new ModelSource("transformer", primary.Model, primary.Mapping, ivf, options.IvfProbes));
+        }
         if (neighbors is not null) sources.Add(new NeighborSource(neighbors.Model, neighbors.Mapping));
         sources.Add(trendingSource);
         sources.Add(newItems);
         var pipeline = new RankingPipeline(catalog, sources, trendingSource, new DiscoveryExploration());
-        return new ServingSnapshot(catalog, primary, neighbors, trending, pipeline, newItems, catalogStamp, storeVersion);
+        return new ServingSnapshot(catalog, primary, neighbors, trending, pipeline, newItems, catalogStamp, storeVersion) { PrimaryIndex = primaryIndex };
     }
 
     /// <summary>The newest published model other than the neighbour and popularity ones (they do not model a user's sequence).</summary>

@@ -31,14 +31,25 @@ public sealed partial class SqliteStore
         }
     }
 
-    public void RecordServed(ServedRecommendation served)
+    public void RecordServed(IReadOnlyList<ServedRecommendation> served)
     {
         ArgumentNullException.ThrowIfNull(served);
-        if (served.Items.Count != served.Explored.Count) throw new ArgumentException("one explored flag per item", nameof(served));
+        foreach (var r in served)
+            if (r.Items.Count != r.Explored.Count) throw new ArgumentException($"recommendation {r.Id}: one explored flag per item", nameof(served));
         lock (_gate)
-            NonQuery("INSERT INTO served(id, user_ext, at, model, path, variant, items, explored) VALUES($id, $u, $at, $m, $p, $v, $i, $e)", null,
-                ("$id", served.Id), ("$u", served.User), ("$at", served.At.ToUnixTimeMilliseconds()), ("$m", served.Model), ("$p", served.Path),
-                ("$v", served.Variant), ("$i", JsonSerializer.Serialize(served.Items)), ("$e", JsonSerializer.Serialize(served.Explored)));
+        {
+            using var tx = BeginWrite();
+            using var cmd = Command("INSERT INTO served(id, user_ext, at, model, path, variant, items, explored) VALUES($id, $u, $at, $m, $p, $v, $i, $e)", tx);
+            var p = AddParameters(cmd, "$id", "$u", "$at", "$m", "$p", "$v", "$i", "$e");
+            foreach (var r in served)
+            {
+                p[0].Value = r.Id; p[1].Value = r.User; p[2].Value = r.At.ToUnixTimeMilliseconds(); p[3].Value = (object?)r.Model ?? DBNull.Value;
+                p[4].Value = r.Path; p[5].Value = (object?)r.Variant ?? DBNull.Value;
+                p[6].Value = JsonSerializer.Serialize(r.Items); p[7].Value = JsonSerializer.Serialize(r.Explored);
+                cmd.ExecuteNonQuery();
+            }
+            tx.Commit();
+        }
     }
 
     public ServedRecommendation? GetServed(string id)

@@ -1,0 +1,63 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Merx.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Merx.Server.Serving;
+
+/// <summary>
+/// Writes served recommendations to the store in batches off the request path (one transaction
+/// every few milliseconds instead of one per request: at 2,000 requests/s a commit per request
+/// would serialise the server on the store's lock). Until a record is written it is answered from
+/// memory, so feedback that arrives a moment after the response is still attributed.
+/// </summary>
+public sealed class ServedLog(IMerxStore store, ILogger<ServedLog> log) : BackgroundService
+{
+    private readonly ConcurrentDictionary<string, ServedRecommendation> _pending = new(StringComparer.Ordinal);
+    private readonly Channel<ServedRecommendation> _queue = Channel.CreateUnbounded<ServedRecommendation>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SemaphoreSlim _flushGate = new(1, 1);
+
+    public void Add(ServedRecommendation served)
+    {
+        _pending[served.Id] = served;
+        _queue.Writer.TryWrite(served);
+    }
+
+    public ServedRecommendation? Get(string id) => _pending.TryGetValue(id, out var s) ? s : store.GetServed(id);
+
+    /// <summary>Writes everything queued so far (before a deletion, and at shutdown).</summary>
+    public void Flush()
+    {
+        _flushGate.Wait();
+        try
+        {
+            var batch = new List<ServedRecommendation>();
+            while (_queue.Reader.TryRead(out var s)) batch.Add(s);
+            if (batch.Count == 0) return;
+            store.RecordServed(batch);
+            foreach (var s in batch) _pending.TryRemove(s.Id, out _);
+        }
+        finally { _flushGate.Release(); }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                await Task.Delay(20, stoppingToken);
+                try { Flush(); }
+                catch (Exception e) when (e is not OperationCanceledException) { log.LogError(e, "writing served recommendations failed; will retry"); }
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        Flush();
+    }
+}

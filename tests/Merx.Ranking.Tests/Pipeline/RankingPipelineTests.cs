@@ -1,0 +1,109 @@
+using Merx.Core.Domain;
+using Merx.Ranking.Pipeline;
+
+namespace Merx.Ranking.Tests.Pipeline;
+
+public sealed class RankingPipelineTests
+{
+    private const long Now = 2_000_000_000;
+    private readonly CatalogIndex _catalog = TinyShop.Catalog();
+
+    [Fact]
+    public void Seen_out_of_stock_excluded_and_disallowed_items_never_come_back()
+    {
+        var pipeline = Pipelines.Build(_catalog);
+        var history = TinyShop.History(Now, 3, 12);
+        var baseline = pipeline.Run(new RankingRequest { UserKey = "u", History = history, N = 10, Now = Now });
+        Assert.Equal(10, baseline.Items.Count);
+        Assert.DoesNotContain(baseline.Items, r => r.Item is 3 or 12);
+
+        var blocked = baseline.Items[0].Item;
+        _catalog.SetInStock(blocked, false);
+        try
+        {
+            var allowed = new HashSet<int>(Enumerable.Range(10, 10));
+            var r = pipeline.Run(new RankingRequest { UserKey = "u", History = history, N = 5, Now = Now, Exclude = [13], Allowed = allowed });
+            Assert.All(r.Items, i => Assert.Contains(i.Item, allowed));
+            Assert.DoesNotContain(r.Items, i => i.Item == blocked || i.Item == 13 || i.Item == 12);
+        }
+        finally { _catalog.SetInStock(blocked, true); }
+    }
+
+    [Fact]
+    public void A_new_user_gets_the_cold_start_path_from_trending()
+    {
+        var r = Pipelines.Build(_catalog).Run(new RankingRequest { UserKey = "new", N = 5, Now = Now });
+        Assert.Equal("cold-start", r.Path);
+        Assert.Equal(5, r.Items.Count);
+        Assert.All(r.Items, i => Assert.Equal("trending", i.Source));
+        Assert.StartsWith("popular in", r.Items[0].Reason);
+    }
+
+    [Fact]
+    public void Session_activity_shifts_weight_from_the_long_term_model_to_neighbours()
+    {
+        var pipeline = Pipelines.Build(_catalog);
+        // Last item in category 0; neighbours (next items) of item 9 are 10, 11 … in category 1.
+        var old = TinyShop.History(Now, 30, 31, 9);
+        var live = old.Select((e, k) => e with { Timestamp = Now - 60 * (old.Length - k) }).ToArray();
+        var cold = pipeline.Run(new RankingRequest { UserKey = "u", History = old, N = 10, Now = Now });
+        var hot = pipeline.Run(new RankingRequest { UserKey = "u", History = live, N = 10, Now = Now });
+        Assert.Equal(0, cold.SessionShare);
+        Assert.True(hot.SessionShare > 0.5);
+        int FromNeighbours(RankingResult r) => r.Items.Count(i => i.Source == "itemknn");
+        Assert.True(FromNeighbours(hot) > FromNeighbours(cold), $"session: {FromNeighbours(hot)} neighbour items, no session: {FromNeighbours(cold)}");
+        Assert.Contains(hot.Items, i => i.Reason.StartsWith("because you viewed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Overload_and_tight_budgets_skip_the_expensive_source_and_report_it()
+    {
+        var pipeline = Pipelines.Build(_catalog);
+        var history = TinyShop.History(Now, 1, 2);
+        var full = pipeline.Run(new RankingRequest { UserKey = "u", History = history, N = 5, Now = Now });
+        Assert.Equal("full", full.Path);
+        var overloaded = pipeline.Run(new RankingRequest { UserKey = "u", History = history, N = 5, Now = Now, Overloaded = true });
+        Assert.Equal("fast", overloaded.Path);
+        Assert.Contains(overloaded.Stages, s => s.Stage == "transformer" && s.Skipped && s.Why == "server overloaded");
+        Assert.Equal(5, overloaded.Items.Count);
+        Assert.DoesNotContain(overloaded.Items, i => i.Source == "transformer");
+        var tight = pipeline.Run(new RankingRequest { UserKey = "u", History = history, N = 5, Now = Now, LatencyBudget = TimeSpan.FromTicks(1) });
+        Assert.Equal("fast", tight.Path);
+    }
+
+    [Fact]
+    public void Mmr_diversifies_a_list_that_relevance_alone_would_fill_with_one_category()
+    {
+        var ranked = Enumerable.Range(0, 20).Select(i => new RankedItem(i, 20 - i, "x", "", false)).ToList(); // categories 0 and 1
+        var relevanceOnly = Diversity.Mmr(_catalog, ranked, 5, 1f).Select(r => r.Item).ToArray();
+        var diverse = Diversity.Mmr(_catalog, ranked, 5, 0.5f).Select(r => r.Item).ToArray();
+        Assert.Equal([0, 1, 2, 3, 4], relevanceOnly);
+        Assert.Equal(0, diverse[0]);
+        Assert.True(Diversity.IntraListDiversity(_catalog, diverse) > Diversity.IntraListDiversity(_catalog, relevanceOnly));
+    }
+
+    [Fact]
+    public void Discovery_explores_more_for_short_histories_and_only_unseen_categories()
+    {
+        var stage = new DiscoveryExploration(baseRate: 0.1, coldRate: 0.5, shortHistory: 5);
+        Assert.True(stage.Rate(0) > stage.Rate(2));
+        Assert.Equal(0.1, stage.Rate(10), 6);
+        var pipeline = Pipelines.Build(_catalog, stage);
+        var history = TinyShop.History(Now, 1);
+        var explored = 0;
+        for (var seed = 0UL; seed < 50; seed++)
+        {
+            var r = pipeline.Run(new RankingRequest { UserKey = "u", History = history, N = 10, Now = Now, Seed = seed });
+            Assert.Equal(10, r.Items.Count);
+            Assert.Equal(10, r.Items.Select(i => i.Item).Distinct().Count());
+            foreach (var e in r.Items.Where(i => i.Explored))
+            {
+                explored++;
+                Assert.NotEqual(_catalog.Category(1), _catalog.Category(e.Item));
+                Assert.StartsWith("something new for you", e.Reason);
+                Assert.NotEqual(e, r.Items[0]);
+            }
+        }
+        Assert.InRange(explored / 50.0, 0.3 * 10 * 0.6, 0.3 * 10 * 1.4); // rate 0.42 at one history item → ≈ 4.2 per list
+    }
+}
