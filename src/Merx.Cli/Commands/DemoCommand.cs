@@ -25,9 +25,12 @@ internal static class DemoCommand
         var models = new Option<string>("--models") { Description = "models to train", DefaultValueFactory = _ => TrainCommand.DefaultModels };
         var budget = new Option<double>("--time-budget") { Description = "minutes of training per model at most", DefaultValueFactory = _ => 2 };
         var seed = Cli.Seed();
-        var command = new Command("demo", "Generate a demo shop, import it into a SQLite store, train and publish models, and show recommendations. Re-running reuses what exists.")
+        var urls = ServeCommand.Urls();
+        var noServe = new Option<bool>("--no-serve") { Description = "stop after showing recommendations instead of serving over HTTP" };
+        var noBrowser = new Option<bool>("--no-browser") { Description = "do not try to open a browser (the demo never opens one; accepted for scripts)" };
+        var command = new Command("demo", "Generate a demo shop, import it into a SQLite store, train and publish models, show recommendations, and serve them over HTTP. Re-running reuses what exists.")
         {
-            dir, users, items, events, models, budget, seed,
+            dir, users, items, events, models, budget, seed, urls, noServe, noBrowser,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
@@ -38,15 +41,15 @@ internal static class DemoCommand
             if (!File.Exists(Path.Combine(shop, "shop.json")))
             {
                 var options = new ShopGeneratorOptions { Users = parse.GetValue(users), Items = parse.GetValue(items), Events = parse.GetValue(events), Seed = parse.GetValue(seed) };
-                Console.WriteLine($"[1/4] generating a demo shop in {shop}: {options.Users:N0} users, {options.Items:N0} items, {options.Events:N0} events");
+                Console.WriteLine($"[1/5] generating a demo shop in {shop}: {options.Users:N0} users, {options.Items:N0} items, {options.Events:N0} events");
                 ShopWriter.Write(new ShopGenerator(options), shop, Cli.Progress);
             }
-            else Console.WriteLine($"[1/4] reusing the demo shop in {shop}");
+            else Console.WriteLine($"[1/5] reusing the demo shop in {shop}");
 
             using var store = SqliteStore.Open(dbPath);
             if (store.GetStats().Events == 0)
             {
-                Console.WriteLine($"[2/4] importing into {dbPath}");
+                Console.WriteLine($"[2/5] importing into {dbPath}");
                 var source = DataSources.Open(shop);
                 var report = new ImportReport();
                 store.UpsertItems(source.ReadItems(report));
@@ -55,24 +58,39 @@ internal static class DemoCommand
                 store.RecordImport(shop, source.Format, report.ToString(), batch.Events, report.SkippedLines);
                 Console.WriteLine("      " + report.ToString().Replace("\n", "\n      "));
             }
-            else Console.WriteLine($"[2/4] reusing the store {dbPath} ({store.GetStats().Events:N0} events)");
+            else Console.WriteLine($"[2/5] reusing the store {dbPath} ({store.GetStats().Events:N0} events)");
 
             var names = parse.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var missing = names.Where(n => store.LatestModel(n) is null).ToArray();
             if (missing.Length > 0)
             {
-                Console.WriteLine($"[3/4] training and publishing: {string.Join(", ", missing)}");
+                Console.WriteLine($"[3/5] training and publishing: {string.Join(", ", missing)}");
                 ModelTrainer.Train(store, missing, new FitOptions { Seed = parse.GetValue(seed), Progress = Cli.Progress, TimeBudget = TimeSpan.FromMinutes(parse.GetValue(budget)) }, new TrainCommand.StdoutAndProgress());
             }
-            else Console.WriteLine("[3/4] reusing the published models");
+            else Console.WriteLine("[3/5] reusing the published models");
             foreach (var v in store.ListModels().GroupBy(v => v.Name).Select(g => g.Last()))
                 Console.WriteLine($"      {v.Name,-10} version {v.Version,3}  {v.MetricsJson}");
 
-            Console.WriteLine("[4/4] recommendations from the latest model for three users:");
+            Console.WriteLine("[4/5] recommendations from the latest model for three users:");
             var package = RecommendCommand.LoadLatest(store, names.LastOrDefault(n => store.LatestModel(n) is not null));
             foreach (var user in new[] { "u0", "u1", "u2" })
                 RecommendCommand.Print(store, package, user, 5);
-            Console.WriteLine($"demo ready in {clock.Elapsed.TotalSeconds:F0} s. Try: dotnet run --project src/Merx.Cli -c Release -- recommend --db {Path.GetRelativePath(Environment.CurrentDirectory, dbPath)} --user u42");
+            var relative = Path.GetRelativePath(Environment.CurrentDirectory, dbPath);
+            if (parse.GetValue(noServe))
+            {
+                Console.WriteLine($"demo ready in {clock.Elapsed.TotalSeconds:F0} s. Try: dotnet run --project src/Merx.Cli -c Release -- serve --db {relative}");
+                return 0;
+            }
+            store.Dispose();
+            var serverOptions = new Merx.Server.MerxServerOptions { Db = dbPath };
+            var listen = parse.GetValue(urls)!;
+            Console.WriteLine($"[5/5] serving {relative} over HTTP");
+            ServeCommand.Run(serverOptions, listen, null, url =>
+            {
+                Console.WriteLine($"demo ready in {clock.Elapsed.TotalSeconds:F0} s.");
+                Console.WriteLine($"API: {url}/api (OpenAPI document: {url}/openapi/v1.json; metrics: {url}/metrics)");
+                Console.WriteLine($"Try: curl '{url}/api/users/u42/recommendations?n=5'");
+            });
             return 0;
         }));
         return command;
