@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Merx.Core.Domain;
 using Merx.Server.Http;
 using Merx.Server.Serving;
@@ -27,20 +26,8 @@ public static class FeedbackEndpoints
 
     private static async Task<IResult> Post(HttpRequest http, IMerxStore store, ServedLog log, ServerMetrics metrics, IOptions<MerxServerOptions> options)
     {
-        var (doc, error) = await Json.ReadAsync<JsonDocument>(http);
+        var (entries, error) = await Json.ReadOneOrManyAsync<FeedbackDto>(http, "feedback", options.Value.MaxBatch);
         if (error is not null) return error;
-        using var owned = doc;
-        IReadOnlyList<FeedbackDto?> entries;
-        try
-        {
-            var root = doc!.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) return Problems.Bad("expected a JSON object: one feedback entry or {\"feedback\": [...]}");
-            entries = root.TryGetProperty("feedback", out _) ? root.Deserialize<FeedbackBatchDto>(Json.Options)!.Feedback ?? [] : [root.Deserialize<FeedbackDto>(Json.Options)];
-        }
-        catch (JsonException e) { return Problems.Bad($"malformed feedback: {e.Message.Split(". Path:")[0]}"); }
-        if (entries.Count == 0) return Problems.Bad("no feedback entries");
-        if (entries.Count > options.Value.MaxBatch) return Problems.Status(StatusCodes.Status413PayloadTooLarge, "batch too large", $"at most {options.Value.MaxBatch:N0} feedback entries per request");
-
         var now = DateTimeOffset.UtcNow;
         var records = new List<FeedbackRecord>(entries.Count);
         var events = new List<RawEvent>();

@@ -5,7 +5,6 @@ namespace Merx.Server.Serving;
 // Wire shapes (snake_case on the wire). Optional inputs are nullable; validation lives in Validate.cs.
 
 public sealed record EventDto(string? User, string? Item, string? Kind, JsonElement? Timestamp, double? Value, string? Session, string? Query);
-public sealed record EventBatchDto(IReadOnlyList<EventDto?>? Events);
 public sealed record EventsAccepted(long Accepted, long NewUsers, long NewItems, long FirstSequence, long LastSequence);
 
 public sealed record ItemDto(string? Id, string? Title, string? Description, JsonElement? Category, string? Brand, string? Shop, double? Price,
@@ -30,7 +29,6 @@ public sealed record AudienceMember(string User, double Score);
 public sealed record AudienceResponse(string Target, int UsersScored, IReadOnlyList<AudienceMember> Users, string Method);
 
 public sealed record FeedbackDto(string? RecommendationId, string? Item, string? Kind, double? Value);
-public sealed record FeedbackBatchDto(IReadOnlyList<FeedbackDto?>? Feedback);
 public sealed record FeedbackAccepted(int Accepted, int EventsRecorded);
 
 public sealed record TrainRequestDto(IReadOnlyList<string>? Models, double? TimeBudgetMinutes);
