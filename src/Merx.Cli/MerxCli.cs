@@ -13,6 +13,7 @@ public static class MerxCli
         StatsCommand.Create(),
         TrainCommand.Create(),
         EvaluateCommand.Create(),
+        TuneCommand.Create(),
         RecommendCommand.Create(),
         DemoCommand.Create(),
     };

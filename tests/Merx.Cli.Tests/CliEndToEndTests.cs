@@ -76,6 +76,41 @@ public sealed class CliEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void Tune_ReportsEveryTrial_SelectsOnValidation_AndMeasuresTheBestOnTest()
+    {
+        Merx("generate", "--users", "300", "--items", "200", "--events", "9000", "--seed", "5", "--out", P("shop"));
+        var (code, output, err) = Merx("tune", "--data", P("shop"), "--model", "itemknn", "--trials", "5", "--seed", "7", "--json", P("t.json"));
+        Assert.True(code == 0, err);
+        Assert.Contains("trial 5/5", err);
+        Assert.Contains("best: neighbors=", output);
+        var run = Json(P("t.json"));
+        var trials = run.GetProperty("trials").EnumerateArray().ToList();
+        Assert.Equal(5, trials.Count);
+        var scores = trials.Select(t => t.GetProperty("validation_ndcg@10").GetDouble()).ToList();
+        var best = run.GetProperty("best");
+        Assert.Equal(scores.Max(), best.GetProperty("validation_ndcg@10").GetDouble());
+        var bestTrial = trials[scores.IndexOf(scores.Max())];
+        Assert.Equal(bestTrial.GetProperty("params").GetProperty("neighbors").GetDouble(), best.GetProperty("params").GetProperty("neighbors").GetDouble());
+        Assert.True(scores.Distinct().Count() > 1, "different configurations should score differently");
+        var test = best.GetProperty("test");
+        Assert.InRange(test.GetProperty("ndcg@10").GetDouble(), 0.001, 1);
+        Assert.Equal(bestTrial.GetProperty("params").GetProperty("neighbors").GetDouble().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            test.GetProperty("params").GetProperty("neighbors").GetString());
+
+        (code, _, err) = Merx("tune", "--data", P("shop"), "--model", "ease", "--method", "halving", "--trials", "9", "--json", P("h.json"));
+        Assert.True(code == 0, err);
+        var halving = Json(P("h.json")).GetProperty("trials").EnumerateArray().ToList();
+        Assert.Equal(9, halving.Count);
+        var full = halving.Max(t => t.GetProperty("validation_cases").GetInt32());
+        Assert.Equal(1, halving.Count(t => t.GetProperty("validation_cases").GetInt32() == full));
+        Assert.True(halving.Count(t => t.GetProperty("rung").GetInt32() == 0) >= 6, "most configurations should stop at the first, smallest rung");
+
+        (code, _, err) = Merx("tune", "--data", P("shop"), "--model", "pop");
+        Assert.Equal(1, code);
+        Assert.Contains("no hyper-parameters to tune", err);
+    }
+
+    [Fact]
     public void BadArguments_GiveOneClearLine_NotAStackTrace()
     {
         var (code, _, err) = Merx("evaluate", "--data", P("nowhere"), "--models", "pop");

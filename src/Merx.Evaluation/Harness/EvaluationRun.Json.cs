@@ -31,7 +31,7 @@ public sealed partial class EvaluationRun
         w.WriteEndObject();
     }
 
-    private static void WriteModel(Utf8JsonWriter w, ModelRunResult r)
+    internal static void WriteModel(Utf8JsonWriter w, ModelRunResult r)
     {
         w.WriteStartObject();
         w.WriteString("name", r.Name);
