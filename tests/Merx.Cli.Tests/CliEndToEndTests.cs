@@ -111,6 +111,28 @@ public sealed class CliEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void Evaluate_WithCrossValidation_WritesFoldMeansAndSds()
+    {
+        Merx("generate", "--users", "300", "--items", "200", "--events", "9000", "--seed", "5", "--out", P("shop"));
+        var (code, output, err) = Merx("evaluate", "--data", P("shop"), "--models", "pop,itemknn", "--cv-folds", "3", "--json", P("cv.json"));
+        Assert.True(code == 0, err);
+        Assert.Contains("fold 3/3", err);
+        Assert.Contains("mean ± sd over 3 folds", output);
+        var run = Json(P("cv.json"));
+        Assert.Equal(3, run.GetProperty("folds").GetInt32());
+        foreach (var m in run.GetProperty("models").EnumerateArray())
+        {
+            foreach (var key in new[] { "ndcg@10", "hr@10", "mrr", "train_seconds", "ndcg@10_ci", "ndcg@10_sd", "hr@10_sd", "coverage@10_sd" })
+                Assert.True(m.TryGetProperty(key, out _), $"{m.GetProperty("name")} lacks {key}");
+            Assert.Equal(3, m.GetProperty("folds").GetInt32());
+            Assert.Equal(300, m.GetProperty("eval_cases").GetInt32());
+        }
+        (code, _, err) = Merx("evaluate", "--data", P("shop"), "--models", "pop", "--cv-folds", "1");
+        Assert.Equal(1, code);
+        Assert.Contains("--cv-folds must be at least 2", err);
+    }
+
+    [Fact]
     public void BadArguments_GiveOneClearLine_NotAStackTrace()
     {
         var (code, _, err) = Merx("evaluate", "--data", P("nowhere"), "--models", "pop");
