@@ -14,6 +14,7 @@ public static class MerxCli
         TrainCommand.Create(),
         EvaluateCommand.Create(),
         TuneCommand.Create(),
+        AbTestCommand.Create(),
         RecommendCommand.Create(),
         DemoCommand.Create(),
     };
