@@ -133,6 +133,27 @@ public sealed class CliEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void AbTestSimulate_WritesPowerFalsePositivesAndUsersToVerdict_DeterministicallyPerSeed()
+    {
+        string[] args = ["abtest", "simulate", "--users", "3000", "--true-lift", "0.4", "--runs", "30", "--seed", "9"];
+        var (code, output, err) = Merx([.. args, "--json", P("ab1.json")]);
+        Assert.True(code == 0, err);
+        Assert.Contains("60/60 runs simulated", err);
+        Assert.Contains("sequential (mSPRT)", output);
+        Assert.Equal(0, Merx([.. args, "--json", P("ab2.json")]).Code);
+        Assert.Equal(File.ReadAllText(P("ab1.json")).Split("\"seconds\"")[0], File.ReadAllText(P("ab2.json")).Split("\"seconds\"")[0]);
+        var r = Json(P("ab1.json"));
+        Assert.InRange(r.GetProperty("power").GetDouble(), 0.5, 1);
+        Assert.InRange(r.GetProperty("false_positive_rate").GetDouble(), 0, 0.1);
+        Assert.InRange(r.GetProperty("median_users_to_verdict").GetDouble(), 200, 3000);
+        Assert.True(r.TryGetProperty("naive_peeking_false_positive_rate", out _));
+
+        (code, _, err) = Merx("abtest", "simulate", "--users", "3000", "--true-lift", "0.1", "--runs", "10", "--base-rate", "1.5", "--json", P("bad.json"));
+        Assert.Equal(1, code);
+        Assert.Contains("--base-rate must be in (0, 1)", err);
+    }
+
+    [Fact]
     public void BadArguments_GiveOneClearLine_NotAStackTrace()
     {
         var (code, _, err) = Merx("evaluate", "--data", P("nowhere"), "--models", "pop");
