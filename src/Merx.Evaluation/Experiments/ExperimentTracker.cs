@@ -42,6 +42,16 @@ public sealed record ExperimentSnapshot(Experiment Experiment, ExperimentMetric 
 /// watches every change, as continuous monitoring requires. Memory: one small entry per user.
 /// With more than one treatment each is tested at α/(variants − 1) (Bonferroni).
 /// </summary>
+/// <example>
+/// <code>
+/// var exp = Experiment.Even("home-recs-v2", "control", "sasrec");
+/// var tracker = new ExperimentTracker(exp, SequentialTestOptions.ForBaseRate(0.12)); // τ = 10% of a 12% click rate
+/// var arm = tracker.Expose(userId).Name;               // which recommender this user gets
+/// tracker.Record(userId, ExperimentEvent.Impression);
+/// tracker.Record(userId, ExperimentEvent.Purchase, 39.90);
+/// var report = ExperimentAnalysis.Analyze(tracker.Snapshot()); // report.Verdict: "sasrec beats control: +…"
+/// </code>
+/// </example>
 public sealed class ExperimentTracker
 {
     private readonly object _lock = new();
