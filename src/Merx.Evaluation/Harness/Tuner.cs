@@ -77,7 +77,12 @@ public static class Tuner
             var m = create(p);
             var fitClock = Stopwatch.StartNew();
             var left = budget - clock.Elapsed;
-            m.Fit(data, new FitOptions { Seed = seed, TimeBudget = left > TimeSpan.FromDays(1) ? null : left > TimeSpan.Zero ? left : TimeSpan.FromSeconds(1) });
+            m.Fit(data, new FitOptions
+            {
+                Seed = seed,
+                TimeBudget = left > TimeSpan.FromDays(1) ? null : left > TimeSpan.Zero ? left : TimeSpan.FromSeconds(1),
+                Progress = progress is null ? null : new Prefixed(progress, $"tune: trial {t + 1}: "),
+            });
             var seconds = fitClock.Elapsed.TotalSeconds;
             var sample = val[..Math.Min(size, val.Length)];
             var s = Score(m, sample);
@@ -109,6 +114,12 @@ public static class Tuner
     /// <summary>"k=12 shrink=3.4" with 4 significant digits.</summary>
     public static string Describe(IReadOnlyDictionary<string, double> p) =>
         string.Join(' ', p.Select(kv => $"{kv.Key}={kv.Value.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)}"));
+
+    /// <summary>A model's own progress lines (epochs, losses), tagged with the trial they belong to.</summary>
+    private sealed class Prefixed(IProgress<string> inner, string prefix) : IProgress<string>
+    {
+        public void Report(string value) => inner.Report(prefix + value);
+    }
 
     private static double Score(IRecommender m, EvalCase[] sample) =>
         ValidationMetric.Ndcg(sample, m.ItemCount, (c, s) => m.Score(c.User, c.Input, s));
