@@ -4,10 +4,11 @@ namespace Merx.Evaluation.Experiments;
 
 /// <summary>
 /// One treatment against the control: the fixed-horizon z-test (null until both arms have users),
-/// the sequential test, and its always-valid CI of the difference pB − pA at this look (null until
-/// the sequential test has started).
+/// the sequential test, its always-valid CI of the difference pB − pA at this look (null until
+/// the sequential test has started), and revenue per user B − A (null below two users per arm).
 /// </summary>
-public sealed record Comparison(string Control, string Treatment, ProportionTestResult? Test, SequentialState Sequential, (double Lo, double Hi)? AlwaysValidDifference);
+public sealed record Comparison(string Control, string Treatment, ProportionTestResult? Test, SequentialState Sequential, (double Lo, double Hi)? AlwaysValidDifference,
+    MeanTestResult? RevenuePerUser = null);
 
 /// <summary>Everything a dashboard shows about an experiment at one moment, ending in a plain-language verdict.</summary>
 public sealed record ExperimentReport(ExperimentSnapshot Snapshot, SampleRatioResult SampleRatio, IReadOnlyList<Comparison> Comparisons, string Verdict);
@@ -35,7 +36,8 @@ public static class ExperimentAnalysis
                 var s2 = MixtureSprt.PooledVariance(test.SuccessesA, test.UsersA, test.SuccessesB, test.UsersB);
                 if (s2 > 0) ci = MixtureSprt.ConfidenceInterval(test.Difference, s2, snapshot.Options.MixingVariance, seq.Alpha);
             }
-            comparisons.Add(new Comparison(a.Name, b.Name, test, seq, ci));
+            var revenue = a.Users >= 2 && b.Users >= 2 ? MeanTest.RevenuePerUser(a, b, 1 - seq.Alpha) : null;
+            comparisons.Add(new Comparison(a.Name, b.Name, test, seq, ci, revenue));
         }
         return new ExperimentReport(snapshot, srm, comparisons, Verdict(snapshot, srm, comparisons));
     }

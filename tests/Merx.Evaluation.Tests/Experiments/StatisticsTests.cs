@@ -94,4 +94,18 @@ public sealed class StatisticsTests
         Assert.Equal(r.ExpectedUserRateA, r.ObservedUserRateA, 2);
         Assert.Equal(r, AbSimulation.Run(o));
     }
+    [Fact]
+    public void RevenuePerUser_WelchTest_MatchesAHandComputedExample_FromTallySums()
+    {
+        // A: mean 2.0, variance 16; B: mean 2.5, variance 25; 1000 users each.
+        // SE = √(16/1000 + 25/1000) = 0.2024846, z = 0.5/SE = 2.469324, p = 2·(1 − Φ(z)) = 0.0135369.
+        var r = MeanTest.Welch(2.0, 16, 1000, 2.5, 25, 1000);
+        Assert.Equal(2.4693239916239738, r.Z, 10);
+        Assert.Equal(0.013536859346243523, r.PValue, 10);
+        Assert.Equal(0.5 - 1.959963984540054 * 0.2024845673131659, r.Lo, 10);
+        // Tallies: two users paying 10 and 0 → mean 5, sample variance ((10−5)² + (0−5)²)/1 = 50.
+        var t = new VariantTally("A", 0.5, 2, 0, 0, 0, 1, 0, 0, 1, 10, 100);
+        Assert.Equal(5, t.RevenuePerUser, 12);
+        Assert.Equal(50, t.RevenuePerUserVariance, 12);
+    }
 }
