@@ -16,7 +16,7 @@ public sealed record UserDto(Dictionary<string, string>? Attributes);
 public sealed record RecommendedItem(string Item, float Score, string Reason, string Source, bool Explored, string? Title, string? Category);
 public sealed record ModelRef(string Name, long Version);
 public sealed record RecommendationResponse(IReadOnlyList<RecommendedItem> Items, string RecommendationId, string Path, ModelRef? Model,
-    double ExplorationRate, double SessionShare, double ElapsedMs, IReadOnlyList<StageDto>? Stages);
+    double ExplorationRate, double SessionShare, double ElapsedMs, IReadOnlyList<StageDto>? Stages, string? Variant = null);
 public sealed record StageDto(string Stage, double Ms, bool Skipped, string? Why);
 
 public sealed record SessionRequestDto(IReadOnlyList<string>? Items, int? N, IReadOnlyList<string>? Exclude, string? Category);
@@ -32,3 +32,6 @@ public sealed record FeedbackDto(string? RecommendationId, string? Item, string?
 public sealed record FeedbackAccepted(int Accepted, int EventsRecorded);
 
 public sealed record TrainRequestDto(IReadOnlyList<string>? Models, double? TimeBudgetMinutes);
+
+public sealed record VariantDto(string? Name, double? Share, bool? Explore, float? DiversityLambda);
+public sealed record ExperimentDto(string? Id, IReadOnlyList<VariantDto?>? Variants, string? Metric, double? BaseRate);
