@@ -164,4 +164,30 @@ public sealed class CliEndToEndTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("unknown model", err);
     }
+
+    [Fact]
+    public void AbtestReport_ReadsTheExperimentsTheServerRan()
+    {
+        var db = P("ab.db");
+        using (var store = global::Merx.Storage.Sqlite.SqliteStore.Open(db))
+        {
+            var service = new global::Merx.Server.Experiments.ExperimentService(store);
+            service.Create("exp1", [new("control", 0.5), new("treat", 0.5, Explore: false)]);
+            var served = new List<global::Merx.Storage.ServedRecommendation>();
+            for (var u = 0; u < 30; u++)
+            {
+                var tag = service.Assign("u" + u)!.Value.Tag;
+                served.Add(new("r" + u, "u" + u, DateTimeOffset.UnixEpoch.AddSeconds(u), "sasrec", "full", tag, ["i1"], [false]));
+            }
+            store.RecordServed(served);
+            store.RecordFeedback([new("r3", "u3", "i1", global::Merx.Core.Domain.EventKind.Click, DateTimeOffset.UnixEpoch.AddSeconds(40))]);
+        }
+        var (code, output, err) = Merx("abtest", "report", "--db", db, "--json", P("ab.json"));
+        Assert.True(code == 0, err);
+        Assert.Contains("experiment exp1 (running)", output);
+        var variants = Json(P("ab.json")).GetProperty("experiments")[0].GetProperty("variants").EnumerateArray().ToArray();
+        Assert.Equal(30, variants.Sum(v => v.GetProperty("users").GetInt64()));
+        Assert.Equal(1, variants.Sum(v => v.GetProperty("clicks").GetInt64()));
+        Assert.Equal(1, Merx("abtest", "report", "--db", db, "--id", "nope").Code);
+    }
 }

@@ -9,10 +9,50 @@ namespace Merx.Cli.Commands;
 /// <summary>`merx abtest simulate`: Monte-Carlo power and false-positive rate of the A/B statistics under continuous monitoring.</summary>
 internal static class AbTestCommand
 {
-    public static Command Create() => new("abtest", "A/B experiment statistics (two-proportion z-test, always-valid mSPRT, sample ratio mismatch check).")
+    public static Command Create() => new("abtest", "A/B experiments: the report of experiments run by the server, and a simulation of the statistics (two-proportion z-test, always-valid mSPRT, sample ratio mismatch check).")
     {
         Simulate(),
+        Report(),
     };
+
+    /// <summary>`merx abtest report --db FILE [--id ID] [--json OUT]`: the experiments defined over the API, with their tallies rebuilt from the store.</summary>
+    private static Command Report()
+    {
+        var db = Cli.Db();
+        var id = new Option<string?>("--id") { Description = "one experiment (default: all)" };
+        var json = Cli.Json();
+        var command = new Command("report", "Per-variant users, click / add-to-cart / purchase rates, revenue per user, z-test, sequential test and verdict of the experiments in a store (define them with POST /api/experiments).")
+        {
+            db, id, json,
+        };
+        command.SetAction(parse => Cli.Run(() =>
+        {
+            var path = parse.GetValue(db)!;
+            if (!File.Exists(path)) throw new FileNotFoundException($"no store at {path}");
+            using var store = Merx.Storage.Sqlite.SqliteStore.Open(path);
+            var service = new Merx.Server.Experiments.ExperimentService(store);
+            var wanted = parse.GetValue(id);
+            var defs = service.Definitions.Where(d => wanted is null || d.Id == wanted).ToArray();
+            if (wanted is not null && defs.Length == 0) throw new ArgumentException($"no experiment '{wanted}' in {path}");
+            if (defs.Length == 0) Console.WriteLine("no experiments defined (POST /api/experiments on the server)");
+            var reports = new List<object>();
+            foreach (var d in defs)
+            {
+                var (definition, report) = service.Report(d.Id)!.Value;
+                Console.WriteLine($"experiment {d.Id} ({(d.StoppedAt is null ? "running" : "stopped")}), metric {d.Metric}: {report.Verdict}");
+                foreach (var v in report.Snapshot.Variants)
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {v.Name,-16} users {v.Users,8:N0}  clicks {v.Clicks,7:N0}  user click rate {Pct(v.Users > 0 ? (double)v.ClickingUsers / v.Users : null),7}  purchase rate {Pct(v.Users > 0 ? (double)v.PurchasingUsers / v.Users : null),7}  revenue/user {v.RevenuePerUser,8:F2}"));
+                reports.Add(Merx.Server.Experiments.ExperimentJson.Describe(definition, report));
+            }
+            if (parse.GetValue(json) is { } output)
+            {
+                File.WriteAllText(output, JsonSerializer.Serialize(new { experiments = reports }, Merx.Server.Http.Json.Options));
+                Console.WriteLine($"wrote {output}");
+            }
+            return 0;
+        }));
+        return command;
+    }
 
     private static Command Simulate()
     {

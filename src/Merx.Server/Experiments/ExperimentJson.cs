@@ -5,6 +5,9 @@ namespace Merx.Server.Experiments;
 /// <summary>The wire shape of an experiment report (flat numbers; the library's records hold tuples and domain types).</summary>
 public static class ExperimentJson
 {
+    /// <summary>JSON has no ±∞ or NaN: an interval that is still unbounded (too few users) is written as null.</summary>
+    private static double? F(double x) => double.IsFinite(x) ? x : null;
+
     public static object Describe(ExperimentDefinition d, ExperimentReport r) => new
     {
         id = d.Id,
@@ -25,25 +28,25 @@ public static class ExperimentJson
                 click_rate = v.Users > 0 ? (double)v.ClickingUsers / v.Users : 0,
                 add_to_cart_rate = v.Users > 0 ? (double)v.CartUsers / v.Users : 0,
                 purchase_rate = v.Users > 0 ? (double)v.PurchasingUsers / v.Users : 0,
-                revenue_per_user = v.RevenuePerUser,
+                revenue_per_user = F(v.RevenuePerUser),
             };
         }).ToArray(),
-        sample_ratio = new { r.SampleRatio.ChiSquare, p_value = r.SampleRatio.PValue, mismatch = r.SampleRatio.Mismatch },
+        sample_ratio = new { chi_square = F(r.SampleRatio.ChiSquare), p_value = F(r.SampleRatio.PValue), mismatch = r.SampleRatio.Mismatch },
         comparisons = r.Comparisons.Select(c => new
         {
             control = c.Control,
             treatment = c.Treatment,
             z_test = c.Test is { } t ? new
             {
-                rate_a = t.RateA, rate_b = t.RateB, difference = t.Difference, difference_ci = new[] { t.DifferenceLo, t.DifferenceHi },
-                relative_lift = t.RelativeLift, lift_ci = new[] { t.LiftLo, t.LiftHi }, z = t.Z, p_value = t.PValue,
+                rate_a = F(t.RateA), rate_b = F(t.RateB), difference = F(t.Difference), difference_ci = new[] { F(t.DifferenceLo), F(t.DifferenceHi) },
+                relative_lift = F(t.RelativeLift), lift_ci = new[] { F(t.LiftLo), F(t.LiftHi) }, z = F(t.Z), p_value = F(t.PValue),
             } : null,
             sequential = new
             {
-                always_valid_p = c.Sequential.AlwaysValidP, conclusive_at_users = c.Sequential.ConclusiveAtUsers, looks = c.Sequential.Looks, alpha = c.Sequential.Alpha,
-                difference_ci = c.AlwaysValidDifference is { } ci ? new[] { ci.Lo, ci.Hi } : null,
+                always_valid_p = F(c.Sequential.AlwaysValidP), conclusive_at_users = c.Sequential.ConclusiveAtUsers, looks = c.Sequential.Looks, alpha = c.Sequential.Alpha,
+                difference_ci = c.AlwaysValidDifference is { } ci ? new[] { F(ci.Lo), F(ci.Hi) } : null,
             },
-            revenue_per_user = c.RevenuePerUser is { } m ? new { difference = m.Difference, ci = new[] { m.Lo, m.Hi }, p_value = m.PValue } : null,
+            revenue_per_user = c.RevenuePerUser is { } m ? new { difference = F(m.Difference), ci = new[] { F(m.Lo), F(m.Hi) }, p_value = F(m.PValue) } : null,
         }).ToArray(),
     };
 }
