@@ -139,3 +139,23 @@ public class PseudonymizerTests(ITestOutputHelper output)
         Assert.Equal(p.Pseudonymize(ids[^1]), new string(buf[..p.PseudonymLength]));
     }
 }
+
+public class PseudonymMemoTests
+{
+    [Fact]
+    public void Memo_returns_the_same_pseudonyms_and_stays_bounded()
+    {
+        using var p = new Pseudonymizer(PseudonymKey.Parse("v1:0123456789abcdef0123456789abcdef-one"));
+        var memo = new PseudonymMemo(p, capacity: 100);
+        var rng = new Random(5);
+        for (var i = 0; i < 5000; i++)
+        {
+            var id = "u" + rng.Next(300);
+            Assert.Equal(p.Pseudonymize(id), memo.Get(id));
+            Assert.True(memo.Count <= 100);
+        }
+        memo.Clear();
+        Assert.Equal(0, memo.Count);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PseudonymMemo(p, 0));
+    }
+}
