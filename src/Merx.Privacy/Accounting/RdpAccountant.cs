@@ -29,6 +29,7 @@ public sealed class RdpAccountant
     private readonly double[] _orders;
     private readonly double[] _rdp;
     private readonly RdpConversion _conversion;
+    private (double Q, double Sigma, double[] PerStep)? _lastStep; // a training loop repeats the same (q, σ)
 
     /// <param name="orders">RDP orders α &gt; 1 to track (null: <see cref="DefaultOrders"/>).</param>
     /// <param name="conversion">RDP → (ε, δ) rule, <see cref="RdpConversion.Improved"/> by default.</param>
@@ -55,9 +56,17 @@ public sealed class RdpAccountant
     public void Step(double q, double noiseMultiplier, long count = 1)
     {
         if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "step count must be ≥ 0");
-        var per = SampledGaussianRdp.Rdp(q, noiseMultiplier, _orders);
+        var per = PerStep(q, noiseMultiplier);
         for (var k = 0; k < _rdp.Length; k++) _rdp[k] += per[k] * count;
         Steps += count;
+    }
+
+    private double[] PerStep(double q, double sigma)
+    {
+        if (_lastStep is { } last && last.Q == q && last.Sigma == sigma) return last.PerStep;
+        var per = SampledGaussianRdp.Rdp(q, sigma, _orders);
+        _lastStep = (q, sigma, per);
+        return per;
     }
 
     /// <summary>(ε, order) spent so far at δ.</summary>
@@ -69,7 +78,7 @@ public sealed class RdpAccountant
     /// </summary>
     public bool CanStep(double q, double noiseMultiplier, double targetEpsilon, double delta)
     {
-        var per = SampledGaussianRdp.Rdp(q, noiseMultiplier, _orders);
+        var per = PerStep(q, noiseMultiplier);
         var next = new double[_rdp.Length];
         for (var k = 0; k < next.Length; k++) next[k] = _rdp[k] + per[k];
         return RdpToDp.Epsilon(_orders, next, delta, _conversion).Epsilon <= targetEpsilon;

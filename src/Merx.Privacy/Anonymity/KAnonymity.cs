@@ -60,7 +60,7 @@ public static class KAnonymity
         var belowK = suppressed.Count;
         if (secondarySuppression && belowK > 0)
         {
-            var bySize = released.OrderBy(kv => kv.Value).ThenBy(kv => kv.Key).Select(kv => kv.Key).ToList();
+            var bySize = released.OrderBy(kv => kv.Value).ThenBy(kv => kv.Key, KeyOrder<TKey>()).Select(kv => kv.Key).ToList();
             var next = 0;
             while (suppressedPeople < k && next < bySize.Count)
             {
@@ -70,9 +70,15 @@ public static class KAnonymity
                 suppressed.Add(key);
             }
         }
-        suppressed.Sort(Comparer<TKey>.Default);
+        suppressed.Sort(KeyOrder<TKey>());
         return (released, new KAnonymityReport<TKey>(k, released.Count, belowK, suppressed.Count - belowK, suppressed));
     }
+
+    // Keys sort by their own order when they have one, otherwise by their text, so any key type works.
+    private static Comparer<TKey> KeyOrder<TKey>() where TKey : notnull =>
+        typeof(IComparable<TKey>).IsAssignableFrom(typeof(TKey)) || typeof(IComparable).IsAssignableFrom(typeof(TKey))
+            ? Comparer<TKey>.Default
+            : Comparer<TKey>.Create((a, b) => string.CompareOrdinal(a.ToString(), b.ToString()));
 
     /// <summary>
     /// Checks rows of quasi-identifiers (one row per person, e.g. [age band, postcode prefix, gender])

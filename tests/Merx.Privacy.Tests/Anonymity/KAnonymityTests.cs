@@ -78,3 +78,18 @@ public class KAnonymityTests
         Assert.Throws<ArgumentException>(() => KAnonymity.Check([new[] { "a" }, new[] { "a", "b" }]));
     }
 }
+
+public class KAnonymityKeyTypeTests
+{
+    private sealed record Segment(string Country, string AgeBand);
+
+    [Fact]
+    public void Keys_without_an_order_work()
+    {
+        var counts = new Dictionary<Segment, long> { [new("DE", "30-39")] = 50, [new("DE", "80-89")] = 2, [new("FR", "30-39")] = 30 };
+        var (released, report) = KAnonymity.Filter(counts);
+        Assert.Single(released);
+        Assert.Equal(2, report.SuppressedKeys.Count);
+        Assert.Contains(new Segment("DE", "80-89"), report.SuppressedKeys);
+    }
+}
