@@ -106,27 +106,32 @@ public sealed class PrivacyBench : IBenchCommand
             return t[3];
         }
 
+        // Two rounds over all variants; the second (everything at tier 1, caches warm) is reported.
         var rows = new List<string>();
-        void Row(string what, double ns) { rows.Add($"| {what} | {ns:F0} | {1e9 / ns:N0} |"); Console.Error.WriteLine(rows[^1]); }
-        Row("Pseudonymizer.Pseudonymize(id, span), no allocation", Median(() =>
+        for (var round = 0; round < 2; round++)
         {
-            Span<char> buf = stackalloc char[64];
-            foreach (var id in ids) p.Pseudonymize(id, buf);
-        }));
-        Row("Pseudonymizer.Pseudonymize(id) → string", Median(() => { foreach (var id in ids) _ = p.Pseudonymize(id); }));
-        Row("alternative: HMACSHA256.HashData one-shot per id", Median(() =>
-        {
-            Span<byte> mac = stackalloc byte[32];
-            Span<byte> bytes = stackalloc byte[256];
-            foreach (var id in ids) { var k = Encoding.UTF8.GetBytes(id, bytes); HMACSHA256.HashData(key, bytes[..k], mac); }
-        }));
-        using var inst = new HMACSHA256(key);
-        Row("alternative: one shared HMACSHA256 instance (not thread-safe)", Median(() =>
-        {
-            Span<byte> mac = stackalloc byte[32];
-            Span<byte> bytes = stackalloc byte[256];
-            foreach (var id in ids) { var k = Encoding.UTF8.GetBytes(id, bytes); inst.TryComputeHash(bytes[..k], mac, out _); }
-        }));
+            rows.Clear();
+            void Row(string what, double ns) { rows.Add($"| {what} | {ns:F0} | {1e9 / ns:N0} |"); Console.Error.WriteLine(rows[^1]); }
+            Row("Pseudonymizer.Pseudonymize(id, span), no allocation", Median(() =>
+            {
+                Span<char> buf = stackalloc char[64];
+                foreach (var id in ids) p.Pseudonymize(id, buf);
+            }));
+            Row("Pseudonymizer.Pseudonymize(id) → string", Median(() => { foreach (var id in ids) _ = p.Pseudonymize(id); }));
+            Row("alternative: HMACSHA256.HashData one-shot per id", Median(() =>
+            {
+                Span<byte> mac = stackalloc byte[32];
+                Span<byte> bytes = stackalloc byte[256];
+                foreach (var id in ids) { var k = Encoding.UTF8.GetBytes(id, bytes); HMACSHA256.HashData(key, bytes[..k], mac); }
+            }));
+            using var inst = new HMACSHA256(key);
+            Row("alternative: one shared HMACSHA256 instance (not thread-safe)", Median(() =>
+            {
+                Span<byte> mac = stackalloc byte[32];
+                Span<byte> bytes = stackalloc byte[256];
+                foreach (var id in ids) { var k = Encoding.UTF8.GetBytes(id, bytes); inst.TryComputeHash(bytes[..k], mac, out _); }
+            }));
+        }
 
         var workers = Environment.ProcessorCount;
         var times = new List<double>();
@@ -142,7 +147,8 @@ public sealed class PrivacyBench : IBenchCommand
         }
         times.Sort();
         md.AppendLine("## Pseudonymization cost\n");
-        md.AppendLine($"{n:N0} distinct ids `customer-NNNNNNN`, key v1, median of 7 passes after a warm-up pass, one thread.\n");
+        md.AppendLine($"{n:N0} distinct ids `customer-NNNNNNN`, key v1, median of 7 passes after a warm-up pass, one thread, second of two rounds over all variants.\n");
+        md.AppendLine("A managed HMAC-SHA256 with precomputed inner/outer states (no native call) was also tried and measured slower than OpenSSL's SHA-NI path (≈ 1.5 µs vs 1.25 µs per id in one loaded run), so it was not kept.\n");
         md.AppendLine("| what | ns/id | ids/s |\n|---|---|---|");
         foreach (var r in rows) md.AppendLine(r);
         md.AppendLine($"\nShared `Pseudonymizer` on {workers} threads (one per core, per-thread HMAC): **{n / times[2]:N0} ids/s** (median of 5 passes).\n");
