@@ -89,3 +89,47 @@ public class RdpAccountantPublishedTests
         Assert.Equal(expected, Math.Round(eps, 2));
     }
 }
+
+/// <summary>The accountant against Opacus (github.com/pytorch/opacus), whose default orders and conversion are ours.</summary>
+public class RdpAccountantOpacusTests
+{
+    private static readonly double[] OpacusAlphas =
+        Enumerable.Range(1, 99).Select(x => 1 + x / 10.0).Concat(Enumerable.Range(12, 52).Select(x => (double)x)).ToArray();
+
+    // pytorch/opacus, opacus/tests/accountants_test.py (@4d0ebc84, 2025-09-16; unchanged since 2021), test_rdp_accountant: noise_multiplier 1.5,
+    // sample_rate 0.04, steps int(90 / 0.04) = 2250, get_epsilon(delta=1e-5) → assertAlmostEqual(epsilon,
+    // 7.32911117143) (7 decimal places). Opacus converts with ε = rdp − (log δ + log α)/(α−1) + log((α−1)/α).
+    [Fact]
+    public void Matches_opacus_rdp_accountant_test()
+    {
+        var acc = new RdpAccountant(OpacusAlphas);
+        for (var i = 0; i < 2250; i++) acc.Step(0.04, 1.5);
+        Assert.Equal(7.32911117143, acc.GetEpsilon(1e-5).Epsilon, 7);
+    }
+
+    // Same file (pytorch/opacus @4d0ebc84, 2025-09-16), test_get_noise_multiplier_rdp_epochs: target ε 8,
+    // δ 1e-5, sample_rate 0.04, 90 epochs (2250 steps) → assertAlmostEqual(noise_multiplier, 1.416, places=4);
+    // test_get_noise_multiplier_rdp_steps: 2000 steps → 1.3562 (places=4). Opacus's get_noise_multiplier
+    // (opacus/accountants/utils.py) doubles σ from 10 until ε < target, then bisects [0, σ_high] until
+    // target − ε(σ_high) ≤ 0.01 and returns σ_high. The same search over our ε must land on the same σ.
+    [Theory]
+    [InlineData(2250, 1.416)]
+    [InlineData(2000, 1.3562)]
+    public void Matches_opacus_noise_multiplier_tests(long steps, double expected)
+    {
+        double Eps(double sigma) => RdpAccountant.Epsilon(0.04, sigma, steps, 1e-5, OpacusAlphas);
+        double low = 0, high = 10, epsHigh = double.PositiveInfinity;
+        while (epsHigh > 8) { high *= 2; epsHigh = Eps(high); }
+        while (8 - epsHigh > 0.01)
+        {
+            var mid = (low + high) / 2;
+            var e = Eps(mid);
+            if (e < 8) { high = mid; epsHigh = e; } else low = mid;
+        }
+        Assert.Equal(expected, high, 0.00005);
+        // Our own search finds the exact σ for ε = 8 just below Opacus's (theirs stops within 0.01 of ε).
+        var exact = RdpAccountant.NoiseMultiplierFor(8, 1e-5, 0.04, steps, 1e-6, OpacusAlphas);
+        Assert.InRange(exact, expected - 0.01, expected);
+        Assert.InRange(Eps(exact), 7.999, 8.0);
+    }
+}
