@@ -64,13 +64,13 @@ public abstract class NoiseSource
 }
 
 /// <summary>
-/// Cryptographically secure noise (the OS CSPRNG via <see cref="RandomNumberGenerator"/>), read 512
-/// bytes at a time. The one to use for anything released.
+/// Cryptographically secure noise (the OS CSPRNG via <see cref="RandomNumberGenerator"/>), read 4 KiB
+/// at a time. The one to use for anything released.
 /// </summary>
 public sealed class CryptoNoiseSource : NoiseSource
 {
-    private readonly ulong[] _buffer = new ulong[64];
-    private int _next = 64;
+    private readonly ulong[] _buffer = new ulong[512]; // 4 KiB per CSPRNG call: DP-SGD draws one normal per parameter per step
+    private int _next = 512;
 
     /// <inheritdoc />
     public override ulong NextBits()
