@@ -13,6 +13,7 @@ public static class MerxCli
         StatsCommand.Create(),
         TrainCommand.Create(),
         EvaluateCommand.Create(),
+        SimulateCommand.Create(),
         RecommendCommand.Create(),
         DemoCommand.Create(),
     };
