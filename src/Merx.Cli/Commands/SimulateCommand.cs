@@ -27,9 +27,10 @@ internal static class SimulateCommand
         var json = Cli.Json();
         var html = new Option<string?>("--report") { Description = "also write an HTML report with SVG curves to this file" };
         var map = Cli.Map();
+        var cache = new Option<string?>("--truth-cache") { Description = "reuse the ground-truth rankings from this file between runs (written on the first run)" };
         var command = new Command("simulate", "Compare explore/exploit policies in a simulator built from a real data set: EASE on all data is the ground truth of clicks; reports cumulative reward, regret against the oracle slate, catalog coverage and new-interest discovery (mean ± sd over seeds), and optionally a replay estimate.")
         {
-            data, format, policies, rounds, slate, seeds, seed, users, candidates, budget, replay, replayArms, replayLog, threads, json, html, map,
+            data, format, policies, rounds, slate, seeds, seed, users, candidates, budget, replay, replayArms, replayLog, threads, json, html, map, cache,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
@@ -54,7 +55,7 @@ internal static class SimulateCommand
             if (report.SkippedLines > 0) Console.Error.WriteLine(report);
             var name = EvaluateCommand.DatasetName(path);
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var world = SimulationWorld.Build(name, dataset, options, Cli.Progress);
+            var world = SimulationWorld.Build(name, dataset, options, Cli.Progress, parse.GetValue(cache));
             var summaries = SimulationRunner.Run(world, names, Cli.Progress, dyn, parse.GetValue(threads));
             List<ReplayResult>? replays = null;
             if (events > 0)

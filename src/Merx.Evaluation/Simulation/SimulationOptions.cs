@@ -25,9 +25,9 @@ public sealed record SimulationOptions
     public double MinObserved { get; init; } = 0.2;
     public double MaxObserved { get; init; } = 0.8;
     public double TopCtr { get; init; } = 0.08;
-    public double RankScale { get; init; } = 10;
-    public int TruthDepth { get; init; } = 300;
-    public double FloorCtr { get; init; } = 0.001;
+    public double RankScale { get; init; } = 30;
+    public int TruthDepth { get; init; } = 1000;
+    public double FloorCtr { get; init; } = 0.0005;
     public double RepeatDecay { get; init; } = 0.6;
     /// <summary>Catalogs larger than this keep only the most popular items (EASE needs a dense n×n inverse).</summary>
     public int MaxItems { get; init; } = 12_500;

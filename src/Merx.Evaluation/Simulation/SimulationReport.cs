@@ -35,7 +35,7 @@ public sealed record SimulationReport(string Dataset, int Users, int Items, int 
             w.WriteNumber("reward_mean", Math.Round(p.RewardMean, 2)); w.WriteNumber("reward_sd", Math.Round(p.RewardSd, 2));
             w.WriteNumber("regret_mean", Math.Round(p.RegretMean, 2)); w.WriteNumber("coverage_mean", Math.Round(p.CoverageMean, 5));
             w.WriteNumber("discovery_mean", Math.Round(p.DiscoveryMean, 2));
-            w.WriteNumber("regret_sd", Math.Round(p.RegretSd, 2)); w.WriteNumber("coverage_sd", Math.Round(p.CoverageSd, 5)); w.WriteNumber("discovery_sd", Math.Round(p.DiscoverySd, 2));
+            w.WriteNumber("regret_sd", Math.Round(p.RegretSd, 2)); w.WriteNumber("coverage_sd", Math.Round(p.CoverageSd, 5)); w.WriteNumber("discovery_sd", Math.Round(p.DiscoverySd, 2)); w.WriteNumber("effective_coverage_mean", Math.Round(p.EffectiveCoverage, 5));
             w.WriteNumber("ctr", Math.Round(p.Ctr, 6)); w.WriteNumber("explored_share", Math.Round(p.ExploredShare, 4)); w.WriteNumber("seconds_mean", Math.Round(p.SecondsMean, 2));
             if (Replay?.FirstOrDefault(r => r.Policy == p.Name) is { } rp)
             {
@@ -51,11 +51,11 @@ public sealed record SimulationReport(string Dataset, int Users, int Items, int 
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine(inv, $"| policy | reward (clicks) | regret | coverage | discovery | CTR | explored |{(Replay is null ? "" : " replay CTR (matches) | true CTR |")}");
-        sb.AppendLine($"|---|---|---|---|---|---|---|{(Replay is null ? "" : "---|---|")}");
+        sb.AppendLine(inv, $"| policy | reward (clicks) | regret | coverage | eff. coverage | discovery | CTR | explored |{(Replay is null ? "" : " replay CTR (matches) | true CTR |")}");
+        sb.AppendLine($"|---|---|---|---|---|---|---|---|{(Replay is null ? "" : "---|---|")}");
         foreach (var p in Policies)
         {
-            sb.Append(inv, $"| {p.Name} | {p.RewardMean:F0} ± {p.RewardSd:F0} | {p.RegretMean:F0} ± {p.RegretSd:F0} | {p.CoverageMean:F3} ± {p.CoverageSd:F3} | {p.DiscoveryMean:F0} ± {p.DiscoverySd:F0} | {p.Ctr:P2} | {p.ExploredShare:P0} |");
+            sb.Append(inv, $"| {p.Name} | {p.RewardMean:F0} ± {p.RewardSd:F0} | {p.RegretMean:F0} ± {p.RegretSd:F0} | {p.CoverageMean:F3} ± {p.CoverageSd:F3} | {p.EffectiveCoverage:F3} | {p.DiscoveryMean:F0} ± {p.DiscoverySd:F0} | {p.Ctr:P2} | {p.ExploredShare:P0} |");
             if (Replay is not null)
                 sb.Append(Replay.FirstOrDefault(r => r.Policy == p.Name) is { } r ? string.Format(inv, " {0:P2} ({1:N0}) | {2:P2} |", r.Estimate, r.Matches, r.TrueCtr) : " — | — |");
             sb.AppendLine();
@@ -79,12 +79,12 @@ public sealed record SimulationReport(string Dataset, int Users, int Items, int 
         var title = WebUtility.HtmlEncode($"Merx explore/exploit simulation: {Dataset}");
         sb.Append(inv, $"<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title><style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}td:first-child{{text-align:left}}</style></head><body><h1>{title}</h1>");
         sb.Append(inv, $"<p>{Users:N0} users, {Items:N0} items, {Categories:N0} categories; {o.Rounds:N0} rounds, slate {o.Slate}, {o.Seeds} seeds (from {o.FirstSeed}), mean ± sd. Ground truth: EASE on all data; candidates: item-kNN top {o.Candidates} + {o.DiscoveryCandidates} from unseen categories.</p>");
-        sb.Append("<table><tr><th>policy</th><th>reward</th><th>regret</th><th>coverage</th><th>discovery</th><th>CTR</th><th>explored</th>");
+        sb.Append("<table><tr><th>policy</th><th>reward</th><th>regret</th><th>coverage</th><th>eff. coverage</th><th>discovery</th><th>CTR</th><th>explored</th>");
         if (Replay is not null) sb.Append("<th>replay CTR</th><th>matches</th><th>true CTR</th>");
         sb.Append("</tr>");
         foreach (var p in Policies)
         {
-            sb.Append(inv, $"<tr><td>{WebUtility.HtmlEncode(p.Name)}</td><td>{p.RewardMean:F0} ± {p.RewardSd:F0}</td><td>{p.RegretMean:F0} ± {p.RegretSd:F0}</td><td>{p.CoverageMean:F3} ± {p.CoverageSd:F3}</td><td>{p.DiscoveryMean:F0} ± {p.DiscoverySd:F0}</td><td>{p.Ctr:P2}</td><td>{p.ExploredShare:P0}</td>");
+            sb.Append(inv, $"<tr><td>{WebUtility.HtmlEncode(p.Name)}</td><td>{p.RewardMean:F0} ± {p.RewardSd:F0}</td><td>{p.RegretMean:F0} ± {p.RegretSd:F0}</td><td>{p.CoverageMean:F3} ± {p.CoverageSd:F3}</td><td>{p.EffectiveCoverage:F3}</td><td>{p.DiscoveryMean:F0} ± {p.DiscoverySd:F0}</td><td>{p.Ctr:P2}</td><td>{p.ExploredShare:P0}</td>");
             if (Replay is not null)
                 sb.Append(Replay.FirstOrDefault(r => r.Policy == p.Name) is { } r ? string.Format(inv, "<td>{0:P2}</td><td>{1:N0}</td><td>{2:P2}</td>", r.Estimate, r.Matches, r.TrueCtr) : "<td>—</td><td>—</td><td>—</td>");
             sb.Append("</tr>");
@@ -96,6 +96,7 @@ public sealed record SimulationReport(string Dataset, int Users, int Items, int 
         sb.Append(SvgLineChart.Render("cumulative regret vs the oracle slate (expected clicks)", Policies.Select(p => new Series(p.Name, x, p.RegretCurve)).ToList(), "round", "regret"));
         sb.Append("</div><div>");
         sb.Append(SvgBarChart.Render("catalog coverage", Policies.Select(p => new Bar(p.Name, p.CoverageMean, p.CoverageMean - p.CoverageSd, p.CoverageMean + p.CoverageSd)).ToList(), "F3"));
+        sb.Append(SvgBarChart.Render("effective coverage (exp entropy of impressions / items)", Policies.Select(p => new Bar(p.Name, p.EffectiveCoverage)).ToList(), "F3"));
         sb.Append(SvgBarChart.Render("new-interest discovery (clicks in new categories)", Policies.Select(p => new Bar(p.Name, p.DiscoveryMean, p.DiscoveryMean - p.DiscoverySd, p.DiscoveryMean + p.DiscoverySd)).ToList(), "F0"));
         sb.Append("</div></body></html>");
         return sb.ToString();

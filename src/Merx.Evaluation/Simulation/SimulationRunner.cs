@@ -4,7 +4,7 @@ namespace Merx.Evaluation.Simulation;
 
 /// <summary>Mean and sample standard deviation over seeds of one policy's figures.</summary>
 public sealed record PolicySummary(string Name, int Seeds, double RewardMean, double RewardSd, double RegretMean, double RegretSd,
-    double CoverageMean, double CoverageSd, double DiscoveryMean, double DiscoverySd, double ExploredShare, double Ctr, double SecondsMean,
+    double CoverageMean, double CoverageSd, double EffectiveCoverage, double DiscoveryMean, double DiscoverySd, double ExploredShare, double Ctr, double SecondsMean,
     double[] RewardCurve, double[] RewardCurveSd, double[] RegretCurve)
 {
     public static PolicySummary From(string name, IReadOnlyList<SimulationRun> runs, int slate, int rounds)
@@ -24,7 +24,7 @@ public sealed record PolicySummary(string Name, int Seeds, double RewardMean, do
             (curve[p], curveSd[p]) = Ms(runs.Select(x => x.RewardCurve[p]));
             regret[p] = runs.Average(x => x.RegretCurve[p]);
         }
-        return new PolicySummary(name, runs.Count, r, rs, g, gs, c, cs, d, ds, runs.Average(x => x.ExploredShare), r / ((double)rounds * slate),
+        return new PolicySummary(name, runs.Count, r, rs, g, gs, c, cs, runs.Average(x => x.EffectiveCoverage), d, ds, runs.Average(x => x.ExploredShare), r / ((double)rounds * slate),
             runs.Average(x => x.Seconds), curve, curveSd, regret);
     }
 }
@@ -57,7 +57,7 @@ public static class SimulationRunner
             {
                 var policy = BanditPolicies.Create(specs[j], shop.Encoder, seed, dynamic);
                 var run = seedRuns[j] = Simulator.Run(shop, policy, specs[j]);
-                progress?.Report($"simulate: seed {seed} {specs[j],-14} reward {run.Reward,6:F0}  regret {run.Regret,7:F0}  coverage {run.Coverage:F3}  discovery {run.Discovery,5:F0}  explored {run.ExploredShare:P0}  ({run.Seconds:F1} s)");
+                progress?.Report($"simulate: seed {seed} {specs[j],-14} reward {run.Reward,6:F0}  regret {run.Regret,7:F0}  coverage {run.Coverage:F3} (eff {run.EffectiveCoverage:F3})  discovery {run.Discovery,5:F0}  explored {run.ExploredShare:P0}  ({run.Seconds:F1} s)");
             });
             runs.AddRange(seedRuns);
         }

@@ -51,7 +51,8 @@ public sealed class SimulationWorld
 
     public double ClickProbability(int rank) => rank < Options.TruthDepth ? Options.TopCtr / (1 + rank / Options.RankScale) : Options.FloorCtr;
 
-    public static SimulationWorld Build(string name, Dataset dataset, SimulationOptions o, IProgress<string>? progress = null)
+    /// <param name="cachePath">when given, the per-user truth rankings are read from this file if it was written for the same data and options, else computed and written there (saves the EASE fit between runs)</param>
+    public static SimulationWorld Build(string name, Dataset dataset, SimulationOptions o, IProgress<string>? progress = null, string? cachePath = null)
     {
         o.Validate();
         var (full, kept) = Trim(dataset.Sequences, o.MaxItems);
@@ -59,6 +60,12 @@ public sealed class SimulationWorld
             throw new InvalidOperationException($"simulation needs at least 2 users and more than {o.Candidates + o.Slate} items; the data set has {full.UserCount} users and {full.ItemCount} items after trimming");
         var (category, categoryCount) = ItemCategories.Assign(dataset.Catalog, kept);
         progress?.Report($"simulate: {name}: {full.UserCount:N0} users, {full.ItemCount:N0} items{(kept.Length < dataset.ItemCount ? $" (the {kept.Length:N0} most popular of {dataset.ItemCount:N0})" : "")}, {categoryCount:N0} categories");
+        var key = $"{name}|{full.UserCount}|{full.ItemCount}|{full.EventCount}|{o.TruthDepth}|{o.MaxItems}";
+        if (cachePath is not null && TryReadCache(cachePath, key, full.UserCount) is { } cached)
+        {
+            progress?.Report($"simulate: ground truth read from {cachePath}");
+            return FromRankings(name, full, category, categoryCount, cached.ByRank, o, cached.Lambda);
+        }
         var data = new TrainingData(full);
         double sumSq = 0;
         foreach (var v in data.Matrix.Values) sumSq += (double)v * v;
@@ -83,7 +90,49 @@ public sealed class SimulationWorld
             items[u] = ids; probs[u] = p;
             return scores;
         }, _ => { });
+        if (cachePath is not null) WriteCache(cachePath, key, byRank, lambda);
         return tmp;
+    }
+
+    private static SimulationWorld FromRankings(string name, UserSequences full, int[] category, int categoryCount, int[][] byRank, SimulationOptions o, float lambda)
+    {
+        var items = new int[byRank.Length][]; var probs = new float[byRank.Length][];
+        var w = new SimulationWorld(name, full, category, categoryCount, items, probs, byRank, o, lambda);
+        for (var u = 0; u < byRank.Length; u++)
+        {
+            var ids = (int[])byRank[u].Clone();
+            var p = new float[ids.Length];
+            for (var r = 0; r < p.Length; r++) p[r] = (float)w.ClickProbability(r);
+            Array.Sort(ids, p);
+            items[u] = ids; probs[u] = p;
+        }
+        return w;
+    }
+
+    private static void WriteCache(string path, string key, int[][] byRank, float lambda) =>
+        ModelFile.Save(path, "simulation-truth", w =>
+        {
+            w.Write(key); w.Write(lambda); w.Write(byRank.Length);
+            foreach (var r in byRank) { w.Write(r.Length); foreach (var i in r) w.Write(i); }
+        });
+
+    private static (int[][] ByRank, float Lambda)? TryReadCache(string path, string key, int users)
+    {
+        if (!File.Exists(path)) return null;
+        return ModelFile.Load<(int[][], float)?>(path, (name, r) =>
+        {
+            if (name != "simulation-truth" || r.ReadString() != key) return null;
+            var lambda = r.ReadSingle();
+            var n = r.ReadInt32();
+            if (n != users) return null;
+            var byRank = new int[n][];
+            for (var u = 0; u < n; u++)
+            {
+                var a = byRank[u] = new int[r.ReadInt32()];
+                for (var j = 0; j < a.Length; j++) a[j] = r.ReadInt32();
+            }
+            return (byRank, lambda);
+        });
     }
 
     /// <summary>Keeps the <paramref name="maxItems"/> most popular items (re-indexed) and users left with ≥ 2 of them.</summary>

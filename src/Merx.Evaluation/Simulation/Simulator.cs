@@ -5,7 +5,7 @@ using Merx.Ranking.Bandits;
 namespace Merx.Evaluation.Simulation;
 
 /// <summary>The figures of one policy in one seed; curves hold the cumulative values at evenly spaced rounds.</summary>
-public sealed record SimulationRun(string Policy, int Seed, double Reward, double Regret, double Coverage, double Discovery, double ExploredShare, double Seconds, double[] RewardCurve, double[] RegretCurve);
+public sealed record SimulationRun(string Policy, int Seed, double Reward, double Regret, double Coverage, double EffectiveCoverage, double Discovery, double ExploredShare, double Seconds, double[] RewardCurve, double[] RegretCurve);
 
 /// <summary>
 /// Runs one policy through T rounds of a simulated shop. Each round a visitor arrives (uniformly
@@ -38,7 +38,7 @@ public static class Simulator
         var bias = Enumerable.Range(0, k).Select(j => 1 / Math.Log2(j + 2)).ToArray();
         var visitors = new Dictionary<int, Visitor>();
         var scores = new float[n];
-        var shown = new bool[n];
+        var shown = new int[n];
         var oracle = new List<double>(o.TruthDepth);
         var candidates = new List<BanditCandidate>(o.Candidates + o.DiscoveryCandidates);
         var inSet = new HashSet<int>();
@@ -83,7 +83,7 @@ public static class Simulator
                 if (pick.Explored) explored++;
                 policy.Update(new BanditFeedback { Request = request, Item = pick.Item, ExploitRank = pick.ExploitRank, Category = pick.Category, Slot = j, Explored = pick.Explored, Clicked = clicked, SlateSize = k });
                 v.Shown[pick.Item] = v.Shown.GetValueOrDefault(pick.Item) + 1;
-                if (!shown[pick.Item]) { shown[pick.Item] = true; covered++; }
+                if (shown[pick.Item]++ == 0) covered++;
                 if (!clicked) continue;
                 roundClicks++;
                 v.History.Add(pick.Item); v.Excluded.Add(pick.Item);
@@ -98,7 +98,17 @@ public static class Simulator
             var point = (int)((long)(t + 1) * points / o.Rounds) - 1;
             if (point >= 0 && (long)(point + 1) * o.Rounds / points == t + 1) { rewardCurve[point] = reward; regretCurve[point] = regret; }
         }
-        return new SimulationRun(label, shop.Seed, reward, regret, (double)covered / n, discovery, explored / ((double)o.Rounds * k), clock.Elapsed.TotalSeconds, rewardCurve, regretCurve);
+        return new SimulationRun(label, shop.Seed, reward, regret, (double)covered / n, EffectiveCoverage(shown), discovery, explored / ((double)o.Rounds * k), clock.Elapsed.TotalSeconds, rewardCurve, regretCurve);
+    }
+
+    /// <summary>exp(entropy of the impression distribution) / catalog size: 1 when every item is shown equally often, 1/n when one item takes every impression.</summary>
+    private static double EffectiveCoverage(int[] shown)
+    {
+        double total = 0, h = 0;
+        foreach (var c in shown) total += c;
+        if (total == 0) return 0;
+        foreach (var c in shown) if (c > 0) { var q = c / total; h -= q * Math.Log(q); }
+        return Math.Exp(h) / shown.Length;
     }
 
     /// <summary>Click probability of an item for a visitor now: truth × decay^(earlier impressions), 0 once clicked.</summary>

@@ -3,22 +3,22 @@ using Merx.Core.Contracts;
 namespace Merx.Ranking.Bandits;
 
 /// <summary>
-/// The Dynamic policy: decides per request how many slots explore, and aims them.
+/// The Dynamic policy: decides per request how much to explore, and aims it.
 /// <list type="number">
 /// <item>Need to explore, in [0, 1]: w_h·h + w_u·σ̃ + w_b·β, where h = H₀/(H₀ + history length)
 /// (new users), σ̃ = σ²/(σ² + σ̄²) with σ² = λ·uᵀA⁻¹u/uᵀu the posterior variance of a linear head
 /// over user vectors relative to its prior (users unlike those served so far) and σ̄² its running
 /// mean, and β = max(0, 1 − ctr_user/ĝ) the boredom signal (the user's recent clicks falling below
 /// the global CTR).</item>
-/// <item>Explored share s = clamp(B·c·need/need̄, 0, MaxShare), need̄ the running mean need, B the
-/// global budget; c is an integral controller, log c += η·(B − explored share of this request), so
-/// the long-run share of explored slots over all requests converges to B whatever the mix of users.
-/// The slot count is s·K rounded stochastically.</item>
-/// <item>A share of the exploration slots goes to candidates whose category is absent from the
-/// user's known categories (interest discovery, at most one per category), the rest to the other
-/// non-exploited candidates; both by a Thompson draw from the item's Beta posterior. Exploit slots
-/// take the posterior-mean top items. Explored items are spread from slot
-/// <see cref="DynamicOptions.FirstExploreSlot"/> down.</item>
+/// <item>Temperature T = c·need/need̄ (need̄ the running mean need): each candidate's score is a
+/// tempered Thompson draw μ + T·(θ̃ − μ) from its item Beta posterior, so T = 0 is greedy, T = 1
+/// plain Thompson sampling. Picks outside the posterior-mean top K are the exploration slots (at
+/// most MaxShare·K). c is the global budget controller: log c integrates the gap between the budget
+/// and each request's explored share, plus a term for the slots owed so far, so the share of
+/// explored slots over all requests converges to the budget whatever the mix of users.</item>
+/// <item>A share of the exploration slots is moved to the best-drawn candidates of categories absent
+/// from the user's known categories (interest discovery, one per category). Exploit picks take the
+/// top slots; explored ones are spread from slot <see cref="DynamicOptions.FirstExploreSlot"/> down.</item>
 /// </list>
 /// </summary>
 public sealed class DynamicPolicy : ItemArmPolicy
@@ -73,51 +73,66 @@ public sealed class DynamicPolicy : ItemArmPolicy
     {
         var need = NeedCore(request);
         _needMean = 0.99 * _needMean + 0.01 * need;
-        var share = Math.Clamp(_o.Budget * Math.Exp(_logC) * need / Math.Max(_needMean, 1e-6), 0, _o.MaxShare);
-        var want = share * k;
-        var ke = (int)Math.Floor(want + Rng.NextDouble());
-        ke = c.Count <= k ? 0 : Math.Min(ke, k);
-        _logC = Math.Clamp(_logC + _o.ControllerRate * (_o.Budget - (double)ke / k), -3, 3);
-        _slots += k; _explored += ke;
-
-        var (mean, _) = Means(request, c, k);
-        var byMean = Order(mean);
-        var taken = new bool[c.Count];
-        var exploit = new List<int>(k);
-        for (var i = 0; i < k - ke; i++) { exploit.Add(byMean[i]); taken[byMean[i]] = true; }
-        var explore = ke == 0 ? [] : ChooseExplore(request, c, k, ke, taken);
-        return Place(c, mean, exploit, explore, k, share);
-    }
-
-    private List<int> ChooseExplore(BanditRequest request, RankedCandidates c, int k, int ke, bool[] taken)
-    {
-        var sample = new double[c.Count];
+        // Exploration temperature: how far this request's draw may stray from the posterior mean.
+        // The debt term (slots owed to the budget so far) makes the cumulative share converge to the budget, not just the recent one.
+        var debt = Math.Clamp(0.1 * (_o.Budget * _slots - _explored) / k, -3, 3);
+        var temperature = Math.Exp(_logC + debt) * need / Math.Max(_needMean, 1e-6);
+        var mean = new double[c.Count]; var draw = new double[c.Count];
         for (var r = 0; r < c.Count; r++)
         {
-            if (taken[r]) { sample[r] = double.NegativeInfinity; continue; }
             var (a, b) = Posterior(request, c, r, k);
-            sample[r] = Rng.NextBeta(a, b);
+            mean[r] = a / (a + b);
+            draw[r] = mean[r] + temperature * (Rng.NextBeta(a, b) - mean[r]);
         }
-        var order = Order(sample);
+        var byMean = Order(mean);
+        var inMeanTop = new bool[c.Count];
+        for (var i = 0; i < k; i++) inMeanTop[byMean[i]] = true;
+        var byDraw = Order(draw);
+        var cap = (int)Math.Floor(_o.MaxShare * k + Rng.NextDouble());
+        var exploit = new List<int>(k); var explore = new List<int>(k);
+        var taken = new bool[c.Count];
+        foreach (var r in byDraw)
+        {
+            if (exploit.Count + explore.Count >= k) break;
+            if (inMeanTop[r]) { exploit.Add(r); taken[r] = true; }
+            else if (explore.Count < cap) { explore.Add(r); taken[r] = true; }
+        }
+        for (var i = 0; exploit.Count + explore.Count < k; i++)
+            if (!taken[byMean[i]]) { exploit.Add(byMean[i]); taken[byMean[i]] = true; }
+        AimAtNewCategories(request, c, draw, explore, taken);
+        var ke = explore.Count;
+        _logC = Math.Clamp(_logC + _o.ControllerRate * (_o.Budget - (double)ke / k), -5, 3);
+        _slots += k; _explored += ke;
+        return Place(c, mean, exploit, explore, k, (double)ke / k);
+    }
+
+    /// <summary>Moves a share of the exploration slots to the best-drawn candidates of categories the user has not shown (one per category).</summary>
+    private void AimAtNewCategories(BanditRequest request, RankedCandidates c, double[] draw, List<int> explore, bool[] taken)
+    {
+        var n = (int)Math.Floor(explore.Count * _o.DiscoveryShare + Rng.NextDouble());
+        if (n == 0) return;
         var known = request.KnownCategories;
-        var discovery = (int)Math.Floor(ke * _o.DiscoveryShare + Rng.NextDouble());
-        var picks = new List<int>(ke);
+        bool Fresh(int r) => c.Items[r].Category >= 0 && (known is null || !known.Contains(c.Items[r].Category));
         var cats = new HashSet<int>();
-        foreach (var r in order)
+        foreach (var r in explore) if (Fresh(r)) cats.Add(c.Items[r].Category);
+        var have = explore.Count(Fresh);
+        var fresh = new List<int>();
+        foreach (var r in Order(draw))
         {
-            if (picks.Count >= discovery) break;
-            if (taken[r]) continue;
-            var cat = c.Items[r].Category;
-            if (cat < 0 || (known is not null && known.Contains(cat)) || !cats.Add(cat)) continue;
-            picks.Add(r); taken[r] = true;
+            if (have + fresh.Count >= n) break;
+            if (taken[r] || !Fresh(r) || !cats.Add(c.Items[r].Category)) continue;
+            fresh.Add(r);
         }
-        foreach (var r in order)
+        // Replace the worst-drawn non-fresh exploration picks.
+        var slot = explore.Count - 1;
+        foreach (var r in fresh)
         {
-            if (picks.Count >= ke) break;
-            if (taken[r]) continue;
-            picks.Add(r); taken[r] = true;
+            while (slot >= 0 && Fresh(explore[slot])) slot--;
+            if (slot < 0) break;
+            taken[explore[slot]] = false;
+            explore[slot] = r; taken[r] = true;
+            slot--;
         }
-        return picks;
     }
 
     private SlateDecision Place(RankedCandidates c, double[] mean, List<int> exploit, List<int> explore, int k, double share)
