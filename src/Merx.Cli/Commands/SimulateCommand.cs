@@ -19,7 +19,7 @@ internal static class SimulateCommand
         var seed = new Option<int>("--seed") { Description = "first seed; runs use seed, seed+1, …", DefaultValueFactory = _ => 1 };
         var users = new Option<int>("--users") { Description = "visiting users (0: max(500, rounds/10))", DefaultValueFactory = _ => 0 };
         var candidates = new Option<int>("--candidates") { Description = "exploit candidates per request (item-kNN top N)", DefaultValueFactory = _ => 200 };
-        var budget = new Option<double?>("--budget") { Description = "the dynamic policy's global exploration budget (share of slots; default 0.2)" };
+        var budget = new Option<double?>("--budget") { Description = "the dynamic policy's global exploration budget (share of slots; default 0.5)" };
         var replay = new Option<int>("--replay") { Description = "also generate a uniform-random log of this many events and report each policy's replay CTR (Li et al. 2011)", DefaultValueFactory = _ => 0 };
         var replayArms = new Option<int>("--replay-arms") { Description = "candidates per logged event (the logging policy picks one uniformly)", DefaultValueFactory = _ => 20 };
         var replayLog = new Option<string?>("--replay-log") { Description = "write the generated replay log (TSV) to this file" };

@@ -9,9 +9,9 @@ namespace Merx.Ranking.Bandits;
 public sealed record DynamicOptions
 {
     /// <summary>Target share of explored slots over all requests (the global exploration budget).</summary>
-    public double Budget { get; init; } = 0.2;
+    public double Budget { get; init; } = 0.5;
     /// <summary>Most slots one request may explore, as a share of the slate.</summary>
-    public double MaxShare { get; init; } = 0.6;
+    public double MaxShare { get; init; } = 0.7;
     /// <summary>History length at which the "new user" signal halves.</summary>
     public double HistoryHalfLife { get; init; } = 10;
     /// <summary>Share of exploration slots aimed at categories absent from the user's history.</summary>
