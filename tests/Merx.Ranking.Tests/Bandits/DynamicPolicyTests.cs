@@ -12,7 +12,8 @@ public sealed class DynamicPolicyTests
     [Fact]
     public void NewUser_ExploresMoreThanLongHistoryUser()
     {
-        var p = new DynamicPolicy(seed: 2);
+        // A budget below the per-request cap, so neither user saturates it.
+        var p = new DynamicPolicy(options: new DynamicOptions { Budget = 0.2 }, seed: 2);
         Assert.True(p.Need(NewUser) > p.Need(Regular));
         var c = Many(200);
         int exploredNew = 0, exploredOld = 0;
@@ -27,6 +28,7 @@ public sealed class DynamicPolicyTests
     [Theory]
     [InlineData(0.1)]
     [InlineData(0.25)]
+    [InlineData(0.5)]
     public void ExploredShare_MeetsTheBudget(double budget)
     {
         var p = new DynamicPolicy(options: new DynamicOptions { Budget = budget }, seed: 3);

@@ -11,7 +11,7 @@ public sealed class PolicyConvergenceTests
     [InlineData("thompson-seg")]
     [InlineData("ucb")]
     [InlineData("egreedy")]
-    [InlineData("dynamic")]
+    [InlineData("dynamic:0.2")]
     public void ItemPolicies_FindTheHiddenBestArm(string name)
     {
         var share = BanditTestKit.BestArmShare(BanditPolicies.Create(name, seed: 3), Rounds);
