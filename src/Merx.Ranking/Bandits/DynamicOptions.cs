@@ -2,7 +2,7 @@ namespace Merx.Ranking.Bandits;
 
 /// <summary>
 /// Settings of <see cref="DynamicPolicy"/>. The defaults were chosen on the Amazon Beauty and Taobao
-/// simulators (bench/results/bandits-*.md) as values that work for shop data of that size and shape
+/// simulators (bench/results/bandits.md) as values that work for shop data of that size and shape
 /// (thousands to tens of thousands of items, short histories, CTRs of a few percent), not tuned to
 /// one file.
 /// </summary>
