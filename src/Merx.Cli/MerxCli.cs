@@ -15,6 +15,7 @@ public static class MerxCli
         EvaluateCommand.Create(),
         TuneCommand.Create(),
         AbTestCommand.Create(),
+        SimulateCommand.Create(),
         RecommendCommand.Create(),
         ServeCommand.Create(),
         DemoCommand.Create(),

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Merx.Core.Contracts;
+using Merx.Ranking.Bandits;
+
+namespace Merx.Benchmarks;
+
+/// <summary>
+/// Per-request cost of each explore/exploit policy: one selection of a slate of 10 from 200 scored
+/// candidates with a 64-dimensional user vector, and the 10 updates (one per shown item) that the
+/// feedback of that slate brings. Policies first learn from 2,000 warm-up requests so their tables
+/// and heads are populated. Reports the median and p99 over 20,000 timed requests, in µs, and
+/// appends them to bench/results/bandits-latency.md.
+/// <c>bandits [--requests N] [--dim D] [--candidates C] [--slate K] [--seed S]</c>
+/// </summary>
+public sealed class BanditBench : IBenchCommand
+{
+    public string Name => "bandits";
+
+    public int Run(string[] args)
+    {
+        int requests = 20_000, dim = 64, candidates = 200, slate = 10, seed = 42, items = 10_000;
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            var v = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            switch (args[i])
+            {
+                case "--requests": requests = v; break;
+                case "--dim": dim = v; break;
+                case "--candidates": candidates = v; break;
+                case "--slate": slate = v; break;
+                case "--seed": seed = v; break;
+                default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
+            }
+        }
+        var encoder = new RandomEncoder(items, dim, seed);
+        var rng = new Random(seed);
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"\n## {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores: {candidates} candidates, slate {slate}, user vector d={dim}, {requests:N0} timed requests (seed {seed})\n");
+        sb.AppendLine("| policy | select p50 µs | select p99 µs | update µs (per item) | request total p50 µs (select + K updates) |");
+        sb.AppendLine("|---|---|---|---|---|");
+        foreach (var name in BanditPolicies.Names)
+        {
+            var policy = BanditPolicies.Create(name, encoder, seed);
+            var sel = new double[requests]; var upd = new double[requests];
+            var sw = new Stopwatch();
+            for (var t = -2000; t < requests; t++)
+            {
+                var (request, cands) = Request(rng, encoder, dim, candidates, items);
+                sw.Restart();
+                var decision = policy.Select(request, cands, slate);
+                var s = sw.Elapsed.TotalMicroseconds;
+                sw.Restart();
+                for (var j = 0; j < decision.Picks.Length; j++)
+                {
+                    var p = decision.Picks[j];
+                    policy.Update(new BanditFeedback { Request = request, Item = p.Item, ExploitRank = p.ExploitRank, Slot = j, Clicked = (p.Item & 31) == 0, SlateSize = slate });
+                }
+                var u = sw.Elapsed.TotalMicroseconds;
+                if (t >= 0) { sel[t] = s; upd[t] = u; }
+            }
+            var total = sel.Zip(upd, (a, b) => a + b).ToArray();
+            Array.Sort(sel); Array.Sort(upd); Array.Sort(total);
+            var line = string.Format(CultureInfo.InvariantCulture, "| {0} | {1:F1} | {2:F1} | {3:F2} | {4:F1} |", name, sel[requests / 2], sel[requests * 99 / 100], upd[requests / 2] / slate, total[requests / 2]);
+            Console.WriteLine(line);
+            sb.AppendLine(line);
+        }
+        sb.AppendLine(CultureInfo.InvariantCulture, $"\nCommand: `dotnet run -c Release --project bench/Merx.Benchmarks -- bandits --requests {requests} --dim {dim} --candidates {candidates} --slate {slate} --seed {seed}`");
+        var path = Path.Combine(FindResults(), "bandits-latency.md");
+        if (!File.Exists(path)) File.WriteAllText(path, "# Explore/exploit policies: cost per request\n\nMeasured by `BanditBench` (bench/Merx.Benchmarks/BanditBench.cs). Selection includes sorting the candidates by exploit score; \"update\" is one `Update` call (one shown item).\n");
+        File.AppendAllText(path, sb.ToString());
+        Console.WriteLine($"appended to {path}");
+        return 0;
+    }
+
+    private static (BanditRequest, BanditCandidate[]) Request(Random rng, RandomEncoder encoder, int dim, int n, int items)
+    {
+        var user = new float[dim];
+        for (var j = 0; j < dim; j++) user[j] = (float)(rng.NextDouble() * 2 - 1) / MathF.Sqrt(dim);
+        var cands = new BanditCandidate[n];
+        var start = rng.Next(items - n);
+        for (var i = 0; i < n; i++) cands[i] = new BanditCandidate((start + i * 7) % items, (float)rng.NextDouble(), (start + i) % 50);
+        var known = new HashSet<int> { 1, 2, 3 };
+        return (new BanditRequest { UserKey = "u" + rng.Next(1000), UserVector = user, HistoryLength = rng.Next(50), RecentImpressions = rng.Next(30), RecentClicks = rng.Next(3), KnownCategories = known }, cands);
+    }
+
+    private static string FindResults()
+    {
+        var dir = new DirectoryInfo(Directory.GetCurrentDirectory());
+        while (dir is not null && !Directory.Exists(Path.Combine(dir.FullName, "bench", "results"))) dir = dir.Parent;
+        return dir is null ? Directory.GetCurrentDirectory() : Path.Combine(dir.FullName, "bench", "results");
+    }
+
+    private sealed class RandomEncoder : IUserEncoder
+    {
+        private readonly float[] _items;
+        public RandomEncoder(int items, int dim, int seed)
+        {
+            var rng = new Random(seed);
+            Dimension = dim;
+            _items = new float[items * dim];
+            for (var i = 0; i < _items.Length; i++) _items[i] = (float)(rng.NextDouble() * 2 - 1) / MathF.Sqrt(dim);
+        }
+        public int Dimension { get; }
+        public ReadOnlySpan<float> ItemVectors => _items;
+        public void EncodeUser(int user, ReadOnlySpan<int> history, Span<float> vector) => vector[..Dimension].Clear();
+    }
+}

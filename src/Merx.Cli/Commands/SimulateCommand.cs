@@ -1,0 +1,84 @@
+using System.CommandLine;
+using Merx.Core.Import;
+using Merx.Evaluation.Simulation;
+using Merx.Ranking.Bandits;
+
+namespace Merx.Cli.Commands;
+
+/// <summary>`merx simulate`: explore/exploit policies in a simulator built from a real data set, with an optional replay estimate.</summary>
+internal static class SimulateCommand
+{
+    public static Command Create()
+    {
+        var data = Cli.Data();
+        var format = Cli.Format();
+        var policies = new Option<string>("--policies") { Description = $"comma-separated policies ({string.Join(", ", BanditPolicies.Names)}; 'name:value' sets ε, α, v or the dynamic budget)", DefaultValueFactory = _ => "greedy,egreedy,ucb,thompson,linucb,lints,dynamic" };
+        var rounds = new Option<int>("--rounds") { Description = "requests per run", DefaultValueFactory = _ => 20_000 };
+        var slate = new Option<int>("--slate") { Description = "items per slate (K)", DefaultValueFactory = _ => 10 };
+        var seeds = new Option<int>("--seeds") { Description = "independent runs (mean ± sd reported)", DefaultValueFactory = _ => 5 };
+        var seed = new Option<int>("--seed") { Description = "first seed; runs use seed, seed+1, …", DefaultValueFactory = _ => 1 };
+        var users = new Option<int>("--users") { Description = "visiting users (0: max(500, rounds/10))", DefaultValueFactory = _ => 0 };
+        var candidates = new Option<int>("--candidates") { Description = "exploit candidates per request (item-kNN top N)", DefaultValueFactory = _ => 200 };
+        var budget = new Option<double?>("--budget") { Description = "the dynamic policy's global exploration budget (share of slots; default 0.5)" };
+        var replay = new Option<int>("--replay") { Description = "also generate a uniform-random log of this many events and report each policy's replay CTR (Li et al. 2011)", DefaultValueFactory = _ => 0 };
+        var replayArms = new Option<int>("--replay-arms") { Description = "candidates per logged event (the logging policy picks one uniformly)", DefaultValueFactory = _ => 20 };
+        var replayLog = new Option<string?>("--replay-log") { Description = "write the generated replay log (TSV) to this file" };
+        var threads = new Option<int>("--threads") { Description = "parallel runs (0: all cores)", DefaultValueFactory = _ => 0 };
+        var json = Cli.Json();
+        var html = new Option<string?>("--report") { Description = "also write an HTML report with SVG curves to this file" };
+        var map = Cli.Map();
+        var cache = new Option<string?>("--truth-cache") { Description = "reuse the ground-truth rankings from this file between runs (written on the first run)" };
+        var command = new Command("simulate", "Compare explore/exploit policies in a simulator built from a real data set: EASE on all data is the ground truth of clicks; reports cumulative reward, regret against the oracle slate, catalog coverage and new-interest discovery (mean ± sd over seeds), and optionally a replay estimate.")
+        {
+            data, format, policies, rounds, slate, seeds, seed, users, candidates, budget, replay, replayArms, replayLog, threads, json, html, map, cache,
+        };
+        command.SetAction(parse => Cli.Run(() =>
+        {
+            var names = parse.GetValue(policies)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (names.Length == 0) throw new ArgumentException("--policies names no policy");
+            var dyn = parse.GetValue(budget) is { } b ? new DynamicOptions { Budget = b } : null;
+            dyn?.Validate();
+            foreach (var n in names) BanditPolicies.Create(n, null, 1, dyn);
+            var options = new SimulationOptions
+            {
+                Rounds = parse.GetValue(rounds), Slate = parse.GetValue(slate), Seeds = parse.GetValue(seeds), FirstSeed = parse.GetValue(seed),
+                Users = parse.GetValue(users), Candidates = parse.GetValue(candidates),
+            };
+            options.Validate();
+            var events = parse.GetValue(replay); var arms = parse.GetValue(replayArms);
+            if (events < 0 || arms < 2) throw new ArgumentException("--replay must be ≥ 0 and --replay-arms ≥ 2");
+            if (parse.GetValue(replayLog) is not null && events == 0) throw new ArgumentException("--replay-log needs --replay N (the number of events to log)");
+            var path = parse.GetValue(data)!;
+            var report = new ImportReport(Cli.ImportOptions(false, parse.GetValue(map)));
+            Cli.Progress.Report($"simulate: reading {path}");
+            var dataset = DatasetLoader.Load(DataSources.Open(path, parse.GetValue(format), Cli.ImportOptions(false, parse.GetValue(map))), report);
+            if (report.SkippedLines > 0) Console.Error.WriteLine(report);
+            var name = EvaluateCommand.DatasetName(path);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var world = SimulationWorld.Build(name, dataset, options, Cli.Progress, parse.GetValue(cache));
+            var summaries = SimulationRunner.Run(world, names, Cli.Progress, dyn, parse.GetValue(threads));
+            List<ReplayResult>? replays = null;
+            if (events > 0)
+            {
+                var shop = new SimulatedShop(world, options.FirstSeed);
+                Cli.Progress.Report($"simulate: replay: logging {events:N0} uniform-random events over {arms} candidates each");
+                var log = ReplayEstimator.GenerateLog(shop, events, arms, options.FirstSeed + 1000);
+                if (parse.GetValue(replayLog) is { } lp) { ReplayEstimator.WriteLog(lp, log); Cli.Progress.Report($"simulate: wrote the log to {lp}"); }
+                replays = [];
+                foreach (var s in summaries.Select(x => x.Name))
+                {
+                    var r = ReplayEstimator.Evaluate(s, BanditPolicies.Create(s, shop.Encoder, options.FirstSeed, dyn), log, (e, item) => world.Truth(e.User, item));
+                    Cli.Progress.Report($"simulate: replay {s,-14} CTR {r.Estimate:P2} over {r.Matches:N0} matched events (true CTR of its choices {r.TrueCtr:P2})");
+                    replays.Add(r);
+                }
+            }
+            var result = new SimulationReport(name, world.UserCount, world.ItemCount, world.CategoryCount, options, summaries, replays);
+            Cli.Progress.Report($"simulate: done in {clock.Elapsed.TotalMinutes:F1} min");
+            Console.WriteLine(result.ToTable());
+            if (parse.GetValue(json) is { } j) { result.WriteJson(j); Console.WriteLine($"wrote {j}"); }
+            if (parse.GetValue(html) is { } h) { result.WriteHtml(h); Console.WriteLine($"wrote {h}"); }
+            return 0;
+        }));
+        return command;
+    }
+}

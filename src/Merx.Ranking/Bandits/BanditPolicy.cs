@@ -1,0 +1,147 @@
+using Merx.Core.Contracts;
+
+namespace Merx.Ranking.Bandits;
+
+/// <summary>
+/// Shared machinery of every policy: the lock, the seeded generator, the global click-through rate,
+/// the prior every policy puts on an unseen candidate, and the versioned, checksummed state
+/// envelope (<see cref="ModelFile"/>'s format, name "bandit:&lt;policy name&gt;").
+/// <para>
+/// The prior: the exploit model's score orders the candidates; a candidate at exploit rank r (0 =
+/// best) in a slate of K is believed to be clicked with probability
+/// p₀(r) = 2·ĝ·(K+1)/(K+1+r), where ĝ is the policy's running CTR per impression. So before any
+/// feedback every policy serves the exploit model's top K, and an item's own clicks move it from
+/// there. Scores on any scale work, since only their order is used.
+/// </para>
+/// </summary>
+public abstract class BanditPolicy : IBanditPolicy
+{
+    private const int StateVersion = 1;
+    private protected readonly object Gate = new();
+    private protected BanditRng Rng;
+    private protected double TotalShows, TotalClicks;
+
+    protected BanditPolicy(int seed) => Rng = BanditRng.FromSeed(seed);
+
+    public abstract string Name { get; }
+
+    /// <summary>Running CTR per impression with a 2% prior worth 50 impressions.</summary>
+    public double GlobalCtr { get { lock (Gate) return Ctr; } }
+
+    private protected double Ctr => (TotalClicks + 1) / (TotalShows + 50);
+
+    /// <summary>Prior click probability of the candidate at exploit rank <paramref name="rank"/> in a slate of <paramref name="k"/>.</summary>
+    private protected double PriorMean(int rank, int k) => Math.Min(0.95, 2 * Ctr * (k + 1) / (k + 1.0 + rank));
+
+    public SlateDecision Select(BanditRequest request, ReadOnlySpan<BanditCandidate> candidates, int k)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        k = Math.Min(k, candidates.Length);
+        if (k == 0) return new SlateDecision([], 0);
+        var ranked = new RankedCandidates(candidates);
+        lock (Gate) return SelectCore(request, ranked, k);
+    }
+
+    public void Update(BanditFeedback feedback)
+    {
+        ArgumentNullException.ThrowIfNull(feedback);
+        if (feedback.Item < 0) throw new ArgumentOutOfRangeException(nameof(feedback), "feedback names no item");
+        lock (Gate)
+        {
+            TotalShows++;
+            if (feedback.Clicked) TotalClicks++;
+            UpdateCore(feedback);
+        }
+    }
+
+    private protected abstract SlateDecision SelectCore(BanditRequest request, RankedCandidates c, int k);
+    private protected abstract void UpdateCore(BanditFeedback feedback);
+    private protected abstract void WriteState(BinaryWriter w);
+    private protected abstract void ReadState(BinaryReader r);
+
+    public byte[] SaveState()
+    {
+        using var ms = new MemoryStream();
+        lock (Gate)
+            ModelFile.Write(ms, "bandit:" + Name, w =>
+            {
+                w.Write(StateVersion);
+                w.Write(Rng.State); w.Write(TotalShows); w.Write(TotalClicks);
+                WriteState(w);
+            });
+        return ms.ToArray();
+    }
+
+    public void LoadState(byte[] state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        using var ms = new MemoryStream(state);
+        lock (Gate)
+            ModelFile.Read(ms, (name, r) =>
+            {
+                if (name != "bandit:" + Name) throw new InvalidDataException($"bandit state belongs to '{name}', not 'bandit:{Name}'");
+                var version = r.ReadInt32();
+                if (version != StateVersion) throw new InvalidDataException($"bandit state version {version}; this build reads {StateVersion}");
+                Rng.State = r.ReadUInt64(); TotalShows = r.ReadDouble(); TotalClicks = r.ReadDouble();
+                ReadState(r);
+                return true;
+            }, "bandit state");
+    }
+
+    /// <summary>
+    /// Top-<paramref name="k"/> candidates by <paramref name="index"/>, best first; a pick is marked
+    /// explored when it is outside the top-k by <paramref name="mean"/> (the policy's best estimate).
+    /// </summary>
+    private protected static SlateDecision TopSlate(RankedCandidates c, ReadOnlySpan<double> index, ReadOnlySpan<double> mean, int k)
+    {
+        var byIndex = Order(index);
+        var byMean = Order(mean);
+        var exploit = new HashSet<int>(k);
+        for (var i = 0; i < k; i++) exploit.Add(byMean[i]);
+        var picks = new SlatePick[k];
+        var explored = 0;
+        for (var i = 0; i < k; i++)
+        {
+            var j = byIndex[i];
+            var e = !exploit.Contains(j);
+            if (e) explored++;
+            picks[i] = c.Pick(j, index[j], e);
+        }
+        return new SlateDecision(picks, (double)explored / k);
+    }
+
+    /// <summary>Candidate positions sorted by value, largest first; ties keep the exploit order.</summary>
+    private protected static int[] Order(ReadOnlySpan<double> values)
+    {
+        var keys = new double[values.Length]; var idx = new int[values.Length];
+        for (var i = 0; i < values.Length; i++) { keys[i] = -values[i]; idx[i] = i; }
+        Array.Sort(keys, idx);
+        return idx;
+    }
+}
+
+/// <summary>The request's candidates in exploit order (rank 0 = highest score; ties by item index).</summary>
+internal sealed class RankedCandidates
+{
+    public RankedCandidates(ReadOnlySpan<BanditCandidate> candidates)
+    {
+        var n = candidates.Length;
+        Items = new BanditCandidate[n];
+        var keys = new (float, int)[n];
+        for (var i = 0; i < n; i++)
+        {
+            if (candidates[i].Item < 0) throw new ArgumentException($"candidate {i} has a negative item index", nameof(candidates));
+            var s = candidates[i].Score;
+            keys[i] = (float.IsNaN(s) ? float.PositiveInfinity : -s, candidates[i].Item);
+            Items[i] = candidates[i];
+        }
+        Array.Sort(keys, Items);
+    }
+
+    /// <summary>Candidates sorted by exploit score, best first: position = exploit rank.</summary>
+    public BanditCandidate[] Items { get; }
+    public int Count => Items.Length;
+
+    public SlatePick Pick(int rank, double value, bool explored) => new(Items[rank].Item, rank, (float)value, explored, Items[rank].Category);
+}

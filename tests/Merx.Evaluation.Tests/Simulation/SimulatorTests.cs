@@ -1,0 +1,78 @@
+using Merx.Core.Data;
+using Merx.Core.Domain;
+using Merx.Evaluation.Simulation;
+using Merx.Ranking.Bandits;
+
+namespace Merx.Evaluation.Tests.Simulation;
+
+public sealed class SimulatorTests
+{
+    /// <summary>A small shop: 300 users, each buying within two of six categories of 50 items.</summary>
+    private static Dataset Shop()
+    {
+        var b = new DatasetBuilder();
+        for (var i = 0; i < 300; i++) b.AddItem(new Item { Id = "i" + i, CategoryPath = ["root", "c" + i / 50] });
+        var rng = new Random(3);
+        for (var u = 0; u < 300; u++)
+        {
+            var cats = new[] { rng.Next(6), rng.Next(6) };
+            var len = 6 + rng.Next(10);
+            var seen = new HashSet<int>();
+            for (var t = 0; t < len; t++)
+            {
+                var cat = cats[t % 2];
+                var item = cat * 50 + (int)(50 * Math.Pow(rng.NextDouble(), 2));
+                if (seen.Add(item)) b.AddEvent(new RawEvent("u" + u, "i" + item, EventKind.Purchase, t));
+            }
+        }
+        return b.Build();
+    }
+
+    private static readonly SimulationOptions Small = new() { Rounds = 1500, Slate = 5, Seeds = 2, Candidates = 40, DiscoveryCandidates = 10, TruthDepth = 100, Users = 100 };
+
+    [Fact]
+    public void World_TruthFollowsRankCalibration_AndCategoriesComeFromTheCatalog()
+    {
+        var world = SimulationWorld.Build("shop", Shop(), Small);
+        Assert.Equal(6, world.CategoryCount);
+        var top = world.TruthRanking(0);
+        Assert.Equal(Small.TopCtr, world.Truth(0, top[0]), 6);
+        Assert.True(world.Truth(0, top[0]) > world.Truth(0, top[50]));
+        Assert.True(world.Truth(0, top[^1]) >= Small.FloorCtr);
+    }
+
+    [Fact]
+    public void Runs_AreDeterministic_AndExplorationWidensCoverage()
+    {
+        var world = SimulationWorld.Build("shop", Shop(), Small);
+        var summaries = SimulationRunner.Run(world, ["greedy", "thompson", "dynamic"], threads: 1);
+        var again = SimulationRunner.Run(world, ["greedy"], threads: 1);
+        var greedy = summaries[0];
+        Assert.Equal(greedy.RewardMean, again[0].RewardMean);
+        Assert.All(summaries, s => Assert.InRange(s.CoverageMean, 0.01, 1));
+        Assert.All(summaries, s => Assert.True(s.RewardMean > 0 && s.RegretMean > 0));
+        Assert.True(summaries[2].EffectiveCoverage > greedy.EffectiveCoverage);
+        Assert.True(summaries[1].CoverageMean >= greedy.CoverageMean);
+        Assert.Equal(0, greedy.ExploredShare);
+        Assert.InRange(summaries[2].ExploredShare, new DynamicOptions().Budget - 0.05, new DynamicOptions().Budget + 0.05);
+    }
+
+    [Fact]
+    public void Report_WritesTheCheckedJsonFields()
+    {
+        var world = SimulationWorld.Build("shop", Shop(), Small with { Seeds = 1, Rounds = 300 });
+        var report = new SimulationReport("shop", world.UserCount, world.ItemCount, world.CategoryCount, world.Options, SimulationRunner.Run(world, ["greedy", "egreedy"], threads: 1));
+        var path = Path.Combine(Path.GetTempPath(), "merx-sim-" + Guid.NewGuid().ToString("N") + ".json");
+        try
+        {
+            report.WriteJson(path);
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+            var policies = doc.RootElement.GetProperty("policies").EnumerateArray().ToList();
+            Assert.Equal(["greedy", "egreedy", "egreedy:0.05", "egreedy:0.2"], policies.Select(p => p.GetProperty("name").GetString()));
+            foreach (var f in new[] { "reward_mean", "reward_sd", "regret_mean", "coverage_mean", "discovery_mean" })
+                Assert.All(policies, p => Assert.Equal(System.Text.Json.JsonValueKind.Number, p.GetProperty(f).ValueKind));
+            Assert.Contains("<svg", report.ToHtml());
+        }
+        finally { File.Delete(path); }
+    }
+}
