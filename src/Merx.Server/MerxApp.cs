@@ -38,6 +38,8 @@ public static class MerxApp
         services.AddSingleton(Options.Create(options));
         services.AddSingleton<IMerxStore>(_ => SqliteStore.Open(options.Db));
         services.AddSingleton<ServerMetrics>();
+        services.AddSingleton<PolicyHost>();
+        services.AddHostedService(sp => sp.GetRequiredService<PolicyHost>());
         services.AddSingleton<ModelHost>();
         services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
         services.AddSingleton<TrainingService>();

@@ -39,7 +39,7 @@ public sealed class ServiceApiTests(ShopStore shop)
         app.Host.CatalogChanged();
         app.Host.Refresh();
         Assert.True(app.Host.Current!.Catalog.IndexOf("brand-new-1") >= 0);
-        var (_, recs) = await app.GetAsync("/api/users/u30/recommendations?n=30");
+        var (_, recs) = await app.GetAsync("/api/users/u30/recommendations?n=30&explore=false");
         var hit = recs.GetProperty("items").EnumerateArray().FirstOrDefault(i => i.GetProperty("item").GetString() == "brand-new-1");
         Assert.Equal(System.Text.Json.JsonValueKind.Object, hit.ValueKind);
         Assert.StartsWith("new in", hit.GetProperty("reason").GetString());

@@ -11,6 +11,10 @@ public sealed class ExplorationInput
     public required TrendingSource Trending { get; init; }
     /// <summary>The exploit slate, best first (length ≤ N).</summary>
     public required List<RankedItem> Slate { get; init; }
+    /// <summary>Every fused candidate, best first (the slate was taken from these).</summary>
+    public IReadOnlyList<RankedItem> Pool { get; init; } = [];
+    /// <summary>Set by a learning stage: what it decided, for feedback.</summary>
+    public ExplorationTrace? Trace { get; set; }
 }
 
 /// <summary>

@@ -84,14 +84,20 @@ public sealed class RankingPipeline
         stages.Add(new("diversity", clock.Elapsed.TotalMilliseconds - t2, false));
 
         var rate = 0.0;
+        ExplorationTrace? trace = null;
         if (Exploration is not null && request.Overrides?.Explore != false)
         {
             var t3 = clock.Elapsed.TotalMilliseconds;
             var known = new HashSet<int>(context.RecentItems.Select(Catalog.Category).Where(c => c >= 0));
-            rate = Exploration.Apply(new ExplorationInput { Request = request, Catalog = Catalog, Context = context, KnownCategories = known, Trending = Trending, Slate = slate }, new Random(unchecked((int)request.Seed ^ (int)(request.Seed >> 32))));
+            // The exploit order a learning policy starts from is the diversified slate, then the rest of the fused candidates.
+            var inSlate = new HashSet<int>(slate.Select(r => r.Item));
+            var pool = slate.Concat(fused.Where(r => !inSlate.Contains(r.Item))).ToList();
+            var input = new ExplorationInput { Request = request, Catalog = Catalog, Context = context, KnownCategories = known, Trending = Trending, Slate = slate, Pool = pool };
+            rate = Exploration.Apply(input, new Random(unchecked((int)request.Seed ^ (int)(request.Seed >> 32))));
+            trace = input.Trace;
             stages.Add(new("explore:" + Exploration.Name, clock.Elapsed.TotalMilliseconds - t3, false));
         }
-        return new RankingResult(slate, path, stages, sessionShare, rate);
+        return new RankingResult(slate, path, stages, sessionShare, rate) { Trace = trace };
     }
 
     private CandidateContext BuildContext(RankingRequest request)

@@ -57,6 +57,10 @@ public sealed record RankedItem(int Item, float Score, string Source, string Rea
 /// The answer: items best first, the path taken ("full", "fast", "cold-start", "fallback"), the
 /// stages that ran with their milliseconds, and the session share that set the fusion weights.
 /// </summary>
-public sealed record RankingResult(IReadOnlyList<RankedItem> Items, string Path, IReadOnlyList<StageTiming> Stages, double SessionShare, double ExplorationRate);
+public sealed record RankingResult(IReadOnlyList<RankedItem> Items, string Path, IReadOnlyList<StageTiming> Stages, double SessionShare, double ExplorationRate)
+{
+    /// <summary>The bandit stage's decision (null for the simple policy or when exploration was off).</summary>
+    public ExplorationTrace? Trace { get; init; }
+}
 
 public readonly record struct StageTiming(string Stage, double Milliseconds, bool Skipped, string? Why = null);

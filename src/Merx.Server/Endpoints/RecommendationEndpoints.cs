@@ -14,7 +14,7 @@ public static class RecommendationEndpoints
     public static RouteGroupBuilder MapRecommendations(this RouteGroupBuilder api)
     {
         api.MapGet("/users/{id}/recommendations", ForUser).WithName("RecommendForUser")
-            .WithSummary("Top-n items for a user now: ?n=10&category=&exclude=a,b&page=home|item|cart&item=&cart=a,b&budget_ms=&debug=true");
+            .WithSummary("Top-n items for a user now: ?n=10&category=&exclude=a,b&page=home|item|cart&item=&cart=a,b&budget_ms=&explore=false&debug=true");
         api.MapPost("/sessions/recommendations", ForSession).WithName("RecommendForSession")
             .WithSummary("Recommendations for an anonymous visitor from the items of their session or cart ({\"items\": [...], \"n\": 10}).");
         api.MapGet("/search", Search).WithName("Search").WithSummary("Personalised search: ?q=&user=&n=");
@@ -103,7 +103,8 @@ public static class RecommendationEndpoints
         if (exclude.Count > 1000 || cart.Count > 1000) return (null, Problems.Bad("at most 1000 ids in exclude and in cart"));
         var debug = query["debug"].ToString() is "1" or "true";
         var excludeSeen = query["include_seen"].ToString() is not ("1" or "true");
-        return (new RecommendationQuery(n ?? 10, page, item, cart, category, exclude, budget, debug, excludeSeen), null);
+        var explore = query["explore"].ToString() is not ("0" or "false");
+        return (new RecommendationQuery(n ?? 10, page, item, cart, category, exclude, budget, debug, excludeSeen, explore), null);
     }
 
     private static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "…";

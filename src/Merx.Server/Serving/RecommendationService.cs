@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace Merx.Server.Serving;
 
 /// <summary>What a recommendation request asks for, as parsed from the query string.</summary>
-public sealed record RecommendationQuery(int N, PageContext Page, string? ContextItem, IReadOnlyList<string> Cart, string? Category, IReadOnlyList<string> Exclude, double? BudgetMs, bool Debug, bool ExcludeSeen = true);
+public sealed record RecommendationQuery(int N, PageContext Page, string? ContextItem, IReadOnlyList<string> Cart, string? Category, IReadOnlyList<string> Exclude, double? BudgetMs, bool Debug, bool ExcludeSeen = true, bool Explore = true);
 
 /// <summary>
 /// The serving logic behind the endpoints: reads a user's latest events from the store (so an
@@ -17,7 +17,7 @@ public sealed record RecommendationQuery(int N, PageContext Page, string? Contex
 /// current snapshot, logs what was served for feedback attribution, and turns catalog indices
 /// back into the shop's ids with explanations.
 /// </summary>
-public sealed class RecommendationService(IMerxStore store, ModelHost host, ServedLog served, ExperimentService experiments, ServerMetrics metrics, IOptions<MerxServerOptions> options)
+public sealed class RecommendationService(IMerxStore store, ModelHost host, ServedLog served, ExperimentService experiments, PolicyHost policies, ServerMetrics metrics, IOptions<MerxServerOptions> options)
 {
     public const int HistoryLimit = 200;
 
@@ -57,13 +57,14 @@ public sealed class RecommendationService(IMerxStore store, ModelHost host, Serv
             ExcludeSeen = q.ExcludeSeen,
             LatencyBudget = (q.BudgetMs ?? options.Value.DefaultBudgetMs) is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
             Overloaded = metrics.InFlight > options.Value.OverloadInFlight,
-            Overrides = assignment?.Overrides,
+            Overrides = q.Explore ? assignment?.Overrides : (assignment?.Overrides ?? new RankingOverrides()) with { Explore = false },
             Seed = (ulong)RandomNumberGenerator.GetInt32(int.MaxValue) << 20 ^ (ulong)Environment.TickCount64,
         };
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var result = snapshot.Pipeline.Run(request);
         if (result.Path is "fast" or "fallback") metrics.AddDegraded();
         var id = NewId("r");
+        policies.Remember(id, result.Trace);
         var items = result.Items.Select(r => ToWire(cat, r.Item, r.Score, r.Reason, r.Source, r.Explored)).ToArray();
         served.Add(new ServedRecommendation(id, user, DateTimeOffset.UtcNow, snapshot.Primary?.Version.Name, result.Path, assignment?.Tag,
             items.Select(i => i.Item).ToArray(), items.Select(i => i.Explored).ToArray()));

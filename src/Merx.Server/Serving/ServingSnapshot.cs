@@ -44,7 +44,7 @@ public sealed class ServingSnapshot
     public IEnumerable<LoadedModel> Models => new[] { Primary, Neighbors, TrendingModel }.Where(m => m is not null).Distinct()!;
 
     /// <summary>Loads the configured models' newest versions (reusing those of <paramref name="previous"/> when unchanged) over the store's current catalog.</summary>
-    public static ServingSnapshot Build(IMerxStore store, MerxServerOptions options, ServingSnapshot? previous, long catalogStamp)
+    public static ServingSnapshot Build(IMerxStore store, MerxServerOptions options, ServingSnapshot? previous, long catalogStamp, Func<LoadedModel?, IExplorationStage>? exploration = null)
     {
         var storeVersion = store.LatestModel()?.Version ?? 0;
         var items = store.ReadItems();
@@ -78,7 +78,7 @@ public sealed class ServingSnapshot
         if (neighbors is not null) sources.Add(new NeighborSource(neighbors.Model, neighbors.Mapping));
         sources.Add(trendingSource);
         sources.Add(newItems);
-        var pipeline = new RankingPipeline(catalog, sources, trendingSource, new DiscoveryExploration());
+        var pipeline = new RankingPipeline(catalog, sources, trendingSource, exploration?.Invoke(primary) ?? new DiscoveryExploration());
         return new ServingSnapshot(catalog, primary, neighbors, trending, pipeline, newItems, catalogStamp, storeVersion) { PrimaryIndex = primaryIndex };
     }
 

@@ -1,0 +1,125 @@
+using System.Collections.Concurrent;
+using Merx.Core.Domain;
+using Merx.Ranking.Bandits;
+using Merx.Ranking.Pipeline;
+using Merx.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Merx.Server.Serving;
+
+/// <summary>
+/// The explore/exploit policy of the service. "discovery" is the simple built-in stage; any bandit
+/// policy name ("dynamic", "thompson", "linucb", … with an optional ":parameter") learns online: each
+/// served list's decision is remembered by its recommendation id, and impression / click feedback on
+/// it updates the policy within the request. The learned state is saved in the store every 30 s and
+/// at shutdown, and restored at start (a state of another configuration is discarded with a warning).
+/// </summary>
+public sealed class PolicyHost(IMerxStore store, IOptions<MerxServerOptions> options, ILogger<PolicyHost> log) : BackgroundService
+{
+    public const int MaxRemembered = 200_000;
+    private static readonly double RecentHalfLifeTicks = TimeSpan.FromHours(1).Ticks;
+    private readonly ConcurrentDictionary<string, (ExplorationTrace Trace, long At)> _decisions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (double Impressions, double Clicks, long At)> _recent = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private IBanditPolicy? _policy;
+    private CatalogEncoder? _encoder;
+    private int _dirty;
+
+    public string Spec => options.Value.Policy;
+    public bool Learning => !string.Equals(Spec, "discovery", StringComparison.OrdinalIgnoreCase);
+    public IBanditPolicy? Policy => _policy;
+    private string StateKey => "policy:" + Spec;
+
+    /// <summary>The exploration stage for a snapshot whose large model is <paramref name="primary"/> (creating the policy on first use).</summary>
+    public IExplorationStage Stage(LoadedModel? primary)
+    {
+        if (!Learning) return new DiscoveryExploration();
+        lock (_gate)
+        {
+            var dimension = primary?.Encoder?.Dimension ?? 0;
+            if (_policy is null || (_encoder?.Dimension ?? 0) != dimension)
+            {
+                _encoder = dimension > 0 ? new CatalogEncoder(dimension) : null;
+                _policy = BanditPolicies.Create(Spec, _encoder);
+                Restore(_policy);
+            }
+            if (_encoder is not null && primary?.Encoder is { } enc) _encoder.Swap(enc, primary.Mapping);
+            return new BanditExploration(_policy, _encoder, RecentFeedback);
+        }
+    }
+
+    private void Restore(IBanditPolicy policy)
+    {
+        if (store.GetState(StateKey) is not { } bytes) return;
+        try { policy.LoadState(bytes); log.LogInformation("restored the state of policy {Policy}", Spec); }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException or EndOfStreamException)
+        {
+            log.LogWarning("the stored state of policy {Policy} does not fit this configuration ({Reason}); starting fresh", Spec, e.Message);
+        }
+    }
+
+    /// <summary>Keeps a served list's decision until its feedback arrives (the oldest are forgotten beyond <see cref="MaxRemembered"/>).</summary>
+    public void Remember(string recommendationId, ExplorationTrace? trace)
+    {
+        if (trace is null) return;
+        _decisions[recommendationId] = (trace, DateTime.UtcNow.Ticks);
+        if (_decisions.Count > MaxRemembered)
+            foreach (var old in _decisions.OrderBy(p => p.Value.At).Take(MaxRemembered / 10).ToArray()) _decisions.TryRemove(old.Key, out _);
+    }
+
+    /// <summary>Teaches the policy one feedback entry: an impression is a shown item without a click (reward 0), a click (or cart, purchase) reward 1.</summary>
+    public void Learn(string recommendationId, string user, string itemId, EventKind kind, CatalogIndex catalog)
+    {
+        var clicked = kind != EventKind.Impression;
+        var now = DateTime.UtcNow.Ticks;
+        _recent.AddOrUpdate(user, _ => (1, clicked ? 1 : 0, now), (_, r) =>
+        {
+            var decay = Math.Pow(0.5, (now - r.At) / RecentHalfLifeTicks);
+            return (r.Impressions * decay + 1, r.Clicks * decay + (clicked ? 1 : 0), now);
+        });
+        if (_policy is not { } policy || !_decisions.TryGetValue(recommendationId, out var d)) return;
+        var item = catalog.IndexOf(itemId);
+        var slot = d.Trace.Picks.ToList().FindIndex(p => p.Item == item);
+        if (slot < 0) return;
+        var pick = d.Trace.Picks[slot];
+        policy.Update(new BanditFeedback
+        {
+            Request = d.Trace.Request, Item = pick.Item, ExploitRank = pick.ExploitRank, Category = pick.Category, Slot = slot,
+            Explored = pick.Explored, Clicked = clicked, SlateSize = d.Trace.Picks.Count,
+        });
+        Interlocked.Exchange(ref _dirty, 1);
+    }
+
+    private (double Impressions, double Clicks) RecentFeedback(string user)
+    {
+        if (!_recent.TryGetValue(user, out var r)) return (0, 0);
+        var decay = Math.Pow(0.5, (DateTime.UtcNow.Ticks - r.At) / RecentHalfLifeTicks);
+        return (r.Impressions * decay, r.Clicks * decay);
+    }
+
+    /// <summary>Writes the policy's state to the store if it learned anything since the last save.</summary>
+    public void Save()
+    {
+        if (_policy is not { } policy || Interlocked.Exchange(ref _dirty, 0) == 0) return;
+        store.PutState(StateKey, policy.SaveState());
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(30));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+                try { Save(); } catch (Exception e) when (e is not OperationCanceledException) { log.LogError(e, "saving the policy state failed"); }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        Save();
+    }
+}
