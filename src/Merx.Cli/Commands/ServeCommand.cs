@@ -23,9 +23,10 @@ internal static class ServeCommand
         var trainEvery = new Option<double?>("--train-every") { Description = "retrain and publish every this many minutes (default: only on POST /api/models/train)" };
         var budget = new Option<double?>("--budget-ms") { Description = "default latency budget of a recommendation request in milliseconds" };
         var rate = new Option<int>("--rate-limit") { Description = "requests per second per client", DefaultValueFactory = _ => 10_000 };
+        var policy = new Option<string>("--policy") { Description = $"explore/exploit policy: discovery, or a learning bandit policy ({string.Join(", ", Merx.Ranking.Bandits.BanditPolicies.Names)}), optionally name:parameter", DefaultValueFactory = _ => new MerxServerOptions().Policy };
         var command = new Command("serve", "Serve recommendations over HTTP from a store: the latest published models, hot-swapped when new ones are published.")
         {
-            db, urls, key, trainEvery, budget, rate,
+            db, urls, key, trainEvery, budget, rate, policy,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
@@ -35,7 +36,9 @@ internal static class ServeCommand
                 TrainEvery = parse.GetValue(trainEvery) is { } m ? TimeSpan.FromMinutes(m) : null,
                 DefaultBudgetMs = parse.GetValue(budget),
                 RateLimitPerSecond = parse.GetValue(rate),
+                Policy = parse.GetValue(policy)!,
             };
+            if (options.Policy != "discovery") Merx.Ranking.Bandits.BanditPolicies.Create(options.Policy); // a clear error for an unknown policy, before starting
             if (options.RateLimitPerSecond < 1) throw new ArgumentException("--rate-limit must be at least 1");
             Run(options, parse.GetValue(urls)!, parse.GetValue(key));
             return 0;
