@@ -29,6 +29,7 @@ public sealed partial class SasRec
         var validation = ValidationSample(data.Validation, o.ValidationUsers, fit.Seed);
         var refit = o.RefitWithValidation && validation.Count > 0;
         var epochSeconds = new List<double>();
+        EpochSeconds = epochSeconds;
         // Phase 1: select the epoch count on validation (early stopping), within part of the budget when a refit follows.
         var selectBudget = refit && fit.TimeBudget is { } total ? total * 0.6 : fit.TimeBudget;
         RunEpochs(data.Train, validation, o.MaxEpochs, selectBudget, fit, clock, epochSeconds, "sasrec");
@@ -118,6 +119,12 @@ public sealed partial class SasRec
     /// <summary>Median wall seconds of a training epoch in the last fit.</summary>
     public double MedianEpochSeconds { get; private set; }
 
+    /// <summary>Wall seconds of every training epoch of the last fit, in order (selection and refit phases).</summary>
+    public IReadOnlyList<double> EpochSeconds { get; private set; } = [];
+
+    /// <summary>Floats in one chunk of logits rows (see <see cref="StepBuffers.ChunkRows"/>).</summary>
+    internal static int LogitsChunkFloats { get; set; } = int.TryParse(Environment.GetEnvironmentVariable("MERX_CHUNK"), out var c) ? c : 2_000_000;
+
     /// <summary>Everything a training step writes into, allocated once per fit.</summary>
     internal sealed class StepBuffers
     {
@@ -128,8 +135,11 @@ public sealed partial class SasRec
             Net = new SasRecNetwork(l, o.Heads, maxTokens, o.BatchSize, (ulong)seed * 0x9E3779B97F4A7C15UL + 1);
             Grads = new float[l.Total];
             DReps = new float[l.Items * l.D];
-            ChunkRows = Math.Clamp(16_000_000 / Math.Max(1, l.Items), 16, maxTokens);
+            // About 8 MB of logits per chunk: the block stays in the last-level cache between its
+            // product, its softmax and the two backward products instead of streaming through memory.
+            ChunkRows = Math.Clamp(LogitsChunkFloats / Math.Max(1, l.Items) / 6 * 6, 6, Math.Max(6, maxTokens));
             Logits = new float[ChunkRows * l.Items];
+            RepsT = new float[l.D * l.Items];
             Optimizer = new AdamW(l.Total, o.LearningRate, 0.9f, 0.98f, 1e-8f, o.WeightDecay) { DecayFrom = l.EmbeddingEnd };
             if (o.SampledNegatives > 0)
             {
@@ -175,6 +185,7 @@ public sealed partial class SasRec
         public float[] Grads { get; }     // (Total) one flat gradient, same layout as the parameters
         public float[] DReps { get; }     // (Items, D)
         public float[] Logits { get; }    // (ChunkRows, Items)
+        public float[] RepsT { get; }     // (D, Items) this step's item representations transposed, so the logits product packs rows by plain copies
         public int ChunkRows { get; }
         public AdamW Optimizer { get; }
     }
@@ -209,21 +220,36 @@ public sealed partial class SasRec
             s.DrawNegatives();
             loss = SampledSoftmax.ForwardBackward(net.Hf, _reps, net.Targets.AsSpan(0, n), s.Negatives, s.LogQ, net.DH, dReps, s.SampledScratch, n, d, scale);
         }
-        else for (var r0 = 0; r0 < n; r0 += chunkRows)
+        else
         {
-            var rows = Math.Min(chunkRows, n - r0);
-            var h = net.Hf.AsSpan(r0 * d, rows * d);
-            var z = logits.AsSpan(0, rows * l.Items);
-            Gemm.ABt(h, _reps, z, rows, d, l.Items);                                 // (rows, Items) logits
-            loss += SoftmaxCrossEntropy.ForwardBackwardParallel(logits, net.Targets, r0, rows, l.Items, scale, Gemm.MaxDegreeOfParallelism);
-            Gemm.AB(z, _reps, net.DH.AsSpan(r0 * d, rows * d), rows, l.Items, d);      // dH = dZ · R
-            Gemm.AtB(z, h, dReps, l.Items, rows, d, accumulate: true);               // dR += dZᵀ · H
+            Transpose(_reps, s.RepsT, l.Items, d);
+            for (var r0 = 0; r0 < n; r0 += chunkRows)
+            {
+                var rows = Math.Min(chunkRows, n - r0);
+                var h = net.Hf.AsSpan(r0 * d, rows * d);
+                var z = logits.AsSpan(0, rows * l.Items);
+                Gemm.AB(h, s.RepsT, z, rows, d, l.Items);                                // (rows, Items) logits
+                loss += SoftmaxCrossEntropy.ForwardBackwardParallel(logits, net.Targets, r0, rows, l.Items, scale, Gemm.MaxDegreeOfParallelism);
+                Gemm.AB(z, _reps, net.DH.AsSpan(r0 * d, rows * d), rows, l.Items, d);      // dH = dZ · R
+                Gemm.AtB(z, h, dReps, l.Items, rows, d, accumulate: true);               // dR += dZᵀ · H
+            }
         }
         net.Backward(_params, grads, dReps);
         BackpropRepresentations(dReps, grads);
         GradientClipping.ClipGlobalNorm(grads, Options.ClipNorm);
         optimizer.Step(_params, grads);
         return loss;
+    }
+
+    /// <summary>dst (cols, rows) = src (rows, cols)ᵀ, in blocks of 64 rows so both sides stay in cache.</summary>
+    private static void Transpose(float[] src, float[] dst, int rows, int cols)
+    {
+        for (var r0 = 0; r0 < rows; r0 += 64)
+        {
+            var r1 = Math.Min(rows, r0 + 64);
+            for (var c = 0; c < cols; c++)
+                for (var r = r0; r < r1; r++) dst[c * rows + r] = src[r * cols + c];
+        }
     }
 
     private Action<EvalCase, float[]> ScoreForValidation(IReadOnlyList<EvalCase> cases)
