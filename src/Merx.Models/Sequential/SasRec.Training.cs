@@ -123,7 +123,7 @@ public sealed partial class SasRec
     public IReadOnlyList<double> EpochSeconds { get; private set; } = [];
 
     /// <summary>Floats in one chunk of logits rows (see <see cref="StepBuffers.ChunkRows"/>).</summary>
-    internal static int LogitsChunkFloats { get; set; } = int.TryParse(Environment.GetEnvironmentVariable("MERX_CHUNK"), out var c) ? c : 2_000_000;
+    internal static int LogitsChunkFloats { get; set; } = 2_000_000;
 
     /// <summary>Everything a training step writes into, allocated once per fit.</summary>
     internal sealed class StepBuffers
