@@ -140,6 +140,8 @@ public sealed partial class SasRec
             ChunkRows = Math.Clamp(LogitsChunkFloats / Math.Max(1, l.Items) / 6 * 6, 6, Math.Max(6, maxTokens));
             Logits = new float[ChunkRows * l.Items];
             RepsT = new float[l.D * l.Items];
+            IdOff = new bool[l.Items];
+            _idRng = (ulong)seed * 0xA24BAED4963EE407UL + 3;
             Optimizer = new AdamW(l.Total, o.LearningRate, 0.9f, 0.98f, 1e-8f, o.WeightDecay) { DecayFrom = l.EmbeddingEnd };
             if (o.SampledNegatives > 0)
             {
@@ -181,6 +183,25 @@ public sealed partial class SasRec
             return (cumulative, logQ);
         }
 
+        /// <summary>
+        /// Marks each item that has side information with probability <paramref name="rate"/> for
+        /// this step (its id embedding is left out); null when the rate is 0.
+        /// </summary>
+        public bool[]? DrawIdDropout(float rate, int[] featOffsets)
+        {
+            if (rate <= 0) return null;
+            var threshold = (ulong)(rate * (double)ulong.MaxValue);
+            for (var i = 0; i < IdOff.Length; i++)
+            {
+                _idRng ^= _idRng << 13; _idRng ^= _idRng >> 7; _idRng ^= _idRng << 17;
+                IdOff[i] = _idRng < threshold && featOffsets[i + 1] > featOffsets[i];
+            }
+            return IdOff;
+        }
+
+        private ulong _idRng;
+        public bool[] IdOff { get; }      // (Items) this step's id-dropout marks
+
         public SasRecNetwork Net { get; }
         public float[] Grads { get; }     // (Total) one flat gradient, same layout as the parameters
         public float[] DReps { get; }     // (Items, D)
@@ -209,7 +230,8 @@ public sealed partial class SasRec
         var l = Layout; var d = l.D;
         var net = s.Net; var grads = s.Grads; var dReps = s.DReps; var logits = s.Logits; var chunkRows = s.ChunkRows; var optimizer = s.Optimizer;
         var n = net.Tokens;
-        ComputeRepresentations(_params, _reps);
+        var idOff = s.DrawIdDropout(Options.IdDropout, _featOffsets);
+        ComputeRepresentations(_params, _reps, idOff);
         net.Forward(_params, _reps, Options.Dropout, training: true);
         Array.Clear(grads);
         Array.Clear(dReps);
@@ -235,7 +257,7 @@ public sealed partial class SasRec
             }
         }
         net.Backward(_params, grads, dReps);
-        BackpropRepresentations(dReps, grads);
+        BackpropRepresentations(dReps, grads, idOff);
         GradientClipping.ClipGlobalNorm(grads, Options.ClipNorm);
         optimizer.Step(_params, grads);
         return loss;
