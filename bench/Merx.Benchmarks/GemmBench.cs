@@ -45,8 +45,8 @@ public sealed class GemmBench : IBenchCommand
         Measure("logits H·Rᵀ, whole batch", "ABt", 750, 64, 12101);
         Measure("logits, one 162-row chunk (H·Rᵀ with Rᵀ stored)", "AB", 162, 64, 12101);
         Measure("dH = dZ·R, one chunk", "AB", 162, 12101, 64);
-        Measure("dRᵀ += Hᵀ·dZ, one chunk", "AtB", 64, 162, 12101);
-        Measure("dR = dZᵀ·H, one chunk (previous layout)", "AtB", 12101, 162, 64);
+        Measure("dR += dZᵀ·H, one chunk", "AtB", 12101, 162, 64);
+        Measure("(alternative, not used: dRᵀ = Hᵀ·dZ)", "AtB", 64, 162, 12101);
         Measure("attention q,k,v projection", "AB", 750, 64, 192);
         Measure("output projection / FFN", "AB", 750, 64, 64);
         Measure("dX = dY·Wᵀ (q,k,v)", "ABt", 750, 192, 64);
