@@ -32,7 +32,7 @@ public sealed partial class SasRec
         EpochSeconds = epochSeconds;
         // Phase 1: select the epoch count on validation (early stopping), within part of the budget when a refit follows.
         var selectBudget = refit && fit.TimeBudget is { } total ? total * 0.6 : fit.TimeBudget;
-        RunEpochs(data.Train, validation, o.MaxEpochs, selectBudget, fit, clock, epochSeconds, "sasrec");
+        RunEpochs(data.Train, validation, o.MaxEpochs, selectBudget, fit, clock, epochSeconds, Name);
         MedianEpochSeconds = epochSeconds.Order().ElementAt(epochSeconds.Count / 2);
         if (!refit || BestEpoch == 0) return;
         // Phase 2: the same recipe from scratch on training + validation items, for the selected number of epochs.
@@ -45,7 +45,7 @@ public sealed partial class SasRec
         var selected = (float[])_params.Clone();
         var bestEpoch = BestEpoch; var bestNdcg = BestValidationNdcg; var epochs = EpochsRun;
         foreach (var c in data.Validation) foreach (var target in c.Targets) _trained[target] = true;
-        RunEpochs(WithTargets(data.Train, data.Validation), [], bestEpoch, null, fit, clock, epochSeconds, "sasrec refit");
+        RunEpochs(WithTargets(data.Train, data.Validation), [], bestEpoch, null, fit, clock, epochSeconds, Name + " refit");
         if (_params.Any(float.IsNaN)) selected.CopyTo(_params, 0);
         (BestEpoch, BestValidationNdcg, EpochsRun) = (bestEpoch, bestNdcg, epochs + bestEpoch);
         ComputeRepresentations(_params, _reps);
