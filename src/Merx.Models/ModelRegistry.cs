@@ -22,6 +22,7 @@ public static class ModelRegistry
         [Hybrid.ModelName] = () => new Hybrid([new ItemKnn(), new ContentBased()]),
         [Sequential.SasRec.ModelName] = () => new Sequential.SasRec(),
         [Sequential.SasRec.IdOnlyName] = () => new Sequential.SasRec(new Sequential.SasRecOptions { UseSideInformation = false }),
+        [Sequential.SasRec.IdDropoutName] = () => new Sequential.SasRec(new Sequential.SasRecOptions { IdDropout = 0.2f }),
     };
 
     private static readonly Dictionary<string, Func<BinaryReader, IRecommender>> Readers = new(StringComparer.Ordinal)
@@ -36,6 +37,7 @@ public static class ModelRegistry
         [Hybrid.ModelName] = Hybrid.Read,
         [Sequential.SasRec.ModelName] = Sequential.SasRec.Read,
         [Sequential.SasRec.IdOnlyName] = Sequential.SasRec.Read,
+        [Sequential.SasRec.IdDropoutName] = Sequential.SasRec.Read,
     };
 
     /// <summary>Every registered model name, sorted.</summary>

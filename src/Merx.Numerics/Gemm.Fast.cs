@@ -44,13 +44,12 @@ public static partial class Gemm
     private static unsafe void Run(ReadOnlySpan<float> a, int ars, int acs, ReadOnlySpan<float> b, bool transB, Span<float> c, int m, int k, int n, bool accumulate)
     {
         if (m == 0 || n == 0) return;
-        if (!accumulate) c[..(m * n)].Clear();
-        if (k == 0) return;
+        if (k == 0) { if (!accumulate) c[..(m * n)].Clear(); return; }
         var panels = (n + NR - 1) / NR;
         var threads = (long)m * n * k * 2 >= ParallelFlops ? Math.Min(MaxDegreeOfParallelism, panels) : 1;
         fixed (float* pa = a, pb = b, pc = c)
         {
-            var job = new Job(pa, ars, acs, pb, transB, pc, m, k, n);
+            var job = new Job(pa, ars, acs, pb, transB, pc, m, k, n, accumulate);
             if (threads <= 1) job.Columns(0, panels);
             else InParallel(job, panels, threads);
         }
@@ -63,9 +62,13 @@ public static partial class Gemm
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t => job.Columns(t * per, Math.Min(panels, (t + 1) * per)));
     }
 
-    private readonly unsafe struct Job(float* a, int ars, int acs, float* b, bool transB, float* c, int m, int k, int n)
+    private readonly unsafe struct Job(float* a, int ars, int acs, float* b, bool transB, float* c, int m, int k, int n, bool accumulate)
     {
-        /// <summary>Column panels [p0, p1): pack each B panel per K block, then sweep all row tiles over it.</summary>
+        /// <summary>
+        /// Column panels [p0, p1): pack each B panel per K block, then sweep all row tiles over it.
+        /// The first K block stores into C unless accumulating, so C is never cleared and re-read
+        /// (for the logits product C is tens of MB: each pass over it is memory traffic).
+        /// </summary>
         public void Columns(int p0, int p1)
         {
             var panel = _panel ??= GC.AllocateUninitializedArray<float>(KC * NR, pinned: true);
@@ -79,12 +82,13 @@ public static partial class Gemm
                     for (var k0 = 0; k0 < k; k0 += KC)
                     {
                         var kc = Math.Min(KC, k - k0);
+                        var store = k0 == 0 && !accumulate;
                         Pack(pp, j0, width, k0, kc);
                         for (var i0 = 0; i0 < m; i0 += MR)
                         {
                             var rows = Math.Min(MR, m - i0);
-                            if (rows == MR && width == NR) Kernel(a + (long)i0 * ars + (long)k0 * acs, pp, kc, c + (long)i0 * n + j0, n);
-                            else Edge(i0, rows, j0, width, k0, kc, pp, tile);
+                            if (rows == MR && width == NR) Kernel(a + (long)i0 * ars + (long)k0 * acs, pp, kc, c + (long)i0 * n + j0, n, store);
+                            else Edge(i0, rows, j0, width, k0, kc, pp, tile, store);
                         }
                     }
                 }
@@ -101,22 +105,18 @@ public static partial class Gemm
                     var src = b + (long)j0 * k + k0 + kk;
                     for (var j = 0; j < width; j++) row[j] = src[(long)j * k];
                 }
-                else
-                {
-                    var src = b + (long)(k0 + kk) * n + j0;
-                    for (var j = 0; j < width; j++) row[j] = src[j];
-                }
-                for (var j = width; j < NR; j++) row[j] = 0;
+                else new ReadOnlySpan<float>(b + (long)(k0 + kk) * n + j0, width).CopyTo(new Span<float>(row, width));
+                if (width < NR) new Span<float>(row + width, NR - width).Clear();
             }
         }
 
         /// <summary>A partial tile: compute into a scratch tile with the same kernel, add the valid part.</summary>
-        private void Edge(int i0, int rows, int j0, int width, int k0, int kc, float* panel, Span<float> tile)
+        private void Edge(int i0, int rows, int j0, int width, int k0, int kc, float* panel, Span<float> tile, bool store)
         {
             tile.Clear();
             fixed (float* pt = tile)
             {
-                if (rows == MR) Kernel(a + (long)i0 * ars + (long)k0 * acs, panel, kc, pt, NR);
+                if (rows == MR) Kernel(a + (long)i0 * ars + (long)k0 * acs, panel, kc, pt, NR, store: false);
                 else
                 {
                     for (var r = 0; r < rows; r++)
@@ -134,14 +134,15 @@ public static partial class Gemm
                 for (var r = 0; r < rows; r++)
                 {
                     var cr = c + (long)(i0 + r) * n + j0;
-                    for (var j = 0; j < width; j++) cr[j] += pt[r * NR + j];
+                    if (store) for (var j = 0; j < width; j++) cr[j] = pt[r * NR + j];
+                    else for (var j = 0; j < width; j++) cr[j] += pt[r * NR + j];
                 }
             }
         }
 
         /// <summary>C[6×32] += A[6×kc] · P[kc×32]: 12 Vector512 accumulators, or two 6×16 passes of Vector256 on AVX2.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Kernel(float* ap, float* pp, int kc, float* cp, int ldc)
+        private void Kernel(float* ap, float* pp, int kc, float* cp, int ldc, bool store)
         {
             long r1 = ars, r2 = 2L * ars, r3 = 3L * ars, r4 = 4L * ars, r5 = 5L * ars;
             if (Vector512.IsHardwareAccelerated)
@@ -160,16 +161,17 @@ public static partial class Gemm
                     x = Vector512.Create(ak[r4]); c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
                     x = Vector512.Create(ak[r5]); c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
                 }
-                Add(cp, c00, c01); Add(cp + ldc, c10, c11); Add(cp + 2 * ldc, c20, c21);
-                Add(cp + 3 * ldc, c30, c31); Add(cp + 4 * ldc, c40, c41); Add(cp + 5 * ldc, c50, c51);
+                Add(cp, c00, c01, store); Add(cp + ldc, c10, c11, store); Add(cp + 2 * ldc, c20, c21, store);
+                Add(cp + 3 * ldc, c30, c31, store); Add(cp + 4 * ldc, c40, c41, store); Add(cp + 5 * ldc, c50, c51, store);
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                Kernel256(ap, pp, kc, cp, ldc, r1, r2, r3, r4, r5);
-                Kernel256(ap, pp + 16, kc, cp + 16, ldc, r1, r2, r3, r4, r5);
+                Kernel256(ap, pp, kc, cp, ldc, r1, r2, r3, r4, r5, store);
+                Kernel256(ap, pp + 16, kc, cp + 16, ldc, r1, r2, r3, r4, r5, store);
             }
             else
             {
+                if (store) for (var r = 0; r < MR; r++) new Span<float>(cp + r * ldc, NR).Clear();
                 for (var r = 0; r < MR; r++)
                     for (var kk = 0; kk < kc; kk++)
                     {
@@ -181,7 +183,7 @@ public static partial class Gemm
 
         /// <summary>C[6×16] += A[6×kc] · P[kc×16 of a 32-wide panel]: 12 Vector256 accumulators, fits AVX2's 16 registers.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Kernel256(float* ap, float* pp, int kc, float* cp, int ldc, long r1, long r2, long r3, long r4, long r5)
+        private void Kernel256(float* ap, float* pp, int kc, float* cp, int ldc, long r1, long r2, long r3, long r4, long r5, bool store)
         {
             Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
             Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -197,20 +199,22 @@ public static partial class Gemm
                 x = Vector256.Create(ak[r4]); c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
                 x = Vector256.Create(ak[r5]); c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
             }
-            Add(cp, c00, c01); Add(cp + ldc, c10, c11); Add(cp + 2 * ldc, c20, c21);
-            Add(cp + 3 * ldc, c30, c31); Add(cp + 4 * ldc, c40, c41); Add(cp + 5 * ldc, c50, c51);
+            Add(cp, c00, c01, store); Add(cp + ldc, c10, c11, store); Add(cp + 2 * ldc, c20, c21, store);
+            Add(cp + 3 * ldc, c30, c31, store); Add(cp + 4 * ldc, c40, c41, store); Add(cp + 5 * ldc, c50, c51, store);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Add(float* row, Vector256<float> lo, Vector256<float> hi)
+        private static void Add(float* row, Vector256<float> lo, Vector256<float> hi, bool store)
         {
+            if (store) { lo.Store(row); hi.Store(row + 8); return; }
             (Vector256.Load(row) + lo).Store(row);
             (Vector256.Load(row + 8) + hi).Store(row + 8);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Add(float* row, Vector512<float> lo, Vector512<float> hi)
+        private static void Add(float* row, Vector512<float> lo, Vector512<float> hi, bool store)
         {
+            if (store) { lo.Store(row); hi.Store(row + 16); return; }
             (Vector512.Load(row) + lo).Store(row);
             (Vector512.Load(row + 16) + hi).Store(row + 16);
         }

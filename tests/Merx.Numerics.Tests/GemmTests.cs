@@ -22,6 +22,10 @@ public class GemmTests
         data.Add(300, 64, 1001);   // logits-like: H·Eᵀ
         data.Add(200, 700, 64);    // dH-like: dLogits·E (K > one K block)
         data.Add(6, 256, 32);      // exactly one register tile and one K block
+        data.Add(13, 255, 97);     // odd sizes up to 256 around the K block and panel edges
+        data.Add(250, 257, 31);
+        data.Add(256, 256, 256);
+        data.Add(162, 64, 1001);   // one logits chunk: several panels per core
         return data;
     }
 

@@ -29,9 +29,10 @@ public sealed partial class SasRec
         var validation = ValidationSample(data.Validation, o.ValidationUsers, fit.Seed);
         var refit = o.RefitWithValidation && validation.Count > 0;
         var epochSeconds = new List<double>();
+        EpochSeconds = epochSeconds;
         // Phase 1: select the epoch count on validation (early stopping), within part of the budget when a refit follows.
         var selectBudget = refit && fit.TimeBudget is { } total ? total * 0.6 : fit.TimeBudget;
-        RunEpochs(data.Train, validation, o.MaxEpochs, selectBudget, fit, clock, epochSeconds, "sasrec");
+        RunEpochs(data.Train, validation, o.MaxEpochs, selectBudget, fit, clock, epochSeconds, Name);
         MedianEpochSeconds = epochSeconds.Order().ElementAt(epochSeconds.Count / 2);
         if (!refit || BestEpoch == 0) return;
         // Phase 2: the same recipe from scratch on training + validation items, for the selected number of epochs.
@@ -44,7 +45,7 @@ public sealed partial class SasRec
         var selected = (float[])_params.Clone();
         var bestEpoch = BestEpoch; var bestNdcg = BestValidationNdcg; var epochs = EpochsRun;
         foreach (var c in data.Validation) foreach (var target in c.Targets) _trained[target] = true;
-        RunEpochs(WithTargets(data.Train, data.Validation), [], bestEpoch, null, fit, clock, epochSeconds, "sasrec refit");
+        RunEpochs(WithTargets(data.Train, data.Validation), [], bestEpoch, null, fit, clock, epochSeconds, Name + " refit");
         if (_params.Any(float.IsNaN)) selected.CopyTo(_params, 0);
         (BestEpoch, BestValidationNdcg, EpochsRun) = (bestEpoch, bestNdcg, epochs + bestEpoch);
         ComputeRepresentations(_params, _reps);
@@ -118,6 +119,12 @@ public sealed partial class SasRec
     /// <summary>Median wall seconds of a training epoch in the last fit.</summary>
     public double MedianEpochSeconds { get; private set; }
 
+    /// <summary>Wall seconds of every training epoch of the last fit, in order (selection and refit phases).</summary>
+    public IReadOnlyList<double> EpochSeconds { get; private set; } = [];
+
+    /// <summary>Floats in one chunk of logits rows (see <see cref="StepBuffers.ChunkRows"/>).</summary>
+    internal static int LogitsChunkFloats { get; set; } = 2_000_000;
+
     /// <summary>Everything a training step writes into, allocated once per fit.</summary>
     internal sealed class StepBuffers
     {
@@ -128,8 +135,13 @@ public sealed partial class SasRec
             Net = new SasRecNetwork(l, o.Heads, maxTokens, o.BatchSize, (ulong)seed * 0x9E3779B97F4A7C15UL + 1);
             Grads = new float[l.Total];
             DReps = new float[l.Items * l.D];
-            ChunkRows = Math.Clamp(16_000_000 / Math.Max(1, l.Items), 16, maxTokens);
+            // About 8 MB of logits per chunk: the block stays in the last-level cache between its
+            // product, its softmax and the two backward products instead of streaming through memory.
+            ChunkRows = Math.Clamp(LogitsChunkFloats / Math.Max(1, l.Items) / 6 * 6, 6, Math.Max(6, maxTokens));
             Logits = new float[ChunkRows * l.Items];
+            RepsT = new float[l.D * l.Items];
+            IdOff = new bool[l.Items];
+            _idRng = (ulong)seed * 0xA24BAED4963EE407UL + 3;
             Optimizer = new AdamW(l.Total, o.LearningRate, 0.9f, 0.98f, 1e-8f, o.WeightDecay) { DecayFrom = l.EmbeddingEnd };
             if (o.SampledNegatives > 0)
             {
@@ -171,10 +183,30 @@ public sealed partial class SasRec
             return (cumulative, logQ);
         }
 
+        /// <summary>
+        /// Marks each item that has side information with probability <paramref name="rate"/> for
+        /// this step (its id embedding is left out); null when the rate is 0.
+        /// </summary>
+        public bool[]? DrawIdDropout(float rate, int[] featOffsets)
+        {
+            if (rate <= 0) return null;
+            var threshold = (ulong)(rate * (double)ulong.MaxValue);
+            for (var i = 0; i < IdOff.Length; i++)
+            {
+                _idRng ^= _idRng << 13; _idRng ^= _idRng >> 7; _idRng ^= _idRng << 17;
+                IdOff[i] = _idRng < threshold && featOffsets[i + 1] > featOffsets[i];
+            }
+            return IdOff;
+        }
+
+        private ulong _idRng;
+        public bool[] IdOff { get; }      // (Items) this step's id-dropout marks
+
         public SasRecNetwork Net { get; }
         public float[] Grads { get; }     // (Total) one flat gradient, same layout as the parameters
         public float[] DReps { get; }     // (Items, D)
         public float[] Logits { get; }    // (ChunkRows, Items)
+        public float[] RepsT { get; }     // (D, Items) this step's item representations transposed, so the logits product packs rows by plain copies
         public int ChunkRows { get; }
         public AdamW Optimizer { get; }
     }
@@ -198,7 +230,8 @@ public sealed partial class SasRec
         var l = Layout; var d = l.D;
         var net = s.Net; var grads = s.Grads; var dReps = s.DReps; var logits = s.Logits; var chunkRows = s.ChunkRows; var optimizer = s.Optimizer;
         var n = net.Tokens;
-        ComputeRepresentations(_params, _reps);
+        var idOff = s.DrawIdDropout(Options.IdDropout, _featOffsets);
+        ComputeRepresentations(_params, _reps, idOff);
         net.Forward(_params, _reps, Options.Dropout, training: true);
         Array.Clear(grads);
         Array.Clear(dReps);
@@ -209,21 +242,36 @@ public sealed partial class SasRec
             s.DrawNegatives();
             loss = SampledSoftmax.ForwardBackward(net.Hf, _reps, net.Targets.AsSpan(0, n), s.Negatives, s.LogQ, net.DH, dReps, s.SampledScratch, n, d, scale);
         }
-        else for (var r0 = 0; r0 < n; r0 += chunkRows)
+        else
         {
-            var rows = Math.Min(chunkRows, n - r0);
-            var h = net.Hf.AsSpan(r0 * d, rows * d);
-            var z = logits.AsSpan(0, rows * l.Items);
-            Gemm.ABt(h, _reps, z, rows, d, l.Items);                                 // (rows, Items) logits
-            loss += SoftmaxCrossEntropy.ForwardBackwardParallel(logits, net.Targets, r0, rows, l.Items, scale, Gemm.MaxDegreeOfParallelism);
-            Gemm.AB(z, _reps, net.DH.AsSpan(r0 * d, rows * d), rows, l.Items, d);      // dH = dZ · R
-            Gemm.AtB(z, h, dReps, l.Items, rows, d, accumulate: true);               // dR += dZᵀ · H
+            Transpose(_reps, s.RepsT, l.Items, d);
+            for (var r0 = 0; r0 < n; r0 += chunkRows)
+            {
+                var rows = Math.Min(chunkRows, n - r0);
+                var h = net.Hf.AsSpan(r0 * d, rows * d);
+                var z = logits.AsSpan(0, rows * l.Items);
+                Gemm.AB(h, s.RepsT, z, rows, d, l.Items);                                // (rows, Items) logits
+                loss += SoftmaxCrossEntropy.ForwardBackwardParallel(logits, net.Targets, r0, rows, l.Items, scale, Gemm.MaxDegreeOfParallelism);
+                Gemm.AB(z, _reps, net.DH.AsSpan(r0 * d, rows * d), rows, l.Items, d);      // dH = dZ · R
+                Gemm.AtB(z, h, dReps, l.Items, rows, d, accumulate: true);               // dR += dZᵀ · H
+            }
         }
         net.Backward(_params, grads, dReps);
-        BackpropRepresentations(dReps, grads);
+        BackpropRepresentations(dReps, grads, idOff);
         GradientClipping.ClipGlobalNorm(grads, Options.ClipNorm);
         optimizer.Step(_params, grads);
         return loss;
+    }
+
+    /// <summary>dst (cols, rows) = src (rows, cols)ᵀ, in blocks of 64 rows so both sides stay in cache.</summary>
+    private static void Transpose(float[] src, float[] dst, int rows, int cols)
+    {
+        for (var r0 = 0; r0 < rows; r0 += 64)
+        {
+            var r1 = Math.Min(rows, r0 + 64);
+            for (var c = 0; c < cols; c++)
+                for (var r = r0; r < r1; r++) dst[c * rows + r] = src[r * cols + c];
+        }
     }
 
     private Action<EvalCase, float[]> ScoreForValidation(IReadOnlyList<EvalCase> cases)

@@ -17,6 +17,8 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     public const string ModelName = "sasrec";
     /// <summary>The same Transformer without side information (item ids only), for ablations.</summary>
     public const string IdOnlyName = "sasrec-noside";
+    /// <summary>The Transformer trained with id-embedding dropout 0.2 (<see cref="SasRecOptions.IdDropout"/>), for cold-start experiments.</summary>
+    public const string IdDropoutName = "sasrec-iddrop";
 
     private SasRecLayout? _layout;
     private float[] _params = [];
@@ -33,7 +35,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     }
 
     public SasRecOptions Options { get; private set; }
-    public string Name => Options.UseSideInformation ? ModelName : IdOnlyName;
+    public string Name => !Options.UseSideInformation ? IdOnlyName : Options.IdDropout > 0 ? IdDropoutName : ModelName;
     public int ItemCount => _layout?.Items ?? 0;
     public int EpochsRun { get; private set; }
     public int BestEpoch { get; private set; }
@@ -45,15 +47,18 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     /// <summary>
     /// reps[i] = itemEmb[i] + mean of feature embeddings of item i (when side information is on).
     /// An item with no training interaction has only its features: its id embedding would have
-    /// learned nothing but "not the next item" from the softmax, so it is left out.
+    /// learned nothing but "not the next item" from the softmax, so it is left out. In training
+    /// with id dropout, the items marked in <paramref name="idOff"/> (only items that have side
+    /// information) are represented by their features alone for this step, so that pathway learns
+    /// to place an item by itself, as it must for a new item.
     /// </summary>
-    private void ComputeRepresentations(float[] p, float[] reps)
+    private void ComputeRepresentations(float[] p, float[] reps, bool[]? idOff = null)
     {
         var l = Layout; var d = l.D;
         p.AsSpan(l.ItemEmb, l.Items * d).CopyTo(reps);
         var side = Options.UseSideInformation && l.Features > 0;
         for (var i = 0; i < l.Items; i++)
-            if (side && !_trained[i]) reps.AsSpan(i * d, d).Clear();
+            if (side && (!_trained[i] || (idOff is not null && idOff[i]))) reps.AsSpan(i * d, d).Clear();
         if (!side) return;
         for (var i = 0; i < l.Items; i++)
         {
@@ -65,14 +70,14 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
         }
     }
 
-    private void BackpropRepresentations(float[] dReps, float[] g)
+    private void BackpropRepresentations(float[] dReps, float[] g, bool[]? idOff = null)
     {
         var l = Layout; var d = l.D;
         var dItem = g.AsSpan(l.ItemEmb, l.Items * d);
         TensorPrimitives.Add(dItem, dReps, dItem);
         if (!Options.UseSideInformation || l.Features == 0) return;
         for (var i = 0; i < l.Items; i++)
-            if (!_trained[i]) dItem.Slice(i * d, d).Clear();
+            if (!_trained[i] || (idOff is not null && idOff[i])) dItem.Slice(i * d, d).Clear();
         for (var i = 0; i < l.Items; i++)
         {
             int start = _featOffsets[i], count = _featOffsets[i + 1] - start;

@@ -65,13 +65,9 @@ internal sealed partial class SasRecNetwork
         int n = Tokens, d = _l.D, f = _l.F;
         var scale = MathF.Sqrt(d);
         var x = X0.AsSpan(0, n * d);
-        for (var t = 0; t < n; t++)
-        {
-            var row = x.Slice(t * d, d);
-            TensorPrimitives.Multiply(reps.AsSpan(Items[t] * d, d), scale, row);
-            TensorPrimitives.Add(row, p.AsSpan(_l.PosEmb + Positions[t] * d, d), row);
-        }
-        Dropout(x, Mask0, dropout, training);
+        Embedding.Gather(reps, Items.AsSpan(0, n), x, d, scale);                                       // x = reps[item]·√D
+        Embedding.Gather(p.AsSpan(_l.PosEmb, _l.T * d), Positions.AsSpan(0, n), x, d, accumulate: true); //   + pos[position]
+        Dropout.Forward(x, x, Mask0, dropout, training, ref _rng);
         ReadOnlySpan<int> offsets = Offsets.AsSpan(0, Sequences + 1);
         for (var l = 0; l < _blocks.Length; l++)
         {
@@ -82,15 +78,15 @@ internal sealed partial class SasRecNetwork
             CausalSelfAttention.Forward(s.Qkv, s.Att, s.Probs, offsets, d, _heads);
             var o = x; // x += dropout(Att·Wo + bo)
             Linear(s.Att, p, b.Wo, b.Bo, DAtt, n, d, d);
-            Dropout(DAtt.AsSpan(0, n * d), s.Mask1, dropout, training);
-            TensorPrimitives.Add(s.Xin.AsSpan(0, n * d), DAtt.AsSpan(0, n * d), o);
+            Dropout.Forward(DAtt.AsSpan(0, n * d), DAtt, s.Mask1, dropout, training, ref _rng);
+            Residual.Forward(s.Xin.AsSpan(0, n * d), DAtt, o);
             x.CopyTo(s.Xmid);
             LayerNorm.Forward(s.Xmid, s.H2, p.AsSpan(b.Ln2G, d), p.AsSpan(b.Ln2B, d), s.Mean2, s.Rstd2, n, d);
             Linear(s.H2, p, b.W1, b.B1, s.F1, n, d, f);
             Gelu.Forward(s.F1.AsSpan(0, n * f), s.G, Scratch);
             Linear(s.G, p, b.W2, b.B2, DAtt, n, f, d);
-            Dropout(DAtt.AsSpan(0, n * d), s.Mask2, dropout, training);
-            TensorPrimitives.Add(s.Xmid.AsSpan(0, n * d), DAtt.AsSpan(0, n * d), x);
+            Dropout.Forward(DAtt.AsSpan(0, n * d), DAtt, s.Mask2, dropout, training, ref _rng);
+            Residual.Forward(s.Xmid.AsSpan(0, n * d), DAtt, x);
         }
         x.CopyTo(XFinal);
         LayerNorm.Forward(x, Hf, p.AsSpan(_l.LnfG, d), p.AsSpan(_l.LnfB, d), MeanF, RstdF, n, d);
@@ -109,31 +105,25 @@ internal sealed partial class SasRecNetwork
             var b = _l.Blocks[l]; var s = _blocks[l];
             // FFN: out = Xmid + drop(G·W2 + b2)
             var dF2 = DAtt.AsSpan(0, n * d);
-            TensorPrimitives.Multiply(DX.AsSpan(0, n * d), s.Mask2.AsSpan(0, n * d), dF2);
+            Dropout.Backward(DX.AsSpan(0, n * d), s.Mask2, dF2);
             LinearBackward(s.G, p, g, b.W2, b.B2, DAtt, DG, n, f, d);
             Gelu.Backward(s.F1.AsSpan(0, n * f), DG.AsSpan(0, n * f), DF);
             LinearBackward(s.H2, p, g, b.W1, b.B1, DF, DH, n, d, f);
             LayerNorm.Backward(DH, s.Xmid, s.Mean2, s.Rstd2, p.AsSpan(b.Ln2G, d), DQkv, g.AsSpan(b.Ln2G, d), g.AsSpan(b.Ln2B, d), Scratch, n, d);
-            TensorPrimitives.Add(DX.AsSpan(0, n * d), DQkv.AsSpan(0, n * d), DX.AsSpan(0, n * d));          // dXmid
+            Residual.Backward(DX.AsSpan(0, n * d), DQkv);                                                  // dXmid
             // Attention: Xmid = Xin + drop(Att·Wo + bo)
-            TensorPrimitives.Multiply(DX.AsSpan(0, n * d), s.Mask1.AsSpan(0, n * d), DH.AsSpan(0, n * d));   // dO
+            Dropout.Backward(DX.AsSpan(0, n * d), s.Mask1, DH);                                     // dO
             LinearBackward(s.Att, p, g, b.Wo, b.Bo, DH, DAtt, n, d, d);
             CausalSelfAttention.Backward(s.Qkv, s.Probs, DAtt, DQkv, Scratch, offsets, d, _heads);
             LinearBackward(s.H1, p, g, b.Wqkv, b.Bqkv, DQkv, DH, n, d, 3 * d);
             LayerNorm.Backward(DH, s.Xin, s.Mean1, s.Rstd1, p.AsSpan(b.Ln1G, d), DAtt, g.AsSpan(b.Ln1G, d), g.AsSpan(b.Ln1B, d), Scratch, n, d);
-            TensorPrimitives.Add(DX.AsSpan(0, n * d), DAtt.AsSpan(0, n * d), DX.AsSpan(0, n * d));          // dXin
+            Residual.Backward(DX.AsSpan(0, n * d), DAtt);                                                  // dXin
         }
         // Embedding: x0 = drop(reps[item]·√D + pos)
         var scale = MathF.Sqrt(d);
-        TensorPrimitives.Multiply(DX.AsSpan(0, n * d), Mask0.AsSpan(0, n * d), DX.AsSpan(0, n * d));
-        for (var t = 0; t < n; t++)
-        {
-            var row = DX.AsSpan(t * d, d);
-            var pos = g.AsSpan(_l.PosEmb + Positions[t] * d, d);
-            TensorPrimitives.Add(pos, row, pos);
-            var rep = dReps.AsSpan(Items[t] * d, d);
-            TensorPrimitives.MultiplyAdd(row, scale, rep, rep);
-        }
+        Dropout.Backward(DX.AsSpan(0, n * d), Mask0, DX);
+        Embedding.ScatterAdd(DX.AsSpan(0, n * d), Positions.AsSpan(0, n), g.AsSpan(_l.PosEmb, _l.T * d), d);
+        Embedding.ScatterAdd(DX.AsSpan(0, n * d), Items.AsSpan(0, n), dReps, d, scale);
     }
 
     /// <summary>y (N, out) = x (N, in) · W (in, out) + b.</summary>
@@ -151,20 +141,5 @@ internal sealed partial class SasRecNetwork
         var db = g.AsSpan(bias, outDim);
         for (var t = 0; t < n; t++) TensorPrimitives.Add(db, dy.AsSpan(t * outDim, outDim), db);
         Gemm.ABt(dy.AsSpan(0, n * outDim), p.AsSpan(w, inDim * outDim), dx.AsSpan(0, n * inDim), n, outDim, inDim);
-    }
-
-    /// <summary>Inverted dropout in place; the mask keeps 0 or 1/(1−p) per element for the backward pass.</summary>
-    private void Dropout(Span<float> x, float[] mask, float rate, bool training)
-    {
-        var m = mask.AsSpan(0, x.Length);
-        if (!training || rate <= 0) { m.Fill(1f); return; }
-        var keep = 1f / (1 - rate);
-        var threshold = (ulong)(rate * (double)ulong.MaxValue);
-        for (var i = 0; i < m.Length; i++)
-        {
-            _rng ^= _rng << 13; _rng ^= _rng >> 7; _rng ^= _rng << 17;
-            m[i] = _rng < threshold ? 0f : keep;
-        }
-        TensorPrimitives.Multiply(x, m, x);
     }
 }

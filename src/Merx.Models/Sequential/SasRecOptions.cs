@@ -40,6 +40,12 @@ public sealed record SasRecOptions
     public bool RefitWithValidation { get; init; } = true;
     /// <summary>Add the mean of the item's side-information embeddings (category, brand, tags, attributes) to its id embedding.</summary>
     public bool UseSideInformation { get; init; } = true;
+    /// <summary>
+    /// Id-embedding dropout for cold start: in each training step, each item with side information
+    /// is represented by its side information alone with this probability, so the attribute
+    /// pathway learns to stand alone (as it must for an item never seen in training). 0 = off.
+    /// </summary>
+    public float IdDropout { get; init; }
 
     /// <summary>The options with <see cref="MaxLength"/> resolved from the training sequence lengths.</summary>
     public SasRecOptions Resolve(Merx.Core.Data.UserSequences train)
@@ -56,6 +62,7 @@ public sealed record SasRecOptions
         if (Dim <= 0 || Blocks <= 0 || Heads <= 0 || Dim % Heads != 0) throw new ArgumentException("Dim must be a positive multiple of Heads, Blocks positive");
         if (MaxLength is < 0 or 1) throw new ArgumentException("MaxLength must be 0 (from the data) or at least 2");
         if (Dropout is < 0 or >= 1) throw new ArgumentException("Dropout must be in [0, 1)");
+        if (IdDropout is < 0 or >= 1) throw new ArgumentException("IdDropout must be in [0, 1)");
         if (BatchSize <= 0 || MaxEpochs <= 0 || LearningRate <= 0) throw new ArgumentException("BatchSize, MaxEpochs and LearningRate must be positive");
     }
 }

@@ -35,7 +35,7 @@ public static class CausalSelfAttention
                     var q = qkv.Slice((start + i) * 3 * c + h * hs, hs);
                     var row = p.Slice(i * n, i + 1);
                     for (var j = 0; j <= i; j++) row[j] = scale * TensorPrimitives.Dot(q, qkv.Slice((start + j) * 3 * c + c + h * hs, hs));
-                    TensorPrimitives.SoftMax(row, row);
+                    Softmax.Forward(row, row, 1, i + 1);
                     var o = att.Slice((start + i) * c + h * hs, hs);
                     o.Clear();
                     for (var j = 0; j <= i; j++) TensorPrimitives.MultiplyAdd(qkv.Slice((start + j) * 3 * c + 2 * c + h * hs, hs), row[j], o, o);
@@ -69,9 +69,7 @@ public static class CausalSelfAttention
                         dS[j] = TensorPrimitives.Dot(dOut, qkv.Slice(vOff, hs));           // dP_ij
                         TensorPrimitives.MultiplyAdd(dOut, row[j], dqkv.Slice(vOff, hs), dqkv.Slice(vOff, hs));
                     }
-                    var dot = TensorPrimitives.Dot(row, dS);
-                    TensorPrimitives.Subtract(dS, dot, dS);
-                    TensorPrimitives.Multiply(dS, row, dS);                                   // dS_ij = p_ij (dP_ij − Σ p dP)
+                    Softmax.Backward(row, dS, dS, 1, i + 1);                                  // dS_ij = p_ij (dP_ij − Σ p dP)
                     TensorPrimitives.Multiply(dS, scale, dS);
                     var qOff = (start + i) * 3 * c + h * hs;
                     var dq = dqkv.Slice(qOff, hs);

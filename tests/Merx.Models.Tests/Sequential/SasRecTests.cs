@@ -105,6 +105,23 @@ public class SasRecTests
     }
 
     [Fact]
+    public void IdDropout_StillLearnsTheTask_AllocatesNothing_AndIsNamed()
+    {
+        var keep = Gemm.MaxDegreeOfParallelism;
+        Gemm.MaxDegreeOfParallelism = 1;
+        try
+        {
+            var model = new SasRec(new SasRecOptions { Dim = 16, Blocks = 1, MaxLength = 8, Dropout = 0.1f, LearningRate = 5e-3f, BatchSize = 32, MaxEpochs = 40, EvalEvery = 5, Patience = 100, IdDropout = 0.2f });
+            Assert.Equal(SasRec.IdDropoutName, model.Name);
+            model.Fit(CycleData(), new FitOptions { Seed = 3 });
+            Assert.True(model.BestValidationNdcg > 0.5, $"validation NDCG@10 {model.BestValidationNdcg}");
+            Assert.Equal(0, model.MeasureStepAllocations(CycleData()));
+        }
+        finally { Gemm.MaxDegreeOfParallelism = keep; }
+        Assert.Throws<ArgumentException>(() => new SasRec(new SasRecOptions { IdDropout = 1f }));
+    }
+
+    [Fact]
     public void TrainingStep_AllocatesNothingAfterWarmUp()
     {
         var keep = Gemm.MaxDegreeOfParallelism;
