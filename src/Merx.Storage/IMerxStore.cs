@@ -96,6 +96,16 @@ public interface IMerxStore : IDisposable
     /// <summary>Feedback counts per (variant, kind) over all served recommendations; variant "" when none.</summary>
     IReadOnlyDictionary<(string Variant, EventKind Kind), long> FeedbackCounts();
 
+    /// <summary>Events per (UTC day of their timestamp, kind), oldest day first, for days on or after <paramref name="since"/> (the dashboard's timeline).</summary>
+    IReadOnlyList<DailyEventCount> EventTimeline(DateOnly since);
+
+    /// <summary>
+    /// Served lists, slots, explored slots and clicks on explored and on exploited slots, per
+    /// bucket of <paramref name="bucket"/> length (aligned to the Unix epoch) of the time the lists
+    /// were served, for lists served at or after <paramref name="since"/>; empty buckets are left out.
+    /// </summary>
+    IReadOnlyList<ExplorationBucket> ExplorationTimeline(DateTimeOffset since, TimeSpan bucket);
+
     /// <summary>Stores an opaque state blob under a key (replacing it), e.g. a bandit policy's posterior.</summary>
     void PutState(string key, byte[] value);
 
