@@ -1,0 +1,292 @@
+// The Merx dashboard: plain JS, no dependencies. Every number comes from the JSON API; charts are SVG drawn here.
+"use strict";
+
+const KIND_COLORS = { view: "#4c78a8", click: "#f58518", add_to_cart: "#54a24b", purchase: "#e45756", rating: "#72b7b2", favorite: "#eeca3b", search: "#b279a2", impression: "#9d755d" };
+const EXPLORE = "#d9822b", EXPLOIT = "#2f6fde";
+const SVG = "http://www.w3.org/2000/svg";
+const state = { key: initKey(), user: null, recId: null };
+const $ = id => document.getElementById(id);
+const fmt = n => n == null ? "–" : Number(n).toLocaleString("en-US");
+const pct = x => x == null ? "–" : (100 * x).toFixed(x < 0.1 ? 1 : 0) + " %";
+
+// The key: injected into the page by the server (loopback, or after /?key=…), kept for this tab in sessionStorage.
+function initKey() {
+  const meta = document.querySelector('meta[name="merx-key"]');
+  let key = meta ? meta.content : "";
+  if (key && key !== "__MERX_KEY__") sessionStorage.setItem("merx-key", key);
+  const url = new URL(location.href);
+  if (url.searchParams.has("key")) { url.searchParams.delete("key"); history.replaceState(null, "", url.pathname + url.search + url.hash); }
+  return sessionStorage.getItem("merx-key") || "";
+}
+
+async function api(path, options = {}) {
+  const headers = Object.assign({ Accept: "application/json" }, options.headers || {});
+  if (state.key) headers["X-Api-Key"] = state.key;
+  if (options.body) headers["Content-Type"] = "application/json";
+  const response = await fetch(path, Object.assign({}, options, { headers }));
+  const text = await response.text();
+  const body = text ? JSON.parse(text) : null;
+  if (!response.ok) {
+    const error = new Error((body && (body.detail || body.title)) || `${response.status} ${response.statusText}`);
+    error.status = response.status;
+    throw error;
+  }
+  return body;
+}
+
+function showError(message) {
+  const box = $("error");
+  box.hidden = !message;
+  box.textContent = message || "";
+}
+
+// ---- tiny DOM and SVG helpers ----
+function h(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v == null || v === false) continue;
+    if (k === "class") e.className = v; else if (k === "style") e.style.cssText = v; else if (k.startsWith("on")) e.addEventListener(k.slice(2), v); else e.setAttribute(k, v);
+  }
+  for (const c of children.flat()) if (c != null) e.append(c instanceof Node ? c : String(c));
+  return e;
+}
+function s(tag, attrs, ...children) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs || {})) if (v != null) e.setAttribute(k, v);
+  for (const c of children.flat()) if (c != null) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return e;
+}
+const tip = text => s("title", {}, text);
+function empty(container, message) { container.replaceChildren(h("div", { class: "empty" }, message)); }
+
+// Round axis maximum and ticks: 1, 2 or 5 times a power of ten.
+function niceTicks(max, count = 4) {
+  if (!(max > 0)) return { max: 1, ticks: [0, 1] };
+  const raw = max / count, p = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 5, 10].map(m => m * p).find(v => v >= raw);
+  const top = Math.ceil(max / step) * step, ticks = [];
+  for (let v = 0; v <= top + step / 2; v += step) ticks.push(v);
+  return { max: top, ticks };
+}
+const short = n => n >= 1e6 ? (n / 1e6).toFixed(n >= 1e7 ? 0 : 1) + "M" : n >= 1e3 ? (n / 1e3).toFixed(n >= 1e4 ? 0 : 1) + "k" : String(Math.round(n * 100) / 100);
+
+// ---- charts ----
+function hbarChart(container, rows, { color = EXPLOIT, format = fmt } = {}) {
+  if (!rows.length) return empty(container, "no data yet");
+  const W = 520, rowH = 26, left = 120, right = 70, H = rows.length * rowH + 8;
+  const max = Math.max(...rows.map(r => r.value)) || 1;
+  const svg = s("svg", { viewBox: `0 0 ${W} ${H}`, role: "img" });
+  rows.forEach((r, i) => {
+    const y = 4 + i * rowH, w = Math.max(1, (W - left - right) * r.value / max);
+    svg.append(s("text", { x: left - 8, y: y + rowH / 2 + 4, "text-anchor": "end" }, r.label),
+      s("rect", { x: left, y: y + 4, width: w, height: rowH - 8, rx: 3, fill: r.color || color }, tip(`${r.label}: ${format(r.value)}`)),
+      s("text", { x: left + w + 6, y: y + rowH / 2 + 4 }, format(r.value)));
+  });
+  container.replaceChildren(svg);
+}
+
+function stackedBars(container, labels, series) {
+  if (!labels.length) return empty(container, "no events yet");
+  const W = 760, H = 260, L = 48, R = 12, T = 10, B = 28;
+  const totals = labels.map((_, i) => series.reduce((a, sr) => a + sr.values[i], 0));
+  const { max, ticks } = niceTicks(Math.max(...totals));
+  const pw = W - L - R, ph = H - T - B, bw = pw / labels.length, y = v => T + ph - ph * v / max;
+  const svg = s("svg", { viewBox: `0 0 ${W} ${H}`, role: "img" });
+  for (const t of ticks) svg.append(s("line", { class: "grid", x1: L, x2: W - R, y1: y(t), y2: y(t) }), s("text", { x: L - 6, y: y(t) + 4, "text-anchor": "end" }, short(t)));
+  labels.forEach((label, i) => {
+    let base = 0;
+    const x = L + i * bw + Math.min(1, bw * 0.1), w = Math.max(0.8, bw - 2 * Math.min(1, bw * 0.1));
+    for (const sr of series) {
+      const v = sr.values[i];
+      if (v > 0) svg.append(s("rect", { x, y: y(base + v), width: w, height: Math.max(0.5, y(base) - y(base + v)), fill: sr.color }, tip(`${label} · ${sr.name}: ${fmt(v)}`)));
+      base += v;
+    }
+  });
+  const every = Math.max(1, Math.ceil(labels.length / 8));
+  labels.forEach((label, i) => { if (i % every === 0) svg.append(s("text", { x: L + (i + 0.5) * bw, y: H - 8, "text-anchor": "middle" }, label.slice(5))); });
+  svg.append(s("line", { class: "axis", x1: L, x2: W - R, y1: y(0), y2: y(0) }));
+  container.replaceChildren(svg);
+}
+
+function lineChart(container, labels, series, { yMax, format = pct } = {}) {
+  const values = series.flatMap(sr => sr.values).filter(v => v != null);
+  if (!labels.length || !values.length) return empty(container, "nothing served in this window yet: pick a user in the live view");
+  const W = 620, H = 220, L = 48, R = 14, T = 10, B = 28;
+  const { max, ticks } = niceTicks(Math.max(yMax || 0, ...values));
+  const pw = W - L - R, ph = H - T - B;
+  const x = i => labels.length === 1 ? L + pw / 2 : L + pw * i / (labels.length - 1), y = v => T + ph - ph * v / max;
+  const svg = s("svg", { viewBox: `0 0 ${W} ${H}`, role: "img" });
+  for (const t of ticks) svg.append(s("line", { class: "grid", x1: L, x2: W - R, y1: y(t), y2: y(t) }), s("text", { x: L - 6, y: y(t) + 4, "text-anchor": "end" }, format(t)));
+  for (const sr of series) {
+    let d = "";
+    sr.values.forEach((v, i) => { if (v != null) d += (d && sr.values[i - 1] != null ? "L" : "M") + x(i).toFixed(1) + " " + y(v).toFixed(1); });
+    if (d) svg.append(s("path", { d, fill: "none", stroke: sr.color, "stroke-width": 2, "stroke-linejoin": "round" }));
+    sr.values.forEach((v, i) => { if (v != null) svg.append(s("circle", { cx: x(i), cy: y(v), r: 3, fill: sr.color }, tip(`${labels[i]} · ${sr.name}: ${format(v)}`))); });
+  }
+  const every = Math.max(1, Math.ceil(labels.length / 7));
+  labels.forEach((label, i) => { if (i % every === 0 || i === labels.length - 1 && labels.length < 8) svg.append(s("text", { x: x(i), y: H - 8, "text-anchor": "middle" }, label)); });
+  svg.append(s("line", { class: "axis", x1: L, x2: W - R, y1: y(0), y2: y(0) }));
+  container.replaceChildren(svg);
+}
+
+function legend(container, entries) {
+  container.replaceChildren(...entries.map(([name, color]) => h("span", { style: `--c:${color}` }, name)));
+}
+
+// ---- sections ----
+async function loadOverview() {
+  const [stats, timeline] = await Promise.all([api("/api/stats"), api("/api/stats/timeline?days=60")]);
+  $("stat-users").textContent = fmt(stats.users);
+  $("stat-users-sub").textContent = `${fmt(stats.users_with_profile)} with a profile`;
+  $("stat-items").textContent = fmt(stats.items);
+  $("stat-items-sub").textContent = `${fmt(stats.items_in_catalog)} in the catalog`;
+  $("stat-events").textContent = fmt(stats.events);
+  $("stat-events-sub").textContent = stats.users ? `${(stats.events / stats.users).toFixed(1)} per user` : "";
+  const kinds = Object.entries(stats.events_by_kind).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
+  hbarChart($("chart-kinds"), kinds.map(([k, v]) => ({ label: k, value: v, color: KIND_COLORS[k] })));
+  const labels = timeline.days.map(d => d.day);
+  const series = timeline.kinds.map(k => ({ name: k, color: KIND_COLORS[k] || "#888", values: timeline.days.map(d => d.counts[k] || 0) }));
+  stackedBars($("chart-timeline"), labels, series);
+  legend($("timeline-legend"), timeline.kinds.map(k => [k, KIND_COLORS[k] || "#888"]));
+  $("timeline-range").textContent = labels.length ? `${labels[0]} → ${labels[labels.length - 1]} (UTC)` : "";
+}
+
+async function loadModels() {
+  const data = await api("/api/models");
+  const body = $("models-table").tBodies[0];
+  const metric = (m, k) => m && typeof m[k] === "number" ? m[k] : null;
+  const f4 = v => v == null ? "–" : v.toFixed(4);
+  body.replaceChildren(...data.models.slice().reverse().map(m => h("tr", {},
+    h("td", {}, "v" + m.version), h("td", {}, m.name), h("td", {}, new Date(m.created_at).toLocaleString()),
+    h("td", { class: "num" }, f4(metric(m.metrics, "ndcg@10"))), h("td", { class: "num" }, f4(metric(m.metrics, "hr@10"))),
+    h("td", { class: "num" }, f4(metric(m.metrics, "mrr"))), h("td", { class: "num" }, f4(metric(m.metrics, "coverage@10"))),
+    h("td", { class: "num" }, metric(m.metrics, "train_seconds") ?? "–"), h("td", { class: "num" }, (m.size_bytes / 1024 / 1024).toFixed(2) + " MB"),
+    h("td", {}, h("span", { class: "badge " + (m.serving ? "serving" : "idle") }, m.serving ? "serving" : "stored")))));
+  if (!data.models.length) body.replaceChildren(h("tr", {}, h("td", { colspan: 10, class: "muted" }, "no model published yet: run 'merx train' or POST /api/models/train")));
+  $("models-note").textContent = data.snapshot_built_at ? `· snapshot of ${fmt(data.catalog_items)} items loaded ${new Date(data.snapshot_built_at).toLocaleTimeString()}` : "";
+  const latest = new Map();
+  for (const m of data.models) latest.set(m.name, m);
+  hbarChart($("chart-models"), [...latest.values()].map(m => ({ label: `${m.name} v${m.version}`, value: metric(m.metrics, "ndcg@10") ?? 0, color: m.serving ? EXPLOIT : "#9aa6b6" })),
+    { format: v => v.toFixed(4) });
+}
+
+async function loadExploration() {
+  const e = await api("/api/stats/exploration?hours=24");
+  const t = e.totals;
+  $("stat-served").textContent = fmt(t.lists);
+  $("stat-served-sub").textContent = `last 24 h · ${fmt(t.slots)} slots`;
+  $("ee-rate").textContent = pct(t.exploration_rate);
+  $("ee-rate-sub").textContent = `${fmt(t.explored_slots)} of ${fmt(t.slots)} slots`;
+  $("ee-ctr-explored").textContent = pct(t.explored_ctr);
+  $("ee-ctr-explored-sub").textContent = `${fmt(t.explored_clicks)} clicks on ${fmt(t.explored_slots)} slots`;
+  $("ee-ctr-exploited").textContent = pct(t.exploited_ctr);
+  $("ee-ctr-exploited-sub").textContent = `${fmt(t.exploited_clicks)} clicks on ${fmt(t.slots - t.explored_slots)} slots`;
+  $("ee-window").textContent = `last 24 h`;
+  $("ee-window-sub").textContent = `${e.policy} policy · buckets of ${e.bucket_seconds >= 3600 ? e.bucket_seconds / 3600 + " h" : e.bucket_seconds / 60 + " min"}`;
+  const labels = e.buckets.map(b => new Date(b.start).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+  lineChart($("chart-ee-rate"), labels, [{ name: "explored share", color: EXPLORE, values: e.buckets.map(b => b.exploration_rate) }], { yMax: 0.2 });
+  lineChart($("chart-ee-ctr"), labels, [
+    { name: "explored", color: EXPLORE, values: e.buckets.map(b => b.explored_ctr ?? null) },
+    { name: "exploited", color: EXPLOIT, values: e.buckets.map(b => b.exploited_ctr ?? null) }], { yMax: 0.05 });
+  legend($("ee-legend"), [["explored slots", EXPLORE], ["exploited slots", EXPLOIT]]);
+}
+
+async function loadStatus() {
+  const st = await api("/api/dashboard/status");
+  const ex = st.experiments, pr = st.privacy;
+  const variants = ex.variants_seen.length
+    ? h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "variant"), h("th", { class: "num" }, "feedback"))),
+        h("tbody", {}, ex.variants_seen.map(v => h("tr", {}, h("td", {}, v.variant), h("td", { class: "num" }, fmt(v.feedback))))))
+    : null;
+  $("experiments").replaceChildren(
+    h("dl", { class: "kv" }, h("dt", {}, "Defined"), h("dd", {}, h("span", { class: "state off" }, ex.defined === 0 ? "none yet" : fmt(ex.defined))),
+      h("dt", {}, "Traffic"), h("dd", {}, ex.untagged_feedback_note)),
+    h("p", { class: "note" }, ex.message), variants);
+  const onOff = (on, yes, no) => h("span", { class: "state " + (on ? "on" : "off") }, on ? yes : no);
+  $("privacy").replaceChildren(
+    h("dl", { class: "kv" },
+      h("dt", {}, "Pseudonymization"), h("dd", {}, onOff(pr.pseudonymization, "on", "not configured"), " ", h("span", { class: "muted" }, pr.pseudonymization_note)),
+      h("dt", {}, "Differential privacy"), h("dd", {}, onOff(pr.differential_privacy, "on", "not configured"), " ", h("span", { class: "muted" }, pr.epsilon_note)),
+      h("dt", {}, "Right to be forgotten"), h("dd", {}, onOff(pr.user_deletion, "available", "no"), " ", h("span", { class: "muted" }, "DELETE /api/users/{id} removes events, profile, served lists and feedback")),
+      h("dt", {}, "API key"), h("dd", {}, st.auth)));
+}
+
+async function loadHealth() {
+  const pill = $("health");
+  try {
+    const r = await fetch("/health/ready");
+    const b = await r.json();
+    pill.className = "pill " + (r.ok ? "ok" : "bad");
+    pill.textContent = r.ok ? `serving ${b.models.map(m => m.name + " v" + m.version).join(", ")}` : (b.detail || "not ready");
+  } catch { pill.className = "pill bad"; pill.textContent = "server unreachable"; }
+}
+
+// ---- live view ----
+async function loadSuggestions() {
+  const r = await api("/api/dashboard/users?n=8");
+  $("suggested").replaceChildren(...r.users.map(u => h("button", { type: "button", class: "chip", "data-user": u, onclick: () => showUser(u) }, u)));
+  if (!state.user && r.users.length) showUser(r.users[0]);
+}
+
+async function showUser(user) {
+  user = (user || "").trim();
+  if (!user) return;
+  state.user = user;
+  $("user-input").value = user;
+  for (const c of document.querySelectorAll(".chip")) c.classList.toggle("active", c.dataset.user === user);
+  await Promise.all([loadEvents(), loadRecs()]).catch(e => showError(e.message));
+}
+
+async function loadEvents(fresh) {
+  const r = await api(`/api/users/${encodeURIComponent(state.user)}/events?limit=20`);
+  $("events-user").textContent = `· ${r.user}`;
+  const list = $("events");
+  if (!r.events.length) return list.replaceChildren(h("li", { class: "muted" }, "no events for this user yet (a new user gets trending items and exploration)"));
+  list.replaceChildren(...r.events.map((e, i) => h("li", { class: i === 0 && fresh && e.item === fresh ? "fresh" : null, "data-item": e.item || "", "data-kind": e.kind },
+    h("span", { class: "when", title: e.at }, new Date(e.at).toLocaleDateString([], { month: "short", day: "numeric" }) + " " + new Date(e.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })),
+    h("span", {}, h("span", { class: "kind", style: `--c:${KIND_COLORS[e.kind] || "#888"}` }, e.kind)),
+    h("span", { class: "what", title: [e.item, e.category].filter(Boolean).join(" · ") }, e.kind === "search" ? `“${e.query || ""}”` : (e.title || e.item), e.title ? h("span", { class: "muted" }, ` · ${e.item}`) : null))));
+}
+
+async function loadRecs() {
+  const box = $("recs");
+  let r;
+  try { r = await api(`/api/users/${encodeURIComponent(state.user)}/recommendations?n=12&debug=true`); }
+  catch (e) { state.recId = null; $("recs-meta").textContent = ""; return box.replaceChildren(h("p", { class: "muted" }, e.message)); }
+  state.recId = r.recommendation_id;
+  const explored = r.items.filter(i => i.explored).length;
+  $("recs-meta").textContent = `· ${r.path} path · ${r.model ? r.model.name + " v" + r.model.version : "no model"} · ${explored} of ${r.items.length} explored · ${r.elapsed_ms.toFixed(1)} ms`;
+  const max = Math.max(...r.items.map(i => i.score), 1e-9);
+  box.replaceChildren(...r.items.map((it, k) => h("button", { type: "button", class: "rec" + (it.explored ? " explored" : ""), "data-item": it.item, "data-explored": String(it.explored), onclick: () => click(it.item) },
+    h("div", { class: "title", title: it.title || it.item }, `${k + 1}. ${it.title || it.item}`),
+    h("div", { class: "meta" }, h("span", {}, it.category || it.item), h("span", { class: "badge " + (it.explored ? "explored" : "exploit") }, it.explored ? "exploration" : it.source)),
+    h("div", { class: "scorebar", title: `score ${it.score}` }, h("i", { style: `width:${Math.max(2, 100 * it.score / max).toFixed(1)}%` })),
+    h("div", { class: "meta" }, h("span", { class: "reason" }, it.reason), h("span", {}, "score " + Number(it.score).toPrecision(3))))));
+  if (!r.items.length) box.replaceChildren(h("p", { class: "muted" }, "nothing to recommend"));
+}
+
+async function click(item) {
+  if (!state.recId) return;
+  try {
+    await api("/api/feedback", { method: "POST", body: JSON.stringify({ recommendation_id: state.recId, item, kind: "click" }) });
+    showError(null);
+    await Promise.all([loadEvents(item), loadRecs()]);
+    setTimeout(() => loadExploration().catch(() => {}), 300);
+  } catch (e) {
+    showError(e.status === 401 ? "Sending feedback needs the API key: open the dashboard as /?key=YOUR_KEY" : "Feedback failed: " + e.message);
+  }
+}
+
+// ---- start ----
+async function refresh() {
+  const results = await Promise.allSettled([loadOverview(), loadModels(), loadExploration(), loadStatus(), loadHealth()]);
+  const failed = results.find(r => r.status === "rejected");
+  showError(failed ? (failed.reason.status === 401 ? "This server needs the API key: open the dashboard as /?key=YOUR_KEY" : failed.reason.message) : null);
+  $("updated").textContent = "updated " + new Date().toLocaleTimeString();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("user-form").addEventListener("submit", ev => { ev.preventDefault(); showUser($("user-input").value); });
+  refresh().then(() => loadSuggestions().catch(e => showError(e.message)));
+  setInterval(refresh, 15000);
+});
