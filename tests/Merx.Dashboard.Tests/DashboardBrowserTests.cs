@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Merx.Core.Domain;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace Merx.Dashboard.Tests;
+
+/// <summary>
+/// The dashboard in a real browser (issue #8): it loads and shows the shop's data, the live view
+/// shows a user's recommendations, and clicking one sends feedback that the page reflects at once.
+/// Screenshots are saved under the test output folder (screenshots/).
+/// </summary>
+public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputHelper output) : IClassFixture<DashboardFixture>
+{
+    private static readonly LocatorAssertionsToHaveCountOptions Wait = new() { Timeout = 20_000 };
+
+    private async Task<IPage> OpenAsync()
+    {
+        await fixture.StartAsync();
+        var page = await fixture.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 1000 } });
+        page.SetDefaultTimeout(20_000);
+        page.Console += (_, m) => { if (m.Type == "error") output.WriteLine("browser console: " + m.Text); };
+        page.PageError += (_, e) => output.WriteLine("page error: " + e);
+        var response = await page.GotoAsync(fixture.BaseUrl + "/");
+        Assert.Equal(200, response!.Status);
+        return page;
+    }
+
+    private async Task ShotAsync(IPage page, string name)
+    {
+        var path = Path.Combine(DashboardFixture.Screenshots, name + ".png");
+        await page.ScreenshotAsync(new() { Path = path, FullPage = true });
+        output.WriteLine("screenshot: " + path);
+    }
+
+    [BrowserFact]
+    public async Task Dashboard_loads_and_shows_the_shops_data()
+    {
+        var page = await OpenAsync();
+        var stats = fixture.Store.GetStats();
+        var events = page.Locator("#stat-events");
+        await Assertions.Expect(events).ToHaveTextAsync(stats.Events.ToString("N0", CultureInfo.InvariantCulture));
+        await Assertions.Expect(page.Locator("#stat-users")).ToHaveTextAsync(stats.Users.ToString("N0", CultureInfo.InvariantCulture));
+        // The charts are SVG: one bar per kind, stacked day bars on the timeline.
+        await Assertions.Expect(page.Locator("#chart-kinds svg rect")).ToHaveCountAsync(stats.EventsByKind.Count(c => c > 0), new() { Timeout = 20_000 });
+        Assert.True(await page.Locator("#chart-timeline svg rect").CountAsync() >= 10);
+        await Assertions.Expect(page.Locator("#timeline-legend")).ToContainTextAsync("purchase");
+        // Models: every published version, the served ones marked.
+        await Assertions.Expect(page.Locator("#models-table tbody tr")).ToHaveCountAsync(fixture.Store.ListModels().Count, Wait);
+        await Assertions.Expect(page.Locator("#models-table tbody")).ToContainTextAsync("sasrec");
+        Assert.True(await page.Locator("#models-table .badge.serving").CountAsync() >= 3);
+        await Assertions.Expect(page.Locator("#health")).ToContainTextAsync("serving");
+        // Experiments and privacy say what exists.
+        await Assertions.Expect(page.Locator("#experiments")).ToContainTextAsync("none yet");
+        await Assertions.Expect(page.Locator("#privacy")).ToContainTextAsync("Pseudonymization");
+        await Assertions.Expect(page.Locator("#privacy")).ToContainTextAsync("not configured");
+        await Assertions.Expect(page.Locator("#error")).ToBeHiddenAsync();
+        await ShotAsync(page, "dashboard-overview");
+        await page.CloseAsync();
+    }
+
+    [BrowserFact]
+    public async Task Clicking_a_recommendation_sends_feedback_and_the_page_updates()
+    {
+        var page = await OpenAsync();
+        const string user = "u17";
+        await page.FillAsync("#user-input", user);
+        await page.ClickAsync("#user-form button[type=submit]");
+        await Assertions.Expect(page.Locator("#events-user")).ToContainTextAsync(user);
+        var recs = page.Locator("#recs .rec");
+        await Assertions.Expect(recs).ToHaveCountAsync(12, Wait);
+        await Assertions.Expect(page.Locator("#recs-meta")).ToContainTextAsync("explored");
+        var firstEvent = fixture.Store.RecentEvents(user, 1).Single();
+        await Assertions.Expect(page.Locator("#events li").First).ToHaveAttributeAsync("data-item", firstEvent.Item!);
+        // Every card shows a score and an explanation; exploration is marked.
+        Assert.Matches(new Regex("score \\d"), await recs.First.InnerTextAsync());
+        Assert.Equal(await page.Locator("#recs .rec[data-explored=true]").CountAsync(), await page.Locator("#recs .rec .badge.explored").CountAsync());
+        await ShotAsync(page, "dashboard-live-before-click");
+
+        var target = recs.Nth(2);
+        var item = (await target.GetAttributeAsync("data-item"))!;
+        var before = fixture.Store.FeedbackCounts().GetValueOrDefault(("", EventKind.Click));
+        await target.ClickAsync();
+
+        // The click became the user's newest event: the events list shows it first, highlighted ...
+        var newest = page.Locator("#events li").First;
+        await Assertions.Expect(newest).ToHaveAttributeAsync("data-item", item);
+        await Assertions.Expect(newest).ToHaveAttributeAsync("data-kind", "click");
+        await Assertions.Expect(newest).ToHaveClassAsync(new Regex("fresh"));
+        // ... the store has the event and the attributed feedback ...
+        var stored = fixture.Store.RecentEvents(user, 1).Single();
+        Assert.Equal((item, EventKind.Click), (stored.Item, stored.Kind));
+        Assert.Equal(before + 1, fixture.Store.FeedbackCounts()[("", EventKind.Click)]);
+        // ... and the recommendations were recomputed without the item just seen.
+        await Assertions.Expect(page.Locator($"#recs .rec[data-item=\"{item}\"]")).ToHaveCountAsync(0, Wait);
+        await Assertions.Expect(recs).ToHaveCountAsync(12, Wait);
+        await Assertions.Expect(page.Locator("#error")).ToBeHiddenAsync();
+        // The explore/exploit panel counts the lists served to this page.
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#ee-rate")).Not.ToHaveTextAsync("–");
+        await ShotAsync(page, "dashboard-live-after-click");
+        await page.CloseAsync();
+    }
+}
