@@ -6,16 +6,17 @@ using Xunit.Abstractions;
 
 namespace Merx.Dashboard.Tests;
 
-/// <summary>
-/// The dashboard in a real browser (issue #8): it loads and shows the shop's data, the live view
-/// shows a user's recommendations, and clicking one sends feedback that the page reflects at once.
-/// Screenshots are saved under the test output folder (screenshots/).
-/// </summary>
-public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputHelper output) : IClassFixture<DashboardFixture>
-{
-    private static readonly LocatorAssertionsToHaveCountOptions Wait = new() { Timeout = 20_000 };
+// The dashboard in a real browser (issue #8): it loads and shows the shop's data, the live view
+// shows a user's recommendations, and clicking one sends feedback that the page reflects at once.
+// Screenshots are saved under the test output folder (screenshots/). Each class serves its own copy of the shop.
 
-    private async Task<IPage> OpenAsync()
+/// <summary>Opens the dashboard in a fresh page of the fixture's browser and saves screenshots.</summary>
+public abstract class BrowserTestBase(DashboardFixture fixture, ITestOutputHelper output)
+{
+    protected DashboardFixture Fixture => fixture;
+    protected static readonly LocatorAssertionsToHaveCountOptions Wait = new() { Timeout = 20_000 };
+
+    protected async Task<IPage> OpenAsync()
     {
         await fixture.StartAsync();
         var page = await fixture.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 1000 } });
@@ -27,18 +28,22 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
         return page;
     }
 
-    private async Task ShotAsync(IPage page, string name)
+    protected async Task ShotAsync(IPage page, string name)
     {
         var path = Path.Combine(DashboardFixture.Screenshots, name + ".png");
         await page.ScreenshotAsync(new() { Path = path, FullPage = true });
         output.WriteLine("screenshot: " + path);
     }
+}
 
+/// <summary>The dashboard loads and shows the shop's data (counts, SVG charts, models, experiments and privacy).</summary>
+public sealed class DashboardOverviewTests(DashboardFixture fixture, ITestOutputHelper output) : BrowserTestBase(fixture, output), IClassFixture<DashboardFixture>
+{
     [BrowserFact]
     public async Task Dashboard_loads_and_shows_the_shops_data()
     {
         var page = await OpenAsync();
-        var stats = fixture.Store.GetStats();
+        var stats = Fixture.Store.GetStats();
         var events = page.Locator("#stat-events");
         await Assertions.Expect(events).ToHaveTextAsync(stats.Events.ToString("N0", CultureInfo.InvariantCulture));
         await Assertions.Expect(page.Locator("#stat-users")).ToHaveTextAsync(stats.Users.ToString("N0", CultureInfo.InvariantCulture));
@@ -47,7 +52,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
         Assert.True(await page.Locator("#chart-timeline svg rect").CountAsync() >= 10);
         await Assertions.Expect(page.Locator("#timeline-legend")).ToContainTextAsync("purchase");
         // Models: every published version, the served ones marked.
-        await Assertions.Expect(page.Locator("#models-table tbody tr")).ToHaveCountAsync(fixture.Store.ListModels().Count, Wait);
+        await Assertions.Expect(page.Locator("#models-table tbody tr")).ToHaveCountAsync(Fixture.Store.ListModels().Count, Wait);
         await Assertions.Expect(page.Locator("#models-table tbody")).ToContainTextAsync("sasrec");
         Assert.True(await page.Locator("#models-table .badge.serving").CountAsync() >= 3);
         await Assertions.Expect(page.Locator("#health")).ToContainTextAsync("serving");
@@ -59,20 +64,24 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
         await ShotAsync(page, "dashboard-overview");
         await page.CloseAsync();
     }
+}
 
+/// <summary>The live view: a user's recommendations, and a click that sends feedback and updates the page.</summary>
+public sealed class DashboardLiveTests(DashboardFixture fixture, ITestOutputHelper output) : BrowserTestBase(fixture, output), IClassFixture<DashboardFixture>
+{
     [BrowserFact]
     public async Task Clicking_a_recommendation_sends_feedback_and_the_page_updates()
     {
         var page = await OpenAsync();
         const string user = "u17";
+        var recs = page.Locator("#recs .rec");
+        await Assertions.Expect(recs).ToHaveCountAsync(12, Wait); // the most recently active user, shown on load
         await page.FillAsync("#user-input", user);
         await page.ClickAsync("#user-form button[type=submit]");
         await Assertions.Expect(page.Locator("#events-user")).ToContainTextAsync(user);
-        var recs = page.Locator("#recs .rec");
+        await Assertions.Expect(page.Locator("#events li").First).ToHaveAttributeAsync("data-item", Fixture.Store.RecentEvents(user, 1).Single().Item!);
         await Assertions.Expect(recs).ToHaveCountAsync(12, Wait);
         await Assertions.Expect(page.Locator("#recs-meta")).ToContainTextAsync("explored");
-        var firstEvent = fixture.Store.RecentEvents(user, 1).Single();
-        await Assertions.Expect(page.Locator("#events li").First).ToHaveAttributeAsync("data-item", firstEvent.Item!);
         // Every card shows a score and an explanation; exploration is marked.
         Assert.Matches(new Regex("score \\d"), await recs.First.InnerTextAsync());
         Assert.Equal(await page.Locator("#recs .rec[data-explored=true]").CountAsync(), await page.Locator("#recs .rec .badge.explored").CountAsync());
@@ -80,7 +89,8 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
 
         var target = recs.Nth(2);
         var item = (await target.GetAttributeAsync("data-item"))!;
-        var before = fixture.Store.FeedbackCounts().GetValueOrDefault(("", EventKind.Click));
+        var explored = await target.GetAttributeAsync("data-explored") == "true";
+        var before = Fixture.Store.FeedbackCounts().GetValueOrDefault(("", EventKind.Click));
         await target.ClickAsync();
 
         // The click became the user's newest event: the events list shows it first, highlighted ...
@@ -89,16 +99,17 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
         await Assertions.Expect(newest).ToHaveAttributeAsync("data-kind", "click");
         await Assertions.Expect(newest).ToHaveClassAsync(new Regex("fresh"));
         // ... the store has the event and the attributed feedback ...
-        var stored = fixture.Store.RecentEvents(user, 1).Single();
+        var stored = Fixture.Store.RecentEvents(user, 1).Single();
         Assert.Equal((item, EventKind.Click), (stored.Item, stored.Kind));
-        Assert.Equal(before + 1, fixture.Store.FeedbackCounts()[("", EventKind.Click)]);
+        Assert.Equal(before + 1, Fixture.Store.FeedbackCounts()[("", EventKind.Click)]);
         // ... and the recommendations were recomputed without the item just seen.
         await Assertions.Expect(page.Locator($"#recs .rec[data-item=\"{item}\"]")).ToHaveCountAsync(0, Wait);
         await Assertions.Expect(recs).ToHaveCountAsync(12, Wait);
         await Assertions.Expect(page.Locator("#error")).ToBeHiddenAsync();
-        // The explore/exploit panel counts the lists served to this page.
-        await page.ReloadAsync();
-        await Assertions.Expect(page.Locator("#ee-rate")).Not.ToHaveTextAsync("–");
+        // The explore/exploit panel counts the lists served to this page and the click on the right kind of slot.
+        await Assertions.Expect(page.Locator("#stat-served")).ToHaveTextAsync(new Regex("^[1-9]"));
+        await Assertions.Expect(page.Locator(explored ? "#ee-ctr-explored-sub" : "#ee-ctr-exploited-sub")).ToHaveTextAsync(new Regex("^1 clicks on [1-9]"));
+        Assert.True(await page.Locator("#chart-ee-rate svg circle").CountAsync() > 0);
         await ShotAsync(page, "dashboard-live-after-click");
         await page.CloseAsync();
     }

@@ -24,9 +24,9 @@ public sealed class BrowserFactAttribute : FactAttribute
 
 /// <summary>
 /// The real Merx app on Kestrel on a free loopback port (the browser needs a socket, not the test
-/// host) over a small generated shop in a temporary SQLite file with trending, item-kNN and a
-/// briefly trained Transformer published, plus headless Chromium driven by Playwright. Started on
-/// first use, so that nothing is built where the browser tests skip.
+/// host) over a copy of a small generated shop in a temporary SQLite file with trending, item-kNN
+/// and a briefly trained Transformer published, plus headless Chromium driven by Playwright.
+/// Started on first use, so that nothing is built where the browser tests skip.
 /// </summary>
 public sealed class DashboardFixture : IAsyncLifetime
 {
@@ -44,6 +44,23 @@ public sealed class DashboardFixture : IAsyncLifetime
     /// <summary>Screenshots land here (the test output folder), kept after the run as artifacts.</summary>
     public static string Screenshots { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
 
+    /// <summary>The trained shop, built once per test run; each fixture serves its own copy, so one test class's clicks do not change another's figures.</summary>
+    private static readonly Lazy<Task<string>> Template = new(() => Task.Run(() =>
+    {
+        var dir = Directory.CreateTempSubdirectory("merx-dashboard-shop-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(dir, recursive: true); } catch (IOException) { } };
+        var db = Path.Combine(dir, "shop.db");
+        var generator = new ShopGenerator(new ShopGeneratorOptions { Users = 300, Items = 240, Events = 9_000, Seed = 11 });
+        using (var store = SqliteStore.Open(db))
+        {
+            store.UpsertItems(generator.Items());
+            store.UpsertUsers(generator.Users());
+            store.AppendEvents(generator.Events());
+            ModelTrainer.Train(store, ["trending", "itemknn", "sasrec"], new FitOptions { Seed = 1, TimeBudget = TimeSpan.FromSeconds(3) });
+        }
+        return db;
+    }));
+
     public async Task StartAsync()
     {
         await _gate.WaitAsync();
@@ -52,14 +69,7 @@ public sealed class DashboardFixture : IAsyncLifetime
             if (_app is not null) return;
             _dir = Directory.CreateTempSubdirectory("merx-dashboard-tests-").FullName;
             var db = Path.Combine(_dir, "shop.db");
-            var generator = new ShopGenerator(new ShopGeneratorOptions { Users = 300, Items = 240, Events = 9_000, Seed = 11 });
-            using (var store = SqliteStore.Open(db))
-            {
-                store.UpsertItems(generator.Items());
-                store.UpsertUsers(generator.Users());
-                store.AppendEvents(generator.Events());
-                ModelTrainer.Train(store, ["trending", "itemknn", "sasrec"], new FitOptions { Seed = 1, TimeBudget = TimeSpan.FromSeconds(3) });
-            }
+            File.Copy(await Template.Value, db);
             var options = new Merx.Server.MerxServerOptions { Db = db, ApiKey = Key, ModelPollInterval = TimeSpan.FromMilliseconds(200) };
             _app = Merx.Server.MerxApp.Build(options, [], b =>
             {

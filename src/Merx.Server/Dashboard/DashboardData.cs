@@ -7,11 +7,11 @@ namespace Merx.Server.Dashboard;
 /// <summary>Store-wide counts, as the dashboard shows them.</summary>
 public sealed record StatsDto(long Users, long Items, long Events, IReadOnlyDictionary<string, long> EventsByKind, long UsersWithProfile, long ItemsInCatalog, DateTimeOffset ComputedAt);
 
-/// <summary>One UTC day of the timeline: events per kind (wire names) and their total.</summary>
-public sealed record TimelineDay(string Day, IReadOnlyDictionary<string, long> Counts, long Total);
+/// <summary>One bucket of the timeline, starting on <see cref="Start"/> (UTC day): events per kind (wire names) and their total.</summary>
+public sealed record TimelineBucket(string Start, IReadOnlyDictionary<string, long> Counts, long Total);
 
-/// <summary>The events-per-day timeline: every day from <see cref="From"/> to <see cref="To"/> (days without events have zero counts).</summary>
-public sealed record TimelineDto(string? From, string? To, IReadOnlyList<string> Kinds, IReadOnlyList<TimelineDay> Days, DateTimeOffset ComputedAt);
+/// <summary>The events timeline from <see cref="From"/> to <see cref="To"/> in buckets of a <see cref="Bucket"/> ("day", "week" or "month"); buckets without events have zero counts.</summary>
+public sealed record TimelineDto(string? From, string? To, string Bucket, IReadOnlyList<string> Kinds, IReadOnlyList<TimelineBucket> Buckets, DateTimeOffset ComputedAt);
 
 /// <summary>Exploration in one bucket; CTRs are clicks per slot shown, absent when no slot of that kind was shown.</summary>
 public sealed record ExplorationPoint(DateTimeOffset Start, long Lists, long Slots, long ExploredSlots, double ExplorationRate,
@@ -28,12 +28,15 @@ internal sealed class DashboardData(IMerxStore store, TimeSpan ttl)
 {
     private static readonly int[] BucketMinutes = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440];
     public const int MaxBuckets = 40;
+    public const int MaxTimelineBuckets = 92;
     private readonly ConcurrentDictionary<string, (DateTimeOffset At, object Value)> _cache = new();
 
-    private T Cached<T>(string key, Func<T> compute) where T : class
+    private T Cached<T>(string key, Func<T> compute) where T : class => Cached(key, ttl, compute);
+
+    private T Cached<T>(string key, TimeSpan maxAge, Func<T> compute) where T : class
     {
         var now = DateTimeOffset.UtcNow;
-        if (_cache.TryGetValue(key, out var hit) && now - hit.At < ttl) return (T)hit.Value;
+        if (_cache.TryGetValue(key, out var hit) && now - hit.At < maxAge) return (T)hit.Value;
         var value = compute();
         _cache[key] = (now, value);
         return value;
@@ -46,26 +49,41 @@ internal sealed class DashboardData(IMerxStore store, TimeSpan ttl)
         return new StatsDto(s.Users, s.Items, s.Events, byKind, s.UsersWithProfile, s.ItemsInCatalog, DateTimeOffset.UtcNow);
     });
 
-    /// <summary>The last <paramref name="days"/> days up to the day of the newest event (not today: an imported data set may be years old).</summary>
-    public TimelineDto Timeline(int days) => Cached("timeline:" + days, () =>
+    /// <summary>
+    /// Events per kind over the whole history, or its last <paramref name="days"/> days up to the
+    /// newest event (not up to today: an imported data set may be years old), in buckets of a day,
+    /// a week (from Monday), a month or a year, whichever keeps the chart at most <see cref="MaxTimelineBuckets"/> bars.
+    /// </summary>
+    public TimelineDto Timeline(int? days) => Cached("timeline:" + days, () =>
     {
         var counts = store.EventTimeline(DateOnly.MinValue);
-        if (counts.Count == 0) return new TimelineDto(null, null, [], [], DateTimeOffset.UtcNow);
+        if (counts.Count == 0) return new TimelineDto(null, null, "day", [], [], DateTimeOffset.UtcNow);
         var to = counts[^1].Day;
-        var from = counts[0].Day > to.AddDays(1 - days) ? counts[0].Day : to.AddDays(1 - days);
+        var from = days is { } n && counts[0].Day < to.AddDays(1 - n) ? to.AddDays(1 - n) : counts[0].Day;
+        var span = to.DayNumber - from.DayNumber + 1;
+        var unit = span <= MaxTimelineBuckets ? "day" : span <= MaxTimelineBuckets * 7 ? "week" : span <= MaxTimelineBuckets * 28 ? "month" : "year";
+        Func<DateOnly, DateOnly> start = unit switch
+        {
+            "day" => d => d,
+            "week" => d => d.AddDays(-(((int)d.DayOfWeek + 6) % 7)),
+            "month" => d => new DateOnly(d.Year, d.Month, 1),
+            _ => d => new DateOnly(d.Year, 1, 1),
+        };
+        Func<DateOnly, DateOnly> next = unit switch { "day" => d => d.AddDays(1), "week" => d => d.AddDays(7), "month" => d => d.AddMonths(1), _ => d => d.AddYears(1) };
         var kept = counts.Where(c => c.Day >= from).ToArray();
         var kinds = EventKinds.All.Where(k => kept.Any(c => c.Kind == k)).Select(k => k.ToWireName()).ToArray();
-        var byDay = kept.GroupBy(c => c.Day).ToDictionary(g => g.Key, g => g.ToDictionary(c => c.Kind.ToWireName(), c => c.Count));
-        var list = new List<TimelineDay>(to.DayNumber - from.DayNumber + 1);
-        for (var d = from; d <= to; d = d.AddDays(1))
+        var byBucket = kept.GroupBy(c => start(c.Day)).ToDictionary(g => g.Key,
+            g => g.GroupBy(c => c.Kind.ToWireName()).ToDictionary(k => k.Key, k => k.Sum(c => c.Count)));
+        var list = new List<TimelineBucket>();
+        for (var b = start(from); b <= to; b = next(b))
         {
-            var day = byDay.GetValueOrDefault(d) ?? [];
-            list.Add(new TimelineDay(d.ToString("yyyy-MM-dd"), day, day.Values.Sum()));
+            var c = byBucket.GetValueOrDefault(b) ?? [];
+            list.Add(new TimelineBucket(b.ToString("yyyy-MM-dd"), c, c.Values.Sum()));
         }
-        return new TimelineDto(from.ToString("yyyy-MM-dd"), to.ToString("yyyy-MM-dd"), kinds, list, DateTimeOffset.UtcNow);
+        return new TimelineDto(from.ToString("yyyy-MM-dd"), to.ToString("yyyy-MM-dd"), unit, kinds, list, DateTimeOffset.UtcNow);
     });
 
-    public ExplorationDto Exploration(int hours, string policy) => Cached("exploration:" + hours, () =>
+    public ExplorationDto Exploration(int hours, string policy) => Cached("exploration:" + hours, TimeSpan.FromSeconds(1), () =>
     {
         var until = DateTimeOffset.UtcNow;
         var since = until.AddHours(-hours);

@@ -34,12 +34,10 @@ public static class DashboardEndpoints
         api.MapGet("/stats", () => Results.Ok(data.Stats())).WithName("Stats").WithSummary("Users, items, events and events by kind (cached for 5 s).");
         api.MapGet("/stats/timeline", (int? days) => days is < 1 or > 3650
                 ? Problems.Bad("days must be between 1 and 3650")
-                : Results.Ok(data.Timeline(days ?? 60)))
-            .WithName("EventTimeline").WithSummary("Events per UTC day and kind over the last ?days=60 days up to the newest event (cached for 5 s).");
-        api.MapGet("/stats/exploration", (int? hours, ModelHost host) => hours is < 1 or > 24 * 90
-                ? Problems.Bad("hours must be between 1 and 2160")
-                : Results.Ok(data.Exploration(hours ?? 24, host.Current?.Pipeline.Exploration?.Name ?? "none")))
-            .WithName("ExplorationStats").WithSummary("Share of served slots explored and click-through of explored vs exploited slots over the last ?hours=24, in time buckets (cached for 5 s).");
+                : Results.Ok(data.Timeline(days)))
+            .WithName("EventTimeline").WithSummary("Events per kind over the whole history or its last ?days= days up to the newest event, per UTC day, week, month or year (at most 92 bars; cached for 5 s).");
+        api.MapGet("/stats/exploration", (int? hours, ModelHost host, ServedLog served) => Exploration(hours, host, served, data)).WithName("ExplorationStats")
+            .WithSummary("Share of served slots explored and click-through of explored vs exploited slots over the last ?hours=24, in time buckets (cached for 1 s).");
         api.MapGet("/users/{id}/events", UserEvents).WithName("UserEvents").WithSummary("A user's latest events, newest first: ?limit=20 (at most 200).");
         api.MapGet("/dashboard/users", (int? n, IMerxStore store) => n is < 1 or > 100
                 ? Problems.Bad("n must be between 1 and 100")
@@ -61,6 +59,13 @@ public static class DashboardEndpoints
             DashboardAuth.Verdict.Local or DashboardAuth.Verdict.KeyGiven => Results.Content(DashboardAssets.Page(options.Value.ApiKey), "text/html; charset=utf-8"),
             var v => Results.Content(DashboardAssets.KeyPage(v == DashboardAuth.Verdict.Wrong), "text/html; charset=utf-8", statusCode: StatusCodes.Status401Unauthorized),
         };
+    }
+
+    private static IResult Exploration(int? hours, ModelHost host, ServedLog served, DashboardData data)
+    {
+        if (hours is < 1 or > 24 * 90) return Problems.Bad("hours must be between 1 and 2160");
+        served.Flush();
+        return Results.Ok(data.Exploration(hours ?? 24, host.Current?.Pipeline.Exploration?.Name ?? "none"));
     }
 
     private static IResult UserEvents(string id, int? limit, IMerxStore store, ModelHost host)

@@ -73,7 +73,7 @@ const short = n => n >= 1e6 ? (n / 1e6).toFixed(n >= 1e7 ? 0 : 1) + "M" : n >= 1
 // ---- charts ----
 function hbarChart(container, rows, { color = EXPLOIT, format = fmt } = {}) {
   if (!rows.length) return empty(container, "no data yet");
-  const W = 520, rowH = 26, left = 120, right = 70, H = rows.length * rowH + 8;
+  const W = 420, rowH = 26, left = 100, right = 60, H = rows.length * rowH + 8;
   const max = Math.max(...rows.map(r => r.value)) || 1;
   const svg = s("svg", { viewBox: `0 0 ${W} ${H}`, role: "img" });
   rows.forEach((r, i) => {
@@ -85,7 +85,7 @@ function hbarChart(container, rows, { color = EXPLOIT, format = fmt } = {}) {
   container.replaceChildren(svg);
 }
 
-function stackedBars(container, labels, series) {
+function stackedBars(container, labels, series, unit = "day") {
   if (!labels.length) return empty(container, "no events yet");
   const W = 760, H = 260, L = 48, R = 12, T = 10, B = 28;
   const totals = labels.map((_, i) => series.reduce((a, sr) => a + sr.values[i], 0));
@@ -98,12 +98,13 @@ function stackedBars(container, labels, series) {
     const x = L + i * bw + Math.min(1, bw * 0.1), w = Math.max(0.8, bw - 2 * Math.min(1, bw * 0.1));
     for (const sr of series) {
       const v = sr.values[i];
-      if (v > 0) svg.append(s("rect", { x, y: y(base + v), width: w, height: Math.max(0.5, y(base) - y(base + v)), fill: sr.color }, tip(`${label} · ${sr.name}: ${fmt(v)}`)));
+      if (v > 0) svg.append(s("rect", { x, y: y(base + v), width: w, height: Math.max(0.5, y(base) - y(base + v)), fill: sr.color }, tip(`${unit} of ${label} · ${sr.name}: ${fmt(v)}`)));
       base += v;
     }
   });
   const every = Math.max(1, Math.ceil(labels.length / 8));
-  labels.forEach((label, i) => { if (i % every === 0) svg.append(s("text", { x: L + (i + 0.5) * bw, y: H - 8, "text-anchor": "middle" }, label.slice(5))); });
+  const axisLabel = l => unit === "year" ? l.slice(0, 4) : unit === "month" ? l.slice(0, 7) : labels.length && labels[0].slice(0, 4) !== labels[labels.length - 1].slice(0, 4) ? l.slice(2) : l.slice(5);
+  labels.forEach((label, i) => { if (i % every === 0) svg.append(s("text", { x: L + (i + 0.5) * bw, y: H - 8, "text-anchor": "middle" }, axisLabel(label))); });
   svg.append(s("line", { class: "axis", x1: L, x2: W - R, y1: y(0), y2: y(0) }));
   container.replaceChildren(svg);
 }
@@ -135,7 +136,7 @@ function legend(container, entries) {
 
 // ---- sections ----
 async function loadOverview() {
-  const [stats, timeline] = await Promise.all([api("/api/stats"), api("/api/stats/timeline?days=60")]);
+  const [stats, timeline] = await Promise.all([api("/api/stats"), api("/api/stats/timeline")]);
   $("stat-users").textContent = fmt(stats.users);
   $("stat-users-sub").textContent = `${fmt(stats.users_with_profile)} with a profile`;
   $("stat-items").textContent = fmt(stats.items);
@@ -144,11 +145,12 @@ async function loadOverview() {
   $("stat-events-sub").textContent = stats.users ? `${(stats.events / stats.users).toFixed(1)} per user` : "";
   const kinds = Object.entries(stats.events_by_kind).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
   hbarChart($("chart-kinds"), kinds.map(([k, v]) => ({ label: k, value: v, color: KIND_COLORS[k] })));
-  const labels = timeline.days.map(d => d.day);
-  const series = timeline.kinds.map(k => ({ name: k, color: KIND_COLORS[k] || "#888", values: timeline.days.map(d => d.counts[k] || 0) }));
-  stackedBars($("chart-timeline"), labels, series);
+  const labels = timeline.buckets.map(b => b.start);
+  const series = timeline.kinds.map(k => ({ name: k, color: KIND_COLORS[k] || "#888", values: timeline.buckets.map(b => b.counts[k] || 0) }));
+  stackedBars($("chart-timeline"), labels, series, timeline.bucket);
   legend($("timeline-legend"), timeline.kinds.map(k => [k, KIND_COLORS[k] || "#888"]));
-  $("timeline-range").textContent = labels.length ? `${labels[0]} → ${labels[labels.length - 1]} (UTC)` : "";
+  $("timeline-title").textContent = `Events per ${timeline.bucket}, by kind`;
+  $("timeline-range").textContent = timeline.from ? `${timeline.from} → ${timeline.to} (UTC)` : "";
 }
 
 async function loadModels() {
@@ -201,7 +203,7 @@ async function loadStatus() {
   $("experiments").replaceChildren(
     h("dl", { class: "kv" }, h("dt", {}, "Defined"), h("dd", {}, h("span", { class: "state off" }, ex.defined === 0 ? "none yet" : fmt(ex.defined))),
       h("dt", {}, "Traffic"), h("dd", {}, ex.untagged_feedback_note)),
-    h("p", { class: "note" }, ex.message), variants);
+    h("p", { class: "note" }, ex.message), ...(variants ? [variants] : []));
   const onOff = (on, yes, no) => h("span", { class: "state " + (on ? "on" : "off") }, on ? yes : no);
   $("privacy").replaceChildren(
     h("dl", { class: "kv" },
@@ -238,21 +240,32 @@ async function showUser(user) {
 }
 
 async function loadEvents(fresh) {
-  const r = await api(`/api/users/${encodeURIComponent(state.user)}/events?limit=20`);
+  const user = state.user;
+  const r = await api(`/api/users/${encodeURIComponent(user)}/events?limit=20`);
+  if (user !== state.user) return; // another user was picked meanwhile
   $("events-user").textContent = `· ${r.user}`;
   const list = $("events");
   if (!r.events.length) return list.replaceChildren(h("li", { class: "muted" }, "no events for this user yet (a new user gets trending items and exploration)"));
   list.replaceChildren(...r.events.map((e, i) => h("li", { class: i === 0 && fresh && e.item === fresh ? "fresh" : null, "data-item": e.item || "", "data-kind": e.kind },
-    h("span", { class: "when", title: e.at }, new Date(e.at).toLocaleDateString([], { month: "short", day: "numeric" }) + " " + new Date(e.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })),
+    h("span", { class: "when", title: e.at }, when(e.at)),
     h("span", {}, h("span", { class: "kind", style: `--c:${KIND_COLORS[e.kind] || "#888"}` }, e.kind)),
     h("span", { class: "what", title: [e.item, e.category].filter(Boolean).join(" · ") }, e.kind === "search" ? `“${e.query || ""}”` : (e.title || e.item), e.title ? h("span", { class: "muted" }, ` · ${e.item}`) : null))));
 }
 
+// Local time: "14:05" today, else "2024-03-20 01:11".
+function when(iso) {
+  const d = new Date(iso), p = n => String(n).padStart(2, "0");
+  const time = `${p(d.getHours())}:${p(d.getMinutes())}`;
+  return d.toDateString() === new Date().toDateString() ? `today ${time}` : `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${time}`;
+}
+
 async function loadRecs() {
   const box = $("recs");
+  const user = state.user;
   let r;
-  try { r = await api(`/api/users/${encodeURIComponent(state.user)}/recommendations?n=12&debug=true`); }
-  catch (e) { state.recId = null; $("recs-meta").textContent = ""; return box.replaceChildren(h("p", { class: "muted" }, e.message)); }
+  try { r = await api(`/api/users/${encodeURIComponent(user)}/recommendations?n=12&debug=true`); }
+  catch (e) { if (user === state.user) { state.recId = null; $("recs-meta").textContent = ""; box.replaceChildren(h("p", { class: "muted" }, e.message)); } return; }
+  if (user !== state.user) return;
   state.recId = r.recommendation_id;
   const explored = r.items.filter(i => i.explored).length;
   $("recs-meta").textContent = `· ${r.path} path · ${r.model ? r.model.name + " v" + r.model.version : "no model"} · ${explored} of ${r.items.length} explored · ${r.elapsed_ms.toFixed(1)} ms`;
@@ -271,7 +284,7 @@ async function click(item) {
     await api("/api/feedback", { method: "POST", body: JSON.stringify({ recommendation_id: state.recId, item, kind: "click" }) });
     showError(null);
     await Promise.all([loadEvents(item), loadRecs()]);
-    setTimeout(() => loadExploration().catch(() => {}), 300);
+    setTimeout(() => loadExploration().catch(() => {}), 1200);
   } catch (e) {
     showError(e.status === 401 ? "Sending feedback needs the API key: open the dashboard as /?key=YOUR_KEY" : "Feedback failed: " + e.message);
   }
