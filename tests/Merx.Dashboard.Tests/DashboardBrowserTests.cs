@@ -31,6 +31,7 @@ public abstract class BrowserTestBase(DashboardFixture fixture, ITestOutputHelpe
     protected async Task ShotAsync(IPage page, string name)
     {
         var path = Path.Combine(DashboardFixture.Screenshots, name + ".png");
+        await page.EvaluateAsync("window.scrollTo(0, 0)"); // the sticky header stays on top of a full-page shot
         await page.ScreenshotAsync(new() { Path = path, FullPage = true });
         output.WriteLine("screenshot: " + path);
     }
@@ -108,7 +109,7 @@ public sealed class DashboardLiveTests(DashboardFixture fixture, ITestOutputHelp
         await Assertions.Expect(page.Locator("#error")).ToBeHiddenAsync();
         // The explore/exploit panel counts the lists served to this page and the click on the right kind of slot.
         await Assertions.Expect(page.Locator("#stat-served")).ToHaveTextAsync(new Regex("^[1-9]"));
-        await Assertions.Expect(page.Locator(explored ? "#ee-ctr-explored-sub" : "#ee-ctr-exploited-sub")).ToHaveTextAsync(new Regex("^1 clicks on [1-9]"));
+        await Assertions.Expect(page.Locator(explored ? "#ee-ctr-explored-sub" : "#ee-ctr-exploited-sub")).ToHaveTextAsync(new Regex("^1 click on [1-9]"));
         Assert.True(await page.Locator("#chart-ee-rate svg circle").CountAsync() > 0);
         await ShotAsync(page, "dashboard-live-after-click");
         await page.CloseAsync();

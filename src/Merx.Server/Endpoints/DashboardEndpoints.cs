@@ -103,7 +103,7 @@ public static class DashboardEndpoints
                 defined = 0,
                 api = false,
                 message = "No A/B experiment is defined: this version of Merx has no experiments API yet, so every recommendation is served by the same configuration.",
-                untagged_feedback_note = $"{untagged:N0} feedback entries on recommendations without a variant",
+                untagged_feedback = untagged,
                 variants_seen = tagged,
             },
             privacy = new

@@ -7,6 +7,7 @@ const SVG = "http://www.w3.org/2000/svg";
 const state = { key: initKey(), user: null, recId: null };
 const $ = id => document.getElementById(id);
 const fmt = n => n == null ? "–" : Number(n).toLocaleString("en-US");
+const plural = (n, word) => `${fmt(n)} ${word}${n === 1 ? "" : "s"}`;
 const pct = x => x == null ? "–" : (100 * x).toFixed(x < 0.1 ? 1 : 0) + " %";
 
 // The key: injected into the page by the server (loopback, or after /?key=…), kept for this tab in sessionStorage.
@@ -103,7 +104,7 @@ function stackedBars(container, labels, series, unit = "day") {
     }
   });
   const every = Math.max(1, Math.ceil(labels.length / 8));
-  const axisLabel = l => unit === "year" ? l.slice(0, 4) : unit === "month" ? l.slice(0, 7) : labels.length && labels[0].slice(0, 4) !== labels[labels.length - 1].slice(0, 4) ? l.slice(2) : l.slice(5);
+  const axisLabel = l => unit === "year" ? l.slice(0, 4) : unit === "month" ? l.slice(0, 7) : labels.length && labels[0].slice(0, 4) !== labels[labels.length - 1].slice(0, 4) ? l : l.slice(5);
   labels.forEach((label, i) => { if (i % every === 0) svg.append(s("text", { x: L + (i + 0.5) * bw, y: H - 8, "text-anchor": "middle" }, axisLabel(label))); });
   svg.append(s("line", { class: "axis", x1: L, x2: W - R, y1: y(0), y2: y(0) }));
   container.replaceChildren(svg);
@@ -159,7 +160,7 @@ async function loadModels() {
   const metric = (m, k) => m && typeof m[k] === "number" ? m[k] : null;
   const f4 = v => v == null ? "–" : v.toFixed(4);
   body.replaceChildren(...data.models.slice().reverse().map(m => h("tr", {},
-    h("td", {}, "v" + m.version), h("td", {}, m.name), h("td", {}, new Date(m.created_at).toLocaleString()),
+    h("td", {}, "v" + m.version), h("td", {}, m.name), h("td", {}, when(m.created_at)),
     h("td", { class: "num" }, f4(metric(m.metrics, "ndcg@10"))), h("td", { class: "num" }, f4(metric(m.metrics, "hr@10"))),
     h("td", { class: "num" }, f4(metric(m.metrics, "mrr"))), h("td", { class: "num" }, f4(metric(m.metrics, "coverage@10"))),
     h("td", { class: "num" }, metric(m.metrics, "train_seconds") ?? "–"), h("td", { class: "num" }, (m.size_bytes / 1024 / 1024).toFixed(2) + " MB"),
@@ -176,13 +177,13 @@ async function loadExploration() {
   const e = await api("/api/stats/exploration?hours=24");
   const t = e.totals;
   $("stat-served").textContent = fmt(t.lists);
-  $("stat-served-sub").textContent = `last 24 h · ${fmt(t.slots)} slots`;
-  $("ee-rate").textContent = pct(t.exploration_rate);
-  $("ee-rate-sub").textContent = `${fmt(t.explored_slots)} of ${fmt(t.slots)} slots`;
+  $("stat-served-sub").textContent = `last 24 h · ${plural(t.slots, "slot")}`;
+  $("ee-rate").textContent = t.slots ? pct(t.exploration_rate) : "–";
+  $("ee-rate-sub").textContent = `${fmt(t.explored_slots)} of ${plural(t.slots, "slot")}`;
   $("ee-ctr-explored").textContent = pct(t.explored_ctr);
-  $("ee-ctr-explored-sub").textContent = `${fmt(t.explored_clicks)} clicks on ${fmt(t.explored_slots)} slots`;
+  $("ee-ctr-explored-sub").textContent = `${plural(t.explored_clicks, "click")} on ${plural(t.explored_slots, "slot")}`;
   $("ee-ctr-exploited").textContent = pct(t.exploited_ctr);
-  $("ee-ctr-exploited-sub").textContent = `${fmt(t.exploited_clicks)} clicks on ${fmt(t.slots - t.explored_slots)} slots`;
+  $("ee-ctr-exploited-sub").textContent = `${plural(t.exploited_clicks, "click")} on ${plural(t.slots - t.explored_slots, "slot")}`;
   $("ee-window").textContent = `last 24 h`;
   $("ee-window-sub").textContent = `${e.policy} policy · buckets of ${e.bucket_seconds >= 3600 ? e.bucket_seconds / 3600 + " h" : e.bucket_seconds / 60 + " min"}`;
   const labels = e.buckets.map(b => new Date(b.start).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
@@ -202,7 +203,8 @@ async function loadStatus() {
     : null;
   $("experiments").replaceChildren(
     h("dl", { class: "kv" }, h("dt", {}, "Defined"), h("dd", {}, h("span", { class: "state off" }, ex.defined === 0 ? "none yet" : fmt(ex.defined))),
-      h("dt", {}, "Traffic"), h("dd", {}, ex.untagged_feedback_note)),
+      h("dt", {}, "Traffic"), h("dd", {}, ex.variants_seen.length ? `${plural(ex.variants_seen.length, "variant")} seen in feedback` : "every served list is untagged (no variant)"),
+      h("dt", {}, "Feedback"), h("dd", {}, `${fmt(ex.untagged_feedback)} ${ex.untagged_feedback === 1 ? "entry" : "entries"} on untagged lists`)),
     h("p", { class: "note" }, ex.message), ...(variants ? [variants] : []));
   const onOff = (on, yes, no) => h("span", { class: "state " + (on ? "on" : "off") }, on ? yes : no);
   $("privacy").replaceChildren(
@@ -276,6 +278,14 @@ async function loadRecs() {
     h("div", { class: "scorebar", title: `score ${it.score}` }, h("i", { style: `width:${Math.max(2, 100 * it.score / max).toFixed(1)}%` })),
     h("div", { class: "meta" }, h("span", { class: "reason" }, it.reason), h("span", {}, "score " + Number(it.score).toPrecision(3))))));
   if (!r.items.length) box.replaceChildren(h("p", { class: "muted" }, "nothing to recommend"));
+  scheduleExploration();
+}
+
+// The list just served (and any click on it) shows up in the explore/exploit panel once the server's 1 s cache has moved on.
+let explorationTimer = 0;
+function scheduleExploration() {
+  clearTimeout(explorationTimer);
+  explorationTimer = setTimeout(() => loadExploration().catch(() => {}), 1200);
 }
 
 async function click(item) {
@@ -284,7 +294,6 @@ async function click(item) {
     await api("/api/feedback", { method: "POST", body: JSON.stringify({ recommendation_id: state.recId, item, kind: "click" }) });
     showError(null);
     await Promise.all([loadEvents(item), loadRecs()]);
-    setTimeout(() => loadExploration().catch(() => {}), 1200);
   } catch (e) {
     showError(e.status === 401 ? "Sending feedback needs the API key: open the dashboard as /?key=YOUR_KEY" : "Feedback failed: " + e.message);
   }
