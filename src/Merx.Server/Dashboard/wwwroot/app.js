@@ -126,7 +126,8 @@ function lineChart(container, labels, series, { yMax, format = pct } = {}) {
     sr.values.forEach((v, i) => { if (v != null) svg.append(s("circle", { cx: x(i), cy: y(v), r: 3, fill: sr.color }, tip(`${labels[i]} · ${sr.name}: ${format(v)}`))); });
   }
   const every = Math.max(1, Math.ceil(labels.length / 7));
-  labels.forEach((label, i) => { if (i % every === 0 || i === labels.length - 1 && labels.length < 8) svg.append(s("text", { x: x(i), y: H - 8, "text-anchor": "middle" }, label)); });
+  const anchor = i => labels.length === 1 ? "middle" : i === 0 ? "start" : i === labels.length - 1 ? "end" : "middle";
+  labels.forEach((label, i) => { if (i % every === 0 || i === labels.length - 1 && labels.length < 8) svg.append(s("text", { x: x(i), y: H - 8, "text-anchor": anchor(i) }, label)); });
   svg.append(s("line", { class: "axis", x1: L, x2: W - R, y1: y(0), y2: y(0) }));
   container.replaceChildren(svg);
 }
@@ -186,7 +187,7 @@ async function loadExploration() {
   $("ee-ctr-exploited-sub").textContent = `${plural(t.exploited_clicks, "click")} on ${plural(t.slots - t.explored_slots, "slot")}`;
   $("ee-window").textContent = `last 24 h`;
   $("ee-window-sub").textContent = `${e.policy} policy · buckets of ${e.bucket_seconds >= 3600 ? e.bucket_seconds / 3600 + " h" : e.bucket_seconds / 60 + " min"}`;
-  const labels = e.buckets.map(b => new Date(b.start).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+  const labels = e.buckets.map(b => when(b.start).replace("today ", ""));
   lineChart($("chart-ee-rate"), labels, [{ name: "explored share", color: EXPLORE, values: e.buckets.map(b => b.exploration_rate) }], { yMax: 0.2 });
   lineChart($("chart-ee-ctr"), labels, [
     { name: "explored", color: EXPLORE, values: e.buckets.map(b => b.explored_ctr ?? null) },
