@@ -294,7 +294,7 @@ async function click(item) {
   try {
     await api("/api/feedback", { method: "POST", body: JSON.stringify({ recommendation_id: state.recId, item, kind: "click" }) });
     showError(null);
-    await Promise.all([loadEvents(item), loadRecs()]);
+    await Promise.all([loadEvents(item), loadRecs(), loadStatus()]);
   } catch (e) {
     showError(e.status === 401 ? "Sending feedback needs the API key: open the dashboard as /?key=YOUR_KEY" : "Feedback failed: " + e.message);
   }
@@ -305,7 +305,7 @@ async function refresh() {
   const results = await Promise.allSettled([loadOverview(), loadModels(), loadExploration(), loadStatus(), loadHealth()]);
   const failed = results.find(r => r.status === "rejected");
   showError(failed ? (failed.reason.status === 401 ? "This server needs the API key: open the dashboard as /?key=YOUR_KEY" : failed.reason.message) : null);
-  $("updated").textContent = "updated " + new Date().toLocaleTimeString();
+  $("updated").textContent = "updated " + when(new Date().toISOString()).replace("today ", "") + " · refreshes every 15 s";
 }
 
 document.addEventListener("DOMContentLoaded", () => {
