@@ -134,7 +134,8 @@ public sealed class DashboardApiTests(ShopStore shop)
         Assert.Equal(HttpStatusCode.OK, local.StatusCode);
         Assert.Contains($"<meta name=\"merx-key\" content=\"{MerxTestApp.Key}\">", html);
         Assert.Contains("script-src 'self'", local.Headers.GetValues("Content-Security-Policy").Single());
-        Assert.Contains("function stackedBars", await app.Client.GetStringAsync("/dashboard/app.js"));
+        Assert.Contains("function stackedBars", await app.Client.GetStringAsync("/dashboard/charts.js"));
+        Assert.Contains("function showUser", await app.Client.GetStringAsync("/dashboard/app.js"));
 
         var server = app.App.GetTestServer();
         async Task<(int Status, string Body)> Remote(string query, string host = "shop.example", string ip = "203.0.113.5", string? header = null)

@@ -15,6 +15,7 @@ internal static class DashboardAssets
 
     public static string PageTemplate { get; } = Read("index.html");
     public static byte[] Script { get; } = Encoding.UTF8.GetBytes(Read("app.js"));
+    public static byte[] Charts { get; } = Encoding.UTF8.GetBytes(Read("charts.js"));
     public static byte[] Styles { get; } = Encoding.UTF8.GetBytes(Read("app.css"));
 
     /// <summary>The page with <paramref name="apiKey"/> (HTML-encoded) in its merx-key meta tag; an empty key leaves the tag empty.</summary>
