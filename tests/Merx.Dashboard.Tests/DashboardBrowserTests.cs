@@ -115,3 +115,50 @@ public sealed class DashboardLiveTests(DashboardFixture fixture, ITestOutputHelp
         await page.CloseAsync();
     }
 }
+
+/// <summary>
+/// A browser that is not on the server's machine: the host name merx-shop.test is mapped to the
+/// loopback socket inside Chromium, so the page arrives under a name the server does not treat as
+/// local (as after DNS rebinding, or over a network) and must ask for the API key.
+/// </summary>
+public sealed class DashboardRemoteTests(DashboardFixture fixture, ITestOutputHelper output) : BrowserTestBase(fixture, output), IClassFixture<DashboardFixture>
+{
+    [BrowserFact]
+    public async Task A_remote_browser_gives_the_key_once_per_tab_and_can_then_send_feedback()
+    {
+        await Fixture.StartAsync();
+        var browser = await Fixture.LaunchAsync("--host-resolver-rules=MAP merx-shop.test 127.0.0.1");
+        try
+        {
+            var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 1000 } });
+            page.SetDefaultTimeout(20_000);
+            var url = $"http://merx-shop.test:{new Uri(Fixture.BaseUrl).Port}/";
+            Assert.Equal(401, (await page.GotoAsync(url))!.Status);
+            Assert.DoesNotContain(DashboardFixture.Key, await page.ContentAsync());
+            await page.FillAsync("input[name=key]", "not-the-key");
+            await page.ClickAsync("#key-form button");
+            await Assertions.Expect(page.Locator("main .error")).ToContainTextAsync("does not match");
+            await ShotAsync(page, "dashboard-remote-key-page");
+
+            await page.FillAsync("input[name=key]", DashboardFixture.Key);
+            await page.ClickAsync("#key-form button");
+            await Assertions.Expect(page.Locator("#stat-events")).Not.ToHaveTextAsync("–");
+            Assert.DoesNotContain("key=", page.Url); // taken out of the address bar (and history) at once
+            Assert.Equal(DashboardFixture.Key, await page.EvaluateAsync<string>("sessionStorage.getItem('merx-key')"));
+
+            // Writes carry the key: a click on a recommendation is accepted and shows up.
+            var recs = page.Locator("#recs .rec");
+            await Assertions.Expect(recs).ToHaveCountAsync(12, Wait);
+            var item = (await recs.Nth(1).GetAttributeAsync("data-item"))!;
+            await recs.Nth(1).ClickAsync();
+            await Assertions.Expect(page.Locator("#events li").First).ToHaveAttributeAsync("data-item", item);
+            await Assertions.Expect(page.Locator("#error")).ToBeHiddenAsync();
+
+            // Opening the dashboard again in this tab needs no typing: the kept key is sent once more.
+            await page.GotoAsync(url);
+            await Assertions.Expect(page.Locator("#stat-events")).Not.ToHaveTextAsync("–");
+            Assert.DoesNotContain("key=", page.Url);
+        }
+        finally { await browser.CloseAsync(); }
+    }
+}

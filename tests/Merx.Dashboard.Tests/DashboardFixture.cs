@@ -79,15 +79,18 @@ public sealed class DashboardFixture : IAsyncLifetime
             await _app.StartAsync();
             BaseUrl = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
             _playwright = await Playwright.CreateAsync();
-            Browser = await _playwright.Chromium.LaunchAsync(new()
-            {
-                ExecutablePath = Chromium, Headless = true,
-                Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-            });
+            Browser = await LaunchAsync();
             Directory.CreateDirectory(Screenshots);
         }
         finally { _gate.Release(); }
     }
+
+    /// <summary>Launches headless Chromium (<see cref="Browser"/> is one; tests that need other switches launch their own).</summary>
+    public Task<IBrowser> LaunchAsync(params string[] extraArgs) => _playwright!.Chromium.LaunchAsync(new()
+    {
+        ExecutablePath = Chromium, Headless = true,
+        Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", .. extraArgs],
+    });
 
     public Task InitializeAsync() => Task.CompletedTask;
 

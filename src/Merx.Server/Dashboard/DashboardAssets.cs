@@ -16,6 +16,7 @@ internal static class DashboardAssets
     public static string PageTemplate { get; } = Read("index.html");
     public static byte[] Script { get; } = Encoding.UTF8.GetBytes(Read("app.js"));
     public static byte[] Charts { get; } = Encoding.UTF8.GetBytes(Read("charts.js"));
+    public static byte[] KeyScript { get; } = Encoding.UTF8.GetBytes(Read("key.js"));
     public static byte[] Styles { get; } = Encoding.UTF8.GetBytes(Read("app.css"));
 
     /// <summary>The page with <paramref name="apiKey"/> (HTML-encoded) in its merx-key meta tag; an empty key leaves the tag empty.</summary>
@@ -26,12 +27,12 @@ internal static class DashboardAssets
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
         <meta name="referrer" content="no-referrer"><title>Merx dashboard: API key needed</title>
-        <link rel="stylesheet" href="/dashboard/app.css"></head>
-        <body><main><section><div class="card" style="max-width:460px;margin:80px auto">
+        <link rel="icon" href="data:,"><link rel="stylesheet" href="/dashboard/app.css"><script src="/dashboard/key.js"></script></head>
+        <body><main><section><div class="card key-card">
         <h2>Merx dashboard</h2>
         <p>This server is reached over the network, so the dashboard needs the server's API key (<code>MERX_API_KEY</code>).</p>
         {{(wrongKey ? "<p class=\"error\">That key does not match the server's API key.</p>" : "")}}
-        <form method="get" action="/" class="user-form"><input type="password" name="key" placeholder="API key" autocomplete="current-password" required autofocus><button type="submit">Open</button></form>
+        <form method="get" action="/" class="user-form" id="key-form"><input type="password" name="key" placeholder="API key" autocomplete="current-password" required autofocus><button type="submit">Open</button></form>
         </div></section></main></body></html>
         """;
 

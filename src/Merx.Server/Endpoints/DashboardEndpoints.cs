@@ -29,6 +29,7 @@ public static class DashboardEndpoints
         app.MapGet("/", Page).ExcludeFromDescription();
         app.MapGet("/dashboard/app.js", () => Results.Bytes(DashboardAssets.Script, "text/javascript; charset=utf-8")).ExcludeFromDescription();
         app.MapGet("/dashboard/charts.js", () => Results.Bytes(DashboardAssets.Charts, "text/javascript; charset=utf-8")).ExcludeFromDescription();
+        app.MapGet("/dashboard/key.js", () => Results.Bytes(DashboardAssets.KeyScript, "text/javascript; charset=utf-8")).ExcludeFromDescription();
         app.MapGet("/dashboard/app.css", () => Results.Bytes(DashboardAssets.Styles, "text/css; charset=utf-8")).ExcludeFromDescription();
 
         var api = app.MapGroup("/api");
