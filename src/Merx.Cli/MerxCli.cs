@@ -13,6 +13,8 @@ public static class MerxCli
         StatsCommand.Create(),
         TrainCommand.Create(),
         EvaluateCommand.Create(),
+        TuneCommand.Create(),
+        AbTestCommand.Create(),
         RecommendCommand.Create(),
         ServeCommand.Create(),
         DemoCommand.Create(),

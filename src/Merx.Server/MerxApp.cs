@@ -1,6 +1,7 @@
 using System.Net;
 using System.Threading.RateLimiting;
 using Merx.Server.Endpoints;
+using Merx.Server.Experiments;
 using Merx.Server.Http;
 using Merx.Server.Serving;
 using Merx.Server.Training;
@@ -43,6 +44,7 @@ public static class MerxApp
         services.AddHostedService(sp => sp.GetRequiredService<TrainingService>());
         services.AddSingleton<ServedLog>();
         services.AddHostedService(sp => sp.GetRequiredService<ServedLog>());
+        services.AddSingleton<ExperimentService>();
         services.AddSingleton<RecommendationService>();
         services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
         services.AddProblemDetails();
@@ -94,7 +96,7 @@ public static class MerxApp
         app.UseRateLimiter();
 
         var api = app.MapGroup("/api");
-        api.MapEvents().MapItems().MapUsers().MapRecommendations().MapFeedback().MapModels();
+        api.MapEvents().MapItems().MapUsers().MapRecommendations().MapFeedback().MapModels().MapExperiments();
         app.MapHealth();
         app.MapDashboard();
         app.MapOpenApi("/openapi/{documentName}.json");

@@ -106,6 +106,13 @@ public interface IMerxStore : IDisposable
     /// </summary>
     IReadOnlyList<ExplorationBucket> ExplorationTimeline(DateTimeOffset since, TimeSpan bucket);
 
+    /// <summary>
+    /// The exposures (served lists, <see cref="ExperimentLogEntry.Kind"/> null) and feedback of every
+    /// served list whose variant starts with <paramref name="variantPrefix"/>, oldest first: what an
+    /// experiment's tallies are rebuilt from after a restart.
+    /// </summary>
+    IReadOnlyList<ExperimentLogEntry> ExperimentLog(string variantPrefix);
+
     /// <summary>Stores an opaque state blob under a key (replacing it), e.g. a bandit policy's posterior.</summary>
     void PutState(string key, byte[] value);
 

@@ -40,3 +40,6 @@ public sealed record ServedRecommendation(string Id, string User, DateTimeOffset
 
 /// <summary>Feedback on a served recommendation (impression, click, add-to-cart, purchase).</summary>
 public sealed record FeedbackRecord(string RecommendationId, string User, string Item, EventKind Kind, DateTimeOffset At, double Value = 0);
+
+/// <summary>One exposure (Kind null) or feedback entry of an experiment's variant.</summary>
+public sealed record ExperimentLogEntry(DateTimeOffset At, string User, string Variant, EventKind? Kind, double Value);

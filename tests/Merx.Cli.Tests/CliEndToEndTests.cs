@@ -76,6 +76,84 @@ public sealed class CliEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void Tune_ReportsEveryTrial_SelectsOnValidation_AndMeasuresTheBestOnTest()
+    {
+        Merx("generate", "--users", "300", "--items", "200", "--events", "9000", "--seed", "5", "--out", P("shop"));
+        var (code, output, err) = Merx("tune", "--data", P("shop"), "--model", "itemknn", "--trials", "5", "--seed", "7", "--json", P("t.json"));
+        Assert.True(code == 0, err);
+        Assert.Contains("trial 5/5", err);
+        Assert.Contains("best: neighbors=", output);
+        var run = Json(P("t.json"));
+        var trials = run.GetProperty("trials").EnumerateArray().ToList();
+        Assert.Equal(5, trials.Count);
+        var scores = trials.Select(t => t.GetProperty("validation_ndcg@10").GetDouble()).ToList();
+        var best = run.GetProperty("best");
+        Assert.Equal(scores.Max(), best.GetProperty("validation_ndcg@10").GetDouble());
+        var bestTrial = trials[scores.IndexOf(scores.Max())];
+        Assert.Equal(bestTrial.GetProperty("params").GetProperty("neighbors").GetDouble(), best.GetProperty("params").GetProperty("neighbors").GetDouble());
+        Assert.True(scores.Distinct().Count() > 1, "different configurations should score differently");
+        var test = best.GetProperty("test");
+        Assert.InRange(test.GetProperty("ndcg@10").GetDouble(), 0.001, 1);
+        Assert.Equal(bestTrial.GetProperty("params").GetProperty("neighbors").GetDouble().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            test.GetProperty("params").GetProperty("neighbors").GetString());
+
+        (code, _, err) = Merx("tune", "--data", P("shop"), "--model", "ease", "--method", "halving", "--trials", "9", "--json", P("h.json"));
+        Assert.True(code == 0, err);
+        var halving = Json(P("h.json")).GetProperty("trials").EnumerateArray().ToList();
+        Assert.Equal(9, halving.Count);
+        var full = halving.Max(t => t.GetProperty("validation_cases").GetInt32());
+        Assert.Equal(1, halving.Count(t => t.GetProperty("validation_cases").GetInt32() == full));
+        Assert.True(halving.Count(t => t.GetProperty("rung").GetInt32() == 0) >= 6, "most configurations should stop at the first, smallest rung");
+
+        (code, _, err) = Merx("tune", "--data", P("shop"), "--model", "pop");
+        Assert.Equal(1, code);
+        Assert.Contains("no hyper-parameters to tune", err);
+    }
+
+    [Fact]
+    public void Evaluate_WithCrossValidation_WritesFoldMeansAndSds()
+    {
+        Merx("generate", "--users", "300", "--items", "200", "--events", "9000", "--seed", "5", "--out", P("shop"));
+        var (code, output, err) = Merx("evaluate", "--data", P("shop"), "--models", "pop,itemknn", "--cv-folds", "3", "--json", P("cv.json"));
+        Assert.True(code == 0, err);
+        Assert.Contains("fold 3/3", err);
+        Assert.Contains("mean ± sd over 3 folds", output);
+        var run = Json(P("cv.json"));
+        Assert.Equal(3, run.GetProperty("folds").GetInt32());
+        foreach (var m in run.GetProperty("models").EnumerateArray())
+        {
+            foreach (var key in new[] { "ndcg@10", "hr@10", "mrr", "train_seconds", "ndcg@10_ci", "ndcg@10_sd", "hr@10_sd", "coverage@10_sd" })
+                Assert.True(m.TryGetProperty(key, out _), $"{m.GetProperty("name")} lacks {key}");
+            Assert.Equal(3, m.GetProperty("folds").GetInt32());
+            Assert.Equal(300, m.GetProperty("eval_cases").GetInt32());
+        }
+        (code, _, err) = Merx("evaluate", "--data", P("shop"), "--models", "pop", "--cv-folds", "1");
+        Assert.Equal(1, code);
+        Assert.Contains("--cv-folds must be at least 2", err);
+    }
+
+    [Fact]
+    public void AbTestSimulate_WritesPowerFalsePositivesAndUsersToVerdict_DeterministicallyPerSeed()
+    {
+        string[] args = ["abtest", "simulate", "--users", "3000", "--true-lift", "0.4", "--runs", "30", "--seed", "9"];
+        var (code, output, err) = Merx([.. args, "--json", P("ab1.json")]);
+        Assert.True(code == 0, err);
+        Assert.Contains("60/60 runs simulated", err);
+        Assert.Contains("sequential (mSPRT)", output);
+        Assert.Equal(0, Merx([.. args, "--json", P("ab2.json")]).Code);
+        Assert.Equal(File.ReadAllText(P("ab1.json")).Split("\"seconds\"")[0], File.ReadAllText(P("ab2.json")).Split("\"seconds\"")[0]);
+        var r = Json(P("ab1.json"));
+        Assert.InRange(r.GetProperty("power").GetDouble(), 0.5, 1);
+        Assert.InRange(r.GetProperty("false_positive_rate").GetDouble(), 0, 0.1);
+        Assert.InRange(r.GetProperty("median_users_to_verdict").GetDouble(), 200, 3000);
+        Assert.True(r.TryGetProperty("naive_peeking_false_positive_rate", out _));
+
+        (code, _, err) = Merx("abtest", "simulate", "--users", "3000", "--true-lift", "0.1", "--runs", "10", "--base-rate", "1.5", "--json", P("bad.json"));
+        Assert.Equal(1, code);
+        Assert.Contains("--base-rate must be in (0, 1)", err);
+    }
+
+    [Fact]
     public void BadArguments_GiveOneClearLine_NotAStackTrace()
     {
         var (code, _, err) = Merx("evaluate", "--data", P("nowhere"), "--models", "pop");
@@ -85,5 +163,31 @@ public sealed class CliEndToEndTests : IDisposable
         (code, _, err) = Merx("evaluate", "--data", P("nowhere"), "--models", "nosuchmodel");
         Assert.Equal(1, code);
         Assert.Contains("unknown model", err);
+    }
+
+    [Fact]
+    public void AbtestReport_ReadsTheExperimentsTheServerRan()
+    {
+        var db = P("ab.db");
+        using (var store = global::Merx.Storage.Sqlite.SqliteStore.Open(db))
+        {
+            var service = new global::Merx.Server.Experiments.ExperimentService(store);
+            service.Create("exp1", [new("control", 0.5), new("treat", 0.5, Explore: false)]);
+            var served = new List<global::Merx.Storage.ServedRecommendation>();
+            for (var u = 0; u < 30; u++)
+            {
+                var tag = service.Assign("u" + u)!.Value.Tag;
+                served.Add(new("r" + u, "u" + u, DateTimeOffset.UnixEpoch.AddSeconds(u), "sasrec", "full", tag, ["i1"], [false]));
+            }
+            store.RecordServed(served);
+            store.RecordFeedback([new("r3", "u3", "i1", global::Merx.Core.Domain.EventKind.Click, DateTimeOffset.UnixEpoch.AddSeconds(40))]);
+        }
+        var (code, output, err) = Merx("abtest", "report", "--db", db, "--json", P("ab.json"));
+        Assert.True(code == 0, err);
+        Assert.Contains("experiment exp1 (running)", output);
+        var variants = Json(P("ab.json")).GetProperty("experiments")[0].GetProperty("variants").EnumerateArray().ToArray();
+        Assert.Equal(30, variants.Sum(v => v.GetProperty("users").GetInt64()));
+        Assert.Equal(1, variants.Sum(v => v.GetProperty("clicks").GetInt64()));
+        Assert.Equal(1, Merx("abtest", "report", "--db", db, "--id", "nope").Code);
     }
 }

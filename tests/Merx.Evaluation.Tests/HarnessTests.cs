@@ -73,4 +73,34 @@ public sealed class HarnessTests
         Assert.Equal(finalists.Max(t => t.ValidationNdcg), result.BestNdcg);
         Assert.InRange(result.Best["k"], 1, 8);
     }
+    [Fact]
+    public void Tuner_RandomSearch_ScoresEveryTrialOnAllValidation_AndKeepsTheBestModel()
+    {
+        var (split, catalog) = TestData.Create();
+        var data = new TrainingData(split.Train, catalog, split.Validation);
+        var space = SearchSpaces.For("itemknn", data);
+        var result = Tuner.Search(data, space.Ranges, space.Create, trials: 5, budget: TimeSpan.FromMinutes(1), seed: 3, method: TunerMethod.Random);
+        Assert.All(result.Trials, t => Assert.Equal(split.Validation.Count, t.ValidationCases));
+        Assert.Equal(result.Trials.Max(t => t.ValidationNdcg), result.BestNdcg);
+        var model = Assert.IsType<ItemKnn>(result.BestModel);
+        Assert.Equal((int)result.Best["neighbors"], model.Neighbors);
+        Assert.Equal(result.BestNdcg, ValidationMetric.Ndcg(split.Validation, model.ItemCount, (c, s) => model.Score(c.User, c.Input, s)), 9);
+    }
+
+    [Fact]
+    public void SearchSpaces_CoverTheClassicModelsAndSasRec_AndRefuseUntunableOnes()
+    {
+        var (split, catalog) = TestData.Create();
+        var data = new TrainingData(split.Train, catalog, split.Validation);
+        foreach (var name in SearchSpaces.Names)
+        {
+            var space = SearchSpaces.For(name, data);
+            var p = space.Ranges.ToDictionary(r => r.Name, r => r.Sample(new Random(1)));
+            Assert.All(space.Ranges, r => Assert.InRange(p[r.Name], r.Min, r.Max));
+            Assert.Equal(name, space.Create(p).Name);
+        }
+        Assert.Throws<ArgumentException>(() => SearchSpaces.For("pop", data));
+        var dims = Enumerable.Range(0, 50).Select(i => new ParameterRange("dim", 16, 128, Integer: true, Step: 8).Sample(new Random(i))).ToList();
+        Assert.All(dims, d => Assert.Equal(0, d % 8));
+    }
 }

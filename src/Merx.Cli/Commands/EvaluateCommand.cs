@@ -24,9 +24,10 @@ internal static class EvaluateCommand
         var budget = new Option<double?>("--time-budget") { Description = "minutes of training per model at most (iterative models stop at their best validation point so far)" };
         var map = Cli.Map();
         var cold = new Option<double>("--cold-items") { Description = "hide this fraction of items (seeded) from training and report only test cases whose target is one of them: how well new items are placed", DefaultValueFactory = _ => 0 };
+        var cv = new Option<int?>("--cv-folds") { Description = "user K-fold cross-validation instead of one split: each model is trained and measured K times, reported as mean ± sd over folds" };
         var command = new Command("evaluate", "Train models on a split of a data set and measure them on held-out data with full ranking: NDCG, HR, MRR, coverage, diversity, novelty, with bootstrap 95% CIs.")
         {
-            data, format, models, split, ks, seed, json, html, budget, map, cold,
+            data, format, models, split, ks, seed, json, html, budget, map, cold, cv,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
@@ -41,6 +42,22 @@ internal static class EvaluateCommand
             Cli.Progress.Report($"evaluate: reading {path}");
             var dataset = DatasetLoader.Load(DataSources.Open(path, parse.GetValue(format), options), report);
             if (report.SkippedLines > 0) Console.Error.WriteLine(report);
+            var minutes = parse.GetValue(budget);
+            var fit = new FitOptions { Seed = parse.GetValue(seed), Progress = Cli.Progress, TimeBudget = minutes is { } m ? TimeSpan.FromMinutes(m) : null };
+            var factories = names.Select(n => (n, (Func<IRecommender>)(() => ModelRegistry.Create(n)))).ToArray();
+            EvaluationRun run;
+            if (parse.GetValue(cv) is { } folds)
+            {
+                if (folds < 2) throw new ArgumentException("--cv-folds must be at least 2");
+                if (parse.GetValue(cold) != 0) throw new ArgumentException("--cv-folds and --cold-items cannot be combined");
+                if (folds > dataset.UserCount) throw new ArgumentException($"--cv-folds {folds} is more than the {dataset.UserCount} users");
+                Cli.Progress.Report($"evaluate: {dataset.UserCount:N0} users, {dataset.ItemCount:N0} items; user {folds}-fold cross-validation (--split is not used)");
+                var features = Core.Data.ItemFeatures.FromCatalog(dataset.Catalog);
+                run = CrossValidationRunner.Run(dataset.Sequences, folds, EvaluationInputs.From(DatasetName(path), dataset), factories, fit, Cli.Progress,
+                    f => EvaluationOptions.ForTraining(f.Train, features) with { Ks = cutoffs.Union([10, 20]).Order().ToArray() });
+                Write(run);
+                return 0;
+            }
             var s = Splitter.Create(parse.GetValue(split)!, dataset.Sequences, parse.GetValue(seed));
             if (parse.GetValue(cold) is var fraction and not 0)
             {
@@ -48,15 +65,17 @@ internal static class EvaluateCommand
                 s = Splitter.HideItems(s, fraction, parse.GetValue(seed));
             }
             Cli.Progress.Report($"evaluate: {dataset.UserCount:N0} users, {dataset.ItemCount:N0} items; split {s.Protocol}: {s.Train.EventCount:N0} training events, {s.Validation.Count:N0} validation and {s.Test.Count:N0} test cases");
-            var minutes = parse.GetValue(budget);
-            var fit = new FitOptions { Seed = parse.GetValue(seed), Progress = Cli.Progress, TimeBudget = minutes is { } m ? TimeSpan.FromMinutes(m) : null };
             var evalOptions = EvaluationOptions.ForTraining(s.Train, Core.Data.ItemFeatures.FromCatalog(dataset.Catalog)) with { Ks = cutoffs.Union([10, 20]).Order().ToArray() };
-            var run = EvaluationRunner.Run(s, EvaluationInputs.From(DatasetName(path), dataset), names.Select(n => (n, (Func<IRecommender>)(() => ModelRegistry.Create(n)))).ToArray(),
-                fit, Cli.Progress, evalOptions);
-            Console.WriteLine(run.ToTable());
-            if (parse.GetValue(json) is { } j) { run.WriteJson(j); Console.WriteLine($"wrote {j}"); }
-            if (parse.GetValue(html) is { } h) { run.WriteHtml(h); Console.WriteLine($"wrote {h}"); }
+            run = EvaluationRunner.Run(s, EvaluationInputs.From(DatasetName(path), dataset), factories, fit, Cli.Progress, evalOptions);
+            Write(run);
             return 0;
+
+            void Write(EvaluationRun r)
+            {
+                Console.WriteLine(r.ToTable());
+                if (parse.GetValue(json) is { } j) { r.WriteJson(j); Console.WriteLine($"wrote {j}"); }
+                if (parse.GetValue(html) is { } h) { r.WriteHtml(h); Console.WriteLine($"wrote {h}"); }
+            }
         }));
         return command;
     }

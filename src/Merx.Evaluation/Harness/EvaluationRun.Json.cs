@@ -8,6 +8,8 @@ public sealed partial class EvaluationRun
     /// Writes {"dataset", "protocol", "users", "items", "models": [{"name", headline metrics,
     /// "train_seconds", "epochs", "seed", "params", then "&lt;metric&gt;_ci": [lo, hi] for every metric and
     /// every other metric}]}. Missing metrics are null; non-finite values are written as null.
+    /// Under cross-validation the metrics are means over folds, "_ci" the 95% t-interval of that
+    /// mean, and "folds": K (top level and per model) and "&lt;metric&gt;_sd" are added.
     /// </summary>
     public void WriteJson(string path)
     {
@@ -25,13 +27,14 @@ public sealed partial class EvaluationRun
         w.WriteString("protocol", Protocol);
         w.WriteNumber("users", Users);
         w.WriteNumber("items", Items);
+        if (Folds is { } k) w.WriteNumber("folds", k);
         w.WriteStartArray("models");
         foreach (var r in Models) WriteModel(w, r);
         w.WriteEndArray();
         w.WriteEndObject();
     }
 
-    private static void WriteModel(Utf8JsonWriter w, ModelRunResult r)
+    internal static void WriteModel(Utf8JsonWriter w, ModelRunResult r)
     {
         w.WriteStartObject();
         w.WriteString("name", r.Name);
@@ -54,6 +57,9 @@ public sealed partial class EvaluationRun
             }
             foreach (var (name, v) in res.Metrics.OrderBy(p => p.Key, StringComparer.Ordinal))
                 if (!Headline.Contains(name)) Number(w, name, v);
+            if (r.Folds is { } k) w.WriteNumber("folds", k);
+            if (r.Sd is not null)
+                foreach (var (name, v) in r.Sd.OrderBy(p => p.Key, StringComparer.Ordinal)) Number(w, name + "_sd", v);
             w.WriteString("ranking", res.Ranking);
             w.WriteNumber("eval_cases", res.Cases);
             Number(w, "eval_seconds", Math.Round(res.Seconds, 3));

@@ -2,7 +2,11 @@ using Merx.Evaluation.Metrics;
 
 namespace Merx.Evaluation.Harness;
 
-/// <summary>One model's line in an <see cref="EvaluationRun"/>: test metrics with intervals, training cost and settings.</summary>
+/// <summary>
+/// One model's line in an <see cref="EvaluationRun"/>: test metrics with intervals, training cost and
+/// settings. Under cross-validation the metrics are means over folds and <see cref="Sd"/> holds each
+/// metric's standard deviation across the <see cref="Folds"/> folds.
+/// </summary>
 public sealed record ModelRunResult(
     string Name,
     EvaluationResult? Result,
@@ -10,7 +14,9 @@ public sealed record ModelRunResult(
     int? Epochs,
     int Seed,
     IReadOnlyDictionary<string, string> Params,
-    string? Error = null);
+    string? Error = null,
+    IReadOnlyDictionary<string, double>? Sd = null,
+    int? Folds = null);
 
 /// <summary>
 /// Every model measured on one split of one data set, ready to print (<see cref="ToTable"/>),
@@ -24,6 +30,8 @@ public sealed partial class EvaluationRun(string dataset, string protocol, int u
     public int Users { get; } = users;
     public int Items { get; } = items;
     public List<ModelRunResult> Models { get; } = [];
+    /// <summary>Number of cross-validation folds the figures average over; null for a single split.</summary>
+    public int? Folds { get; init; }
 
     /// <summary>The metrics every report leads with, in order.</summary>
     public static IReadOnlyList<string> Headline { get; } = ["ndcg@10", "hr@10", "ndcg@20", "mrr", "coverage@10", "diversity@10", "novelty@10"];
@@ -32,7 +40,7 @@ public sealed partial class EvaluationRun(string dataset, string protocol, int u
     public string ToTable()
     {
         var sb = new System.Text.StringBuilder();
-        sb.AppendLine($"{Dataset} ({Protocol}; {Users} users, {Items} items)");
+        sb.AppendLine($"{Dataset} ({Protocol}; {Users} users, {Items} items){(Folds is { } k ? $": mean ± sd over {k} folds" : "")}");
         sb.Append($"{"model",-10}");
         foreach (var m in Headline) sb.Append($" {m,22}");
         sb.AppendLine($" {"train s",9} {"epochs",6}");
@@ -43,6 +51,7 @@ public sealed partial class EvaluationRun(string dataset, string protocol, int u
             foreach (var m in Headline)
             {
                 var cell = !r.Result.Metrics.TryGetValue(m, out var v) ? "—"
+                    : r.Sd is not null && r.Sd.TryGetValue(m, out var sd) ? $"{v:F4} ± {sd:F4}"
                     : r.Result.Intervals.TryGetValue(m, out var ci) ? $"{v:F4} [{ci.Lo:F4},{ci.Hi:F4}]" : $"{v:F4}";
                 sb.Append($" {cell,22}");
             }
@@ -61,6 +70,7 @@ public sealed partial class EvaluationRun(string dataset, string protocol, int u
         {
             if (r.Result is null) { sb.AppendLine($"| {r.Name} | failed: {r.Error} |"); continue; }
             var cells = Headline.Select(m => !r.Result.Metrics.TryGetValue(m, out var v) ? "—"
+                : r.Sd is not null && r.Sd.TryGetValue(m, out var sd) ? $"{v:F4} ± {sd:F4}"
                 : r.Result.Intervals.TryGetValue(m, out var ci) ? $"{v:F4} ({ci.Lo:F4}–{ci.Hi:F4})" : $"{v:F4}");
             sb.AppendLine($"| {r.Name} | {string.Join(" | ", cells)} | {r.TrainSeconds:F1} | {r.Epochs?.ToString() ?? "—"} | {r.Result.UsersPerSecond:F0} |");
         }

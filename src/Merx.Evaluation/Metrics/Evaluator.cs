@@ -12,6 +12,8 @@ namespace Merx.Evaluation.Metrics;
 /// </summary>
 public static class Evaluator
 {
+    private const long MaxBufferFloats = 16L << 20;
+
     public static EvaluationResult Evaluate(IRecommender model, IReadOnlyList<EvalCase> cases, EvaluationOptions? options = null)
     {
         options ??= new EvaluationOptions();
@@ -24,9 +26,12 @@ public static class Evaluator
         var values = names.Select(_ => new double[cases.Count]).ToArray();
         var tops = new int[cases.Count][];
         var clock = Stopwatch.StartNew();
-        var batch = Math.Max(1, options.BatchSize);
+        // Each worker holds a (batch × items) score buffer: cap it at 16M floats (64 MB) and the workers at
+        // the core count, or a 1M-item catalog asks for 256 MB per thread-pool thread (seen: out of memory).
+        var batch = (int)Math.Clamp(Math.Min(options.BatchSize, MaxBufferFloats / Math.Max(1, n)), 1, Math.Max(1, options.BatchSize));
         var batches = (cases.Count + batch - 1) / batch;
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
+        var workers = options.MaxDegreeOfParallelism > 0 ? options.MaxDegreeOfParallelism : Environment.ProcessorCount;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = workers };
         Parallel.For(0, batches, parallel, () => new float[(long)batch * n], (b, _, buffer) =>
         {
             var start = b * batch; var count = Math.Min(batch, cases.Count - start);

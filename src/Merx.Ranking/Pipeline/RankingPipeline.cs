@@ -80,11 +80,11 @@ public sealed class RankingPipeline
         stages.Add(new("fusion", clock.Elapsed.TotalMilliseconds - t1, false));
 
         var t2 = clock.Elapsed.TotalMilliseconds;
-        var slate = Diversity.Mmr(Catalog, fused.Take(Math.Max(3 * request.N, request.N)).ToList(), request.N, Options.DiversityLambda);
+        var slate = Diversity.Mmr(Catalog, fused.Take(Math.Max(3 * request.N, request.N)).ToList(), request.N, request.Overrides?.DiversityLambda ?? Options.DiversityLambda);
         stages.Add(new("diversity", clock.Elapsed.TotalMilliseconds - t2, false));
 
         var rate = 0.0;
-        if (Exploration is not null)
+        if (Exploration is not null && request.Overrides?.Explore != false)
         {
             var t3 = clock.Elapsed.TotalMilliseconds;
             var known = new HashSet<int>(context.RecentItems.Select(Catalog.Category).Where(c => c >= 0));

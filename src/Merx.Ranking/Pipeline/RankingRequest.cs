@@ -39,7 +39,14 @@ public sealed record RankingRequest
     public long Now { get; init; } = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
     /// <summary>Seed of this request's random choices (exploration).</summary>
     public ulong Seed { get; init; }
+    /// <summary>Per-request changes to the pipeline's configuration (an A/B variant's settings).</summary>
+    public RankingOverrides? Overrides { get; init; }
 }
+
+/// <summary>What an experiment variant may change for its users: exploration on or off, and the diversity trade-off.</summary>
+/// <param name="Explore">False turns the exploration stage off; null keeps the pipeline's setting.</param>
+/// <param name="DiversityLambda">MMR λ in [0, 1] (1 = relevance only); null keeps the pipeline's setting.</param>
+public sealed record RankingOverrides(bool? Explore = null, float? DiversityLambda = null);
 
 /// <summary>One recommended item with its fused score, where it came from and why.</summary>
 /// <param name="Source">The candidate source that contributed most ("transformer", "itemknn", "trending", "new", "explore").</param>

@@ -1,5 +1,6 @@
 using Merx.Core.Domain;
 using Merx.Server.Dashboard;
+using Merx.Server.Experiments;
 using Merx.Server.Http;
 using Merx.Server.Serving;
 using Merx.Storage;
@@ -90,31 +91,29 @@ public static class DashboardEndpoints
         return Results.Ok(new { user = id, events });
     }
 
-    private static IResult Status(IMerxStore store, ServedLog served, HttpContext http, IOptions<MerxServerOptions> options)
+    private static IResult Status(IMerxStore store, ServedLog served, ExperimentService experiments, HttpContext http, IOptions<MerxServerOptions> options)
     {
         served.Flush();
-        var variants = store.FeedbackCounts().GroupBy(c => c.Key.Variant)
-            .Select(g => new { variant = g.Key, feedback = g.Sum(c => c.Value) }).ToArray();
-        var tagged = variants.Where(v => v.variant.Length > 0).ToArray();
-        var untagged = variants.Where(v => v.variant.Length == 0).Sum(v => v.feedback);
+        var feedback = store.FeedbackCounts();
         var local = DashboardAuth.Check(http, options.Value.ApiKey) == DashboardAuth.Verdict.Local;
         return Results.Ok(new
         {
             experiments = new
             {
-                defined = 0,
-                api = false,
-                message = "No A/B experiment is defined: this version of Merx has no experiments API yet, so every recommendation is served by the same configuration.",
-                untagged_feedback = untagged,
-                variants_seen = tagged,
+                defined = experiments.Definitions.Count,
+                running = experiments.Running?.Id,
+                untagged_feedback = feedback.Where(c => c.Key.Variant.Length == 0).Sum(c => c.Value),
+                tagged_feedback = feedback.Where(c => c.Key.Variant.Length > 0).Sum(c => c.Value),
             },
             privacy = new
             {
+                // merx serve has no pseudonymization setting: ids are stored as the shop sends them (Merx.Privacy's
+                // Pseudonymizer is a library the shop's ingestion can call before sending).
                 pseudonymization = false,
-                pseudonymization_note = "user ids are stored as the shop sends them; pseudonymize them before sending",
+                pseudonymization_note = "merx serve stores user ids as the shop sends them; pseudonymize them before sending (Merx.Privacy.Pseudonymizer)",
                 differential_privacy = false,
                 epsilon_spent = (double?)null,
-                epsilon_note = "no privacy budget is tracked (ε spent: none)",
+                epsilon_note = "the served models are trained without DP-SGD, so no privacy budget is spent or tracked",
                 user_deletion = true,
             },
             auth = local ? "this browser is on the server's machine: the key was given to the page" : "given by this browser (kept for this tab only)",

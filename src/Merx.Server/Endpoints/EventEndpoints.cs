@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Merx.Core.Domain;
 using Merx.Server.Http;
 using Merx.Server.Serving;
@@ -21,24 +20,8 @@ public static class EventEndpoints
 
     private static async Task<IResult> Ingest(HttpRequest http, IMerxStore store, ServerMetrics metrics, IOptions<MerxServerOptions> options)
     {
-        var (doc, error) = await Json.ReadAsync<JsonDocument>(http);
+        var (events, error) = await Json.ReadOneOrManyAsync<EventDto>(http, "events", options.Value.MaxBatch);
         if (error is not null) return error;
-        using var _ = doc;
-        IReadOnlyList<EventDto?> events;
-        try
-        {
-            if (doc!.RootElement is not { ValueKind: JsonValueKind.Object } root) return Problems.Bad("expected a JSON object: one event, or {\"events\": [...]}");
-            if (root.TryGetProperty("events", out var list))
-            {
-                if (list.ValueKind != JsonValueKind.Array) return Problems.Bad("\"events\" must be an array");
-                events = root.Deserialize<EventBatchDto>(Json.Options)!.Events ?? [];
-            }
-            else events = [root.Deserialize<EventDto>(Json.Options)];
-        }
-        catch (JsonException e) { return Problems.Bad($"malformed event{(e.Path is { Length: > 1 } p ? " at " + p : "")}: {e.Message.Split(". Path:")[0]}"); }
-        if (events.Count == 0) return Problems.Bad("no events in the batch");
-        if (events.Count > options.Value.MaxBatch) return Problems.Status(StatusCodes.Status413PayloadTooLarge, "batch too large", $"{events.Count:N0} events in one request; at most {options.Value.MaxBatch:N0} (split the batch)");
-
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var accepted = new RawEvent[events.Count];
         var errors = new Dictionary<string, string[]>();

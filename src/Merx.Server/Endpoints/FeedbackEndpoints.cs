@@ -1,5 +1,5 @@
-using System.Text.Json;
 using Merx.Core.Domain;
+using Merx.Server.Experiments;
 using Merx.Server.Http;
 using Merx.Server.Serving;
 using Merx.Storage;
@@ -25,22 +25,10 @@ public static class FeedbackEndpoints
         return api;
     }
 
-    private static async Task<IResult> Post(HttpRequest http, IMerxStore store, ServedLog log, ServerMetrics metrics, IOptions<MerxServerOptions> options)
+    private static async Task<IResult> Post(HttpRequest http, IMerxStore store, ServedLog log, ExperimentService experiments, ServerMetrics metrics, IOptions<MerxServerOptions> options)
     {
-        var (doc, error) = await Json.ReadAsync<JsonDocument>(http);
+        var (entries, error) = await Json.ReadOneOrManyAsync<FeedbackDto>(http, "feedback", options.Value.MaxBatch);
         if (error is not null) return error;
-        using var owned = doc;
-        IReadOnlyList<FeedbackDto?> entries;
-        try
-        {
-            var root = doc!.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) return Problems.Bad("expected a JSON object: one feedback entry or {\"feedback\": [...]}");
-            entries = root.TryGetProperty("feedback", out _) ? root.Deserialize<FeedbackBatchDto>(Json.Options)!.Feedback ?? [] : [root.Deserialize<FeedbackDto>(Json.Options)];
-        }
-        catch (JsonException e) { return Problems.Bad($"malformed feedback: {e.Message.Split(". Path:")[0]}"); }
-        if (entries.Count == 0) return Problems.Bad("no feedback entries");
-        if (entries.Count > options.Value.MaxBatch) return Problems.Status(StatusCodes.Status413PayloadTooLarge, "batch too large", $"at most {options.Value.MaxBatch:N0} feedback entries per request");
-
         var now = DateTimeOffset.UtcNow;
         var records = new List<FeedbackRecord>(entries.Count);
         var events = new List<RawEvent>();
@@ -74,6 +62,8 @@ public static class FeedbackEndpoints
         if (errors.Count > 0) return Problems.Validation(errors);
         store.RecordFeedback(records);
         if (events.Count > 0) { store.AppendEvents(events); metrics.AddEvents(events.Count); }
+        foreach (var r in records)
+            if (served[r.RecommendationId]?.Variant is { } tag) experiments.Record(tag, r.User, r.Kind, r.Value);
         metrics.AddFeedback(records.Count);
         return Results.Ok(new FeedbackAccepted(records.Count, events.Count));
     }

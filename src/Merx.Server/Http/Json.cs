@@ -45,6 +45,38 @@ public static class Json
         }
     }
 
+    /// <summary>
+    /// Reads a body that is either one object or <c>{"<paramref name="property"/>": [...]}</c> (the
+    /// single and the batch form of the same endpoint), checking the batch size against <paramref name="maxBatch"/>.
+    /// </summary>
+    public static async Task<(IReadOnlyList<T?> Values, IResult? Error)> ReadOneOrManyAsync<T>(HttpRequest request, string property, int maxBatch) where T : class
+    {
+        var (doc, error) = await ReadAsync<JsonDocument>(request);
+        if (error is not null) return ([], error);
+        using var owned = doc!;
+        var root = owned.RootElement;
+        if (root.ValueKind != JsonValueKind.Object) return ([], Problems.Bad($"expected a JSON object: one entry, or {{\"{property}\": [...]}}"));
+        IReadOnlyList<T?> values;
+        try
+        {
+            if (root.TryGetProperty(property, out var list))
+            {
+                if (list.ValueKind != JsonValueKind.Array) return ([], Problems.Bad($"\"{property}\" must be an array"));
+                if (root.EnumerateObject().Count() > 1) return ([], Problems.Bad($"a batch has only the \"{property}\" property"));
+                values = list.Deserialize<List<T?>>(Options)!;
+            }
+            else values = [root.Deserialize<T>(Options)];
+        }
+        catch (JsonException e)
+        {
+            return ([], Problems.Bad($"malformed entry{(e.Path is { Length: > 1 } p ? " at " + p : "")}: {FirstSentence(e.Message)}"));
+        }
+        if (values.Count == 0) return ([], Problems.Bad($"no entries in \"{property}\""));
+        if (values.Count > maxBatch)
+            return ([], Problems.Status(StatusCodes.Status413PayloadTooLarge, "batch too large", $"{values.Count:N0} entries in one request; at most {maxBatch:N0} (split the batch)"));
+        return (values, null);
+    }
+
     private static string FirstSentence(string message)
     {
         var cut = message.IndexOf(". Path:", StringComparison.Ordinal);

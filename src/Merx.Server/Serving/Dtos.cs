@@ -5,7 +5,6 @@ namespace Merx.Server.Serving;
 // Wire shapes (snake_case on the wire). Optional inputs are nullable; validation lives in Validate.cs.
 
 public sealed record EventDto(string? User, string? Item, string? Kind, JsonElement? Timestamp, double? Value, string? Session, string? Query);
-public sealed record EventBatchDto(IReadOnlyList<EventDto?>? Events);
 public sealed record EventsAccepted(long Accepted, long NewUsers, long NewItems, long FirstSequence, long LastSequence);
 
 public sealed record ItemDto(string? Id, string? Title, string? Description, JsonElement? Category, string? Brand, string? Shop, double? Price,
@@ -17,7 +16,7 @@ public sealed record UserDto(Dictionary<string, string>? Attributes);
 public sealed record RecommendedItem(string Item, float Score, string Reason, string Source, bool Explored, string? Title, string? Category);
 public sealed record ModelRef(string Name, long Version);
 public sealed record RecommendationResponse(IReadOnlyList<RecommendedItem> Items, string RecommendationId, string Path, ModelRef? Model,
-    double ExplorationRate, double SessionShare, double ElapsedMs, IReadOnlyList<StageDto>? Stages);
+    double ExplorationRate, double SessionShare, double ElapsedMs, IReadOnlyList<StageDto>? Stages, string? Variant = null);
 public sealed record StageDto(string Stage, double Ms, bool Skipped, string? Why);
 
 public sealed record SessionRequestDto(IReadOnlyList<string>? Items, int? N, IReadOnlyList<string>? Exclude, string? Category);
@@ -30,7 +29,9 @@ public sealed record AudienceMember(string User, double Score);
 public sealed record AudienceResponse(string Target, int UsersScored, IReadOnlyList<AudienceMember> Users, string Method);
 
 public sealed record FeedbackDto(string? RecommendationId, string? Item, string? Kind, double? Value);
-public sealed record FeedbackBatchDto(IReadOnlyList<FeedbackDto?>? Feedback);
 public sealed record FeedbackAccepted(int Accepted, int EventsRecorded);
 
 public sealed record TrainRequestDto(IReadOnlyList<string>? Models, double? TimeBudgetMinutes);
+
+public sealed record VariantDto(string? Name, double? Share, bool? Explore, float? DiversityLambda);
+public sealed record ExperimentDto(string? Id, IReadOnlyList<VariantDto?>? Variants, string? Metric, double? BaseRate);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Merx.Core.Domain;
 using Merx.Ranking.Pipeline;
+using Merx.Server.Experiments;
 using Merx.Server.Http;
 using Merx.Storage;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,7 @@ public sealed record RecommendationQuery(int N, PageContext Page, string? Contex
 /// current snapshot, logs what was served for feedback attribution, and turns catalog indices
 /// back into the shop's ids with explanations.
 /// </summary>
-public sealed class RecommendationService(IMerxStore store, ModelHost host, ServedLog served, ServerMetrics metrics, IOptions<MerxServerOptions> options)
+public sealed class RecommendationService(IMerxStore store, ModelHost host, ServedLog served, ExperimentService experiments, ServerMetrics metrics, IOptions<MerxServerOptions> options)
 {
     public const int HistoryLimit = 200;
 
@@ -42,6 +43,7 @@ public sealed class RecommendationService(IMerxStore store, ModelHost host, Serv
         var snapshot = Snapshot;
         var cat = snapshot.Catalog;
         var history = historyOverride ?? History(snapshot, user);
+        var assignment = experiments.Assign(user);
         var request = new RankingRequest
         {
             UserKey = user,
@@ -55,6 +57,7 @@ public sealed class RecommendationService(IMerxStore store, ModelHost host, Serv
             ExcludeSeen = q.ExcludeSeen,
             LatencyBudget = (q.BudgetMs ?? options.Value.DefaultBudgetMs) is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
             Overloaded = metrics.InFlight > options.Value.OverloadInFlight,
+            Overrides = assignment?.Overrides,
             Seed = (ulong)RandomNumberGenerator.GetInt32(int.MaxValue) << 20 ^ (ulong)Environment.TickCount64,
         };
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -62,11 +65,11 @@ public sealed class RecommendationService(IMerxStore store, ModelHost host, Serv
         if (result.Path is "fast" or "fallback") metrics.AddDegraded();
         var id = NewId("r");
         var items = result.Items.Select(r => ToWire(cat, r.Item, r.Score, r.Reason, r.Source, r.Explored)).ToArray();
-        served.Add(new ServedRecommendation(id, user, DateTimeOffset.UtcNow, snapshot.Primary?.Version.Name, result.Path, null,
+        served.Add(new ServedRecommendation(id, user, DateTimeOffset.UtcNow, snapshot.Primary?.Version.Name, result.Path, assignment?.Tag,
             items.Select(i => i.Item).ToArray(), items.Select(i => i.Explored).ToArray()));
         var model = snapshot.Primary is { } p ? new ModelRef(p.Version.Name, p.Version.Version) : null;
         var stages = q.Debug ? result.Stages.Select(s => new StageDto(s.Stage, Math.Round(s.Milliseconds, 3), s.Skipped, s.Why)).ToArray() : null;
-        return new RecommendationResponse(items, id, result.Path, model, Math.Round(result.ExplorationRate, 4), Math.Round(result.SessionShare, 4), Math.Round(clock.Elapsed.TotalMilliseconds, 3), stages);
+        return new RecommendationResponse(items, id, result.Path, model, Math.Round(result.ExplorationRate, 4), Math.Round(result.SessionShare, 4), Math.Round(clock.Elapsed.TotalMilliseconds, 3), stages, assignment?.Tag);
     }
 
     /// <summary>Session (cart) recommendations for an anonymous visitor: the given items act as the history, newest last.</summary>

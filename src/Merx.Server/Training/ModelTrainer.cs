@@ -18,6 +18,9 @@ public sealed record PublishedModel(ModelVersion Version, double NdcgAt10, doubl
 /// </summary>
 public static class ModelTrainer
 {
+    /// <summary>Test users a published model is measured on at most (a deterministic sample): full ranking costs users × items.</summary>
+    public const int MaxEvaluationUsers = 5_000;
+
     public static IReadOnlyList<PublishedModel> Train(IMerxStore store, IReadOnlyList<string> names, FitOptions fit, IProgress<string>? progress = null, CancellationToken cancel = default)
     {
         if (names.Count == 0) throw new ArgumentException("name at least one model to train", nameof(names));
@@ -28,6 +31,8 @@ public static class ModelTrainer
         var split = Splitter.LeaveOneOut(dataset.Sequences);
         var data = TrainingData.FromSplit(split, dataset);
         var evalOptions = EvaluationOptions.ForTraining(split.Train, data.Features) with { Ks = [10, 20], BootstrapResamples = 200 };
+        var test = split.Test.Count <= MaxEvaluationUsers ? split.Test
+            : split.Test.OrderBy(c => unchecked((uint)c.User * 2654435761u ^ (uint)fit.Seed * 40503u)).Take(MaxEvaluationUsers).OrderBy(c => c.User).ToArray();
         var published = new List<PublishedModel>();
         foreach (var name in names)
         {
@@ -37,7 +42,7 @@ public static class ModelTrainer
             progress?.Report($"train: fitting {name} on {split.Train.EventCount:N0} events ({dataset.UserCount:N0} users, {dataset.ItemCount:N0} items)");
             model.Fit(data, fit);
             var seconds = clock.Elapsed.TotalSeconds;
-            var result = Evaluator.Evaluate(model, split.Test, evalOptions);
+            var result = Evaluator.Evaluate(model, test, evalOptions);
             var metrics = JsonSerializer.Serialize(new Dictionary<string, double>
             {
                 ["ndcg@10"] = result.Metrics["ndcg@10"],
@@ -45,12 +50,12 @@ public static class ModelTrainer
                 ["mrr"] = result.Metrics["mrr"],
                 ["coverage@10"] = result.Metrics["coverage@10"],
                 ["train_seconds"] = Math.Round(seconds, 2),
-                ["test_users"] = split.Test.Count,
+                ["test_users"] = test.Count,
             });
             store.PublishModel(name, new ModelPackage(model, dataset.Items, metrics).ToBytes(), metrics);
             var version = store.LatestModel(name)!;
-            published.Add(new PublishedModel(version, result.Metrics["ndcg@10"], result.Metrics["hr@10"], seconds, split.Test.Count));
-            progress?.Report($"published {name} as version {version.Version}: test NDCG@10 {result.Metrics["ndcg@10"]:F4}, HR@10 {result.Metrics["hr@10"]:F4} (leave-one-out, {split.Test.Count:N0} users), trained in {seconds:F1} s");
+            published.Add(new PublishedModel(version, result.Metrics["ndcg@10"], result.Metrics["hr@10"], seconds, test.Count));
+            progress?.Report($"published {name} as version {version.Version}: test NDCG@10 {result.Metrics["ndcg@10"]:F4}, HR@10 {result.Metrics["hr@10"]:F4} (leave-one-out, {test.Count:N0} test users), trained in {seconds:F1} s");
         }
         return published;
     }

@@ -98,6 +98,27 @@ public sealed partial class SqliteStore
         }
     }
 
+    public IReadOnlyList<ExperimentLogEntry> ExperimentLog(string variantPrefix)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(variantPrefix);
+        lock (_gate)
+        {
+            var result = new List<ExperimentLogEntry>();
+            using var cmd = Command("""
+                SELECT at, user_ext, variant, NULL, 0.0, 0 AS o FROM served WHERE substr(variant, 1, length($p)) = $p
+                UNION ALL
+                SELECT f.at, f.user_ext, s.variant, f.kind, f.value, 1 FROM feedback f JOIN served s ON s.id = f.rec_id WHERE substr(s.variant, 1, length($p)) = $p
+                ORDER BY 1, 6
+                """);
+            cmd.Parameters.AddWithValue("$p", variantPrefix);
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+                result.Add(new ExperimentLogEntry(DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)), r.GetString(1), r.GetString(2),
+                    r.IsDBNull(3) ? null : (EventKind)r.GetInt32(3), r.GetDouble(4)));
+            return result;
+        }
+    }
+
     public void PutState(string key, byte[] value)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);

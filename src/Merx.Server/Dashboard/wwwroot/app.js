@@ -97,17 +97,23 @@ async function loadExploration() {
 }
 
 async function loadStatus() {
-  const st = await api("/api/dashboard/status");
+  const [st, list] = await Promise.all([api("/api/dashboard/status"), api("/api/experiments")]);
   const ex = st.experiments, pr = st.privacy;
-  const variants = ex.variants_seen.length
-    ? h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "variant"), h("th", { class: "num" }, "feedback"))),
-        h("tbody", {}, ex.variants_seen.map(v => h("tr", {}, h("td", {}, v.variant), h("td", { class: "num" }, fmt(v.feedback))))))
-    : null;
+  const rate = { click: "click_rate", add_to_cart: "add_to_cart_rate", purchase: "purchase_rate" };
+  const experiments = list.experiments.filter(Boolean).slice().reverse().slice(0, 3).map(e => h("div", { class: "experiment", "data-id": e.id },
+    h("div", { class: "exp-head" }, h("b", {}, e.id), " ", h("span", { class: "badge " + (e.running ? "serving" : "idle") }, e.running ? "running" : "stopped"),
+      h("span", { class: "muted" }, ` · metric: ${e.metric} · since ${when(e.created_at)}`)),
+    h("p", { class: "verdict" }, e.verdict),
+    h("div", { class: "table-wrap" }, h("table", {},
+      h("thead", {}, h("tr", {}, ["variant", "share", "users", "impressions", "CTR", `${e.metric} rate`].map((t, i) => h("th", { class: i ? "num" : null }, t)))),
+      h("tbody", {}, e.variants.map(v => h("tr", {}, h("td", {}, v.name), h("td", { class: "num" }, pct(v.share)), h("td", { class: "num" }, fmt(v.users)),
+        h("td", { class: "num" }, fmt(v.impressions)), h("td", { class: "num" }, pct(v.ctr)), h("td", { class: "num" }, pct(v[rate[e.metric]] ?? null))))))),
+    h("p", { class: "note" }, e.sample_ratio.mismatch ? `Sample ratio mismatch (p = ${e.sample_ratio.p_value}): the assignment is not splitting traffic as defined.` : "Sample ratio: traffic splits as defined.")));
   $("experiments").replaceChildren(
-    h("dl", { class: "kv" }, h("dt", {}, "Defined"), h("dd", {}, h("span", { class: "state off" }, ex.defined === 0 ? "none yet" : fmt(ex.defined))),
-      h("dt", {}, "Traffic"), h("dd", {}, ex.variants_seen.length ? `${plural(ex.variants_seen.length, "variant")} seen in feedback` : "every served list is untagged (no variant)"),
-      h("dt", {}, "Feedback"), h("dd", {}, `${fmt(ex.untagged_feedback)} ${ex.untagged_feedback === 1 ? "entry" : "entries"} on untagged lists`)),
-    h("p", { class: "note" }, ex.message), ...(variants ? [variants] : []));
+    h("dl", { class: "kv" },
+      h("dt", {}, "Defined"), h("dd", {}, ex.defined ? h("span", { class: "state on" }, `${fmt(ex.defined)}${ex.running ? ` · ${ex.running} running` : " · none running"}`) : h("span", { class: "state off" }, "none yet")),
+      h("dt", {}, "Feedback"), h("dd", {}, `${fmt(ex.tagged_feedback)} on lists of an experiment, ${fmt(ex.untagged_feedback)} on untagged lists`)),
+    ...(experiments.length ? experiments : [h("p", { class: "note" }, "Start one with POST /api/experiments (variants with traffic shares; the first is the control). Users are assigned by a hash of their id and every served list is tagged with its variant.")]));
   const onOff = (on, yes, no) => h("span", { class: "state " + (on ? "on" : "off") }, on ? yes : no);
   $("privacy").replaceChildren(
     h("dl", { class: "kv" },

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Serving benchmark for one store: starts `merx serve`, then with wrk (Debian's package) on loopback
+#  1. a warm-up,
+#  2. the recommendation endpoint at a fixed rate (CONNS connections, each waiting DELAY_MS between
+#     requests: CONNS × 1000 / DELAY_MS requests/s; wrk measures from each request's send),
+#  3. the recommendation endpoint at maximum throughput (closed loop, 32 connections),
+#  4. batched event ingestion (BATCH events per POST),
+#  5. freshness (bench command `freshness`),
+# and appends everything to bench/results/serving-LABEL.log.
+# usage: bench/serve-bench.sh DB LABEL USERS ITEMS [PORT]
+set -euo pipefail
+db=$1; label=$2; users=$3; items=$4; port=${5:-5099}
+here=$(cd "$(dirname "$0")" && pwd); root=$(dirname "$here")
+merx=${MERX:-"dotnet $root/src/Merx.Cli/bin/Release/net10.0/merx.dll"}
+bench=${BENCH:-"dotnet $root/bench/Merx.Benchmarks/bin/Release/net10.0/Merx.Benchmarks.dll"}
+log=$root/bench/results/serving-$label.log
+url=http://127.0.0.1:$port
+export MERX_API_KEY=${MERX_API_KEY:-bench-key} USERS=$users ITEMS=$items
+$merx serve --db "$db" --urls "$url" --rate-limit 1000000 > "/tmp/serve-$label.out" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 600); do curl -sf "$url/health/ready" > /dev/null && break; sleep 1; done
+{
+  echo "# serving benchmark $label: $(date -u +%FT%TZ), store $db ($users users, $items items)"
+  echo "# machine: $(nproc) cores; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  curl -s "$url/health/ready"; echo
+  echo "## warm-up (10 s, closed loop)"
+  wrk -t1 -c8 -d10s -s "$here/wrk/recommend.lua" "$url" | tail -4
+  echo "## fixed rate: 10 connections × 50 req/s = 500 req/s, 30 s"
+  DELAY_MS=20 wrk -t1 -c10 -d30s --latency -s "$here/wrk/recommend.lua" "$url"
+  echo "## maximum throughput: 32 connections, 30 s"
+  wrk -t1 -c32 -d30s --latency -s "$here/wrk/recommend.lua" "$url"
+  echo "## event ingestion: POST batches of 100 events, 8 connections, 20 s"
+  BATCH=100 wrk -t1 -c8 -d20s --latency -s "$here/wrk/events.lua" "$url"
+  echo "## freshness"
+  $bench freshness --url "$url" --key "$MERX_API_KEY" --users 200 --user-ids "$users"
+  echo "## paths taken (fast/fallback answers)"
+  curl -s "$url/metrics" | grep -E "merx_recommendations_degraded_total|merx_events_ingested_total"
+} 2>&1 | tee "$log"

@@ -1,0 +1,42 @@
+using Merx.Server.Experiments;
+using Merx.Server.Http;
+using Merx.Server.Serving;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Merx.Server.Endpoints;
+
+/// <summary>A/B experiments: define and start, list with reports, one report, stop.</summary>
+public static class ExperimentEndpoints
+{
+    public static RouteGroupBuilder MapExperiments(this RouteGroupBuilder api)
+    {
+        api.MapPost("/experiments", Create).WithName("CreateExperiment")
+            .WithSummary("Start an A/B experiment: {\"id\", \"variants\": [{\"name\", \"share\", \"explore\"?, \"diversity_lambda\"?}], \"metric\": click|add_to_cart|purchase, \"base_rate\"?}; the first variant is the control.");
+        api.MapGet("/experiments", (ExperimentService s) => Results.Ok(new
+        {
+            experiments = s.Definitions.Select(d => s.Report(d.Id) is { } r ? ExperimentJson.Describe(r.Definition, r.Report) : null).ToArray(),
+        })).WithName("ListExperiments");
+        api.MapGet("/experiments/{id}", (string id, ExperimentService s) =>
+            s.Report(id) is { } r ? Results.Ok(ExperimentJson.Describe(r.Definition, r.Report)) : Problems.NotFound($"no experiment '{id}'")).WithName("ExperimentReport");
+        api.MapPost("/experiments/{id}/stop", (string id, ExperimentService s) =>
+            s.Stop(id) ? Results.Ok(new { id, stopped = true }) : Problems.NotFound($"no experiment '{id}'")).WithName("StopExperiment");
+        return api;
+    }
+
+    private static async Task<IResult> Create(HttpRequest http, ExperimentService experiments)
+    {
+        var (body, error) = await Json.ReadAsync<ExperimentDto>(http);
+        if (error is not null) return error;
+        if (body!.Variants is null || body.Variants.Any(v => v is null || v.Share is null)) return Problems.Bad("variants: a list of {\"name\", \"share\"} objects");
+        try
+        {
+            var d = experiments.Create(body.Id ?? "", body.Variants.Select(v => new VariantConfig(v!.Name ?? "", v.Share!.Value, v.Explore, v.DiversityLambda)).ToArray(),
+                body.Metric ?? "click", body.BaseRate ?? 0.05);
+            return Results.Created($"/api/experiments/{d.Id}", ExperimentJson.Describe(d, experiments.Report(d.Id)!.Value.Report));
+        }
+        catch (ArgumentException e) { return Problems.Bad(e.Message); }
+        catch (InvalidOperationException e) { return Problems.Status(StatusCodes.Status409Conflict, "experiment running", e.Message); }
+    }
+}
