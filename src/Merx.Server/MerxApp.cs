@@ -100,6 +100,7 @@ public static class MerxApp
         var api = app.MapGroup("/api");
         api.MapEvents().MapItems().MapUsers().MapRecommendations().MapFeedback().MapModels().MapExperiments();
         app.MapHealth();
+        app.MapDashboard();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }

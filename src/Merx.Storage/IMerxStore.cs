@@ -96,6 +96,16 @@ public interface IMerxStore : IDisposable
     /// <summary>Feedback counts per (variant, kind) over all served recommendations; variant "" when none.</summary>
     IReadOnlyDictionary<(string Variant, EventKind Kind), long> FeedbackCounts();
 
+    /// <summary>Events per (UTC day of their timestamp, kind), oldest day first, for days on or after <paramref name="since"/> (the dashboard's timeline).</summary>
+    IReadOnlyList<DailyEventCount> EventTimeline(DateOnly since);
+
+    /// <summary>
+    /// Served lists, slots, explored slots and clicks on explored and on exploited slots, per
+    /// bucket of <paramref name="bucket"/> length (aligned to the Unix epoch) of the time the lists
+    /// were served, for lists served at or after <paramref name="since"/>; empty buckets are left out.
+    /// </summary>
+    IReadOnlyList<ExplorationBucket> ExplorationTimeline(DateTimeOffset since, TimeSpan bucket);
+
     /// <summary>
     /// The exposures (served lists, <see cref="ExperimentLogEntry.Kind"/> null) and feedback of every
     /// served list whose variant starts with <paramref name="variantPrefix"/>, oldest first: what an

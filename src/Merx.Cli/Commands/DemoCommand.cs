@@ -90,6 +90,7 @@ internal static class DemoCommand
                 Console.WriteLine($"demo ready in {clock.Elapsed.TotalSeconds:F0} s.");
                 Console.WriteLine($"API: {url}/api (OpenAPI document: {url}/openapi/v1.json; metrics: {url}/metrics)");
                 Console.WriteLine($"Try: curl '{url}/api/users/u42/recommendations?n=5'");
+                Console.WriteLine($"Dashboard: {url.TrimEnd('/')}/");
             });
             return 0;
         }));

@@ -22,7 +22,7 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<MerxServerOp
         var write = !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !HttpMethods.IsOptions(context.Request.Method);
         var remote = context.Connection.RemoteIpAddress;
         var loopback = remote is null || IPAddress.IsLoopback(remote);
-        var needsKey = isApi && (write || !loopback) || (!loopback && path == "/");
+        var needsKey = isApi && (write || !loopback); // the dashboard page at / checks the key itself (DashboardAuth)
         if (needsKey && !Matches(context.Request.Headers[Header].ToString(), options.Value.ApiKey))
         {
             var missing = string.IsNullOrEmpty(context.Request.Headers[Header].ToString());
@@ -33,7 +33,7 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<MerxServerOp
         await next(context);
     }
 
-    private static bool Matches(string given, string? expected)
+    internal static bool Matches(string given, string? expected)
     {
         if (string.IsNullOrEmpty(expected) || string.IsNullOrEmpty(given)) return false;
         var a = SHA256.HashData(Encoding.UTF8.GetBytes(given));

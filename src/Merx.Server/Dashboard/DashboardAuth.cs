@@ -1,0 +1,29 @@
+using System.Net;
+using Merx.Server.Http;
+using Microsoft.AspNetCore.Http;
+
+namespace Merx.Server.Dashboard;
+
+/// <summary>
+/// Who may open the dashboard page, and whether the page may carry the API key. A browser on the
+/// server's own machine (loopback address, and a loopback host name, so that a page from another
+/// site rebinding its DNS name to 127.0.0.1 is not trusted) gets the key without typing it. Any
+/// other client must give the key once as <c>/?key=…</c> (or in <c>X-Api-Key</c>), compared in
+/// constant time; the page then keeps it in sessionStorage and sends it as <c>X-Api-Key</c>.
+/// </summary>
+internal static class DashboardAuth
+{
+    public enum Verdict { Local, KeyGiven, Missing, Wrong }
+
+    public static Verdict Check(HttpContext context, string? apiKey)
+    {
+        var remote = context.Connection.RemoteIpAddress;
+        if ((remote is null || IPAddress.IsLoopback(remote)) && IsLoopbackHost(context.Request.Host.Host)) return Verdict.Local;
+        var given = context.Request.Headers[ApiKeyMiddleware.Header].ToString() is { Length: > 0 } header ? header : context.Request.Query["key"].ToString();
+        if (given.Length == 0) return Verdict.Missing;
+        return ApiKeyMiddleware.Matches(given, apiKey) ? Verdict.KeyGiven : Verdict.Wrong;
+    }
+
+    public static bool IsLoopbackHost(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip);
+}

@@ -1,0 +1,125 @@
+using Merx.Core.Domain;
+using Merx.Server.Dashboard;
+using Merx.Server.Experiments;
+using Merx.Server.Http;
+using Merx.Server.Serving;
+using Merx.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Merx.Server.Endpoints;
+
+/// <summary>
+/// The dashboard (issue #8): the page at <c>/</c> with its script and style sheet, and the JSON it
+/// reads besides the existing API: store counts, the event timeline, exploration over time, a
+/// user's recent events, suggested users, and the experiments and privacy status.
+/// </summary>
+public static class DashboardEndpoints
+{
+    /// <summary>How long the store-wide aggregates are reused.</summary>
+    public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
+
+    private const string Csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+    public static WebApplication MapDashboard(this WebApplication app)
+    {
+        var data = new DashboardData(app.Services.GetRequiredService<IMerxStore>(), CacheFor);
+        app.MapGet("/", Page).ExcludeFromDescription();
+        app.MapGet("/dashboard/app.js", () => Results.Bytes(DashboardAssets.Script, "text/javascript; charset=utf-8")).ExcludeFromDescription();
+        app.MapGet("/dashboard/charts.js", () => Results.Bytes(DashboardAssets.Charts, "text/javascript; charset=utf-8")).ExcludeFromDescription();
+        app.MapGet("/dashboard/key.js", () => Results.Bytes(DashboardAssets.KeyScript, "text/javascript; charset=utf-8")).ExcludeFromDescription();
+        app.MapGet("/dashboard/app.css", () => Results.Bytes(DashboardAssets.Styles, "text/css; charset=utf-8")).ExcludeFromDescription();
+
+        var api = app.MapGroup("/api");
+        api.MapGet("/stats", () => Results.Ok(data.Stats())).WithName("Stats").WithSummary("Users, items, events and events by kind (cached for 5 s).");
+        api.MapGet("/stats/timeline", (int? days) => days is < 1 or > 3650
+                ? Problems.Bad("days must be between 1 and 3650")
+                : Results.Ok(data.Timeline(days)))
+            .WithName("EventTimeline").WithSummary("Events per kind over the whole history or its last ?days= days up to the newest event, per UTC day, week, month or year (at most 92 bars; cached for 5 s).");
+        api.MapGet("/stats/exploration", (int? hours, ModelHost host, ServedLog served) => Exploration(hours, host, served, data)).WithName("ExplorationStats")
+            .WithSummary("Share of served slots explored and click-through of explored vs exploited slots over the last ?hours=24, in time buckets (cached for 1 s).");
+        api.MapGet("/users/{id}/events", UserEvents).WithName("UserEvents").WithSummary("A user's latest events, newest first: ?limit=20 (at most 200).");
+        api.MapGet("/dashboard/users", (int? n, IMerxStore store) => n is < 1 or > 100
+                ? Problems.Bad("n must be between 1 and 100")
+                : Results.Ok(new { users = store.RecentUsers(n ?? 8) }))
+            .WithName("SuggestedUsers").WithSummary("The most recently active users (?n=8), for picking one in the live view.");
+        api.MapGet("/dashboard/status", Status).WithName("DashboardStatus").WithSummary("Experiments and privacy status.");
+        return app;
+    }
+
+    private static IResult Page(HttpContext http, IOptions<MerxServerOptions> options)
+    {
+        http.Response.Headers.CacheControl = "no-store";
+        http.Response.Headers.ContentSecurityPolicy = Csp;
+        http.Response.Headers.XContentTypeOptions = "nosniff";
+        http.Response.Headers.XFrameOptions = "DENY";
+        http.Response.Headers["Referrer-Policy"] = "no-referrer";
+        return DashboardAuth.Check(http, options.Value.ApiKey) switch
+        {
+            DashboardAuth.Verdict.Local or DashboardAuth.Verdict.KeyGiven => Results.Content(DashboardAssets.Page(options.Value.ApiKey), "text/html; charset=utf-8"),
+            var v => Results.Content(DashboardAssets.KeyPage(v == DashboardAuth.Verdict.Wrong), "text/html; charset=utf-8", statusCode: StatusCodes.Status401Unauthorized),
+        };
+    }
+
+    private static IResult Exploration(int? hours, ModelHost host, ServedLog served, DashboardData data)
+    {
+        if (hours is < 1 or > 24 * 90) return Problems.Bad("hours must be between 1 and 2160");
+        served.Flush();
+        return Results.Ok(data.Exploration(hours ?? 24, host.Current?.Pipeline.Exploration?.Name ?? "none"));
+    }
+
+    private static IResult UserEvents(string id, int? limit, IMerxStore store, ModelHost host)
+    {
+        if (Validate.Id(id, "user id") is { } e) return Problems.Bad(e);
+        if (limit is < 1 or > RecommendationService.HistoryLimit) return Problems.Bad($"limit must be between 1 and {RecommendationService.HistoryLimit}");
+        var catalog = host.Current?.Catalog;
+        var events = store.RecentEvents(id, limit ?? 20).Select(ev =>
+        {
+            string? title = null, category = null;
+            if (ev.Item is not null)
+            {
+                var i = catalog?.IndexOf(ev.Item) ?? -1;
+                var item = i >= 0 ? catalog!.Item(i) : store.GetItem(ev.Item);
+                title = item?.Title;
+                category = i >= 0 && catalog!.Category(i) >= 0 ? catalog.CategoryName(catalog.Category(i)) : item?.CategoryPath is { Count: > 0 } path ? path[^1] : null;
+            }
+            return new UserEventDto(ev.Item, ev.Kind.ToWireName(), ev.Timestamp, DateTimeOffset.FromUnixTimeSeconds(ev.Timestamp), ev.Value, title, category, ev.Query, ev.Session);
+        }).ToArray();
+        return Results.Ok(new { user = id, events });
+    }
+
+    private static IResult Status(IMerxStore store, ServedLog served, ExperimentService experiments, HttpContext http, IOptions<MerxServerOptions> options)
+    {
+        served.Flush();
+        var feedback = store.FeedbackCounts();
+        var local = DashboardAuth.Check(http, options.Value.ApiKey) == DashboardAuth.Verdict.Local;
+        return Results.Ok(new
+        {
+            experiments = new
+            {
+                defined = experiments.Definitions.Count,
+                running = experiments.Running?.Id,
+                untagged_feedback = feedback.Where(c => c.Key.Variant.Length == 0).Sum(c => c.Value),
+                tagged_feedback = feedback.Where(c => c.Key.Variant.Length > 0).Sum(c => c.Value),
+            },
+            privacy = new
+            {
+                // merx serve has no pseudonymization setting: ids are stored as the shop sends them (Merx.Privacy's
+                // Pseudonymizer is a library the shop's ingestion can call before sending).
+                pseudonymization = false,
+                pseudonymization_note = "merx serve stores user ids as the shop sends them; pseudonymize them before sending (Merx.Privacy.Pseudonymizer)",
+                differential_privacy = false,
+                epsilon_spent = (double?)null,
+                epsilon_note = "the served models are trained without DP-SGD, so no privacy budget is spent or tracked",
+                user_deletion = true,
+            },
+            auth = local ? "this browser is on the server's machine: the key was given to the page" : "given by this browser (kept for this tab only)",
+        });
+    }
+}
+
+/// <summary>One event of a user as the dashboard lists it; <c>Timestamp</c> in unix seconds, <c>At</c> the same instant.</summary>
+public sealed record UserEventDto(string? Item, string Kind, long Timestamp, DateTimeOffset At, float Value, string? Title, string? Category, string? Query, string? Session);

@@ -1,0 +1,174 @@
+using System.Net;
+using System.Text.Json;
+using Merx.Server.Serving;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Merx.Server.Tests;
+
+/// <summary>The dashboard's page and JSON (issue #8) on the real app over the shared shop.</summary>
+[Collection(ShopCollection.Name)]
+public sealed class DashboardApiTests(ShopStore shop)
+{
+    [Fact]
+    public async Task Stats_and_timeline_agree_with_the_store()
+    {
+        await using var app = await MerxTestApp.StartAsync(shop.DbPath);
+        var expected = app.Store.GetStats();
+        var (status, stats) = await app.GetAsync("/api/stats");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(expected.Events, stats.GetProperty("events").GetInt64());
+        Assert.Equal(expected.Users, stats.GetProperty("users").GetInt64());
+        Assert.Equal(expected.Items, stats.GetProperty("items").GetInt64());
+        Assert.Equal(expected[Core.Domain.EventKind.Purchase], stats.GetProperty("events_by_kind").GetProperty("purchase").GetInt64());
+
+        var (_, all) = await app.GetAsync("/api/stats/timeline");
+        var buckets = all.GetProperty("buckets").EnumerateArray().ToArray();
+        Assert.Equal(expected.Events, buckets.Sum(d => d.GetProperty("total").GetInt64()));
+        Assert.Equal(expected[Core.Domain.EventKind.View], buckets.Sum(d => d.GetProperty("counts").TryGetProperty("view", out var v) ? v.GetInt64() : 0));
+        Assert.InRange(buckets.Length, 1, 92);
+        Assert.Contains("view", all.GetProperty("kinds").EnumerateArray().Select(k => k.GetString()));
+
+        // The last week of the history, by day, ending on the day of the newest event.
+        var (_, week) = await app.GetAsync("/api/stats/timeline?days=7");
+        Assert.Equal("day", week.GetProperty("bucket").GetString());
+        var days = week.GetProperty("buckets").EnumerateArray().Select(b => DateOnly.Parse(b.GetProperty("start").GetString()!)).ToArray();
+        Assert.Equal(7, days.Length);
+        Assert.Equal(DateOnly.Parse(all.GetProperty("to").GetString()!), days[^1]);
+        Assert.All(days.Zip(days.Skip(1)), p => Assert.Equal(p.First.AddDays(1), p.Second));
+        Assert.Equal(HttpStatusCode.BadRequest, (await app.GetAsync("/api/stats/timeline?days=0")).Status);
+    }
+
+    [Fact]
+    public async Task Exploration_counts_served_slots_and_clicks_on_explored_and_exploited_slots()
+    {
+        JsonElement before;
+        await using (var first = await MerxTestApp.StartAsync(shop.DbPath))
+            before = (await first.GetAsync("/api/stats/exploration?hours=1")).Body.GetProperty("totals");
+
+        await using (var app = await MerxTestApp.StartAsync(shop.DbPath))
+        {
+            // A user with no history: cold start explores 30 % of the slots.
+            var (_, recs) = await app.GetAsync("/api/users/dash-explore-1/recommendations?n=10");
+            var items = recs.GetProperty("items").EnumerateArray().ToArray();
+            var explored = items.First(i => i.GetProperty("explored").GetBoolean()).GetProperty("item").GetString();
+            var exploited = items.First(i => !i.GetProperty("explored").GetBoolean()).GetProperty("item").GetString();
+            var id = recs.GetProperty("recommendation_id").GetString();
+            var (fb, _) = await app.SendAsync(app.Write(HttpMethod.Post, "/api/feedback", new { feedback = new[]
+            {
+                new { recommendation_id = id, item = explored, kind = "click" }, new { recommendation_id = id, item = exploited, kind = "click" },
+                new { recommendation_id = id, item = exploited, kind = "impression" },
+            } }));
+            Assert.Equal(HttpStatusCode.OK, fb);
+            await app.GetAsync("/api/users/dash-explore-2/recommendations?n=5");
+        }
+
+        await using var after = await MerxTestApp.StartAsync(shop.DbPath);
+        var (status, body) = await after.GetAsync("/api/stats/exploration?hours=1");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("discovery", body.GetProperty("policy").GetString());
+        var t = body.GetProperty("totals");
+        long Delta(string name) => t.GetProperty(name).GetInt64() - before.GetProperty(name).GetInt64();
+        Assert.Equal(2, Delta("lists"));
+        Assert.Equal(15, Delta("slots"));
+        Assert.True(Delta("explored_slots") >= 3);
+        Assert.Equal(1, Delta("explored_clicks"));
+        Assert.Equal(1, Delta("exploited_clicks"));
+        var buckets = body.GetProperty("buckets").EnumerateArray().ToArray();
+        Assert.InRange(buckets.Length, 1, 40);
+        Assert.Equal(t.GetProperty("slots").GetInt64(), buckets.Sum(b => b.GetProperty("slots").GetInt64()));
+        Assert.Equal(HttpStatusCode.BadRequest, (await after.GetAsync("/api/stats/exploration?hours=0")).Status);
+    }
+
+    [Fact]
+    public async Task User_events_are_newest_first_with_titles_and_a_click_shows_up_at_once()
+    {
+        await using var app = await MerxTestApp.StartAsync(shop.DbPath);
+        var item = app.Store.RecentEvents("u5", 1).Single().Item!;
+        await app.SendAsync(app.Write(HttpMethod.Post, "/api/events", new { events = new object[]
+        {
+            new { user = "dash-events", item, kind = "view", timestamp = 1_700_000_000 },
+            new { user = "dash-events", kind = "search", query = "red shoes", timestamp = 1_700_000_100 },
+        } }));
+        var (status, body) = await app.GetAsync("/api/users/dash-events/events?limit=20");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var events = body.GetProperty("events").EnumerateArray().ToArray();
+        Assert.Equal(["search", "view"], events.Select(e => e.GetProperty("kind").GetString()));
+        Assert.Equal("red shoes", events[0].GetProperty("query").GetString());
+        Assert.Equal(app.Store.GetItem(item)!.Title, events[1].GetProperty("title").GetString());
+        Assert.Equal(1_700_000_000, events[1].GetProperty("timestamp").GetInt64());
+
+        var (_, recs) = await app.GetAsync("/api/users/dash-events/recommendations?n=5");
+        var clicked = recs.GetProperty("items")[2].GetProperty("item").GetString();
+        await app.SendAsync(app.Write(HttpMethod.Post, "/api/feedback", new { recommendation_id = recs.GetProperty("recommendation_id").GetString(), item = clicked, kind = "click" }));
+        var (_, latest) = await app.GetAsync("/api/users/dash-events/events?limit=1");
+        var newest = Assert.Single(latest.GetProperty("events").EnumerateArray());
+        Assert.Equal(clicked, newest.GetProperty("item").GetString());
+        Assert.Equal("click", newest.GetProperty("kind").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, (await app.GetAsync("/api/users/dash-events/events?limit=0")).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await app.GetAsync("/api/users/dash-events/events?limit=999")).Status);
+        Assert.Empty((await app.GetAsync("/api/users/nobody-at-all/events")).Body.GetProperty("events").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Suggested_users_and_status_say_what_exists()
+    {
+        await using var app = await MerxTestApp.StartAsync(shop.DbPath);
+        var (_, users) = await app.GetAsync("/api/dashboard/users?n=3");
+        Assert.Equal(app.Store.RecentUsers(3), users.GetProperty("users").EnumerateArray().Select(u => u.GetString()!));
+        Assert.Equal(HttpStatusCode.BadRequest, (await app.GetAsync("/api/dashboard/users?n=0")).Status);
+        var (status, st) = await app.GetAsync("/api/dashboard/status");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var experiments = app.App.Services.GetRequiredService<Merx.Server.Experiments.ExperimentService>();
+        Assert.Equal(experiments.Definitions.Count, st.GetProperty("experiments").GetProperty("defined").GetInt32());
+        Assert.False(st.GetProperty("privacy").GetProperty("pseudonymization").GetBoolean());
+        Assert.True(st.GetProperty("privacy").GetProperty("user_deletion").GetBoolean());
+    }
+
+    [Fact]
+    public async Task The_page_carries_the_key_on_loopback_and_asks_for_it_elsewhere()
+    {
+        await using var app = await MerxTestApp.StartAsync(shop.DbPath);
+        using var local = await app.Client.GetAsync("/");
+        var html = await local.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, local.StatusCode);
+        Assert.Contains($"<meta name=\"merx-key\" content=\"{MerxTestApp.Key}\">", html);
+        Assert.Contains("script-src 'self'", local.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.Contains("function stackedBars", await app.Client.GetStringAsync("/dashboard/charts.js"));
+        Assert.Contains("function showUser", await app.Client.GetStringAsync("/dashboard/app.js"));
+
+        var server = app.App.GetTestServer();
+        async Task<(int Status, string Body)> Remote(string query, string host = "shop.example", string ip = "203.0.113.5", string? header = null)
+        {
+            var ctx = await server.SendAsync(c =>
+            {
+                c.Request.Method = "GET";
+                c.Request.Path = "/";
+                c.Request.QueryString = new QueryString(query);
+                c.Request.Host = new HostString(host);
+                c.Connection.RemoteIpAddress = IPAddress.Parse(ip);
+                if (header is not null) c.Request.Headers["X-Api-Key"] = header;
+            });
+            return (ctx.Response.StatusCode, await new StreamReader(ctx.Response.Body).ReadToEndAsync());
+        }
+        var missing = await Remote("");
+        Assert.Equal(401, missing.Status);
+        Assert.Contains("name=\"key\"", missing.Body);
+        Assert.DoesNotContain(MerxTestApp.Key, missing.Body);
+        var wrong = await Remote("?key=nope");
+        Assert.Equal(401, wrong.Status);
+        Assert.Contains("does not match", wrong.Body);
+        var right = await Remote("?key=" + MerxTestApp.Key);
+        Assert.Equal(200, right.Status);
+        Assert.Contains(MerxTestApp.Key, right.Body);
+        Assert.Equal(200, (await Remote("", header: MerxTestApp.Key)).Status);
+        // Loopback address but a foreign host name (DNS rebinding): no key in the page.
+        var rebound = await Remote("", host: "evil.example", ip: "127.0.0.1");
+        Assert.Equal(401, rebound.Status);
+        Assert.DoesNotContain(MerxTestApp.Key, rebound.Body);
+
+        var api = await server.SendAsync(c => { c.Request.Method = "GET"; c.Request.Path = "/api/stats"; c.Connection.RemoteIpAddress = IPAddress.Parse("203.0.113.5"); });
+        Assert.Equal(401, api.Response.StatusCode);
+    }
+}
