@@ -80,6 +80,8 @@ public sealed partial class SasRec
             for (var b0 = 0; b0 < users.Length; b0 += o.BatchSize)
             {
                 fit.Cancellation.ThrowIfCancellationRequested();
+                // The budget also ends an epoch part-way: on a large catalog one epoch can take longer than the whole budget.
+                if (budget is { } cut && b0 > 0 && clock.Elapsed - start > cut) { fit.Progress?.Report($"{label}: time budget reached in epoch {epoch} after {b0:N0} of {users.Length:N0} sequences"); break; }
                 var count = Math.Min(o.BatchSize, users.Length - b0);
                 for (var k = 0; k < count; k++) { batchUsers[k] = users[b0 + k]; lengths[k] = train.LengthOf(users[b0 + k]); }
                 Pack(step.Net, l.T, lengths.AsSpan(0, count), k => train.Items.AsMemory(train.Offsets[batchUsers[k]], lengths[k]), withTargets: true);
