@@ -44,12 +44,12 @@ public sealed class DashboardApiTests(ShopStore shop)
     public async Task Exploration_counts_served_slots_and_clicks_on_explored_and_exploited_slots()
     {
         JsonElement before;
-        await using (var first = await MerxTestApp.StartAsync(shop.DbPath))
+        await using (var first = await MerxTestApp.StartAsync(shop.DbPath, o => o.Policy = "discovery"))
             before = (await first.GetAsync("/api/stats/exploration?hours=1")).Body.GetProperty("totals");
 
-        await using (var app = await MerxTestApp.StartAsync(shop.DbPath))
+        await using (var app = await MerxTestApp.StartAsync(shop.DbPath, o => o.Policy = "discovery"))
         {
-            // A user with no history: cold start explores 30 % of the slots.
+            // The fixed discovery policy: a user with no history gets 30 % of the slots explored.
             var (_, recs) = await app.GetAsync("/api/users/dash-explore-1/recommendations?n=10");
             var items = recs.GetProperty("items").EnumerateArray().ToArray();
             var explored = items.First(i => i.GetProperty("explored").GetBoolean()).GetProperty("item").GetString();
@@ -64,7 +64,7 @@ public sealed class DashboardApiTests(ShopStore shop)
             await app.GetAsync("/api/users/dash-explore-2/recommendations?n=5");
         }
 
-        await using var after = await MerxTestApp.StartAsync(shop.DbPath);
+        await using var after = await MerxTestApp.StartAsync(shop.DbPath, o => o.Policy = "discovery");
         var (status, body) = await after.GetAsync("/api/stats/exploration?hours=1");
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("discovery", body.GetProperty("policy").GetString());
