@@ -35,6 +35,9 @@ public sealed class DynamicPolicy : ItemArmPolicy
         _o.Validate();
         _d = encoder?.Dimension ?? 0;
         if (_d > 0) _users = new LinearHead(_d, _o.Lambda);
+        // Start the temperature where the budget points (log 1 = 0 at the simulator's budget of 0.5), so a
+        // fresh policy with a small budget does not explore most of its first slates while the controller catches up.
+        _logC = Math.Clamp(Math.Log(2 * Math.Max(_o.Budget, 0.01)), -5, 3);
     }
 
     public override string Name => "dynamic";
