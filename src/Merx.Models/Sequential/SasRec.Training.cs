@@ -26,7 +26,9 @@ public sealed partial class SasRec
         _popularity = new int[data.ItemCount];
         foreach (var item in data.Train.Items) { _trained[item] = true; _popularity[item]++; }
         var clock = Stopwatch.StartNew();
-        var validation = ValidationSample(data.Validation, o.ValidationUsers, fit.Seed);
+        // Unset, validation uses every case unless that means more than 5e9 scores per check (a 1M-item catalog: 5,000 users).
+        var validationUsers = o.ValidationUsers > 0 ? o.ValidationUsers : (int)Math.Min(int.MaxValue, 5_000_000_000L / Math.Max(1, data.ItemCount));
+        var validation = ValidationSample(data.Validation, validationUsers, fit.Seed);
         var refit = o.RefitWithValidation && validation.Count > 0;
         var epochSeconds = new List<double>();
         EpochSeconds = epochSeconds;
@@ -281,7 +283,8 @@ public sealed partial class SasRec
         // Score all validation histories in batches once, then hand rows out in case order.
         var l = Layout;
         var index = new Dictionary<EvalCase, int>(ReferenceEqualityComparer.Instance);
-        const int chunk = 512;
+        // At most 512 histories or 64M scores (256 MB) per block: a 1M-item catalog gets 64 histories at a time.
+        var chunk = (int)Math.Clamp((64L << 20) / Math.Max(1, l.Items), 1, 512);
         float[]? block = null;
         var blockStart = -1;
         for (var i = 0; i < cases.Count; i++) index[cases[i]] = i;

@@ -148,7 +148,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     public void ScoreBatch(ReadOnlySpan<int> users, IReadOnlyList<int[]> histories, Span<float> scores)
     {
         var l = Layout;
-        const int chunk = 256;
+        var chunk = (int)Math.Clamp((32L << 20) / Math.Max(1, l.Items), 1, 256); // at most 32M scores (128 MB) of temporary output
         var net = new SasRecNetwork(l, Options.Heads, chunk * l.T, chunk, 1);
         var last = new float[chunk * l.D];
         for (var c0 = 0; c0 < histories.Count; c0 += chunk)
