@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Serving benchmark for one store: starts `merx serve`, then with wrk (Debian's package) on loopback
 #  1. a warm-up,
-#  2. the recommendation endpoint at a fixed rate (CONNS connections, each waiting DELAY_MS between
-#     requests: CONNS × 1000 / DELAY_MS requests/s; wrk measures from each request's send),
+#  2. the recommendation endpoint at about 500 requests/s (10 connections, each waiting 16 ms after
+#     every answer: 10 × 1000 / (16 + latency) requests/s; wrk measures from each request's send),
 #  3. the recommendation endpoint at maximum throughput (closed loop, 32 connections),
 #  4. batched event ingestion (BATCH events per POST),
 #  5. freshness (bench command `freshness`),
@@ -26,8 +26,8 @@ for _ in $(seq 1 600); do curl -sf "$url/health/ready" > /dev/null && break; sle
   curl -s "$url/health/ready"; echo
   echo "## warm-up (10 s, closed loop)"
   wrk -t1 -c8 -d10s -s "$here/wrk/recommend.lua" "$url" | tail -4
-  echo "## fixed rate: 10 connections × 50 req/s = 500 req/s, 30 s"
-  DELAY_MS=20 wrk -t1 -c10 -d30s --latency -s "$here/wrk/recommend.lua" "$url"
+  echo "## fixed rate ≈ 500 req/s: 10 connections, each waiting 16 ms after every answer, 30 s"
+  DELAY_MS=16 wrk -t1 -c10 -d30s --latency -s "$here/wrk/recommend.lua" "$url"
   echo "## maximum throughput: 32 connections, 30 s"
   wrk -t1 -c32 -d30s --latency -s "$here/wrk/recommend.lua" "$url"
   echo "## event ingestion: POST batches of 100 events, 8 connections, 20 s"

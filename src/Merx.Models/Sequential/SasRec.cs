@@ -138,12 +138,18 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
         for (var i = Math.Max(0, history.Length - l.T); i < history.Length; i++)
             if ((uint)history[i] < (uint)l.Items) known.Add(history[i]);
         if (known.Count == 0) { vector[..l.D].Clear(); return; }
-        var net = new SasRecNetwork(l, Options.Heads, l.T, 1, 1);
+        // One inference network per thread and model: serving encodes a user per request, and the
+        // network's ~30 activation buffers would otherwise be allocated every time.
+        if (t_inferenceOwner != this || t_inferenceNet is null) { t_inferenceNet = new SasRecNetwork(l, Options.Heads, l.T, 1, 1); t_inferenceOwner = this; }
+        var net = t_inferenceNet;
         var seq = known.ToArray();
         Pack(net, l.T, [seq.Length], _ => seq, withTargets: false);
         net.Forward(_params, _reps, 0, training: false);
         net.Hf.AsSpan((net.Tokens - 1) * l.D, l.D).CopyTo(vector);
     }
+
+    [ThreadStatic] private static SasRec? t_inferenceOwner;
+    [ThreadStatic] private static SasRecNetwork? t_inferenceNet;
 
     public void ScoreBatch(ReadOnlySpan<int> users, IReadOnlyList<int[]> histories, Span<float> scores)
     {

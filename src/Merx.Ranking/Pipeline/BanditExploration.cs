@@ -39,6 +39,9 @@ public sealed class CatalogEncoder : IUserEncoder
     }
 
     public ReadOnlySpan<float> ItemVectors => _state?.Vectors ?? [];
+
+    /// <summary>Whether this adapter currently reads <paramref name="model"/> (so a user vector it made can be reused).</summary>
+    public bool Wraps(object model) => ReferenceEquals(_state?.Encoder, model);
 }
 
 /// <summary>What a bandit stage decided for one request: kept by the server so feedback can teach the policy.</summary>
@@ -64,8 +67,12 @@ public sealed class BanditExploration(IBanditPolicy policy, CatalogEncoder? enco
         var vector = Array.Empty<float>();
         if (encoder is { HasModel: true })
         {
-            vector = new float[encoder.Dimension];
-            encoder.EncodeUser(-1, input.Context.RecentItems, vector);
+            if (input.Context.UserVector is { } known && encoder.Wraps(known.Model)) vector = known.Vector;
+            else
+            {
+                vector = new float[encoder.Dimension];
+                encoder.EncodeUser(-1, input.Context.RecentItems, vector);
+            }
         }
         var (impressions, clicks) = recentFeedback?.Invoke(input.Request.UserKey) ?? (0, 0);
         var request = new BanditRequest

@@ -19,6 +19,8 @@ public sealed class CandidateContext
     public int[] SessionItems { get; }
     /// <summary>Whether an item passes the request's filters (stock, allowed set, exclusions, seen).</summary>
     public Func<int, bool> Admissible { get; }
+    /// <summary>The large model's vector of this user, once a stage computed it (later stages reuse it), with the model that made it.</summary>
+    public (object Model, float[] Vector)? UserVector { get; set; }
 }
 
 /// <summary>

@@ -67,6 +67,7 @@ public sealed class ModelSource(string name, IRecommender model, IndexMapping ma
             var d = encoder.Dimension;
             var user = new float[d];
             encoder.EncodeUser(-1, history, user);
+            context.UserVector = (encoder, user);
             if (context.Request.Allowed is { Count: <= ExactAllowedLimit } allowed)
             {
                 var vectors = encoder.ItemVectors;

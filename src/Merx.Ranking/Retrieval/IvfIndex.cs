@@ -135,9 +135,10 @@ public sealed class IvfIndex
         {
             int start = _offsets[o.Item], count = _offsets[o.Item + 1] - start;
             if (count == 0) continue;
-            Gemm.ABt(query, _vectors.AsSpan(start * _d, count * _d), scores.AsSpan(at, count), 1, _d, count);
             for (var t = 0; t < count; t++)
             {
+                // One dot product per member: a GEMM call per cluster costs more than it saves at m = 1.
+                scores[at + t] = TensorPrimitives.Dot(query, _vectors.AsSpan((start + t) * _d, _d));
                 ids[at + t] = _items[start + t];
                 if (admissible is not null && !admissible(_items[start + t])) scores[at + t] = float.NegativeInfinity;
             }
