@@ -85,7 +85,15 @@ public sealed class ModelSource(string name, IRecommender model, IndexMapping ma
         try
         {
             var span = scores.AsSpan(0, n);
-            model.Score(-1, history, span);
+            if (model is IUserEncoder enc)
+            {
+                // Exact scores as user · item vectors, keeping the user vector for the later stages.
+                var user = new float[enc.Dimension];
+                enc.EncodeUser(-1, history, user);
+                context.UserVector = (enc, user);
+                Merx.Numerics.Gemm.ABt(user, enc.ItemVectors, span, 1, enc.Dimension, n);
+            }
+            else model.Score(-1, history, span);
             for (var j = 0; j < n; j++)
                 if (toCatalog[j] < 0 || !context.Admissible(toCatalog[j])) span[j] = float.NegativeInfinity;
             return TopK.Select(span, limit).Select(s => new SourceCandidate(toCatalog[s.Item], s.Score)).ToArray();
