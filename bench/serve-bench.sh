@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Serving benchmark for one store: starts `merx serve`, then with wrk (Debian's package) on loopback
-#  1. a warm-up,
+#  1. a warm-up (40 s),
 #  2. the recommendation endpoint at about 500 requests/s (10 connections, each waiting 16 ms after
 #     every answer: 10 × 1000 / (16 + latency) requests/s; wrk measures from each request's send),
 #  3. the recommendation endpoint at maximum throughput (closed loop, 32 connections),
@@ -24,8 +24,8 @@ for _ in $(seq 1 600); do curl -sf "$url/health/ready" > /dev/null && break; sle
   echo "# serving benchmark $label: $(date -u +%FT%TZ), store $db ($users users, $items items)"
   echo "# machine: $(nproc) cores; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   curl -s "$url/health/ready"; echo
-  echo "## warm-up (10 s, closed loop)"
-  wrk -t1 -c8 -d10s -s "$here/wrk/recommend.lua" "$url" | tail -4
+  echo "## warm-up (40 s, closed loop: the JIT's tiered compilation needs a few thousand requests to reach optimized code)"
+  wrk -t1 -c8 -d40s -s "$here/wrk/recommend.lua" "$url" | tail -4
   echo "## fixed rate ≈ 500 req/s: 10 connections, each waiting 16 ms after every answer, 30 s"
   DELAY_MS=16 wrk -t1 -c10 -d30s --latency -s "$here/wrk/recommend.lua" "$url"
   echo "## maximum throughput: 32 connections, 30 s"

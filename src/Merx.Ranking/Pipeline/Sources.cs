@@ -91,7 +91,8 @@ public sealed class ModelSource(string name, IRecommender model, IndexMapping ma
                 var user = new float[enc.Dimension];
                 enc.EncodeUser(-1, history, user);
                 context.UserVector = (enc, user);
-                Merx.Numerics.Gemm.ABt(user, enc.ItemVectors, span, 1, enc.Dimension, n);
+                var vectors = enc.ItemVectors; var d = enc.Dimension;
+                for (var j = 0; j < n; j++) span[j] = TensorPrimitives.Dot(user, vectors.Slice(j * d, d)); // a GEMV: one dot per item beats the GEMM's m = 1 path
             }
             else model.Score(-1, history, span);
             for (var j = 0; j < n; j++)

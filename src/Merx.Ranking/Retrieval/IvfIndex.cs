@@ -122,7 +122,7 @@ public sealed class IvfIndex
         if (query.Length != _d) throw new ArgumentException($"query must have {_d} entries", nameof(query));
         var c = Clusters;
         var bound = new float[c];
-        Gemm.ABt(query, _centroids, bound, 1, _d, c);
+        for (var j = 0; j < c; j++) bound[j] = TensorPrimitives.Dot(query, _centroids.AsSpan(j * _d, _d));
         var qn = TensorPrimitives.Norm(query);
         for (var j = 0; j < c; j++) bound[j] += qn * _radius[j];
         var order = TopK.Select(bound, Math.Min(c, Math.Max(1, probes)));
