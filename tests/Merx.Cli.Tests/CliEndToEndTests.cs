@@ -4,25 +4,8 @@ using Merx.Cli;
 namespace Merx.Cli.Tests;
 
 /// <summary>The `merx` commands as a user runs them, on a small generated shop in a temporary folder.</summary>
-public sealed class CliEndToEndTests : IDisposable
+public sealed class CliEndToEndTests() : CliTestBase("merx-cli-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("merx-cli-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string P(string name) => Path.Combine(_dir, name);
-
-    private static (int Code, string Out, string Err) Merx(params string[] args)
-    {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var (o, e) = (new StringWriter(), new StringWriter());
-        Console.SetOut(o); Console.SetError(e);
-        try { return (MerxCli.Run(args), o.ToString(), e.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
-    }
-
-    private static JsonElement Json(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement;
-
     [Fact]
     public void GenerateImportStats_RoundTrip_FromFilesAndFromTheStore()
     {

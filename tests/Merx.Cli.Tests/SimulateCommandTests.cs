@@ -4,23 +4,8 @@ using Merx.Cli;
 namespace Merx.Cli.Tests;
 
 /// <summary>`merx simulate` as a user runs it, on a small generated shop.</summary>
-public sealed class SimulateCommandTests : IDisposable
+public sealed class SimulateCommandTests() : CliTestBase("merx-sim-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("merx-sim-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string P(string name) => Path.Combine(_dir, name);
-
-    private static (int Code, string Out, string Err) Merx(params string[] args)
-    {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var (o, e) = (new StringWriter(), new StringWriter());
-        Console.SetOut(o); Console.SetError(e);
-        try { return (MerxCli.Run(args), o.ToString(), e.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
-    }
-
     [Fact]
     public void Simulate_WritesTheCheckedJson_TheReport_AndAReplayLog()
     {
