@@ -1,12 +1,6 @@
 using System.CommandLine;
-using System.Diagnostics;
-using System.Text.Json;
 using Merx.Core.Contracts;
-using Merx.Core.Data;
-using Merx.Core.Splits;
-using Merx.Evaluation.Metrics;
 using Merx.Models;
-using Merx.Storage;
 using Merx.Storage.Sqlite;
 using Merx.Server.Training;
 

@@ -18,7 +18,6 @@ public static class Validate
         if (string.IsNullOrWhiteSpace(value)) return $"{what} is required";
         if (value.Length > MaxIdLength) return $"{what} is longer than {MaxIdLength} characters";
         if (value.Any(char.IsControl)) return $"{what} contains control characters";
-        if (!value.IsNormalized(System.Text.NormalizationForm.FormC) && HasLoneSurrogate(value)) return $"{what} is not valid Unicode";
         return HasLoneSurrogate(value) ? $"{what} is not valid Unicode (lone surrogate)" : null;
     }
 
