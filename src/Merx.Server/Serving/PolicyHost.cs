@@ -81,8 +81,9 @@ public sealed class PolicyHost(IMerxStore store, IOptions<MerxServerOptions> opt
         });
         if (_policy is not { } policy || !_decisions.TryGetValue(recommendationId, out var d)) return;
         var item = catalog.IndexOf(itemId);
-        var slot = d.Trace.Picks.ToList().FindIndex(p => p.Item == item);
-        if (slot < 0) return;
+        var slot = 0;
+        while (slot < d.Trace.Picks.Count && d.Trace.Picks[slot].Item != item) slot++;
+        if (slot == d.Trace.Picks.Count) return;
         var pick = d.Trace.Picks[slot];
         policy.Update(new BanditFeedback
         {

@@ -104,8 +104,26 @@ public sealed class RecommendationService(IMerxStore store, ModelHost host, Serv
             if (history.Length > 0)
                 personal = items =>
                 {
-                    var scores = primary.ScoreCatalog(history, cat.Count);
-                    return items.Select(i => float.IsNaN(scores[i]) ? scores.Where(float.IsFinite).DefaultIfEmpty(0).Min() : scores[i]).ToArray();
+                    // Only the matched items are scored (user vector · item vector when the model has them);
+                    // items the model does not know get the lowest known score.
+                    var scores = new float[items.Count];
+                    if (primary.Encoder is { } encoder)
+                    {
+                        var d = encoder.Dimension;
+                        var user = new float[d];
+                        encoder.EncodeUser(-1, primary.Mapping.ToModel(history), user);
+                        for (var k = 0; k < items.Count; k++)
+                            scores[k] = primary.Mapping.CatalogToModel[items[k]] is var j and >= 0
+                                ? System.Numerics.Tensors.TensorPrimitives.Dot<float>(user, encoder.ItemVectors.Slice(j * d, d)) : float.NaN;
+                    }
+                    else
+                    {
+                        var all = primary.ScoreCatalog(history, cat.Count);
+                        for (var k = 0; k < items.Count; k++) scores[k] = all[items[k]];
+                    }
+                    var floor = scores.Where(float.IsFinite).DefaultIfEmpty(0).Min();
+                    for (var k = 0; k < scores.Length; k++) if (!float.IsFinite(scores[k])) scores[k] = floor;
+                    return scores;
                 };
         }
         var hits = snapshot.Search.Search(query, n, i => cat.InStock(i), personal);

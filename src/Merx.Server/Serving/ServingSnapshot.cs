@@ -83,9 +83,12 @@ public sealed class ServingSnapshot
     }
 
     /// <summary>The newest published model other than the neighbour and popularity ones (they do not model a user's sequence).</summary>
-    private static ModelVersion? LatestScoringModel(IMerxStore store, MerxServerOptions options) =>
-        store.ListModels().LastOrDefault(v => v.Name != options.NeighborModel && v.Name != options.TrendingModel && v.Name is not Popularity.PopName and not Popularity.TrendingName)
-        ?? store.ListModels().LastOrDefault();
+    private static ModelVersion? LatestScoringModel(IMerxStore store, MerxServerOptions options)
+    {
+        var all = store.ListModels();
+        return all.LastOrDefault(v => v.Name != options.NeighborModel && v.Name != options.TrendingModel && v.Name is not Popularity.PopName and not Popularity.TrendingName)
+            ?? all.LastOrDefault();
+    }
 
     /// <summary>
     /// Items similar to a catalog item: item-kNN neighbours (co-occurrence), then the large model's
