@@ -47,6 +47,7 @@ public static class MerxApp
         services.AddSingleton<ServedLog>();
         services.AddHostedService(sp => sp.GetRequiredService<ServedLog>());
         services.AddSingleton<ExperimentService>();
+        services.AddSingleton<HistoryCache>();
         services.AddSingleton<RecommendationService>();
         services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
         services.AddProblemDetails();

@@ -25,6 +25,10 @@ public sealed class MerxServerOptions
     public int OverloadInFlight { get; set; } = 32;
     /// <summary>Latency budget of a recommendation request that names none (null: no deadline).</summary>
     public double? DefaultBudgetMs { get; set; }
+    /// <summary>Users whose latest events are kept in memory for recommendations (0: read the store every time). See <see cref="Serving.HistoryCache"/>.</summary>
+    public int HistoryCacheUsers { get; set; } = 100_000;
+    /// <summary>How often (ms) the history cache checks the store for events written by someone else (another process or replica).</summary>
+    public long HistoryCacheRefreshMs { get; set; } = 1000;
     /// <summary>Catalogs with at least this many items retrieve the large model's candidates through an inverted-file index instead of a full pass.</summary>
     public int IvfMinItems { get; set; } = 50_000;
     /// <summary>Clusters scanned per request by the inverted-file index.</summary>

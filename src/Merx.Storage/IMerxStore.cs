@@ -47,6 +47,12 @@ public interface IMerxStore : IDisposable
     /// <summary>The user's latest events, newest first (by arrival sequence), at most <paramref name="limit"/>.</summary>
     IReadOnlyList<RawEvent> RecentEvents(string userId, int limit);
 
+    /// <summary>
+    /// The sequence number the next appended event will get: it grows with every append by any
+    /// writer (also another process), so a reader holding a cache can tell that someone else wrote.
+    /// </summary>
+    long NextEventSequence();
+
     /// <summary>The catalog entry, or null when the catalog has no such item.</summary>
     Item? GetItem(string id);
 

@@ -10,64 +10,97 @@ public static class TopK
     public static ScoredItem[] Select(ReadOnlySpan<float> scores, int k)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(k);
-        k = Math.Min(k, scores.Length);
-        if (k == 0) return [];
-        var heapItems = new int[k];
-        var heapScores = new float[k];
-        var size = 0;
-        for (var i = 0; i < scores.Length; i++)
+        var heap = new TopKHeap(Math.Min(k, scores.Length));
+        for (var i = 0; i < scores.Length; i++) heap.Offer(i, scores[i]);
+        return heap.ToSortedArray();
+    }
+}
+
+/// <summary>
+/// The k best (item, score) pairs seen so far, for streams where checking a candidate costs more
+/// than scoring it: <see cref="Admits"/> says whether a score could enter before the check is
+/// paid. Ties go to the lower item id; −∞ and NaN scores never enter.
+/// </summary>
+public sealed class TopKHeap
+{
+    private readonly int[] _items;
+    private readonly float[] _scores;
+    private int _size;
+
+    /// <param name="k">How many to keep (0 keeps none).</param>
+    public TopKHeap(int k)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        _items = new int[k];
+        _scores = new float[k];
+    }
+
+    public int Count => _size;
+
+    /// <summary>True when (item, score) would be kept if offered now.</summary>
+    public bool Admits(int item, float score)
+    {
+        if (!(score > float.NegativeInfinity) || _items.Length == 0) return false;
+        if (_size < _items.Length) return true;
+        return score > _scores[0] || (score == _scores[0] && item < _items[0]);
+    }
+
+    /// <summary>Keeps (item, score) if it is among the k best so far.</summary>
+    public void Offer(int item, float score)
+    {
+        if (!Admits(item, score)) return;
+        if (_size < _items.Length)
         {
-            var s = scores[i];
-            if (!(s > float.NegativeInfinity)) continue; // skips −∞ and NaN
-            if (size < k)
-            {
-                heapItems[size] = i; heapScores[size] = s; size++;
-                SiftUp(heapItems, heapScores, size - 1);
-            }
-            else if (s > heapScores[0])
-            {
-                heapItems[0] = i; heapScores[0] = s;
-                SiftDown(heapItems, heapScores, size);
-            }
+            _items[_size] = item; _scores[_size] = score; _size++;
+            SiftUp(_size - 1);
         }
-        var result = new ScoredItem[size];
-        for (var i = 0; i < size; i++) result[i] = new ScoredItem(heapItems[i], heapScores[i]);
+        else
+        {
+            _items[0] = item; _scores[0] = score;
+            SiftDown();
+        }
+    }
+
+    /// <summary>The kept pairs, best first (ties: lower item first).</summary>
+    public ScoredItem[] ToSortedArray()
+    {
+        var result = new ScoredItem[_size];
+        for (var i = 0; i < _size; i++) result[i] = new ScoredItem(_items[i], _scores[i]);
         Array.Sort(result, static (a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : a.Item.CompareTo(b.Item));
         return result;
     }
 
-    // Min-heap on (score, then larger index is "smaller") so that among equal scores the lower index survives.
-    private static bool Less(int[] items, float[] scores, int a, int b) =>
-        scores[a] < scores[b] || (scores[a] == scores[b] && items[a] > items[b]);
+    // Min-heap on (score, then larger item is "smaller") so that among equal scores the lower item survives.
+    private bool Less(int a, int b) => _scores[a] < _scores[b] || (_scores[a] == _scores[b] && _items[a] > _items[b]);
 
-    private static void SiftUp(int[] items, float[] scores, int i)
+    private void SiftUp(int i)
     {
         while (i > 0)
         {
             var parent = (i - 1) / 2;
-            if (!Less(items, scores, i, parent)) break;
-            Swap(items, scores, i, parent);
+            if (!Less(i, parent)) break;
+            Swap(i, parent);
             i = parent;
         }
     }
 
-    private static void SiftDown(int[] items, float[] scores, int size)
+    private void SiftDown()
     {
         var i = 0;
         while (true)
         {
             int l = 2 * i + 1, r = l + 1, m = i;
-            if (l < size && Less(items, scores, l, m)) m = l;
-            if (r < size && Less(items, scores, r, m)) m = r;
+            if (l < _size && Less(l, m)) m = l;
+            if (r < _size && Less(r, m)) m = r;
             if (m == i) return;
-            Swap(items, scores, i, m);
+            Swap(i, m);
             i = m;
         }
     }
 
-    private static void Swap(int[] items, float[] scores, int a, int b)
+    private void Swap(int a, int b)
     {
-        (items[a], items[b]) = (items[b], items[a]);
-        (scores[a], scores[b]) = (scores[b], scores[a]);
+        (_items[a], _items[b]) = (_items[b], _items[a]);
+        (_scores[a], _scores[b]) = (_scores[b], _scores[a]);
     }
 }

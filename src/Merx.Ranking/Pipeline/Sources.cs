@@ -1,6 +1,7 @@
 using System.Buffers;
 using Merx.Core.Contracts;
 using Merx.Core.Domain;
+using Merx.Numerics;
 using Merx.Ranking.Retrieval;
 using System.Numerics.Tensors;
 
@@ -91,13 +92,14 @@ public sealed class ModelSource(string name, IRecommender model, IndexMapping ma
                 var user = new float[enc.Dimension];
                 enc.EncodeUser(-1, history, user);
                 context.UserVector = (enc, user);
-                var vectors = enc.ItemVectors; var d = enc.Dimension;
-                for (var j = 0; j < n; j++) span[j] = TensorPrimitives.Dot(user, vectors.Slice(j * d, d)); // a GEMV: one dot per item beats the GEMM's m = 1 path
+                RowDots.Forward(enc.ItemVectors, user, span);
             }
             else model.Score(-1, history, span);
+            // Admissibility (stock, filters, already seen) only for items that would enter the top k.
+            var best = new TopKHeap(Math.Min(limit, n));
             for (var j = 0; j < n; j++)
-                if (toCatalog[j] < 0 || !context.Admissible(toCatalog[j])) span[j] = float.NegativeInfinity;
-            return TopK.Select(span, limit).Select(s => new SourceCandidate(toCatalog[s.Item], s.Score)).ToArray();
+                if (best.Admits(j, span[j]) && toCatalog[j] >= 0 && context.Admissible(toCatalog[j])) best.Offer(j, span[j]);
+            return best.ToSortedArray().Select(s => new SourceCandidate(toCatalog[s.Item], s.Score)).ToArray();
         }
         finally { ArrayPool<float>.Shared.Return(scores); }
     }

@@ -19,10 +19,12 @@ public sealed class IvfIndex
     private readonly int[] _offsets;      // (C+1) cluster c's members are _items[_offsets[c].._offsets[c+1]]
     private readonly int[] _items;        // (n) item ids grouped by cluster
     private readonly float[] _vectors;    // (n, d) item vectors in _items order (contiguous per cluster)
+    private readonly int _largestCluster;
 
     private IvfIndex(int d, float[] centroids, float[] radius, int[] offsets, int[] items, float[] vectors)
     {
         _d = d; _centroids = centroids; _radius = radius; _offsets = offsets; _items = items; _vectors = vectors;
+        for (var c = 0; c + 1 < offsets.Length; c++) _largestCluster = Math.Max(_largestCluster, offsets[c + 1] - offsets[c]);
     }
 
     public int Clusters => _radius.Length;
@@ -120,30 +122,30 @@ public sealed class IvfIndex
     public ScoredItem[] Search(ReadOnlySpan<float> query, int k, int probes, Func<int, bool>? admissible = null)
     {
         if (query.Length != _d) throw new ArgumentException($"query must have {_d} entries", nameof(query));
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
         var c = Clusters;
         var bound = new float[c];
-        for (var j = 0; j < c; j++) bound[j] = TensorPrimitives.Dot(query, _centroids.AsSpan(j * _d, _d));
+        RowDots.Forward(_centroids, query, bound);
         var qn = TensorPrimitives.Norm(query);
         for (var j = 0; j < c; j++) bound[j] += qn * _radius[j];
         var order = TopK.Select(bound, Math.Min(c, Math.Max(1, probes)));
-        var scanned = 0;
-        foreach (var o in order) scanned += _offsets[o.Item + 1] - _offsets[o.Item];
-        var scores = new float[scanned];
-        var ids = new int[scanned];
-        var at = 0;
-        foreach (var o in order)
+        var best = new TopKHeap(k);
+        var scores = System.Buffers.ArrayPool<float>.Shared.Rent(_largestCluster);
+        try
         {
-            int start = _offsets[o.Item], count = _offsets[o.Item + 1] - start;
-            if (count == 0) continue;
-            for (var t = 0; t < count; t++)
+            foreach (var o in order)
             {
-                // One dot product per member: a GEMM call per cluster costs more than it saves at m = 1.
-                scores[at + t] = TensorPrimitives.Dot(query, _vectors.AsSpan((start + t) * _d, _d));
-                ids[at + t] = _items[start + t];
-                if (admissible is not null && !admissible(_items[start + t])) scores[at + t] = float.NegativeInfinity;
+                int start = _offsets[o.Item], count = _offsets[o.Item + 1] - start;
+                RowDots.Forward(_vectors.AsSpan(start * _d, count * _d), query, scores.AsSpan(0, count));
+                for (var t = 0; t < count; t++)
+                {
+                    // Admissibility (stock, filters, already seen) only for items that would enter the top k.
+                    var item = _items[start + t];
+                    if (best.Admits(item, scores[t]) && (admissible is null || admissible(item))) best.Offer(item, scores[t]);
+                }
             }
-            at += count;
         }
-        return TopK.Select(scores, k).Select(s => new ScoredItem(ids[s.Item], s.Score)).ToArray();
+        finally { System.Buffers.ArrayPool<float>.Shared.Return(scores); }
+        return best.ToSortedArray();
     }
 }

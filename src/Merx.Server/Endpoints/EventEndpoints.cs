@@ -18,7 +18,7 @@ public static class EventEndpoints
         return api;
     }
 
-    private static async Task<IResult> Ingest(HttpRequest http, IMerxStore store, ServerMetrics metrics, IOptions<MerxServerOptions> options)
+    private static async Task<IResult> Ingest(HttpRequest http, HistoryCache histories, ServerMetrics metrics, IOptions<MerxServerOptions> options)
     {
         var (events, error) = await Json.ReadOneOrManyAsync<EventDto>(http, "events", options.Value.MaxBatch);
         if (error is not null) return error;
@@ -32,7 +32,7 @@ public static class EventEndpoints
             else accepted[i] = e;
         }
         if (errors.Count > 0) return Problems.Validation(errors, $"{errors.Count}{(errors.Count >= 20 ? "+" : "")} invalid event(s) of {events.Count}; nothing was written");
-        var batch = store.AppendEvents(accepted);
+        var batch = histories.Append(accepted);
         metrics.AddEvents(batch.Events);
         return Results.Ok(new EventsAccepted(batch.Events, batch.NewUsers, batch.NewItems, batch.FirstSequence, batch.LastSequence));
     }

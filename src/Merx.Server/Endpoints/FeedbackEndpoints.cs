@@ -25,7 +25,7 @@ public static class FeedbackEndpoints
         return api;
     }
 
-    private static async Task<IResult> Post(HttpRequest http, IMerxStore store, ServedLog log, ExperimentService experiments, PolicyHost policies, ModelHost host, ServerMetrics metrics, IOptions<MerxServerOptions> options)
+    private static async Task<IResult> Post(HttpRequest http, IMerxStore store, HistoryCache histories, ServedLog log, ExperimentService experiments, PolicyHost policies, ModelHost host, ServerMetrics metrics, IOptions<MerxServerOptions> options)
     {
         var (entries, error) = await Json.ReadOneOrManyAsync<FeedbackDto>(http, "feedback", options.Value.MaxBatch);
         if (error is not null) return error;
@@ -61,7 +61,7 @@ public static class FeedbackEndpoints
         }
         if (errors.Count > 0) return Problems.Validation(errors);
         store.RecordFeedback(records);
-        if (events.Count > 0) { store.AppendEvents(events); metrics.AddEvents(events.Count); }
+        if (events.Count > 0) { histories.Append(events); metrics.AddEvents(events.Count); }
         var catalog = host.Current?.Catalog;
         foreach (var r in records)
         {

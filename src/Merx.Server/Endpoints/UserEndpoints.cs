@@ -31,11 +31,12 @@ public static class UserEndpoints
         return Results.Ok(new { user = id, attributes = attrs.Count });
     }
 
-    private static IResult Forget(string id, IMerxStore store, ServedLog served)
+    private static IResult Forget(string id, IMerxStore store, ServedLog served, HistoryCache histories)
     {
         if (Validate.Id(id, "user id") is { } e) return Problems.Bad(e);
         served.Flush();
         var removed = store.DeleteUser(id);
+        histories.Forget(id);
         return Results.Ok(new { user = id, events_removed = removed });
     }
 

@@ -40,7 +40,7 @@ public sealed class ServerMetrics
         }
     }
 
-    public string Render(IEnumerable<(string Name, long Version)> models)
+    public string Render(IEnumerable<(string Name, long Version)> models, (long Hits, long Misses, long Drops) histories = default)
     {
         var sb = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
@@ -53,6 +53,8 @@ public sealed class ServerMetrics
         sb.Append(inv, $"# HELP merx_feedback_total Feedback entries accepted.\n# TYPE merx_feedback_total counter\nmerx_feedback_total {Interlocked.Read(ref _feedback)}\n");
         sb.Append(inv, $"# HELP merx_recommendations_degraded_total Recommendations served on the fast or fallback path.\n# TYPE merx_recommendations_degraded_total counter\nmerx_recommendations_degraded_total {Interlocked.Read(ref _degraded)}\n");
         sb.Append(inv, $"# HELP merx_http_requests_in_flight Requests being processed.\n# TYPE merx_http_requests_in_flight gauge\nmerx_http_requests_in_flight {InFlight}\n");
+        sb.Append(inv, $"# HELP merx_history_cache_total Users' histories answered from memory (hit), read from the store (miss), and whole-cache drops after writes by another process.\n# TYPE merx_history_cache_total counter\n");
+        sb.Append(inv, $"merx_history_cache_total{{result=\"hit\"}} {histories.Hits}\nmerx_history_cache_total{{result=\"miss\"}} {histories.Misses}\nmerx_history_cache_total{{result=\"drop\"}} {histories.Drops}\n");
         sb.Append("# HELP merx_model_version Loaded model version by model name.\n# TYPE merx_model_version gauge\n");
         foreach (var (name, version) in models) sb.Append(inv, $"merx_model_version{{model=\"{Escape(name)}\"}} {version}\n");
         return sb.ToString();

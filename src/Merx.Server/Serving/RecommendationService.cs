@@ -12,12 +12,12 @@ namespace Merx.Server.Serving;
 public sealed record RecommendationQuery(int N, PageContext Page, string? ContextItem, IReadOnlyList<string> Cart, string? Category, IReadOnlyList<string> Exclude, double? BudgetMs, bool Debug, bool ExcludeSeen = true, bool Explore = true);
 
 /// <summary>
-/// The serving logic behind the endpoints: reads a user's latest events from the store (so an
+/// The serving logic behind the endpoints: reads a user's latest events (memory first: <see cref="HistoryCache"/>; an
 /// event accepted a moment ago is in the very next answer), runs the ranking pipeline on the
 /// current snapshot, logs what was served for feedback attribution, and turns catalog indices
 /// back into the shop's ids with explanations.
 /// </summary>
-public sealed class RecommendationService(IMerxStore store, ModelHost host, ServedLog served, ExperimentService experiments, PolicyHost policies, ServerMetrics metrics, IOptions<MerxServerOptions> options)
+public sealed class RecommendationService(IMerxStore store, HistoryCache histories, ModelHost host, ServedLog served, ExperimentService experiments, PolicyHost policies, ServerMetrics metrics, IOptions<MerxServerOptions> options)
 {
     public const int HistoryLimit = 200;
 
@@ -26,9 +26,9 @@ public sealed class RecommendationService(IMerxStore store, ModelHost host, Serv
     /// <summary>The user's events, oldest first, in catalog index space (events on items the snapshot does not know yet are left out).</summary>
     public IReadOnlyList<HistoryEvent> History(ServingSnapshot snapshot, string user)
     {
-        var recent = store.RecentEvents(user, HistoryLimit);
-        var history = new List<HistoryEvent>(recent.Count);
-        for (var i = recent.Count - 1; i >= 0; i--)
+        var recent = histories.Recent(user);
+        var history = new List<HistoryEvent>(recent.Length);
+        for (var i = recent.Length - 1; i >= 0; i--)
         {
             var e = recent[i];
             if (e.Item is null || e.Kind == EventKind.Impression) continue;

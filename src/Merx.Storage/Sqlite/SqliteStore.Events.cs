@@ -56,6 +56,15 @@ public sealed partial class SqliteStore
         }
     }
 
+    public long NextEventSequence()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return RawSql.ScalarInt64(_handle, "SELECT value FROM meta WHERE key = 'next_seq'");
+        }
+    }
+
     public long DeleteUser(string userId)
     {
         ArgumentNullException.ThrowIfNull(userId);

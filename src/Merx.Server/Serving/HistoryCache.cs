@@ -1,0 +1,191 @@
+using System.Collections.Concurrent;
+using Merx.Core.Data;
+using Merx.Core.Domain;
+using Merx.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Merx.Server.Serving;
+
+/// <summary>One remembered event of a user's recent history: what the ranking needs, nothing more.</summary>
+public readonly record struct RecentEvent(string? Item, EventKind Kind, long Timestamp);
+
+/// <summary>
+/// Users' latest events in memory, so that a recommendation does not read the store (on SQLite a
+/// history is a chain of B-tree lookups under the store's one lock, which the served-list and
+/// event writers also take: that lock, not the lookups, made the tail latency).
+/// <para>
+/// Write-through: events accepted by this server are appended to the store and then to their
+/// users' cached entries while the users' stripe locks are held, and a miss loads a user from the
+/// store under the same stripe lock, so a load either happens wholly before an append (which then
+/// extends what was loaded) or wholly after it (and reads the event from the store): an accepted
+/// event is in the very next answer. Writes by anyone else (another process or replica, an import
+/// into the live store) are noticed through the store's event sequence at most
+/// <see cref="MerxServerOptions.HistoryCacheRefreshMs"/> later and drop the whole cache.
+/// </para>
+/// </summary>
+public sealed class HistoryCache
+{
+    private readonly IMerxStore _store;
+    private readonly int _perUser, _capacity;
+    private readonly long _refreshMs;
+    private readonly ConcurrentDictionary<string, Entry> _map = new(StringComparer.Ordinal);
+    private readonly object[] _stripes = Enumerable.Range(0, 64).Select(_ => new object()).ToArray();
+    private readonly object _sequenceGate = new();
+    private readonly List<(long First, long Last)> _ours = [];  // sequence ranges this server wrote since the last check
+    private long _checkedUpTo, _nextCheck, _hits, _misses, _drops;
+    private int _generation, _count;
+
+    public HistoryCache(IMerxStore store, IOptions<MerxServerOptions> options)
+    {
+        _store = store;
+        _perUser = RecommendationService.HistoryLimit;
+        _capacity = options.Value.HistoryCacheUsers;
+        _refreshMs = options.Value.HistoryCacheRefreshMs;
+        _checkedUpTo = store.NextEventSequence();
+        _nextCheck = Environment.TickCount64 + _refreshMs;
+    }
+
+    /// <summary>Requests answered from memory, loaded from the store, and whole-cache drops after foreign writes.</summary>
+    public (long Hits, long Misses, long Drops) Counters => (Interlocked.Read(ref _hits), Interlocked.Read(ref _misses), Interlocked.Read(ref _drops));
+
+    /// <summary>The user's latest events (at most <see cref="RecommendationService.HistoryLimit"/>), newest first.</summary>
+    public RecentEvent[] Recent(string user)
+    {
+        if (_capacity == 0) return Load(user);
+        CheckForeignWrites();
+        if (_map.TryGetValue(user, out var entry)) { Interlocked.Increment(ref _hits); return entry.NewestFirst(); }
+        lock (Stripe(user))
+        {
+            if (_map.TryGetValue(user, out entry)) { Interlocked.Increment(ref _hits); return entry.NewestFirst(); }
+            Interlocked.Increment(ref _misses);
+            var generation = Volatile.Read(ref _generation);
+            var events = Load(user);
+            if (generation == Volatile.Read(ref _generation))
+            {
+                MakeRoom();
+                if (_map.TryAdd(user, new Entry(events, _perUser))) Interlocked.Increment(ref _count);
+            }
+            return events;
+        }
+    }
+
+    /// <summary>Appends accepted events to the store (one transaction, all or nothing) and to the cached histories of their users.</summary>
+    public ImportBatch Append(IReadOnlyList<RawEvent> events)
+    {
+        if (_capacity == 0) return _store.AppendEvents(events);
+        var stripes = new SortedSet<int>();
+        foreach (var e in events) stripes.Add(StripeIndex(e.User));
+        var taken = new List<object>(stripes.Count);
+        try
+        {
+            foreach (var s in stripes) { Monitor.Enter(_stripes[s]); taken.Add(_stripes[s]); }
+            var batch = _store.AppendEvents(events);
+            if (batch.Events > 0) lock (_sequenceGate) _ours.Add((batch.FirstSequence, batch.LastSequence));
+            foreach (var e in events)
+                if (_map.TryGetValue(e.User, out var entry)) entry.Add(new RecentEvent(e.Item, e.Kind, e.Timestamp));
+            return batch;
+        }
+        finally
+        {
+            for (var i = taken.Count - 1; i >= 0; i--) Monitor.Exit(taken[i]);
+        }
+    }
+
+    /// <summary>Drops a user's entry (after the store deleted them); a concurrent load cannot put the old events back.</summary>
+    public void Forget(string user)
+    {
+        lock (Stripe(user))
+            if (_map.TryRemove(user, out _)) Interlocked.Decrement(ref _count);
+    }
+
+    /// <summary>Forgets every entry (the next request per user reads the store).</summary>
+    public void Clear()
+    {
+        Interlocked.Increment(ref _generation);
+        _map.Clear();
+        Volatile.Write(ref _count, 0);
+        Interlocked.Increment(ref _drops);
+    }
+
+    private RecentEvent[] Load(string user)
+    {
+        var raw = _store.RecentEvents(user, _perUser);
+        var events = new RecentEvent[raw.Count];
+        for (var i = 0; i < events.Length; i++) events[i] = new RecentEvent(raw[i].Item, raw[i].Kind, raw[i].Timestamp);
+        return events;
+    }
+
+    // Every sequence number handed out since the last check must be one this server wrote;
+    // otherwise someone else appended events and any entry may be missing them.
+    private void CheckForeignWrites()
+    {
+        var now = Environment.TickCount64;
+        if (now < Volatile.Read(ref _nextCheck) || !Monitor.TryEnter(_sequenceGate)) return;
+        try
+        {
+            if (now < _nextCheck) return;
+            _nextCheck = now + _refreshMs;
+            var next = _store.NextEventSequence();
+            _ours.Sort();
+            var cursor = _checkedUpTo;
+            foreach (var (first, last) in _ours)
+            {
+                if (last < cursor) continue;
+                if (first > cursor) break;
+                cursor = last + 1;
+            }
+            if (cursor < next) Clear();
+            _ours.RemoveAll(r => r.Last < next);
+            _checkedUpTo = Math.Max(_checkedUpTo, next);
+        }
+        finally { Monitor.Exit(_sequenceGate); }
+    }
+
+    private void MakeRoom()
+    {
+        if (Volatile.Read(ref _count) < _capacity) return;
+        // Arbitrary eviction of a tenth: cheap, and a miss costs only one store read.
+        var drop = Math.Max(1, _capacity / 10);
+        foreach (var key in _map.Keys)
+        {
+            if (drop-- <= 0) break;
+            if (_map.TryRemove(key, out _)) Interlocked.Decrement(ref _count);
+        }
+    }
+
+    private object Stripe(string user) => _stripes[StripeIndex(user)];
+    private int StripeIndex(string user) => (int)((uint)StringComparer.Ordinal.GetHashCode(user) % (uint)_stripes.Length);
+
+    /// <summary>A user's latest events in arrival order, at most the capacity (the oldest go first); sized to what the user has.</summary>
+    private sealed class Entry
+    {
+        private readonly List<RecentEvent> _events;
+        private readonly int _capacity;
+
+        public Entry(RecentEvent[] newestFirst, int capacity)
+        {
+            _capacity = capacity;
+            _events = new List<RecentEvent>(Math.Min(capacity, newestFirst.Length + 4));
+            for (var i = Math.Min(newestFirst.Length, capacity) - 1; i >= 0; i--) _events.Add(newestFirst[i]);
+        }
+
+        public void Add(RecentEvent e)
+        {
+            lock (_events)
+            {
+                if (_events.Count == _capacity) _events.RemoveAt(0);
+                _events.Add(e);
+            }
+        }
+
+        public RecentEvent[] NewestFirst()
+        {
+            lock (_events)
+            {
+                var result = new RecentEvent[_events.Count];
+                for (var i = 0; i < result.Length; i++) result[i] = _events[_events.Count - 1 - i];
+                return result;
+            }
+        }
+    }
+}
