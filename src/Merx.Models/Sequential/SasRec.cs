@@ -144,8 +144,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
         var net = t_inferenceNet;
         var seq = known.ToArray();
         Pack(net, l.T, [seq.Length], _ => seq, withTargets: false);
-        net.Forward(_params, _reps, 0, training: false);
-        net.Hf.AsSpan((net.Tokens - 1) * l.D, l.D).CopyTo(vector);
+        net.ForwardLast(_params, _reps, vector);
     }
 
     [ThreadStatic] private static SasRec? t_inferenceOwner;

@@ -61,10 +61,14 @@ public class SasRecTests
         finally { File.Delete(path); }
     }
 
-    [Fact]
-    public void BatchScoring_EqualsSingleCalls()
+    // Single calls encode through the last-token pass (SasRecNetwork.ForwardLast), batches through the full forward.
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 2)]
+    [InlineData(3, 4)]
+    public void BatchScoring_EqualsSingleCalls(int blocks, int heads)
     {
-        var model = Small(3);
+        var model = new SasRec(new SasRecOptions { Dim = 16, Blocks = blocks, Heads = heads, MaxLength = 8, Dropout = 0.1f, LearningRate = 5e-3f, BatchSize = 32, MaxEpochs = 3, EvalEvery = 5, Patience = 100 });
         model.Fit(CycleData(), new FitOptions { Seed = 3 });
         int[][] histories = [[1, 2], [5], [], [7, 8, 9, 10, 11, 12, 13, 14, 15, 16]];
         var batch = new float[histories.Length * Items];

@@ -63,6 +63,21 @@ public class LayerTests
         GradCheck.AssertClose(numeric, dx, 1e-3, 1e-5);
     }
 
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(1, 4)]
+    [InlineData(4, 9)]
+    public void AttentionForwardLast_MatchesTheReferencesLastRow(int start, int end)
+    {
+        const int c = 8, heads = 2;
+        var qkv = Rand(9 * 3 * c, 7);
+        var expect = new float[9 * c];
+        CausalSelfAttention.ReferenceForward(qkv, expect, [start, end], c, heads);
+        var att = new float[c];
+        CausalSelfAttention.ForwardLast(qkv, att, new float[end - start], start, end, c, heads);
+        for (var i = 0; i < c; i++) Assert.True(Math.Abs(att[i] - expect[(end - 1) * c + i]) < 1e-5, $"att[{i}]");
+    }
+
     [Fact]
     public void Attention_MatchesReference_AndFiniteDifferences()
     {
