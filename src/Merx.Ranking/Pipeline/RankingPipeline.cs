@@ -71,7 +71,7 @@ public sealed class RankingPipeline
         }
 
         var t1 = clock.Elapsed.TotalMilliseconds;
-        var fused = Fuse(proposals, context);
+        var fused = Fuse(proposals, context, out var pending);
         if (fused.Count == 0)
         {
             path = "fallback";
@@ -97,6 +97,7 @@ public sealed class RankingPipeline
             trace = input.Trace;
             stages.Add(new("explore:" + Exploration.Name, clock.Elapsed.TotalMilliseconds - t3, false));
         }
+        ExplainServed(slate, context, pending);
         return new RankingResult(slate, path, stages, sessionShare, rate) { Trace = trace };
     }
 
@@ -140,7 +141,8 @@ public sealed class RankingPipeline
         };
     }
 
-    private List<RankedItem> Fuse(List<(ICandidateSource Source, IReadOnlyList<SourceCandidate> Items, float Weight)> proposals, CandidateContext context)
+    private List<RankedItem> Fuse(List<(ICandidateSource Source, IReadOnlyList<SourceCandidate> Items, float Weight)> proposals, CandidateContext context,
+        out Dictionary<int, (float Score, float Best, ICandidateSource Source, SourceCandidate Candidate)> pending)
     {
         var acc = new Dictionary<int, (float Score, float Best, ICandidateSource Source, SourceCandidate Candidate)>();
         foreach (var (source, items, weight) in proposals)
@@ -151,9 +153,23 @@ public sealed class RankingPipeline
                 acc.TryGetValue(c.Item, out var cur);
                 acc[c.Item] = add > cur.Best ? (cur.Score + add, add, source, c) : (cur.Score + add, cur.Best, cur.Source, cur.Candidate);
             }
-        return acc.OrderByDescending(p => p.Value.Score).ThenBy(p => p.Key)
-            .Select(p => new RankedItem(p.Key, p.Value.Score, p.Value.Source.Name, Explain(context, p.Value.Source.Name, p.Value.Candidate), false))
-            .ToList();
+        // Only the head of the list can reach the slate without the exploration stage picking it;
+        // the rest is explained when (if) it is served, by ExplainServed.
+        var explainTop = Math.Max(3 * context.Request.N, 10);
+        var ranked = new List<RankedItem>(acc.Count);
+        foreach (var (item, v) in acc.OrderByDescending(p => p.Value.Score).ThenBy(p => p.Key))
+            ranked.Add(new RankedItem(item, v.Score, v.Source.Name, ranked.Count < explainTop ? Explain(context, v.Source.Name, v.Candidate) : "", false));
+        pending = acc;
+        return ranked;
+    }
+
+    // Fills the reasons Fuse deferred ("") for the items actually served.
+    private void ExplainServed(List<RankedItem> slate, CandidateContext context, Dictionary<int, (float Score, float Best, ICandidateSource Source, SourceCandidate Candidate)>? pending)
+    {
+        if (pending is null) return;
+        for (var i = 0; i < slate.Count; i++)
+            if (slate[i].Reason.Length == 0 && pending.TryGetValue(slate[i].Item, out var p))
+                slate[i] = slate[i] with { Reason = Explain(context, p.Source.Name, p.Candidate) };
     }
 
     /// <summary>The reason shown with an item, from the source that contributed most to it.</summary>

@@ -82,6 +82,28 @@ public sealed class RankingPipelineTests
         Assert.True(Diversity.IntraListDiversity(_catalog, diverse) > Diversity.IntraListDiversity(_catalog, relevanceOnly));
     }
 
+    /// <summary>An exploit re-ranking that serves the deepest items of the pool (as a learning policy may).</summary>
+    private sealed class DeepestFirst : IExplorationStage
+    {
+        public string Name => "deepest";
+        public double Apply(ExplorationInput input, Random random)
+        {
+            var deep = input.Pool.Skip(input.Slate.Count).Reverse().Take(input.Slate.Count).ToList();
+            for (var i = 0; i < deep.Count; i++) input.Slate[i] = deep[i];
+            return 0;
+        }
+    }
+
+    [Fact]
+    public void Every_served_item_is_explained_also_when_a_policy_serves_from_deep_in_the_pool()
+    {
+        // Fusion explains only the head of its list; whatever is served from further down is explained on the way out.
+        var pipeline = Pipelines.Build(_catalog, new DeepestFirst());
+        var r = pipeline.Run(new RankingRequest { UserKey = "u", History = TinyShop.History(Now, 3), N = 3, Now = Now, Seed = 1 });
+        Assert.Equal(3, r.Items.Count);
+        Assert.All(r.Items, i => Assert.False(string.IsNullOrWhiteSpace(i.Reason), $"item {i.Item} from {i.Source} has no reason"));
+    }
+
     [Fact]
     public void Discovery_explores_more_for_short_histories_and_only_unseen_categories()
     {
