@@ -1,0 +1,105 @@
+namespace Merx.Storage.Sqlite;
+
+/// <summary>
+/// Deletion on request, user renames (key rotation) and text settings. Text settings live in the
+/// <c>meta</c> table under a <c>setting:</c> prefix (its value column has integer affinity, which keeps
+/// non-numeric text as text; settings are always written with a non-numeric prefix such as <c>v1:</c>).
+/// </summary>
+public sealed partial class SqliteStore
+{
+    private const string SettingPrefix = "setting:";
+
+    public long DeleteUser(string userId)
+    {
+        ArgumentNullException.ThrowIfNull(userId);
+        long removed;
+        lock (_gate)
+        {
+            using (var tx = BeginWrite())
+            {
+                if (Scalar("SELECT id FROM users WHERE ext_id = $u", tx, ("$u", userId)) is not long key) return 0;
+                removed = NonQuery(UserChain + " DELETE FROM events WHERE seq IN (SELECT seq FROM chain)", tx, ("$k", key));
+                NonQuery("DELETE FROM users WHERE id = $k", tx, ("$k", key));
+                NonQuery("DELETE FROM served WHERE user_ext = $u", tx, ("$u", userId));
+                NonQuery("DELETE FROM feedback WHERE user_ext = $u", tx, ("$u", userId));
+                tx.Commit();
+            }
+            _users.Forget(userId);
+            Checkpoint();
+        }
+        return removed;
+    }
+
+    public int RenameUsers(IReadOnlyDictionary<string, string> renames)
+    {
+        ArgumentNullException.ThrowIfNull(renames);
+        lock (_gate)
+        {
+            using var tx = BeginWrite();
+            try
+            {
+                var n = 0;
+                foreach (var (from, to) in renames)
+                {
+                    ArgumentException.ThrowIfNullOrEmpty(to);
+                    if (from == to) continue;
+                    if (Scalar("SELECT 1 FROM users WHERE ext_id = $t", tx, ("$t", to)) is not null)
+                        throw new ArgumentException($"cannot rename a user to '{to}': that id already exists; nothing was renamed");
+                    if (NonQuery("UPDATE users SET ext_id = $t WHERE ext_id = $f", tx, ("$t", to), ("$f", from)) == 0) continue;
+                    NonQuery("UPDATE served SET user_ext = $t WHERE user_ext = $f", tx, ("$t", to), ("$f", from));
+                    NonQuery("UPDATE feedback SET user_ext = $t WHERE user_ext = $f", tx, ("$t", to), ("$f", from));
+                    n++;
+                }
+                tx.Commit();
+                CacheCouldBeWrong();
+                return n;
+            }
+            catch
+            {
+                CacheCouldBeWrong();
+                throw;
+            }
+        }
+    }
+
+    public void EraseFreedSpace(bool rebuild)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (rebuild) RawSql.Exec(_handle, "VACUUM");
+            Checkpoint();
+        }
+    }
+
+    /// <summary>Copies the write-ahead log into the file and truncates it to zero bytes, so old page images do not linger in <c>-wal</c>.</summary>
+    private void Checkpoint()
+    {
+        using var cmd = Command("PRAGMA wal_checkpoint(TRUNCATE)");
+        using var r = cmd.ExecuteReader();
+        if (r.Read() && r.GetInt64(0) != 0)
+            throw new InvalidOperationException($"'{Path}': the write-ahead log could not be checkpointed (another connection is reading); deleted data may remain in {Path}-wal until the next checkpoint");
+    }
+
+    public string? GetSetting(string key)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        lock (_gate) return Scalar("SELECT value FROM meta WHERE key = $k", null, ("$k", SettingPrefix + key))?.ToString();
+    }
+
+    public string ClaimSetting(string key, string value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        ArgumentException.ThrowIfNullOrEmpty(value);
+        if (double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out _))
+            throw new ArgumentException("a setting must not look like a number (the meta table would turn it into one)", nameof(value));
+        lock (_gate)
+        {
+            using var tx = BeginWrite();
+            NonQuery("INSERT OR IGNORE INTO meta(key, value) VALUES($k, $v)", tx, ("$k", SettingPrefix + key), ("$v", value));
+            var stored = Scalar("SELECT value FROM meta WHERE key = $k", tx, ("$k", SettingPrefix + key))!.ToString()!;
+            tx.Commit();
+            return stored;
+        }
+    }
+}
