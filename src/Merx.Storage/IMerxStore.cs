@@ -65,6 +65,12 @@ public interface IMerxStore : IDisposable
     /// </summary>
     void EraseFreedSpace(bool rebuild);
 
+    /// <summary>
+    /// Distinct users per value of one profile attribute (users whose profile lacks it are not counted):
+    /// the raw figures behind a "users by attribute" view, to pass through a k-anonymity gate before release.
+    /// </summary>
+    IReadOnlyDictionary<string, long> UsersByAttribute(string attribute);
+
     /// <summary>A text setting of the store (e.g. the pseudonymization key's fingerprint), or null when unset.</summary>
     string? GetSetting(string key);
 

@@ -81,6 +81,20 @@ public sealed partial class SqliteStore
             throw new InvalidOperationException($"'{Path}': the write-ahead log could not be checkpointed (another connection is reading); deleted data may remain in {Path}-wal until the next checkpoint");
     }
 
+    public IReadOnlyDictionary<string, long> UsersByAttribute(string attribute)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(attribute);
+        lock (_gate)
+        {
+            var result = new Dictionary<string, long>(StringComparer.Ordinal);
+            using var cmd = Command("SELECT a.value, COUNT(*) FROM users u, json_each(u.attributes) a WHERE u.attributes IS NOT NULL AND a.key = $k GROUP BY a.value");
+            cmd.Parameters.AddWithValue("$k", attribute);
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) if (!r.IsDBNull(0)) result[Convert.ToString(r.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!] = r.GetInt64(1);
+            return result;
+        }
+    }
+
     public string? GetSetting(string key)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
