@@ -54,9 +54,11 @@ public interface IMerxStore : IDisposable
     /// Gives renamed users their new id in one transaction (key rotation: old pseudonym → new
     /// pseudonym), in the user table, served lists and feedback. Pairs whose old id is unknown are
     /// skipped; a new id that already exists is an <see cref="ArgumentException"/> and nothing is renamed.
-    /// Returns how many users were renamed.
+    /// With <paramref name="setting"/>, that setting is swapped (compare and swap, as
+    /// <see cref="ReplaceSetting"/>) in the same transaction, and nothing is renamed when it no longer
+    /// holds the expected value. Returns how many users were renamed.
     /// </summary>
-    int RenameUsers(IReadOnlyDictionary<string, string> renames);
+    int RenameUsers(IReadOnlyDictionary<string, string> renames, (string Key, string Expected, string Value)? setting = null);
 
     /// <summary>
     /// Rewrites the file so that nothing deleted survives anywhere in it: checkpoints and truncates the
@@ -79,6 +81,9 @@ public interface IMerxStore : IDisposable
     /// value). Returns the value the store holds afterwards.
     /// </summary>
     string ClaimSetting(string key, string value);
+
+    /// <summary>Replaces a text setting only if it still holds <paramref name="expected"/> (compare and swap). Returns whether it did.</summary>
+    bool ReplaceSetting(string key, string expected, string value);
 
     /// <summary>The user's latest events, newest first (by arrival sequence), at most <paramref name="limit"/>.</summary>
     IReadOnlyList<RawEvent> RecentEvents(string userId, int limit);

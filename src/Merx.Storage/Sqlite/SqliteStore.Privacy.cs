@@ -30,14 +30,17 @@ public sealed partial class SqliteStore
         return removed;
     }
 
-    public int RenameUsers(IReadOnlyDictionary<string, string> renames)
+    public int RenameUsers(IReadOnlyDictionary<string, string> renames, (string Key, string Expected, string Value)? setting = null)
     {
         ArgumentNullException.ThrowIfNull(renames);
+        if (setting is { } check) CheckSettingValue(check.Value);
         lock (_gate)
         {
             using var tx = BeginWrite();
             try
             {
+                if (setting is { } s && NonQuery("UPDATE meta SET value = $v WHERE key = $k AND value = $e", tx, ("$k", SettingPrefix + s.Key), ("$v", s.Value), ("$e", s.Expected)) != 1)
+                    throw new InvalidOperationException($"setting '{s.Key}' no longer holds '{s.Expected}' (another writer changed it); nothing was renamed");
                 var n = 0;
                 foreach (var (from, to) in renames)
                 {
@@ -104,9 +107,7 @@ public sealed partial class SqliteStore
     public string ClaimSetting(string key, string value)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
-        ArgumentException.ThrowIfNullOrEmpty(value);
-        if (double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out _))
-            throw new ArgumentException("a setting must not look like a number (the meta table would turn it into one)", nameof(value));
+        CheckSettingValue(value);
         lock (_gate)
         {
             using var tx = BeginWrite();
@@ -115,5 +116,20 @@ public sealed partial class SqliteStore
             tx.Commit();
             return stored;
         }
+    }
+
+    public bool ReplaceSetting(string key, string expected, string value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        ArgumentException.ThrowIfNullOrEmpty(expected);
+        CheckSettingValue(value);
+        lock (_gate) return NonQuery("UPDATE meta SET value = $v WHERE key = $k AND value = $e", null, ("$k", SettingPrefix + key), ("$v", value), ("$e", expected)) == 1;
+    }
+
+    private static void CheckSettingValue(string value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(value);
+        if (double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out _))
+            throw new ArgumentException("a setting must not look like a number (the meta table would turn it into one)", nameof(value));
     }
 }
