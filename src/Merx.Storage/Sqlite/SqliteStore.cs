@@ -99,7 +99,7 @@ public sealed partial class SqliteStore : IMerxStore
             throw new InvalidOperationException($"could not switch '{Path}' to WAL journal mode (got '{mode}')");
         RawSql.Exec(_handle, $"""
             PRAGMA synchronous=NORMAL;
-            PRAGMA secure_delete=ON;
+            PRAGMA secure_delete={(_options.SecureDelete ? "ON" : "OFF")};
             PRAGMA foreign_keys=ON;
             PRAGMA busy_timeout={(long)_options.BusyTimeout.TotalMilliseconds};
             PRAGMA temp_store=MEMORY;

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Merx.Core.Domain;
+using Merx.Core.Import;
+using Merx.Privacy.Pseudonymization;
+using Merx.Privacy.Scrubbing;
+using Merx.Server.Privacy;
+using Merx.Storage.Sqlite;
+
+namespace Merx.Benchmarks;
+
+/// <summary>
+/// `ingest-privacy`: what pseudonymization costs `merx import`. Runs the import path (read the data
+/// folder, upsert items and profiles, append events into a fresh store) four ways, interleaved, each
+/// --reps times: (a) as before issue #7 (raw ids, no scrubbing, secure_delete off), (b) secure_delete on
+/// only, (c) + HMAC-SHA256 pseudonyms of every user id (one HMAC per distinct user per import),
+/// (d) + PII scrubbing of profiles, queries and sessions = today's `merx import`. Reports the median
+/// events/s of each (parsing included, as `merx import` prints it) and writes
+/// bench/results/pseudonymize-import.md.
+/// <c>ingest-privacy --data PATH [--reps 3]</c>
+/// </summary>
+public sealed class IngestPrivacyBench : IBenchCommand
+{
+    public string Name => "ingest-privacy";
+
+    private sealed record Variant(string Label, bool SecureDelete, bool Pseudonymize, bool Scrub);
+
+    private static readonly Variant[] Variants =
+    [
+        new("(a) raw ids, no scrubbing, secure_delete off (before #7)", false, false, false),
+        new("(b) + secure_delete on", true, false, false),
+        new("(c) + HMAC-SHA256 pseudonyms", true, true, false),
+        new("(d) + PII scrubbing = `merx import` now", true, true, true),
+    ];
+
+    public int Run(string[] args)
+    {
+        string? data = null;
+        var reps = 3;
+        for (var a = 0; a < args.Length; a++)
+        {
+            switch (args[a])
+            {
+                case "--data" when a + 1 < args.Length: data = args[++a]; break;
+                case "--reps" when a + 1 < args.Length && int.TryParse(args[a + 1], out reps) && reps >= 1: a++; break;
+                default: Console.Error.WriteLine("usage: ingest-privacy --data PATH [--reps N]"); return 2;
+            }
+        }
+        if (data is null) { Console.Error.WriteLine("usage: ingest-privacy --data PATH [--reps N]"); return 2; }
+        var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+        using var ids = new UserIds(PseudonymKey.Parse(PseudonymKey.GenerateText()));
+        var rates = Variants.ToDictionary(v => v, _ => new List<(double Total, double Events)>());
+        long events = 0, users = 0;
+        ScrubReport? lastScrub = null;
+        for (var r = 0; r < reps; r++)
+            foreach (var v in Variants)
+            {
+                var (total, eventRate, n, u, scrub) = Once(data, v, ids);
+                events = n; users = u;
+                if (v.Scrub) lastScrub = scrub;
+                rates[v].Add((total, eventRate));
+                Console.Error.WriteLine($"rep {r + 1}/{reps} {v.Label}: {total:N0} events/s overall, {eventRate:N0} events/s in the event append");
+            }
+
+        var md = new StringBuilder();
+        md.AppendLine($"## `merx import` with and without pseudonymization ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)\n");
+        md.AppendLine($"`dotnet run -c Release --project bench/Merx.Benchmarks -- ingest-privacy {string.Join(' ', args)}`: {events:N0} events of {users:N0} users from `{data}`, " +
+                      $"each variant run {reps} times interleaved on a fresh store; median events/s. {Environment.ProcessorCount} cores shared with other jobs, load average {load} at start.\n");
+        md.AppendLine("| variant | whole import, events/s | event append, events/s | vs (a) |");
+        md.AppendLine("|---|---|---|---|");
+        var baseline = Median(rates[Variants[0]].Select(x => x.Events));
+        foreach (var v in Variants)
+        {
+            var total = Median(rates[v].Select(x => x.Total));
+            var append = Median(rates[v].Select(x => x.Events));
+            md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {v.Label} | {total:N0} | {append:N0} | {append / baseline:P0} |"));
+        }
+        md.AppendLine($"\nScrub report of (d): {lastScrub}.\n");
+        var file = Path.Combine(FindRepoRoot(), "bench", "results", "pseudonymize-import.md");
+        File.AppendAllText(file, md.ToString());
+        Console.Write(md);
+        Console.WriteLine($"appended to {file}");
+        return 0;
+    }
+
+    private static (double Total, double EventRate, long Events, long Users, ScrubReport Scrub) Once(string data, Variant v, UserIds ids)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"merx-ingest-privacy-{Guid.NewGuid():N}.db");
+        var scrub = new ScrubReport();
+        try
+        {
+            var source = DataSources.Open(data);
+            var report = new ImportReport();
+            var clock = Stopwatch.StartNew();
+            using var store = SqliteStore.Open(path, new SqliteStoreOptions { SecureDelete = v.SecureDelete });
+            var privacy = new IngestPrivacy(ids);
+            store.UpsertItems(source.ReadItems(report));
+            var profiles = source.ReadUsers(report);
+            store.UpsertUsers(v.Scrub ? privacy.Users(profiles, scrub) : v.Pseudonymize ? profiles.Select(u => u with { Id = ids.ToStored(u.Id) }) : profiles);
+            var eventClock = Stopwatch.StartNew();
+            var stream = source.ReadEvents(report);
+            var batch = store.AppendEvents(v.Scrub ? privacy.Events(stream, scrub) : v.Pseudonymize ? Pseudonymized(stream, ids) : stream);
+            var eventSeconds = eventClock.Elapsed.TotalSeconds;
+            var stats = store.GetStats();
+            return (batch.Events / clock.Elapsed.TotalSeconds, batch.Events / eventSeconds, batch.Events, stats.Users, scrub);
+        }
+        finally
+        {
+            foreach (var f in new[] { path, path + "-wal", path + "-shm" }) File.Delete(f);
+        }
+    }
+
+    /// <summary>Pseudonyms only (no scrubbing), with the same per-import memo as <see cref="IngestPrivacy.Events"/>.</summary>
+    private static IEnumerable<RawEvent> Pseudonymized(IEnumerable<RawEvent> events, UserIds ids)
+    {
+        var memo = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var e in events)
+        {
+            if (!memo.TryGetValue(e.User, out var p)) memo[e.User] = p = ids.ToStored(e.User);
+            yield return e with { User = p };
+        }
+    }
+
+    private static double Median(IEnumerable<double> xs)
+    {
+        var a = xs.Order().ToArray();
+        return a.Length % 2 == 1 ? a[a.Length / 2] : (a[a.Length / 2 - 1] + a[a.Length / 2]) / 2;
+    }
+
+    private static string FindRepoRoot()
+    {
+        for (var d = new DirectoryInfo(Directory.GetCurrentDirectory()); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "Merx.slnx"))) return d.FullName;
+        return Directory.GetCurrentDirectory();
+    }
+}
