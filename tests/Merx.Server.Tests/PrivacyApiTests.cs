@@ -92,6 +92,23 @@ public sealed class PrivacyApiTests(ShopStore shop)
     }
 
     [Fact]
+    public async Task Released_audience_sizes_can_carry_Laplace_noise()
+    {
+        await using var app = await MerxTestApp.StartAsync(shop.DbPath, o => o.SizeNoiseEpsilon = 0.5);
+        var item = app.Store.RecentEvents(app.Pseudonym("u21"), 1).Single().Item!;
+        var sizes = new List<long>();
+        for (var i = 0; i < 20; i++)
+        {
+            var (_, audience) = await app.GetAsync($"/api/audiences?item={item}&n=3");
+            sizes.Add(audience.GetProperty("users_scored").GetInt64());
+            Assert.Contains("Laplace", audience.GetProperty("privacy").GetString());
+        }
+        // Scale 1/ε = 2: twenty releases all equal are a chance of about 1e-13; none may be negative.
+        Assert.True(sizes.Distinct().Count() > 1, "the sizes carry no noise");
+        Assert.All(sizes, s => Assert.True(s >= 0));
+    }
+
+    [Fact]
     public async Task Users_by_attribute_withhold_small_segments_and_what_would_reveal_them()
     {
         await using var app = await MerxTestApp.StartAsync(shop.DbPath);
