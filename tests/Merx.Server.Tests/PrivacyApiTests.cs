@@ -167,6 +167,30 @@ public sealed class PrivacyApiTests(ShopStore shop)
     }
 
     [Fact]
+    public async Task A_forgotten_user_leaves_the_running_experiment_report()
+    {
+        await using var app = await MerxTestApp.StartAsync(shop.DbPath);
+        var (created, _) = await app.SendAsync(app.Write(HttpMethod.Post, "/api/experiments", new
+        {
+            id = "forget-exp", metric = "click",
+            variants = new object[] { new { name = "a", share = 0.5 }, new { name = "b", share = 0.5 } },
+        }));
+        Assert.Equal(HttpStatusCode.Created, created);
+        try
+        {
+            for (var u = 0; u < 6; u++) await app.GetAsync($"/api/users/exp-forget-{u}/recommendations?n=3");
+            async Task<long> Users() => (await app.GetAsync("/api/experiments/forget-exp")).Body.GetProperty("variants").EnumerateArray().Sum(v => v.GetProperty("users").GetInt64());
+            Assert.Equal(6, await Users());
+            Assert.Equal(HttpStatusCode.OK, (await app.SendAsync(app.Write(HttpMethod.Delete, "/api/users/exp-forget-2"))).Status);
+            Assert.Equal(5, await Users());
+        }
+        finally
+        {
+            await app.SendAsync(app.Write(HttpMethod.Post, "/api/experiments/forget-exp/stop"));
+        }
+    }
+
+    [Fact]
     public async Task A_server_refuses_a_store_pseudonymized_with_another_key()
     {
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => MerxTestApp.StartAsync(shop.DbPath, o => o.PseudonymKey = "v1:another-key-entirely-0123456789abcdefgh"));

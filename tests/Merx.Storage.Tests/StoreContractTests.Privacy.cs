@@ -47,6 +47,17 @@ public abstract partial class StoreContractTests
     }
 
     [Fact]
+    public void Deleting_a_user_known_only_from_served_lists_removes_them()
+    {
+        var store = NewStore();
+        store.RecordServed([new ServedRecommendation("r9", "visitor", DateTimeOffset.UnixEpoch, null, "cold", null, ["i1"], [true])]);
+        store.RecordFeedback([new FeedbackRecord("r9", "visitor", "i1", EventKind.Impression, DateTimeOffset.UnixEpoch)]);
+        Assert.Equal(0, store.DeleteUser("visitor"));
+        Assert.Null(store.GetServed("r9"));
+        Assert.Empty(store.FeedbackCounts());
+    }
+
+    [Fact]
     public void Users_by_attribute_counts_distinct_profiles_per_value()
     {
         var store = NewStore();

@@ -20,7 +20,7 @@ public static class UserEndpoints
     public static RouteGroupBuilder MapUsers(this RouteGroupBuilder api)
     {
         api.MapPut("/users/{id}", Put).WithName("PutUser").WithSummary("Set a user's coarse attributes ({\"attributes\": {...}}); personal data (names, emails, phones, addresses, …) is dropped or masked and counted in the response.");
-        api.MapDelete("/users/{id}", Forget).WithName("ForgetUser").WithSummary("Forget a user: their events, sessions, profile, served recommendations, feedback and live policy state; deleted bytes are overwritten and the write-ahead log truncated.");
+        api.MapDelete("/users/{id}", Forget).WithName("ForgetUser").WithSummary("Forget a user: their events, sessions, profile, served recommendations, feedback, live policy state and experiment tallies; deleted bytes are overwritten and the write-ahead log truncated.");
         api.MapGet("/users/{id}/profile", Profile).WithName("InterestProfile");
         api.MapGet("/segments", Segments).WithName("UsersByAttribute").WithSummary("Distinct users per value of a profile attribute: ?attribute=age_band; values with fewer than k users are withheld.");
         return api;
@@ -44,13 +44,14 @@ public static class UserEndpoints
         });
     }
 
-    private static IResult Forget(string id, IMerxStore store, ServedLog served, PolicyHost policies, UserIds ids)
+    private static IResult Forget(string id, IMerxStore store, ServedLog served, PolicyHost policies, Experiments.ExperimentService experiments, UserIds ids)
     {
         if (Validate.Id(id, "user id") is { } e) return Problems.Bad(e);
         var stored = ids.ToStored(id);
         served.Flush();
         var removed = store.DeleteUser(stored);
         policies.Forget(stored);
+        if (experiments.Definitions.Count > 0) experiments.Rebuild();
         return Results.Ok(new { user = id, events_removed = removed });
     }
 

@@ -15,15 +15,22 @@ public sealed partial class SqliteStore
         long removed;
         lock (_gate)
         {
+            var any = false;
             using (var tx = BeginWrite())
             {
-                if (Scalar("SELECT id FROM users WHERE ext_id = $u", tx, ("$u", userId)) is not long key) return 0;
-                removed = NonQuery(UserChain + " DELETE FROM events WHERE seq IN (SELECT seq FROM chain)", tx, ("$k", key));
-                NonQuery("DELETE FROM users WHERE id = $k", tx, ("$k", key));
-                NonQuery("DELETE FROM served WHERE user_ext = $u", tx, ("$u", userId));
-                NonQuery("DELETE FROM feedback WHERE user_ext = $u", tx, ("$u", userId));
+                removed = 0;
+                // Served lists and feedback may name a user who has no events or profile (recommendations for a new visitor).
+                if (Scalar("SELECT id FROM users WHERE ext_id = $u", tx, ("$u", userId)) is long key)
+                {
+                    removed = NonQuery(UserChain + " DELETE FROM events WHERE seq IN (SELECT seq FROM chain)", tx, ("$k", key));
+                    NonQuery("DELETE FROM users WHERE id = $k", tx, ("$k", key));
+                    any = true;
+                }
+                any |= NonQuery("DELETE FROM served WHERE user_ext = $u", tx, ("$u", userId)) > 0;
+                any |= NonQuery("DELETE FROM feedback WHERE user_ext = $u", tx, ("$u", userId)) > 0;
                 tx.Commit();
             }
+            if (!any) return 0;
             _users.Forget(userId);
             Checkpoint();
         }
