@@ -111,6 +111,21 @@ public sealed class PrivacyCommandTests() : CliTestBase("merx-privacy-cli-")
     }
 
     [Fact]
+    public void A_store_written_before_pseudonymization_can_still_forget_its_users_by_their_stored_ids()
+    {
+        var db = P("legacy.db");
+        using (var store = SqliteStore.Open(db))
+            store.AppendEvents([new("legacy-user-1", "i1", global::Merx.Core.Domain.EventKind.View, 1), new("legacy-user-2", "i2", global::Merx.Core.Domain.EventKind.View, 2)]);
+        var (code, output, err) = Merx("forget", "--db", db, "--user", "legacy-user-1");
+        Assert.True(code == 0, err);
+        Assert.Contains("records no pseudonymization key", err);
+        Assert.Contains("1 events removed", output);
+        Assert.False(FileHolds(db, "legacy-user-1") || FileHolds(db + "-wal", "legacy-user-1"));
+        Assert.True(FileHolds(db, "legacy-user-2") || FileHolds(db + "-wal", "legacy-user-2"));
+        Assert.False(File.Exists(db + ".pseudonym.key"), "looking users up must not create a key");
+    }
+
+    [Fact]
     public void Rotate_key_renames_every_listed_user_and_the_old_pseudonyms_leave_the_file()
     {
         var db = P("r.db");

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Merx.Server.Privacy;
 
 namespace Merx.Cli.Commands;
 
@@ -27,12 +26,12 @@ internal static class ForgetCommand
             if (!File.Exists(path)) throw new FileNotFoundException($"no store at {path}");
             var users = parse.GetValue(user) ?? [];
             if (users.Length == 0 || users.Any(string.IsNullOrWhiteSpace)) throw new ArgumentException("--user: give the user's id");
-            var (opened, userIds) = CliPrivacy.Open(path, KeyUse.Read, parse.GetValue(keyFile));
+            var (opened, userIds) = CliPrivacy.OpenForLookup(path, parse.GetValue(keyFile));
             using var store = opened;
             using var ids = userIds;
             foreach (var u in users)
             {
-                var removed = store.DeleteUser(ids.ToStored(u));
+                var removed = store.DeleteUser(ids?.ToStored(u) ?? u);
                 Console.WriteLine($"forgot user {u}: {removed:N0} events removed, with their sessions, profile, served lists and feedback");
             }
             if (!parse.GetValue(noRebuild))

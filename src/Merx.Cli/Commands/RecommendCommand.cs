@@ -27,12 +27,12 @@ internal static class RecommendCommand
             if (count is < 1 or > 1000) throw new ArgumentException("--n must be between 1 and 1000");
             var path = parse.GetValue(db)!;
             if (!File.Exists(path)) throw new FileNotFoundException($"no store at {path} (create one with 'merx import')");
-            var (opened, userIds) = CliPrivacy.Open(path, Merx.Server.Privacy.KeyUse.Read, parse.GetValue(keyFile));
+            var (opened, userIds) = CliPrivacy.OpenForLookup(path, parse.GetValue(keyFile));
             using var store = opened;
             using var ids = userIds;
             var package = LoadLatest(store, parse.GetValue(model));
             var shopId = parse.GetValue(user)!;
-            Print(store, package, shopId, count, ids.ToStored(shopId));
+            Print(store, package, shopId, count, ids?.ToStored(shopId) ?? shopId);
             return 0;
         }));
         return command;
