@@ -19,6 +19,9 @@ public static class MerxCli
         RecommendCommand.Create(),
         ServeCommand.Create(),
         DemoCommand.Create(),
+        ForgetCommand.Create(),
+        PseudonymCommand.Create(),
+        RotateKeyCommand.Create(),
     };
 
     public static int Run(string[] args) => Create().Parse(args).Invoke();

@@ -3,6 +3,7 @@ using System.Threading.RateLimiting;
 using Merx.Server.Endpoints;
 using Merx.Server.Experiments;
 using Merx.Server.Http;
+using Merx.Server.Privacy;
 using Merx.Server.Serving;
 using Merx.Server.Training;
 using Merx.Storage;
@@ -36,7 +37,19 @@ public static class MerxApp
     {
         if (string.IsNullOrEmpty(options.ApiKey)) throw new ArgumentException("an API key is required (MERX_API_KEY or --api-key)", nameof(options));
         services.AddSingleton(Options.Create(options));
-        services.AddSingleton<IMerxStore>(_ => SqliteStore.Open(options.Db));
+        if (options.KAnonymity < 1) throw new ArgumentException("KAnonymity must be at least 1", nameof(options));
+        if (options.SizeNoiseEpsilon is { } eps && !(eps > 0 && double.IsFinite(eps))) throw new ArgumentException("SizeNoiseEpsilon must be a finite number > 0", nameof(options));
+        // The key is resolved before anything is served: a server without a usable key refuses to start.
+        var key = PseudonymKeys.Resolve(options.Db, KeyUse.Serve, options.PseudonymKey, options.PseudonymKeyFile, options.LoopbackOnly);
+        services.AddSingleton(new UserIds(key.Key, key.OldKeys));
+        services.AddSingleton<IngestPrivacy>();
+        services.AddSingleton<IMerxStore>(_ =>
+        {
+            var store = SqliteStore.Open(options.Db);
+            try { PseudonymKeys.Bind(store, key.Key, key.Source); }
+            catch { store.Dispose(); throw; }
+            return store;
+        });
         services.AddSingleton<ServerMetrics>();
         services.AddSingleton<PolicyHost>();
         services.AddHostedService(sp => sp.GetRequiredService<PolicyHost>());
@@ -49,6 +62,7 @@ public static class MerxApp
         services.AddSingleton<ExperimentService>();
         services.AddSingleton<HistoryCache>();
         services.AddSingleton<RecommendationService>();
+        services.AddSingleton<SegmentRelease>();
         services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
         services.AddProblemDetails();
         services.AddOpenApi();

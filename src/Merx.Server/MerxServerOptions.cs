@@ -43,4 +43,17 @@ public sealed class MerxServerOptions
     public string TrainModels { get; set; } = "trending,itemknn,sasrec";
     /// <summary>Minutes of training per model at most.</summary>
     public double TrainBudgetMinutes { get; set; } = 10;
+    /// <summary>The pseudonymization key as text (<c>[v{N}:]secret</c>); usually left unset in favour of MERX_PSEUDONYM_KEY or <see cref="PseudonymKeyFile"/>.</summary>
+    public string? PseudonymKey { get; set; }
+    /// <summary>A file holding the pseudonymization key (mode 0600).</summary>
+    public string? PseudonymKeyFile { get; set; }
+    /// <summary>
+    /// True when the server listens on loopback addresses only: then, without a configured key, the
+    /// development key file beside the store (<c>&lt;db&gt;.pseudonym.key</c>) may be used.
+    /// </summary>
+    public bool LoopbackOnly { get; set; } = true;
+    /// <summary>Per-segment figures (audiences, users by attribute) describing fewer distinct users than this are withheld.</summary>
+    public int KAnonymity { get; set; } = Merx.Privacy.Anonymity.KAnonymity.DefaultK;
+    /// <summary>When set, released audience and segment sizes carry Laplace noise with this ε per release (sensitivity 1: one user changes a count by 1).</summary>
+    public double? SizeNoiseEpsilon { get; set; }
 }

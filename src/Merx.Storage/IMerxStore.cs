@@ -41,8 +41,49 @@ public interface IMerxStore : IDisposable
     /// <summary>Inserts or replaces user profiles by <see cref="UserProfile.Id"/>. Returns how many were written.</summary>
     int UpsertUsers(IEnumerable<UserProfile> users);
 
-    /// <summary>Deletion on request: removes the user's events, profile, served recommendations and feedback. Returns how many events were removed (0 for an unknown user).</summary>
+    /// <summary>
+    /// Deletion on request: removes the user's events (with their sessions and queries), profile,
+    /// served recommendations and feedback, and leaves no copy of them in the file: deleted content is
+    /// overwritten (SQLite's secure_delete is on for every write) and the write-ahead log is
+    /// checkpointed and truncated before returning. Returns how many events were removed (0 for an
+    /// unknown user). See <see cref="EraseFreedSpace"/> for the stronger, slower rebuild.
+    /// </summary>
     long DeleteUser(string userId);
+
+    /// <summary>
+    /// Gives renamed users their new id in one transaction (key rotation: old pseudonym → new
+    /// pseudonym), in the user table, served lists and feedback. Pairs whose old id is unknown are
+    /// skipped; a new id that already exists is an <see cref="ArgumentException"/> and nothing is renamed.
+    /// With <paramref name="setting"/>, that setting is swapped (compare and swap, as
+    /// <see cref="ReplaceSetting"/>) in the same transaction, and nothing is renamed when it no longer
+    /// holds the expected value. Returns how many users were renamed.
+    /// </summary>
+    int RenameUsers(IReadOnlyDictionary<string, string> renames, (string Key, string Expected, string Value)? setting = null);
+
+    /// <summary>
+    /// Rewrites the file so that nothing deleted survives anywhere in it: checkpoints and truncates the
+    /// write-ahead log and, with <paramref name="rebuild"/>, rebuilds the database (VACUUM: time and
+    /// temporary disk proportional to the store's size). Used after deletions (`merx forget`).
+    /// </summary>
+    void EraseFreedSpace(bool rebuild);
+
+    /// <summary>
+    /// Distinct users per value of one profile attribute (users whose profile lacks it are not counted):
+    /// the raw figures behind a "users by attribute" view, to pass through a k-anonymity gate before release.
+    /// </summary>
+    IReadOnlyDictionary<string, long> UsersByAttribute(string attribute);
+
+    /// <summary>A text setting of the store (e.g. the pseudonymization key's fingerprint), or null when unset.</summary>
+    string? GetSetting(string key);
+
+    /// <summary>
+    /// Sets a text setting only if it is unset, atomically (two writers racing both see the winner's
+    /// value). Returns the value the store holds afterwards.
+    /// </summary>
+    string ClaimSetting(string key, string value);
+
+    /// <summary>Replaces a text setting only if it still holds <paramref name="expected"/> (compare and swap). Returns whether it did.</summary>
+    bool ReplaceSetting(string key, string expected, string value);
 
     /// <summary>The user's latest events, newest first (by arrival sequence), at most <paramref name="limit"/>.</summary>
     IReadOnlyList<RawEvent> RecentEvents(string userId, int limit);

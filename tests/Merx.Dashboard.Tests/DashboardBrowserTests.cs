@@ -91,7 +91,7 @@ public sealed class DashboardLiveTests(DashboardFixture fixture, ITestOutputHelp
         await page.FillAsync("#user-input", user);
         await page.ClickAsync("#user-form button[type=submit]");
         await Assertions.Expect(page.Locator("#events-user")).ToContainTextAsync(user);
-        await Assertions.Expect(page.Locator("#events li").First).ToHaveAttributeAsync("data-item", Fixture.Store.RecentEvents(user, 1).Single().Item!);
+        await Assertions.Expect(page.Locator("#events li").First).ToHaveAttributeAsync("data-item", Fixture.Store.RecentEvents(Fixture.Pseudonym(user), 1).Single().Item!);
         await Assertions.Expect(recs).ToHaveCountAsync(12, Wait);
         await Assertions.Expect(page.Locator("#recs-meta")).ToContainTextAsync("explored");
         // Every card shows a score and an explanation; exploration is marked.
@@ -112,7 +112,7 @@ public sealed class DashboardLiveTests(DashboardFixture fixture, ITestOutputHelp
         await Assertions.Expect(newest).ToHaveAttributeAsync("data-kind", "click");
         await Assertions.Expect(newest).ToHaveClassAsync(new Regex("fresh"));
         // ... the store has the event and the attributed feedback ...
-        var stored = Fixture.Store.RecentEvents(user, 1).Single();
+        var stored = Fixture.Store.RecentEvents(Fixture.Pseudonym(user), 1).Single();
         Assert.Equal((item, EventKind.Click), (stored.Item, stored.Kind));
         Assert.Equal(before + 1, Clicks());
         // ... and the recommendations were recomputed without the item just seen.

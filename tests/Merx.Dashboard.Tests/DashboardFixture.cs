@@ -41,6 +41,12 @@ public sealed class DashboardFixture : IAsyncLifetime
     public string BaseUrl { get; private set; } = "";
     public IMerxStore Store => _app!.Services.GetRequiredService<IMerxStore>();
 
+    /// <summary>The pseudonymization key of the test shop (a test key, never a real one).</summary>
+    public const string PseudonymKeyText = "v1:merx-dashboard-tests-pseudonym-key-0123456789";
+
+    /// <summary>What the store keeps for the shop's user id.</summary>
+    public string Pseudonym(string userId) => _app!.Services.GetRequiredService<Merx.Server.Privacy.UserIds>().ToStored(userId);
+
     /// <summary>Screenshots land here (the test output folder), kept after the run as artifacts.</summary>
     public static string Screenshots { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
 
@@ -52,10 +58,13 @@ public sealed class DashboardFixture : IAsyncLifetime
         var db = Path.Combine(dir, "shop.db");
         var generator = new ShopGenerator(new ShopGeneratorOptions { Users = 300, Items = 240, Events = 9_000, Seed = 11 });
         using (var store = SqliteStore.Open(db))
+        using (var ids = new Merx.Server.Privacy.UserIds(Merx.Privacy.Pseudonymization.PseudonymKey.Parse(PseudonymKeyText)))
         {
+            var privacy = new Merx.Server.Privacy.IngestPrivacy(ids);
+            Merx.Server.Privacy.PseudonymKeys.Bind(store, ids.Key, "the tests");
             store.UpsertItems(generator.Items());
-            store.UpsertUsers(generator.Users());
-            store.AppendEvents(generator.Events());
+            store.UpsertUsers(privacy.Users(generator.Users(), new Merx.Privacy.Scrubbing.ScrubReport()));
+            store.AppendEvents(privacy.Events(generator.Events(), new Merx.Privacy.Scrubbing.ScrubReport()));
             ModelTrainer.Train(store, ["trending", "itemknn", "sasrec"], new FitOptions { Seed = 1, TimeBudget = TimeSpan.FromSeconds(3) });
         }
         return db;
@@ -70,7 +79,7 @@ public sealed class DashboardFixture : IAsyncLifetime
             _dir = Directory.CreateTempSubdirectory("merx-dashboard-tests-").FullName;
             var db = Path.Combine(_dir, "shop.db");
             File.Copy(await Template.Value, db);
-            var options = new Merx.Server.MerxServerOptions { Db = db, ApiKey = Key, ModelPollInterval = TimeSpan.FromMilliseconds(200) };
+            var options = new Merx.Server.MerxServerOptions { Db = db, ApiKey = Key, ModelPollInterval = TimeSpan.FromMilliseconds(200), PseudonymKey = PseudonymKeyText };
             _app = Merx.Server.MerxApp.Build(options, [], b =>
             {
                 b.WebHost.UseUrls("http://127.0.0.1:0");

@@ -85,7 +85,7 @@ public sealed class DashboardApiTests(ShopStore shop)
     public async Task User_events_are_newest_first_with_titles_and_a_click_shows_up_at_once()
     {
         await using var app = await MerxTestApp.StartAsync(shop.DbPath);
-        var item = app.Store.RecentEvents("u5", 1).Single().Item!;
+        var item = app.Store.RecentEvents(app.Pseudonym("u5"), 1).Single().Item!;
         await app.SendAsync(app.Write(HttpMethod.Post, "/api/events", new { events = new object[]
         {
             new { user = "dash-events", item, kind = "view", timestamp = 1_700_000_000 },
@@ -122,7 +122,9 @@ public sealed class DashboardApiTests(ShopStore shop)
         Assert.Equal(HttpStatusCode.OK, status);
         var experiments = app.App.Services.GetRequiredService<Merx.Server.Experiments.ExperimentService>();
         Assert.Equal(experiments.Definitions.Count, st.GetProperty("experiments").GetProperty("defined").GetInt32());
-        Assert.False(st.GetProperty("privacy").GetProperty("pseudonymization").GetBoolean());
+        Assert.True(st.GetProperty("privacy").GetProperty("pseudonymization").GetBoolean());
+        Assert.StartsWith("v1:", st.GetProperty("privacy").GetProperty("key_fingerprint").GetString());
+        Assert.Equal(10, st.GetProperty("privacy").GetProperty("k_anonymity").GetInt32());
         Assert.True(st.GetProperty("privacy").GetProperty("user_deletion").GetBoolean());
     }
 

@@ -24,7 +24,7 @@ public sealed class RecommendationApiTests(ShopStore shop)
         Assert.Equal("full", body.GetProperty("path").GetString());
         Assert.Equal("sasrec", body.GetProperty("model").GetProperty("name").GetString());
         // Nothing the user already interacted with comes back.
-        var seen = app.Store.RecentEvents("u5", 500).Select(e => e.Item).ToHashSet();
+        var seen = app.Store.RecentEvents(app.Pseudonym("u5"), 500).Select(e => e.Item).ToHashSet();
         Assert.DoesNotContain(Items(body), seen.Contains);
     }
 
@@ -151,7 +151,7 @@ public sealed class RecommendationApiTests(ShopStore shop)
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(2, body.GetProperty("accepted").GetInt32());
         Assert.Equal(1, body.GetProperty("events_recorded").GetInt32());
-        Assert.Equal(item, app.Store.RecentEvents("fb-user", 1).Single().Item);
+        Assert.Equal(item, app.Store.RecentEvents(app.Pseudonym("fb-user"), 1).Single().Item);
 
         var (unknown, problem) = await app.SendAsync(app.Write(HttpMethod.Post, "/api/feedback", new { recommendation_id = "r_nope", item, kind = "click" }));
         Assert.Equal(HttpStatusCode.BadRequest, unknown);

@@ -39,7 +39,7 @@ public sealed class RobustnessApiTests(ShopStore shop)
         await AssertProblem(app, app.Write(HttpMethod.Post, "/api/events", new { user = "x", item = "i1", kind = "view", timestamp = 99_999_999_999L }), HttpStatusCode.BadRequest, "future");
         await AssertProblem(app, app.Write(HttpMethod.Post, "/api/events", new { user = "x", item = "i1", kind = "rating", value = double.MaxValue }), HttpStatusCode.BadRequest, "value");
         Assert.Equal(before, app.Store.GetStats().Events);
-        Assert.Empty(app.Store.RecentEvents("bad-batch", 10));
+        Assert.Empty(app.Store.RecentEvents(app.Pseudonym("bad-batch"), 10));
     }
 
     [Fact]
@@ -77,8 +77,8 @@ public sealed class RobustnessApiTests(ShopStore shop)
         await AssertProblem(app, app.Write(HttpMethod.Post, "/api/events", evt, key: null), HttpStatusCode.Unauthorized, "X-Api-Key");
         await AssertProblem(app, app.Write(HttpMethod.Post, "/api/events", evt, key: "wrong"), HttpStatusCode.Unauthorized, "does not match");
         await AssertProblem(app, app.Write(HttpMethod.Delete, "/api/users/u1", key: null), HttpStatusCode.Unauthorized, "X-Api-Key");
-        Assert.Empty(app.Store.RecentEvents("keyless", 5));
-        Assert.NotEmpty(app.Store.RecentEvents("u1", 1));
+        Assert.Empty(app.Store.RecentEvents(app.Pseudonym("keyless"), 5));
+        Assert.NotEmpty(app.Store.RecentEvents(app.Pseudonym("u1"), 1));
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public sealed class RobustnessApiTests(ShopStore shop)
         const string user = "Zoë 🙂 名前 ‮rtl";
         var (status, _) = await app.SendAsync(app.Write(HttpMethod.Post, "/api/events", new { user, item = "i3", kind = "view" }));
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal("i3", app.Store.RecentEvents(user, 1).Single().Item);
+        Assert.Equal("i3", app.Store.RecentEvents(app.Pseudonym(user), 1).Single().Item);
         var (recs, _) = await app.GetAsync($"/api/users/{Uri.EscapeDataString(user)}/recommendations?n=3");
         Assert.Equal(HttpStatusCode.OK, recs);
         await AssertProblem(app, app.Write(HttpMethod.Post, "/api/events", "{\"user\": \"a\\ud800b\", \"item\": \"i1\", \"kind\": \"view\"}"), HttpStatusCode.BadRequest, "");

@@ -2,6 +2,9 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Merx.Core.Contracts;
 using Merx.Core.Synthetic;
+using Merx.Privacy.Pseudonymization;
+using Merx.Privacy.Scrubbing;
+using Merx.Server.Privacy;
 using Merx.Server.Serving;
 using Merx.Server.Training;
 using Merx.Storage;
@@ -26,9 +29,12 @@ public sealed class ShopStore : IDisposable
         DbPath = Path.Combine(Dir, "shop.db");
         var generator = new ShopGenerator(new ShopGeneratorOptions { Users = 300, Items = 240, Events = 9_000, Seed = 7 });
         using var store = SqliteStore.Open(DbPath);
+        using var ids = new UserIds(PseudonymKey.Parse(MerxTestApp.PseudonymKeyText));
+        var privacy = new IngestPrivacy(ids);
+        PseudonymKeys.Bind(store, ids.Key, "the tests");
         store.UpsertItems(generator.Items());
-        store.UpsertUsers(generator.Users());
-        store.AppendEvents(generator.Events());
+        store.UpsertUsers(privacy.Users(generator.Users(), new ScrubReport()));
+        store.AppendEvents(privacy.Events(generator.Events(), new ScrubReport()));
         ModelTrainer.Train(store, ["trending", "itemknn", "sasrec"], new FitOptions { Seed = 1, TimeBudget = TimeSpan.FromSeconds(4) });
     }
 
@@ -46,6 +52,9 @@ public sealed class MerxTestApp : IAsyncDisposable
 {
     public const string Key = "test-key-0123456789";
 
+    /// <summary>The pseudonymization key of the test stores (a test key, never a real one).</summary>
+    public const string PseudonymKeyText = "v1:merx-server-tests-pseudonym-key-0123456789";
+
     private MerxTestApp(WebApplication app, HttpClient client) { App = app; Client = client; }
 
     public WebApplication App { get; }
@@ -53,9 +62,12 @@ public sealed class MerxTestApp : IAsyncDisposable
     public IMerxStore Store => App.Services.GetRequiredService<IMerxStore>();
     public ModelHost Host => App.Services.GetRequiredService<ModelHost>();
 
+    /// <summary>What the store keeps for the shop's user id (its pseudonym).</summary>
+    public string Pseudonym(string userId) => App.Services.GetRequiredService<UserIds>().ToStored(userId);
+
     public static async Task<MerxTestApp> StartAsync(string db, Action<MerxServerOptions>? configure = null)
     {
-        var options = new MerxServerOptions { Db = db, ApiKey = Key, ModelPollInterval = TimeSpan.FromMilliseconds(200) };
+        var options = new MerxServerOptions { Db = db, ApiKey = Key, ModelPollInterval = TimeSpan.FromMilliseconds(200), PseudonymKey = PseudonymKeyText };
         configure?.Invoke(options);
         var app = MerxApp.Build(options, [], b => b.WebHost.UseTestServer());
         await app.StartAsync();

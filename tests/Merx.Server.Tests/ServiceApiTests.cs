@@ -32,7 +32,7 @@ public sealed class ServiceApiTests(ShopStore shop)
     {
         await using var app = await MerxTestApp.StartAsync(shop.DbPath);
         var catalog = app.Host.Current!.Catalog;
-        var like = catalog.Item(catalog.IndexOf(app.Store.RecentEvents("u30", 1).Single().Item!))!;
+        var like = catalog.Item(catalog.IndexOf(app.Store.RecentEvents(app.Pseudonym("u30"), 1).Single().Item!))!;
         var item = new { id = "brand-new-1", title = "Brand new thing", category = like.CategoryPath, brand = like.Brand, price = like.Price, created_at = DateTimeOffset.UtcNow };
         var (status, _) = await app.SendAsync(app.Write(HttpMethod.Post, "/api/items", new { items = new[] { item } }));
         Assert.Equal(HttpStatusCode.OK, status);
@@ -60,7 +60,7 @@ public sealed class ServiceApiTests(ShopStore shop)
         var (status, body) = await app.SendAsync(app.Write(HttpMethod.Delete, "/api/users/forget-me"));
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(2, body.GetProperty("events_removed").GetInt64());
-        Assert.Empty(app.Store.RecentEvents("forget-me", 10));
+        Assert.Empty(app.Store.RecentEvents(app.Pseudonym("forget-me"), 10));
         Assert.Null(app.Store.GetServed(id));
         var (_, profile) = await app.GetAsync("/api/users/forget-me/profile");
         Assert.Equal(0, profile.GetProperty("events").GetInt32());

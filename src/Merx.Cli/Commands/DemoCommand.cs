@@ -4,7 +4,8 @@ using Merx.Core.Contracts;
 using Merx.Core.Import;
 using Merx.Core.Synthetic;
 using Merx.Models;
-using Merx.Storage.Sqlite;
+using Merx.Privacy.Scrubbing;
+using Merx.Server.Privacy;
 using Merx.Server.Training;
 
 namespace Merx.Cli.Commands;
@@ -46,17 +47,23 @@ internal static class DemoCommand
             }
             else Console.WriteLine($"[1/5] reusing the demo shop in {shop}");
 
-            using var store = SqliteStore.Open(dbPath);
+            // Demo mode: without MERX_PSEUDONYM_KEY the store's user ids are pseudonymized with a key generated beside it.
+            var (opened, userIds) = CliPrivacy.Open(dbPath, KeyUse.Demo, null);
+            using var store = opened;
+            using var ids = userIds;
             if (store.GetStats().Events == 0)
             {
                 Console.WriteLine($"[2/5] importing into {dbPath}");
                 var source = DataSources.Open(shop);
                 var report = new ImportReport();
+                var privacy = new IngestPrivacy(ids);
+                var scrub = new ScrubReport();
                 store.UpsertItems(source.ReadItems(report));
-                store.UpsertUsers(source.ReadUsers(report));
-                var batch = store.AppendEvents(source.ReadEvents(report));
+                store.UpsertUsers(privacy.Users(source.ReadUsers(report), scrub));
+                var batch = store.AppendEvents(privacy.Events(source.ReadEvents(report), scrub));
                 store.RecordImport(shop, source.Format, report.ToString(), batch.Events, report.SkippedLines);
                 Console.WriteLine("      " + report.ToString().Replace("\n", "\n      "));
+                Console.WriteLine($"      user ids pseudonymized with key {ids.Key.Fingerprint}; personal data {scrub}");
             }
             else Console.WriteLine($"[2/5] reusing the store {dbPath} ({store.GetStats().Events:N0} events)");
 
@@ -74,7 +81,7 @@ internal static class DemoCommand
             Console.WriteLine("[4/5] recommendations from the latest model for three users:");
             var package = RecommendCommand.LoadLatest(store, names.LastOrDefault(n => store.LatestModel(n) is not null));
             foreach (var user in new[] { "u0", "u1", "u2" })
-                RecommendCommand.Print(store, package, user, 5);
+                RecommendCommand.Print(store, package, user, 5, ids.ToStored(user));
             var relative = Path.GetRelativePath(Environment.CurrentDirectory, dbPath);
             if (parse.GetValue(noServe))
             {

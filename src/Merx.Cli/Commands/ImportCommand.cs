@@ -2,7 +2,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using Merx.Core.Domain;
 using Merx.Core.Import;
-using Merx.Storage.Sqlite;
+using Merx.Privacy.Scrubbing;
+using Merx.Server.Privacy;
 
 namespace Merx.Cli.Commands;
 
@@ -16,9 +17,10 @@ internal static class ImportCommand
         var db = Cli.Db();
         var strict = Cli.Strict();
         var map = Cli.Map();
-        var command = new Command("import", "Import a catalog and behaviour log (or a public data set) into the store. Bad lines are skipped and counted (the first few with line numbers and reasons); --strict aborts and stores nothing.")
+        var keyFile = CliPrivacy.KeyFile();
+        var command = new Command("import", "Import a catalog and behaviour log (or a public data set) into the store. User ids are stored as keyed HMAC-SHA256 pseudonyms (MERX_PSEUDONYM_KEY) and personal data in user attributes, queries and sessions is scrubbed (counts printed). Bad lines are skipped and counted (the first few with line numbers and reasons); --strict aborts and stores nothing.")
         {
-            data, format, db, strict, map,
+            data, format, db, strict, map, keyFile,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
@@ -35,17 +37,23 @@ internal static class ImportCommand
             }
             var report = new ImportReport(options);
             var clock = Stopwatch.StartNew();
-            using var store = SqliteStore.Open(parse.GetValue(db)!);
+            var (opened, userIds) = CliPrivacy.Open(parse.GetValue(db)!, KeyUse.Write, parse.GetValue(keyFile));
+            using var store = opened;
+            using var ids = userIds;
+            var privacy = new IngestPrivacy(ids);
+            var scrub = new ScrubReport();
             var items = store.UpsertItems(source.ReadItems(report));
-            var users = store.UpsertUsers(source.ReadUsers(report));
+            var users = store.UpsertUsers(privacy.Users(source.ReadUsers(report), scrub));
             var eventClock = Stopwatch.StartNew();
-            var batch = store.AppendEvents(WithProgress(source.ReadEvents(report)));
+            var batch = store.AppendEvents(privacy.Events(WithProgress(source.ReadEvents(report)), scrub));
             var eventSeconds = eventClock.Elapsed.TotalSeconds;
-            store.RecordImport(Path.GetFullPath(path), source.Format, report.ToString(), batch.Events, report.SkippedLines);
+            store.RecordImport(Path.GetFullPath(path), source.Format, report + $"\nprivacy: user ids pseudonymized (key {ids.Key.Fingerprint}); personal data {scrub}", batch.Events, report.SkippedLines);
             Console.WriteLine($"imported {source.Format} from {path}: {items:N0} items, {users:N0} user profiles, {batch.Events:N0} events " +
                               $"({batch.NewUsers:N0} new users, {batch.NewItems:N0} new items) in {clock.Elapsed.TotalSeconds:F1} s " +
                               $"({batch.Events / Math.Max(eventSeconds, 1e-9):N0} events/s)");
             Console.WriteLine(report);
+            Console.WriteLine($"privacy: user ids pseudonymized with key {ids.Key.Fingerprint}; personal data {scrub}" +
+                              (scrub.DroppedKeys.Count > 0 ? $" (attributes dropped: {string.Join(", ", scrub.DroppedKeys)})" : ""));
             return 0;
         }));
         return command;

@@ -16,17 +16,23 @@ internal static class RecommendCommand
         var user = new Option<string>("--user") { Description = "the user's id as the shop knows it", Required = true };
         var n = new Option<int>("--n") { Description = "how many items", DefaultValueFactory = _ => 10 };
         var model = new Option<string?>("--model") { Description = "which published model (default: the latest of any)" };
-        var command = new Command("recommend", "Recommend items for a user with the latest published model, from the user's history as it is in the store now.")
+        var keyFile = CliPrivacy.KeyFile();
+        var command = new Command("recommend", "Recommend items for a user with the latest published model, from the user's history as it is in the store now (the id is pseudonymized with the store's key to find it).")
         {
-            db, user, n, model,
+            db, user, n, model, keyFile,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
             var count = parse.GetValue(n);
             if (count is < 1 or > 1000) throw new ArgumentException("--n must be between 1 and 1000");
-            using var store = SqliteStore.Open(parse.GetValue(db)!);
+            var path = parse.GetValue(db)!;
+            if (!File.Exists(path)) throw new FileNotFoundException($"no store at {path} (create one with 'merx import')");
+            var (opened, userIds) = CliPrivacy.OpenForLookup(path, parse.GetValue(keyFile));
+            using var store = opened;
+            using var ids = userIds;
             var package = LoadLatest(store, parse.GetValue(model));
-            Print(store, package, parse.GetValue(user)!, count);
+            var shopId = parse.GetValue(user)!;
+            Print(store, package, shopId, count, ids?.ToStored(shopId) ?? shopId);
             return 0;
         }));
         return command;
@@ -39,9 +45,9 @@ internal static class RecommendCommand
     }
 
     /// <summary>The user's history (oldest first, items the model knows), then the top-N with titles.</summary>
-    public static void Print(IMerxStore store, ModelPackage package, string userId, int count)
+    public static void Print(IMerxStore store, ModelPackage package, string userId, int count, string storedId)
     {
-        var recent = store.RecentEvents(userId, 200);
+        var recent = store.RecentEvents(storedId, 200);
         var history = recent.Reverse().Where(e => e.Item is not null).Select(e => package.Items.IndexOf(e.Item!)).Where(i => i >= 0).ToArray();
         Console.WriteLine($"user {userId}: {recent.Count} recent events{(recent.Count == 0 ? " (a new user: popular items)" : "")}; model {package.Name}");
         foreach (var e in recent.Take(3))

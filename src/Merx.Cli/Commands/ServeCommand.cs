@@ -24,9 +24,12 @@ internal static class ServeCommand
         var budget = new Option<double?>("--budget-ms") { Description = "default latency budget of a recommendation request in milliseconds" };
         var rate = new Option<int>("--rate-limit") { Description = "requests per second per client", DefaultValueFactory = _ => 10_000 };
         var policy = new Option<string>("--policy") { Description = $"explore/exploit policy: discovery, or a learning bandit policy ({string.Join(", ", Merx.Ranking.Bandits.BanditPolicies.Names)}), optionally name:parameter", DefaultValueFactory = _ => new MerxServerOptions().Policy };
-        var command = new Command("serve", "Serve recommendations over HTTP from a store: the latest published models, hot-swapped when new ones are published.")
+        var keyFile = CliPrivacy.KeyFile();
+        var k = new Option<int>("--k-anonymity") { Description = "audiences and users-by-attribute figures describing fewer distinct users than this are withheld", DefaultValueFactory = _ => new MerxServerOptions().KAnonymity };
+        var noise = new Option<double?>("--size-noise-epsilon") { Description = "add Laplace noise with this ε (per release) to released audience and segment sizes" };
+        var command = new Command("serve", "Serve recommendations over HTTP from a store: the latest published models, hot-swapped when new ones are published. User ids are pseudonymized with MERX_PSEUDONYM_KEY (required off loopback; on loopback the development key file <db>.pseudonym.key is used when present).")
         {
-            db, urls, key, trainEvery, budget, rate, policy,
+            db, urls, key, trainEvery, budget, rate, policy, keyFile, k, noise,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
@@ -37,7 +40,11 @@ internal static class ServeCommand
                 DefaultBudgetMs = parse.GetValue(budget),
                 RateLimitPerSecond = parse.GetValue(rate),
                 Policy = parse.GetValue(policy)!,
+                PseudonymKeyFile = parse.GetValue(keyFile),
+                KAnonymity = parse.GetValue(k),
+                SizeNoiseEpsilon = parse.GetValue(noise),
             };
+            if (options.KAnonymity < 1) throw new ArgumentException("--k-anonymity must be at least 1");
             if (options.Policy != "discovery") Merx.Ranking.Bandits.BanditPolicies.Create(options.Policy); // a clear error for an unknown policy, before starting
             if (options.RateLimitPerSecond < 1) throw new ArgumentException("--rate-limit must be at least 1");
             Run(options, parse.GetValue(urls)!, parse.GetValue(key));
@@ -54,6 +61,7 @@ internal static class ServeCommand
             if (!Uri.TryCreate(u, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
                 throw new ArgumentException($"--urls: '{u}' is not an http(s) URL");
         var loopback = list.All(u => new Uri(u).Host is "localhost" || IPAddress.TryParse(new Uri(u).Host, out var ip) && IPAddress.IsLoopback(ip));
+        options.LoopbackOnly = loopback;
         options.ApiKey = apiKey ?? Environment.GetEnvironmentVariable("MERX_API_KEY");
         if (string.IsNullOrEmpty(options.ApiKey))
         {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Merx.Core.Contracts;
 using Merx.Models;
+using Merx.Server.Privacy;
 using Merx.Storage.Sqlite;
 using Merx.Server.Training;
 
@@ -17,21 +18,48 @@ internal static class TrainCommand
         var models = new Option<string>("--models") { Description = $"comma-separated models to train and publish ({string.Join(", ", ModelRegistry.Names)})", DefaultValueFactory = _ => DefaultModels };
         var seed = Cli.Seed();
         var budget = new Option<double?>("--time-budget") { Description = "minutes of training per model at most" };
-        var command = new Command("train", "Train models on the store's events (leave-one-out: the last two events per user select and measure the model) and publish each as a new version.")
+        var keyFile = CliPrivacy.KeyFile();
+        var command = new Command("train", "Train models on the store's events (leave-one-out: the last two events per user select and measure the model) and publish each as a new version. A pseudonymized store needs its key (MERX_PSEUDONYM_KEY or its key file); forgotten users are not in the store, so not in the model.")
         {
-            db, models, seed, budget,
+            db, models, seed, budget, keyFile,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
             var path = parse.GetValue(db)!;
             if (!File.Exists(path)) throw new FileNotFoundException($"no store at {path} (create one with 'merx import')");
-            using var store = SqliteStore.Open(path);
+            using var store = OpenChecked(path, parse.GetValue(keyFile));
             var names = parse.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var minutes = parse.GetValue(budget);
             ModelTrainer.Train(store, names, new FitOptions { Seed = parse.GetValue(seed), Progress = Cli.Progress, TimeBudget = minutes is { } m ? TimeSpan.FromMinutes(m) : null }, new StdoutAndProgress());
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// Opens a store for a command that writes no user ids (training): a pseudonymized store is opened
+    /// only with its own key (refused otherwise, like every writer); a store that never recorded a key
+    /// opens as it is, with a warning when it holds users (their ids were stored before pseudonymization).
+    /// </summary>
+    internal static SqliteStore OpenChecked(string path, string? keyFile)
+    {
+        var store = SqliteStore.Open(path);
+        try
+        {
+            if (store.GetSetting(PseudonymKeys.FingerprintSetting) is not null)
+            {
+                var key = PseudonymKeys.Resolve(path, KeyUse.Read, keyFile: keyFile);
+                PseudonymKeys.Bind(store, key.Key, key.Source);
+            }
+            else if (store.GetStats().Users > 0)
+                Console.Error.WriteLine($"WARNING: {path} records no pseudonymization key: its user ids were stored as given (import it again with MERX_PSEUDONYM_KEY set to pseudonymize them)");
+            return store;
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Training progress to stderr, the "published …" lines to stdout.</summary>

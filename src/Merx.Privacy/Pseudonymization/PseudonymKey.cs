@@ -103,6 +103,29 @@ public sealed class PseudonymKey
             .Select((k, i) => Parse(k, $"{OldKeysEnvironmentVariable}[{i}]")).ToArray();
     }
 
+    /// <summary>
+    /// A public name of the key that reveals nothing of the secret: <c>v{N}:</c> + the first 8 bytes of
+    /// HMAC-SHA256(secret, "merx/pseudonym-key-fingerprint/v1") in lower-case hex, e.g. <c>v1:3f9a…</c>
+    /// (16 hex digits). Stores record it so that a writer with another key is refused instead of
+    /// silently splitting every user in two.
+    /// </summary>
+    public string Fingerprint
+    {
+        get
+        {
+            Span<byte> mac = stackalloc byte[32];
+            System.Security.Cryptography.HMACSHA256.HashData(_secret, "merx/pseudonym-key-fingerprint/v1"u8, mac);
+            return (IsDemo ? "demo:" : $"v{Version}:") + Convert.ToHexStringLower(mac[..8]);
+        }
+    }
+
+    /// <summary>A fresh random key in text form (<c>v{version}:</c> + 48 random bytes in base64): what a generated key file holds.</summary>
+    public static string GenerateText(int version = 1)
+    {
+        if (version < 1 || version > 9999) throw new ArgumentOutOfRangeException(nameof(version), version, "key version must be 1..9999");
+        return $"v{version}:" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
+    }
+
     /// <summary>Never prints the secret.</summary>
     public override string ToString() => IsDemo ? "PseudonymKey(DEMO, not secret)" : $"PseudonymKey(v{Version})";
 }

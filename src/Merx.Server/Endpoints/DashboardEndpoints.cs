@@ -2,6 +2,7 @@ using Merx.Core.Domain;
 using Merx.Server.Dashboard;
 using Merx.Server.Experiments;
 using Merx.Server.Http;
+using Merx.Server.Privacy;
 using Merx.Server.Serving;
 using Merx.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -15,7 +16,8 @@ namespace Merx.Server.Endpoints;
 /// <summary>
 /// The dashboard (issue #8): the page at <c>/</c> with its script and style sheet, and the JSON it
 /// reads besides the existing API: store counts, the event timeline, exploration over time, a
-/// user's recent events, suggested users, and the experiments and privacy status.
+/// user's recent events (looked up by the shop's id or by pseudonym), suggested users (pseudonyms),
+/// and the experiments and privacy status.
 /// </summary>
 public static class DashboardEndpoints
 {
@@ -71,12 +73,13 @@ public static class DashboardEndpoints
         return Results.Ok(data.Exploration(hours ?? 24, host.Current?.Pipeline.Exploration?.Name ?? "none"));
     }
 
-    private static IResult UserEvents(string id, int? limit, IMerxStore store, ModelHost host)
+    private static IResult UserEvents(string id, int? limit, IMerxStore store, ModelHost host, UserIds ids)
     {
         if (Validate.Id(id, "user id") is { } e) return Problems.Bad(e);
+        var stored = ids.ToStored(id);
         if (limit is < 1 or > RecommendationService.HistoryLimit) return Problems.Bad($"limit must be between 1 and {RecommendationService.HistoryLimit}");
         var catalog = host.Current?.Catalog;
-        var events = store.RecentEvents(id, limit ?? 20).Select(ev =>
+        var events = store.RecentEvents(stored, limit ?? 20).Select(ev =>
         {
             string? title = null, category = null;
             if (ev.Item is not null)
@@ -88,10 +91,10 @@ public static class DashboardEndpoints
             }
             return new UserEventDto(ev.Item, ev.Kind.ToWireName(), ev.Timestamp, DateTimeOffset.FromUnixTimeSeconds(ev.Timestamp), ev.Value, title, category, ev.Query, ev.Session);
         }).ToArray();
-        return Results.Ok(new { user = id, events });
+        return Results.Ok(new { user = id, pseudonym = stored, events });
     }
 
-    private static IResult Status(IMerxStore store, ServedLog served, ExperimentService experiments, HttpContext http, IOptions<MerxServerOptions> options)
+    private static IResult Status(IMerxStore store, ServedLog served, ExperimentService experiments, HttpContext http, IOptions<MerxServerOptions> options, UserIds ids, SegmentRelease release)
     {
         served.Flush();
         var feedback = store.FeedbackCounts();
@@ -107,10 +110,11 @@ public static class DashboardEndpoints
             },
             privacy = new
             {
-                // merx serve has no pseudonymization setting: ids are stored as the shop sends them (Merx.Privacy's
-                // Pseudonymizer is a library the shop's ingestion can call before sending).
-                pseudonymization = false,
-                pseudonymization_note = "merx serve stores user ids as the shop sends them; pseudonymize them before sending (Merx.Privacy.Pseudonymizer)",
+                pseudonymization = true,
+                pseudonymization_note = $"user ids are stored as HMAC-SHA256 pseudonyms (key {ids.Key.Fingerprint}); personal data in attributes, queries and sessions is scrubbed at ingestion",
+                key_fingerprint = ids.Key.Fingerprint,
+                k_anonymity = release.K,
+                segments_note = release.Describe(),
                 differential_privacy = false,
                 epsilon_spent = (double?)null,
                 epsilon_note = "the served models are trained without DP-SGD, so no privacy budget is spent or tracked",

@@ -1,5 +1,7 @@
 using Merx.Core.Domain;
+using Merx.Privacy.Scrubbing;
 using Merx.Server.Http;
+using Merx.Server.Privacy;
 using Merx.Server.Serving;
 using Merx.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -9,7 +11,11 @@ using Microsoft.Extensions.Options;
 
 namespace Merx.Server.Endpoints;
 
-/// <summary>POST /api/events: one event object, or {"events": [...]} up to MaxBatch. All or nothing.</summary>
+/// <summary>
+/// POST /api/events: one event object, or {"events": [...]} up to MaxBatch. All or nothing. User ids
+/// are stored as pseudonyms and personal data in queries and session ids is masked; the response's
+/// <c>scrubbed_fields</c> counts the masked occurrences.
+/// </summary>
 public static class EventEndpoints
 {
     public static RouteGroupBuilder MapEvents(this RouteGroupBuilder api)
@@ -18,7 +24,7 @@ public static class EventEndpoints
         return api;
     }
 
-    private static async Task<IResult> Ingest(HttpRequest http, HistoryCache histories, ServerMetrics metrics, IOptions<MerxServerOptions> options)
+    private static async Task<IResult> Ingest(HttpRequest http, HistoryCache histories, IngestPrivacy privacy, ServerMetrics metrics, IOptions<MerxServerOptions> options)
     {
         var (events, error) = await Json.ReadOneOrManyAsync<EventDto>(http, "events", options.Value.MaxBatch);
         if (error is not null) return error;
@@ -32,8 +38,10 @@ public static class EventEndpoints
             else accepted[i] = e;
         }
         if (errors.Count > 0) return Problems.Validation(errors, $"{errors.Count}{(errors.Count >= 20 ? "+" : "")} invalid event(s) of {events.Count}; nothing was written");
-        var batch = histories.Append(accepted);
+        // Pseudonymized and scrubbed only once the whole batch is valid: raw ids go no further than this request.
+        var scrub = new ScrubReport();
+        var batch = histories.Append(privacy.Events(accepted, scrub).ToList());
         metrics.AddEvents(batch.Events);
-        return Results.Ok(new EventsAccepted(batch.Events, batch.NewUsers, batch.NewItems, batch.FirstSequence, batch.LastSequence));
+        return Results.Ok(new EventsAccepted(batch.Events, batch.NewUsers, batch.NewItems, batch.FirstSequence, batch.LastSequence, scrub.TotalDropped + scrub.TotalMasked));
     }
 }

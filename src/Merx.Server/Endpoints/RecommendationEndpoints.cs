@@ -1,5 +1,6 @@
 using Merx.Ranking.Pipeline;
 using Merx.Server.Http;
+using Merx.Server.Privacy;
 using Merx.Server.Serving;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -8,7 +9,10 @@ using Microsoft.Extensions.Options;
 
 namespace Merx.Server.Endpoints;
 
-/// <summary>Recommendations: for a user (with page context), for an anonymous session, search, shops, campaign audiences.</summary>
+/// <summary>
+/// Recommendations: for a user (with page context), for an anonymous session, search, shops, campaign
+/// audiences. User ids in paths and queries are the shop's own; they are pseudonymized before use.
+/// </summary>
 public static class RecommendationEndpoints
 {
     public static RouteGroupBuilder MapRecommendations(this RouteGroupBuilder api)
@@ -19,13 +23,14 @@ public static class RecommendationEndpoints
             .WithSummary("Recommendations for an anonymous visitor from the items of their session or cart ({\"items\": [...], \"n\": 10}).");
         api.MapGet("/search", Search).WithName("Search").WithSummary("Personalised search: ?q=&user=&n=");
         api.MapGet("/users/{id}/shops", Shops).WithName("RecommendShops");
-        api.MapGet("/audiences", Audience).WithName("CampaignAudience").WithSummary("Users most likely to want an item or a category: ?item= or ?category=, &n=100");
+        api.MapGet("/audiences", Audience).WithName("CampaignAudience").WithSummary("Users (pseudonyms) most likely to want an item or a category: ?item= or ?category=, &n=100; withheld when fewer than k users are scored.");
         return api;
     }
 
-    private static IResult ForUser(string id, HttpContext http, RecommendationService service, IOptions<MerxServerOptions> options)
+    private static IResult ForUser(string id, HttpContext http, RecommendationService service, UserIds ids, IOptions<MerxServerOptions> options)
     {
         if (Validate.Id(id, "user id") is { } e) return Problems.Bad(e);
+        id = ids.ToStored(id);
         var (q, error) = ParseQuery(http.Request.Query, options.Value);
         if (error is not null) return error;
         if (service.Snapshot is not { Ready: true }) return Problems.NotReady("no model published yet (run 'merx train' or POST /api/models/train)");
@@ -46,24 +51,24 @@ public static class RecommendationEndpoints
         return Results.Ok(service.Session(items, q));
     }
 
-    private static IResult Search(string? q, string? user, int? n, RecommendationService service, IOptions<MerxServerOptions> options)
+    private static IResult Search(string? q, string? user, int? n, RecommendationService service, UserIds ids, IOptions<MerxServerOptions> options)
     {
         if (string.IsNullOrWhiteSpace(q)) return Problems.Bad("q (the search text) is required");
         if (Validate.Text(q, "q", 512) is { } e) return Problems.Bad(e);
         if (user is not null && Validate.Id(user, "user") is { } ue) return Problems.Bad(ue);
         if (Query.N(n, options.Value.MaxN) is { Error: { } ne }) return ne;
-        return Results.Ok(service.Search(q, user, n ?? 10));
+        return Results.Ok(service.Search(q, user is null ? null : ids.ToStored(user), n ?? 10));
     }
 
-    private static IResult Shops(string id, int? n, RecommendationService service, IOptions<MerxServerOptions> options)
+    private static IResult Shops(string id, int? n, RecommendationService service, UserIds ids, IOptions<MerxServerOptions> options)
     {
         if (Validate.Id(id, "user id") is { } e) return Problems.Bad(e);
         if (Query.N(n, options.Value.MaxN) is { Error: { } ne }) return ne;
         if (service.Snapshot is not { Ready: true }) return Problems.NotReady("no model published yet");
-        return Results.Ok(service.Shops(id, n ?? 5));
+        return Results.Ok(service.Shops(ids.ToStored(id), n ?? 5));
     }
 
-    private static IResult Audience(string? item, string? category, int? n, int? scan, RecommendationService service)
+    private static IResult Audience(string? item, string? category, int? n, int? scan, RecommendationService service, SegmentRelease release)
     {
         if ((item is null) == (category is null)) return Problems.Bad("give exactly one of item= or category=");
         if (item is not null && Validate.Id(item, "item") is { } e) return Problems.Bad(e);
@@ -71,7 +76,7 @@ public static class RecommendationEndpoints
         if (n is < 1 or > 10_000) return Problems.Bad("n must be between 1 and 10000");
         if (scan is < 1 or > 200_000) return Problems.Bad("scan must be between 1 and 200000");
         if (service.Snapshot is not { Ready: true }) return Problems.NotReady("no model published yet");
-        var result = service.Audience(item, category, n ?? 100, scan ?? 20_000);
+        var result = service.Audience(item, category, n ?? 100, scan ?? 20_000, release);
         return result is null ? Problems.NotFound(item is not null ? $"unknown item '{item}'" : $"no item in category '{category}'") : Results.Ok(result);
     }
 

@@ -110,6 +110,16 @@ public sealed partial class ExperimentService
         return d is null || t is null ? null : (d, ExperimentAnalysis.Analyze(t.Snapshot()));
     }
 
+    /// <summary>
+    /// Rebuilds every experiment's tallies from the store: after a user is forgotten, their exposures
+    /// and feedback are gone from the store, and from here on from the live reports too.
+    /// </summary>
+    public void Rebuild()
+    {
+        var rebuilt = Definitions.Select(d => (d.Id, Tracker: Replay(d))).ToArray();
+        lock (_gate) foreach (var (id, tracker) in rebuilt) _trackers[id] = tracker;
+    }
+
     private ExperimentTracker Replay(ExperimentDefinition d)
     {
         var tracker = new ExperimentTracker(new Experiment(d.Id, d.Variants.Select(v => new Variant(v.Name, v.Share)).ToArray()), SequentialTestOptions.ForBaseRate(d.BaseRate), ParseMetric(d.Metric));

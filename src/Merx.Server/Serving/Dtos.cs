@@ -5,7 +5,7 @@ namespace Merx.Server.Serving;
 // Wire shapes (snake_case on the wire). Optional inputs are nullable; validation lives in Validate.cs.
 
 public sealed record EventDto(string? User, string? Item, string? Kind, JsonElement? Timestamp, double? Value, string? Session, string? Query);
-public sealed record EventsAccepted(long Accepted, long NewUsers, long NewItems, long FirstSequence, long LastSequence);
+public sealed record EventsAccepted(long Accepted, long NewUsers, long NewItems, long FirstSequence, long LastSequence, long ScrubbedFields);
 
 public sealed record ItemDto(string? Id, string? Title, string? Description, JsonElement? Category, string? Brand, string? Shop, double? Price,
     IReadOnlyList<string>? Tags, Dictionary<string, string>? Attributes, DateTimeOffset? CreatedAt, bool? InStock);
@@ -26,7 +26,13 @@ public sealed record SearchResponse(string Query, bool Personalized, IReadOnlyLi
 public sealed record ShopScore(string Shop, double Score, int Items, string Reason);
 public sealed record ShopsResponse(IReadOnlyList<ShopScore> Shops, string RecommendationId);
 public sealed record AudienceMember(string User, double Score);
-public sealed record AudienceResponse(string Target, int UsersScored, IReadOnlyList<AudienceMember> Users, string Method);
+/// <summary>
+/// A campaign audience. <c>Users</c> are pseudonyms (the shop maps them back by computing the same
+/// HMAC over its own ids, or with <c>merx pseudonym</c>). When fewer than <c>K</c> users were scored the
+/// audience is withheld (<c>Suppressed</c>, no users, no size); <c>UsersScored</c> carries Laplace noise
+/// when the server is configured with a size ε (<c>SizeNoiseEpsilon</c>).
+/// </summary>
+public sealed record AudienceResponse(string Target, long? UsersScored, IReadOnlyList<AudienceMember> Users, string Method, int K, bool Suppressed, string? Privacy);
 
 public sealed record FeedbackDto(string? RecommendationId, string? Item, string? Kind, double? Value);
 public sealed record FeedbackAccepted(int Accepted, int EventsRecorded);

@@ -93,6 +93,9 @@ public sealed class PolicyHost(IMerxStore store, IOptions<MerxServerOptions> opt
         Interlocked.Exchange(ref _dirty, 1);
     }
 
+    /// <summary>Drops what the policy remembers of one user (their recent feedback rates); the learned model holds no per-user state.</summary>
+    public void Forget(string user) => _recent.TryRemove(user, out _);
+
     private (double Impressions, double Clicks) RecentFeedback(string user)
     {
         if (!_recent.TryGetValue(user, out var r)) return (0, 0);

@@ -158,9 +158,10 @@ public sealed class RecommendationService(IMerxStore store, HistoryCache histori
     /// <summary>
     /// Campaign audience: the users most likely to want an item (or any item of a category), scored
     /// with the large model from each recent user's history: user vector · item vector when the model
-    /// is a user encoder, its score otherwise. Scans the most recently active users.
+    /// is a user encoder, its score otherwise. Scans the most recently active users. Users are returned as
+    /// the pseudonyms the store keeps; an audience of fewer than k scored users is withheld.
     /// </summary>
-    public AudienceResponse? Audience(string? itemId, string? category, int n, int scanUsers)
+    public AudienceResponse? Audience(string? itemId, string? category, int n, int scanUsers, Privacy.SegmentRelease release)
     {
         var snapshot = Snapshot;
         var cat = snapshot.Catalog;
@@ -193,8 +194,11 @@ public sealed class RecommendationService(IMerxStore store, HistoryCache histori
             else { primary.Model.Score(-1, history, scores); s = modelTargets.Average(m => scores![m]); }
             scored.Add(new AudienceMember(u, Math.Round(s, 6)));
         }
+        var method = target is not null ? $"{primary.Version.Name} user vector · mean item vector" : $"{primary.Version.Name} score";
+        if (!release.Releasable(scored.Count))
+            return new AudienceResponse(label, null, [], method, release.K, true, $"withheld: fewer than {release.K} users could be scored for this target ({release.Describe()})");
         var top = scored.OrderByDescending(a => a.Score).ThenBy(a => a.User, StringComparer.Ordinal).Take(n).ToArray();
-        return new AudienceResponse(label, scored.Count, top, target is not null ? $"{primary.Version.Name} user vector · mean item vector" : $"{primary.Version.Name} score");
+        return new AudienceResponse(label, release.Size(scored.Count), top, method, release.K, false, $"users are pseudonyms; {release.Describe()}");
     }
 
     public InterestProfile Profile(string user)

@@ -64,21 +64,4 @@ public sealed partial class SqliteStore
             return RawSql.ScalarInt64(_handle, "SELECT value FROM meta WHERE key = 'next_seq'");
         }
     }
-
-    public long DeleteUser(string userId)
-    {
-        ArgumentNullException.ThrowIfNull(userId);
-        lock (_gate)
-        {
-            using var tx = BeginWrite();
-            if (Scalar("SELECT id FROM users WHERE ext_id = $u", tx, ("$u", userId)) is not long key) return 0;
-            long removed = NonQuery(UserChain + " DELETE FROM events WHERE seq IN (SELECT seq FROM chain)", tx, ("$k", key));
-            NonQuery("DELETE FROM users WHERE id = $k", tx, ("$k", key));
-            NonQuery("DELETE FROM served WHERE user_ext = $u", tx, ("$u", userId));
-            NonQuery("DELETE FROM feedback WHERE user_ext = $u", tx, ("$u", userId));
-            tx.Commit();
-            _users.Forget(userId);
-            return removed;
-        }
-    }
 }

@@ -11,4 +11,11 @@ public sealed record SqliteStoreOptions
 
     /// <summary>Most external ids kept in memory per kind (user, item) between appends; an append that starts past it starts the cache over.</summary>
     public int KeyCacheLimit { get; init; } = 4_000_000;
+
+    /// <summary>
+    /// PRAGMA secure_delete: deleted and freed content is overwritten with zeros, so a forgotten user
+    /// leaves no bytes in free pages (issue #7). Off only to measure what it costs (bench
+    /// <c>ingest-privacy</c>); a store that deletes users must keep it on.
+    /// </summary>
+    public bool SecureDelete { get; init; } = true;
 }

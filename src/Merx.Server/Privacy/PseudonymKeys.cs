@@ -1,0 +1,121 @@
+using Merx.Privacy.Pseudonymization;
+using Merx.Storage;
+
+namespace Merx.Server.Privacy;
+
+/// <summary>Who asks for the pseudonymization key: decides which fallbacks are allowed when no key is configured.</summary>
+public enum KeyUse
+{
+    /// <summary><c>merx demo</c>: may always generate a key file beside the store.</summary>
+    Demo,
+    /// <summary><c>merx serve</c>: the key file beside the store only on a loopback bind; never generates one.</summary>
+    Serve,
+    /// <summary><c>merx import</c> and other writers: the key file beside the store; generates one only for a brand-new store.</summary>
+    Write,
+    /// <summary>Commands that only look users up (<c>merx recommend</c>, <c>merx forget</c>, <c>merx pseudonym</c>): never generate.</summary>
+    Read,
+}
+
+/// <summary>The key a command or the server runs with, and where it came from (for messages; never the secret).</summary>
+/// <param name="Generated">True when this call created the key file (development mode).</param>
+public sealed record ResolvedKey(PseudonymKey Key, IReadOnlyList<PseudonymKey> OldKeys, string Source, bool Generated);
+
+/// <summary>
+/// The key policy of issue #7. A key comes, in this order, from the configuration (<c>--pseudonym-key</c>
+/// text or <c>Merx:PseudonymKey</c>), a key file named with <c>--pseudonym-key-file</c>, the
+/// environment (<c>MERX_PSEUDONYM_KEY</c>), or — development and demo mode only — the key file beside
+/// the store (<c>&lt;db&gt;.pseudonym.key</c>, mode 0600). That file is used by the server only on a
+/// loopback bind, and is generated only by <c>merx demo</c> or by a writer creating a brand-new store
+/// (with a warning). Otherwise the command refuses with <see cref="MissingKeyMessage"/>. The store
+/// records its key's <see cref="PseudonymKey.Fingerprint"/> on first use (<see cref="Bind"/>), and
+/// every later writer must present the same key.
+/// </summary>
+public static class PseudonymKeys
+{
+    /// <summary>The store setting holding the key fingerprint.</summary>
+    public const string FingerprintSetting = "pseudonym_key";
+
+    /// <summary>The development key file of a store.</summary>
+    public static string DefaultKeyFile(string db) => Path.GetFullPath(db) + ".pseudonym.key";
+
+    public static string MissingKeyMessage(string db) =>
+        $"no pseudonymization key: set {PseudonymKey.EnvironmentVariable} to a secret of at least {PseudonymKey.MinSecretLength} characters " +
+        $"(e.g. `export {PseudonymKey.EnvironmentVariable}=\"v1:$(openssl rand -base64 48)\"`) or pass --pseudonym-key-file; " +
+        $"the development key file {DefaultKeyFile(db)} is used only on a loopback address, and is generated only for a brand-new store or by 'merx demo'";
+
+    /// <summary>
+    /// Finds the key for <paramref name="db"/> under the policy above. <paramref name="storeIsNew"/> says
+    /// whether the store has neither a recorded key nor any user (asked only when generating is considered).
+    /// Throws <see cref="InvalidOperationException"/> with <see cref="MissingKeyMessage"/> when no key may be used.
+    /// </summary>
+    public static ResolvedKey Resolve(string db, KeyUse use, string? configuredKey = null, string? keyFile = null, bool loopback = true,
+        Func<bool>? storeIsNew = null, Action<string>? warn = null, Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        warn ??= Console.Error.WriteLine;
+        var old = PseudonymKey.ResolveOldKeys(environment);
+        if (!string.IsNullOrWhiteSpace(configuredKey)) return new(PseudonymKey.Parse(configuredKey, "configured pseudonymization key"), old, "configuration", false);
+        if (!string.IsNullOrWhiteSpace(keyFile))
+        {
+            if (!File.Exists(keyFile)) throw new InvalidOperationException($"--pseudonym-key-file: no file at {keyFile}");
+            return new(ReadKeyFile(keyFile, warn), old, keyFile, false);
+        }
+        if (environment(PseudonymKey.EnvironmentVariable) is { Length: > 0 } env && !string.IsNullOrWhiteSpace(env))
+            return new(PseudonymKey.Parse(env, PseudonymKey.EnvironmentVariable), old, PseudonymKey.EnvironmentVariable, false);
+        var local = DefaultKeyFile(db);
+        var allowLocal = use != KeyUse.Serve || loopback;
+        if (allowLocal && File.Exists(local)) return new(ReadKeyFile(local, warn), old, local, false);
+        var generate = use == KeyUse.Demo || (use == KeyUse.Write && (storeIsNew?.Invoke() ?? !File.Exists(db)));
+        if (!generate)
+            throw new InvalidOperationException(use == KeyUse.Serve && !loopback
+                ? $"refusing to serve on a non-loopback address without a pseudonymization key: set {PseudonymKey.EnvironmentVariable} (or --pseudonym-key-file) to the key this store was created with"
+                : MissingKeyMessage(db));
+        var key = WriteKeyFile(local);
+        warn(use == KeyUse.Demo
+            ? $"demo mode: user ids are pseudonymized with a key generated in {local} (set {PseudonymKey.EnvironmentVariable} for production)"
+            : $"WARNING: development mode: no {PseudonymKey.EnvironmentVariable} set, so this new store's user ids are pseudonymized with a key generated in {local} (mode 0600). " +
+              $"Keep that file with the store; for production set {PseudonymKey.EnvironmentVariable} instead.");
+        return new(key, old, local, true);
+    }
+
+    /// <summary>
+    /// Records the key's fingerprint in a store that has none, and refuses a key other than the one
+    /// the store was pseudonymized with. Returns true when this call recorded it.
+    /// </summary>
+    public static bool Bind(IMerxStore store, PseudonymKey key, string source)
+    {
+        var fingerprint = key.Fingerprint;
+        var stored = store.GetSetting(FingerprintSetting);
+        var recorded = false;
+        if (stored is null)
+        {
+            stored = store.ClaimSetting(FingerprintSetting, fingerprint);
+            recorded = stored == fingerprint;
+        }
+        if (!string.Equals(stored, fingerprint, StringComparison.Ordinal))
+            throw new InvalidOperationException(
+                $"this store was pseudonymized with key {stored}, but the key from {source} is {fingerprint}: set {PseudonymKey.EnvironmentVariable} " +
+                "to the store's key (user ids would otherwise no longer match their history), or move the store to a new key with 'merx rotate-key'");
+        return recorded;
+    }
+
+    /// <summary>Reads a key file (<c>[v{N}:]secret</c>, surrounding whitespace ignored), warning when others may read it.</summary>
+    public static PseudonymKey ReadKeyFile(string path, Action<string>? warn = null)
+    {
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0)
+            (warn ?? Console.Error.WriteLine)($"WARNING: the pseudonymization key file {path} is readable by other users; run chmod 600 {path}");
+        return PseudonymKey.Parse(File.ReadAllText(path), path);
+    }
+
+    /// <summary>Creates a key file with a fresh random key, readable and writable by its owner only (0600); never overwrites one.</summary>
+    public static PseudonymKey WriteKeyFile(string path, int version = 1)
+    {
+        var text = PseudonymKey.GenerateText(version);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        using (var w = new StreamWriter(new FileStream(path, options))) w.WriteLine(text);
+        return PseudonymKey.Parse(text, path);
+    }
+}
