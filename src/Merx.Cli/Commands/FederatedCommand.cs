@@ -45,10 +45,11 @@ internal static class FederatedCommand
         var serverLr = new Option<float>("--server-lr") { Description = "server step size η", DefaultValueFactory = _ => 1f };
         var localBatch = new Option<int?>("--local-batch") { Description = "local mini-batch of the Transformer (sequences; default 128)" };
         var localLr = new Option<float?>("--local-lr") { Description = "local learning rate of the Transformer (default 1e-3)" };
+        var localSgd = new Option<bool>("--local-sgd") { Description = "plain SGD on the clients (use with --local-lr and --server-optimizer fedadam) instead of a fresh Adam per round" };
         var skipCentral = new Option<bool>("--skip-centralized") { Description = "do not train the centralized baseline (for tuning runs; the ratio is then missing)" };
         var command = new Command("federated", "Federated training with secure aggregation (clients are shards of users; the server sees only the masked sum), compared with centralized training on the same split: test NDCG@10 and HR@10 of both.")
         {
-            data, format, models, seed, json, rounds, clients, fraction, localEpochs, dropout, budget, threads, dpNoise, dpClip, server, serverLr, localBatch, localLr, skipCentral,
+            data, format, models, seed, json, rounds, clients, fraction, localEpochs, dropout, budget, threads, dpNoise, dpClip, server, serverLr, localBatch, localLr, localSgd, skipCentral,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
@@ -66,7 +67,7 @@ internal static class FederatedCommand
                 LocalEpochs = parse.GetValue(localEpochs), Dropout = parse.GetValue(dropout),
                 DpNoise = parse.GetValue(dpNoise), DpClip = parse.GetValue(dpClip),
                 Server = parse.GetValue(server) == "fedadam" ? ServerOptimizer.FedAdam : ServerOptimizer.FedAvg,
-                ServerLearningRate = parse.GetValue(serverLr), LocalBatchSize = parse.GetValue(localBatch), LocalLearningRate = parse.GetValue(localLr),
+                ServerLearningRate = parse.GetValue(serverLr), LocalBatchSize = parse.GetValue(localBatch), LocalLearningRate = parse.GetValue(localLr), LocalSgd = parse.GetValue(localSgd),
                 Seed = parse.GetValue(seed), TimeBudget = minutes is { } m ? TimeSpan.FromMinutes(m) : null,
             };
             options.Validate();

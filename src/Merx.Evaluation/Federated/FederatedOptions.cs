@@ -22,6 +22,8 @@ public sealed record FederatedOptions
     public int LocalEpochs { get; init; } = 1;
     /// <summary>Local mini-batch size (sequences for the Transformer); null = the model's default.</summary>
     public int? LocalBatchSize { get; init; }
+    /// <summary>Plain SGD locally (with <see cref="LocalLearningRate"/>) instead of the model's adaptive optimizer.</summary>
+    public bool LocalSgd { get; init; }
     /// <summary>Local learning rate; null = the model's default.</summary>
     public float? LocalLearningRate { get; init; }
     /// <summary>Fraction of each round's participants that drop out after key sharing, before sending their masked update (simulated).</summary>

@@ -39,7 +39,7 @@ public static class FederatedTrainer
         var clock = Stopwatch.StartNew();
         var shards = ClientShard.Partition(data.Train, options.Clients, options.Seed);
         var global = model.InitializeFederated(data, options.Seed);
-        var server = options.Server == ServerOptimizer.FedAdam ? new AdamW(global.Length, options.ServerLearningRate, 0.9f, 0.99f, 1e-3f) : null;
+        var server = options.Server == ServerOptimizer.FedAdam ? new AdamW(global.Length, options.ServerLearningRate, 0.9f, 0.99f, 1e-8f) : null;
         var pseudoGrad = server is null ? [] : new float[global.Length];
         var validation = Sample(data.Validation, options.ValidationUsers, options.Seed);
         var best = (float[])global.Clone();
@@ -110,7 +110,7 @@ public static class FederatedTrainer
             if (!dropped.Contains(c))
             {
                 var clientSeed = unchecked(options.Seed * 7919 + round * 104_729 + c * 31 + 1);
-                examples = model.LocalUpdate(global, shards[c], new FederatedLocalOptions(options.LocalEpochs, options.LocalLearningRate, options.LocalBatchSize), clientSeed, delta);
+                examples = model.LocalUpdate(global, shards[c], new FederatedLocalOptions(options.LocalEpochs, options.LocalLearningRate, options.LocalBatchSize, options.LocalSgd), clientSeed, delta);
                 if (dp) { GradientClipping.ClipGlobalNorm(delta, (float)options.DpClip); examples = 1; }
             }
             updates.Add(new ClientUpdate(shards[c].Id, delta, examples));

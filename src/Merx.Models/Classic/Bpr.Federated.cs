@@ -43,6 +43,8 @@ public sealed partial class Bpr : IFederatedModel
         var p = SharedParameterCount;
         if (global.Length != p || delta.Length != p) throw new ArgumentException($"global and delta must have {p} values (item factors and biases)");
         if (options.Epochs < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Epochs, "local epochs must be ≥ 1");
+        if (options.Sgd || options.LearningRate is not null || options.BatchSize is not null)
+            throw new ArgumentException("federated BPR trains with its own Adagrad settings: local SGD, learning rate and batch size apply to the Transformer only");
         int k = Factors, ik = _n * k;
         global[..ik].CopyTo(_items);
         global[ik..].CopyTo(_bias);

@@ -6,7 +6,8 @@ namespace Merx.Models.Federated;
 /// <param name="Epochs">Passes over the client's own data per round.</param>
 /// <param name="LearningRate">Local optimizer step size; null = the model's own default.</param>
 /// <param name="BatchSize">Local mini-batch (sequences for the Transformer); null = the model's default.</param>
-public sealed record FederatedLocalOptions(int Epochs = 1, float? LearningRate = null, int? BatchSize = null);
+/// <param name="Sgd">Plain SGD locally instead of the model's adaptive optimizer (Adam/Adagrad reset every round), for server-side adaptivity (FedAdam).</param>
+public sealed record FederatedLocalOptions(int Epochs = 1, float? LearningRate = null, int? BatchSize = null, bool Sgd = false);
 
 /// <summary>
 /// A model that can be trained by federated averaging: the server holds one flat vector of shared

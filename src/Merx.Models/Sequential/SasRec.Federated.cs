@@ -7,8 +7,9 @@ namespace Merx.Models.Sequential;
 /// Federated training of the Transformer: the whole flat parameter vector is the shared model
 /// (there is no per-user parameter: a user is encoded from their history). A client's local round
 /// is the centralized training step (full-softmax cross-entropy, gradient clipping) over its own
-/// sequences with a fresh AdamW each round (client optimizer state would otherwise have to persist
-/// on devices between their rare participations), starting from the global parameters.
+/// sequences, starting from the global parameters, with either a fresh AdamW each round (client
+/// optimizer state would otherwise have to persist on devices between their rare participations) or
+/// plain SGD (<see cref="FederatedLocalOptions.Sgd"/>, for an adaptive server optimizer).
 /// </summary>
 public sealed partial class SasRec : IFederatedModel
 {
@@ -69,7 +70,9 @@ public sealed partial class SasRec : IFederatedModel
                         var count = Math.Min(batch, users.Length - b0);
                         for (var k = 0; k < count; k++) { batchUsers[k] = users[b0 + k]; lengths[k] = train.LengthOf(users[b0 + k]); }
                         Pack(step.Net, l.T, lengths.AsSpan(0, count), k => train.Items.AsMemory(train.Offsets[batchUsers[k]], lengths[k]), withTargets: true);
-                        TrainStep(step);
+                        if (!options.Sgd) { TrainStep(step); continue; }
+                        TrainStep(step, applyUpdate: false);
+                        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(step.Grads, -Options.LearningRate, _params, _params);
                     }
                 }
             }
