@@ -25,6 +25,13 @@ internal static class FederatedCommand
         ["sasrec"] = () => new SasRec(),
     };
 
+    // Per-model recipes (measured on Amazon Beauty, bench/results/federated.md): BPR keeps its own
+    // Adagrad locally with plain FedAvg; the Transformer trains by local SGD with FedAdam on the server.
+    private const int MfLocalEpochs = 5;
+    private const int SasRecLocalEpochs = 2;
+    private const float SasRecSgdLr = 0.5f;
+    private const float SasRecServerLr = 0.03f;
+
     public static Command Create()
     {
         var data = Cli.Data();
@@ -35,21 +42,21 @@ internal static class FederatedCommand
         var rounds = new Option<int>("--rounds") { Description = "most federated rounds (training also stops early on validation NDCG@10)", DefaultValueFactory = _ => 400 };
         var clients = new Option<int>("--clients") { Description = "number of clients; users are sharded into them at random", DefaultValueFactory = _ => 100 };
         var fraction = new Option<double>("--fraction") { Description = "fraction of the clients taking part in each round", DefaultValueFactory = _ => 0.1 };
-        var localEpochs = new Option<int>("--local-epochs") { Description = "passes over a client's own data per round", DefaultValueFactory = _ => 1 };
+        var localEpochs = new Option<int?>("--local-epochs") { Description = $"passes over a client's own data per round (default: mf {MfLocalEpochs}, sasrec {SasRecLocalEpochs})" };
         var dropout = new Option<double>("--dropout") { Description = "fraction of each round's clients that drop out after key sharing (secure aggregation recovers their masks)", DefaultValueFactory = _ => 0.1 };
         var budget = new Option<double?>("--time-budget") { Description = "minutes of training per model and mode at most (federated and centralized each)" };
         var threads = new Option<int>("--threads") { Description = "threads for the numeric kernels and evaluation (0: all cores)", DefaultValueFactory = _ => 0 };
         var dpNoise = new Option<double>("--dp-noise") { Description = "Gaussian noise multiplier σ on the aggregate (client-level DP; 0 = off)", DefaultValueFactory = _ => 0 };
         var dpClip = new Option<double>("--dp-clip") { Description = "L2 clip of each client's update when --dp-noise is on", DefaultValueFactory = _ => 1.0 };
-        var server = new Option<string>("--server-optimizer") { Description = "fedavg (θ += η·mean update) or fedadam (Adam on the mean update)", DefaultValueFactory = _ => "fedavg" }.AcceptOnlyFromAmong("fedavg", "fedadam");
-        var serverLr = new Option<float>("--server-lr") { Description = "server step size η", DefaultValueFactory = _ => 1f };
-        var localBatch = new Option<int?>("--local-batch") { Description = "local mini-batch of the Transformer (sequences; default 128)" };
-        var localLr = new Option<float?>("--local-lr") { Description = "local learning rate of the Transformer (default 1e-3)" };
-        var localSgd = new Option<bool>("--local-sgd") { Description = "plain SGD on the clients (use with --local-lr and --server-optimizer fedadam) instead of a fresh Adam per round" };
+        var server = new Option<string>("--sasrec-server") { Description = "Transformer: server optimizer, fedadam (Adam on the mean update) or fedavg (θ += η·mean update)", DefaultValueFactory = _ => "fedadam" }.AcceptOnlyFromAmong("fedavg", "fedadam");
+        var serverLr = new Option<float>("--sasrec-server-lr") { Description = "Transformer: server step size η", DefaultValueFactory = _ => SasRecServerLr };
+        var localOptimizer = new Option<string>("--sasrec-local-optimizer") { Description = "Transformer: sgd, or adam (a fresh Adam per client and round, lr 1e-3 unless --sasrec-local-lr)", DefaultValueFactory = _ => "sgd" }.AcceptOnlyFromAmong("sgd", "adam");
+        var localLr = new Option<float?>("--sasrec-local-lr") { Description = $"Transformer: local learning rate (default {SasRecSgdLr} for sgd, 1e-3 for adam)" };
+        var localBatch = new Option<int>("--sasrec-local-batch") { Description = "Transformer: local mini-batch in sequences", DefaultValueFactory = _ => 32 };
         var skipCentral = new Option<bool>("--skip-centralized") { Description = "do not train the centralized baseline (for tuning runs; the ratio is then missing)" };
         var command = new Command("federated", "Federated training with secure aggregation (clients are shards of users; the server sees only the masked sum), compared with centralized training on the same split: test NDCG@10 and HR@10 of both.")
         {
-            data, format, models, seed, json, rounds, clients, fraction, localEpochs, dropout, budget, threads, dpNoise, dpClip, server, serverLr, localBatch, localLr, localSgd, skipCentral,
+            data, format, models, seed, json, rounds, clients, fraction, localEpochs, dropout, budget, threads, dpNoise, dpClip, server, serverLr, localOptimizer, localLr, localBatch, skipCentral,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
@@ -64,13 +71,21 @@ internal static class FederatedCommand
             var options = new FederatedOptions
             {
                 Rounds = parse.GetValue(rounds), Clients = parse.GetValue(clients), Fraction = parse.GetValue(fraction),
-                LocalEpochs = parse.GetValue(localEpochs), Dropout = parse.GetValue(dropout),
+                LocalEpochs = parse.GetValue(localEpochs) ?? 1, Dropout = parse.GetValue(dropout),
                 DpNoise = parse.GetValue(dpNoise), DpClip = parse.GetValue(dpClip),
-                Server = parse.GetValue(server) == "fedadam" ? ServerOptimizer.FedAdam : ServerOptimizer.FedAvg,
-                ServerLearningRate = parse.GetValue(serverLr), LocalBatchSize = parse.GetValue(localBatch), LocalLearningRate = parse.GetValue(localLr), LocalSgd = parse.GetValue(localSgd),
                 Seed = parse.GetValue(seed), TimeBudget = minutes is { } m ? TimeSpan.FromMinutes(m) : null,
             };
             options.Validate();
+            var sgd = parse.GetValue(localOptimizer) == "sgd";
+            var sasrecOptions = options with
+            {
+                LocalEpochs = parse.GetValue(localEpochs) ?? SasRecLocalEpochs,
+                Server = parse.GetValue(server) == "fedadam" ? ServerOptimizer.FedAdam : ServerOptimizer.FedAvg,
+                ServerLearningRate = parse.GetValue(serverLr), LocalSgd = sgd,
+                LocalLearningRate = parse.GetValue(localLr) ?? (sgd ? SasRecSgdLr : null), LocalBatchSize = parse.GetValue(localBatch),
+            };
+            sasrecOptions.Validate();
+            var mfOptions = options with { LocalEpochs = parse.GetValue(localEpochs) ?? MfLocalEpochs };
             if (t > 0) Gemm.MaxDegreeOfParallelism = t;
 
             var path = parse.GetValue(data)!;
@@ -90,12 +105,13 @@ internal static class FederatedCommand
             foreach (var name in names)
             {
                 var model = Factories[name]();
+                var recipe = name == "sasrec" ? sasrecOptions : mfOptions;
                 FederatedTrainingResult trained;
-                try { trained = FederatedTrainer.Train(model, training, options, Cli.Progress, $"federated {name}"); }
+                try { trained = FederatedTrainer.Train(model, training, recipe, Cli.Progress, $"federated {name}"); }
                 catch (Exception e) when (e is InvalidOperationException or ArgumentException)
                 {
                     Cli.Progress.Report($"federated {name}: failed: {e.Message}");
-                    report.Models.Add(new FederatedComparison(name, null, null, null, null, e.Message));
+                    report.Models.Add(new FederatedComparison(name, recipe, null, null, null, null, e.Message));
                     continue;
                 }
                 Cli.Progress.Report($"federated {name}: {trained.Rounds} rounds in {trained.WallSeconds:F0} s (best round {trained.BestRound}); evaluating {split.Test.Count:N0} test cases");
@@ -110,7 +126,7 @@ internal static class FederatedCommand
                     central = run.Models[0].Result;
                     centralSeconds = run.Models[0].TrainSeconds;
                 }
-                report.Models.Add(new FederatedComparison(name, fed, trained, central, centralSeconds));
+                report.Models.Add(new FederatedComparison(name, recipe, fed, trained, central, centralSeconds));
             }
             Console.WriteLine(report.ToTable());
             if (parse.GetValue(json) is { } j) { report.WriteJson(j); Console.WriteLine($"wrote {j}"); }
