@@ -122,6 +122,26 @@ public sealed class FederatedTrainerTests
     }
 
     [Fact]
+    public void FederatedSasRec_WithLocalSgdAndFedAdam_BeatsPopularity()
+    {
+        var (split, catalog) = TestData.Create(200, 11);
+        var data = new TrainingData(split.Train, catalog, split.Validation);
+        var model = new SasRec(TinySasRec);
+        FederatedTrainer.Train(model, data, new FederatedOptions
+        {
+            Clients = 20, Fraction = 0.25, Dropout = 0.2, Rounds = 20, EvalEvery = 5, Patience = 10, Seed = 4, LocalEpochs = 2,
+            LocalSgd = true, LocalLearningRate = 0.5f, Server = ServerOptimizer.FedAdam, ServerLearningRate = 0.03f,
+        });
+
+        var options = EvaluationOptions.ForTraining(split.Train, data.Features) with { BootstrapResamples = 0 };
+        var fed = Evaluator.Evaluate(model, split.Test, options)["ndcg@10"];
+        var pop = new Popularity();
+        pop.Fit(data, FitOptions.Default);
+        var popularity = Evaluator.Evaluate(pop, split.Test, options)["ndcg@10"];
+        Assert.True(fed > popularity + 0.05, $"federated Transformer NDCG@10 {fed:F4} vs popularity {popularity:F4}");
+    }
+
+    [Fact]
     public void DpNoise_ReportsEpsilonAndStillTrains()
     {
         var data = Data();
