@@ -83,6 +83,7 @@ internal static class FederatedCommand
                 Server = parse.GetValue(server) == "fedadam" ? ServerOptimizer.FedAdam : ServerOptimizer.FedAvg,
                 ServerLearningRate = parse.GetValue(serverLr), LocalSgd = sgd,
                 LocalLearningRate = parse.GetValue(localLr) ?? (sgd ? SasRecSgdLr : null), LocalBatchSize = parse.GetValue(localBatch),
+                RefitWithValidation = true, Patience = 6,
             };
             sasrecOptions.Validate();
             var mfOptions = options with { LocalEpochs = parse.GetValue(localEpochs) ?? MfLocalEpochs };
@@ -114,7 +115,7 @@ internal static class FederatedCommand
                     report.Models.Add(new FederatedComparison(name, recipe, null, null, null, null, e.Message));
                     continue;
                 }
-                Cli.Progress.Report($"federated {name}: {trained.Rounds} rounds in {trained.WallSeconds:F0} s (best round {trained.BestRound}); evaluating {split.Test.Count:N0} test cases");
+                Cli.Progress.Report($"federated {name}: {trained.Rounds} rounds{(trained.RefitRounds > 0 ? $" + {trained.RefitRounds} refit rounds on training + validation items" : "")} in {trained.WallSeconds:F0} s (best round {trained.BestRound}); evaluating {split.Test.Count:N0} test cases");
                 var fed = Evaluator.Evaluate(model, split.Test, evalOptions);
                 Cli.Progress.Report($"federated {name}: test NDCG@10={fed.Metrics["ndcg@10"]:F4} HR@10={fed.Metrics["hr@10"]:F4}");
                 EvaluationResult? central = null;

@@ -48,6 +48,8 @@ public sealed record FederatedOptions
     /// <summary>At most this many validation users per check.</summary>
     public int ValidationUsers { get; init; } = 3000;
     public TimeSpan? TimeBudget { get; init; }
+    /// <summary>After selecting the round count on validation, train again from scratch on training + validation items for that many rounds (as the centralized Transformer does).</summary>
+    public bool RefitWithValidation { get; init; }
     public int Seed { get; init; } = 42;
 
     /// <summary>Clients drawn per round: round(Fraction·Clients), at least 3.</summary>

@@ -37,7 +37,7 @@ public sealed class FederatedReport(string dataset, string protocol, int seed, F
             sb.AppendLine($"{m.Model}: {r0.LocalEpochs} local epoch(s) of {(r0.LocalSgd ? $"SGD lr {r0.LocalLearningRate}" : r0.LocalLearningRate is { } llr ? $"fresh Adam lr {llr}" : "the model's own optimizer, reset per round")}{(r0.LocalBatchSize is { } b ? $" batch {b}" : "")}; server {r0.Server} η = {r0.ServerLearningRate}");
             static string F(EvaluationResult? r, string k) => r is null ? "—" : r.Metrics.GetValueOrDefault(k).ToString("F4");
             sb.AppendLine($"{m.Model,-8} {F(m.Federated, "ndcg@10"),12} {F(m.Federated, "hr@10"),10} {F(m.Centralized, "ndcg@10"),12} {F(m.Centralized, "hr@10"),10} {(m.Ratio is { } r ? r.ToString("P0") : "—"),6} "
-                + $"{m.Training?.Rounds.ToString() ?? "—",7} {m.Training?.BestRound.ToString() ?? "—",5} {m.Training?.DroppedTotal.ToString() ?? "—",8} {m.Training?.WallSeconds.ToString("F0") ?? "—",7} {m.CentralizedSeconds?.ToString("F0") ?? "—",7}"
+                + $"{(m.Training is { } tr ? tr.RefitRounds > 0 ? $"{tr.Rounds}+{tr.RefitRounds}" : tr.Rounds.ToString() : "—"),7} {m.Training?.BestRound.ToString() ?? "—",5} {m.Training?.DroppedTotal.ToString() ?? "—",8} {m.Training?.WallSeconds.ToString("F0") ?? "—",7} {m.CentralizedSeconds?.ToString("F0") ?? "—",7}"
                 + (m.Training?.Epsilon is { } e ? $"  ε = {e:F2}, δ = {m.Training.Delta:G3}" : ""));
         }
         return sb.ToString();
@@ -81,6 +81,7 @@ public sealed class FederatedReport(string dataset, string protocol, int seed, F
             {
                 w.WriteNumber("rounds", t.Rounds);
                 w.WriteNumber("best_round", t.BestRound);
+                w.WriteNumber("refit_rounds", t.RefitRounds);
                 Number(w, "best_validation_ndcg@10", t.BestValidationNdcg);
                 w.WriteNumber("clients", Options.Clients);
                 w.WriteNumber("participants_per_round", t.ParticipantsPerRound);

@@ -15,8 +15,10 @@ namespace Merx.Evaluation.Federated;
 public sealed record FederatedRound(int Round, int Participants, int Dropped, int Contributors, double Examples, double LocalSeconds, double AggregationSeconds, double? ValidationNdcg);
 
 /// <summary>Outcome of a federated training run; the model holds the best global parameters.</summary>
+/// <param name="Rounds">Rounds of the selection phase (on training data, validation for early stopping).</param>
+/// <param name="RefitRounds">Rounds of the refit phase from scratch on training + validation items (0 = none).</param>
 public sealed record FederatedTrainingResult(int Rounds, int BestRound, double BestValidationNdcg, int ParticipantsPerRound, int DroppedTotal,
-    double WallSeconds, double? Epsilon, double? Delta, IReadOnlyList<FederatedRound> History);
+    double WallSeconds, double? Epsilon, double? Delta, IReadOnlyList<FederatedRound> History, int RefitRounds = 0);
 
 /// <summary>
 /// Simulated cross-device federated training: users are sharded into clients
@@ -31,12 +33,45 @@ public sealed record FederatedTrainingResult(int Rounds, int BestRound, double B
 /// </summary>
 public static class FederatedTrainer
 {
+    /// <summary>
+    /// Trains <paramref name="model"/> federatedly. With <see cref="FederatedOptions.RefitWithValidation"/>
+    /// it mirrors the centralized Transformer's protocol: select the round count on validation (within
+    /// 60 % of the time budget), then train again from scratch on training + validation items for that
+    /// many rounds (test items are never used).
+    /// </summary>
     public static FederatedTrainingResult Train(IFederatedModel model, TrainingData data, FederatedOptions options, IProgress<string>? progress = null, string label = "federated")
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         options.Validate();
         var clock = Stopwatch.StartNew();
+        var refit = options.RefitWithValidation && data.Validation.Count > 0;
+        var selectOptions = refit && options.TimeBudget is { } total ? options with { TimeBudget = total * 0.6 } : options;
+        var select = RunRounds(model, data, selectOptions, progress, label, clock);
+        if (!refit || select.BestRound == 0) return select with { WallSeconds = clock.Elapsed.TotalSeconds };
+        var perRound = clock.Elapsed.TotalSeconds / Math.Max(1, select.Rounds);
+        var left = options.TimeBudget is { } t ? (t - clock.Elapsed).TotalSeconds : double.PositiveInfinity;
+        if (left < 1.1 * select.BestRound * perRound)
+        {
+            progress?.Report($"{label}: no time left to refit on validation items ({left:F0} s); keeping the selected model");
+            return select with { WallSeconds = clock.Elapsed.TotalSeconds };
+        }
+        var lists = new List<int>[data.Train.UserCount];
+        for (var u = 0; u < lists.Length; u++) lists[u] = [.. data.Train.ItemsOf(u)];
+        foreach (var c in data.Validation) lists[c.User].AddRange(c.Targets);
+        var full = new TrainingData(Merx.Core.Data.UserSequences.FromLists(lists, data.Train.ItemCount), data.Catalog, [], data.Weights, data.Features);
+        var again = RunRounds(model, full, options with { Rounds = select.BestRound, TimeBudget = null }, progress, label + " refit", clock);
+        var epsilon = options.DpNoise > 0 ? RdpAccountant.Epsilon((double)options.Participants / options.Clients, options.DpNoise, select.Rounds + again.Rounds, 1.0 / options.Clients) : (double?)null;
+        return select with
+        {
+            RefitRounds = again.Rounds, DroppedTotal = select.DroppedTotal + again.DroppedTotal, WallSeconds = clock.Elapsed.TotalSeconds,
+            History = [.. select.History, .. again.History], Epsilon = epsilon,
+        };
+    }
+
+    private static FederatedTrainingResult RunRounds(IFederatedModel model, TrainingData data, FederatedOptions options, IProgress<string>? progress, string label, Stopwatch clock)
+    {
+        var start = clock.Elapsed;
         var shards = ClientShard.Partition(data.Train, options.Clients, options.Seed);
         var global = model.InitializeFederated(data, options.Seed);
         var server = options.Server == ServerOptimizer.FedAdam ? new AdamW(global.Length, options.ServerLearningRate, 0.9f, 0.99f, 1e-8f) : null;
@@ -59,7 +94,7 @@ public static class FederatedTrainer
                 server.Step(global, pseudoGrad);
             }
             double? ndcg = null;
-            var overBudget = options.TimeBudget is { } budget && clock.Elapsed > budget;
+            var overBudget = options.TimeBudget is { } budget && clock.Elapsed - start > budget;
             if (validation.Count > 0 && (round % options.EvalEvery == 0 || round == options.Rounds || overBudget))
             {
                 model.SetGlobal(global);

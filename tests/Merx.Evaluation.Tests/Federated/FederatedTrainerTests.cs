@@ -142,6 +142,20 @@ public sealed class FederatedTrainerTests
     }
 
     [Fact]
+    public void Refit_TrainsAgainForTheSelectedNumberOfRounds()
+    {
+        var data = Data(120, 3);
+        var result = FederatedTrainer.Train(new Bpr(factors: 8), data, new FederatedOptions
+        {
+            Clients = 6, Fraction = 0.5, Dropout = 0, Rounds = 6, EvalEvery = 2, Patience = 10, Seed = 2, RefitWithValidation = true,
+        });
+        Assert.Equal(6, result.Rounds);
+        Assert.InRange(result.BestRound, 2, 6);
+        Assert.Equal(result.BestRound, result.RefitRounds);
+        Assert.Equal(result.Rounds + result.RefitRounds, result.History.Count);
+    }
+
+    [Fact]
     public void DpNoise_ReportsEpsilonAndStillTrains()
     {
         var data = Data();
