@@ -13,6 +13,7 @@ public static class MerxCli
         StatsCommand.Create(),
         TrainCommand.Create(),
         EvaluateCommand.Create(),
+        FederatedCommand.Create(),
         TuneCommand.Create(),
         AbTestCommand.Create(),
         SimulateCommand.Create(),

@@ -228,8 +228,11 @@ public sealed partial class SasRec
         return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
-    /// <summary>One optimizer step on the packed batch in the buffers' network; returns the summed loss. Allocates nothing.</summary>
-    internal double TrainStep(StepBuffers s)
+    /// <summary>
+    /// One optimizer step on the packed batch in the buffers' network; returns the summed loss. Allocates nothing.
+    /// With <paramref name="applyUpdate"/> false it stops at the clipped gradient in <c>s.Grads</c> (federated local optimizers apply their own step).
+    /// </summary>
+    internal double TrainStep(StepBuffers s, bool applyUpdate = true)
     {
         var l = Layout; var d = l.D;
         var net = s.Net; var grads = s.Grads; var dReps = s.DReps; var logits = s.Logits; var chunkRows = s.ChunkRows; var optimizer = s.Optimizer;
@@ -263,7 +266,7 @@ public sealed partial class SasRec
         net.Backward(_params, grads, dReps);
         BackpropRepresentations(dReps, grads, idOff);
         GradientClipping.ClipGlobalNorm(grads, Options.ClipNorm);
-        optimizer.Step(_params, grads);
+        if (applyUpdate) optimizer.Step(_params, grads);
         return loss;
     }
 

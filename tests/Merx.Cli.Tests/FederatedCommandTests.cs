@@ -1,0 +1,47 @@
+namespace Merx.Cli.Tests;
+
+/// <summary>`merx federated` (issue #7): the documented JSON, and clear errors for bad values.</summary>
+public sealed class FederatedCommandTests() : CliTestBase("merx-fed-")
+{
+    [Fact]
+    public void Federated_WritesFederatedAndCentralizedFiguresPerModel()
+    {
+        Assert.Equal(0, Merx("generate", "--users", "200", "--items", "200", "--events", "5000", "--seed", "7", "--out", P("shop")).Code);
+        var (code, output, err) = Merx("federated", "--data", P("shop"), "--models", "mf", "--clients", "10", "--fraction", "0.5",
+            "--rounds", "4", "--local-epochs", "2", "--dropout", "0.2", "--seed", "3", "--threads", "1", "--json", P("f.json"));
+        Assert.True(code == 0, err);
+        Assert.Contains("round 4: 4 of 5 clients aggregated (1 dropped)", err);
+        Assert.Contains("mf", output);
+        var root = Json(P("f.json"));
+        Assert.Equal(10, root.GetProperty("clients").GetInt32());
+        var mf = root.GetProperty("models").EnumerateArray().Single();
+        Assert.Equal("mf", mf.GetProperty("name").GetString());
+        foreach (var key in new[] { "federated_ndcg@10", "federated_hr@10", "centralized_ndcg@10", "centralized_hr@10", "ratio", "federated_wall_seconds", "centralized_wall_seconds" })
+            Assert.True(mf.GetProperty(key).GetDouble() >= 0, key);
+        Assert.Equal(4, mf.GetProperty("rounds").GetInt32());
+        Assert.Equal(4, mf.GetProperty("dropped").GetInt32());
+        Assert.Equal(10, mf.GetProperty("clients").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("--models", "ease", "cannot be trained federatedly")]
+    [InlineData("--clients", "2", "--clients must be at least 3")]
+    [InlineData("--fraction", "0", "--fraction must be in (0, 1]")]
+    [InlineData("--fraction", "1.5", "--fraction must be in (0, 1]")]
+    [InlineData("--rounds", "0", "--rounds must be at least 1")]
+    [InlineData("--local-epochs", "0", "--local-epochs must be at least 1")]
+    [InlineData("--dropout", "0.6", "secure aggregation needs")]
+    [InlineData("--dropout", "-0.1", "--dropout must be in [0, 1)")]
+    [InlineData("--time-budget", "0", "--time-budget must be positive")]
+    [InlineData("--threads", "-1", "--threads must be")]
+    [InlineData("--dp-noise", "-1", "--dp-noise must be")]
+    [InlineData("--clients", "100", "more than the")]
+    public void BadValues_GiveOneClearError(string option, string value, string message)
+    {
+        if (!Directory.Exists(P("shop"))) Merx("generate", "--users", "60", "--items", "200", "--events", "1500", "--seed", "1", "--out", P("shop"));
+        var (code, _, err) = Merx("federated", "--data", P("shop"), option, value);
+        Assert.Equal(1, code);
+        Assert.Contains(message, err);
+        Assert.DoesNotContain("   at ", err);
+    }
+}
