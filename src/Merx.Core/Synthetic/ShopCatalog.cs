@@ -24,6 +24,15 @@ internal sealed class ShopCatalog
                     LeafPaths.Add([Words.Roots[r], $"{Cap(style)} {Words.Roots[r].ToLowerInvariant()}", $"{Cap(style)} {noun}{(l >= Words.Nouns[r].Length ? " " + l : "")}"]);
                     LeafRoot.Add(r);
                 }
+        if (LeafPaths.Count > o.Items)
+        {
+            // A catalog smaller than the category tree would leave leaves without items (and the sampler
+            // with nothing to draw): keep as many leaves as items, spread over the roots.
+            var perRoot = o.Branching * o.Branching;
+            var keep = Enumerable.Range(0, LeafPaths.Count).OrderBy(i => i % perRoot).ThenBy(i => i / perRoot).Take(Math.Max(1, o.Items)).Order().ToArray();
+            LeafPaths = keep.Select(i => LeafPaths[i]).ToList();
+            LeafRoot = keep.Select(i => LeafRoot[i]).ToList();
+        }
         var brandCount = o.Brands > 0 ? o.Brands : Math.Max(8, o.Items / 40);
         Brands = new string[brandCount];
         BrandRoots = new int[brandCount][];

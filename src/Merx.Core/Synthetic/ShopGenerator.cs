@@ -14,6 +14,7 @@ public sealed class ShopGenerator
 {
     private readonly ShopCatalog _shop;
     private readonly double[] _leafCumulative;
+    private readonly Dictionary<int, int[]> _leavesOfRoot;   // root → its leaves, in order
     private readonly long[] _budgets;
 
     public ShopGenerator(ShopGeneratorOptions options)
@@ -22,6 +23,7 @@ public sealed class ShopGenerator
         Options = options;
         _shop = new ShopCatalog(options);
         _leafCumulative = new double[_shop.LeafWeight.Length];
+        _leavesOfRoot = Enumerable.Range(0, _shop.LeafRoot.Count).GroupBy(l => _shop.LeafRoot[l]).ToDictionary(g => g.Key, g => g.ToArray());
         var total = 0.0;
         for (var i = 0; i < _leafCumulative.Length; i++) _leafCumulative[i] = total += _shop.LeafWeight[i];
         _budgets = Budgets(options);
@@ -132,9 +134,8 @@ public sealed class ShopGenerator
     /// <summary>Another leaf of the same top-level category.</summary>
     private int NeighbourLeaf(int leaf, ref SplitMix rng)
     {
-        var perRoot = Options.Branching * Options.Branching;
-        var root = leaf / perRoot;
-        return root * perRoot + rng.Next(perRoot);
+        var siblings = _leavesOfRoot[_shop.LeafRoot[leaf]];
+        return siblings[rng.Next(siblings.Length)];
     }
 
     /// <summary>

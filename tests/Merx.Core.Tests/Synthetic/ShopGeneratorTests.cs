@@ -35,6 +35,21 @@ public class ShopGeneratorTests
         Assert.All(events.GroupBy(e => e.User), g => Assert.True(g.Count() >= 3));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(30)]
+    [InlineData(120)]
+    public void CatalogsSmallerThanTheCategoryTree_StillGenerate(int items)
+    {
+        var o = new ShopGeneratorOptions { Users = 50, Items = items, Events = 1_000, Seed = 3 };
+        var generator = new ShopGenerator(o);
+        var events = generator.Events().ToList();
+        Assert.Equal(o.Events, events.Count);
+        var ids = generator.Items().Select(i => i.Id).ToHashSet();
+        Assert.Equal(items, ids.Count);
+        Assert.All(events.Where(e => e.Item is not null), e => Assert.Contains(e.Item!, ids));
+    }
+
     [Fact]
     public void Funnel_PurchasesFollowCartsFollowViews()
     {
