@@ -15,6 +15,8 @@ public sealed partial class SasRec
     /// </summary>
     public void Fit(TrainingData data, FitOptions fit)
     {
+        PrivacySpent = null;
+        if (fit.Privacy is { } dp) { FitPrivate(data, fit, dp); return; }
         var o = Options = Options.Resolve(data.Train);
         var features = o.UseSideInformation ? data.Features : null;
         _featOffsets = features?.Offsets ?? new int[data.ItemCount + 1];
