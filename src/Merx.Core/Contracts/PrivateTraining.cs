@@ -22,6 +22,9 @@ public sealed record DpTrainingOptions
     /// <summary>Planned passes over the users (steps = epochs / q); null = the model's default. A time budget may shorten the plan.</summary>
     public double? Epochs { get; init; }
 
+    /// <summary>Optimizer learning rate of the private run (&gt; 0); null = the model's private default.</summary>
+    public float? LearningRate { get; init; }
+
     /// <summary>
     /// Draw sampling and noise from a generator seeded by <see cref="FitOptions.Seed"/> (reproducible
     /// benchmarks) instead of the OS CSPRNG. The guarantee assumes unpredictable noise: keep this
@@ -36,6 +39,7 @@ public sealed record DpTrainingOptions
         if (Delta is { } d && !(d > 0 && d < 1)) throw new ArgumentException($"DP delta must be in (0, 1) (got {d})");
         if (ClipNorm is { } c && !(float.IsFinite(c) && c > 0)) throw new ArgumentException($"DP clipping norm must be a finite number > 0 (got {c})");
         if (SamplingRate is { } q && !(q > 0 && q <= 1)) throw new ArgumentException($"DP sampling rate must be in (0, 1] (got {q})");
+        if (LearningRate is { } lr && !(float.IsFinite(lr) && lr > 0)) throw new ArgumentException($"DP learning rate must be a finite number > 0 (got {lr})");
         if (Epochs is { } e && !(double.IsFinite(e) && e > 0)) throw new ArgumentException($"DP epochs must be a finite number > 0 (got {e})");
     }
 }

@@ -86,6 +86,13 @@ internal sealed class DpSgdRun
         return new DpSgdRun(options, users, delta, q, clip, plannedSteps, sigma, allowed, dimension, seed);
     }
 
+    /// <summary>
+    /// The default sampling rate q: about 1 % of the users per step, at least 64 and at most 1,024
+    /// users expected. Big enough that the noise std σC/(qN) on the mean gradient stays well under C,
+    /// small enough for many steps per pass; data-independent apart from N.
+    /// </summary>
+    public static double DefaultRate(int users) => Math.Min(1.0, Math.Clamp(0.01 * users, 64, 1024) / Math.Max(1, users));
+
     /// <summary>A one-line summary for progress output.</summary>
     public string Describe() =>
         $"DP-SGD: N={Users:N0} users, q={Rate:G4} (expected {Rate * Users:F0} users/step), C={ClipNorm:G4}, σ={NoiseMultiplier:F3}, {PlannedSteps:N0} steps planned, target ε={Options.TargetEpsilon:G4} at δ={Delta:G4}";
