@@ -204,18 +204,21 @@ public sealed partial class SasRec : IPrivatelyTrainable
         var throwaway = new float[Layout.Total];
         var clock = Stopwatch.StartNew();
         bool[]? idOff = null;
-        var overhead = 0.0;
-        for (var pass = 0; pass < 2; pass++)
+        var overhead = double.PositiveInfinity;
+        for (var pass = 0; pass < 3; pass++)
         {
             clock.Restart();
             idOff = BeginPrivateStep(s);
             for (var i = 0; i < sum.Length; i++) sum[i] += (float)noise.NextGaussian(); // the noise draw
             optimizer.Step(throwaway, sum);                                              // an optimizer step on a throwaway copy
-            overhead = clock.Elapsed.TotalSeconds;
+            overhead = pass == 0 ? double.PositiveInfinity : Math.Min(overhead, clock.Elapsed.TotalSeconds);
         }
-        // Twice: the first pass warms the JIT up (tiered compilation), the second is timed.
-        for (var pass = 0; pass < 2; pass++)
+        // Three passes: the first warms the JIT up (tiered compilation); the fastest later pass counts
+        // (on a shared machine a pass can be slowed by others; the plan should not shrink for it).
+        var best = double.PositiveInfinity;
+        for (var pass = 0; pass < 3; pass++)
         {
+            if (pass > 0) best = Math.Min(best, clock.Elapsed.TotalSeconds);
             clock.Restart();
             if (fast is not null)
             {
@@ -239,8 +242,8 @@ public sealed partial class SasRec : IPrivatelyTrainable
                     Merx.Privacy.DpSgd.ClipAndAccumulate.Forward(s.Grads, sum, 1f);
                 }
         }
-        var perUser = probe.Length == 0 ? 0 : clock.Elapsed.TotalSeconds / probe.Length;
-        return (overhead, perUser);
+        best = Math.Min(best, clock.Elapsed.TotalSeconds);
+        return (overhead, best / probe.Length);
     }
 
     /// <summary>Bytes allocated by one private step after warm-up steps (the test of "a step allocates nothing").</summary>

@@ -27,7 +27,9 @@ public sealed partial class SasRec
         public PrivateBuffers(SasRec model, int seed)
         {
             var l = model.Layout;
-            MaxTokens = Math.Clamp(16_000_000 / Math.Max(1, l.Items), l.T, 4096);
+            // About LogitsChunkFloats (8 MB) of logits per chunk, as in non-private training: the block stays in the
+            // last-level cache through its product, softmax, Gram sums and the two backward products.
+            MaxTokens = Math.Clamp(LogitsChunkFloats / Math.Max(1, l.Items), l.T, 4096);
             Batch = new SasRecNetwork(l, model.Options.Heads, MaxTokens, MaxTokens, (ulong)seed * 0x9E3779B97F4A7C15UL + 5);
             Z = new float[MaxTokens * l.Items];
             K = new float[MaxTokens * Math.Max(1, l.Features)];
