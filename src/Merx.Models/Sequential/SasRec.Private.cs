@@ -24,7 +24,7 @@ public sealed partial class SasRec : IPrivatelyTrainable
     /// <summary>Default planned passes over the users (a time budget may shorten it).</summary>
     public const double DefaultDpEpochs = 20;
     /// <summary>Default learning rate of private training, a multiple of the model's own: a private run takes far fewer (larger, noisier) steps in the same time.</summary>
-    public const float DefaultDpLearningRateScale = 3f;
+    public const float DefaultDpLearningRateScale = 10f;
 
     /// <inheritdoc />
     public PrivacySpent? PrivacySpent { get; private set; }
