@@ -83,6 +83,7 @@ public sealed partial class Bpr : IPrivatelyTrainable
         while (run.CanStep)
         {
             options.Cancellation.ThrowIfCancellationRequested();
+            if (options.TimeBudget is { } cut && clock.Elapsed > cut) { options.Progress?.Report($"bpr private: time budget reached after {run.Steps:N0} of {run.PlannedSteps:N0} steps"); break; }
             (var loss, var count) = PrivateStep(b, run, x, optQ, optB);
             lossSum += loss; lossUsers += count;
             if (run.Steps % stepsPerEpoch == 0 || !run.CanStep)

@@ -72,6 +72,8 @@ public sealed partial class SasRec : IPrivatelyTrainable
         while (run.CanStep)
         {
             fit.Cancellation.ThrowIfCancellationRequested();
+            // The time budget also ends the run early (the plan came from a speed probe; a shared machine can slow down). ε spent is then below the target.
+            if (fit.TimeBudget is { } cut && clock.Elapsed > cut) { fit.Progress?.Report($"{Name} private: time budget reached after {run.Steps:N0} of {run.PlannedSteps:N0} steps"); break; }
             (var loss, var count) = fast is null ? PrivateStep(s, run, train, noisy) : PrivateStepBatched(s, fast, run, train, noisy);
             lossSum += loss; lossUsers += count;
             if (run.Steps % stepsPerEpoch == 0 || !run.CanStep)
@@ -83,7 +85,7 @@ public sealed partial class SasRec : IPrivatelyTrainable
                 lossSum = 0; lossUsers = 0;
             }
         }
-        if (run.Steps < run.PlannedSteps) fit.Progress?.Report($"{Name} private: stopped at step {run.Steps:N0}: one more would pass ε = {dp.TargetEpsilon:G4}");
+        if (run.Steps < run.PlannedSteps && run.Steps >= run.AllowedSteps) fit.Progress?.Report($"{Name} private: stopped at step {run.Steps:N0}: one more would pass ε = {dp.TargetEpsilon:G4}");
         PrivacySpent = run.Report();
         EpochsRun = BestEpoch = (int)Math.Ceiling(run.Steps * run.Rate);
         BestValidationNdcg = double.NaN;
