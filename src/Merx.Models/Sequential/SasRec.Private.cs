@@ -141,7 +141,7 @@ public sealed partial class SasRec : IPrivatelyTrainable
 
     /// <summary>
     /// One user's gradient of their mean next-item cross-entropy into s.Grads (Total), overwritten;
-    /// <paramref name="sequence"/> is the user's training items (length ≥ 2), oldest first. Returns the loss.
+    /// <paramref name="sequence"/> is the user's training items (length ≥ 2), oldest first. Returns the loss summed over its positions.
     /// </summary>
     internal double UserGradient(StepBuffers s, ReadOnlySpan<int> sequence, bool[]? idOff)
     {

@@ -11,7 +11,8 @@ public sealed partial class SasRec
     /// <summary>
     /// Trains with full-softmax cross-entropy over the catalog on every next-item position of
     /// every training sequence (padding never computed), AdamW, gradient clipping, and early stopping
-    /// on validation NDCG@10 (full ranking); the best parameters are kept.
+    /// on validation NDCG@10 (full ranking); the best parameters are kept. With
+    /// <see cref="FitOptions.Privacy"/>, trains with user-level DP-SGD instead (SasRec.Private.cs).
     /// </summary>
     public void Fit(TrainingData data, FitOptions fit)
     {
