@@ -25,10 +25,12 @@ internal static class EvaluateCommand
         var map = Cli.Map();
         var cold = new Option<double>("--cold-items") { Description = "hide this fraction of items (seeded) from training and report only test cases whose target is one of them: how well new items are placed", DefaultValueFactory = _ => 0 };
         var cv = new Option<int?>("--cv-folds") { Description = "user K-fold cross-validation instead of one split: each model is trained and measured K times, reported as mean ± sd over folds" };
+        var dp = new DpOptions();
         var command = new Command("evaluate", "Train models on a split of a data set and measure them on held-out data with full ranking: NDCG, HR, MRR, coverage, diversity, novelty, with bootstrap 95% CIs.")
         {
             data, format, models, split, ks, seed, json, html, budget, map, cold, cv,
         };
+        foreach (var o in dp.All) command.Options.Add(o);
         command.SetAction(parse => Cli.Run(() =>
         {
             var names = parse.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -36,6 +38,9 @@ internal static class EvaluateCommand
             foreach (var n in names) ModelRegistry.Create(n); // fail fast on an unknown name
             var cutoffs = parse.GetValue(ks)!.Split(',').Select(k => int.TryParse(k, out var v) && v > 0 ? v : throw new ArgumentException($"--k: '{k}' is not a positive integer")).ToArray();
             if (parse.GetValue(budget) is <= 0) throw new ArgumentException("--time-budget must be positive");
+            // Benchmarks are reproducible per seed: the DP noise comes from the seeded generator here (`merx train` uses the OS CSPRNG).
+            var privacy = dp.Parse(parse, seededNoise: true);
+            if (privacy is not null) DpOptions.RequirePrivate(names);
             var path = parse.GetValue(data)!;
             var options = Cli.ImportOptions(false, parse.GetValue(map));
             var report = new ImportReport(options);
@@ -43,7 +48,7 @@ internal static class EvaluateCommand
             var dataset = DatasetLoader.Load(DataSources.Open(path, parse.GetValue(format), options), report);
             if (report.SkippedLines > 0) Console.Error.WriteLine(report);
             var minutes = parse.GetValue(budget);
-            var fit = new FitOptions { Seed = parse.GetValue(seed), Progress = Cli.Progress, TimeBudget = minutes is { } m ? TimeSpan.FromMinutes(m) : null };
+            var fit = new FitOptions { Seed = parse.GetValue(seed), Progress = Cli.Progress, TimeBudget = minutes is { } m ? TimeSpan.FromMinutes(m) : null, Privacy = privacy };
             var factories = names.Select(n => (n, (Func<IRecommender>)(() => ModelRegistry.Create(n)))).ToArray();
             EvaluationRun run;
             if (parse.GetValue(cv) is { } folds)

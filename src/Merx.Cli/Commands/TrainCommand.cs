@@ -19,18 +19,25 @@ internal static class TrainCommand
         var seed = Cli.Seed();
         var budget = new Option<double?>("--time-budget") { Description = "minutes of training per model at most" };
         var keyFile = CliPrivacy.KeyFile();
-        var command = new Command("train", "Train models on the store's events (leave-one-out: the last two events per user select and measure the model) and publish each as a new version. A pseudonymized store needs its key (MERX_PSEUDONYM_KEY or its key file); forgotten users are not in the store, so not in the model.")
+        var dp = new DpOptions();
+        var command = new Command("train", "Train models on the store's events (leave-one-out: the last two events per user select and measure the model) and publish each as a new version. A pseudonymized store needs its key (MERX_PSEUDONYM_KEY or its key file); forgotten users are not in the store, so not in the model. With --dp-epsilon, models train with user-level DP-SGD and the version's metrics record the ε and δ spent.")
         {
             db, models, seed, budget, keyFile,
         };
+        foreach (var o in dp.All) command.Options.Add(o);
         command.SetAction(parse => Cli.Run(() =>
         {
+            if (parse.GetValue(budget) is <= 0) throw new ArgumentException("--time-budget must be positive");
+            var privacy = dp.Parse(parse, seededNoise: false);   // released models: noise from the OS CSPRNG
             var path = parse.GetValue(db)!;
             if (!File.Exists(path)) throw new FileNotFoundException($"no store at {path} (create one with 'merx import')");
             using var store = OpenChecked(path, parse.GetValue(keyFile));
-            var names = parse.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            // Private training without --models trains the Transformer only (the default list has non-private models).
+            var modelList = privacy is not null && parse.GetResult(models) is null or { Implicit: true } ? Merx.Models.Sequential.SasRec.ModelName : parse.GetValue(models)!;
+            var names = modelList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (privacy is not null) DpOptions.RequirePrivate(names);
             var minutes = parse.GetValue(budget);
-            ModelTrainer.Train(store, names, new FitOptions { Seed = parse.GetValue(seed), Progress = Cli.Progress, TimeBudget = minutes is { } m ? TimeSpan.FromMinutes(m) : null }, new StdoutAndProgress());
+            ModelTrainer.Train(store, names, new FitOptions { Seed = parse.GetValue(seed), Progress = Cli.Progress, TimeBudget = minutes is { } m ? TimeSpan.FromMinutes(m) : null, Privacy = privacy }, new StdoutAndProgress());
             return 0;
         }));
         return command;

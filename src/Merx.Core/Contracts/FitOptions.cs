@@ -9,6 +9,8 @@ public sealed record FitOptions
     /// <summary>Receives human-readable progress lines (epoch, loss, throughput, ETA).</summary>
     public IProgress<string>? Progress { get; init; }
     public CancellationToken Cancellation { get; init; }
+    /// <summary>Train with user-level DP-SGD (models implementing <see cref="IPrivatelyTrainable"/> only); null = not private.</summary>
+    public DpTrainingOptions? Privacy { get; init; }
 
     public static FitOptions Default { get; } = new();
 }

@@ -9,7 +9,8 @@ public sealed partial class EvaluationRun
     /// "train_seconds", "epochs", "seed", "params", then "&lt;metric&gt;_ci": [lo, hi] for every metric and
     /// every other metric}]}. Missing metrics are null; non-finite values are written as null.
     /// Under cross-validation the metrics are means over folds, "_ci" the 95% t-interval of that
-    /// mean, and "folds": K (top level and per model) and "&lt;metric&gt;_sd" are added.
+    /// mean, and "folds": K (top level and per model) and "&lt;metric&gt;_sd" are added. A privately
+    /// trained model's entry adds "epsilon" and "delta" (as spent), "target_epsilon" and the DP-SGD settings.
     /// </summary>
     public void WriteJson(string path)
     {
@@ -47,6 +48,18 @@ public sealed partial class EvaluationRun
         foreach (var (k, v) in r.Params.OrderBy(p => p.Key, StringComparer.Ordinal)) w.WriteString(k, v);
         w.WriteEndObject();
         if (r.Error is not null) w.WriteString("error", r.Error);
+        if (r.Privacy is { } dp)
+        {
+            // User-level DP-SGD: the (ε, δ) spent and the mechanism's settings.
+            w.WriteNumber("epsilon", Math.Round(dp.Epsilon, 6));
+            w.WriteNumber("delta", dp.Delta);
+            w.WriteNumber("target_epsilon", dp.TargetEpsilon);
+            Number(w, "dp_noise_multiplier", dp.NoiseMultiplier);
+            Number(w, "dp_sampling_rate", dp.SamplingRate);
+            Number(w, "dp_clip_norm", dp.ClipNorm);
+            w.WriteNumber("dp_steps", dp.Steps);
+            w.WriteNumber("dp_planned_steps", dp.PlannedSteps);
+        }
         if (r.Result is { } res)
         {
             foreach (var (name, ci) in res.Intervals.OrderBy(p => p.Key, StringComparer.Ordinal))

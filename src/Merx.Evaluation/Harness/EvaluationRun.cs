@@ -1,3 +1,4 @@
+using Merx.Core.Contracts;
 using Merx.Evaluation.Metrics;
 
 namespace Merx.Evaluation.Harness;
@@ -16,7 +17,8 @@ public sealed record ModelRunResult(
     IReadOnlyDictionary<string, string> Params,
     string? Error = null,
     IReadOnlyDictionary<string, double>? Sd = null,
-    int? Folds = null);
+    int? Folds = null,
+    PrivacySpent? Privacy = null);
 
 /// <summary>
 /// Every model measured on one split of one data set, ready to print (<see cref="ToTable"/>),

@@ -39,6 +39,7 @@ public static class EvaluationRunner
             try
             {
                 progress?.Report($"{name}: fitting");
+                if (fit.Privacy is not null && model is not IPrivatelyTrainable) throw new ArgumentException($"{name} has no private training, and DP was asked for");
                 model.Fit(data, fit);
             }
             catch (Exception e) when (e is InvalidOperationException or ArgumentException or OutOfMemoryException)
@@ -51,7 +52,8 @@ public static class EvaluationRunner
             progress?.Report($"{name}: fitted in {trainSeconds:F1} s; evaluating {split.Test.Count} test cases");
             var result = Evaluator.Evaluate(model, split.Test, baseOptions);
             progress?.Report($"{name}: NDCG@10={result.Metrics.GetValueOrDefault("ndcg@10"):F4} HR@10={result.Metrics.GetValueOrDefault("hr@10"):F4} ({result.UsersPerSecond:F0} users/s)");
-            run.Models.Add(new ModelRunResult(name, result, trainSeconds, ModelIntrospection.Epochs(model), seed, ModelIntrospection.Parameters(model)));
+            run.Models.Add(new ModelRunResult(name, result, trainSeconds, ModelIntrospection.Epochs(model), seed, ModelIntrospection.Parameters(model),
+                Privacy: (model as IPrivatelyTrainable)?.PrivacySpent));
         }
         return run;
     }

@@ -46,6 +46,8 @@ public sealed partial class Bpr : IRecommender, IBatchScorer
 
     public void Fit(TrainingData data, FitOptions options)
     {
+        PrivacySpent = null;
+        if (options.Privacy is { } dp) { FitPrivate(data, options, dp); return; }
         int k = Factors;
         _n = data.ItemCount; _u = data.UserCount;
         var x = data.Matrix;

@@ -11,10 +11,13 @@ public sealed partial class SasRec
     /// <summary>
     /// Trains with full-softmax cross-entropy over the catalog on every next-item position of
     /// every training sequence (padding never computed), AdamW, gradient clipping, and early stopping
-    /// on validation NDCG@10 (full ranking); the best parameters are kept.
+    /// on validation NDCG@10 (full ranking); the best parameters are kept. With
+    /// <see cref="FitOptions.Privacy"/>, trains with user-level DP-SGD instead (SasRec.Private.cs).
     /// </summary>
     public void Fit(TrainingData data, FitOptions fit)
     {
+        PrivacySpent = null;
+        if (fit.Privacy is { } dp) { FitPrivate(data, fit, dp); return; }
         var o = Options = Options.Resolve(data.Train);
         var features = o.UseSideInformation ? data.Features : null;
         _featOffsets = features?.Offsets ?? new int[data.ItemCount + 1];

@@ -68,6 +68,20 @@ public sealed class DpSgdAggregator
         else if (scale < 1) ClippedInStep++;
     }
 
+    /// <summary>
+    /// Adds a sum (D) of per-user contributions the caller has already clipped to L2 norm ≤ C each:
+    /// for fused implementations that compute each user's norm and clipped share without
+    /// materializing every user's gradient. The guarantee then rests on the caller's clipping (test
+    /// it against <see cref="Add"/>). The counts feed <see cref="UsersInStep"/> and the other counters.
+    /// </summary>
+    public void AddPreclipped(ReadOnlySpan<float> clippedSum, int users, int clipped, int dropped)
+    {
+        if (clippedSum.Length != _sum.Length) throw new ArgumentException($"sum has {clippedSum.Length} elements, expected {_sum.Length}");
+        if (users < 0 || clipped < 0 || dropped < 0 || clipped + dropped > users) throw new ArgumentOutOfRangeException(nameof(users), "counts must be ≥ 0 with clipped + dropped ≤ users");
+        System.Numerics.Tensors.TensorPrimitives.Add(_sum, clippedSum, _sum);
+        UsersInStep += users; ClippedInStep += clipped; DroppedInStep += dropped;
+    }
+
     /// <summary>output (D) = (clipped sum + N(0, σ²C²)) / (q·N).</summary>
     public void Finish(Span<float> output)
     {

@@ -24,7 +24,9 @@ public static class ModelTrainer
     public static IReadOnlyList<PublishedModel> Train(IMerxStore store, IReadOnlyList<string> names, FitOptions fit, IProgress<string>? progress = null, CancellationToken cancel = default)
     {
         if (names.Count == 0) throw new ArgumentException("name at least one model to train", nameof(names));
-        foreach (var n in names) ModelRegistry.Create(n);
+        foreach (var n in names)
+            if (ModelRegistry.Create(n) is not IPrivatelyTrainable && fit.Privacy is not null)
+                throw new ArgumentException($"model '{n}' has no private training; with DP, train only models that have it (sasrec, bpr)");
         progress?.Report("train: loading events from the store");
         var dataset = store.LoadDataset();
         if (dataset.Events.Count == 0) throw new InvalidOperationException("the store has no events to train on (import some first)");
@@ -43,7 +45,7 @@ public static class ModelTrainer
             model.Fit(data, fit);
             var seconds = clock.Elapsed.TotalSeconds;
             var result = Evaluator.Evaluate(model, test, evalOptions);
-            var metrics = JsonSerializer.Serialize(new Dictionary<string, double>
+            var figures = new Dictionary<string, double>
             {
                 ["ndcg@10"] = result.Metrics["ndcg@10"],
                 ["hr@10"] = result.Metrics["hr@10"],
@@ -51,11 +53,22 @@ public static class ModelTrainer
                 ["coverage@10"] = result.Metrics["coverage@10"],
                 ["train_seconds"] = Math.Round(seconds, 2),
                 ["test_users"] = test.Count,
-            });
+            };
+            if ((model as IPrivatelyTrainable)?.PrivacySpent is { } dp)
+            {
+                // The published version records the (ε, δ) its training spent (user-level DP-SGD).
+                figures["epsilon"] = Math.Round(dp.Epsilon, 6);
+                figures["delta"] = dp.Delta;
+                figures["dp_noise_multiplier"] = Math.Round(dp.NoiseMultiplier, 6);
+                figures["dp_sampling_rate"] = dp.SamplingRate;
+                figures["dp_clip_norm"] = dp.ClipNorm;
+                figures["dp_steps"] = dp.Steps;
+            }
+            var metrics = JsonSerializer.Serialize(figures);
             store.PublishModel(name, new ModelPackage(model, dataset.Items, metrics).ToBytes(), metrics);
             var version = store.LatestModel(name)!;
             published.Add(new PublishedModel(version, result.Metrics["ndcg@10"], result.Metrics["hr@10"], seconds, test.Count));
-            progress?.Report($"published {name} as version {version.Version}: test NDCG@10 {result.Metrics["ndcg@10"]:F4}, HR@10 {result.Metrics["hr@10"]:F4} (leave-one-out, {test.Count:N0} test users), trained in {seconds:F1} s");
+            progress?.Report($"published {name} as version {version.Version}: test NDCG@10 {result.Metrics["ndcg@10"]:F4}, HR@10 {result.Metrics["hr@10"]:F4} (leave-one-out, {test.Count:N0} test users), trained in {seconds:F1} s{((model as IPrivatelyTrainable)?.PrivacySpent is { } spent ? $", ε = {spent.Epsilon:F3}, δ = {spent.Delta:G3}" : "")}");
         }
         return published;
     }

@@ -138,4 +138,24 @@ public class DpSgdTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new DpSgdAggregator(4, 1, 1, 0, rng));
         Assert.Throws<ArgumentException>(() => new DpSgdAggregator(4, 1, 1, 1, rng).Finish(new float[3]));
     }
+
+    [Fact]
+    public void A_preclipped_sum_adds_like_the_users_it_stands_for_and_checks_its_counts()
+    {
+        var rng = new Random(11);
+        const int d = 32;
+        var grads = Enumerable.Range(0, 6).Select(u => Random(d, rng, u % 2 == 0 ? 0.01f : 3f)).ToArray();
+        var one = new DpSgdAggregator(d, 1f, 0, 6, new SeededNoiseSource(1));
+        var fused = new DpSgdAggregator(d, 1f, 0, 6, new SeededNoiseSource(1));
+        one.Begin(); fused.Begin();
+        var pre = new float[d];
+        foreach (var g in grads) { one.Add(g); ClipAndAccumulate.Reference(g, pre, 1f); }
+        fused.AddPreclipped(pre, 6, 3, 0);
+        var a = new float[d]; var b = new float[d];
+        one.Finish(a); fused.Finish(b);
+        for (var i = 0; i < d; i++) Assert.Equal(a[i], b[i], 1e-6);
+        Assert.Equal((one.UsersInStep, one.ClippedInStep), (fused.UsersInStep, fused.ClippedInStep));
+        Assert.Throws<ArgumentOutOfRangeException>(() => fused.AddPreclipped(pre, 2, 2, 1));
+        Assert.Throws<ArgumentException>(() => fused.AddPreclipped(new float[d + 1], 1, 0, 0));
+    }
 }

@@ -1,0 +1,50 @@
+using System.CommandLine;
+using Merx.Core.Contracts;
+
+namespace Merx.Cli.Commands;
+
+/// <summary>
+/// The --dp-* options shared by `merx evaluate` and `merx train`: user-level DP-SGD with a target ε.
+/// Only --dp-epsilon is needed; the rest default from the data (δ = 1/users) or the model.
+/// </summary>
+internal sealed class DpOptions
+{
+    public Option<double?> Epsilon { get; } = new("--dp-epsilon") { Description = "train with user-level DP-SGD and stop at this ε (> 0); the models that support it: sasrec, bpr" };
+    public Option<double?> Delta { get; } = new("--dp-delta") { Description = "δ of the DP guarantee, in (0, 1) (default: 1 / number of training users)" };
+    public Option<float?> Clip { get; } = new("--dp-clip") { Description = "per-user gradient L2 clipping norm C (default: the model's)" };
+    public Option<double?> Rate { get; } = new("--dp-rate") { Description = "Poisson sampling rate q of users per step, in (0, 1] (default: the model's, about 1% of users)" };
+    public Option<double?> Epochs { get; } = new("--dp-epochs") { Description = "planned passes over the users; σ is calibrated so ε reaches the target at the end (default: the model's; a time budget may shorten it)" };
+
+    public Option<float?> LearningRate { get; } = new("--dp-lr") { Description = "learning rate of the private run (default: the model's private default)" };
+
+    public IEnumerable<Option> All => [Epsilon, Delta, Clip, Rate, Epochs, LearningRate];
+
+    /// <summary>The parsed settings, null without --dp-epsilon; a clear ArgumentException for bad values or --dp-* without --dp-epsilon.</summary>
+    public DpTrainingOptions? Parse(ParseResult parse, bool seededNoise)
+    {
+        var eps = parse.GetValue(Epsilon);
+        var delta = parse.GetValue(Delta); var clip = parse.GetValue(Clip); var rate = parse.GetValue(Rate); var epochs = parse.GetValue(Epochs); var lr = parse.GetValue(LearningRate);
+        if (eps is null)
+        {
+            if (delta is not null || clip is not null || rate is not null || epochs is not null || lr is not null) throw new ArgumentException("--dp-delta, --dp-clip, --dp-rate, --dp-epochs and --dp-lr need --dp-epsilon");
+            return null;
+        }
+        if (!double.IsFinite(eps.Value) || eps.Value <= 0) throw new ArgumentException($"--dp-epsilon must be a finite number > 0 (got {eps.Value})");
+        if (delta is { } d && !(d > 0 && d < 1)) throw new ArgumentException($"--dp-delta must be in (0, 1) (got {d})");
+        if (clip is { } c && !(float.IsFinite(c) && c > 0)) throw new ArgumentException($"--dp-clip must be a finite number > 0 (got {c})");
+        if (rate is { } q && !(q > 0 && q <= 1)) throw new ArgumentException($"--dp-rate must be in (0, 1] (got {q})");
+        if (epochs is { } e && !(double.IsFinite(e) && e > 0)) throw new ArgumentException($"--dp-epochs must be a finite number > 0 (got {e})");
+        if (lr is { } r && !(float.IsFinite(r) && r > 0)) throw new ArgumentException($"--dp-lr must be a finite number > 0 (got {r})");
+        var options = new DpTrainingOptions { TargetEpsilon = eps.Value, Delta = delta, ClipNorm = clip, SamplingRate = rate, Epochs = epochs, LearningRate = lr, SeededNoise = seededNoise };
+        options.Validate();
+        return options;
+    }
+
+    /// <summary>Fails fast when a named model cannot train privately.</summary>
+    public static void RequirePrivate(IEnumerable<string> names)
+    {
+        foreach (var n in names)
+            if (Merx.Models.ModelRegistry.Create(n) is not IPrivatelyTrainable)
+                throw new ArgumentException($"--dp-epsilon: model '{n}' has no private training (models with DP-SGD: {string.Join(", ", Merx.Models.ModelRegistry.Names.Where(m => Merx.Models.ModelRegistry.Create(m) is IPrivatelyTrainable))})");
+    }
+}

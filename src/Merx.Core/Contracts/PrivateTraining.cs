@@ -1,0 +1,63 @@
+namespace Merx.Core.Contracts;
+
+/// <summary>
+/// Asks a model to train with user-level DP-SGD (Poisson sampling of users, per-user clipping,
+/// Gaussian noise, a Rényi-DP accountant) so that the released model satisfies (ε, δ)-DP with
+/// respect to adding or removing one user's whole history. Unset settings take the model's defaults.
+/// </summary>
+public sealed record DpTrainingOptions
+{
+    /// <summary>The ε the run may spend at most (&gt; 0). The noise is calibrated so the planned run ends at it.</summary>
+    public required double TargetEpsilon { get; init; }
+
+    /// <summary>δ in (0, 1); null = 1 / number of training users.</summary>
+    public double? Delta { get; init; }
+
+    /// <summary>Per-user L2 bound C on the gradient (&gt; 0); null = the model's default.</summary>
+    public float? ClipNorm { get; init; }
+
+    /// <summary>Poisson sampling rate q of users per step, in (0, 1]; null = the model's default (from the number of users).</summary>
+    public double? SamplingRate { get; init; }
+
+    /// <summary>Planned passes over the users (steps = epochs / q); null = the model's default. A time budget may shorten the plan.</summary>
+    public double? Epochs { get; init; }
+
+    /// <summary>Optimizer learning rate of the private run (&gt; 0); null = the model's private default.</summary>
+    public float? LearningRate { get; init; }
+
+    /// <summary>
+    /// Draw sampling and noise from a generator seeded by <see cref="FitOptions.Seed"/> (reproducible
+    /// benchmarks) instead of the OS CSPRNG. The guarantee assumes unpredictable noise: keep this
+    /// off for anything released.
+    /// </summary>
+    public bool SeededNoise { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> with a clear message for any value out of range.</summary>
+    public void Validate()
+    {
+        if (!double.IsFinite(TargetEpsilon) || TargetEpsilon <= 0) throw new ArgumentException($"DP target epsilon must be a finite number > 0 (got {TargetEpsilon})");
+        if (Delta is { } d && !(d > 0 && d < 1)) throw new ArgumentException($"DP delta must be in (0, 1) (got {d})");
+        if (ClipNorm is { } c && !(float.IsFinite(c) && c > 0)) throw new ArgumentException($"DP clipping norm must be a finite number > 0 (got {c})");
+        if (SamplingRate is { } q && !(q > 0 && q <= 1)) throw new ArgumentException($"DP sampling rate must be in (0, 1] (got {q})");
+        if (LearningRate is { } lr && !(float.IsFinite(lr) && lr > 0)) throw new ArgumentException($"DP learning rate must be a finite number > 0 (got {lr})");
+        if (Epochs is { } e && !(double.IsFinite(e) && e > 0)) throw new ArgumentException($"DP epochs must be a finite number > 0 (got {e})");
+    }
+}
+
+/// <summary>What a privately trained model spent and how: the (ε, δ) to report, and the mechanism's settings.</summary>
+/// <param name="Epsilon">ε spent (RDP accountant, converted at <paramref name="Delta"/>).</param>
+/// <param name="Delta">δ of the guarantee.</param>
+/// <param name="NoiseMultiplier">σ: noise std per coordinate / clipping norm.</param>
+/// <param name="SamplingRate">q: probability that a user is in a step.</param>
+/// <param name="ClipNorm">C: per-user L2 bound.</param>
+/// <param name="Steps">Noisy steps taken (each charged to the accountant).</param>
+/// <param name="PlannedSteps">Steps σ was calibrated for (ε reaches the target after this many).</param>
+/// <param name="TargetEpsilon">The ε asked for.</param>
+public sealed record PrivacySpent(double Epsilon, double Delta, double NoiseMultiplier, double SamplingRate, float ClipNorm, long Steps, long PlannedSteps, double TargetEpsilon);
+
+/// <summary>A model that can train under <see cref="FitOptions.Privacy"/> and report what it spent.</summary>
+public interface IPrivatelyTrainable
+{
+    /// <summary>The privacy spent by the last fit; null when it was not private.</summary>
+    PrivacySpent? PrivacySpent { get; }
+}

@@ -1,0 +1,99 @@
+using Merx.Core.Contracts;
+using Merx.Privacy.Accounting;
+using Merx.Privacy.DpSgd;
+using Merx.Privacy.Mechanisms;
+
+namespace Merx.Models.Privacy;
+
+/// <summary>
+/// The DP-SGD machinery one private fit needs, shared by the models that train privately (the
+/// Transformer, BPR-MF): Poisson sampling of users, the clip-sum-noise aggregator over the model's
+/// flat gradient (D), and the RDP accountant. The noise multiplier σ is calibrated the standard way:
+/// the smallest σ whose planned number of steps at rate q ends exactly at the target ε; the loop also
+/// refuses any step the accountant says would pass it. A step (sample, aggregate, charge) allocates nothing.
+/// </summary>
+internal sealed class DpSgdRun
+{
+    private DpSgdRun(DpTrainingOptions options, int users, double delta, double q, float clip, long planned, double sigma, long allowed, int dimension, int seed)
+    {
+        Options = options; Users = users; Delta = delta; Rate = q; ClipNorm = clip;
+        PlannedSteps = planned; NoiseMultiplier = sigma; AllowedSteps = allowed;
+        NoiseSource rng = options.SeededNoise ? new SeededNoiseSource((ulong)seed * 0x9E3779B97F4A7C15UL + 11) : new CryptoNoiseSource();
+        NoiseSource noise = options.SeededNoise ? new SeededNoiseSource((ulong)seed * 0xC2B2AE3D27D4EB4FUL + 13) : new CryptoNoiseSource();
+        Sampler = new PoissonSampler(users, q, rng);
+        Aggregator = new DpSgdAggregator(dimension, clip, sigma, q * users, noise);
+        Accountant = new RdpAccountant();
+    }
+
+    public DpTrainingOptions Options { get; }
+    /// <summary>N, the users the sampler draws from (δ defaults to 1/N).</summary>
+    public int Users { get; }
+    public double Delta { get; }
+    /// <summary>q, the Poisson sampling rate.</summary>
+    public double Rate { get; }
+    public float ClipNorm { get; }
+    public double NoiseMultiplier { get; }
+    /// <summary>Steps σ was calibrated for.</summary>
+    public long PlannedSteps { get; }
+    /// <summary>Steps the accountant allows at (q, σ) before passing the target ε (≥ planned, by the calibration).</summary>
+    public long AllowedSteps { get; }
+    public PoissonSampler Sampler { get; }
+    public DpSgdAggregator Aggregator { get; }
+    public RdpAccountant Accountant { get; }
+    public long Steps => Accountant.Steps;
+
+    /// <summary>Whether the plan has steps left and one more stays within the target ε.</summary>
+    public bool CanStep => Steps < PlannedSteps && Steps < AllowedSteps;
+
+    /// <summary>Charges one noisy step to the accountant (call after the aggregated, noised update is applied).</summary>
+    public void Charge() => Accountant.Step(Rate, NoiseMultiplier);
+
+    /// <summary>ε spent so far at δ.</summary>
+    public double EpsilonSpent => Steps == 0 ? 0 : Accountant.GetEpsilon(Delta).Epsilon;
+
+    /// <summary>The report for the model.</summary>
+    public PrivacySpent Report() => new(EpsilonSpent, Delta, NoiseMultiplier, Rate, ClipNorm, Steps, PlannedSteps, Options.TargetEpsilon);
+
+    /// <summary>
+    /// Plans a run: δ (default 1/N), q and C (defaults given by the model), steps = ⌈epochs/q⌉ cut to
+    /// <paramref name="maxStepsByTime"/> when a time budget allows fewer, then σ for the target ε.
+    /// </summary>
+    /// <param name="dimension">D, the length of the model's flat gradient.</param>
+    public static DpSgdRun Plan(DpTrainingOptions options, int users, int dimension, double defaultRate, float defaultClip, double defaultEpochs, long? maxStepsByTime, int seed)
+    {
+        options.Validate();
+        if (users < 1) throw new ArgumentException("private training needs at least one user");
+        var delta = options.Delta ?? 1.0 / users;
+        if (!(delta < 1)) throw new ArgumentException($"DP delta 1/N = {delta} is not below 1: private training needs at least two users or an explicit delta");
+        var q = options.SamplingRate ?? Math.Clamp(defaultRate, 1.0 / users, 1.0);
+        var clip = options.ClipNorm ?? defaultClip;
+        var epochs = options.Epochs ?? defaultEpochs;
+        var planned = Math.Max(1, (long)Math.Ceiling(epochs / q));
+        if (maxStepsByTime is { } cap) planned = Math.Max(1, Math.Min(planned, cap));
+        double sigma;
+        try { sigma = RdpAccountant.NoiseMultiplierFor(options.TargetEpsilon, delta, q, planned, tolerance: 1e-3); }
+        catch (InvalidOperationException e) { throw new ArgumentException($"DP: {e.Message}; raise epsilon or lower the sampling rate", e); }
+        var allowed = RdpAccountant.StepsAllowed(q, sigma, options.TargetEpsilon, delta, maxSteps: 4 * planned);
+        return new DpSgdRun(options, users, delta, q, clip, planned, sigma, allowed, dimension, seed);
+    }
+
+    /// <summary>A run with a given σ (no calibration): the loop still stops where the accountant says the target ε would be passed.</summary>
+    public static DpSgdRun WithNoise(DpTrainingOptions options, int users, int dimension, double q, float clip, double sigma, long plannedSteps, int seed)
+    {
+        options.Validate();
+        var delta = options.Delta ?? 1.0 / users;
+        var allowed = RdpAccountant.StepsAllowed(q, sigma, options.TargetEpsilon, delta, maxSteps: plannedSteps);
+        return new DpSgdRun(options, users, delta, q, clip, plannedSteps, sigma, allowed, dimension, seed);
+    }
+
+    /// <summary>
+    /// The default sampling rate q: about 1 % of the users per step, at least 64 and at most 1,024
+    /// users expected. Big enough that the noise std σC/(qN) on the mean gradient stays well under C,
+    /// small enough for many steps per pass; data-independent apart from N.
+    /// </summary>
+    public static double DefaultRate(int users) => Math.Min(1.0, Math.Clamp(0.01 * users, 64, 1024) / Math.Max(1, users));
+
+    /// <summary>A one-line summary for progress output.</summary>
+    public string Describe() =>
+        $"DP-SGD: N={Users:N0} users, q={Rate:G4} (expected {Rate * Users:F0} users/step), C={ClipNorm:G4}, σ={NoiseMultiplier:F3}, {PlannedSteps:N0} steps planned, target ε={Options.TargetEpsilon:G4} at δ={Delta:G4}";
+}

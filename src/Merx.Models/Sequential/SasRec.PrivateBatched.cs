@@ -1,0 +1,195 @@
+using System.Numerics.Tensors;
+using Merx.Core.Contracts;
+using Merx.Core.Data;
+using Merx.Models.Privacy;
+using Merx.Numerics;
+using Merx.Numerics.Layers;
+
+namespace Merx.Models.Sequential;
+
+/// <summary>
+/// The fast private step (full softmax): the clipped sum Σᵤ min(1, C/‖gᵤ‖)·gᵤ without materializing
+/// any user's dense (Items, D) gradient. A user's gradient is gᵤ = [transformer part; M(Oᵤ + Sᵤ)]
+/// with Oᵤ = dZᵤᵀHᵤ the output layer's (Items, D) gradient, Sᵤ the input embedding gradient (rows of
+/// the user's input items only) and M the linear map onto item-id and feature embeddings
+/// (identity, and Aᵀ with A (Items, F) = 1/count on each item's features). Its exact squared norm is
+/// ‖trans‖² + ‖O+S‖² + ‖Aᵀ(O+S)‖², where ‖O‖² = Σ_tt' (dz_t·dz_t')(h_t·h_t') and
+/// ‖AᵀO‖² = Σ_tt' (k_t·k_t')(h_t·h_t') with K = dZ·A: token-pair Gram sums, no (Items, D) buffer per user.
+/// The transformer part comes from a batch-of-one backward of the user's dH rows (cheap: a
+/// sequence of ≤ T tokens). Then dZ rows are scaled by each user's factor and one batched
+/// dZᵀH product adds Σ sᵤOᵤ. Tested against the batch-of-one reference (<see cref="UserGradient"/>).
+/// </summary>
+public sealed partial class SasRec
+{
+    /// <summary>Buffers of the fast private step, allocated once per fit.</summary>
+    internal sealed class PrivateBuffers
+    {
+        public PrivateBuffers(SasRec model, int seed)
+        {
+            var l = model.Layout;
+            // About LogitsChunkFloats (8 MB) of logits per chunk, as in non-private training: the block stays in the
+            // last-level cache through its product, softmax, Gram sums and the two backward products.
+            MaxTokens = Math.Clamp(LogitsChunkFloats / Math.Max(1, l.Items), l.T, 4096);
+            Batch = new SasRecNetwork(l, model.Options.Heads, MaxTokens, MaxTokens, (ulong)seed * 0x9E3779B97F4A7C15UL + 5);
+            Z = new float[MaxTokens * l.Items];
+            K = new float[MaxTokens * Math.Max(1, l.Features)];
+            Sum = new float[l.Total];
+            DRepsSum = new float[l.Items * l.D];
+            FeatS = new float[Math.Max(1, l.Features) * l.D];
+            FeatTouched = new bool[Math.Max(1, l.Features)];
+            FeatList = new int[Math.Max(1, l.Features)];
+            GramH = new double[l.T * l.T];
+            Chunk = new int[MaxTokens];
+            OneRow = new float[l.D];
+        }
+
+        public int MaxTokens { get; }
+        public SasRecNetwork Batch { get; }   // packed chunk of sampled users
+        public float[] Z { get; }             // (MaxTokens, Items) logits → dZ, rows scaled by each user's clip factor
+        public float[] K { get; }             // (MaxTokens, F) dZ · A
+        public float[] Sum { get; }           // (Total) clipped sum of the step
+        public float[] DRepsSum { get; }      // (Items, D) Σ sᵤ (Oᵤ + Sᵤ)
+        public float[] FeatS { get; }         // (F, D) AᵀSᵤ on the touched features
+        public bool[] FeatTouched { get; }    // (F)
+        public int[] FeatList { get; }        // (F) touched features
+        public double[] GramH { get; }        // (T, T) h_t·h_t' of one user
+        public int[] Chunk { get; }           // users of the current chunk
+        public float[] OneRow { get; }        // (D)
+    }
+
+    /// <summary>
+    /// One fast DP-SGD step (full softmax): the clipped sum as described on the class, then noise,
+    /// ÷ q·N, AdamW, accountant. Same mechanism and result as <see cref="PrivateStep"/> up to float
+    /// rounding; allocates nothing.
+    /// </summary>
+    internal (double Loss, int Users) PrivateStepBatched(StepBuffers s, PrivateBuffers p, DpSgdRun run, UserSequences train, float[] noisy)
+    {
+        var sampled = run.Sampler.Sample();
+        BeginPrivateStep(s);
+        Array.Clear(p.Sum);
+        Array.Clear(p.DRepsSum);
+        double loss = 0; int users = 0, clipped = 0, dropped = 0;
+        var at = 0;
+        while (at < sampled.Length)
+        {
+            // A chunk: as many sampled users as fit in MaxTokens.
+            int count = 0, tokens = 0;
+            for (; at < sampled.Length; at++)
+            {
+                var u = sampled[at];
+                var n = Math.Min(train.LengthOf(u) - 1, Layout.T);
+                if (n < 1) continue;            // no next-item position: a zero gradient
+                if (tokens + n > p.MaxTokens) break;
+                p.Chunk[count++] = u; tokens += n;
+            }
+            if (count == 0) continue;
+            var (l1, c1, d1) = ClippedChunk(s, p, train, count, run.ClipNorm);
+            loss += l1; users += count; clipped += c1; dropped += d1;
+        }
+        BackpropRepresentations(p.DRepsSum, p.Sum);
+        var agg = run.Aggregator;
+        agg.Begin();
+        agg.AddPreclipped(p.Sum, users, clipped, dropped);
+        agg.Finish(noisy);
+        s.Optimizer.Step(_params, noisy);
+        run.Charge();
+        return (loss, users);
+    }
+
+    /// <summary>Adds the clipped gradients of the users in p.Chunk[..count] to p.Sum / p.DRepsSum; returns (Σ mean loss, clipped, dropped).</summary>
+    private (double Loss, int Clipped, int Dropped) ClippedChunk(StepBuffers s, PrivateBuffers p, UserSequences train, int count, float clip)
+    {
+        var l = Layout; var d = l.D; var items = l.Items; var f = l.Features;
+        var net = p.Batch;
+        net.Offsets[0] = 0;
+        var t0 = 0;
+        for (var b = 0; b < count; b++)
+        {
+            var seq = train.ItemsOf(p.Chunk[b]);
+            var n = Math.Min(seq.Length - 1, l.T); var first = seq.Length - 1 - n;
+            for (var j = 0; j < n; j++) { net.Items[t0 + j] = seq[first + j]; net.Positions[t0 + j] = l.T - n + j; net.Targets[t0 + j] = seq[first + j + 1]; }
+            t0 += n;
+            net.Offsets[b + 1] = t0;
+        }
+        net.Sequences = count;
+        var tokens = net.Tokens;
+        net.Forward(_params, _reps, 0, training: false);
+        var z = p.Z.AsSpan(0, tokens * items);
+        Gemm.AB(net.Hf.AsSpan(0, tokens * d), s.RepsT, z, tokens, d, items);              // (N, Items) logits
+        double loss = 0;
+        for (var b = 0; b < count; b++)
+        {
+            int r0 = net.Offsets[b], rows = net.Offsets[b + 1] - r0;
+            loss += SoftmaxCrossEntropy.ForwardBackward(z.Slice(r0 * items, rows * items), net.Targets.AsSpan(r0, rows), rows, items, 1f / rows) / rows;
+        }
+        Gemm.AB(z, _reps, net.DH.AsSpan(0, tokens * d), tokens, items, d);                 // dH = dZ · R
+        var k = p.K.AsSpan(0, tokens * Math.Max(1, f));
+        if (f > 0) FeatureProjection(z, k, tokens);                                        // K = dZ · A
+        int clipped = 0, dropped = 0;
+        for (var b = 0; b < count; b++)
+        {
+            int r0 = net.Offsets[b], rows = net.Offsets[b + 1] - r0;
+            var scale = UserClipFactor(s, p, train.ItemsOf(p.Chunk[b]), r0, rows, clip);
+            if (scale == 0) dropped++; else if (scale < 1) clipped++;
+            TensorPrimitives.Multiply(z.Slice(r0 * items, rows * items), scale, z.Slice(r0 * items, rows * items));
+        }
+        Gemm.AtB(z, net.Hf.AsSpan(0, tokens * d), p.DRepsSum, items, tokens, d, accumulate: true);   // Σ sᵤ Oᵤ
+        return (loss, clipped, dropped);
+    }
+
+    /// <summary>k (N, F) = dZ (N, Items) · A, A[i, f] = 1/count(i) for each feature f of item i.</summary>
+    private void FeatureProjection(ReadOnlySpan<float> z, Span<float> k, int tokens)
+    {
+        var items = Layout.Items; var f = Layout.Features;
+        k.Clear();
+        for (var t = 0; t < tokens; t++)
+        {
+            var zr = z.Slice(t * items, items); var kr = k.Slice(t * f, f);
+            for (var i = 0; i < items; i++)
+            {
+                int start = _featOffsets[i], cnt = _featOffsets[i + 1] - start;
+                if (cnt == 0) continue;
+                var v = zr[i] / cnt;
+                for (var j = 0; j < cnt; j++) kr[_featIds[start + j]] += v;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Test hook: the clipped gradient sum (Total) over <paramref name="users"/> at the current
+    /// parameters, by the fast path and by the batch-of-one reference (clip each materialized gradient).
+    /// </summary>
+    internal (float[] Fast, float[] Reference) ClippedSums(UserSequences train, int[] users, float clip)
+    {
+        var s = NewPrivateBuffers(1);
+        var p = new PrivateBuffers(this, 1);
+        var idOff = BeginPrivateStep(s);
+        Array.Clear(p.Sum); Array.Clear(p.DRepsSum);
+        var at = 0;
+        while (at < users.Length)
+        {
+            int count = 0, tokens = 0;
+            for (; at < users.Length; at++)
+            {
+                var n = Math.Min(train.LengthOf(users[at]) - 1, Layout.T);
+                if (n < 1) continue;
+                if (tokens + n > p.MaxTokens) break;
+                p.Chunk[count++] = users[at]; tokens += n;
+            }
+            if (count > 0) ClippedChunk(s, p, train, count, clip);
+        }
+        BackpropRepresentations(p.DRepsSum, p.Sum);
+        var reference = new float[Layout.Total];
+        foreach (var u in users)
+        {
+            if (train.LengthOf(u) < 2) continue;
+            UserGradient(s, train.ItemsOf(u), idOff);
+            Merx.Privacy.DpSgd.ClipAndAccumulate.Reference(s.Grads, reference, clip);
+        }
+        return ((float[])p.Sum.Clone(), reference);
+    }
+
+    /// <summary>Test hook: fits the private setup (layout, initial parameters) without training, so the step paths can be compared.</summary>
+    internal void InitializePrivate(TrainingData data, DpTrainingOptions dp, int seed) =>
+        FitPrivate(data, new FitOptions { Seed = seed }, dp with { Epochs = 1e-9 });
+}
