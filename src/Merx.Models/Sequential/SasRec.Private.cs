@@ -22,7 +22,7 @@ public sealed partial class SasRec : IPrivatelyTrainable
     /// <summary>Default per-user clipping norm C. The per-user loss is a mean over positions, so gradients of users of any length share one scale; with Adam the update is invariant to C when most users are clipped.</summary>
     public const float DefaultDpClipNorm = 1f;
     /// <summary>Default planned passes over the users (a time budget may shorten it).</summary>
-    public const double DefaultDpEpochs = 20;
+    public const double DefaultDpEpochs = 10;
     /// <summary>Default learning rate of private training, a multiple of the model's own: a private run takes far fewer (larger, noisier) steps in the same time.</summary>
     public const float DefaultDpLearningRateScale = 10f;
 
