@@ -12,7 +12,7 @@ internal sealed class DpOptions
     public Option<double?> Epsilon { get; } = new("--dp-epsilon") { Description = "train with user-level DP-SGD and stop at this ε (> 0); the models that support it: sasrec, bpr" };
     public Option<double?> Delta { get; } = new("--dp-delta") { Description = "δ of the DP guarantee, in (0, 1) (default: 1 / number of training users)" };
     public Option<float?> Clip { get; } = new("--dp-clip") { Description = "per-user gradient L2 clipping norm C (default: the model's)" };
-    public Option<double?> Rate { get; } = new("--dp-rate") { Description = "Poisson sampling rate q of users per step, in (0, 1] (default: the model's, about 1% of users)" };
+    public Option<double?> Rate { get; } = new("--dp-rate") { Description = "Poisson sampling rate q of users per step, in (0, 1] (default: about 10% of users, 64 to 4,096 expected per step)" };
     public Option<double?> Epochs { get; } = new("--dp-epochs") { Description = "planned passes over the users; σ is calibrated so ε reaches the target at the end (default: the model's; a time budget may shorten it)" };
 
     public Option<float?> LearningRate { get; } = new("--dp-lr") { Description = "learning rate of the private run (default: the model's private default)" };
