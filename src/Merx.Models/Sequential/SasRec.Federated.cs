@@ -22,16 +22,8 @@ public sealed partial class SasRec : IFederatedModel
     public float[] InitializeFederated(TrainingData data, int seed)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var o = Options = Options.Resolve(data.Train);
-        var features = o.UseSideInformation ? data.Features : null;
-        _featOffsets = features?.Offsets ?? new int[data.ItemCount + 1];
-        _featIds = features?.Ids ?? [];
-        _layout = new SasRecLayout(o, data.ItemCount, features?.FeatureCount ?? 0);
-        _params = new float[_layout.Total];
-        _reps = new float[_layout.Items * _layout.D];
-        _trained = new bool[data.ItemCount];
-        _popularity = new int[data.ItemCount];
-        foreach (var item in data.Train.Items) { _trained[item] = true; _popularity[item]++; }
+        AllocateState(data, Options.Resolve(data.Train));
+        CountTrainingItems(data.Train);
         _layout.Initialize(_params, seed);
         ComputeRepresentations(_params, _reps);
         return (float[])_params.Clone();

@@ -38,16 +38,8 @@ public sealed partial class SasRec : IPrivatelyTrainable
         var clock = Stopwatch.StartNew();
         var train = data.Train;
         var o = Options.MaxLength > 0 ? Options : Options with { MaxLength = 50 };
-        Options = o.Resolve(train) with { Dropout = 0, IdDropout = 0, RefitWithValidation = false, LearningRate = dp.LearningRate ?? o.LearningRate * DefaultDpLearningRateScale };
-        var features = Options.UseSideInformation ? data.Features : null;
-        _featOffsets = features?.Offsets ?? new int[data.ItemCount + 1];
-        _featIds = features?.Ids ?? [];
-        _layout = new SasRecLayout(Options, data.ItemCount, features?.FeatureCount ?? 0);
-        _params = new float[_layout.Total];
-        _reps = new float[_layout.Items * _layout.D];
-        _trained = new bool[data.ItemCount];
+        AllocateState(data, o.Resolve(train) with { Dropout = 0, IdDropout = 0, RefitWithValidation = false, LearningRate = dp.LearningRate ?? o.LearningRate * DefaultDpLearningRateScale });
         Array.Fill(_trained, true);
-        _popularity = new int[data.ItemCount];
         Layout.Initialize(_params, fit.Seed);
         var s = NewPrivateBuffers(fit.Seed);
         var fast = Options.SampledNegatives == 0 ? new PrivateBuffers(this, fit.Seed) : null;

@@ -18,16 +18,8 @@ public sealed partial class SasRec
     {
         PrivacySpent = null;
         if (fit.Privacy is { } dp) { FitPrivate(data, fit, dp); return; }
-        var o = Options = Options.Resolve(data.Train);
-        var features = o.UseSideInformation ? data.Features : null;
-        _featOffsets = features?.Offsets ?? new int[data.ItemCount + 1];
-        _featIds = features?.Ids ?? [];
-        _layout = new SasRecLayout(o, data.ItemCount, features?.FeatureCount ?? 0);
-        _params = new float[_layout.Total];
-        _reps = new float[_layout.Items * _layout.D];
-        _trained = new bool[data.ItemCount];
-        _popularity = new int[data.ItemCount];
-        foreach (var item in data.Train.Items) { _trained[item] = true; _popularity[item]++; }
+        var o = AllocateState(data, Options.Resolve(data.Train));
+        CountTrainingItems(data.Train);
         var clock = Stopwatch.StartNew();
         // Unset, validation uses every case unless that means more than 5e9 scores per check (a 1M-item catalog: 5,000 users).
         var validationUsers = o.ValidationUsers > 0 ? o.ValidationUsers : (int)Math.Min(int.MaxValue, 5_000_000_000L / Math.Max(1, data.ItemCount));
@@ -124,6 +116,32 @@ public sealed partial class SasRec
     }
 
     /// <summary>Median wall seconds of a training epoch in the last fit.</summary>
+    /// <summary>
+    /// Takes the resolved options and allocates the model for this data: side-information tables,
+    /// layout, parameters (zero), item representations, and the per-item trained/popularity arrays
+    /// (empty; see <see cref="CountTrainingItems"/>). Shared by plain, private and federated training.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_layout))]
+    private SasRecOptions AllocateState(TrainingData data, SasRecOptions resolved)
+    {
+        Options = resolved;
+        var features = resolved.UseSideInformation ? data.Features : null;
+        _featOffsets = features?.Offsets ?? new int[data.ItemCount + 1];
+        _featIds = features?.Ids ?? [];
+        _layout = new SasRecLayout(resolved, data.ItemCount, features?.FeatureCount ?? 0);
+        _params = new float[_layout.Total];
+        _reps = new float[_layout.Items * _layout.D];
+        _trained = new bool[data.ItemCount];
+        _popularity = new int[data.ItemCount];
+        return resolved;
+    }
+
+    /// <summary>Marks the items seen in training and counts their occurrences (cold-item handling at query time).</summary>
+    private void CountTrainingItems(Merx.Core.Data.UserSequences train)
+    {
+        foreach (var item in train.Items) { _trained[item] = true; _popularity[item]++; }
+    }
+
     public double MedianEpochSeconds { get; private set; }
 
     /// <summary>Wall seconds of every training epoch of the last fit, in order (selection and refit phases).</summary>

@@ -30,7 +30,7 @@ public static class CausalSelfAttention
             {
                 var p = probs.Slice(p0, n * n);
                 p0 += n * n;
-                for (var i = 0; i < n; i++) Row(qkv, att, p.Slice(i * n, i + 1), start, i, c, h * hs, hs, scale);
+                for (var i = 0; i < n; i++) Row(qkv, att.Slice((start + i) * c + h * hs, hs), p.Slice(i * n, i + 1), start, i, c, h * hs, scale);
             }
         }
     }
@@ -46,16 +46,16 @@ public static class CausalSelfAttention
         var scale = 1f / MathF.Sqrt(hs);
         var i = end - 1 - start;
         if (i < 0) throw new ArgumentException("the sequence is empty", nameof(end));
-        for (var h = 0; h < heads; h++) Row(qkv, att, scratch[..(i + 1)], start, i, c, h * hs, hs, scale, outRow: 0);
+        for (var h = 0; h < heads; h++) Row(qkv, att.Slice(h * hs, hs), scratch[..(i + 1)], start, i, c, h * hs, scale);
     }
 
-    // Token i (of the sequence starting at row start), head at column offset ho: scores into row, softmax, weighted values into att.
-    private static void Row(ReadOnlySpan<float> qkv, Span<float> att, Span<float> row, int start, int i, int c, int ho, int hs, float scale, int outRow = -1)
+    // Token i (of the sequence starting at row start), head at column offset ho: scores into row, softmax, weighted values into o (the head's output).
+    private static void Row(ReadOnlySpan<float> qkv, Span<float> o, Span<float> row, int start, int i, int c, int ho, float scale)
     {
+        var hs = o.Length;
         var q = qkv.Slice((start + i) * 3 * c + ho, hs);
         for (var j = 0; j <= i; j++) row[j] = scale * TensorPrimitives.Dot(q, qkv.Slice((start + j) * 3 * c + c + ho, hs));
         Softmax.Forward(row, row, 1, i + 1);
-        var o = att.Slice((outRow >= 0 ? outRow : start + i) * c + ho, hs);
         o.Clear();
         for (var j = 0; j <= i; j++) TensorPrimitives.MultiplyAdd(qkv.Slice((start + j) * 3 * c + 2 * c + ho, hs), row[j], o, o);
     }
