@@ -28,6 +28,9 @@ internal static class FederatedCommand
     // Per-model recipes (measured on Amazon Beauty, bench/results/federated.md): BPR keeps its own
     // Adagrad locally with plain FedAvg; the Transformer trains by local SGD with FedAdam on the server.
     private const int MfLocalEpochs = 5;
+    private const int MfUserRefit = 5;
+    private const float MfSgdLr = 0.05f;
+    private const float MfServerLr = 1f;
     private const int SasRecLocalEpochs = 2;
     private const float SasRecSgdLr = 0.5f;
     private const float SasRecServerLr = 0.03f;
@@ -53,10 +56,17 @@ internal static class FederatedCommand
         var localOptimizer = new Option<string>("--sasrec-local-optimizer") { Description = "Transformer: sgd, or adam (a fresh Adam per client and round, lr 1e-3 unless --sasrec-local-lr)", DefaultValueFactory = _ => "sgd" }.AcceptOnlyFromAmong("sgd", "adam");
         var localLr = new Option<float?>("--sasrec-local-lr") { Description = $"Transformer: local learning rate (default {SasRecSgdLr} for sgd, 1e-3 for adam)" };
         var localBatch = new Option<int>("--sasrec-local-batch") { Description = "Transformer: local mini-batch in sequences", DefaultValueFactory = _ => 32 };
+        var mfServer = new Option<string>("--mf-server") { Description = "MF: server optimizer, fedavg (θ += η·mean update) or fedadam (Adam on the mean update)", DefaultValueFactory = _ => "fedavg" }.AcceptOnlyFromAmong("fedavg", "fedadam");
+        var mfServerLr = new Option<float>("--mf-server-lr") { Description = "MF: server step size η", DefaultValueFactory = _ => MfServerLr };
+        var mfLocalOptimizer = new Option<string>("--mf-local-optimizer") { Description = "MF: item side's local optimizer, adagrad (reset every round) or sgd", DefaultValueFactory = _ => "adagrad" }.AcceptOnlyFromAmong("adagrad", "sgd");
+        var mfLocalLr = new Option<float?>("--mf-local-lr") { Description = $"MF: local SGD step of the item side (default {MfSgdLr}; sgd only)" };
+        var mfUserRefit = new Option<int>("--mf-user-refit") { Description = "MF: passes with which a client refits its users against the current items at the start of its round and every client at the end (local only; 0 = off)", DefaultValueFactory = _ => MfUserRefit };
+        var plain = new Option<bool>("--plain-aggregation") { Description = "tuning only: average the updates in the clear instead of through secure aggregation (same mean, less time per round)" };
         var skipCentral = new Option<bool>("--skip-centralized") { Description = "do not train the centralized baseline (for tuning runs; the ratio is then missing)" };
         var command = new Command("federated", "Federated training with secure aggregation (clients are shards of users; the server sees only the masked sum), compared with centralized training on the same split: test NDCG@10 and HR@10 of both.")
         {
-            data, format, models, seed, json, rounds, clients, fraction, localEpochs, dropout, budget, threads, dpNoise, dpClip, server, serverLr, localOptimizer, localLr, localBatch, skipCentral,
+            data, format, models, seed, json, rounds, clients, fraction, localEpochs, dropout, budget, threads, dpNoise, dpClip, server, serverLr, localOptimizer, localLr, localBatch,
+            mfServer, mfServerLr, mfLocalOptimizer, mfLocalLr, mfUserRefit, plain, skipCentral,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
@@ -73,7 +83,7 @@ internal static class FederatedCommand
                 Rounds = parse.GetValue(rounds), Clients = parse.GetValue(clients), Fraction = parse.GetValue(fraction),
                 LocalEpochs = parse.GetValue(localEpochs) ?? 1, Dropout = parse.GetValue(dropout),
                 DpNoise = parse.GetValue(dpNoise), DpClip = parse.GetValue(dpClip),
-                Seed = parse.GetValue(seed), TimeBudget = minutes is { } m ? TimeSpan.FromMinutes(m) : null,
+                Seed = parse.GetValue(seed), SecureAggregation = !parse.GetValue(plain), TimeBudget = minutes is { } m ? TimeSpan.FromMinutes(m) : null,
             };
             options.Validate();
             var sgd = parse.GetValue(localOptimizer) == "sgd";
@@ -86,7 +96,16 @@ internal static class FederatedCommand
                 RefitWithValidation = true, Patience = 6,
             };
             sasrecOptions.Validate();
-            var mfOptions = options with { LocalEpochs = parse.GetValue(localEpochs) ?? MfLocalEpochs };
+            var mfSgd = parse.GetValue(mfLocalOptimizer) == "sgd";
+            if (!mfSgd && parse.GetValue(mfLocalLr) is not null) throw new ArgumentException("--mf-local-lr applies to --mf-local-optimizer sgd only (Adagrad uses the model's own step)");
+            var mfOptions = options with
+            {
+                LocalEpochs = parse.GetValue(localEpochs) ?? MfLocalEpochs,
+                Server = parse.GetValue(mfServer) == "fedadam" ? ServerOptimizer.FedAdam : ServerOptimizer.FedAvg,
+                ServerLearningRate = parse.GetValue(mfServerLr), LocalSgd = mfSgd,
+                LocalLearningRate = mfSgd ? parse.GetValue(mfLocalLr) ?? MfSgdLr : null, UserRefitEpochs = parse.GetValue(mfUserRefit),
+            };
+            mfOptions.Validate();
             if (t > 0) Gemm.MaxDegreeOfParallelism = t;
 
             var path = parse.GetValue(data)!;

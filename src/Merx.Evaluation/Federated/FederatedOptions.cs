@@ -26,6 +26,18 @@ public sealed record FederatedOptions
     public bool LocalSgd { get; init; }
     /// <summary>Local learning rate; null = the model's default.</summary>
     public float? LocalLearningRate { get; init; }
+    /// <summary>
+    /// Passes with which a client refits its own per-user state (BPR's user factors) against the
+    /// current global model, shared side fixed: at the start of each of its rounds, and for every
+    /// client at the end of training (purely local, nothing sent). 0 = off; ignored by models
+    /// without per-user state.
+    /// </summary>
+    public int UserRefitEpochs { get; init; }
+    /// <summary>
+    /// Aggregate through secure aggregation (default). False averages the same updates in the clear
+    /// (the same mean to 1e-6, without the per-round masking cost): for tuning runs only.
+    /// </summary>
+    public bool SecureAggregation { get; init; } = true;
     /// <summary>Fraction of each round's participants that drop out after key sharing, before sending their masked update (simulated).</summary>
     public double Dropout { get; init; } = 0.1;
     public ServerOptimizer Server { get; init; } = ServerOptimizer.FedAvg;
@@ -72,6 +84,7 @@ public sealed record FederatedOptions
         if (LocalEpochs < 1) throw new ArgumentException($"--local-epochs must be at least 1 (got {LocalEpochs})");
         if (LocalBatchSize is < 1) throw new ArgumentException($"local batch size must be at least 1 (got {LocalBatchSize})");
         if (LocalLearningRate is { } lr && !(lr > 0)) throw new ArgumentException($"local learning rate must be positive (got {lr})");
+        if (UserRefitEpochs < 0) throw new ArgumentException($"--mf-user-refit must be ≥ 0 (got {UserRefitEpochs})");
         if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentException($"--dropout must be in [0, 1) (got {Dropout})");
         if (Participants - DroppedPerRound < Threshold) throw new ArgumentException($"--dropout {Dropout} drops {DroppedPerRound} of {Participants} participants per round; secure aggregation needs {Threshold} survivors (a majority)");
         if (!(ServerLearningRate > 0)) throw new ArgumentException($"--server-lr must be positive (got {ServerLearningRate})");

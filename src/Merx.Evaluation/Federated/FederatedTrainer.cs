@@ -81,11 +81,13 @@ public static class FederatedTrainer
         var bestNdcg = double.NegativeInfinity;
         int bestRound = 0, sinceBest = 0, dropped = 0, round = 0;
         var history = new List<FederatedRound>();
-        progress?.Report($"{label}: {shards.Length} clients ({data.Train.UserCount:N0} users), {options.Participants} per round, {options.DroppedPerRound} dropping, threshold t = {options.Threshold}, {global.Length:N0} shared parameters, server {options.Server} η = {options.ServerLearningRate}");
+        progress?.Report($"{label}: {shards.Length} clients ({data.Train.UserCount:N0} users), {options.Participants} per round, {options.DroppedPerRound} dropping, threshold t = {options.Threshold}, {global.Length:N0} shared parameters, server {options.Server} η = {options.ServerLearningRate}"
+            + (options.UserRefitEpochs > 0 ? $", users refitted locally ({options.UserRefitEpochs} passes) at the start of a client's round and at the end" : "")
+            + (options.SecureAggregation ? "" : "; PLAIN aggregation in the clear (tuning only)"));
         while (round < options.Rounds)
         {
             round++;
-            var agg = Round(model, global, shards, round, options);
+            var agg = Round(model, global, shards, round, options, options.SecureAggregation);
             dropped += agg.Dropped;
             if (server is null) TensorPrimitives.MultiplyAdd(agg.Result.Average, options.ServerLearningRate, global, global);
             else
@@ -103,13 +105,19 @@ public static class FederatedTrainer
                 else sinceBest++;
             }
             history.Add(new FederatedRound(round, options.Participants, agg.Dropped, agg.Result.Contributors.Count, agg.Result.TotalExamples, agg.LocalSeconds, agg.AggregationSeconds, ndcg));
-            progress?.Report($"{label}: round {round}: {agg.Result.Contributors.Count} of {options.Participants} clients aggregated ({agg.Dropped} dropped), {agg.Result.TotalExamples:N0} examples, local {agg.LocalSeconds:F1} s, secure aggregation {agg.AggregationSeconds:F1} s"
+            progress?.Report($"{label}: round {round}: {agg.Result.Contributors.Count} of {options.Participants} clients aggregated ({agg.Dropped} dropped), {agg.Result.TotalExamples:N0} examples, local {agg.LocalSeconds:F1} s, {(options.SecureAggregation ? "secure" : "plain (tuning)")} aggregation {agg.AggregationSeconds:F1} s"
                 + (ndcg is { } v ? $", val NDCG@10 {v:F4} (best {bestNdcg:F4} at round {bestRound})" : "") + $", elapsed {clock.Elapsed.TotalSeconds:F0} s");
             if (sinceBest >= options.Patience) { progress?.Report($"{label}: early stop after {options.Patience} checks without improvement"); break; }
             if (overBudget) { progress?.Report($"{label}: time budget reached after round {round}"); break; }
         }
         if (validation.Count > 0) best.CopyTo(global, 0);
         model.SetGlobal(global);
+        if (options.UserRefitEpochs > 0)
+        {
+            var local = LocalOptions(options);
+            foreach (var s in shards) model.RefitLocal(s, local, unchecked(options.Seed * 7919 + s.Id * 31 + 2));
+            progress?.Report($"{label}: every client refitted its users locally against the final model ({options.UserRefitEpochs} passes, nothing sent), elapsed {clock.Elapsed.TotalSeconds:F0} s");
+        }
         double? epsilon = null, delta = null;
         if (options.DpNoise > 0)
         {
@@ -145,7 +153,7 @@ public static class FederatedTrainer
             if (!dropped.Contains(c))
             {
                 var clientSeed = unchecked(options.Seed * 7919 + round * 104_729 + c * 31 + 1);
-                examples = model.LocalUpdate(global, shards[c], new FederatedLocalOptions(options.LocalEpochs, options.LocalLearningRate, options.LocalBatchSize, options.LocalSgd), clientSeed, delta);
+                examples = model.LocalUpdate(global, shards[c], LocalOptions(options), clientSeed, delta);
                 if (dp) { GradientClipping.ClipGlobalNorm(delta, (float)options.DpClip); examples = 1; }
             }
             updates.Add(new ClientUpdate(shards[c].Id, delta, examples));
@@ -163,6 +171,8 @@ public static class FederatedTrainer
         else result = FederatedAveraging.Plain(updates.Where(u => !dropped.Contains(u.ClientId)).ToArray());
         return new RoundAggregate(result, updates, dropped.Count, localSeconds, aggClock.Elapsed.TotalSeconds);
     }
+
+    private static FederatedLocalOptions LocalOptions(FederatedOptions o) => new(o.LocalEpochs, o.LocalLearningRate, o.LocalBatchSize, o.LocalSgd, o.UserRefitEpochs);
 
     /// <summary>Mean NDCG@10 of the current model on validation cases, scored in batches.</summary>
     internal static double ValidationNdcg(IRecommender model, IReadOnlyList<EvalCase> cases)

@@ -7,8 +7,12 @@ namespace Merx.Models.Classic;
 /// Federated BPR-MF. The shared model is the item side, laid out as one vector
 /// [item factors (n, k) | item biases (n)]; each user's factor vector (and its Adagrad
 /// accumulator) lives with the client that owns the user and is updated only there, so only item
-/// deltas ever leave a client. A local round is ordinary BPR on the client's own triples with fresh
-/// Adagrad accumulators for the item side.
+/// deltas ever leave a client. A local round is ordinary BPR on the client's own triples: the item
+/// side either by Adagrad with accumulators reset every round, or by plain SGD
+/// (<see cref="FederatedLocalOptions.Sgd"/>, for an adaptive server optimizer). Optionally the
+/// client first refits its users against the current global items (items fixed,
+/// <see cref="FederatedLocalOptions.UserRefitEpochs"/>), as in FCF (Ammad-ud-din et al. 2019):
+/// a user's vector otherwise last moved when its client last took part, against older items.
 /// </summary>
 public sealed partial class Bpr : IFederatedModel
 {
@@ -39,29 +43,20 @@ public sealed partial class Bpr : IFederatedModel
     public long LocalUpdate(ReadOnlySpan<float> global, ClientShard shard, FederatedLocalOptions options, int seed, Span<float> delta)
     {
         ArgumentNullException.ThrowIfNull(shard);
-        ArgumentNullException.ThrowIfNull(options);
+        CheckLocalOptions(options);
         var p = SharedParameterCount;
         if (global.Length != p || delta.Length != p) throw new ArgumentException($"global and delta must have {p} values (item factors and biases)");
         if (options.Epochs < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Epochs, "local epochs must be ≥ 1");
-        if (options.Sgd || options.LearningRate is not null || options.BatchSize is not null)
-            throw new ArgumentException("federated BPR trains with its own Adagrad settings: local SGD, learning rate and batch size apply to the Transformer only");
         int k = Factors, ik = _n * k;
         global[..ik].CopyTo(_items);
         global[ik..].CopyTo(_bias);
         Array.Clear(_fedItemAcc);
         Array.Clear(_fedBiasAcc);
-        // The client's rows as sorted distinct item sets: negatives are items the user never had.
-        var seqs = shard.Sequences;
-        var rows = new int[shard.Users.Length][];
-        long interactions = 0;
-        for (var r = 0; r < rows.Length; r++)
-        {
-            rows[r] = ClassicHelpers.Distinct(seqs.ItemsOf(r), _n);
-            Array.Sort(rows[r]);
-            interactions += rows[r].Length;
-        }
-        var active = Enumerable.Range(0, rows.Length).Where(r => rows[r].Length > 0 && rows[r].Length < _n).ToArray();
+        var itemSgdLr = options.Sgd ? options.LearningRate ?? LearningRate : 0f;
+        var rows = ClientRows(shard, out var interactions);
         var rng = new Random(seed);
+        RefitUsers(shard, rows, options.UserRefitEpochs, rng);
+        var active = Enumerable.Range(0, rows.Length).Where(r => rows[r].Length > 0 && rows[r].Length < _n).ToArray();
         if (active.Length > 0)
             for (var e = 0; e < options.Epochs; e++)
                 for (long s = 0; s < interactions; s++)
@@ -72,7 +67,7 @@ public sealed partial class Bpr : IFederatedModel
                     int j;
                     do j = rng.Next(_n); while (Array.BinarySearch(row, j) >= 0);
                     var u = shard.Users[r];
-                    Step(_users.AsSpan(u * k, k), _fedUserAcc.AsSpan(u * k, k), i, j, _fedItemAcc, _fedBiasAcc, updateItems: true);
+                    Step(_users.AsSpan(u * k, k), _fedUserAcc.AsSpan(u * k, k), i, j, _fedItemAcc, _fedBiasAcc, updateItems: true, itemSgdLr);
                 }
         for (var x = 0; x < ik; x++) delta[x] = _items[x] - global[x];
         for (var x = 0; x < _n; x++) delta[ik + x] = _bias[x] - global[ik + x];
@@ -85,5 +80,67 @@ public sealed partial class Bpr : IFederatedModel
         var ik = _n * Factors;
         global[..ik].CopyTo(_items);
         global[ik..].CopyTo(_bias);
+    }
+
+    /// <summary>
+    /// The end-of-training refit: the client's users' vectors are fitted again for
+    /// <see cref="FederatedLocalOptions.UserRefitEpochs"/> BPR passes against the installed global
+    /// items (items fixed, fresh Adagrad accumulators); reads only this shard, sends nothing.
+    /// </summary>
+    public void RefitLocal(ClientShard shard, FederatedLocalOptions options, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(shard);
+        CheckLocalOptions(options);
+        RefitUsers(shard, ClientRows(shard, out _), options.UserRefitEpochs, new Random(seed));
+    }
+
+    private static void CheckLocalOptions(FederatedLocalOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.BatchSize is not null) throw new ArgumentException("federated BPR trains one triple at a time: a local batch size applies to the Transformer only");
+        if (options.LearningRate is not null && !options.Sgd) throw new ArgumentException("federated BPR: a local learning rate applies to local SGD only (Adagrad uses the model's own)");
+        if (options.LearningRate is { } lr && !(lr > 0)) throw new ArgumentException($"local learning rate must be positive (got {lr})");
+        if (options.UserRefitEpochs < 0) throw new ArgumentException($"user refit passes must be ≥ 0 (got {options.UserRefitEpochs})");
+    }
+
+    /// <summary>(m rows) the shard's users' distinct training items, sorted: negatives are items the user never had.</summary>
+    private int[][] ClientRows(ClientShard shard, out long interactions)
+    {
+        var seqs = shard.Sequences;
+        var rows = new int[shard.Users.Length][];
+        interactions = 0;
+        for (var r = 0; r < rows.Length; r++)
+        {
+            rows[r] = ClassicHelpers.Distinct(seqs.ItemsOf(r), _n);
+            Array.Sort(rows[r]);
+            interactions += rows[r].Length;
+        }
+        return rows;
+    }
+
+    /// <summary>
+    /// <paramref name="epochs"/> BPR passes over each user's own items with the item side fixed and a
+    /// fresh Adagrad accumulator per user (as at query time), so a stale vector catches up with the
+    /// current items; the persistent accumulators of the joint training are left as they are.
+    /// </summary>
+    private void RefitUsers(ClientShard shard, int[][] rows, int epochs, Random rng)
+    {
+        if (epochs == 0) return;
+        var k = Factors;
+        var gp = new float[k];
+        for (var r = 0; r < rows.Length; r++)
+        {
+            var row = rows[r];
+            if (row.Length == 0 || row.Length >= _n) continue;
+            var p = _users.AsSpan(shard.Users[r] * k, k);
+            Array.Clear(gp);
+            for (var e = 0; e < epochs; e++)
+                foreach (var i in row)
+                {
+                    int j;
+                    do j = rng.Next(_n); while (Array.BinarySearch(row, j) >= 0);
+                    Step(p, gp, i, j, [], [], updateItems: false);
+                }
+        }
     }
 }

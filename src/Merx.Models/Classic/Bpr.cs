@@ -85,8 +85,11 @@ public sealed partial class Bpr : IRecommender, IBatchScorer
         if (best is { } b) (_users, _items, _bias) = b;
     }
 
-    /// <summary>One BPR update on (p, i, j); returns −ln σ(x_uij). Item factors move only when <paramref name="updateItems"/>.</summary>
-    private double Step(Span<float> p, Span<float> gp, int i, int j, float[] gItems, float[] gBias, bool updateItems)
+    /// <summary>
+    /// One BPR update on (p, i, j); returns −ln σ(x_uij). Item factors move only when <paramref name="updateItems"/>,
+    /// by Adagrad, or by plain SGD with step <paramref name="itemSgdLr"/> when it is positive (federated local SGD).
+    /// </summary>
+    private double Step(Span<float> p, Span<float> gp, int i, int j, float[] gItems, float[] gBias, bool updateItems, float itemSgdLr = 0)
     {
         var k = Factors;
         var qi = _items.AsSpan(i * k, k); var qj = _items.AsSpan(j * k, k);
@@ -99,10 +102,17 @@ public sealed partial class Bpr : IRecommender, IBatchScorer
             float pf = p[f], qif = qi[f], qjf = qj[f];
             Update(ref p[f], ref gp[f], g * (qif - qjf) - reg * pf);
             if (!updateItems) continue;
+            if (itemSgdLr > 0) { qi[f] += itemSgdLr * (g * pf - reg * qif); qj[f] += itemSgdLr * (-g * pf - reg * qjf); continue; }
             Update(ref qi[f], ref gItems[i * k + f], g * pf - reg * qif);
             Update(ref qj[f], ref gItems[j * k + f], -g * pf - reg * qjf);
         }
-        if (updateItems)
+        if (updateItems && itemSgdLr > 0)
+        {
+            float bi = _bias[i], bj = _bias[j];
+            _bias[i] += itemSgdLr * (g - reg * bi);
+            _bias[j] += itemSgdLr * (-g - reg * bj);
+        }
+        else if (updateItems)
         {
             Update(ref _bias[i], ref gBias[i], g - reg * _bias[i]);
             Update(ref _bias[j], ref gBias[j], -g - reg * _bias[j]);

@@ -7,7 +7,12 @@ namespace Merx.Models.Federated;
 /// <param name="LearningRate">Local optimizer step size; null = the model's own default.</param>
 /// <param name="BatchSize">Local mini-batch (sequences for the Transformer); null = the model's default.</param>
 /// <param name="Sgd">Plain SGD locally instead of the model's adaptive optimizer (Adam/Adagrad reset every round), for server-side adaptivity (FedAdam).</param>
-public sealed record FederatedLocalOptions(int Epochs = 1, float? LearningRate = null, int? BatchSize = null, bool Sgd = false);
+/// <param name="UserRefitEpochs">
+/// Passes that first refit the client's own per-user state (BPR's user factors) against the current
+/// global model, shared side fixed, before the round's joint training (0 = off; models without
+/// per-user state ignore it). Also the passes of the end-of-training refit (<see cref="IFederatedModel.RefitLocal"/>).
+/// </param>
+public sealed record FederatedLocalOptions(int Epochs = 1, float? LearningRate = null, int? BatchSize = null, bool Sgd = false, int UserRefitEpochs = 0);
 
 /// <summary>
 /// A model that can be trained by federated averaging: the server holds one flat vector of shared
@@ -33,4 +38,13 @@ public interface IFederatedModel : IRecommender
 
     /// <summary>Installs a global vector (P) as the model's parameters for scoring.</summary>
     void SetGlobal(ReadOnlySpan<float> global);
+
+    /// <summary>
+    /// Purely local, after training: the client refits its own per-user state against the installed
+    /// global model (shared side fixed) for <see cref="FederatedLocalOptions.UserRefitEpochs"/> passes
+    /// and sends nothing, so it costs no communication and no privacy. A user's state otherwise only
+    /// moves in the rounds its client takes part in and lags the final model. Models without per-user
+    /// state (the Transformer encodes a user from the history) do nothing.
+    /// </summary>
+    void RefitLocal(ClientShard shard, FederatedLocalOptions options, int seed) { }
 }
