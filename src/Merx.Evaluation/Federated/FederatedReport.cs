@@ -28,13 +28,15 @@ public sealed class FederatedReport(string dataset, string protocol, int seed, F
     public string ToTable()
     {
         var sb = new StringBuilder();
-        sb.AppendLine($"{Dataset} ({Protocol}; seed {Seed}): {Options.Clients} clients, {Options.Participants} per round, {Options.DroppedPerRound} dropped per round" + (Options.DpNoise > 0 ? $", DP σ = {Options.DpNoise} clip {Options.DpClip}" : ""));
+        sb.AppendLine($"{Dataset} ({Protocol}; seed {Seed}): {Options.Clients} clients, {Options.Participants} per round, {Options.DroppedPerRound} dropped per round" + (Options.DpNoise > 0 ? $", DP σ = {Options.DpNoise} clip {Options.DpClip}" : "")
+            + (Options.SecureAggregation ? "" : "; PLAIN aggregation (tuning only, no secure aggregation)"));
         sb.AppendLine($"{"model",-8} {"fed NDCG@10",12} {"fed HR@10",10} {"cen NDCG@10",12} {"cen HR@10",10} {"ratio",6} {"rounds",7} {"best",5} {"dropped",8} {"fed s",7} {"cen s",7}");
         foreach (var m in Models)
         {
             if (m.Error is not null) { sb.AppendLine($"{m.Model,-8} failed: {m.Error}"); continue; }
             var r0 = m.Recipe;
-            sb.AppendLine($"{m.Model}: {r0.LocalEpochs} local epoch(s) of {(r0.LocalSgd ? $"SGD lr {r0.LocalLearningRate}" : r0.LocalLearningRate is { } llr ? $"fresh Adam lr {llr}" : "the model's own optimizer, reset per round")}{(r0.LocalBatchSize is { } b ? $" batch {b}" : "")}; server {r0.Server} η = {r0.ServerLearningRate}");
+            sb.AppendLine($"{m.Model}: {r0.LocalEpochs} local epoch(s) of {(r0.LocalSgd ? $"SGD lr {r0.LocalLearningRate}" : r0.LocalLearningRate is { } llr ? $"fresh Adam lr {llr}" : "the model's own optimizer, reset per round")}{(r0.LocalBatchSize is { } b ? $" batch {b}" : "")}; server {r0.Server} η = {r0.ServerLearningRate}"
+                + (r0.UserRefitEpochs > 0 ? $"; users refitted locally ({r0.UserRefitEpochs} passes) at the start of a client's round and at the end" : ""));
             static string F(EvaluationResult? r, string k) => r is null ? "—" : r.Metrics.GetValueOrDefault(k).ToString("F4");
             sb.AppendLine($"{m.Model,-8} {F(m.Federated, "ndcg@10"),12} {F(m.Federated, "hr@10"),10} {F(m.Centralized, "ndcg@10"),12} {F(m.Centralized, "hr@10"),10} {(m.Ratio is { } r ? r.ToString("P0") : "—"),6} "
                 + $"{(m.Training is { } tr ? tr.RefitRounds > 0 ? $"{tr.Rounds}+{tr.RefitRounds}" : tr.Rounds.ToString() : "—"),7} {m.Training?.BestRound.ToString() ?? "—",5} {m.Training?.DroppedTotal.ToString() ?? "—",8} {m.Training?.WallSeconds.ToString("F0") ?? "—",7} {m.CentralizedSeconds?.ToString("F0") ?? "—",7}"
@@ -58,6 +60,7 @@ public sealed class FederatedReport(string dataset, string protocol, int seed, F
         w.WriteNumber("participants_per_round", Options.Participants);
         w.WriteNumber("dropped_per_round", Options.DroppedPerRound);
         w.WriteNumber("threshold", Options.Threshold);
+        w.WriteBoolean("secure_aggregation", Options.SecureAggregation);
         w.WriteNumber("dp_noise", Options.DpNoise);
         if (Options.DpNoise > 0) w.WriteNumber("dp_clip", Options.DpClip);
         w.WriteStartArray("models");
@@ -72,6 +75,7 @@ public sealed class FederatedReport(string dataset, string protocol, int seed, F
             Number(w, "local_batch", m.Recipe.LocalBatchSize);
             w.WriteString("server_optimizer", m.Recipe.Server.ToString());
             w.WriteNumber("server_lr", m.Recipe.ServerLearningRate);
+            w.WriteNumber("user_refit_epochs", m.Recipe.UserRefitEpochs);
             Metric(w, "federated_ndcg@10", m.Federated, "ndcg@10");
             Metric(w, "federated_hr@10", m.Federated, "hr@10");
             Metric(w, "centralized_ndcg@10", m.Centralized, "ndcg@10");
