@@ -21,6 +21,22 @@ public sealed class FederatedCommandTests() : CliTestBase("merx-fed-")
         Assert.Equal(4, mf.GetProperty("rounds").GetInt32());
         Assert.Equal(4, mf.GetProperty("dropped").GetInt32());
         Assert.Equal(10, mf.GetProperty("clients").GetInt32());
+        // The MF recipe: local SGD, FedAdam on the server, users refitted locally (issue #7).
+        Assert.True(root.GetProperty("secure_aggregation").GetBoolean());
+        Assert.Equal("sgd", mf.GetProperty("local_optimizer").GetString());
+        Assert.Equal("FedAdam", mf.GetProperty("server_optimizer").GetString());
+        Assert.Equal(20, mf.GetProperty("user_refit_epochs").GetInt32());
+        Assert.Contains("every client refitted its users locally against the final model", err);
+    }
+
+    [Fact]
+    public void MfLocalLearningRate_WithAdagrad_GivesOneClearError()
+    {
+        Assert.Equal(0, Merx("generate", "--users", "60", "--items", "200", "--events", "1500", "--seed", "1", "--out", P("shop")).Code);
+        var (code, _, err) = Merx("federated", "--data", P("shop"), "--models", "mf", "--mf-local-optimizer", "adagrad", "--mf-local-lr", "0.1");
+        Assert.Equal(1, code);
+        Assert.Contains("--mf-local-lr applies to --mf-local-optimizer sgd only", err);
+        Assert.DoesNotContain("   at ", err);
     }
 
     [Theory]
@@ -36,6 +52,10 @@ public sealed class FederatedCommandTests() : CliTestBase("merx-fed-")
     [InlineData("--threads", "-1", "--threads must be")]
     [InlineData("--dp-noise", "-1", "--dp-noise must be")]
     [InlineData("--clients", "100", "more than the")]
+    [InlineData("--mf-user-refit", "-1", "--mf-user-refit must be")]
+    [InlineData("--mf-server-lr", "0", "--mf-server-lr must be positive")]
+    [InlineData("--mf-local-lr", "-0.1", "--mf-local-lr must be positive")]
+    [InlineData("--mf-local-optimizer", "adam", "adam")]
     public void BadValues_GiveOneClearError(string option, string value, string message)
     {
         if (!Directory.Exists(P("shop"))) Merx("generate", "--users", "60", "--items", "200", "--events", "1500", "--seed", "1", "--out", P("shop"));

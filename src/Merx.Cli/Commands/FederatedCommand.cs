@@ -25,12 +25,14 @@ internal static class FederatedCommand
         ["sasrec"] = () => new SasRec(),
     };
 
-    // Per-model recipes (measured on Amazon Beauty, bench/results/federated.md): BPR keeps its own
-    // Adagrad locally with plain FedAvg; the Transformer trains by local SGD with FedAdam on the server.
+    // Per-model recipes (measured on Amazon Beauty, bench/results/federated.md). Both train by local
+    // SGD with FedAdam on the server: a fresh adaptive optimizer per client and round (Adagrad, Adam)
+    // takes sign-like first steps whose noise the average does not remove. MF's clients also refit
+    // their users against the current items at the start of their round and at the end (local only).
     private const int MfLocalEpochs = 5;
-    private const int MfUserRefit = 5;
-    private const float MfSgdLr = 0.05f;
-    private const float MfServerLr = 1f;
+    private const int MfUserRefit = 20;
+    private const float MfSgdLr = 0.1f;
+    private const float MfServerLr = 0.01f;
     private const int SasRecLocalEpochs = 2;
     private const float SasRecSgdLr = 0.5f;
     private const float SasRecServerLr = 0.03f;
@@ -56,9 +58,9 @@ internal static class FederatedCommand
         var localOptimizer = new Option<string>("--sasrec-local-optimizer") { Description = "Transformer: sgd, or adam (a fresh Adam per client and round, lr 1e-3 unless --sasrec-local-lr)", DefaultValueFactory = _ => "sgd" }.AcceptOnlyFromAmong("sgd", "adam");
         var localLr = new Option<float?>("--sasrec-local-lr") { Description = $"Transformer: local learning rate (default {SasRecSgdLr} for sgd, 1e-3 for adam)" };
         var localBatch = new Option<int>("--sasrec-local-batch") { Description = "Transformer: local mini-batch in sequences", DefaultValueFactory = _ => 32 };
-        var mfServer = new Option<string>("--mf-server") { Description = "MF: server optimizer, fedavg (θ += η·mean update) or fedadam (Adam on the mean update)", DefaultValueFactory = _ => "fedavg" }.AcceptOnlyFromAmong("fedavg", "fedadam");
-        var mfServerLr = new Option<float>("--mf-server-lr") { Description = "MF: server step size η", DefaultValueFactory = _ => MfServerLr };
-        var mfLocalOptimizer = new Option<string>("--mf-local-optimizer") { Description = "MF: item side's local optimizer, adagrad (reset every round) or sgd", DefaultValueFactory = _ => "adagrad" }.AcceptOnlyFromAmong("adagrad", "sgd");
+        var mfServer = new Option<string>("--mf-server") { Description = "MF: server optimizer, fedavg (θ += η·mean update) or fedadam (Adam on the mean update)", DefaultValueFactory = _ => "fedadam" }.AcceptOnlyFromAmong("fedavg", "fedadam");
+        var mfServerLr = new Option<float?>("--mf-server-lr") { Description = $"MF: server step size η (default {MfServerLr} for fedadam, 1 for fedavg)" };
+        var mfLocalOptimizer = new Option<string>("--mf-local-optimizer") { Description = "MF: item side's local optimizer, sgd or adagrad (fresh every round)", DefaultValueFactory = _ => "sgd" }.AcceptOnlyFromAmong("adagrad", "sgd");
         var mfLocalLr = new Option<float?>("--mf-local-lr") { Description = $"MF: local SGD step of the item side (default {MfSgdLr}; sgd only)" };
         var mfUserRefit = new Option<int>("--mf-user-refit") { Description = "MF: passes with which a client refits its users against the current items at the start of its round and every client at the end (local only; 0 = off)", DefaultValueFactory = _ => MfUserRefit };
         var plain = new Option<bool>("--plain-aggregation") { Description = "tuning only: average the updates in the clear instead of through secure aggregation (same mean, less time per round)" };
@@ -97,12 +99,15 @@ internal static class FederatedCommand
             };
             sasrecOptions.Validate();
             var mfSgd = parse.GetValue(mfLocalOptimizer) == "sgd";
+            var mfAdam = parse.GetValue(mfServer) == "fedadam";
+            if (parse.GetValue(mfServerLr) is { } eta && !(eta > 0)) throw new ArgumentException($"--mf-server-lr must be positive (got {eta})");
+            if (parse.GetValue(mfLocalLr) is { } mlr && !(mlr > 0)) throw new ArgumentException($"--mf-local-lr must be positive (got {mlr})");
             if (!mfSgd && parse.GetValue(mfLocalLr) is not null) throw new ArgumentException("--mf-local-lr applies to --mf-local-optimizer sgd only (Adagrad uses the model's own step)");
             var mfOptions = options with
             {
                 LocalEpochs = parse.GetValue(localEpochs) ?? MfLocalEpochs,
-                Server = parse.GetValue(mfServer) == "fedadam" ? ServerOptimizer.FedAdam : ServerOptimizer.FedAvg,
-                ServerLearningRate = parse.GetValue(mfServerLr), LocalSgd = mfSgd,
+                Server = mfAdam ? ServerOptimizer.FedAdam : ServerOptimizer.FedAvg,
+                ServerLearningRate = parse.GetValue(mfServerLr) ?? (mfAdam ? MfServerLr : 1f), LocalSgd = mfSgd,
                 LocalLearningRate = mfSgd ? parse.GetValue(mfLocalLr) ?? MfSgdLr : null, UserRefitEpochs = parse.GetValue(mfUserRefit),
             };
             mfOptions.Validate();
