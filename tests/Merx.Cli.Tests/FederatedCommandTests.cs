@@ -30,13 +30,16 @@ public sealed class FederatedCommandTests() : CliTestBase("merx-fed-")
     }
 
     [Fact]
-    public void MfLocalLearningRate_WithAdagrad_GivesOneClearError()
+    public void MfLocalLearningRateWithAdagrad_AndPlainAggregationWithDpNoise_GiveClearErrors()
     {
         Assert.Equal(0, Merx("generate", "--users", "60", "--items", "200", "--events", "1500", "--seed", "1", "--out", P("shop")).Code);
         var (code, _, err) = Merx("federated", "--data", P("shop"), "--models", "mf", "--mf-local-optimizer", "adagrad", "--mf-local-lr", "0.1");
         Assert.Equal(1, code);
         Assert.Contains("--mf-local-lr applies to --mf-local-optimizer sgd only", err);
         Assert.DoesNotContain("   at ", err);
+        (code, _, err) = Merx("federated", "--data", P("shop"), "--models", "mf", "--plain-aggregation", "--dp-noise", "1");
+        Assert.Equal(1, code);
+        Assert.Contains("--plain-aggregation cannot be combined with --dp-noise", err);
     }
 
     [Theory]

@@ -35,7 +35,8 @@ public sealed record FederatedOptions
     public int UserRefitEpochs { get; init; }
     /// <summary>
     /// Aggregate through secure aggregation (default). False averages the same updates in the clear
-    /// (the same mean to 1e-6, without the per-round masking cost): for tuning runs only.
+    /// (the same mean to 1e-6, without the per-round masking cost): for tuning runs only, and never
+    /// with DP noise (which is added to the securely aggregated sum).
     /// </summary>
     public bool SecureAggregation { get; init; } = true;
     /// <summary>Fraction of each round's participants that drop out after key sharing, before sending their masked update (simulated).</summary>
@@ -89,6 +90,7 @@ public sealed record FederatedOptions
         if (Participants - DroppedPerRound < Threshold) throw new ArgumentException($"--dropout {Dropout} drops {DroppedPerRound} of {Participants} participants per round; secure aggregation needs {Threshold} survivors (a majority)");
         if (!(ServerLearningRate > 0)) throw new ArgumentException($"--server-lr must be positive (got {ServerLearningRate})");
         if (!(DpNoise >= 0) || double.IsInfinity(DpNoise)) throw new ArgumentException($"--dp-noise must be ≥ 0 (got {DpNoise})");
+        if (DpNoise > 0 && !SecureAggregation) throw new ArgumentException("--plain-aggregation cannot be combined with --dp-noise: the noise is added to the securely aggregated sum");
         if (!(DpClip > 0) || double.IsInfinity(DpClip)) throw new ArgumentException($"--dp-clip must be positive (got {DpClip})");
         if (!(MaxAbsUpdate > 0)) throw new ArgumentException($"the update clamp must be positive (got {MaxAbsUpdate})");
         if (EvalEvery < 1 || Patience < 1) throw new ArgumentException("EvalEvery and Patience must be at least 1");
