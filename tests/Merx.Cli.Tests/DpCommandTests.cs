@@ -21,6 +21,7 @@ public sealed class DpCommandTests() : CliTestBase("merx-dp-")
             Assert.Equal(1.0 / users, m.GetProperty("delta").GetDouble(), 12);
             Assert.True(m.GetProperty("dp_steps").GetInt64() >= 1);
             Assert.True(m.GetProperty("ndcg@10").ValueKind == System.Text.Json.JsonValueKind.Number);
+            if (m.GetProperty("name").GetString() == "sasrec") Assert.InRange(m.GetProperty("dp_vocabulary_items").GetInt32(), 0, 200); // items with attributes: a private id vocabulary
         }
         (code, _, err) = Merx("evaluate", "--data", P("shop"), "--models", "pop", "--json", P("plain.json"));
         Assert.True(code == 0, err);
@@ -35,6 +36,7 @@ public sealed class DpCommandTests() : CliTestBase("merx-dp-")
     [InlineData("--dp-delta", "0", "--dp-delta must be in (0, 1)")]
     [InlineData("--dp-clip", "-1", "--dp-clip must be a finite number > 0")]
     [InlineData("--dp-rate", "2", "--dp-rate must be in (0, 1]")]
+    [InlineData("--dp-vocab-share", "1", "--dp-vocab-share must be in [0, 1)")]
     public void BadDpValues_GiveClearErrors(string option, string value, string message)
     {
         string[] extra = option == "--dp-epsilon" ? [option, value] : ["--dp-epsilon", "8", option, value];

@@ -17,16 +17,18 @@ internal sealed class DpOptions
 
     public Option<float?> LearningRate { get; } = new("--dp-lr") { Description = "learning rate of the private run (default: the model's private default)" };
 
-    public IEnumerable<Option> All => [Epsilon, Delta, Clip, Rate, Epochs, LearningRate];
+    public Option<double?> VocabularyShare { get; } = new("--dp-vocab-share") { Description = "share of ε in [0, 1) spent choosing which items keep their own id embedding (the Transformer, with side information); rare items are represented by their attributes (default 0.1; 0 = every item keeps its id)" };
+
+    public IEnumerable<Option> All => [Epsilon, Delta, Clip, Rate, Epochs, LearningRate, VocabularyShare];
 
     /// <summary>The parsed settings, null without --dp-epsilon; a clear ArgumentException for bad values or --dp-* without --dp-epsilon.</summary>
     public DpTrainingOptions? Parse(ParseResult parse, bool seededNoise)
     {
         var eps = parse.GetValue(Epsilon);
-        var delta = parse.GetValue(Delta); var clip = parse.GetValue(Clip); var rate = parse.GetValue(Rate); var epochs = parse.GetValue(Epochs); var lr = parse.GetValue(LearningRate);
+        var delta = parse.GetValue(Delta); var clip = parse.GetValue(Clip); var rate = parse.GetValue(Rate); var epochs = parse.GetValue(Epochs); var lr = parse.GetValue(LearningRate); var vocab = parse.GetValue(VocabularyShare);
         if (eps is null)
         {
-            if (delta is not null || clip is not null || rate is not null || epochs is not null || lr is not null) throw new ArgumentException("--dp-delta, --dp-clip, --dp-rate, --dp-epochs and --dp-lr need --dp-epsilon");
+            if (delta is not null || clip is not null || rate is not null || epochs is not null || lr is not null || vocab is not null) throw new ArgumentException("--dp-delta, --dp-clip, --dp-rate, --dp-epochs, --dp-lr and --dp-vocab-share need --dp-epsilon");
             return null;
         }
         if (!double.IsFinite(eps.Value) || eps.Value <= 0) throw new ArgumentException($"--dp-epsilon must be a finite number > 0 (got {eps.Value})");
@@ -35,7 +37,8 @@ internal sealed class DpOptions
         if (rate is { } q && !(q > 0 && q <= 1)) throw new ArgumentException($"--dp-rate must be in (0, 1] (got {q})");
         if (epochs is { } e && !(double.IsFinite(e) && e > 0)) throw new ArgumentException($"--dp-epochs must be a finite number > 0 (got {e})");
         if (lr is { } r && !(float.IsFinite(r) && r > 0)) throw new ArgumentException($"--dp-lr must be a finite number > 0 (got {r})");
-        var options = new DpTrainingOptions { TargetEpsilon = eps.Value, Delta = delta, ClipNorm = clip, SamplingRate = rate, Epochs = epochs, LearningRate = lr, SeededNoise = seededNoise };
+        if (vocab is { } v && !(v >= 0 && v < 1)) throw new ArgumentException($"--dp-vocab-share must be in [0, 1) (got {v})");
+        var options = new DpTrainingOptions { TargetEpsilon = eps.Value, Delta = delta, ClipNorm = clip, SamplingRate = rate, Epochs = epochs, LearningRate = lr, VocabularyShare = vocab, SeededNoise = seededNoise };
         options.Validate();
         return options;
     }

@@ -26,6 +26,13 @@ public sealed record DpTrainingOptions
     public float? LearningRate { get; init; }
 
     /// <summary>
+    /// Share of the target ε (in [0, 1)) spent on choosing, by a Gaussian release of item counts, which
+    /// items keep their own id embedding; the others are represented by their side information only.
+    /// null = the model's default; 0 = every item keeps its id. Models without side information ignore it.
+    /// </summary>
+    public double? VocabularyShare { get; init; }
+
+    /// <summary>
     /// Draw sampling and noise from a generator seeded by <see cref="FitOptions.Seed"/> (reproducible
     /// benchmarks) instead of the OS CSPRNG. The guarantee assumes unpredictable noise: keep this
     /// off for anything released.
@@ -41,6 +48,7 @@ public sealed record DpTrainingOptions
         if (SamplingRate is { } q && !(q > 0 && q <= 1)) throw new ArgumentException($"DP sampling rate must be in (0, 1] (got {q})");
         if (LearningRate is { } lr && !(float.IsFinite(lr) && lr > 0)) throw new ArgumentException($"DP learning rate must be a finite number > 0 (got {lr})");
         if (Epochs is { } e && !(double.IsFinite(e) && e > 0)) throw new ArgumentException($"DP epochs must be a finite number > 0 (got {e})");
+        if (VocabularyShare is { } v && !(v >= 0 && v < 1)) throw new ArgumentException($"DP vocabulary share must be in [0, 1) (got {v})");
     }
 }
 
@@ -53,7 +61,13 @@ public sealed record DpTrainingOptions
 /// <param name="Steps">Noisy steps taken (each charged to the accountant).</param>
 /// <param name="PlannedSteps">Steps σ was calibrated for (ε reaches the target after this many).</param>
 /// <param name="TargetEpsilon">The ε asked for.</param>
-public sealed record PrivacySpent(double Epsilon, double Delta, double NoiseMultiplier, double SamplingRate, float ClipNorm, long Steps, long PlannedSteps, double TargetEpsilon);
+public sealed record PrivacySpent(double Epsilon, double Delta, double NoiseMultiplier, double SamplingRate, float ClipNorm, long Steps, long PlannedSteps, double TargetEpsilon)
+{
+    /// <summary>Noise multiplier of the Gaussian release of item counts that chose the id vocabulary (composed into ε); null = none.</summary>
+    public double? VocabularyNoiseMultiplier { get; init; }
+    /// <summary>Items that kept their own id embedding after that release; null = none was made.</summary>
+    public int? VocabularySize { get; init; }
+}
 
 /// <summary>A model that can train under <see cref="FitOptions.Privacy"/> and report what it spent.</summary>
 public interface IPrivatelyTrainable

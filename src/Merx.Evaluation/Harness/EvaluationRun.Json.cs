@@ -59,6 +59,8 @@ public sealed partial class EvaluationRun
             Number(w, "dp_clip_norm", dp.ClipNorm);
             w.WriteNumber("dp_steps", dp.Steps);
             w.WriteNumber("dp_planned_steps", dp.PlannedSteps);
+            if (dp.VocabularyNoiseMultiplier is { } vs) Number(w, "dp_vocabulary_noise_multiplier", vs);
+            if (dp.VocabularySize is { } vn) w.WriteNumber("dp_vocabulary_items", vn);
         }
         if (r.Result is { } res)
         {

@@ -23,6 +23,12 @@ public sealed partial class SasRec : IPrivatelyTrainable
     public const float DefaultDpClipNorm = 1f;
     /// <summary>Default planned passes over the users (a time budget may shorten it).</summary>
     public const double DefaultDpEpochs = 10;
+    /// <summary>
+    /// Default share of ε for the id-vocabulary release (<see cref="DpSgdRun.SelectVocabulary"/>) when items have side
+    /// information. Under user-level DP an item's id row learns only from the users who had it, against noise on every
+    /// coordinate, so a rare item's row is mostly noise; rare items are better represented by their attributes alone.
+    /// </summary>
+    public const double DefaultDpVocabularyShare = 0.1;
     /// <summary>Default learning rate of private training, a multiple of the model's own: a private run takes far fewer (larger, noisier) steps in the same time.</summary>
     public const float DefaultDpLearningRateScale = 10f;
 
@@ -36,10 +42,12 @@ public sealed partial class SasRec : IPrivatelyTrainable
     {
         dp.Validate();
         var clock = Stopwatch.StartNew();
-        var train = data.Train;
+        // No selection happens in private training (nothing data-dependent outside the mechanism), so the
+        // validation items train too: every user's sequence up to the test item, as the non-private refit does.
+        var train = data.Validation.Count > 0 ? WithTargets(data.Train, data.Validation) : data.Train;
         var o = Options.MaxLength > 0 ? Options : Options with { MaxLength = 50 };
         AllocateState(data, o.Resolve(train) with { Dropout = 0, IdDropout = 0, RefitWithValidation = false, LearningRate = dp.LearningRate ?? o.LearningRate * DefaultDpLearningRateScale });
-        Array.Fill(_trained, true);
+        Array.Fill(_trained, true);   // every item keeps its id unless the vocabulary release below says otherwise
         Layout.Initialize(_params, fit.Seed);
         var s = NewPrivateBuffers(fit.Seed);
         var fast = Options.SampledNegatives == 0 ? new PrivateBuffers(this, fit.Seed) : null;
@@ -54,8 +62,17 @@ public sealed partial class SasRec : IPrivatelyTrainable
             cap = Math.Max(1, (long)(left / (overhead + q * users * perUser)));
             fit.Progress?.Report($"{Name} private: about {perUser * 1000:F2} ms per user gradient, {overhead * 1000:F0} ms per step besides; {cap:N0} steps fit in the time budget");
         }
-        var run = DpSgdRun.Plan(dp with { SamplingRate = q }, users, _layout.Total, q, DefaultDpClipNorm, DefaultDpEpochs, cap, fit.Seed);
+        var side = Layout.Features > 0;
+        var run = DpSgdRun.Plan(dp with { SamplingRate = q }, users, _layout.Total, q, DefaultDpClipNorm, DefaultDpEpochs, cap, fit.Seed,
+            side ? DefaultDpVocabularyShare : 0);
         fit.Progress?.Report($"{Name} private: {run.Describe()}");
+        if (side && run.VocabularyNoise is not null)
+        {
+            var keep = run.SelectVocabulary(train, Layout.Items);
+            for (var i = 0; i < keep.Length; i++) _trained[i] = keep[i] || _featOffsets[i + 1] == _featOffsets[i];
+            fast?.UpdateIdMask(_trained);
+            fit.Progress?.Report($"{Name} private: {_trained.Count(t => t):N0} of {Layout.Items:N0} items keep their own id embedding (the rest: side information only)");
+        }
         var stepsPerEpoch = Math.Max(1, (long)Math.Round(1 / run.Rate));
         var noisy = new float[_layout.Total];
         double lossSum = 0; long lossUsers = 0;

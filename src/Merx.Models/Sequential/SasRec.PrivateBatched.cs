@@ -41,6 +41,19 @@ public sealed partial class SasRec
             GramH = new double[l.T * l.T];
             Chunk = new int[MaxTokens];
             OneRow = new float[l.D];
+            _t = l.T;
+            UpdateIdMask(model._trained);
+        }
+
+        private readonly int _t;
+
+        /// <summary>Follows the model's id vocabulary (trained[i]: item i has its own id row); call again after it changes.</summary>
+        public void UpdateIdMask(bool[] trained)
+        {
+            if (Array.IndexOf(trained, false) < 0) { IdMask = null; return; }
+            IdMask = new float[trained.Length];
+            for (var i = 0; i < trained.Length; i++) IdMask[i] = trained[i] ? 1f : 0f;
+            if (ZMasked.Length == 0) ZMasked = new float[_t * trained.Length];
         }
 
         public int MaxTokens { get; }
@@ -55,6 +68,8 @@ public sealed partial class SasRec
         public double[] GramH { get; }        // (T, T) h_t·h_t' of one user
         public int[] Chunk { get; }           // users of the current chunk
         public float[] OneRow { get; }        // (D)
+        public float[]? IdMask { get; private set; } // (Items) 1 = the item has its own id row, 0 = side information only; null = every item has one
+        public float[] ZMasked { get; private set; } = []; // (T, Items) one user's dZ rows with the id-less items' columns zeroed
     }
 
     /// <summary>
@@ -188,6 +203,9 @@ public sealed partial class SasRec
         }
         return ((float[])p.Sum.Clone(), reference);
     }
+
+    /// <summary>Test hook: only the items with keep[i] keep their own id row (as a private vocabulary release decides).</summary>
+    internal void RestrictIdVocabulary(bool[] keep) => keep.CopyTo(_trained, 0);
 
     /// <summary>Test hook: fits the private setup (layout, initial parameters) without training, so the step paths can be compared.</summary>
     internal void InitializePrivate(TrainingData data, DpTrainingOptions dp, int seed) =>

@@ -29,12 +29,20 @@ public sealed partial class SasRec
         var h = p.Batch.Hf.AsSpan(r0 * d, rows * d);
         var z = p.Z.AsSpan(r0 * items, rows * items);
         var k = f > 0 ? p.K.AsSpan(r0 * f, rows * f) : default;
+        // Items without their own id row (a private vocabulary) have no id gradient: ‖Oᵤ‖² sums over the id rows only,
+        // from dZ with those items' columns zeroed (zm); the feature part AᵀOᵤ covers every item.
+        var zm = z;
+        if (p.IdMask is { } mask)
+        {
+            zm = p.ZMasked.AsSpan(0, rows * items);
+            for (var t = 0; t < rows; t++) TensorPrimitives.Multiply(z.Slice(t * items, items), mask, zm.Slice(t * items, items));
+        }
         for (var t = 0; t < rows; t++)
             for (var u = t; u < rows; u++)
             {
                 var hh = (double)TensorPrimitives.Dot(h.Slice(t * d, d), h.Slice(u * d, d));
                 var w = t == u ? 1.0 : 2.0;
-                total += w * hh * TensorPrimitives.Dot(z.Slice(t * items, items), z.Slice(u * items, items));
+                total += w * hh * TensorPrimitives.Dot(zm.Slice(t * items, items), zm.Slice(u * items, items));
                 if (f > 0) total += w * hh * TensorPrimitives.Dot(k.Slice(t * f, f), k.Slice(u * f, f));
             }
         // Sᵤ rows (the distinct input items), their cross terms with Oᵤ, and AᵀSᵤ on the touched features.
@@ -46,10 +54,13 @@ public sealed partial class SasRec
             var i = inputs[j];
             if (inputs[..j].Contains(i)) continue;
             var si = dReps.AsSpan(i * d, d);
-            total += TensorPrimitives.SumOfSquares(si);
-            o.Clear();
-            for (var t = 0; t < rows; t++) TensorPrimitives.MultiplyAdd(h.Slice(t * d, d), z[t * items + i], o, o); // Oᵤ row i
-            total += 2.0 * TensorPrimitives.Dot(o, si);
+            if (_trained[i])
+            {
+                total += TensorPrimitives.SumOfSquares(si);
+                o.Clear();
+                for (var t = 0; t < rows; t++) TensorPrimitives.MultiplyAdd(h.Slice(t * d, d), z[t * items + i], o, o); // Oᵤ row i
+                total += 2.0 * TensorPrimitives.Dot(o, si);
+            }
             int start = _featOffsets[i], cnt = _featOffsets[i + 1] - start;
             for (var m = 0; m < cnt; m++)
             {

@@ -97,14 +97,16 @@ public sealed class RdpAccountant
     /// (0 when even one step exceeds it; capped at <paramref name="maxSteps"/>). ε grows with steps,
     /// so a doubling then bisection search over the per-step RDP curve suffices.
     /// </summary>
-    public static long StepsAllowed(double q, double noiseMultiplier, double targetEpsilon, double delta, long maxSteps = 100_000_000, IReadOnlyList<double>? orders = null, RdpConversion conversion = RdpConversion.Improved)
+    /// <param name="priorGaussian">Noise multiplier of one plain Gaussian mechanism (sensitivity 1) released before the steps and composed with them; null = none.</param>
+    public static long StepsAllowed(double q, double noiseMultiplier, double targetEpsilon, double delta, long maxSteps = 100_000_000, IReadOnlyList<double>? orders = null, RdpConversion conversion = RdpConversion.Improved, double? priorGaussian = null)
     {
         var ord = (orders ?? DefaultOrders).ToArray();
         var per = SampledGaussianRdp.Rdp(q, noiseMultiplier, ord);
+        var prior = PriorRdp(priorGaussian, ord);
         var buf = new double[ord.Length];
         bool Fits(long t)
         {
-            for (var k = 0; k < buf.Length; k++) buf[k] = per[k] * t;
+            for (var k = 0; k < buf.Length; k++) buf[k] = prior[k] + per[k] * t;
             return RdpToDp.Epsilon(ord, buf, delta, conversion).Epsilon <= targetEpsilon;
         }
         if (!Fits(1)) return 0;
@@ -124,11 +126,22 @@ public sealed class RdpAccountant
     /// <paramref name="steps"/> steps at sampling rate q give ε ≤ <paramref name="targetEpsilon"/>
     /// at δ. Throws when σ = 1000 is not enough (the target is unreachable in practice).
     /// </summary>
-    public static double NoiseMultiplierFor(double targetEpsilon, double delta, double q, long steps, double tolerance = 1e-4, IReadOnlyList<double>? orders = null, RdpConversion conversion = RdpConversion.Improved)
+    /// <param name="priorGaussian">Noise multiplier of one plain Gaussian mechanism (sensitivity 1) released before the steps and composed with them; null = none.</param>
+    public static double NoiseMultiplierFor(double targetEpsilon, double delta, double q, long steps, double tolerance = 1e-4, IReadOnlyList<double>? orders = null, RdpConversion conversion = RdpConversion.Improved, double? priorGaussian = null)
     {
         if (!(targetEpsilon > 0)) throw new ArgumentOutOfRangeException(nameof(targetEpsilon), targetEpsilon, "target ε must be > 0");
         if (steps < 1) throw new ArgumentOutOfRangeException(nameof(steps), steps, "steps must be ≥ 1");
-        double Eps(double s) => Epsilon(q, s, steps, delta, orders, conversion);
+        var ord = (orders ?? DefaultOrders).ToArray();
+        var prior = PriorRdp(priorGaussian, ord);
+        if (priorGaussian is not null && RdpToDp.Epsilon(ord, prior, delta, conversion).Epsilon >= targetEpsilon)
+            throw new InvalidOperationException($"the Gaussian release with noise multiplier {priorGaussian} alone spends ε = {targetEpsilon} at δ = {delta} or more");
+        var buf = new double[ord.Length];
+        double Eps(double s)
+        {
+            var per = SampledGaussianRdp.Rdp(q, s, ord);
+            for (var k = 0; k < buf.Length; k++) buf[k] = prior[k] + per[k] * steps;
+            return RdpToDp.Epsilon(ord, buf, delta, conversion).Epsilon;
+        }
         double lo = 0, hi = 1;
         while (Eps(hi) > targetEpsilon)
         {
@@ -142,5 +155,13 @@ public sealed class RdpAccountant
             if (Eps(mid) > targetEpsilon) lo = mid; else hi = mid;
         }
         return hi;
+    }
+
+    /// <summary>RDP of one plain Gaussian mechanism at each order (α / 2σ²), or zeros without one.</summary>
+    private static double[] PriorRdp(double? sigma, double[] orders)
+    {
+        if (sigma is not { } s) return new double[orders.Length];
+        if (!(s > 0) || double.IsInfinity(s)) throw new ArgumentOutOfRangeException(nameof(sigma), sigma, "noise multiplier must be a finite number > 0");
+        return SampledGaussianRdp.Rdp(1.0, s, orders);
     }
 }

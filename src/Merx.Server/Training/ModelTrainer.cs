@@ -63,6 +63,7 @@ public static class ModelTrainer
                 figures["dp_sampling_rate"] = dp.SamplingRate;
                 figures["dp_clip_norm"] = dp.ClipNorm;
                 figures["dp_steps"] = dp.Steps;
+                if (dp.VocabularySize is { } vn) figures["dp_vocabulary_items"] = vn;
             }
             var metrics = JsonSerializer.Serialize(figures);
             store.PublishModel(name, new ModelPackage(model, dataset.Items, metrics).ToBytes(), metrics);
