@@ -13,16 +13,22 @@ namespace Merx.Models.Sequential;
 /// forward/backward (loss = mean cross-entropy over the user's next-item positions), clips it to L2
 /// norm C, sums, adds N(0, σ²C²) per coordinate, divides by q·N and takes an AdamW step; the RDP
 /// accountant charges every step, and the run ends when the planned steps are done or one more
-/// would pass the target ε. Nothing data-dependent leaks around the mechanism: no validation-based
-/// early stopping or refit, every item keeps its id embedding, the sequence length is 50 unless
-/// set, and the sampled-softmax proposal (huge catalogs) is uniform.
+/// would pass the target ε. When items have side information, a first Gaussian release of item counts
+/// (<see cref="DpSgdRun.SelectVocabulary"/>, composed in the same accountant) decides which items keep
+/// their own id embedding; the rest are represented by their attributes, whose rows pool the signal
+/// of many users. Nothing data-dependent leaks around the mechanisms: no validation-based early
+/// stopping or selection (so the validation items train too, as in the non-private refit), the
+/// sequence length is 50 unless set, and the sampled-softmax proposal (huge catalogs) is uniform.
 /// </summary>
 public sealed partial class SasRec : IPrivatelyTrainable
 {
     /// <summary>Default per-user clipping norm C. The per-user loss is a mean over positions, so gradients of users of any length share one scale; with Adam the update is invariant to C when most users are clipped.</summary>
     public const float DefaultDpClipNorm = 1f;
-    /// <summary>Default planned passes over the users (a time budget may shorten it).</summary>
-    public const double DefaultDpEpochs = 10;
+    /// <summary>
+    /// Default planned passes over the users (a time budget may shorten it). At a fixed ε more passes mean more noise
+    /// per step but more steps; on Amazon Beauty at ε = 8, 20 passes beat 10 by about 14 % NDCG@10 at twice the time.
+    /// </summary>
+    public const double DefaultDpEpochs = 20;
     /// <summary>
     /// Default share of ε for the id-vocabulary release (<see cref="DpSgdRun.SelectVocabulary"/>) when items have side
     /// information. Under user-level DP an item's id row learns only from the users who had it, against noise on every
