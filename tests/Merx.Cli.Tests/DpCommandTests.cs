@@ -21,8 +21,15 @@ public sealed class DpCommandTests() : CliTestBase("merx-dp-")
             Assert.Equal(1.0 / users, m.GetProperty("delta").GetDouble(), 12);
             Assert.True(m.GetProperty("dp_steps").GetInt64() >= 1);
             Assert.True(m.GetProperty("ndcg@10").ValueKind == System.Text.Json.JsonValueKind.Number);
-            if (m.GetProperty("name").GetString() == "sasrec") Assert.InRange(m.GetProperty("dp_vocabulary_items").GetInt32(), 0, 200); // items with attributes: a private id vocabulary
+            Assert.False(m.TryGetProperty("dp_vocabulary_items", out _));     // no id vocabulary by default
         }
+        (code, _, err) = Merx("evaluate", "--data", P("shop"), "--models", "sasrec", "--dp-epsilon", "4", "--dp-epochs", "1", "--dp-vocab-share", "0.1", "--seed", "3", "--json", P("vocab.json"));
+        Assert.True(code == 0, err);
+        Assert.Contains("keep their own id embedding", err);
+        var vocab = Json(P("vocab.json")).GetProperty("models")[0];
+        Assert.InRange(vocab.GetProperty("dp_vocabulary_items").GetInt32(), 0, 200);
+        Assert.True(vocab.GetProperty("dp_vocabulary_noise_multiplier").GetDouble() > 0);
+        Assert.InRange(vocab.GetProperty("epsilon").GetDouble(), 3.5, 4.0);  // release + steps end at the target
         (code, _, err) = Merx("evaluate", "--data", P("shop"), "--models", "pop", "--json", P("plain.json"));
         Assert.True(code == 0, err);
         Assert.False(Json(P("plain.json")).GetProperty("models")[0].TryGetProperty("epsilon", out _), "a non-private run reports no ε");

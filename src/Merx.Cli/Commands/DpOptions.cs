@@ -17,7 +17,7 @@ internal sealed class DpOptions
 
     public Option<float?> LearningRate { get; } = new("--dp-lr") { Description = "learning rate of the private run (default: the model's private default)" };
 
-    public Option<double?> VocabularyShare { get; } = new("--dp-vocab-share") { Description = "share of ε in [0, 1) spent choosing which items keep their own id embedding (the Transformer, with side information); rare items are represented by their attributes (default 0.1; 0 = every item keeps its id)" };
+    public Option<double?> VocabularyShare { get; } = new("--dp-vocab-share") { Description = "share of ε in [0, 1) spent choosing which items keep their own id embedding (the Transformer, with side information); rare items are represented by their attributes (default 0: every item keeps its id; 0.1 helps short runs)" };
 
     public IEnumerable<Option> All => [Epsilon, Delta, Clip, Rate, Epochs, LearningRate, VocabularyShare];
 

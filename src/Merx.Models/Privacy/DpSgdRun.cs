@@ -115,7 +115,7 @@ internal sealed class DpSgdRun
     /// <paramref name="maxStepsByTime"/> when a time budget allows fewer, then σ for the target ε.
     /// </summary>
     /// <param name="dimension">D, the length of the model's flat gradient.</param>
-    /// <param name="vocabularyShare">Share of ε for a vocabulary release composed with the steps (the model's default; options override it); 0 = none.</param>
+    /// <param name="vocabularyShare">Share of ε for a vocabulary release composed with the steps, as the model resolved it (from the options or its default); 0 = none.</param>
     public static DpSgdRun Plan(DpTrainingOptions options, int users, int dimension, double defaultRate, float defaultClip, double defaultEpochs, long? maxStepsByTime, int seed, double vocabularyShare = 0)
     {
         options.Validate();
@@ -128,7 +128,7 @@ internal sealed class DpSgdRun
         var planned = Math.Max(1, (long)Math.Ceiling(epochs / q));
         if (maxStepsByTime is { } cap) planned = Math.Max(1, Math.Min(planned, cap));
         double sigma;
-        var vocabulary = VocabularyNoiseFor(options.TargetEpsilon, options.VocabularyShare ?? vocabularyShare, delta);
+        var vocabulary = VocabularyNoiseFor(options.TargetEpsilon, vocabularyShare, delta);
         try { sigma = RdpAccountant.NoiseMultiplierFor(options.TargetEpsilon, delta, q, planned, tolerance: 1e-3, priorGaussian: vocabulary); }
         catch (InvalidOperationException e) { throw new ArgumentException($"DP: {e.Message}; raise epsilon or lower the sampling rate", e); }
         var allowed = RdpAccountant.StepsAllowed(q, sigma, options.TargetEpsilon, delta, maxSteps: 4 * planned, priorGaussian: vocabulary);

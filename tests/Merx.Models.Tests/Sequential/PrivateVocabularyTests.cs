@@ -63,7 +63,7 @@ public class PrivateVocabularyTests
     [Fact]
     public void NoVocabularyShare_KeepsEveryId_AndBadSharesAreRefused()
     {
-        var run = DpSgdRun.Plan(Dp() with { VocabularyShare = 0 }, 1000, 8, 0.1, 1f, 5, null, 1, vocabularyShare: 0.1);
+        var run = DpSgdRun.Plan(Dp(), 1000, 8, 0.1, 1f, 5, null, 1, vocabularyShare: 0);
         Assert.Null(run.VocabularyNoise);
         Assert.Null(run.Report().VocabularySize);
         foreach (var bad in new[] { -0.1, 1.0, double.NaN })

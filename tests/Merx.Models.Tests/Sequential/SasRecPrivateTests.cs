@@ -81,13 +81,13 @@ public class SasRecPrivateTests
     {
         var data = RandomData(80);
         var model = Tiny();
-        var dp = Dp(4) with { Epochs = 3, SamplingRate = 0.1 };
+        var dp = Dp(4) with { Epochs = 3, SamplingRate = 0.1, VocabularyShare = 0.1 };
         model.Fit(data, new FitOptions { Seed = 1, Privacy = dp });
         var spent = model.PrivacySpent!;
         Assert.Equal(1.0 / data.Train.UserCount, spent.Delta, 12);
         Assert.Equal(30, spent.PlannedSteps);
         Assert.Equal(spent.PlannedSteps, spent.Steps);
-        // The items have side information, so the run also released its id vocabulary: one Gaussian mechanism composed with the steps.
+        // With a vocabulary share (the items have side information) the run also released its id vocabulary: one Gaussian mechanism composed with the steps.
         var vocabulary = spent.VocabularyNoiseMultiplier!.Value;
         Assert.InRange(spent.VocabularySize!.Value, 0, Items);
         double Composed(long steps)
