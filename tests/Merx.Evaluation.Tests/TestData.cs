@@ -28,6 +28,22 @@ internal static class TestData
         var catalog = Enumerable.Range(0, Items).Select(i => (Item?)new Item { Id = "i" + i, Tags = [i < 8 ? "a" : "b", "t" + i % 3] }).ToArray();
         return (split, catalog);
     }
+
+    /// <summary>Training data (train + validation, the catalog) of <see cref="Create"/>.</summary>
+    public static TrainingData Training(int users = 60, int seed = 5)
+    {
+        var (split, catalog) = Create(users, seed);
+        return new TrainingData(split.Train, catalog, split.Validation);
+    }
+
+    /// <summary>Test NDCG@10 of a fitted <paramref name="model"/> and of popularity fitted on the same data (no bootstrap).</summary>
+    public static (double Model, double Popularity) TestNdcgAgainstPopularity(IRecommender model, TrainingData data, IReadOnlyList<EvalCase> test)
+    {
+        var options = Merx.Evaluation.Metrics.EvaluationOptions.ForTraining(data.Train, data.Features) with { BootstrapResamples = 0 };
+        var pop = new Merx.Models.Classic.Popularity();
+        pop.Fit(data, FitOptions.Default);
+        return (Merx.Evaluation.Metrics.Evaluator.Evaluate(model, test, options)["ndcg@10"], Merx.Evaluation.Metrics.Evaluator.Evaluate(pop, test, options)["ndcg@10"]);
+    }
 }
 
 /// <summary>A real (if trivial) model: the same fixed score vector for every query.</summary>

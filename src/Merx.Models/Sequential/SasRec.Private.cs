@@ -74,7 +74,7 @@ public sealed partial class SasRec : IPrivatelyTrainable
         var run = DpSgdRun.Plan(dp with { SamplingRate = q }, users, _layout.Total, q, DefaultDpClipNorm, DefaultDpEpochs, cap, fit.Seed,
             side ? dp.VocabularyShare ?? DefaultDpVocabularyShare : 0);   // without side information every item needs its id
         fit.Progress?.Report($"{Name} private: {run.Describe()}");
-        if (side && run.VocabularyNoise is not null)
+        if (run.VocabularyNoise is not null)
         {
             var keep = run.SelectVocabulary(train, Layout.Items);
             for (var i = 0; i < keep.Length; i++) _trained[i] = keep[i] || _featOffsets[i + 1] == _featOffsets[i];

@@ -16,19 +16,13 @@ public sealed class FederatedTrainerTests
 
     private static IFederatedModel Create(string name) => name == "mf" ? new Bpr(factors: 8) : new SasRec(TinySasRec);
 
-    private static TrainingData Data(int users = 60, int seed = 5)
-    {
-        var (split, catalog) = TestData.Create(users, seed);
-        return new TrainingData(split.Train, catalog, split.Validation);
-    }
-
     [Theory]
     [InlineData("mf", 0.0)]
     [InlineData("mf", 0.25)]
     [InlineData("sasrec", 0.25)]
     public void SecureRound_GivesThePlainWeightedAverageOfTheSurvivors(string name, double dropout)
     {
-        var data = Data();
+        var data = TestData.Training();
         var options = new FederatedOptions { Clients = 8, Fraction = 0.5, Dropout = dropout, Seed = 3 };
         var shards = ClientShard.Partition(data.Train, options.Clients, options.Seed);
         var secureModel = Create(name);
@@ -48,7 +42,7 @@ public sealed class FederatedTrainerTests
     [Fact]
     public void DroppedClient_IsLeftOutAndTheRoundStillAggregates()
     {
-        var data = Data();
+        var data = TestData.Training();
         var options = new FederatedOptions { Clients = 8, Fraction = 0.5, Dropout = 0.25, Seed = 3 };
         var shards = ClientShard.Partition(data.Train, options.Clients, options.Seed);
         var model = new Bpr(factors: 8);
@@ -110,11 +104,7 @@ public sealed class FederatedTrainerTests
         var model = new Bpr(factors: 8);
         var result = FederatedTrainer.Train(model, data, new FederatedOptions { Clients = 20, Fraction = 0.25, Dropout = 0.2, Rounds = 30, EvalEvery = 5, Patience = 10, Seed = 4 });
 
-        var options = EvaluationOptions.ForTraining(split.Train, data.Features) with { BootstrapResamples = 0 };
-        var fed = Evaluator.Evaluate(model, split.Test, options)["ndcg@10"];
-        var pop = new Popularity();
-        pop.Fit(data, FitOptions.Default);
-        var popularity = Evaluator.Evaluate(pop, split.Test, options)["ndcg@10"];
+        var (fed, popularity) = TestData.TestNdcgAgainstPopularity(model, data, split.Test);
 
         Assert.Equal(30, result.Rounds);
         Assert.Equal(30, result.DroppedTotal);
@@ -133,18 +123,14 @@ public sealed class FederatedTrainerTests
             LocalSgd = true, LocalLearningRate = 0.5f, Server = ServerOptimizer.FedAdam, ServerLearningRate = 0.03f,
         });
 
-        var options = EvaluationOptions.ForTraining(split.Train, data.Features) with { BootstrapResamples = 0 };
-        var fed = Evaluator.Evaluate(model, split.Test, options)["ndcg@10"];
-        var pop = new Popularity();
-        pop.Fit(data, FitOptions.Default);
-        var popularity = Evaluator.Evaluate(pop, split.Test, options)["ndcg@10"];
+        var (fed, popularity) = TestData.TestNdcgAgainstPopularity(model, data, split.Test);
         Assert.True(fed > popularity + 0.05, $"federated Transformer NDCG@10 {fed:F4} vs popularity {popularity:F4}");
     }
 
     [Fact]
     public void Refit_TrainsAgainForTheSelectedNumberOfRounds()
     {
-        var data = Data(120, 3);
+        var data = TestData.Training(120, 3);
         var result = FederatedTrainer.Train(new Bpr(factors: 8), data, new FederatedOptions
         {
             Clients = 6, Fraction = 0.5, Dropout = 0, Rounds = 6, EvalEvery = 2, Patience = 10, Seed = 2, RefitWithValidation = true,
@@ -158,7 +144,7 @@ public sealed class FederatedTrainerTests
     [Fact]
     public void DpNoise_ReportsEpsilonAndStillTrains()
     {
-        var data = Data();
+        var data = TestData.Training();
         var model = new Bpr(factors: 8);
         var result = FederatedTrainer.Train(model, data, new FederatedOptions { Clients = 6, Fraction = 0.5, Dropout = 0, Rounds = 4, DpNoise = 1.0, DpClip = 0.5, Seed = 2 });
         Assert.NotNull(result.Epsilon);

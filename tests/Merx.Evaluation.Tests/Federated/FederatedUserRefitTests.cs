@@ -34,18 +34,12 @@ public sealed class FederatedUserRefitTests
         }
     }
 
-    private static TrainingData Data(int users, int seed)
-    {
-        var (split, catalog) = TestData.Create(users, seed);
-        return new TrainingData(split.Train, catalog, split.Validation);
-    }
-
     [Fact]
     public void EndOfTraining_EveryClientRefitsItsUsersOnce_AfterTheFinalModelIsInstalled()
     {
         var model = new Recording(new Bpr(factors: 8));
         var messages = new List<string>();
-        var result = FederatedTrainer.Train(model, Data(80, 3), new FederatedOptions
+        var result = FederatedTrainer.Train(model, TestData.Training(80, 3), new FederatedOptions
         {
             Clients = 8, Fraction = 0.5, Dropout = 0.25, Rounds = 4, EvalEvery = 2, Patience = 10, Seed = 2, UserRefitEpochs = 3,
         }, new SyncProgress(messages.Add));
@@ -67,7 +61,7 @@ public sealed class FederatedUserRefitTests
     public void WithoutUserRefit_NoClientRefits()
     {
         var model = new Recording(new Bpr(factors: 8));
-        FederatedTrainer.Train(model, Data(80, 3), new FederatedOptions { Clients = 8, Fraction = 0.5, Dropout = 0, Rounds = 2, Seed = 2 });
+        FederatedTrainer.Train(model, TestData.Training(80, 3), new FederatedOptions { Clients = 8, Fraction = 0.5, Dropout = 0, Rounds = 2, Seed = 2 });
         Assert.DoesNotContain(model.Calls, c => c.StartsWith("refit ", StringComparison.Ordinal));
     }
 
@@ -77,7 +71,7 @@ public sealed class FederatedUserRefitTests
         float[] Trained(bool secure)
         {
             var model = new Recording(new Bpr(factors: 8));
-            FederatedTrainer.Train(model, Data(80, 3), new FederatedOptions { Clients = 8, Fraction = 0.5, Dropout = 0.25, Rounds = 3, EvalEvery = 3, Seed = 2, SecureAggregation = secure });
+            FederatedTrainer.Train(model, TestData.Training(80, 3), new FederatedOptions { Clients = 8, Fraction = 0.5, Dropout = 0.25, Rounds = 3, EvalEvery = 3, Seed = 2, SecureAggregation = secure });
             return model.LastGlobal!;
         }
         var a = Trained(true);
@@ -97,11 +91,7 @@ public sealed class FederatedUserRefitTests
             LocalSgd = true, LocalLearningRate = 0.1f, Server = ServerOptimizer.FedAdam, ServerLearningRate = 0.01f, UserRefitEpochs = 5,
         });
 
-        var options = EvaluationOptions.ForTraining(split.Train, data.Features) with { BootstrapResamples = 0 };
-        var fed = Evaluator.Evaluate(model, split.Test, options)["ndcg@10"];
-        var pop = new Popularity();
-        pop.Fit(data, FitOptions.Default);
-        var popularity = Evaluator.Evaluate(pop, split.Test, options)["ndcg@10"];
+        var (fed, popularity) = TestData.TestNdcgAgainstPopularity(model, data, split.Test);
         Assert.True(fed > popularity + 0.05, $"federated MF NDCG@10 {fed:F4} vs popularity {popularity:F4}");
     }
 
