@@ -5,7 +5,7 @@ using Merx.Core.Domain;
 using Merx.Core.Import;
 using Merx.Privacy.Pseudonymization;
 using Merx.Privacy.Scrubbing;
-using Merx.Server.Privacy;
+using Merx.Service.Privacy;
 using Merx.Storage.Sqlite;
 
 namespace Merx.Benchmarks;

@@ -1,11 +1,11 @@
 using System.Net;
 using System.Threading.RateLimiting;
 using Merx.Server.Endpoints;
-using Merx.Server.Experiments;
+using Merx.Service.Experiments;
 using Merx.Server.Http;
-using Merx.Server.Privacy;
-using Merx.Server.Serving;
-using Merx.Server.Training;
+using Merx.Service.Privacy;
+using Merx.Service.Serving;
+using Merx.Service.Training;
 using Merx.Storage;
 using Merx.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Merx.Service;
 
 namespace Merx.Server;
 
@@ -50,6 +51,7 @@ public static class MerxApp
             catch { store.Dispose(); throw; }
             return store;
         });
+        services.AddSingleton<ServingLoad>();
         services.AddSingleton<ServerMetrics>();
         services.AddSingleton<PolicyHost>();
         services.AddHostedService(sp => sp.GetRequiredService<PolicyHost>());

@@ -1,6 +1,6 @@
 using Merx.Core.Contracts;
 using Merx.Core.Synthetic;
-using Merx.Server.Training;
+using Merx.Service.Training;
 using Merx.Storage;
 using Merx.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
+using Merx.Service;
 
 namespace Merx.Dashboard.Tests;
 
@@ -45,7 +46,7 @@ public sealed class DashboardFixture : IAsyncLifetime
     public const string PseudonymKeyText = "v1:merx-dashboard-tests-pseudonym-key-0123456789";
 
     /// <summary>What the store keeps for the shop's user id.</summary>
-    public string Pseudonym(string userId) => _app!.Services.GetRequiredService<Merx.Server.Privacy.UserIds>().ToStored(userId);
+    public string Pseudonym(string userId) => _app!.Services.GetRequiredService<Merx.Service.Privacy.UserIds>().ToStored(userId);
 
     /// <summary>Screenshots land here (the test output folder), kept after the run as artifacts.</summary>
     public static string Screenshots { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
@@ -58,10 +59,10 @@ public sealed class DashboardFixture : IAsyncLifetime
         var db = Path.Combine(dir, "shop.db");
         var generator = new ShopGenerator(new ShopGeneratorOptions { Users = 300, Items = 240, Events = 9_000, Seed = 11 });
         using (var store = SqliteStore.Open(db))
-        using (var ids = new Merx.Server.Privacy.UserIds(Merx.Privacy.Pseudonymization.PseudonymKey.Parse(PseudonymKeyText)))
+        using (var ids = new Merx.Service.Privacy.UserIds(Merx.Privacy.Pseudonymization.PseudonymKey.Parse(PseudonymKeyText)))
         {
-            var privacy = new Merx.Server.Privacy.IngestPrivacy(ids);
-            Merx.Server.Privacy.PseudonymKeys.Bind(store, ids.Key, "the tests");
+            var privacy = new Merx.Service.Privacy.IngestPrivacy(ids);
+            Merx.Service.Privacy.PseudonymKeys.Bind(store, ids.Key, "the tests");
             store.UpsertItems(generator.Items());
             store.UpsertUsers(privacy.Users(generator.Users(), new Merx.Privacy.Scrubbing.ScrubReport()));
             store.AppendEvents(privacy.Events(generator.Events(), new Merx.Privacy.Scrubbing.ScrubReport()));
@@ -79,7 +80,7 @@ public sealed class DashboardFixture : IAsyncLifetime
             _dir = Directory.CreateTempSubdirectory("merx-dashboard-tests-").FullName;
             var db = Path.Combine(_dir, "shop.db");
             File.Copy(await Template.Value, db);
-            var options = new Merx.Server.MerxServerOptions { Db = db, ApiKey = Key, ModelPollInterval = TimeSpan.FromMilliseconds(200), PseudonymKey = PseudonymKeyText };
+            var options = new MerxServerOptions { Db = db, ApiKey = Key, ModelPollInterval = TimeSpan.FromMilliseconds(200), PseudonymKey = PseudonymKeyText };
             _app = Merx.Server.MerxApp.Build(options, [], b =>
             {
                 b.WebHost.UseUrls("http://127.0.0.1:0");

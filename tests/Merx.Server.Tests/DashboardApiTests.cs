@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Merx.Server.Serving;
+using Merx.Service.Serving;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -120,7 +120,7 @@ public sealed class DashboardApiTests(ShopStore shop)
         Assert.Equal(HttpStatusCode.BadRequest, (await app.GetAsync("/api/dashboard/users?n=0")).Status);
         var (status, st) = await app.GetAsync("/api/dashboard/status");
         Assert.Equal(HttpStatusCode.OK, status);
-        var experiments = app.App.Services.GetRequiredService<Merx.Server.Experiments.ExperimentService>();
+        var experiments = app.App.Services.GetRequiredService<Merx.Service.Experiments.ExperimentService>();
         Assert.Equal(experiments.Definitions.Count, st.GetProperty("experiments").GetProperty("defined").GetInt32());
         Assert.True(st.GetProperty("privacy").GetProperty("pseudonymization").GetBoolean());
         Assert.StartsWith("v1:", st.GetProperty("privacy").GetProperty("key_fingerprint").GetString());

@@ -48,7 +48,7 @@ public sealed class ExperimentApiTests(ShopStore shop)
                 Assert.Equal(40, report.GetProperty("variants").EnumerateArray().Sum(v => v.GetProperty("users").GetInt64()));
                 Assert.Equal(clicks, report.GetProperty("variants").EnumerateArray().Sum(v => v.GetProperty("clicks").GetInt64()));
                 Assert.False(string.IsNullOrWhiteSpace(report.GetProperty("verdict").GetString()));
-                app.App.Services.GetRequiredService<Merx.Server.Serving.ServedLog>().Flush();
+                app.App.Services.GetRequiredService<Merx.Service.Serving.ServedLog>().Flush();
             }
             catch
             {

@@ -1,8 +1,9 @@
 using Merx.Core.Data;
 using Merx.Core.Domain;
-using Merx.Server.Serving;
+using Merx.Service.Serving;
 using Merx.Storage.Sqlite;
 using Microsoft.Extensions.Options;
+using Merx.Service;
 
 namespace Merx.Server.Tests;
 

@@ -3,10 +3,10 @@ using Merx.Core.Contracts;
 using Merx.Core.Domain;
 using Merx.Privacy.Pseudonymization;
 using Merx.Privacy.Scrubbing;
-using Merx.Server.Experiments;
-using Merx.Server.Privacy;
-using Merx.Server.Serving;
-using Merx.Server.Training;
+using Merx.Service.Experiments;
+using Merx.Service.Privacy;
+using Merx.Service.Serving;
+using Merx.Service.Training;
 using Merx.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 

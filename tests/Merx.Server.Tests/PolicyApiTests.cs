@@ -1,5 +1,5 @@
 using System.Net;
-using Merx.Server.Serving;
+using Merx.Service.Serving;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Merx.Server.Tests;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
-using Merx.Server.Privacy;
+using Merx.Service.Privacy;
 
 namespace Merx.Server.Tests;
 
@@ -32,7 +32,7 @@ public sealed class PrivacyApiTests(ShopStore shop)
         Assert.Equal("i5", byPseudonym.GetProperty("events")[0].GetProperty("item").GetString());
         var (recStatus, _) = await app.GetAsync($"/api/users/{Uri.EscapeDataString(raw)}/recommendations?n=3");
         Assert.Equal(HttpStatusCode.OK, recStatus);
-        app.App.Services.GetRequiredService<Merx.Server.Serving.ServedLog>().Flush();
+        app.App.Services.GetRequiredService<Merx.Service.Serving.ServedLog>().Flush();
         app.Store.EraseFreedSpace(rebuild: false);
         Assert.False(FileContains(shop.DbPath, raw), "the raw id is in the database file");
         Assert.True(FileContains(shop.DbPath, pseudonym), "the pseudonym should be stored (the scan must be able to find it)");
@@ -148,7 +148,7 @@ public sealed class PrivacyApiTests(ShopStore shop)
         var recId = recs.GetProperty("recommendation_id").GetString()!;
         var clicked = recs.GetProperty("items")[0].GetProperty("item").GetString()!;
         Assert.Equal(HttpStatusCode.OK, (await app.SendAsync(app.Write(HttpMethod.Post, "/api/feedback", new { recommendation_id = recId, item = clicked, kind = "click" }))).Status);
-        app.App.Services.GetRequiredService<Merx.Server.Serving.ServedLog>().Flush();
+        app.App.Services.GetRequiredService<Merx.Service.Serving.ServedLog>().Flush();
         Assert.Equal(statsBefore.Users + 1, app.Store.GetStats().Users);
         Assert.True(FileContains(shop.DbPath, pseudonym) || FileContains(shop.DbPath + "-wal", pseudonym), "the scan must be able to find the pseudonym before deletion");
 

@@ -1,5 +1,5 @@
 using Merx.Privacy.Pseudonymization;
-using Merx.Server.Privacy;
+using Merx.Service.Privacy;
 using Merx.Storage.Sqlite;
 
 namespace Merx.Server.Tests;

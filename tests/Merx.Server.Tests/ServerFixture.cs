@@ -4,15 +4,16 @@ using Merx.Core.Contracts;
 using Merx.Core.Synthetic;
 using Merx.Privacy.Pseudonymization;
 using Merx.Privacy.Scrubbing;
-using Merx.Server.Privacy;
-using Merx.Server.Serving;
-using Merx.Server.Training;
+using Merx.Service.Privacy;
+using Merx.Service.Serving;
+using Merx.Service.Training;
 using Merx.Storage;
 using Merx.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Merx.Service;
 
 namespace Merx.Server.Tests;
 

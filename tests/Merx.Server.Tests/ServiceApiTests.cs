@@ -55,7 +55,7 @@ public sealed class ServiceApiTests(ShopStore shop)
         await app.SendAsync(app.Write(HttpMethod.Post, "/api/events", new { events = new[] { new { user = "forget-me", item = "i1", kind = "view" }, new { user = "forget-me", item = "i2", kind = "purchase" } } }));
         var (_, recs) = await app.GetAsync("/api/users/forget-me/recommendations?n=3");
         var id = recs.GetProperty("recommendation_id").GetString()!;
-        app.App.Services.GetRequiredService<Merx.Server.Serving.ServedLog>().Flush();
+        app.App.Services.GetRequiredService<Merx.Service.Serving.ServedLog>().Flush();
         Assert.NotNull(app.Store.GetServed(id));
         var (status, body) = await app.SendAsync(app.Write(HttpMethod.Delete, "/api/users/forget-me"));
         Assert.Equal(HttpStatusCode.OK, status);

@@ -30,7 +30,7 @@ internal static class AbTestCommand
             var path = parse.GetValue(db)!;
             if (!File.Exists(path)) throw new FileNotFoundException($"no store at {path}");
             using var store = Merx.Storage.Sqlite.SqliteStore.Open(path);
-            var service = new Merx.Server.Experiments.ExperimentService(store);
+            var service = new Merx.Service.Experiments.ExperimentService(store);
             var wanted = parse.GetValue(id);
             var defs = service.Definitions.Where(d => wanted is null || d.Id == wanted).ToArray();
             if (wanted is not null && defs.Length == 0) throw new ArgumentException($"no experiment '{wanted}' in {path}");
@@ -42,7 +42,7 @@ internal static class AbTestCommand
                 Console.WriteLine($"experiment {d.Id} ({(d.StoppedAt is null ? "running" : "stopped")}), metric {d.Metric}: {report.Verdict}");
                 foreach (var v in report.Snapshot.Variants)
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {v.Name,-16} users {v.Users,8:N0}  clicks {v.Clicks,7:N0}  user click rate {Pct(v.Users > 0 ? (double)v.ClickingUsers / v.Users : null),7}  purchase rate {Pct(v.Users > 0 ? (double)v.PurchasingUsers / v.Users : null),7}  revenue/user {v.RevenuePerUser,8:F2}"));
-                reports.Add(Merx.Server.Experiments.ExperimentJson.Describe(definition, report));
+                reports.Add(Merx.Service.Experiments.ExperimentJson.Describe(definition, report));
             }
             if (parse.GetValue(json) is { } output)
             {

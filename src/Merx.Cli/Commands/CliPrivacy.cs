@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Merx.Server.Privacy;
+using Merx.Service.Privacy;
 using Merx.Storage.Sqlite;
 
 namespace Merx.Cli.Commands;

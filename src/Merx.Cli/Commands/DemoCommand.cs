@@ -5,8 +5,9 @@ using Merx.Core.Import;
 using Merx.Core.Synthetic;
 using Merx.Models;
 using Merx.Privacy.Scrubbing;
-using Merx.Server.Privacy;
-using Merx.Server.Training;
+using Merx.Service.Privacy;
+using Merx.Service.Training;
+using Merx.Service;
 
 namespace Merx.Cli.Commands;
 
@@ -89,7 +90,7 @@ internal static class DemoCommand
                 return 0;
             }
             store.Dispose();
-            var serverOptions = new Merx.Server.MerxServerOptions { Db = dbPath };
+            var serverOptions = new MerxServerOptions { Db = dbPath };
             var listen = parse.GetValue(urls)!;
             Console.WriteLine($"[5/5] serving {relative} over HTTP");
             ServeCommand.Run(serverOptions, listen, null, url =>

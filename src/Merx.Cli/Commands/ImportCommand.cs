@@ -3,7 +3,7 @@ using System.Diagnostics;
 using Merx.Core.Domain;
 using Merx.Core.Import;
 using Merx.Privacy.Scrubbing;
-using Merx.Server.Privacy;
+using Merx.Service.Privacy;
 
 namespace Merx.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Merx.Privacy.Pseudonymization;
-using Merx.Server.Privacy;
+using Merx.Service.Privacy;
 
 namespace Merx.Cli.Commands;
 

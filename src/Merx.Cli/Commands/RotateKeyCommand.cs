@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Merx.Privacy.Pseudonymization;
-using Merx.Server.Privacy;
+using Merx.Service.Privacy;
 using Merx.Storage.Sqlite;
 
 namespace Merx.Cli.Commands;

@@ -5,6 +5,7 @@ using Merx.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
+using Merx.Service;
 
 namespace Merx.Cli.Commands;
 

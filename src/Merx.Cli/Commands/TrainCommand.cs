@@ -1,9 +1,9 @@
 using System.CommandLine;
 using Merx.Core.Contracts;
 using Merx.Models;
-using Merx.Server.Privacy;
+using Merx.Service.Privacy;
 using Merx.Storage.Sqlite;
-using Merx.Server.Training;
+using Merx.Service.Training;
 
 namespace Merx.Cli.Commands;
 

@@ -1,13 +1,14 @@
 using Merx.Core.Domain;
 using Merx.Privacy.Scrubbing;
 using Merx.Server.Http;
-using Merx.Server.Privacy;
-using Merx.Server.Serving;
+using Merx.Service.Privacy;
+using Merx.Service.Serving;
 using Merx.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
+using Merx.Service;
 
 namespace Merx.Server.Endpoints;
 

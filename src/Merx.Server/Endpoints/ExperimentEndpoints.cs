@@ -1,6 +1,6 @@
-using Merx.Server.Experiments;
+using Merx.Service.Experiments;
 using Merx.Server.Http;
-using Merx.Server.Serving;
+using Merx.Service.Serving;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

@@ -1,12 +1,13 @@
 using Merx.Core.Domain;
-using Merx.Server.Experiments;
+using Merx.Service.Experiments;
 using Merx.Server.Http;
-using Merx.Server.Serving;
+using Merx.Service.Serving;
 using Merx.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
+using Merx.Service;
 
 namespace Merx.Server.Endpoints;
 

@@ -1,5 +1,5 @@
 using Merx.Server.Http;
-using Merx.Server.Serving;
+using Merx.Service.Serving;
 using Merx.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

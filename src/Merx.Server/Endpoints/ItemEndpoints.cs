@@ -1,11 +1,12 @@
 using Merx.Core.Domain;
 using Merx.Server.Http;
-using Merx.Server.Serving;
+using Merx.Service.Serving;
 using Merx.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
+using Merx.Service;
 
 namespace Merx.Server.Endpoints;
 

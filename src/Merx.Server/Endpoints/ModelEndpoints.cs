@@ -1,13 +1,14 @@
 using System.Text.Json;
 using Merx.Models;
 using Merx.Server.Http;
-using Merx.Server.Serving;
-using Merx.Server.Training;
+using Merx.Service.Serving;
+using Merx.Service.Training;
 using Merx.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
+using Merx.Service;
 
 namespace Merx.Server.Endpoints;
 

@@ -1,11 +1,12 @@
 using Merx.Ranking.Pipeline;
 using Merx.Server.Http;
-using Merx.Server.Privacy;
-using Merx.Server.Serving;
+using Merx.Service.Privacy;
+using Merx.Service.Serving;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
+using Merx.Service;
 
 namespace Merx.Server.Endpoints;
 

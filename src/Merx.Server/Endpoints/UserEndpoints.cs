@@ -1,8 +1,9 @@
 using Merx.Core.Domain;
 using Merx.Privacy.Scrubbing;
 using Merx.Server.Http;
-using Merx.Server.Privacy;
-using Merx.Server.Serving;
+using Merx.Service.Experiments;
+using Merx.Service.Privacy;
+using Merx.Service.Serving;
 using Merx.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -45,7 +46,7 @@ public static class UserEndpoints
         });
     }
 
-    private static IResult Forget(string id, IMerxStore store, ServedLog served, HistoryCache histories, PolicyHost policies, Experiments.ExperimentService experiments, UserIds ids)
+    private static IResult Forget(string id, IMerxStore store, ServedLog served, HistoryCache histories, PolicyHost policies, ExperimentService experiments, UserIds ids)
     {
         if (Validate.Id(id, "user id") is { } e) return Problems.Bad(e);
         // Under every key of the ring: during a key rotation the user may still be stored under an older one.

@@ -1,24 +1,15 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using Merx.Service;
 using Microsoft.AspNetCore.Http;
 
 namespace Merx.Server.Http;
 
-/// <summary>JSON on the wire: snake_case names, no nulls written, strict numbers.</summary>
+/// <summary>Reading request bodies as JSON (<see cref="WireJson"/>: snake_case names, no nulls written, strict numbers).</summary>
 public static class Json
 {
-    public static JsonSerializerOptions Options { get; } = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+    public static JsonSerializerOptions Options => WireJson.Options;
 
-    public static JsonSerializerOptions Configure(JsonSerializerOptions o)
-    {
-        o.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-        o.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
-        o.NumberHandling = JsonNumberHandling.Strict;
-        o.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
-        o.AllowTrailingCommas = false;
-        o.MaxDepth = 16;
-        return o;
-    }
+    public static JsonSerializerOptions Configure(JsonSerializerOptions o) => WireJson.Configure(o);
 
     /// <summary>
     /// Reads the request body as <typeparamref name="T"/>; on failure returns a 400 problem that says

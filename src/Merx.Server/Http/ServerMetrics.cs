@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using Merx.Service.Serving;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
@@ -11,28 +12,27 @@ namespace Merx.Server.Http;
 /// endpoint (route pattern) and status, events ingested, feedback received, requests in flight,
 /// the loaded model versions. Lock-free counters; the histogram buckets are in seconds.
 /// </summary>
-public sealed class ServerMetrics
+public sealed class ServerMetrics(ServingLoad load)
 {
     private static readonly double[] Buckets = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
     private readonly ConcurrentDictionary<(string Route, string Method, int Status), long[]> _requests = new();
     private readonly ConcurrentDictionary<string, Histogram> _latency = new();
-    private long _events, _feedback, _inFlight, _degraded;
+    private long _events, _feedback;
 
-    public long InFlight => Interlocked.Read(ref _inFlight);
+    public long InFlight => load.InFlight;
     public long EventsIngested => Interlocked.Read(ref _events);
     public void AddEvents(long n) => Interlocked.Add(ref _events, n);
     public void AddFeedback(long n) => Interlocked.Add(ref _feedback, n);
-    public void AddDegraded() => Interlocked.Increment(ref _degraded);
 
     /// <summary>Middleware body: counts the request under its route pattern and times it.</summary>
     public async Task Track(HttpContext context, RequestDelegate next)
     {
-        Interlocked.Increment(ref _inFlight);
+        load.Enter();
         var start = System.Diagnostics.Stopwatch.GetTimestamp();
         try { await next(context); }
         finally
         {
-            Interlocked.Decrement(ref _inFlight);
+            load.Leave();
             var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
             var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
             Interlocked.Increment(ref _requests.GetOrAdd((route, context.Request.Method, context.Response.StatusCode), _ => new long[1])[0]);
@@ -51,7 +51,7 @@ public sealed class ServerMetrics
         foreach (var (route, h) in _latency.OrderBy(p => p.Key, StringComparer.Ordinal)) h.Render(sb, Escape(route));
         sb.Append(inv, $"# HELP merx_events_ingested_total Events accepted.\n# TYPE merx_events_ingested_total counter\nmerx_events_ingested_total {EventsIngested}\n");
         sb.Append(inv, $"# HELP merx_feedback_total Feedback entries accepted.\n# TYPE merx_feedback_total counter\nmerx_feedback_total {Interlocked.Read(ref _feedback)}\n");
-        sb.Append(inv, $"# HELP merx_recommendations_degraded_total Recommendations served on the fast or fallback path.\n# TYPE merx_recommendations_degraded_total counter\nmerx_recommendations_degraded_total {Interlocked.Read(ref _degraded)}\n");
+        sb.Append(inv, $"# HELP merx_recommendations_degraded_total Recommendations served on the fast or fallback path.\n# TYPE merx_recommendations_degraded_total counter\nmerx_recommendations_degraded_total {load.Degraded}\n");
         sb.Append(inv, $"# HELP merx_http_requests_in_flight Requests being processed.\n# TYPE merx_http_requests_in_flight gauge\nmerx_http_requests_in_flight {InFlight}\n");
         sb.Append(inv, $"# HELP merx_history_cache_total Users' histories answered from memory (hit), read from the store (miss), and whole-cache drops after writes by another process.\n# TYPE merx_history_cache_total counter\n");
         sb.Append(inv, $"merx_history_cache_total{{result=\"hit\"}} {histories.Hits}\nmerx_history_cache_total{{result=\"miss\"}} {histories.Misses}\nmerx_history_cache_total{{result=\"drop\"}} {histories.Drops}\n");

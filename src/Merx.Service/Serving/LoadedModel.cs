@@ -3,7 +3,7 @@ using Merx.Models;
 using Merx.Ranking.Pipeline;
 using Merx.Storage;
 
-namespace Merx.Server.Serving;
+namespace Merx.Service.Serving;
 
 /// <summary>A published model version loaded for serving, with its item indices mapped to the serving catalog.</summary>
 public sealed class LoadedModel

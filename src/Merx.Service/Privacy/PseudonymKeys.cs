@@ -1,7 +1,7 @@
 using Merx.Privacy.Pseudonymization;
 using Merx.Storage;
 
-namespace Merx.Server.Privacy;
+namespace Merx.Service.Privacy;
 
 /// <summary>Who asks for the pseudonymization key: decides which fallbacks are allowed when no key is configured.</summary>
 public enum KeyUse

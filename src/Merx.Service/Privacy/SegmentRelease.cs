@@ -2,7 +2,7 @@ using Merx.Privacy.Anonymity;
 using Merx.Privacy.Mechanisms;
 using Microsoft.Extensions.Options;
 
-namespace Merx.Server.Privacy;
+namespace Merx.Service.Privacy;
 
 /// <summary>
 /// The gate every per-segment figure passes before the server answers with it (campaign audiences,

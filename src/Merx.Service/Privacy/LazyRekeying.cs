@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Merx.Privacy.Pseudonymization;
 using Merx.Storage;
 
-namespace Merx.Server.Privacy;
+namespace Merx.Service.Privacy;
 
 /// <summary>
 /// Lazy key rotation (issue #7). While older keys are configured (<c>MERX_PSEUDONYM_OLD_KEYS</c>), a user

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Merx.Storage;
 
-namespace Merx.Server.Privacy;
+namespace Merx.Service.Privacy;
 
 /// <summary>
 /// How far a key rotation has come: users per key version, read from the version prefix every

@@ -4,7 +4,7 @@ using Merx.Core.Domain;
 using Merx.Storage;
 using Microsoft.Extensions.Options;
 
-namespace Merx.Server.Serving;
+namespace Merx.Service.Serving;
 
 /// <summary>One remembered event of a user's recent history: what the ranking needs, nothing more.</summary>
 public readonly record struct RecentEvent(string? Item, EventKind Kind, long Timestamp);

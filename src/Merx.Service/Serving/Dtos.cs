@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Merx.Server.Serving;
+namespace Merx.Service.Serving;
 
 // Wire shapes (snake_case on the wire). Optional inputs are nullable; validation lives in Validate.cs.
 

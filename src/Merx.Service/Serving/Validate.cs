@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Merx.Core.Domain;
 
-namespace Merx.Server.Serving;
+namespace Merx.Service.Serving;
 
 /// <summary>
 /// Validation of everything that comes over HTTP. Each check returns the field's problem or null;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Merx.Server.Serving;
+namespace Merx.Service.Serving;
 
 /// <summary>
 /// Holds the current <see cref="ServingSnapshot"/> and replaces it (hot swap) when the store has a

@@ -1,7 +1,7 @@
 using Merx.Privacy.Pseudonymization;
 using Merx.Storage;
 
-namespace Merx.Server.Privacy;
+namespace Merx.Service.Privacy;
 
 /// <summary>
 /// Turns the user ids a shop sends (HTTP, files, the command line) into the pseudonyms the store

@@ -4,7 +4,7 @@ using Merx.Ranking.Pipeline;
 using Merx.Ranking.Retrieval;
 using Merx.Storage;
 
-namespace Merx.Server.Serving;
+namespace Merx.Service.Serving;
 
 /// <summary>
 /// Everything a request needs, immutable once built: the serving catalog, the loaded model

@@ -4,7 +4,7 @@ using Merx.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Merx.Server.Serving;
+namespace Merx.Service.Serving;
 
 /// <summary>
 /// Writes served recommendations to the store in batches off the request path (one transaction

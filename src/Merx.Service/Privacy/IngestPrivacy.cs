@@ -1,7 +1,7 @@
 using Merx.Core.Domain;
 using Merx.Privacy.Scrubbing;
 
-namespace Merx.Server.Privacy;
+namespace Merx.Service.Privacy;
 
 /// <summary>
 /// What every way into the store passes through (the importer, <c>merx demo</c>, the events, users and

@@ -1,7 +1,7 @@
 using Merx.Privacy.Pseudonymization;
 using Merx.Storage;
 
-namespace Merx.Server.Privacy;
+namespace Merx.Service.Privacy;
 
 /// <summary>
 /// Binding a store to its key, and key rotation. The store records the current key's fingerprint

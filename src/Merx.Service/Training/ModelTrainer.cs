@@ -6,7 +6,7 @@ using Merx.Evaluation.Metrics;
 using Merx.Models;
 using Merx.Storage;
 
-namespace Merx.Server.Training;
+namespace Merx.Service.Training;
 
 /// <summary>One model fitted and published by <see cref="ModelTrainer.Train"/>.</summary>
 public sealed record PublishedModel(ModelVersion Version, double NdcgAt10, double HrAt10, double TrainSeconds, int TestUsers);

@@ -1,11 +1,11 @@
 using Merx.Core.Contracts;
-using Merx.Server.Serving;
+using Merx.Service.Serving;
 using Merx.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Merx.Server.Training;
+namespace Merx.Service.Training;
 
 /// <summary>State of background training, for GET /api/models/training.</summary>
 public sealed record TrainingStatus(bool Running, IReadOnlyList<string> Models, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? LastMessage, string? Error, IReadOnlyList<long> Published);

@@ -3,10 +3,9 @@ using System.Text.RegularExpressions;
 using Merx.Core.Domain;
 using Merx.Evaluation.Experiments;
 using Merx.Ranking.Pipeline;
-using Merx.Server.Http;
 using Merx.Storage;
 
-namespace Merx.Server.Experiments;
+namespace Merx.Service.Experiments;
 
 /// <summary>One arm of an A/B experiment: its traffic share and the pipeline settings its users get.</summary>
 public sealed record VariantConfig(string Name, double Share, bool? Explore = null, float? DiversityLambda = null);
@@ -32,7 +31,7 @@ public sealed partial class ExperimentService
     public ExperimentService(IMerxStore store)
     {
         _store = store;
-        _definitions = store.GetState(StateKey) is { } bytes ? JsonSerializer.Deserialize<List<ExperimentDefinition>>(bytes, Json.Options) ?? [] : [];
+        _definitions = store.GetState(StateKey) is { } bytes ? JsonSerializer.Deserialize<List<ExperimentDefinition>>(bytes, WireJson.Options) ?? [] : [];
         foreach (var d in _definitions) _trackers[d.Id] = Replay(d);
     }
 
@@ -145,7 +144,7 @@ public sealed partial class ExperimentService
         return tracker;
     }
 
-    private void Save() => _store.PutState(StateKey, JsonSerializer.SerializeToUtf8Bytes(_definitions, Json.Options));
+    private void Save() => _store.PutState(StateKey, JsonSerializer.SerializeToUtf8Bytes(_definitions, WireJson.Options));
 
     private static ExperimentEvent? ToExperimentEvent(EventKind kind) => kind switch
     {

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Merx.Server.Serving;
+namespace Merx.Service.Serving;
 
 /// <summary>
 /// The explore/exploit policy of the service. "discovery" is the simple built-in stage; any bandit

@@ -1,12 +1,11 @@
 using System.Security.Cryptography;
 using Merx.Core.Domain;
 using Merx.Ranking.Pipeline;
-using Merx.Server.Experiments;
-using Merx.Server.Http;
+using Merx.Service.Experiments;
 using Merx.Storage;
 using Microsoft.Extensions.Options;
 
-namespace Merx.Server.Serving;
+namespace Merx.Service.Serving;
 
 /// <summary>What a recommendation request asks for, as parsed from the query string.</summary>
 public sealed record RecommendationQuery(int N, PageContext Page, string? ContextItem, IReadOnlyList<string> Cart, string? Category, IReadOnlyList<string> Exclude, double? BudgetMs, bool Debug, bool ExcludeSeen = true, bool Explore = true);
@@ -17,7 +16,7 @@ public sealed record RecommendationQuery(int N, PageContext Page, string? Contex
 /// current snapshot, logs what was served for feedback attribution, and turns catalog indices
 /// back into the shop's ids with explanations.
 /// </summary>
-public sealed class RecommendationService(IMerxStore store, HistoryCache histories, ModelHost host, ServedLog served, ExperimentService experiments, PolicyHost policies, ServerMetrics metrics, IOptions<MerxServerOptions> options)
+public sealed class RecommendationService(IMerxStore store, HistoryCache histories, ModelHost host, ServedLog served, ExperimentService experiments, PolicyHost policies, ServingLoad load, IOptions<MerxServerOptions> options)
 {
     public const int HistoryLimit = 200;
 
@@ -56,13 +55,13 @@ public sealed class RecommendationService(IMerxStore store, HistoryCache histori
             Exclude = q.Exclude.Select(cat.IndexOf).Where(i => i >= 0).ToArray(),
             ExcludeSeen = q.ExcludeSeen,
             LatencyBudget = (q.BudgetMs ?? options.Value.DefaultBudgetMs) is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
-            Overloaded = metrics.InFlight > options.Value.OverloadInFlight,
+            Overloaded = load.InFlight > options.Value.OverloadInFlight,
             Overrides = q.Explore ? assignment?.Overrides : (assignment?.Overrides ?? new RankingOverrides()) with { Explore = false },
             Seed = (ulong)RandomNumberGenerator.GetInt32(int.MaxValue) << 20 ^ (ulong)Environment.TickCount64,
         };
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var result = snapshot.Pipeline.Run(request);
-        if (result.Path is "fast" or "fallback") metrics.AddDegraded();
+        if (result.Path is "fast" or "fallback") load.AddDegraded();
         var id = NewId("r");
         policies.Remember(id, result.Trace);
         var items = result.Items.Select(r => ToWire(cat, r.Item, r.Score, r.Reason, r.Source, r.Explored)).ToArray();

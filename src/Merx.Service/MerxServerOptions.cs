@@ -1,4 +1,4 @@
-namespace Merx.Server;
+namespace Merx.Service;
 
 /// <summary>Settings of <c>merx serve</c>, bound from the "Merx" configuration section, the environment and the command line.</summary>
 public sealed class MerxServerOptions

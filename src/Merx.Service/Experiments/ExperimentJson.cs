@@ -1,6 +1,6 @@
 using Merx.Evaluation.Experiments;
 
-namespace Merx.Server.Experiments;
+namespace Merx.Service.Experiments;
 
 /// <summary>The wire shape of an experiment report (flat numbers; the library's records hold tuples and domain types).</summary>
 public static class ExperimentJson
