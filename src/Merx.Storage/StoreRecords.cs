@@ -2,7 +2,7 @@ using Merx.Core.Domain;
 
 namespace Merx.Storage;
 
-/// <summary>What one <see cref="IMerxStore.AppendEvents"/> call wrote.</summary>
+/// <summary>What one <see cref="IEventStore.AppendEvents"/> call wrote.</summary>
 /// <param name="Events">Events appended.</param>
 /// <param name="NewUsers">Users seen for the first time.</param>
 /// <param name="NewItems">Items seen for the first time (not in the catalog nor in earlier events).</param>
@@ -21,7 +21,7 @@ public sealed record StoreStats(long Users, long Items, long Events, long[] Even
     public long this[EventKind kind] => EventsByKind[(int)kind];
 }
 
-/// <summary>One published model version (metadata; the payload is read with <see cref="IMerxStore.ReadModelPayload"/>).</summary>
+/// <summary>One published model version (metadata; the payload is read with <see cref="IModelRegistry.ReadModelPayload"/>).</summary>
 /// <param name="Version">1, 2, … in publication order across all names.</param>
 /// <param name="Sha256">Lower-case hex SHA-256 of the payload.</param>
 /// <param name="SizeBytes">Payload length in bytes.</param>

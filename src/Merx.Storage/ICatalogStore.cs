@@ -1,0 +1,29 @@
+using Merx.Core.Domain;
+
+namespace Merx.Storage;
+
+/// <summary>
+/// The catalog role: what the shop sells, by external item id. Items named only by events are
+/// known to the store too (they load with no catalog entry); this role writes and reads the
+/// entries. The item endpoints, imports and the serving snapshot (which scores every item) need it.
+/// </summary>
+public interface ICatalogStore
+{
+    /// <summary>Inserts or replaces catalog entries by <see cref="Item.Id"/> (whole record: fields missing in the new one are cleared). Returns how many were written.</summary>
+    int UpsertItems(IEnumerable<Item> items);
+
+    /// <summary>Sets the in-stock flag of a catalog item. False when the catalog has no such item.</summary>
+    bool SetInStock(string itemId, bool inStock);
+
+    /// <summary>
+    /// Removes an item's catalog entry. Events that name it stay (they are the users' history),
+    /// so it then loads like any item known only from events. False when it was not in the catalog.
+    /// </summary>
+    bool DeleteItem(string itemId);
+
+    /// <summary>The catalog entry, or null when the catalog has no such item.</summary>
+    Item? GetItem(string id);
+
+    /// <summary>Every item the store knows, in key order: its id and its catalog entry (null for items known only from events).</summary>
+    IReadOnlyList<(string Id, Item? Item)> ReadItems();
+}
