@@ -4,28 +4,17 @@ using Microsoft.Data.Sqlite;
 
 namespace Merx.Storage.Tests;
 
-/// <summary>The store contract on a temporary SQLite file, plus what only the SQLite backend has (file, pragmas, migrations).</summary>
-public sealed class SqliteStoreTests : StoreContractTests
+/// <summary>
+/// What only the SQLite backend has (the file, WAL, migrations, the per-user event chains, several
+/// stores on one file); the behaviour every backend shares is in the role suites (<c>SqliteContractTests.cs</c>).
+/// </summary>
+public sealed class SqliteStoreTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "merx-store-tests", Guid.NewGuid().ToString("N"));
-    private int _files;
+    private readonly SqliteBackend _files = new();
 
-    protected override IMerxStore CreateStore() => SqliteStore.Open(Path.Combine(_dir, $"store{_files++}.db"));
+    public void Dispose() => _files.Dispose();
 
-    protected override IMerxStore ReopenStore(IMerxStore store)
-    {
-        var path = ((SqliteStore)store).Path;
-        store.Dispose();
-        return SqliteStore.Open(path);
-    }
-
-    public override void Dispose()
-    {
-        base.Dispose();
-        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
-    }
-
-    private string NewPath() => Path.Combine(_dir, $"x{_files++}", "store.db");
+    private string NewPath() => _files.NewPath();
 
     private static SqliteConnection Raw(string path)
     {

@@ -23,6 +23,13 @@ internal static class StoreSamples
         return list;
     }
 
+    /// <summary>2023-11-15 00:00:00 UTC, a day boundary for the timelines (issue #8).</summary>
+    public const long Day0 = 1_700_006_400;
+
+    /// <summary>A served list of three items, the second explored.</summary>
+    public static ServedRecommendation Served(string id, string user, string? variant = null) =>
+        new(id, user, DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123), "sasrec", "full", variant, ["i1", "i2", "i3"], [false, true, false]);
+
     public static Item FullItem(string id) => new()
     {
         Id = id,

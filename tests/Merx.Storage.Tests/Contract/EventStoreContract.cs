@@ -1,40 +1,16 @@
 using Merx.Core.Domain;
 using static Merx.Storage.Tests.StoreSamples;
 
-namespace Merx.Storage.Tests;
+namespace Merx.Storage.Tests.Contract;
 
 /// <summary>
-/// The behaviour every <see cref="IMerxStore"/> backend must show. A backend's test class
-/// subclasses this and supplies <see cref="CreateStore"/> and <see cref="ReopenStore"/>:
-/// <c>SqliteStoreTests</c> on a temporary file; the PostgreSQL backend subclasses it too, on a
-/// fresh schema, and skips itself when no server is configured.
+/// The events role (<see cref="IEventStore"/>): appends (atomic, streamed, validated, in arrival
+/// order), recent events and users, the data set and counts loaded back, the timeline and the import
+/// log, and what survives reopening. Uses the catalog, users and model registry roles only to set up
+/// (a data set loads the catalog and profiles too).
 /// </summary>
-public abstract partial class StoreContractTests : IDisposable
+public abstract class EventStoreContract<TBackend> : StoreContract<TBackend> where TBackend : IStoreBackend, new()
 {
-    private readonly List<IMerxStore> _opened = [];
-
-    /// <summary>A new, empty store.</summary>
-    protected abstract IMerxStore CreateStore();
-
-    /// <summary>Disposes <paramref name="store"/> and opens the same storage again.</summary>
-    protected abstract IMerxStore ReopenStore(IMerxStore store);
-
-    private IMerxStore NewStore() => Track(CreateStore());
-
-    private IMerxStore Reopen(IMerxStore store) => Track(ReopenStore(store));
-
-    private IMerxStore Track(IMerxStore store)
-    {
-        _opened.Add(store);
-        return store;
-    }
-
-    public virtual void Dispose()
-    {
-        foreach (var s in _opened) s.Dispose();
-        GC.SuppressFinalize(this);
-    }
-
     [Fact]
     public void AppendThenLoad_RoundTripsEveryEventField()
     {
@@ -138,6 +114,16 @@ public abstract partial class StoreContractTests : IDisposable
     }
 
     [Fact]
+    public void RecentUsers_orders_by_activity()
+    {
+        var store = NewStore();
+        store.UpsertItems([new Item { Id = "c1", Title = "Catalogued" }]);
+        store.AppendEvents([new("u1", "e1", EventKind.View, 1), new("u2", "c1", EventKind.View, 2), new("u1", "e2", EventKind.View, 3)]);
+        Assert.Equal(["u1", "u2"], store.RecentUsers(10));
+        Assert.Equal(["u1"], store.RecentUsers(1));
+    }
+
+    [Fact]
     public void Stats_MatchADatasetBuiltFromTheSameInput()
     {
         var store = NewStore();
@@ -208,6 +194,39 @@ public abstract partial class StoreContractTests : IDisposable
     public void SchemaVersion_IsPositive()
     {
         Assert.True(NewStore().SchemaVersion >= 1);
+    }
+
+    [Fact]
+    public void EventTimeline_counts_events_per_utc_day_and_kind_from_a_given_day()
+    {
+        var store = NewStore();
+        store.AppendEvents([
+            new("u1", "i1", EventKind.View, Day0 + 10), new("u1", "i1", EventKind.View, Day0 + 86_399), new("u2", "i2", EventKind.Purchase, Day0 + 3600),
+            new("u2", "i2", EventKind.View, Day0 + 86_400), new("u3", null, EventKind.Search, Day0 + 2 * 86_400 + 5, Query: "red"),
+            new("u3", "i3", EventKind.View, Day0 - 1),
+        ]);
+        var d = DateOnly.FromDateTime(DateTimeOffset.FromUnixTimeSeconds(Day0).UtcDateTime);
+        Assert.Equal(new DateOnly(2023, 11, 15), d);
+        Assert.Equal([
+            new DailyEventCount(d.AddDays(-1), EventKind.View, 1),
+            new DailyEventCount(d, EventKind.View, 2), new DailyEventCount(d, EventKind.Purchase, 1),
+            new DailyEventCount(d.AddDays(1), EventKind.View, 1), new DailyEventCount(d.AddDays(2), EventKind.Search, 1),
+        ], store.EventTimeline(DateOnly.MinValue));
+        Assert.Equal([new DailyEventCount(d.AddDays(1), EventKind.View, 1), new DailyEventCount(d.AddDays(2), EventKind.Search, 1)], store.EventTimeline(d.AddDays(1)));
+        Assert.Empty(NewStore().EventTimeline(DateOnly.MinValue));
+    }
+
+    [Fact]
+    public void ImportLog_RecordsRunsInOrder()
+    {
+        var store = NewStore();
+        store.RecordImport("data/a.csv", "csv", "1000 accepted, 2 skipped (bad kind)", 1000, 2);
+        store.RecordImport("data/b.jsonl", "jsonl", "ok", 5, 0);
+        var log = store.ListImports();
+        Assert.Equal(2, log.Count);
+        Assert.Equal(("data/a.csv", "csv", "1000 accepted, 2 skipped (bad kind)", 1000L, 2L), (log[0].Source, log[0].Format, log[0].Summary, log[0].Accepted, log[0].Skipped));
+        Assert.Equal("jsonl", log[1].Format);
+        Assert.True(log[0].Id < log[1].Id);
     }
 
     private sealed class CountingEnumerable(IEnumerable<RawEvent> inner) : IEnumerable<RawEvent>

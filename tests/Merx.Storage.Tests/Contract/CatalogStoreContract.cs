@@ -1,0 +1,85 @@
+using Merx.Core.Domain;
+using static Merx.Storage.Tests.StoreSamples;
+
+namespace Merx.Storage.Tests.Contract;
+
+/// <summary>
+/// The catalog role (<see cref="ICatalogStore"/>): entries round-trip field by field and are
+/// replaced whole, stock and deletion change only the catalog, and items first named by events keep
+/// their index. Uses the events role to set up and to observe (a loaded data set, counts).
+/// </summary>
+public abstract class CatalogStoreContract<TBackend> : StoreContract<TBackend> where TBackend : IStoreBackend, new()
+{
+    [Fact]
+    public void UpsertItems_RoundTripsEveryField()
+    {
+        var store = NewStore();
+        var full = FullItem("sku-1");
+        var bare = new Item { Id = "sku-2" };
+        Assert.Equal(2, store.UpsertItems([full, bare]));
+        AssertSameItem(full, store.GetItem("sku-1"));
+        AssertSameItem(bare, store.GetItem("sku-2"));
+        Assert.Null(store.GetItem("sku-3"));
+    }
+
+    [Fact]
+    public void UpsertItems_ReplacesTheWholeRecord()
+    {
+        var store = NewStore();
+        store.UpsertItems([FullItem("sku-1")]);
+        var replacement = new Item { Id = "sku-1", Title = "renamed", Price = 5 };
+        store.UpsertItems([replacement]);
+        AssertSameItem(replacement, store.GetItem("sku-1"));
+        Assert.Equal(1, store.GetStats().ItemsInCatalog);
+    }
+
+    [Fact]
+    public void Catalog_OfAnItemFirstSeenInEvents_KeepsItsIndex()
+    {
+        var store = NewStore();
+        store.AppendEvents([new("u1", "late", EventKind.View, 1), new("u1", "other", EventKind.View, 2)]);
+        store.UpsertItems([new Item { Id = "late", Brand = "b" }]);
+        store.AppendEvents([new("u2", "late", EventKind.Purchase, 3)]);
+        var d = store.LoadDataset();
+        Assert.Equal(2, d.ItemCount);
+        Assert.Equal("b", d.Catalog[d.Items.IndexOf("late")]!.Brand);
+        Assert.Null(d.Catalog[d.Items.IndexOf("other")]);
+        Assert.Equal([d.Items.IndexOf("late"), d.Items.IndexOf("other"), d.Items.IndexOf("late")], d.Events.Item);
+    }
+
+    [Fact]
+    public void SetInStock_AndDeleteItem_ChangeOnlyTheCatalog()
+    {
+        var store = NewStore();
+        store.UpsertItems(Catalog(4));
+        var events = new List<RawEvent> { new("u1", "i1", EventKind.View, 1), new("u1", "i2", EventKind.View, 2) };
+        store.AppendEvents(events);
+        Assert.True(store.SetInStock("i1", false));
+        Assert.False(store.GetItem("i1")!.InStock);
+        Assert.True(store.SetInStock("i1", true));
+        Assert.True(store.GetItem("i1")!.InStock);
+        Assert.False(store.SetInStock("nope", false));
+
+        Assert.True(store.DeleteItem("i1"));
+        Assert.True(store.DeleteItem("i3"));
+        Assert.False(store.DeleteItem("i1"));
+        Assert.Null(store.GetItem("i1"));
+        var remaining = Catalog(4).Where(i => i.Id is "i0" or "i2").ToList();
+        var reference = Reference(remaining, [], events);
+        AssertStatsMatch(reference, store.GetStats());
+        Assert.Equal(reference.Items.Ids.Order(), store.LoadDataset().Items.Ids.Order());
+        Assert.Equal(2, store.LoadDataset().Events.Count);
+    }
+
+    [Fact]
+    public void ReadItems_lists_catalog_and_event_only_items()
+    {
+        var store = NewStore();
+        store.UpsertItems([new Item { Id = "c1", Title = "Catalogued" }]);
+        store.AppendEvents([new("u1", "e1", EventKind.View, 1), new("u2", "c1", EventKind.View, 2), new("u1", "e2", EventKind.View, 3)]);
+        var items = store.ReadItems();
+        Assert.Equal(["c1", "e1", "e2"], items.Select(i => i.Id));
+        Assert.Equal("Catalogued", items[0].Item?.Title);
+        Assert.Null(items[1].Item);
+    }
+}
