@@ -7,7 +7,6 @@ using Merx.Service.Privacy;
 using Merx.Service.Serving;
 using Merx.Service.Training;
 using Merx.Storage;
-using Merx.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
@@ -46,7 +45,7 @@ public static class MerxApp
         services.AddSingleton<IngestPrivacy>();
         services.AddSingleton<IMerxStore>(_ =>
         {
-            var store = SqliteStore.Open(options.Db);
+            var store = MerxStores.Open(options.Db);
             try { PseudonymKeys.Bind(store, key); }
             catch { store.Dispose(); throw; }
             return store;

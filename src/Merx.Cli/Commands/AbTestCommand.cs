@@ -29,7 +29,7 @@ internal static class AbTestCommand
         {
             var path = parse.GetValue(db)!;
             if (!File.Exists(path)) throw new FileNotFoundException($"no store at {path}");
-            using var store = Merx.Storage.Sqlite.SqliteStore.Open(path);
+            using var store = Merx.Storage.MerxStores.Open(path);
             var service = new Merx.Service.Experiments.ExperimentService(store);
             var wanted = parse.GetValue(id);
             var defs = service.Definitions.Where(d => wanted is null || d.Id == wanted).ToArray();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Merx.Core.Import;
+using Merx.Storage;
 
 namespace Merx.Cli.Commands;
 
@@ -17,11 +18,26 @@ internal static class Cli
         Description = "amazon | movielens | taobao | csv | jsonl (detected from the files when omitted)",
     }.AcceptOnlyFromAmong("amazon", "movielens", "taobao", "csv", "jsonl");
 
-    public static Option<string> Db(bool required = true) => new("--db")
+    /// <summary>
+    /// The store option. Its value is checked before the command runs (<see cref="MerxStores.Locate"/>), so a
+    /// value this build cannot open (postgres://…, redis://…) fails with one clear line and creates nothing.
+    /// <paramref name="creates"/>: whether the command creates a missing store (import) or refuses one.
+    /// </summary>
+    public static Option<string> Db(bool required = true, bool creates = false)
     {
-        Description = "the SQLite store file (created if missing)",
-        Required = required,
-    };
+        var option = new Option<string>("--db")
+        {
+            Description = creates ? "the SQLite store file (created if missing)" : "the SQLite store file (must exist: create one with 'merx import')",
+            Required = required,
+        };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string>() is not { } db) return;
+            try { MerxStores.Locate(db); }
+            catch (Exception e) when (e is ArgumentException or NotSupportedException) { result.AddError(e.Message); }
+        });
+        return option;
+    }
 
     public static Option<int> Seed() => new("--seed") { Description = "random seed (every run is deterministic per seed)", DefaultValueFactory = _ => 42 };
 

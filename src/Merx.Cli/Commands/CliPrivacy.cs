@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Merx.Service.Privacy;
-using Merx.Storage.Sqlite;
+using Merx.Storage;
 
 namespace Merx.Cli.Commands;
 
@@ -20,11 +20,11 @@ internal static class CliPrivacy
     /// the key's fingerprint. A brand-new store is one whose file does not exist yet or that holds
     /// neither a recorded key nor any user.
     /// </summary>
-    public static (SqliteStore Store, UserIds Ids) Open(string db, KeyUse use, string? keyFile)
+    public static (IMerxStore Store, UserIds Ids) Open(string db, KeyUse use, string? keyFile)
     {
         if (use == KeyUse.Read) throw new ArgumentException("use OpenForLookup for commands that only look users up", nameof(use));
         var key = PseudonymKeys.Resolve(db, use, keyFile: keyFile, storeIsNew: () => IsNew(db));
-        var store = SqliteStore.Open(db);
+        var store = MerxStores.Open(db);
         try
         {
             PseudonymKeys.Bind(store, key);
@@ -43,9 +43,9 @@ internal static class CliPrivacy
     /// none, and its ids are then used as given (null ids, with a warning), so its users can still be
     /// found and forgotten. Never records a key.
     /// </summary>
-    public static (SqliteStore Store, UserIds? Ids) OpenForLookup(string db, string? keyFile)
+    public static (IMerxStore Store, UserIds? Ids) OpenForLookup(string db, string? keyFile)
     {
-        var store = SqliteStore.Open(db);
+        var store = MerxStores.Open(db);
         try
         {
             if (store.GetSetting(PseudonymKeys.FingerprintSetting) is null)
@@ -67,7 +67,7 @@ internal static class CliPrivacy
     private static bool IsNew(string db)
     {
         if (!File.Exists(db)) return true;
-        using var store = SqliteStore.Open(db);
+        using var store = MerxStores.Open(db);
         return store.GetSetting(PseudonymKeys.FingerprintSetting) is null && store.GetStats().Users == 0;
     }
 }

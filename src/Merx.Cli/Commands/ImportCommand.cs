@@ -14,7 +14,7 @@ internal static class ImportCommand
     {
         var data = Cli.Data();
         var format = Cli.Format();
-        var db = Cli.Db();
+        var db = Cli.Db(creates: true);
         var strict = Cli.Strict();
         var map = Cli.Map();
         var keyFile = CliPrivacy.KeyFile();

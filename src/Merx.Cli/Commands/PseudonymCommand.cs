@@ -31,7 +31,7 @@ internal static class PseudonymCommand
             if (path is not null)
             {
                 if (!File.Exists(path)) throw new FileNotFoundException($"no store at {path}");
-                using var store = Merx.Storage.Sqlite.SqliteStore.Open(path);
+                using var store = Merx.Storage.MerxStores.Open(path);
                 PseudonymKeys.Bind(store, key);
             }
             using var pseudonymizer = new Pseudonymizer(key.Key);

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Merx.Privacy.Pseudonymization;
 using Merx.Service.Privacy;
-using Merx.Storage.Sqlite;
+using Merx.Storage;
 
 namespace Merx.Cli.Commands;
 
@@ -50,7 +50,7 @@ internal static class RotateKeyCommand
 
     private static int Status(string path, string? jsonPath)
     {
-        using var store = SqliteStore.Open(path);
+        using var store = MerxStores.Open(path);
         var fingerprint = store.GetSetting(PseudonymKeys.FingerprintSetting);
         var version = RotationStatus.VersionOfFingerprint(fingerprint) ?? 0;
         var s = RotationStatus.Of(store, version);
@@ -94,7 +94,7 @@ internal static class RotateKeyCommand
         var next = File.Exists(newPath) ? PseudonymKeys.ReadKeyFile(newPath) : PseudonymKeys.WriteKeyFile(newPath, old.Key.Version + 1);
         if (next.Version <= old.Key.Version) throw new ArgumentException($"--new-key-file: the new key must have a higher version than the store's key (v{old.Key.Version}); write it as v{old.Key.Version + 1}:secret");
         if (old.OldKeys.Any(k => k.Version == next.Version)) throw new ArgumentException($"--new-key-file: v{next.Version} is the version of a key in {PseudonymKey.OldKeysEnvironmentVariable}; give the new key a higher one");
-        using var store = SqliteStore.Open(path);
+        using var store = MerxStores.Open(path);
         PseudonymKeys.Bind(store, old);
         // A lazy rotation in progress is finished for the listed users first, so every listed user is under the store's key.
         using (var ids = new UserIds(old.Key, old.OldKeys, store)) ids.Rekey(listed);

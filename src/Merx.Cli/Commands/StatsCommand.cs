@@ -2,7 +2,7 @@ using System.CommandLine;
 using Merx.Core.Data;
 using Merx.Core.Domain;
 using Merx.Core.Import;
-using Merx.Storage.Sqlite;
+using Merx.Storage;
 
 namespace Merx.Cli.Commands;
 
@@ -37,7 +37,7 @@ internal static class StatsCommand
             else
             {
                 if (!File.Exists(dbPath)) throw new FileNotFoundException($"no store at {dbPath} (create one with 'merx import')");
-                using var store = SqliteStore.Open(dbPath!);
+                using var store = MerxStores.Open(dbPath!);
                 stats = DatasetStats.Compute(store.LoadDataset(), store.ListImports().Sum(i => i.Skipped));
             }
             Print(stats);

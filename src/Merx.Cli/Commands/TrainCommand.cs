@@ -2,7 +2,7 @@ using System.CommandLine;
 using Merx.Core.Contracts;
 using Merx.Models;
 using Merx.Service.Privacy;
-using Merx.Storage.Sqlite;
+using Merx.Storage;
 using Merx.Service.Training;
 
 namespace Merx.Cli.Commands;
@@ -48,9 +48,9 @@ internal static class TrainCommand
     /// only with its own key (refused otherwise, like every writer); a store that never recorded a key
     /// opens as it is, with a warning when it holds users (their ids were stored before pseudonymization).
     /// </summary>
-    internal static SqliteStore OpenChecked(string path, string? keyFile)
+    internal static IMerxStore OpenChecked(string path, string? keyFile)
     {
-        var store = SqliteStore.Open(path);
+        var store = MerxStores.Open(path);
         try
         {
             if (store.GetSetting(PseudonymKeys.FingerprintSetting) is not null)
