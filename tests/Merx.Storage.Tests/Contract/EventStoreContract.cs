@@ -7,7 +7,7 @@ namespace Merx.Storage.Tests.Contract;
 /// The events role (<see cref="IEventStore"/>): appends (atomic, streamed, validated, in arrival
 /// order), recent events and users, the data set and counts loaded back, the timeline and the import
 /// log, and what survives reopening. Uses the catalog, users and model registry roles only to set up
-/// (a data set loads the catalog and profiles too).
+/// and to check what reopening keeps (a data set loads the catalog and profiles too).
 /// </summary>
 public abstract class EventStoreContract<TBackend> : StoreContract<TBackend> where TBackend : IStoreBackend, new()
 {
