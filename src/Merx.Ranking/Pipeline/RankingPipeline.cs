@@ -98,7 +98,7 @@ public sealed class RankingPipeline
             stages.Add(new("explore:" + Exploration.Name, clock.Elapsed.TotalMilliseconds - t3, false));
         }
         ExplainServed(slate, context, pending);
-        return new RankingResult(slate, path, stages, sessionShare, rate) { Trace = trace };
+        return new RankingResult(slate, path, stages, sessionShare, rate) { Trace = trace, UserVector = context.UserVector };
     }
 
     private CandidateContext BuildContext(RankingRequest request)
