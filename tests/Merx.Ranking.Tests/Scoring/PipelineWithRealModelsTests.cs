@@ -20,6 +20,7 @@ public class PipelineWithRealModelsTests(GeneratedShop shop) : IClassFixture<Gen
         var scorer = shop.Scorer(clusters: 12);
         var stage = new BanditExploration(BanditPolicies.CreateOver("egreedy:0.5", new ItemVectorSlot(scorer.Dimension), seed: 9), scorer);
         var explored = 0;
+        var revisits = false;
         foreach (var u in new[] { 1, 8, 30, 55 })
         {
             var result = Pipeline(scorer, stage).Run(shop.Request(u, seed: (ulong)u));
@@ -27,8 +28,11 @@ public class PipelineWithRealModelsTests(GeneratedShop shop) : IClassFixture<Gen
             Assert.Equal(10, result.Items.Select(i => i.Item).Distinct().Count());
             Assert.True(result.UserVector is { } v && v.From(scorer));
             var trace = result.Trace!;
-            // The bandit saw the very vector the model source made (not a second encoding).
+            // The bandit saw the very vector the model source made from the whole history (not a second
+            // encoding of the deduplicated recent items, which differs for users who came back to an item).
             Assert.True(trace.Request.UserVector.Span == result.UserVector!.Value.Values.AsSpan());
+            Assert.Equal(scorer.Encode(shop.Histories[u]).Values, result.UserVector.Value.Values);
+            revisits |= shop.Histories[u].Distinct().Count() < shop.Histories[u].Length;
             Assert.Equal(trace.Picks.Select(p => p.Item), result.Items.Select(i => i.Item));
             for (var s = 0; s < 10; s++)
             {
@@ -46,6 +50,7 @@ public class PipelineWithRealModelsTests(GeneratedShop shop) : IClassFixture<Gen
             explored += count;
         }
         Assert.InRange(explored, 1, 39);   // ε = 0.5 over 40 slots: some explore, not all
+        Assert.True(revisits, "no user came back to an item: the reuse of the model source's vector is not pinned");
     }
 
     [Fact]
