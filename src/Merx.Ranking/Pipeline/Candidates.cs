@@ -22,9 +22,10 @@ public sealed class CandidateContext
     /// <summary>Whether an item passes the request's filters (stock, allowed set, exclusions, seen).</summary>
     public Func<int, bool> Admissible { get; }
     /// <summary>
-    /// The large model's vector of this user, set by the model source when it scored through user
-    /// vectors (null otherwise); the bandit stage reuses it when it reads the same scorer. The
-    /// pipeline returns it in <see cref="RankingResult.UserVector"/>.
+    /// The large model's vector of this user: set by the model source when it scored through user
+    /// vectors, reused by the bandit stage when it reads the same scorer (which encodes the recent
+    /// items itself when the source did not run, on the fast path); null when no stage made one.
+    /// The pipeline returns it in <see cref="RankingResult.UserVector"/>.
     /// </summary>
     public UserVector? UserVector { get; set; }
 }
