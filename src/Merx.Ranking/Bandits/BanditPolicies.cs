@@ -10,9 +10,16 @@ public static class BanditPolicies
     /// <summary>
     /// A policy from its name, optionally with one parameter after a colon: "egreedy:0.05" (ε),
     /// "ucb:0.5" (bonus scale), "linucb:2" (α), "lints:0.5" (v), "dynamic:0.3" (budget).
-    /// <paramref name="encoder"/> supplies user and item vectors to linucb, lints and dynamic (may be null).
+    /// <paramref name="encoder"/> supplies the item vectors (by its own item index) to linucb, lints and dynamic (may be null).
     /// </summary>
-    public static IBanditPolicy Create(string spec, IUserEncoder? encoder = null, int seed = 42, DynamicOptions? dynamic = null)
+    public static IBanditPolicy Create(string spec, IUserEncoder? encoder = null, int seed = 42, DynamicOptions? dynamic = null) =>
+        CreateOver(spec, EncoderRows.Of(encoder), seed, dynamic);
+
+    /// <summary>
+    /// As <see cref="Create"/>, with the item vectors read row by row from <paramref name="vectors"/>
+    /// (the server: a <see cref="ItemVectorSlot"/> pointed at the served snapshot's scorer).
+    /// </summary>
+    public static IBanditPolicy CreateOver(string spec, IItemVectors? vectors, int seed = 42, DynamicOptions? dynamic = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(spec);
         var parts = spec.Split(':', 2);
@@ -31,9 +38,9 @@ public static class BanditPolicies
             "ucb" => new Ucb1Policy(p ?? 1, seed),
             "thompson" => new ThompsonPolicy(false, seed),
             "thompson-seg" => new ThompsonPolicy(true, seed),
-            "linucb" => new LinUcbPolicy(encoder, p ?? 1, seed),
-            "lints" => new LinearThompsonPolicy(encoder, p ?? 1, seed),
-            "dynamic" => new DynamicPolicy(encoder, p is { } b ? (dynamic ?? new DynamicOptions()) with { Budget = b } : dynamic, seed),
+            "linucb" => new LinUcbPolicy(vectors, p ?? 1, seed),
+            "lints" => new LinearThompsonPolicy(vectors, p ?? 1, seed),
+            "dynamic" => new DynamicPolicy(vectors, p is { } b ? (dynamic ?? new DynamicOptions()) with { Budget = b } : dynamic, seed),
             _ => throw new ArgumentException($"unknown policy '{name}'; known: {string.Join(", ", Names)}"),
         };
     }

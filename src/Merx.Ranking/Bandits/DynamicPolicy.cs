@@ -1,5 +1,3 @@
-using Merx.Core.Contracts;
-
 namespace Merx.Ranking.Bandits;
 
 /// <summary>
@@ -28,12 +26,13 @@ public sealed class DynamicPolicy : ItemArmPolicy
     private readonly int _d;
     private double _logC, _needMean = 0.5, _uncMean = 0.5, _slots, _explored;
 
-    public DynamicPolicy(IUserEncoder? encoder = null, DynamicOptions? options = null, int seed = 42)
+    /// <param name="vectors">The user vectors' space (only its dimension is read); null: no uncertainty term from user vectors.</param>
+    public DynamicPolicy(IItemVectors? vectors = null, DynamicOptions? options = null, int seed = 42)
         : base(seed, (options ?? new DynamicOptions()).PriorStrength, false)
     {
         _o = options ?? new DynamicOptions();
         _o.Validate();
-        _d = encoder?.Dimension ?? 0;
+        _d = vectors?.Dimension ?? 0;
         if (_d > 0) _users = new LinearHead(_d, _o.Lambda);
         // Start the temperature where the budget points (log 1 = 0 at the simulator's budget of 0.5), so a
         // fresh policy with a small budget does not explore most of its first slates while the controller catches up.

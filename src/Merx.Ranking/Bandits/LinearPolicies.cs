@@ -8,21 +8,21 @@ namespace Merx.Ranking.Bandits;
 /// a per-item (D×D) matrix costs 35 KB per item at D = 66 and learns nothing about items never
 /// shown, while the shared head generalises from every click to every item and keeps the state at
 /// one (D×D) matrix. Features of (user u, item i at exploit rank r):
-/// x = [√d·(u ⊙ vᵢ) (d), p₀(r)/ĝ, 1] with u from <see cref="IUserEncoder.EncodeUser"/> and vᵢ a row of
-/// <see cref="IUserEncoder.ItemVectors"/>. The head models the residual y − p₀(r) of the click over
+/// x = [√d·(u ⊙ vᵢ) (d), p₀(r)/ĝ, 1] with u the request's user vector and vᵢ the item's row of
+/// <see cref="IItemVectors"/> (zeros when it has none). The head models the residual y − p₀(r) of the click over
 /// the exploit prior, so before feedback both policies serve the exploit top K. Without an encoder
 /// the features are the prior and the intercept alone.
 /// </summary>
 public abstract class LinearPolicy : BanditPolicy
 {
-    private readonly IUserEncoder? _encoder;
+    private readonly IItemVectors? _vectors;
     private protected readonly LinearHead Head;
     private readonly int _d;
 
-    protected LinearPolicy(IUserEncoder? encoder, int seed, double lambda) : base(seed)
+    protected LinearPolicy(IItemVectors? vectors, int seed, double lambda) : base(seed)
     {
-        _encoder = encoder;
-        _d = encoder?.Dimension ?? 0;
+        _vectors = vectors;
+        _d = vectors?.Dimension ?? 0;
         Head = new LinearHead(_d + 2, lambda);
     }
 
@@ -37,10 +37,9 @@ public abstract class LinearPolicy : BanditPolicy
         if (_d > 0 && u.Length > 0)
         {
             if (u.Length != _d) throw new ArgumentException($"user vector has {u.Length} entries; the encoder's dimension is {_d}", nameof(request));
-            var all = _encoder!.ItemVectors;
-            if ((long)(item + 1) * _d <= all.Length)
+            var v = _vectors!.Row(item);
+            if (!v.IsEmpty)
             {
-                var v = all.Slice(item * _d, _d);
                 var s = Math.Sqrt(_d);
                 for (var j = 0; j < _d; j++) x[j] = s * u[j] * v[j];
             }
@@ -78,8 +77,11 @@ public abstract class LinearPolicy : BanditPolicy
 }
 
 /// <summary>LinUCB (Li et al. 2010) on the shared NeuralLinear head: mean + α·σ·√(xᵀA⁻¹x).</summary>
-public sealed class LinUcbPolicy(IUserEncoder? encoder, double alpha = 1, int seed = 42, double lambda = 1) : LinearPolicy(encoder, seed, lambda)
+public sealed class LinUcbPolicy(IItemVectors? vectors, double alpha = 1, int seed = 42, double lambda = 1) : LinearPolicy(vectors, seed, lambda)
 {
+    /// <summary>Over an encoder's own item vectors (by its item index).</summary>
+    public LinUcbPolicy(IUserEncoder? encoder, double alpha = 1, int seed = 42, double lambda = 1) : this(EncoderRows.Of(encoder), alpha, seed, lambda) { }
+
     public override string Name => "linucb";
 
     private protected override SlateDecision SelectCore(BanditRequest request, RankedCandidates c, int k)
@@ -93,8 +95,11 @@ public sealed class LinUcbPolicy(IUserEncoder? encoder, double alpha = 1, int se
 }
 
 /// <summary>Linear Thompson sampling (Agrawal &amp; Goyal 2013): one θ̃ ~ N(θ̂, v²σ²A⁻¹) per request, index p₀ + θ̃ᵀx.</summary>
-public sealed class LinearThompsonPolicy(IUserEncoder? encoder, double v = 1, int seed = 42, double lambda = 1) : LinearPolicy(encoder, seed, lambda)
+public sealed class LinearThompsonPolicy(IItemVectors? vectors, double v = 1, int seed = 42, double lambda = 1) : LinearPolicy(vectors, seed, lambda)
 {
+    /// <summary>Over an encoder's own item vectors (by its item index).</summary>
+    public LinearThompsonPolicy(IUserEncoder? encoder, double v = 1, int seed = 42, double lambda = 1) : this(EncoderRows.Of(encoder), v, seed, lambda) { }
+
     public override string Name => "lints";
 
     private protected override SlateDecision SelectCore(BanditRequest request, RankedCandidates c, int k)

@@ -1,3 +1,5 @@
+using Merx.Ranking.Scoring;
+
 namespace Merx.Ranking.Pipeline;
 
 /// <summary>A candidate as a source proposed it: a raw score (comparable within the source only) and an optional anchor item for the explanation ("because you viewed …").</summary>
@@ -19,8 +21,13 @@ public sealed class CandidateContext
     public int[] SessionItems { get; }
     /// <summary>Whether an item passes the request's filters (stock, allowed set, exclusions, seen).</summary>
     public Func<int, bool> Admissible { get; }
-    /// <summary>The large model's vector of this user, once a stage computed it (later stages reuse it), with the model that made it.</summary>
-    public (object Model, float[] Vector)? UserVector { get; set; }
+    /// <summary>
+    /// The large model's vector of this user: set by the model source when it scored through user
+    /// vectors, reused by the bandit stage when it reads the same scorer (which encodes the recent
+    /// items itself when the source did not run, on the fast path); null when no stage made one.
+    /// The pipeline returns it in <see cref="RankingResult.UserVector"/>.
+    /// </summary>
+    public UserVector? UserVector { get; set; }
 }
 
 /// <summary>

@@ -4,9 +4,15 @@ using Merx.Core.Domain;
 namespace Merx.Ranking.Pipeline;
 
 /// <summary>
-/// The request pipeline of DESIGN §1 as composable stages: candidate sources → fusion (weights
-/// shift toward in-session behaviour) → filters (applied inside the sources: stock, allowed set,
-/// exclusions, already seen or purchased) → diversity (MMR) → explore/exploit → explanations.
+/// The request pipeline of DESIGN §1 as composable stages: candidate sources (the large model
+/// through the snapshot's <see cref="Scoring.CatalogScorer"/>) → fusion (weights shift toward
+/// in-session behaviour) → filters (applied inside the sources: stock, allowed set, exclusions,
+/// already seen or purchased) → diversity (MMR) → explore/exploit → explanations.
+/// Diversity runs before explore/exploit, unlike the order DESIGN §1 draws, on purpose: the MMR
+/// slate followed by the rest of the fused pool is the exploit order the bandit starts from, and
+/// the bandit's slate is what is served, slot for slot. Diversifying after the bandit would reorder
+/// or drop its picks, so the explored share would no longer be the policy's (its budget controller
+/// counts explored slots) and feedback would name exploit ranks and slots it never chose.
 /// Accuracy vs resources: each expensive source's cost is tracked (exponential moving average);
 /// when the latency budget cannot cover it, or the server says it is overloaded, the pipeline
 /// takes the fast path (cheap sources only) and reports it in <see cref="RankingResult.Path"/>.
@@ -98,7 +104,7 @@ public sealed class RankingPipeline
             stages.Add(new("explore:" + Exploration.Name, clock.Elapsed.TotalMilliseconds - t3, false));
         }
         ExplainServed(slate, context, pending);
-        return new RankingResult(slate, path, stages, sessionShare, rate) { Trace = trace };
+        return new RankingResult(slate, path, stages, sessionShare, rate) { Trace = trace, UserVector = context.UserVector };
     }
 
     private CandidateContext BuildContext(RankingRequest request)

@@ -1,4 +1,5 @@
 using Merx.Core.Domain;
+using Merx.Ranking.Scoring;
 
 namespace Merx.Ranking.Pipeline;
 
@@ -61,6 +62,8 @@ public sealed record RankingResult(IReadOnlyList<RankedItem> Items, string Path,
 {
     /// <summary>The bandit stage's decision (null for the simple policy or when exploration was off).</summary>
     public ExplorationTrace? Trace { get; init; }
+    /// <summary>The user's vector from the large model when a stage made one (the model source, or the bandit stage); null otherwise.</summary>
+    public UserVector? UserVector { get; init; }
 }
 
 public readonly record struct StageTiming(string Stage, double Milliseconds, bool Skipped, string? Why = null);

@@ -1,107 +1,44 @@
-using System.Buffers;
 using Merx.Core.Contracts;
 using Merx.Core.Domain;
-using Merx.Numerics;
 using Merx.Ranking.Retrieval;
-using System.Numerics.Tensors;
+using Merx.Ranking.Scoring;
 
 namespace Merx.Ranking.Pipeline;
 
 /// <summary>
-/// Maps between a model's item indices and the catalog's: models are published with their own id
-/// maps (trained at different times, before new items arrived), the pipeline works in one space.
+/// The large model: the best admissible items for the user's latest sequence, through the
+/// snapshot's <see cref="CatalogScorer"/> (an exact pass over the catalog, the inverted file for
+/// large catalogs, a small allowed set such as one category scored item by item). When the model
+/// has user vectors, the user's vector is left in <see cref="CandidateContext.UserVector"/> for the
+/// later stages.
 /// </summary>
-public sealed class IndexMapping
+public sealed class ModelSource(string name, CatalogScorer scorer) : ICandidateSource
 {
-    public IndexMapping(IReadOnlyList<string> modelIds, CatalogIndex catalog)
-    {
-        ModelToCatalog = new int[modelIds.Count];
-        CatalogToModel = new int[catalog.Count];
-        Array.Fill(CatalogToModel, -1);
-        for (var j = 0; j < modelIds.Count; j++)
-        {
-            var c = catalog.IndexOf(modelIds[j]);
-            ModelToCatalog[j] = c;
-            if (c >= 0) CatalogToModel[c] = j;
-        }
-    }
-
-    /// <summary>(model items) catalog index of each model item, −1 when the catalog lacks it.</summary>
-    public int[] ModelToCatalog { get; }
-    /// <summary>(catalog items) model index of each catalog item, −1 for items the model never saw.</summary>
-    public int[] CatalogToModel { get; }
-
-    public int[] ToModel(ReadOnlySpan<int> catalogItems)
-    {
-        var result = new List<int>(catalogItems.Length);
-        foreach (var c in catalogItems)
-            if ((uint)c < (uint)CatalogToModel.Length && CatalogToModel[c] >= 0) result.Add(CatalogToModel[c]);
-        return result.ToArray();
-    }
-}
-
-/// <summary>
-/// The large model: scores items from the user's latest sequence and keeps the best admissible
-/// ones. Expensive: a pass over the catalog — unless the model is a user encoder and an
-/// <see cref="IvfIndex"/> is given, in which case only the most promising clusters are scanned
-/// (and a small allowed set, such as one category, is scored exactly).
-/// </summary>
-public sealed class ModelSource(string name, IRecommender model, IndexMapping mapping, IvfIndex? index = null, int probes = 32) : ICandidateSource
-{
-    /// <summary>Allowed sets up to this size are scored exactly item by item.</summary>
-    public const int ExactAllowedLimit = 20_000;
+    /// <summary>A source over <paramref name="model"/> seen through <paramref name="mapping"/> (tests, tools).</summary>
+    public ModelSource(string name, IRecommender model, IndexMapping mapping, IvfIndex? index = null, int probes = 32)
+        : this(name, new CatalogScorer(model, mapping, index, probes)) { }
 
     public string Name => name;
     public bool Expensive => true;
-    public IRecommender Model => model;
-    public IvfIndex? Index => index;
+    public CatalogScorer Scorer => scorer;
 
     public bool Applies(CandidateContext context) => context.RecentItems.Length > 0;
 
     public IReadOnlyList<SourceCandidate> Propose(CandidateContext context, int limit)
     {
-        var history = mapping.ToModel(context.Request.History.Select(e => e.Item).ToArray());
+        var history = scorer.ToModel(context.Request.History.Select(e => e.Item).ToArray());
         if (history.Length == 0) return [];
-        var toCatalog = mapping.ModelToCatalog;
-        if (model is IUserEncoder encoder && (index is not null || context.Request.Allowed is { Count: <= ExactAllowedLimit }))
+        ScoredItem[] top;
+        if (scorer.Encoder is not null)
         {
-            var d = encoder.Dimension;
-            var user = new float[d];
-            encoder.EncodeUser(-1, history, user);
-            context.UserVector = (encoder, user);
-            if (context.Request.Allowed is { Count: <= ExactAllowedLimit } allowed)
-            {
-                var vectors = encoder.ItemVectors;
-                var scored = new List<ScoredItem>(allowed.Count);
-                foreach (var c in allowed)
-                    if (mapping.CatalogToModel[c] is var j and >= 0 && context.Admissible(c))
-                        scored.Add(new ScoredItem(c, TensorPrimitives.Dot(user, vectors.Slice(j * d, d))));
-                return scored.OrderByDescending(s => s.Score).ThenBy(s => s.Item).Take(limit).Select(s => new SourceCandidate(s.Item, s.Score)).ToArray();
-            }
-            return index!.Search(user, limit, probes, j => toCatalog[j] >= 0 && context.Admissible(toCatalog[j]))
-                .Select(s => new SourceCandidate(toCatalog[s.Item], s.Score)).ToArray();
+            var user = scorer.EncodeModel(history);
+            context.UserVector = user;
+            top = scorer.Top(user, limit, context.Admissible, context.Request.Allowed);
         }
-        var n = model.ItemCount;
-        var scores = ArrayPool<float>.Shared.Rent(n);
-        try
-        {
-            var span = scores.AsSpan(0, n);
-            if (model is IUserEncoder enc)
-            {
-                // Exact scores as user · item vectors, keeping the user vector for the later stages.
-                var user = new float[enc.Dimension];
-                enc.EncodeUser(-1, history, user);
-                context.UserVector = (enc, user);
-                RowDots.Forward(enc.ItemVectors, user, span);
-            }
-            else model.Score(-1, history, span);
-            // Admissibility (stock, filters, already seen) only for items that would enter the top k.
-            var best = new TopKHeap(Math.Min(limit, n));
-            for (var j = 0; j < n; j++)
-                if (best.Admits(j, span[j]) && toCatalog[j] >= 0 && context.Admissible(toCatalog[j])) best.Offer(j, span[j]);
-            return best.ToSortedArray().Select(s => new SourceCandidate(toCatalog[s.Item], s.Score)).ToArray();
-        }
-        finally { ArrayPool<float>.Shared.Return(scores); }
+        else top = scorer.Top(history, limit, context.Admissible);
+        var result = new SourceCandidate[top.Length];
+        for (var i = 0; i < top.Length; i++) result[i] = new SourceCandidate(top[i].Item, top[i].Score);
+        return result;
     }
 }
 
@@ -110,8 +47,12 @@ public sealed class ModelSource(string name, IRecommender model, IndexMapping ma
 /// cart, weighted by recency and by what the user did (a purchase counts more than a view);
 /// each candidate remembers the item that contributed most, for "because you viewed …".
 /// </summary>
-public sealed class NeighborSource(IRecommender knn, IndexMapping mapping, int anchors = 10, int perAnchor = 50) : ICandidateSource
+public sealed class NeighborSource(CatalogScorer knn, int anchors = 10, int perAnchor = 50) : ICandidateSource
 {
+    /// <summary>A source over <paramref name="knn"/> seen through <paramref name="mapping"/> (tests, tools).</summary>
+    public NeighborSource(IRecommender knn, IndexMapping mapping, int anchors = 10, int perAnchor = 50)
+        : this(new CatalogScorer(knn, mapping), anchors, perAnchor) { }
+
     public string Name => "itemknn";
     public bool Expensive => false;
 
@@ -134,12 +75,11 @@ public sealed class NeighborSource(IRecommender knn, IndexMapping mapping, int a
         var acc = new Dictionary<int, (float Score, int Anchor, float Best)>();
         foreach (var (anchor, weight) in weights)
         {
-            if ((uint)anchor >= (uint)mapping.CatalogToModel.Length) continue;
-            var m = mapping.CatalogToModel[anchor];
+            var m = knn.ToModel(anchor);
             if (m < 0) continue;
-            foreach (var s in knn.SimilarItems(m, perAnchor))
+            foreach (var s in knn.Model.SimilarItems(m, perAnchor))
             {
-                var c = mapping.ModelToCatalog[s.Item];
+                var c = knn.ToCatalog(s.Item);
                 if (c < 0 || !context.Admissible(c)) continue;
                 var contribution = weight * s.Score;
                 acc.TryGetValue(c, out var cur);

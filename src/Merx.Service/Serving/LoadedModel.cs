@@ -1,43 +1,43 @@
 using Merx.Core.Contracts;
 using Merx.Models;
 using Merx.Ranking.Pipeline;
+using Merx.Ranking.Retrieval;
+using Merx.Ranking.Scoring;
 using Merx.Storage;
 
 namespace Merx.Service.Serving;
 
-/// <summary>A published model version loaded for serving, with its item indices mapped to the serving catalog.</summary>
+/// <summary>
+/// A published model version loaded for serving, seen in the serving catalog's index space through
+/// its <see cref="CatalogScorer"/> (one per model per snapshot: the mapping of its item indices, and
+/// for the large model of a large catalog the inverted-file index over its item vectors).
+/// </summary>
 public sealed class LoadedModel
 {
-    private LoadedModel(ModelVersion version, ModelPackage package, IndexMapping mapping)
+    private LoadedModel(ModelVersion version, ModelPackage package, CatalogScorer scorer)
     {
-        Version = version; Package = package; Mapping = mapping;
+        Version = version; Package = package; Scorer = scorer;
     }
 
     public ModelVersion Version { get; }
     public ModelPackage Package { get; }
     public IRecommender Model => Package.Model;
-    public IndexMapping Mapping { get; }
-    /// <summary>The model as a user encoder (user vector · item vectors), when it is one.</summary>
-    public IUserEncoder? Encoder => Package.Model as IUserEncoder;
+    /// <summary>The model over this snapshot's catalog: mapping, user vectors, scores, top k.</summary>
+    public CatalogScorer Scorer { get; }
 
-    public static LoadedModel Load(IMerxStore store, ModelVersion version, CatalogIndex catalog, LoadedModel? previous)
+    /// <summary>
+    /// Loads a version (reusing <paramref name="previous"/>'s package, and its inverted file, when it
+    /// is the same version). A user encoder with at least <paramref name="ivfMinItems"/> items gets an
+    /// inverted file over its item vectors, searched with <paramref name="probes"/> clusters.
+    /// </summary>
+    public static LoadedModel Load(IMerxStore store, ModelVersion version, CatalogIndex catalog, LoadedModel? previous, int ivfMinItems = int.MaxValue, int probes = 32)
     {
-        var package = previous is not null && previous.Version.Version == version.Version
-            ? previous.Package
-            : ModelPackage.FromBytes(store.ReadModelPayload(version.Version), ModelRegistry.Read);
-        return new LoadedModel(version, package, new IndexMapping(package.Items.Ids, catalog));
-    }
-
-    /// <summary>Scores of the model for a catalog-space history, mapped back to catalog items (NaN for items the model does not know).</summary>
-    public float[] ScoreCatalog(IReadOnlyList<int> catalogHistory, int catalogCount)
-    {
-        var history = Mapping.ToModel(catalogHistory.ToArray());
-        var modelScores = new float[Model.ItemCount];
-        Model.Score(-1, history, modelScores);
-        var result = new float[catalogCount];
-        Array.Fill(result, float.NaN);
-        for (var j = 0; j < modelScores.Length; j++)
-            if (Mapping.ModelToCatalog[j] >= 0) result[Mapping.ModelToCatalog[j]] = modelScores[j];
-        return result;
+        var same = previous is not null && previous.Version.Version == version.Version;
+        var package = same ? previous!.Package : ModelPackage.FromBytes(store.ReadModelPayload(version.Version), ModelRegistry.Read);
+        // Above ivfMinItems a full pass per request no longer fits a few-ms budget: retrieve through an inverted file.
+        var index = package.Model is IUserEncoder enc && package.Model.ItemCount >= ivfMinItems
+            ? (same ? previous!.Scorer.Index : null) ?? IvfIndex.Build(enc.ItemVectors, enc.Dimension)
+            : null;
+        return new LoadedModel(version, package, new CatalogScorer(package.Model, package.Items.Ids, catalog, index, probes));
     }
 }

@@ -24,7 +24,7 @@ public sealed class PolicyHost(IMerxStore store, IOptions<MerxServerOptions> opt
     private readonly ConcurrentDictionary<string, (double Impressions, double Clicks, long At)> _recent = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private IBanditPolicy? _policy;
-    private CatalogEncoder? _encoder;
+    private ItemVectorSlot? _vectors;
     private int _dirty;
 
     public string Spec => options.Value.Policy;
@@ -38,15 +38,16 @@ public sealed class PolicyHost(IMerxStore store, IOptions<MerxServerOptions> opt
         if (!Learning) return new DiscoveryExploration();
         lock (_gate)
         {
-            var dimension = primary?.Encoder?.Dimension ?? 0;
-            if (_policy is null || (_encoder?.Dimension ?? 0) != dimension)
+            var scorer = primary?.Scorer;
+            var dimension = scorer?.Dimension ?? 0;
+            if (_policy is null || (_vectors?.Dimension ?? 0) != dimension)
             {
-                _encoder = dimension > 0 ? new CatalogEncoder(dimension) : null;
-                _policy = BanditPolicies.Create(Spec, _encoder);
+                _vectors = dimension > 0 ? new ItemVectorSlot(dimension) : null;
+                _policy = BanditPolicies.CreateOver(Spec, _vectors);
                 Restore(_policy);
             }
-            if (_encoder is not null && primary?.Encoder is { } enc) _encoder.Swap(enc, primary.Mapping);
-            return new BanditExploration(_policy, _encoder, RecentFeedback);
+            if (_vectors is not null && scorer is { Encoder: not null }) _vectors.Point(scorer);
+            return new BanditExploration(_policy, _vectors is null ? null : scorer, RecentFeedback);
         }
     }
 

@@ -97,29 +97,15 @@ public sealed class RecommendationService(IMerxStore store, HistoryCache histori
         var snapshot = Snapshot;
         var cat = snapshot.Catalog;
         Func<IReadOnlyList<int>, float[]>? personal = null;
-        if (user is not null && snapshot.Primary is { } primary)
+        if (user is not null && snapshot.Scorer is { } scorer)
         {
             var history = History(snapshot, user).Select(e => e.Item).ToArray();
             if (history.Length > 0)
                 personal = items =>
                 {
-                    // Only the matched items are scored (user vector · item vector when the model has them);
-                    // items the model does not know get the lowest known score.
+                    // Only the matched items are scored; items the model does not know get the lowest known score.
                     var scores = new float[items.Count];
-                    if (primary.Encoder is { } encoder)
-                    {
-                        var d = encoder.Dimension;
-                        var user = new float[d];
-                        encoder.EncodeUser(-1, primary.Mapping.ToModel(history), user);
-                        for (var k = 0; k < items.Count; k++)
-                            scores[k] = primary.Mapping.CatalogToModel[items[k]] is var j and >= 0
-                                ? System.Numerics.Tensors.TensorPrimitives.Dot<float>(user, encoder.ItemVectors.Slice(j * d, d)) : float.NaN;
-                    }
-                    else
-                    {
-                        var all = primary.ScoreCatalog(history, cat.Count);
-                        for (var k = 0; k < items.Count; k++) scores[k] = all[items[k]];
-                    }
+                    scorer.Score(scorer.ToModel(history), items, scores);
                     var floor = scores.Where(float.IsFinite).DefaultIfEmpty(0).Min();
                     for (var k = 0; k < scores.Length; k++) if (!float.IsFinite(scores[k])) scores[k] = floor;
                     return scores;
@@ -169,28 +155,20 @@ public sealed class RecommendationService(IMerxStore store, HistoryCache histori
         string label;
         if (itemId is not null) { var i = cat.IndexOf(itemId); if (i < 0) return null; targets = [i]; label = "item " + itemId; }
         else { var items = cat.ItemsInCategory(category!); if (items is null) return null; targets = items; label = "category " + category; }
-        var modelTargets = targets.Select(t => primary.Mapping.CatalogToModel[t]).Where(m => m >= 0).ToArray();
+        var scorer = primary.Scorer;
+        var known = targets.Where(scorer.Knows).ToArray();
         var users = store.RecentUsers(scanUsers);
         var scored = new List<AudienceMember>(users.Count);
-        var encoder = primary.Encoder;
-        float[]? target = null;
-        if (encoder is not null && modelTargets.Length > 0)
-        {
-            var d = encoder.Dimension;
-            target = new float[d];
-            foreach (var m in modelTargets)
-                for (var k = 0; k < d; k++) target[k] += encoder.ItemVectors[m * d + k] / modelTargets.Length;
-        }
-        var scores = target is null ? new float[primary.Model.ItemCount] : null;
-        var vector = target is null ? null : new float[target.Length];
+        var target = scorer.MeanVector(known);
+        var scores = new float[known.Length];
         foreach (var u in users)
         {
-            var history = primary.Mapping.ToModel(History(snapshot, u).Select(e => e.Item).ToArray());
+            var history = scorer.ToModel(History(snapshot, u).Select(e => e.Item).ToArray());
             if (history.Length == 0) continue;
             double s;
-            if (target is not null) { encoder!.EncodeUser(-1, history, vector); s = System.Numerics.Tensors.TensorPrimitives.Dot<float>(vector, target); }
-            else if (modelTargets.Length == 0) continue;
-            else { primary.Model.Score(-1, history, scores); s = modelTargets.Average(m => scores![m]); }
+            if (target is not null) s = System.Numerics.Tensors.TensorPrimitives.Dot<float>(scorer.EncodeModel(history).Values, target);
+            else if (known.Length == 0) continue;
+            else { scorer.Score(history, known, scores); s = scores.Average(); }
             scored.Add(new AudienceMember(u, Math.Round(s, 6)));
         }
         var method = target is not null ? $"{primary.Version.Name} user vector · mean item vector" : $"{primary.Version.Name} score";

@@ -1,7 +1,7 @@
 using Merx.Core.Contracts;
 using Merx.Models.Classic;
 using Merx.Ranking.Pipeline;
-using Merx.Ranking.Retrieval;
+using Merx.Ranking.Scoring;
 using Merx.Storage;
 
 namespace Merx.Service.Serving;
@@ -38,8 +38,8 @@ public sealed class ServingSnapshot
     /// <summary>The store's newest model version when this snapshot was built; a newer one triggers a rebuild.</summary>
     public long StoreModelVersion { get; }
     public bool Ready => Primary is not null;
-    /// <summary>The inverted-file index over the large model's item vectors (large catalogs only).</summary>
-    public IvfIndex? PrimaryIndex { get; private init; }
+    /// <summary>The large model's catalog-space scorer (null before a model is published): recommendations, search, audiences, similar items and the bandit stage score through it.</summary>
+    public CatalogScorer? Scorer => Primary?.Scorer;
 
     public IEnumerable<LoadedModel> Models => new[] { Primary, Neighbors, TrendingModel }.Where(m => m is not null).Distinct()!;
 
@@ -50,7 +50,7 @@ public sealed class ServingSnapshot
         var items = store.ReadItems();
         var catalog = new CatalogIndex(items.Select(i => i.Id).ToArray(), items.Select(i => i.Item).ToArray());
         var primaryVersion = store.LatestModel(options.PrimaryModel) ?? LatestScoringModel(store, options);
-        var primary = primaryVersion is null ? null : LoadedModel.Load(store, primaryVersion, catalog, previous?.Primary);
+        var primary = primaryVersion is null ? null : LoadedModel.Load(store, primaryVersion, catalog, previous?.Primary, options.IvfMinItems, options.IvfProbes);
         var neighborVersion = store.LatestModel(options.NeighborModel);
         var neighbors = neighborVersion is null ? null : LoadedModel.Load(store, neighborVersion, catalog, previous?.Neighbors);
         var trendingVersion = store.LatestModel(options.TrendingModel) ?? store.LatestModel(Popularity.PopName);
@@ -59,27 +59,18 @@ public sealed class ServingSnapshot
         var trendingScores = new float[catalog.Count];
         if (trending?.Model is Popularity pop)
             for (var j = 0; j < pop.ItemCount; j++)
-                if (trending.Mapping.ModelToCatalog[j] is var c and >= 0) trendingScores[c] = pop.ItemScores[j];
+                if (trending.Scorer.ToCatalog(j) is var c and >= 0) trendingScores[c] = pop.ItemScores[j];
         var trendingSource = new TrendingSource(trendingScores);
-        var unknown = primary?.Mapping.CatalogToModel;
-        var newItems = new NewItemSource(catalog, i => unknown is null || unknown[i] < 0, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        var scorer = primary?.Scorer;
+        var newItems = new NewItemSource(catalog, i => scorer is null || !scorer.Knows(i), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
 
         var sources = new List<ICandidateSource>();
-        IvfIndex? primaryIndex = null;
-        if (primary is not null)
-        {
-            // Above IvfMinItems a full pass per request no longer fits a few-ms budget: retrieve through an inverted file.
-            var ivf = primary.Encoder is { } enc && primary.Model.ItemCount >= options.IvfMinItems
-                ? (previous?.Primary?.Version.Version == primary.Version.Version ? previous.PrimaryIndex : null) ?? IvfIndex.Build(enc.ItemVectors, enc.Dimension)
-                : null;
-            primaryIndex = ivf;
-            sources.Add(new ModelSource("transformer", primary.Model, primary.Mapping, ivf, options.IvfProbes));
-        }
-        if (neighbors is not null) sources.Add(new NeighborSource(neighbors.Model, neighbors.Mapping));
+        if (scorer is not null) sources.Add(new ModelSource("transformer", scorer));
+        if (neighbors is not null) sources.Add(new NeighborSource(neighbors.Scorer));
         sources.Add(trendingSource);
         sources.Add(newItems);
         var pipeline = new RankingPipeline(catalog, sources, trendingSource, exploration?.Invoke(primary) ?? new DiscoveryExploration());
-        return new ServingSnapshot(catalog, primary, neighbors, trending, pipeline, newItems, catalogStamp, storeVersion) { PrimaryIndex = primaryIndex };
+        return new ServingSnapshot(catalog, primary, neighbors, trending, pipeline, newItems, catalogStamp, storeVersion);
     }
 
     /// <summary>The newest published model other than the neighbour and popularity ones (they do not model a user's sequence).</summary>
@@ -101,13 +92,10 @@ public sealed class ServingSnapshot
         void Take(LoadedModel? m, string reason)
         {
             if (m is null || result.Count >= n) return;
-            var j = m.Mapping.CatalogToModel[item];
-            if (j < 0) return;
-            foreach (var s in m.Model.SimilarItems(j, 4 * n + 10))
+            foreach (var s in m.Scorer.Similar(item, 4 * n + 10))
             {
-                var c = m.Mapping.ModelToCatalog[s.Item];
-                if (c < 0 || !admissible(c) || !seen.Add(c)) continue;
-                result.Add((c, s.Score, reason));
+                if (!admissible(s.Item) || !seen.Add(s.Item)) continue;
+                result.Add((s.Item, s.Score, reason));
                 if (result.Count >= n) return;
             }
         }

@@ -1,6 +1,7 @@
 using Merx.Core.Contracts;
 using Merx.Core.Domain;
 using Merx.Ranking.Pipeline;
+using Merx.Ranking.Scoring;
 
 namespace Merx.Ranking.Tests.Pipeline;
 
