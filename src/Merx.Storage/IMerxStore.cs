@@ -11,7 +11,7 @@ namespace Merx.Storage;
 /// integer keys are the backend's business and never leak through this interface.
 /// Implementations are safe to call from several threads (calls are serialized).
 /// </summary>
-public interface IMerxStore : IDisposable
+public interface IMerxStore : IDisposable, IUserChangeFeed
 {
     /// <summary>The schema version of the opened store (the highest migration applied).</summary>
     int SchemaVersion { get; }
