@@ -85,7 +85,7 @@ public sealed class CrossProcessUserChangeTests() : CliTestBase("merx-cross-proc
         store.UpsertItems(items);
         store.UpsertUsers(privacy.Users(generator.Users(), new ScrubReport()));
         store.AppendEvents(privacy.Events(generator.Events(), new ScrubReport()));
-        store.AppendEvents(privacy.Events(items.Take(6).Select((item, k) => new RawEvent(Alice, item.Id, EventKind.View, 1_900_000_000 + k)), new ScrubReport()));
+        store.AppendEvents(privacy.Events(items.Take(6).Select((item, k) => new RawEvent(Alice, item.Id, EventKind.View, 1_000_000_000 + k)), new ScrubReport()));
         ModelTrainer.Train(store, ["trending", "itemknn"], new FitOptions { Seed = 1 });
         return db;
     }
