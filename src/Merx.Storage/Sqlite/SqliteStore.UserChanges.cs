@@ -20,7 +20,7 @@ public sealed partial class SqliteStore
     private const string PrunedUpToKey = "user_changes_pruned";
     private readonly Lock _feedGate = new();
     private SqliteConnection? _feed;
-    private sqlite3_stmt? _feedVersion;
+    private sqlite3_stmt? _feedVersion, _feedPage;
 
     public long UserChangeVersion()
     {
@@ -53,20 +53,33 @@ public sealed partial class SqliteStore
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         lock (_feedGate)
         {
-            var feed = Feed();
+            var feed = Feed().Handle!;
+            // One statement, one read transaction: the pruning mark and the page agree. One row with NULL
+            // change columns when nothing is new (the common case after this process's own commits).
+            _feedPage ??= RawSql.Prepare(feed, $"""
+                SELECT c.seq, c.kind, c.user_hash, c.new_id, p.pruned
+                FROM (SELECT COALESCE((SELECT value FROM meta WHERE key = '{PrunedUpToKey}'), 0) AS pruned) p
+                LEFT JOIN (SELECT seq, kind, user_hash, new_id FROM user_changes WHERE seq > ?1 ORDER BY seq LIMIT ?2) c
+                ORDER BY c.seq
+                """);
             var changes = new List<UserChange>();
-            using (var cmd = feed.CreateCommand())
+            long pruned = 0;
+            try
             {
-                cmd.CommandText = "SELECT seq, kind, user_hash, new_id FROM user_changes WHERE seq > $a ORDER BY seq LIMIT $n";
-                cmd.Parameters.AddWithValue("$a", after);
-                cmd.Parameters.AddWithValue("$n", limit);
-                using var r = cmd.ExecuteReader();
-                while (r.Read()) changes.Add(new UserChange(r.GetInt64(0), (UserChangeKind)r.GetInt32(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetString(3)));
+                raw.sqlite3_bind_int64(_feedPage, 1, after);
+                raw.sqlite3_bind_int64(_feedPage, 2, limit);
+                int rc;
+                while ((rc = raw.sqlite3_step(_feedPage)) == raw.SQLITE_ROW)
+                {
+                    pruned = raw.sqlite3_column_int64(_feedPage, 4);
+                    if (raw.sqlite3_column_type(_feedPage, 0) == raw.SQLITE_NULL) continue;
+                    var newId = raw.sqlite3_column_type(_feedPage, 3) == raw.SQLITE_NULL ? null : raw.sqlite3_column_text(_feedPage, 3).utf8_to_string();
+                    changes.Add(new UserChange(raw.sqlite3_column_int64(_feedPage, 0), (UserChangeKind)raw.sqlite3_column_int(_feedPage, 1), raw.sqlite3_column_int64(_feedPage, 2), newId));
+                }
+                if (rc != raw.SQLITE_DONE) RawSql.Fail(feed, rc, "reading the user change feed");
             }
-            // Read after the rows: a prune in between can only make the reader start over needlessly, never hide a gap.
-            using var pruned = feed.CreateCommand();
-            pruned.CommandText = $"SELECT COALESCE((SELECT value FROM meta WHERE key = '{PrunedUpToKey}'), 0)";
-            return new UserChangePage(changes, Convert.ToInt64(pruned.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+            finally { raw.sqlite3_reset(_feedPage); }
+            return new UserChangePage(changes, pruned);
         }
     }
 
@@ -113,6 +126,7 @@ public sealed partial class SqliteStore
         lock (_feedGate)
         {
             _feedVersion?.Dispose();
+            _feedPage?.Dispose();
             _feed?.Dispose();
         }
     }
