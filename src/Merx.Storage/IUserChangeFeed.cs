@@ -15,6 +15,11 @@ namespace Merx.Storage;
 /// A change names the old id only by <see cref="UserIdHash"/>, a one-way hash: a forgotten user
 /// leaves no copy of their id in the store. Holders match the ids they keep by the same hash.
 /// </para>
+/// <para>
+/// The store also guards the one write that could race a deletion made elsewhere:
+/// <see cref="IMerxStore.RecordServed"/> leaves out a list whose user was deleted after the list was
+/// served (a process that flushes its buffer late must not bring a forgotten user back).
+/// </para>
 /// </summary>
 public interface IUserChangeFeed
 {

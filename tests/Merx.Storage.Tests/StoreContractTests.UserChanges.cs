@@ -83,6 +83,20 @@ public abstract partial class StoreContractTests
     }
 
     [Fact]
+    public void A_list_served_before_its_user_was_deleted_is_not_written_afterwards()
+    {
+        var store = NewStore();
+        var now = DateTimeOffset.UtcNow;
+        store.DeleteUser("p1_late");  // e.g. by another process, while this one still buffered the list
+        store.RecordServed([Served("r-late", "p1_late", now.AddMinutes(-1)), Served("r-back", "p1_late", now.AddMinutes(1)), Served("r-other", "p1_other", now.AddMinutes(-1))]);
+        Assert.Null(store.GetServed("r-late"));
+        Assert.Equal("p1_late", store.GetServed("r-back")!.User);   // served after the deletion: the user came back
+        Assert.Equal("p1_other", store.GetServed("r-other")!.User);
+    }
+
+    private static ServedRecommendation Served(string id, string user, DateTimeOffset at) => new(id, user, at, null, "full", null, ["i1"], [false]);
+
+    [Fact]
     public void UserIdHash_is_the_first_eight_bytes_of_SHA256_big_endian()
     {
         // SHA-256("abc") = ba7816bf 8f01cfea ... (FIPS 180-2, appendix B.1).

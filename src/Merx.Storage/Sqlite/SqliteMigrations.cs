@@ -91,6 +91,7 @@ internal static class SqliteMigrations
             new_id TEXT,
             at INTEGER NOT NULL);
         CREATE INDEX user_changes_at ON user_changes(at);
+        CREATE INDEX user_changes_user ON user_changes(user_hash);
         CREATE INDEX user_changes_new_id ON user_changes(new_id) WHERE new_id IS NOT NULL;
         """,
     ];

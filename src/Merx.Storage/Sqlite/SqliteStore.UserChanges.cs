@@ -18,6 +18,9 @@ public sealed partial class SqliteStore
     public static readonly TimeSpan UserChangeRetention = TimeSpan.FromDays(1);
 
     private const string PrunedUpToKey = "user_changes_pruned";
+
+    /// <summary>SQL: a deletion of the user with hash <c>$h</c> recorded after the time <c>$at</c> (Unix ms).</summary>
+    private const string DeletedSince = "SELECT 1 FROM user_changes WHERE user_hash = $h AND kind = 1 AND at > $at";
     private readonly Lock _feedGate = new();
     private SqliteConnection? _feed;
     private sqlite3_stmt? _feedVersion, _feedPage;
