@@ -90,12 +90,6 @@ public sealed class CrossProcessUserChangeTests() : CliTestBase("merx-cross-proc
         return db;
     }
 
-    private static string Pseudonym(string key, string id)
-    {
-        using var p = new Pseudonymizer(PseudonymKey.Parse(key));
-        return p.Pseudonymize(id);
-    }
-
     /// <summary>Runs the built CLI as a separate process (merx.dll is copied beside the tests); returns its exit code and output.</summary>
     private static (int Code, string Output) RunMerx(string? oldKeys, params string[] args)
     {
