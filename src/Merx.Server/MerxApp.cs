@@ -6,6 +6,7 @@ using Merx.Server.Http;
 using Merx.Service.Privacy;
 using Merx.Service.Serving;
 using Merx.Service.Training;
+using Merx.Service.Users;
 using Merx.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
@@ -41,7 +42,8 @@ public static class MerxApp
         if (options.SizeNoiseEpsilon is { } eps && !(eps > 0 && double.IsFinite(eps))) throw new ArgumentException("SizeNoiseEpsilon must be a finite number > 0", nameof(options));
         // The key is resolved before anything is served: a server without a usable key refuses to start.
         var key = PseudonymKeys.Resolve(options.Db, KeyUse.Serve, options.PseudonymKey, options.PseudonymKeyFile, options.LoopbackOnly, configuredOldKeys: options.PseudonymOldKeys);
-        services.AddSingleton(sp => UserIdsFor(sp, key));
+        services.AddSingleton(sp => new UserIds(key.Key, key.OldKeys, sp.GetRequiredService<IMerxStore>()));
+        services.AddSingleton(sp => new UserLifecycle(sp.GetRequiredService<IMerxStore>(), sp.GetRequiredService<UserIds>()));
         services.AddSingleton<IngestPrivacy>();
         services.AddSingleton<IMerxStore>(_ =>
         {
@@ -52,16 +54,17 @@ public static class MerxApp
         });
         services.AddSingleton<ServingLoad>();
         services.AddSingleton<ServerMetrics>();
-        services.AddSingleton<PolicyHost>();
+        // Holders of per-user state register with the lifecycle as they are made (it reads the change feed's position first).
+        services.AddSingleton(Holder<PolicyHost>);
         services.AddHostedService(sp => sp.GetRequiredService<PolicyHost>());
         services.AddSingleton<ModelHost>();
         services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
         services.AddSingleton<TrainingService>();
         services.AddHostedService(sp => sp.GetRequiredService<TrainingService>());
-        services.AddSingleton<ServedLog>();
+        services.AddSingleton(Holder<ServedLog>);
         services.AddHostedService(sp => sp.GetRequiredService<ServedLog>());
-        services.AddSingleton<ExperimentService>();
-        services.AddSingleton<HistoryCache>();
+        services.AddSingleton(Holder<ExperimentService>);
+        services.AddSingleton(Holder<HistoryCache>);
         services.AddSingleton<RecommendationService>();
         services.AddSingleton<SegmentRelease>();
         services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
@@ -93,30 +96,20 @@ public static class MerxApp
         return services;
     }
 
-    /// <summary>
-    /// The user ids of the service. During a lazy key rotation a returning user is renamed in the store,
-    /// and the in-memory state kept per pseudonym follows: the cached history is dropped (reloaded under
-    /// the new pseudonym), recent bandit feedback and experiment tallies move.
-    /// </summary>
-    private static UserIds UserIdsFor(IServiceProvider sp, ResolvedKey key)
-    {
-        var ids = new UserIds(key.Key, key.OldKeys, sp.GetRequiredService<IMerxStore>());
-        if (ids.Rekeying is { } rekeying)
-            rekeying.Renamed += (from, to) =>
-            {
-                var histories = sp.GetRequiredService<HistoryCache>();
-                histories.Forget(from);
-                histories.Forget(to);
-                sp.GetRequiredService<PolicyHost>().Rename(from, to);
-                sp.GetRequiredService<ExperimentService>().Rename(from, to);
-            };
-        return ids;
-    }
+    private static T Holder<T>(IServiceProvider sp) where T : IUserStateHolder =>
+        sp.GetRequiredService<UserLifecycle>().Register(ActivatorUtilities.CreateInstance<T>(sp));
 
     public static WebApplication MapMerx(this WebApplication app)
     {
         var metrics = app.Services.GetRequiredService<ServerMetrics>();
         app.Use(metrics.Track);
+        // Users deleted or renamed by any process (another replica, `merx forget`) reach every per-user state before the answer.
+        var lifecycle = app.Services.GetRequiredService<UserLifecycle>();
+        app.Use((ctx, next) =>
+        {
+            lifecycle.CatchUp();
+            return next(ctx);
+        });
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusFor, SuppressDiagnosticsCallback = _ => false });
         app.UseStatusCodePages();
         app.UseMiddleware<ApiKeyMiddleware>();

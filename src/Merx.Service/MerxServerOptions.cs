@@ -1,6 +1,14 @@
 namespace Merx.Service;
 
-/// <summary>Settings of <c>merx serve</c>, bound from the "Merx" configuration section, the environment and the command line.</summary>
+/// <summary>
+/// Settings of the Merx server. <c>merx serve</c> fills them from its command-line flags (and
+/// <c>MERX_API_KEY</c>; the pseudonymization keys come from <c>--pseudonym-key-file</c>,
+/// <c>MERX_PSEUDONYM_KEY</c> and <c>MERX_PSEUDONYM_OLD_KEYS</c>, see <see cref="Privacy.PseudonymKeys"/>);
+/// other hosts (tests, <c>merx demo</c>) set them in code. They are not bound from configuration:
+/// nothing reads a "Merx" section of appsettings.json or <c>MERX__</c> environment variables, and
+/// settings without a flag keep the defaults below. At start, <c>MerxApp.AddMerx</c> checks the API key,
+/// <see cref="KAnonymity"/> and <see cref="SizeNoiseEpsilon"/>, and <c>merx serve</c> its own flags.
+/// </summary>
 public sealed class MerxServerOptions
 {
     /// <summary>The SQLite store file.</summary>

@@ -21,6 +21,7 @@ public interface IMerxStore :
     IModelRegistry,
     IServingLog,
     ISettingsStore,
+    IUserChangeFeed,
     IDisposable
 {
     /// <summary>The schema version of the opened store (the highest migration applied).</summary>

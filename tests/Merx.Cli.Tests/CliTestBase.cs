@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Merx.Privacy.Pseudonymization;
 
 namespace Merx.Cli.Tests;
 
@@ -34,6 +35,13 @@ public abstract class CliTestBase : IDisposable
         Console.SetOut(o); Console.SetError(e);
         try { return (MerxCli.Run(args), o.ToString(), e.ToString()); }
         finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+    }
+
+    /// <summary>The pseudonym the store keeps for the shop's user <paramref name="id"/> under <paramref name="key"/> (<c>[vN:]secret</c>).</summary>
+    protected static string Pseudonym(string key, string id)
+    {
+        using var p = new Pseudonymizer(PseudonymKey.Parse(key));
+        return p.Pseudonymize(id);
     }
 
     protected static JsonElement Json(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement;

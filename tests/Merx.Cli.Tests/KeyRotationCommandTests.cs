@@ -27,12 +27,6 @@ public sealed class KeyRotationCommandTests() : CliTestBase("merx-rotation-cli-"
         return dir;
     }
 
-    private static string Pseudonym(string key, string id)
-    {
-        using var p = new Pseudonymizer(PseudonymKey.Parse(key));
-        return p.Pseudonymize(id);
-    }
-
     /// <summary>
     /// Writes the key files v1.key and v2.key and imports the shop into a new store under v1; with
     /// <paramref name="annReturns"/>, ann then comes back once with v2 and the old v1 (the rotation starts).

@@ -1,6 +1,7 @@
 using Merx.Core.Data;
 using Merx.Core.Domain;
 using Merx.Service.Serving;
+using Merx.Service.Users;
 using Merx.Storage.Sqlite;
 using Microsoft.Extensions.Options;
 using Merx.Service;
@@ -75,7 +76,7 @@ public sealed class HistoryCacheTests : IDisposable
         var cache = Cache(store);
         Assert.Single(Items(cache, "u1"));
         store.DeleteUser("u1");
-        cache.Forget("u1");
+        cache.Forget(UserSet.Of("u1"));
         Assert.Empty(Items(cache, "u1"));
     }
 

@@ -38,3 +38,5 @@ public sealed class SqliteModelRegistryTests : ModelRegistryContract<SqliteBacke
 public sealed class SqliteServingLogTests : ServingLogContract<SqliteBackend>;
 
 public sealed class SqliteSettingsStoreTests : SettingsStoreContract<SqliteBackend>;
+
+public sealed class SqliteUserChangeFeedContractTests : UserChangeFeedContract<SqliteBackend>;

@@ -46,7 +46,7 @@ internal static class AbTestCommand
             }
             if (parse.GetValue(json) is { } output)
             {
-                File.WriteAllText(output, JsonSerializer.Serialize(new { experiments = reports }, Merx.Server.Http.Json.Options));
+                File.WriteAllText(output, JsonSerializer.Serialize(new { experiments = reports }, Merx.Service.WireJson.Options));
                 Console.WriteLine($"wrote {output}");
             }
             return 0;

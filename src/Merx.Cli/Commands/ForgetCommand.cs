@@ -1,11 +1,14 @@
 using System.CommandLine;
+using Merx.Service.Users;
 
 namespace Merx.Cli.Commands;
 
 /// <summary>
 /// `merx forget`: the right to be forgotten from the command line. The id is the shop's own; it is
 /// pseudonymized with the store's key (and with every older key of a rotation in progress), and the user's events, sessions, profile, served lists and
-/// feedback are deleted; then the file is rebuilt (VACUUM) and the write-ahead log truncated, so no
+/// feedback are deleted (through <see cref="UserLifecycle.Forget"/>, like the server's DELETE: the store
+/// records the deletion in its change feed, so a server running on the same file drops the user from
+/// memory before its next answer); then the file is rebuilt (VACUUM) and the write-ahead log truncated, so no
 /// copy survives in free pages. The next `merx train` does not see the user.
 /// </summary>
 internal static class ForgetCommand
@@ -29,10 +32,10 @@ internal static class ForgetCommand
             var (opened, userIds) = CliPrivacy.OpenForLookup(path, parse.GetValue(keyFile));
             using var store = opened;
             using var ids = userIds;
+            var lifecycle = new UserLifecycle(store, ids);
             foreach (var u in users)
             {
-                // Under every key of the ring: during a key rotation the user may still be stored under an older one.
-                var removed = (ids?.AllStored(u) ?? [u]).Sum(store.DeleteUser);
+                var removed = lifecycle.Forget(u);
                 Console.WriteLine($"forgot user {u}: {removed:N0} events removed, with their sessions, profile, served lists and feedback");
             }
             if (!parse.GetValue(noRebuild))

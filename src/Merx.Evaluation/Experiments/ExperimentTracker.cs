@@ -130,6 +130,12 @@ public sealed class ExperimentTracker
         lock (_lock) return _users.ContainsKey(userId);
     }
 
+    /// <summary>The ids of every tracked user, a copy (a service matching deleted or renamed users against them).</summary>
+    public string[] UserIds()
+    {
+        lock (_lock) return [.. _users.Keys];
+    }
+
     /// <summary>A consistent immutable copy of the tallies and sequential tests.</summary>
     public ExperimentSnapshot Snapshot()
     {

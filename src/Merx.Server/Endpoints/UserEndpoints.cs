@@ -1,9 +1,9 @@
 using Merx.Core.Domain;
 using Merx.Privacy.Scrubbing;
 using Merx.Server.Http;
-using Merx.Service.Experiments;
 using Merx.Service.Privacy;
 using Merx.Service.Serving;
+using Merx.Service.Users;
 using Merx.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -46,22 +46,10 @@ public static class UserEndpoints
         });
     }
 
-    private static IResult Forget(string id, IMerxStore store, ServedLog served, HistoryCache histories, PolicyHost policies, ExperimentService experiments, UserIds ids)
+    private static IResult Forget(string id, UserLifecycle lifecycle)
     {
         if (Validate.Id(id, "user id") is { } e) return Problems.Bad(e);
-        // Under every key of the ring: during a key rotation the user may still be stored under an older one.
-        var all = ids.AllStored(id);
-        served.Flush();
-        long removed = 0;
-        foreach (var stored in all)
-        {
-            removed += store.DeleteUser(stored);
-            histories.Forget(stored);
-            policies.Forget(stored);
-        }
-        ids.Rekeying?.Forget(all[0]);
-        if (experiments.Definitions.Count > 0) experiments.Rebuild();
-        return Results.Ok(new { user = id, events_removed = removed });
+        return Results.Ok(new { user = id, events_removed = lifecycle.Forget(id) });
     }
 
     private static IResult Profile(string id, RecommendationService service, UserIds ids)

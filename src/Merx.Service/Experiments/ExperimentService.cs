@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Merx.Core.Domain;
 using Merx.Evaluation.Experiments;
 using Merx.Ranking.Pipeline;
+using Merx.Service.Users;
 using Merx.Storage;
 
 namespace Merx.Service.Experiments;
@@ -18,9 +19,10 @@ public sealed record ExperimentDefinition(string Id, IReadOnlyList<VariantConfig
 /// the experiment id and their id (the same variant on every replica and after restarts), every
 /// served list is tagged "experiment:variant", and feedback on a tagged list updates the live
 /// tallies and the always-valid sequential test. Tallies are rebuilt from the store's served lists
-/// and feedback when the service starts, so a restart loses nothing.
+/// and feedback when the service starts, so a restart loses nothing. Deleted and renamed users
+/// (by any process) reach the tallies through <see cref="UserLifecycle"/>.
 /// </summary>
-public sealed partial class ExperimentService
+public sealed partial class ExperimentService : IUserStateHolder
 {
     private const string StateKey = "experiments";
     private readonly IMerxStore _store;
@@ -64,12 +66,30 @@ public sealed partial class ExperimentService
         if (tracker is not null && ToExperimentEvent(kind) is { } e) tracker.Record(user, e, e == ExperimentEvent.Purchase ? Math.Max(0, value) : 0);
     }
 
-    /// <summary>Moves a renamed user's live tallies (key rotation) to their new pseudonym in every experiment: they keep their variant.</summary>
-    public void Rename(string from, string to)
+    /// <summary>Moves renamed users' live tallies (key rotation) to their new pseudonyms in every experiment: they keep their variant.</summary>
+    public void Rename(UserRenames renames)
     {
         ExperimentTracker[] trackers;
         lock (_gate) trackers = _trackers.Values.ToArray();
-        foreach (var t in trackers) t.Rename(from, to);
+        foreach (var t in trackers)
+            foreach (var user in t.UserIds())
+                if (renames.TryGetNewId(user, out var to)) t.Rename(user, to);
+    }
+
+    /// <summary>
+    /// Deleted users leave the live reports: when any experiment tracks one, the tallies are rebuilt from
+    /// the store, which no longer holds their exposures and feedback (a tally cannot be taken apart per user).
+    /// </summary>
+    public void Forget(UserSet users)
+    {
+        ExperimentTracker[] trackers;
+        lock (_gate) trackers = _trackers.Values.ToArray();
+        if (trackers.Any(t => t.UserIds().Any(users.Contains))) Rebuild();
+    }
+
+    void IUserStateHolder.ForgetAll()
+    {
+        if (Definitions.Count > 0) Rebuild();
     }
 
     /// <summary>True when any experiment's live tallies hold this user (tests: nothing stays under an old or forgotten pseudonym).</summary>

@@ -21,8 +21,9 @@ public enum KeyUse
 public sealed record ResolvedKey(PseudonymKey Key, IReadOnlyList<PseudonymKey> OldKeys, string Source, bool Generated);
 
 /// <summary>
-/// The key policy of issue #7. A key comes, in this order, from the configuration (<c>--pseudonym-key</c>
-/// text or <c>Merx:PseudonymKey</c>), a key file named with <c>--pseudonym-key-file</c>, the
+/// The key policy of issue #7. A key comes, in this order, from key text a host sets in code
+/// (<see cref="MerxServerOptions.PseudonymKey"/>: tests and embedding hosts; no command-line flag or
+/// configuration key sets it), a key file named with <c>--pseudonym-key-file</c>, the
 /// environment (<c>MERX_PSEUDONYM_KEY</c>), or — development and demo mode only — the key file beside
 /// the store (<c>&lt;db&gt;.pseudonym.key</c>, mode 0600). That file is used by the server only on a
 /// loopback bind, and is generated only by <c>merx demo</c> or by a writer creating a brand-new store

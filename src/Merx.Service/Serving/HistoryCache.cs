@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Merx.Core.Data;
 using Merx.Core.Domain;
+using Merx.Service.Users;
 using Merx.Storage;
 using Microsoft.Extensions.Options;
 
@@ -20,10 +21,11 @@ public readonly record struct RecentEvent(string? Item, EventKind Kind, long Tim
 /// extends what was loaded) or wholly after it (and reads the event from the store): an accepted
 /// event is in the very next answer. Writes by anyone else (another process or replica, an import
 /// into the live store) are noticed through the store's event sequence at most
-/// <see cref="MerxServerOptions.HistoryCacheRefreshMs"/> later and drop the whole cache.
+/// <see cref="MerxServerOptions.HistoryCacheRefreshMs"/> later and drop the whole cache. Deletions and
+/// renames of users, by any process, reach it through <see cref="UserLifecycle"/> before the next answer.
 /// </para>
 /// </summary>
-public sealed class HistoryCache
+public sealed class HistoryCache : IUserStateHolder
 {
     private readonly IMerxStore _store;
     private readonly int _perUser, _capacity;
@@ -63,7 +65,7 @@ public sealed class HistoryCache
             if (generation == Volatile.Read(ref _generation))
             {
                 MakeRoom();
-                if (_map.TryAdd(user, new Entry(events, _perUser))) Interlocked.Increment(ref _count);
+                if (_map.TryAdd(user, new Entry(user, events, _perUser))) Interlocked.Increment(ref _count);
             }
             return events;
         }
@@ -91,11 +93,29 @@ public sealed class HistoryCache
         }
     }
 
-    /// <summary>Drops a user's entry (after the store deleted them); a concurrent load cannot put the old events back.</summary>
-    public void Forget(string user)
+    /// <summary>Drops the entries of deleted users; a load in flight cannot put the old events back (every stripe is held while they go).</summary>
+    public void Forget(UserSet users) => RemoveWhere((_, entry) => users.ContainsHash(entry.UserHash));
+
+    /// <summary>Drops the entries of renamed users under both ids: the next request loads the history under the new one.</summary>
+    public void Rename(UserRenames renames) => RemoveWhere((user, entry) => renames.TryGetNewIdByHash(entry.UserHash, out _) || renames.NewIds.Contains(user));
+
+    void IUserStateHolder.ForgetAll() => Clear();
+
+    // A miss loads and adds under its stripe's lock, so holding all of them (in index order, like Append)
+    // means every load either finished before (and its entry is scanned) or starts after the change.
+    private void RemoveWhere(Func<string, Entry, bool> drop)
     {
-        lock (Stripe(user))
-            if (_map.TryRemove(user, out _)) Interlocked.Decrement(ref _count);
+        var taken = 0;
+        try
+        {
+            for (; taken < _stripes.Length; taken++) Monitor.Enter(_stripes[taken]);
+            foreach (var (user, entry) in _map)
+                if (drop(user, entry) && _map.TryRemove(user, out _)) Interlocked.Decrement(ref _count);
+        }
+        finally
+        {
+            while (--taken >= 0) Monitor.Exit(_stripes[taken]);
+        }
     }
 
     /// <summary>True when the user's history is in memory.</summary>
@@ -165,8 +185,12 @@ public sealed class HistoryCache
         private readonly List<RecentEvent> _events;
         private readonly int _capacity;
 
-        public Entry(RecentEvent[] newestFirst, int capacity)
+        /// <summary>The user's <see cref="UserIdHash"/>, computed once on a miss (which reads the store anyway) so that the lifecycle's changes match without rehashing every entry.</summary>
+        public long UserHash { get; }
+
+        public Entry(string user, RecentEvent[] newestFirst, int capacity)
         {
+            UserHash = UserIdHash.Of(user);
             _capacity = capacity;
             _events = new List<RecentEvent>(Math.Min(capacity, newestFirst.Length + 4));
             for (var i = Math.Min(newestFirst.Length, capacity) - 1; i >= 0; i--) _events.Add(newestFirst[i]);

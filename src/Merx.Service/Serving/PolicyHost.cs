@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Merx.Core.Domain;
 using Merx.Ranking.Bandits;
 using Merx.Ranking.Pipeline;
+using Merx.Service.Users;
 using Merx.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -16,12 +17,13 @@ namespace Merx.Service.Serving;
 /// it updates the policy within the request. The learned state is saved in the store every 30 s and
 /// at shutdown, and restored at start (a state of another configuration is discarded with a warning).
 /// </summary>
-public sealed class PolicyHost(IMerxStore store, IOptions<MerxServerOptions> options, ILogger<PolicyHost> log) : BackgroundService
+public sealed class PolicyHost(IMerxStore store, IOptions<MerxServerOptions> options, ILogger<PolicyHost> log) : BackgroundService, IUserStateHolder
 {
     public const int MaxRemembered = 200_000;
     private static readonly double RecentHalfLifeTicks = TimeSpan.FromHours(1).Ticks;
     private readonly ConcurrentDictionary<string, (ExplorationTrace Trace, long At)> _decisions = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, (double Impressions, double Clicks, long At)> _recent = new(StringComparer.Ordinal);
+    // Per user: decayed impression and click counts, and the user's UserIdHash (computed once, for the lifecycle's changes).
+    private readonly ConcurrentDictionary<string, (double Impressions, double Clicks, long At, long Hash)> _recent = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private IBanditPolicy? _policy;
     private ItemVectorSlot? _vectors;
@@ -75,10 +77,10 @@ public sealed class PolicyHost(IMerxStore store, IOptions<MerxServerOptions> opt
     {
         var clicked = kind != EventKind.Impression;
         var now = DateTime.UtcNow.Ticks;
-        _recent.AddOrUpdate(user, _ => (1, clicked ? 1 : 0, now), (_, r) =>
+        _recent.AddOrUpdate(user, u => (1, clicked ? 1 : 0, now, UserIdHash.Of(u)), (_, r) =>
         {
             var decay = Math.Pow(0.5, (now - r.At) / RecentHalfLifeTicks);
-            return (r.Impressions * decay + 1, r.Clicks * decay + (clicked ? 1 : 0), now);
+            return (r.Impressions * decay + 1, r.Clicks * decay + (clicked ? 1 : 0), now, r.Hash);
         });
         if (_policy is not { } policy || !_decisions.TryGetValue(recommendationId, out var d)) return;
         var item = catalog.IndexOf(itemId);
@@ -94,14 +96,22 @@ public sealed class PolicyHost(IMerxStore store, IOptions<MerxServerOptions> opt
         Interlocked.Exchange(ref _dirty, 1);
     }
 
-    /// <summary>Drops what the policy remembers of one user (their recent feedback rates); the learned model holds no per-user state.</summary>
-    public void Forget(string user) => _recent.TryRemove(user, out _);
-
-    /// <summary>Moves a renamed user's recent feedback rates (key rotation) to their new pseudonym.</summary>
-    public void Rename(string from, string to)
+    /// <summary>Drops what the policy remembers of deleted users (their recent feedback rates); the learned model holds no per-user state.</summary>
+    public void Forget(UserSet users)
     {
-        if (_recent.TryRemove(from, out var r)) _recent.TryAdd(to, r);
+        foreach (var (user, r) in _recent)
+            if (users.ContainsHash(r.Hash)) _recent.TryRemove(user, out _);
     }
+
+    /// <summary>Moves renamed users' recent feedback rates (key rotation) to their new pseudonyms.</summary>
+    public void Rename(UserRenames renames)
+    {
+        foreach (var (user, r) in _recent)
+            if (renames.TryGetNewIdByHash(r.Hash, out var to) && _recent.TryRemove(user, out var moved))
+                _recent.TryAdd(to, moved with { Hash = UserIdHash.Of(to) });
+    }
+
+    void IUserStateHolder.ForgetAll() => _recent.Clear();
 
     /// <summary>True when the policy remembers recent feedback of this user.</summary>
     public bool Remembers(string user) => _recent.ContainsKey(user);

@@ -81,6 +81,19 @@ internal static class SqliteMigrations
         CREATE INDEX feedback_user ON feedback(user_ext);
         CREATE TABLE state(key TEXT PRIMARY KEY, value BLOB NOT NULL, updated_at INTEGER NOT NULL);
         """,
+        // 3: the user change feed (IUserChangeFeed): deletions and renames with a sequence number that
+        //    is never reused (AUTOINCREMENT, also after pruning), the old id only as a one-way hash.
+        """
+        CREATE TABLE user_changes(
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind INTEGER NOT NULL,
+            user_hash INTEGER NOT NULL,
+            new_id TEXT,
+            at INTEGER NOT NULL);
+        CREATE INDEX user_changes_at ON user_changes(at);
+        CREATE INDEX user_changes_user ON user_changes(user_hash);
+        CREATE INDEX user_changes_new_id ON user_changes(new_id) WHERE new_id IS NOT NULL;
+        """,
     ];
 
     /// <summary>The version this build writes.</summary>

@@ -28,6 +28,8 @@ public sealed partial class SqliteStore
                 }
                 any |= NonQuery("DELETE FROM served WHERE user_ext = $u", tx, ("$u", userId)) > 0;
                 any |= NonQuery("DELETE FROM feedback WHERE user_ext = $u", tx, ("$u", userId)) > 0;
+                // Recorded also when nothing was stored: another process may still hold the user in memory (an unwritten served list).
+                RecordDeletion(tx, userId);
                 tx.Commit();
             }
             if (!any) return 0;
@@ -58,6 +60,7 @@ public sealed partial class SqliteStore
                     if (NonQuery("UPDATE users SET ext_id = $t WHERE ext_id = $f", tx, ("$t", to), ("$f", from)) == 0) continue;
                     NonQuery("UPDATE served SET user_ext = $t WHERE user_ext = $f", tx, ("$t", to), ("$f", from));
                     NonQuery("UPDATE feedback SET user_ext = $t WHERE user_ext = $f", tx, ("$t", to), ("$f", from));
+                    RecordUserChange(tx, UserChangeKind.Renamed, from, to);
                     n++;
                 }
                 tx.Commit();

@@ -51,6 +51,7 @@ public sealed partial class SqliteStore
                             if (from == u.Current || Rename(renameUser, from, u.Current) == 0) continue;
                             Rename(renameServed, from, u.Current);
                             Rename(renameFeedback, from, u.Current);
+                            RecordUserChange(tx, UserChangeKind.Renamed, from, u.Current);
                             renamed.Add((from, u.Current));
                             break;
                         }

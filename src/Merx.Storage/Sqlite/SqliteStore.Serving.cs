@@ -39,10 +39,12 @@ public sealed partial class SqliteStore
         lock (_gate)
         {
             using var tx = BeginWrite();
-            using var cmd = Command("INSERT INTO served(id, user_ext, at, model, path, variant, items, explored) VALUES($id, $u, $at, $m, $p, $v, $i, $e)", tx);
-            var p = AddParameters(cmd, "$id", "$u", "$at", "$m", "$p", "$v", "$i", "$e");
+            // A list whose user was deleted after it was served is left out (see IUserChangeFeed): another process flushing late must not bring a forgotten user back.
+            using var cmd = Command($"INSERT INTO served(id, user_ext, at, model, path, variant, items, explored) SELECT $id, $u, $at, $m, $p, $v, $i, $e WHERE NOT EXISTS ({DeletedSince})", tx);
+            var p = AddParameters(cmd, "$id", "$u", "$at", "$m", "$p", "$v", "$i", "$e", "$h");
             foreach (var r in served)
             {
+                p[8].Value = UserIdHash.Of(r.User);
                 p[0].Value = r.Id; p[1].Value = r.User; p[2].Value = r.At.ToUnixTimeMilliseconds(); p[3].Value = (object?)r.Model ?? DBNull.Value;
                 p[4].Value = r.Path; p[5].Value = (object?)r.Variant ?? DBNull.Value;
                 p[6].Value = JsonSerializer.Serialize(r.Items); p[7].Value = JsonSerializer.Serialize(r.Explored);

@@ -170,6 +170,7 @@ public sealed partial class SqliteStore : IMerxStore
             _dataVersion?.Dispose();
             _users.Dispose();
             _items.Dispose();
+            DisposeFeed();
             _db.Dispose();
         }
     }
