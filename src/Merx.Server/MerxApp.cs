@@ -52,6 +52,14 @@ public static class MerxApp
             catch { store.Dispose(); throw; }
             return store;
         });
+        // One store, handed out by role: each service asks only for the roles it uses.
+        services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<IMerxStore>());
+        services.AddSingleton<ICatalogStore>(sp => sp.GetRequiredService<IMerxStore>());
+        services.AddSingleton<IUserStore>(sp => sp.GetRequiredService<IMerxStore>());
+        services.AddSingleton<IModelRegistry>(sp => sp.GetRequiredService<IMerxStore>());
+        services.AddSingleton<IServingLog>(sp => sp.GetRequiredService<IMerxStore>());
+        services.AddSingleton<ISettingsStore>(sp => sp.GetRequiredService<IMerxStore>());
+        services.AddSingleton<IUserChangeFeed>(sp => sp.GetRequiredService<IMerxStore>());
         services.AddSingleton<ServingLoad>();
         services.AddSingleton<ServerMetrics>();
         // Holders of per-user state register with the lifecycle as they are made (it reads the change feed's position first).

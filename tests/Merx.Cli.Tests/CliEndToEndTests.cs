@@ -154,7 +154,7 @@ public sealed class CliEndToEndTests() : CliTestBase("merx-cli-")
         var db = P("ab.db");
         using (var store = global::Merx.Storage.Sqlite.SqliteStore.Open(db))
         {
-            var service = new global::Merx.Service.Experiments.ExperimentService(store);
+            var service = new global::Merx.Service.Experiments.ExperimentService(store, store);
             service.Create("exp1", [new("control", 0.5), new("treat", 0.5, Explore: false)]);
             var served = new List<global::Merx.Storage.ServedRecommendation>();
             for (var u = 0; u < 30; u++)

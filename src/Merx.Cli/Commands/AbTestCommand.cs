@@ -30,7 +30,7 @@ internal static class AbTestCommand
             var path = parse.GetValue(db)!;
             if (!File.Exists(path)) throw new FileNotFoundException($"no store at {path}");
             using var store = Merx.Storage.MerxStores.Open(path);
-            var service = new Merx.Service.Experiments.ExperimentService(store);
+            var service = new Merx.Service.Experiments.ExperimentService(store, store);
             var wanted = parse.GetValue(id);
             var defs = service.Definitions.Where(d => wanted is null || d.Id == wanted).ToArray();
             if (wanted is not null && defs.Length == 0) throw new ArgumentException($"no experiment '{wanted}' in {path}");

@@ -25,15 +25,17 @@ public sealed record ExperimentDefinition(string Id, IReadOnlyList<VariantConfig
 public sealed partial class ExperimentService : IUserStateHolder
 {
     private const string StateKey = "experiments";
-    private readonly IMerxStore _store;
+    private readonly IServingLog _log;
+    private readonly ISettingsStore _settings;
     private readonly Lock _gate = new();
     private readonly List<ExperimentDefinition> _definitions;
     private readonly Dictionary<string, ExperimentTracker> _trackers = new(StringComparer.Ordinal);
 
-    public ExperimentService(IMerxStore store)
+    public ExperimentService(IServingLog log, ISettingsStore settings)
     {
-        _store = store;
-        _definitions = store.GetState(StateKey) is { } bytes ? JsonSerializer.Deserialize<List<ExperimentDefinition>>(bytes, WireJson.Options) ?? [] : [];
+        _log = log;
+        _settings = settings;
+        _definitions = settings.GetState(StateKey) is { } bytes ? JsonSerializer.Deserialize<List<ExperimentDefinition>>(bytes, WireJson.Options) ?? [] : [];
         foreach (var d in _definitions) _trackers[d.Id] = Replay(d);
     }
 
@@ -156,7 +158,7 @@ public sealed partial class ExperimentService : IUserStateHolder
     private ExperimentTracker Replay(ExperimentDefinition d)
     {
         var tracker = new ExperimentTracker(new Experiment(d.Id, d.Variants.Select(v => new Variant(v.Name, v.Share)).ToArray()), SequentialTestOptions.ForBaseRate(d.BaseRate), ParseMetric(d.Metric));
-        foreach (var entry in _store.ExperimentLog(d.Id + ":"))
+        foreach (var entry in _log.ExperimentLog(d.Id + ":"))
         {
             if (entry.Kind is not { } kind) tracker.Expose(entry.User);
             else if (ToExperimentEvent(kind) is { } e) tracker.Record(entry.User, e, e == ExperimentEvent.Purchase ? Math.Max(0, entry.Value) : 0);
@@ -164,7 +166,7 @@ public sealed partial class ExperimentService : IUserStateHolder
         return tracker;
     }
 
-    private void Save() => _store.PutState(StateKey, JsonSerializer.SerializeToUtf8Bytes(_definitions, WireJson.Options));
+    private void Save() => _settings.PutState(StateKey, JsonSerializer.SerializeToUtf8Bytes(_definitions, WireJson.Options));
 
     private static ExperimentEvent? ToExperimentEvent(EventKind kind) => kind switch
     {

@@ -7,7 +7,7 @@ namespace Merx.Service.Privacy;
 /// <summary>
 /// Lazy key rotation (issue #7). While older keys are configured (<c>MERX_PSEUDONYM_OLD_KEYS</c>), a user
 /// id that comes in is looked up under every key of the ring: a user the store holds only under an older
-/// key's pseudonym is renamed to the current key's pseudonym (<see cref="IMerxStore.RekeyUsers"/>, one
+/// key's pseudonym is renamed to the current key's pseudonym (<see cref="IUserStore.RekeyUsers"/>, one
 /// transaction: events, sessions, profile, served lists, feedback) before the request reads or writes, so
 /// their history is found and new events join it. Cost: a set lookup per id for pseudonyms already checked
 /// by this process (a bounded set of current pseudonyms, never raw ids), else one HMAC per older key and a
@@ -21,7 +21,7 @@ public sealed class LazyRekeying
 
     private const int Chunk = 1000;
     private readonly PseudonymizerRing _ring;
-    private readonly IMerxStore _store;
+    private readonly IUserStore _store;
     private readonly int _capacity;
     private readonly ConcurrentDictionary<string, byte> _checked = new(StringComparer.Ordinal);
     private int _count;
@@ -30,7 +30,7 @@ public sealed class LazyRekeying
     /// <param name="ring">The current key and the older ones (at least one).</param>
     /// <param name="store">Where users are looked up and renamed.</param>
     /// <param name="capacity">Checked pseudonyms remembered (≥ 1).</param>
-    public LazyRekeying(PseudonymizerRing ring, IMerxStore store, int capacity = DefaultCapacity)
+    public LazyRekeying(PseudonymizerRing ring, IUserStore store, int capacity = DefaultCapacity)
     {
         _ring = ring ?? throw new ArgumentNullException(nameof(ring));
         _store = store ?? throw new ArgumentNullException(nameof(store));

@@ -84,7 +84,7 @@ public static partial class PseudonymKeys
     }
 
     /// <summary>The retired fingerprints recorded in a store (empty when it was never rotated).</summary>
-    public static IReadOnlyList<string> RetiredKeys(IMerxStore store) => Retired(store.GetSetting(RetiredSetting));
+    public static IReadOnlyList<string> RetiredKeys(ISettingsStore store) => Retired(store.GetSetting(RetiredSetting));
 
     private static List<string> Retired(string? text) => text is null ? [] : [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
 

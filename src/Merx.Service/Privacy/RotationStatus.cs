@@ -18,7 +18,7 @@ public sealed record RotationStatus(int CurrentVersion, long CurrentUsers, IRead
     public long Remaining => Older.Sum(v => v.Users);
 
     /// <summary>Counts the store's users per key version, against the current version <paramref name="currentVersion"/>.</summary>
-    public static RotationStatus Of(IMerxStore store, int currentVersion)
+    public static RotationStatus Of(IUserStore store, int currentVersion)
     {
         ArgumentNullException.ThrowIfNull(store);
         long current = 0, other = 0;

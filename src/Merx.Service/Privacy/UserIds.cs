@@ -20,7 +20,7 @@ public sealed class UserIds : IDisposable
     /// <param name="older">Older keys of a rotation in progress (<c>MERX_PSEUDONYM_OLD_KEYS</c>).</param>
     /// <param name="store">The store users are re-keyed in; without it (or without older keys) nothing is re-keyed and <see cref="ToStored"/> never touches a store.</param>
     /// <param name="rekeyMemory">Current pseudonyms the re-keying remembers as checked (see <see cref="LazyRekeying.DefaultCapacity"/>).</param>
-    public UserIds(PseudonymKey current, IReadOnlyList<PseudonymKey>? older = null, IMerxStore? store = null, int rekeyMemory = LazyRekeying.DefaultCapacity)
+    public UserIds(PseudonymKey current, IReadOnlyList<PseudonymKey>? older = null, IUserStore? store = null, int rekeyMemory = LazyRekeying.DefaultCapacity)
     {
         Key = current ?? throw new ArgumentNullException(nameof(current));
         _ring = new PseudonymizerRing(current, older);

@@ -27,7 +27,7 @@ public readonly record struct RecentEvent(string? Item, EventKind Kind, long Tim
 /// </summary>
 public sealed class HistoryCache : IUserStateHolder
 {
-    private readonly IMerxStore _store;
+    private readonly IEventStore _store;
     private readonly int _perUser, _capacity;
     private readonly long _refreshMs;
     private readonly ConcurrentDictionary<string, Entry> _map = new(StringComparer.Ordinal);
@@ -37,7 +37,7 @@ public sealed class HistoryCache : IUserStateHolder
     private long _checkedUpTo, _nextCheck, _hits, _misses, _drops;
     private int _generation, _count;
 
-    public HistoryCache(IMerxStore store, IOptions<MerxServerOptions> options)
+    public HistoryCache(IEventStore store, IOptions<MerxServerOptions> options)
     {
         _store = store;
         _perUser = RecommendationService.HistoryLimit;

@@ -30,7 +30,7 @@ public sealed class LoadedModel
     /// is the same version). A user encoder with at least <paramref name="ivfMinItems"/> items gets an
     /// inverted file over its item vectors, searched with <paramref name="probes"/> clusters.
     /// </summary>
-    public static LoadedModel Load(IMerxStore store, ModelVersion version, CatalogIndex catalog, LoadedModel? previous, int ivfMinItems = int.MaxValue, int probes = 32)
+    public static LoadedModel Load(IModelRegistry store, ModelVersion version, CatalogIndex catalog, LoadedModel? previous, int ivfMinItems = int.MaxValue, int probes = 32)
     {
         var same = previous is not null && previous.Version.Version == version.Version;
         var package = same ? previous!.Package : ModelPackage.FromBytes(store.ReadModelPayload(version.Version), ModelRegistry.Read);

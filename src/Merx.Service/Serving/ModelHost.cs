@@ -11,7 +11,7 @@ namespace Merx.Service.Serving;
 /// so a model published by another process (a training worker, <c>merx train</c>) is picked up —
 /// or when the catalog changed (items added), debounced. Building happens off the request path.
 /// </summary>
-public sealed class ModelHost(IMerxStore store, PolicyHost policies, IOptions<MerxServerOptions> options, ILogger<ModelHost> log) : BackgroundService
+public sealed class ModelHost(ICatalogStore catalog, IModelRegistry store, PolicyHost policies, IOptions<MerxServerOptions> options, ILogger<ModelHost> log) : BackgroundService
 {
     private volatile ServingSnapshot? _current;
     private long _catalogStamp;
@@ -42,7 +42,7 @@ public sealed class ModelHost(IMerxStore store, PolicyHost policies, IOptions<Me
             var current = _current;
             var stamp = Interlocked.Read(ref _catalogStamp);
             if (current is not null && current.CatalogStamp == stamp && !NewerModel(current)) return current;
-            var next = ServingSnapshot.Build(store, options.Value, current, stamp, policies.Stage);
+            var next = ServingSnapshot.Build(catalog, store, options.Value, current, stamp, policies.Stage);
             _current = next;
             Swaps++;
             log.LogInformation("serving snapshot {Swap}: {Items} items; models {Models}", Swaps, next.Catalog.Count,

@@ -17,7 +17,7 @@ namespace Merx.Service.Serving;
 /// it updates the policy within the request. The learned state is saved in the store every 30 s and
 /// at shutdown, and restored at start (a state of another configuration is discarded with a warning).
 /// </summary>
-public sealed class PolicyHost(IMerxStore store, IOptions<MerxServerOptions> options, ILogger<PolicyHost> log) : BackgroundService, IUserStateHolder
+public sealed class PolicyHost(ISettingsStore store, IOptions<MerxServerOptions> options, ILogger<PolicyHost> log) : BackgroundService, IUserStateHolder
 {
     public const int MaxRemembered = 200_000;
     private static readonly double RecentHalfLifeTicks = TimeSpan.FromHours(1).Ticks;

@@ -16,7 +16,7 @@ public sealed record RecommendationQuery(int N, PageContext Page, string? Contex
 /// current snapshot, logs what was served for feedback attribution, and turns catalog indices
 /// back into the shop's ids with explanations.
 /// </summary>
-public sealed class RecommendationService(IMerxStore store, HistoryCache histories, ModelHost host, ServedLog served, ExperimentService experiments, PolicyHost policies, ServingLoad load, IOptions<MerxServerOptions> options)
+public sealed class RecommendationService(IEventStore store, HistoryCache histories, ModelHost host, ServedLog served, ExperimentService experiments, PolicyHost policies, ServingLoad load, IOptions<MerxServerOptions> options)
 {
     public const int HistoryLimit = 200;
 

@@ -15,7 +15,7 @@ namespace Merx.Service.Serving;
 /// written follows its user's deletion or rename (<see cref="UserLifecycle"/>): it is dropped or re-addressed,
 /// never written back under a forgotten or retired id.
 /// </summary>
-public sealed class ServedLog(IMerxStore store, ILogger<ServedLog> log) : BackgroundService, IUserStateHolder
+public sealed class ServedLog(IServingLog store, ILogger<ServedLog> log) : BackgroundService, IUserStateHolder
 {
     private readonly ConcurrentDictionary<string, ServedRecommendation> _pending = new(StringComparer.Ordinal);
     private readonly Channel<ServedRecommendation> _queue = Channel.CreateUnbounded<ServedRecommendation>(new UnboundedChannelOptions { SingleReader = true });

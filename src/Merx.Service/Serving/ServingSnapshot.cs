@@ -44,10 +44,10 @@ public sealed class ServingSnapshot
     public IEnumerable<LoadedModel> Models => new[] { Primary, Neighbors, TrendingModel }.Where(m => m is not null).Distinct()!;
 
     /// <summary>Loads the configured models' newest versions (reusing those of <paramref name="previous"/> when unchanged) over the store's current catalog.</summary>
-    public static ServingSnapshot Build(IMerxStore store, MerxServerOptions options, ServingSnapshot? previous, long catalogStamp, Func<LoadedModel?, IExplorationStage>? exploration = null)
+    public static ServingSnapshot Build(ICatalogStore catalogStore, IModelRegistry store, MerxServerOptions options, ServingSnapshot? previous, long catalogStamp, Func<LoadedModel?, IExplorationStage>? exploration = null)
     {
         var storeVersion = store.LatestModel()?.Version ?? 0;
-        var items = store.ReadItems();
+        var items = catalogStore.ReadItems();
         var catalog = new CatalogIndex(items.Select(i => i.Id).ToArray(), items.Select(i => i.Item).ToArray());
         var primaryVersion = store.LatestModel(options.PrimaryModel) ?? LatestScoringModel(store, options);
         var primary = primaryVersion is null ? null : LoadedModel.Load(store, primaryVersion, catalog, previous?.Primary, options.IvfMinItems, options.IvfProbes);
@@ -74,7 +74,7 @@ public sealed class ServingSnapshot
     }
 
     /// <summary>The newest published model other than the neighbour and popularity ones (they do not model a user's sequence).</summary>
-    private static ModelVersion? LatestScoringModel(IMerxStore store, MerxServerOptions options)
+    private static ModelVersion? LatestScoringModel(IModelRegistry store, MerxServerOptions options)
     {
         var all = store.ListModels();
         return all.LastOrDefault(v => v.Name != options.NeighborModel && v.Name != options.TrendingModel && v.Name is not Popularity.PopName and not Popularity.TrendingName)

@@ -21,14 +21,19 @@ public static class ModelTrainer
     /// <summary>Test users a published model is measured on at most (a deterministic sample): full ranking costs users × items.</summary>
     public const int MaxEvaluationUsers = 5_000;
 
+    /// <summary>Trains on the events of a store that also holds the registry (the usual case: one store, two of its roles).</summary>
     public static IReadOnlyList<PublishedModel> Train(IMerxStore store, IReadOnlyList<string> names, FitOptions fit, IProgress<string>? progress = null, CancellationToken cancel = default)
+        => Train(store, store, names, fit, progress, cancel);
+
+    /// <summary>Fits each named model on <paramref name="events"/>' data set and publishes it to <paramref name="registry"/>.</summary>
+    public static IReadOnlyList<PublishedModel> Train(IEventStore events, IModelRegistry registry, IReadOnlyList<string> names, FitOptions fit, IProgress<string>? progress = null, CancellationToken cancel = default)
     {
         if (names.Count == 0) throw new ArgumentException("name at least one model to train", nameof(names));
         foreach (var n in names)
             if (ModelRegistry.Create(n) is not IPrivatelyTrainable && fit.Privacy is not null)
                 throw new ArgumentException($"model '{n}' has no private training; with DP, train only models that have it (sasrec, bpr)");
         progress?.Report("train: loading events from the store");
-        var dataset = store.LoadDataset();
+        var dataset = events.LoadDataset();
         if (dataset.Events.Count == 0) throw new InvalidOperationException("the store has no events to train on (import some first)");
         var split = Splitter.LeaveOneOut(dataset.Sequences);
         var data = TrainingData.FromSplit(split, dataset);
@@ -70,8 +75,8 @@ public static class ModelTrainer
                 if (dp.VocabularySize is { } vn) figures["dp_vocabulary_items"] = vn;
             }
             var metrics = JsonSerializer.Serialize(figures);
-            store.PublishModel(name, new ModelPackage(model, dataset.Items, metrics).ToBytes(), metrics);
-            var version = store.LatestModel(name)!;
+            registry.PublishModel(name, new ModelPackage(model, dataset.Items, metrics).ToBytes(), metrics);
+            var version = registry.LatestModel(name)!;
             published.Add(new PublishedModel(version, result.Metrics["ndcg@10"], result.Metrics["hr@10"], seconds, test.Count));
             progress?.Report($"published {name} as version {version.Version}: test NDCG@10 {result.Metrics["ndcg@10"]:F4}, HR@10 {result.Metrics["hr@10"]:F4} (leave-one-out, {test.Count:N0} test users), trained in {seconds:F1} s{((model as IPrivatelyTrainable)?.PrivacySpent is { } spent ? $", ε = {spent.Epsilon:F3}, δ = {spent.Delta:G3}" : "")}");
         }

@@ -20,7 +20,8 @@ public sealed class UserLifecycle
     /// <summary>Changes read from the feed per store call.</summary>
     public const int PageSize = 10_000;
 
-    private readonly IMerxStore _store;
+    private readonly IUserStore _users;
+    private readonly IUserChangeFeed _feed;
     private readonly UserIds? _ids;
     private readonly Lock _gate = new();
     private IUserStateHolder[] _holders = [];
@@ -28,13 +29,19 @@ public sealed class UserLifecycle
 
     /// <param name="store">The store deleted from and renamed in, and whose change feed is followed.</param>
     /// <param name="ids">The service's user ids: deletion covers every key of the ring, and lazy renames are applied at once; null for stores without pseudonyms (ids are used as given).</param>
-    public UserLifecycle(IMerxStore store, UserIds? ids = null)
+    public UserLifecycle(IMerxStore store, UserIds? ids = null) : this(store, store, ids) { }
+
+    /// <param name="users">The users role deleted from.</param>
+    /// <param name="feed">The change feed of the same store, followed for changes by other processes.</param>
+    /// <param name="ids">As in <see cref="UserLifecycle(IMerxStore, UserIds?)"/>.</param>
+    public UserLifecycle(IUserStore users, IUserChangeFeed feed, UserIds? ids = null)
     {
-        _store = store ?? throw new ArgumentNullException(nameof(store));
+        _users = users ?? throw new ArgumentNullException(nameof(users));
+        _feed = feed ?? throw new ArgumentNullException(nameof(feed));
         _ids = ids;
         // The version first: a change recorded between the two reads then moves the version and is read again (applying is idempotent).
-        _version = store.UserChangeVersion();
-        _seen = store.LatestUserChange();
+        _version = feed.UserChangeVersion();
+        _seen = feed.LatestUserChange();
         if (ids?.Rekeying is { } rekeying) rekeying.Renamed += (_, _) => CatchUp();
     }
 
@@ -60,7 +67,7 @@ public sealed class UserLifecycle
         var all = _ids?.AllStored(shopId) ?? [shopId];
         foreach (var holder in Volatile.Read(ref _holders)) holder.FlushUserWrites();
         long removed = 0;
-        foreach (var stored in all) removed += _store.DeleteUser(stored);
+        foreach (var stored in all) removed += _users.DeleteUser(stored);
         _ids?.Rekeying?.Forget(all[0]);
         CatchUp();
         return removed;
@@ -75,11 +82,11 @@ public sealed class UserLifecycle
         if (Volatile.Read(ref _holders).Length == 0) return;
         lock (_gate)
         {
-            var version = _store.UserChangeVersion();
+            var version = _feed.UserChangeVersion();
             if (version == _version) return;
             while (true)
             {
-                var page = _store.UserChangesAfter(_seen, PageSize);
+                var page = _feed.UserChangesAfter(_seen, PageSize);
                 if (page.PrunedThrough > _seen)
                 {
                     foreach (var holder in _holders) holder.ForgetAll();
