@@ -42,6 +42,15 @@ public sealed class ShopStore : IDisposable
     public string Dir { get; }
     public string DbPath { get; }
 
+    /// <summary>A copy of the shop's store under <paramref name="name"/> in the same folder, for a test that publishes models or otherwise changes what every test serves.</summary>
+    public string Copy(string name)
+    {
+        var path = Path.Combine(Dir, name);
+        File.Copy(DbPath, path, overwrite: true);
+        if (File.Exists(DbPath + "-wal")) File.Copy(DbPath + "-wal", path + "-wal", overwrite: true);
+        return path;
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
