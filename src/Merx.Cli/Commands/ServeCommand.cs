@@ -56,14 +56,20 @@ internal static class ServeCommand
         return command;
     }
 
-    /// <summary>Resolves the API key, builds the app and serves until Ctrl+C.</summary>
-    public static void Run(MerxServerOptions options, string urls, string? apiKey, Action<string>? ready = null)
+    /// <summary>The --urls list, checked to be http(s) URLs, and whether every one listens on loopback only.</summary>
+    public static (string[] Urls, bool LoopbackOnly) ParseUrls(string urls)
     {
         var list = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         foreach (var u in list)
             if (!Uri.TryCreate(u, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
                 throw new ArgumentException($"--urls: '{u}' is not an http(s) URL");
-        var loopback = list.All(u => new Uri(u).Host is "localhost" || IPAddress.TryParse(new Uri(u).Host, out var ip) && IPAddress.IsLoopback(ip));
+        return (list, list.All(u => new Uri(u).Host is "localhost" || IPAddress.TryParse(new Uri(u).Host, out var ip) && IPAddress.IsLoopback(ip)));
+    }
+
+    /// <summary>Resolves the API key, builds the app and serves until Ctrl+C.</summary>
+    public static void Run(MerxServerOptions options, string urls, string? apiKey, Action<string>? ready = null)
+    {
+        var (list, loopback) = ParseUrls(urls);
         options.LoopbackOnly = loopback;
         options.ApiKey = apiKey ?? Environment.GetEnvironmentVariable("MERX_API_KEY");
         if (string.IsNullOrEmpty(options.ApiKey))
