@@ -55,4 +55,16 @@ public sealed class PrivacyStatusTests(ShopStore shop)
         Assert.Contains("PLD accountant", note);
         Assert.Contains("Only part of what is served is private", note);
     }
+
+    [Theory]
+    [InlineData("""{"ndcg@10":0.03,"train_seconds":1.2}""", false, null, "trained without DP-SGD")]
+    [InlineData("""{"ndcg@10":0.005,"epsilon":7.996879,"delta":4.4717e-05,"dp_noise_multiplier":1.295,"dp_accountant_pld":0}""", true, "rdp", "DP-SGD, ε = 7.997, δ = 4.47e-05 (RDP accountant)")]
+    [InlineData("""{"ndcg@10":0.005,"epsilon":8,"delta":4.4717e-05,"dp_noise_multiplier":1.295}""", true, null, "DP-SGD, ε = 8.000, δ = 4.47e-05 (accountant not recorded)")]
+    public void A_versions_metrics_say_whether_it_is_private_and_by_which_accountant(string metrics, bool isPrivate, string? accountant, string described)
+    {
+        var privacy = ModelPrivacy.FromMetrics(metrics);
+        Assert.Equal(isPrivate, privacy.Private);
+        Assert.Equal(accountant, privacy.Accountant);
+        Assert.Equal(described, privacy.Describe());
+    }
 }
