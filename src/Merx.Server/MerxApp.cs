@@ -38,6 +38,7 @@ public static class MerxApp
     {
         if (string.IsNullOrEmpty(options.ApiKey)) throw new ArgumentException("an API key is required (MERX_API_KEY or --api-key)", nameof(options));
         services.AddSingleton(Options.Create(options));
+        services.AddTrustedProxies(options.TrustedProxies);
         if (options.KAnonymity < 1) throw new ArgumentException("KAnonymity must be at least 1", nameof(options));
         if (options.SizeNoiseEpsilon is { } eps && !(eps > 0 && double.IsFinite(eps))) throw new ArgumentException("SizeNoiseEpsilon must be a finite number > 0", nameof(options));
         // The key is resolved before anything is served: a server without a usable key refuses to start.
@@ -110,6 +111,7 @@ public static class MerxApp
     public static WebApplication MapMerx(this WebApplication app)
     {
         var metrics = app.Services.GetRequiredService<ServerMetrics>();
+        app.UseTrustedProxies(app.Services.GetRequiredService<IOptions<MerxServerOptions>>().Value.TrustedProxies);
         app.Use(metrics.Track);
         // Users deleted or renamed by any process (another replica, `merx forget`) reach every per-user state before the answer.
         var lifecycle = app.Services.GetRequiredService<UserLifecycle>();

@@ -27,6 +27,12 @@ public sealed class MerxServerOptions
     public int MaxBatch { get; set; } = 10_000;
     /// <summary>Largest accepted request body.</summary>
     public long MaxBodyBytes { get; set; } = 8 << 20;
+    /// <summary>
+    /// Reverse proxies whose X-Forwarded-For names the real client, comma-separated addresses or CIDR
+    /// networks (<c>127.0.0.1</c>, <c>10.0.0.0/8</c>); null: none. A request with a forwarding header from
+    /// any other peer is treated as remote, and a forwarded request never gets the key in the dashboard page.
+    /// </summary>
+    public string? TrustedProxies { get; set; }
     /// <summary>Requests per second per client (API key or address); excess gets 429.</summary>
     public int RateLimitPerSecond { get; set; } = 10_000;
     /// <summary>Requests in flight above which recommendations take the fast path.</summary>

@@ -55,7 +55,24 @@ public sealed class CliEndToEndTests() : CliTestBase("merx-cli-")
         Assert.Equal(0, Merx("train", "--db", P("t.db"), "--models", "itemknn").Code);
         var (rc, output, _) = Merx("recommend", "--db", P("t.db"), "--user", "u1", "--n", "5");
         Assert.Equal(0, rc);
-        Assert.Contains(" 5. ", output);
+        // What the output says, checked against the shop's own files: u1's event count and latest event, then
+        // five distinct catalog items with their titles, best first, none of them already in u1's history.
+        var events = File.ReadLines(P("shop/events.csv")).Skip(1).Select(l => l.Split(',')).Where(f => f[0] == "u1").ToArray();
+        var titles = File.ReadLines(P("shop/items.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
+            .ToDictionary(e => e.GetProperty("id").GetString()!, e => e.GetProperty("title").GetString()!);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal($"user u1: {Math.Min(200, events.Length)} recent events; model itemknn", lines[0]);
+        var newest = events.MaxBy(f => long.Parse(f[3], System.Globalization.CultureInfo.InvariantCulture))!;
+        Assert.StartsWith($"  recently {newest[2],-11} {newest[1]}  {titles[newest[1]]}", lines[1]);
+        var ranked = lines.Select(l => System.Text.RegularExpressions.Regex.Match(l, @"^\s+(\d)\. +(-?\d+\.\d{3})  (\S+)  (.+?)(  \[.*\])?$")).Where(m => m.Success).ToArray();
+        Assert.Equal(["1", "2", "3", "4", "5"], ranked.Select(m => m.Groups[1].Value));
+        var items = ranked.Select(m => m.Groups[3].Value).ToArray();
+        Assert.Equal(5, items.Distinct().Count());
+        Assert.All(ranked, m => Assert.Equal(titles[m.Groups[3].Value], m.Groups[4].Value));
+        var scores = ranked.Select(m => double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(scores.OrderDescending(), scores);
+        Assert.True(scores[0] > 0, "item-kNN's best item for a user with history has a positive similarity");
+        Assert.Empty(items.Intersect(events.Select(f => f[1])));
     }
 
     [Fact]

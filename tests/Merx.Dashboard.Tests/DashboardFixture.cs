@@ -66,7 +66,7 @@ public sealed class DashboardFixture : IAsyncLifetime
             store.UpsertItems(generator.Items());
             store.UpsertUsers(privacy.Users(generator.Users(), new Merx.Privacy.Scrubbing.ScrubReport()));
             store.AppendEvents(privacy.Events(generator.Events(), new Merx.Privacy.Scrubbing.ScrubReport()));
-            ModelTrainer.Train(store, ["trending", "itemknn", "sasrec"], new FitOptions { Seed = 1, TimeBudget = TimeSpan.FromSeconds(3) });
+            ModelTrainer.Train(store, ["trending", "itemknn", "sasrec"], new FitOptions { Seed = 1, MaxEpochs = 6 });
         }
         return db;
     }));

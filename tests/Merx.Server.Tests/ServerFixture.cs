@@ -18,8 +18,8 @@ using Merx.Service;
 namespace Merx.Server.Tests;
 
 /// <summary>
-/// A small generated shop in a temporary SQLite file with trending, item-kNN and a briefly trained
-/// Transformer published; built once and shared by the tests (each test that writes uses its own
+/// A small generated shop in a temporary SQLite file with trending, item-kNN and a Transformer trained for
+/// at most 6 epochs (no time budget, so the served model does not depend on the machine's load) published; built once and shared by the tests (each test that writes uses its own
 /// users and items, so tests do not see each other's writes).
 /// </summary>
 public sealed class ShopStore : IDisposable
@@ -36,11 +36,20 @@ public sealed class ShopStore : IDisposable
         store.UpsertItems(generator.Items());
         store.UpsertUsers(privacy.Users(generator.Users(), new ScrubReport()));
         store.AppendEvents(privacy.Events(generator.Events(), new ScrubReport()));
-        ModelTrainer.Train(store, ["trending", "itemknn", "sasrec"], new FitOptions { Seed = 1, TimeBudget = TimeSpan.FromSeconds(4) });
+        ModelTrainer.Train(store, ["trending", "itemknn", "sasrec"], new FitOptions { Seed = 1, MaxEpochs = 6 });
     }
 
     public string Dir { get; }
     public string DbPath { get; }
+
+    /// <summary>A copy of the shop's store under <paramref name="name"/> in the same folder, for a test that publishes models or otherwise changes what every test serves.</summary>
+    public string Copy(string name)
+    {
+        var path = Path.Combine(Dir, name);
+        File.Copy(DbPath, path, overwrite: true);
+        if (File.Exists(DbPath + "-wal")) File.Copy(DbPath + "-wal", path + "-wal", overwrite: true);
+        return path;
+    }
 
     public void Dispose()
     {

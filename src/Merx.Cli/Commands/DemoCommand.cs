@@ -4,6 +4,7 @@ using Merx.Core.Contracts;
 using Merx.Core.Import;
 using Merx.Core.Synthetic;
 using Merx.Models;
+using Merx.Privacy.Pseudonymization;
 using Merx.Privacy.Scrubbing;
 using Merx.Service.Privacy;
 using Merx.Service.Training;
@@ -37,6 +38,8 @@ internal static class DemoCommand
         command.SetAction(parse => Cli.Run(() =>
         {
             var clock = Stopwatch.StartNew();
+            var listen = parse.GetValue(urls)!;
+            if (!parse.GetValue(noServe)) RequireKeysToServe(listen);
             var root = Path.GetFullPath(parse.GetValue(dir)!);
             var shop = Path.Combine(root, "shop");
             var dbPath = Path.Combine(root, "merx.db");
@@ -91,7 +94,6 @@ internal static class DemoCommand
             }
             store.Dispose();
             var serverOptions = new MerxServerOptions { Db = dbPath };
-            var listen = parse.GetValue(urls)!;
             Console.WriteLine($"[5/5] serving {relative} over HTTP");
             ServeCommand.Run(serverOptions, listen, null, url =>
             {
@@ -103,5 +105,18 @@ internal static class DemoCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// Off loopback the server needs an API key and a real pseudonymization key (the demo's generated key
+    /// file is for loopback only): refuses before generating anything, naming the variables to set (issue #16).
+    /// </summary>
+    private static void RequireKeysToServe(string urls)
+    {
+        if (ServeCommand.ParseUrls(urls).LoopbackOnly) return;
+        var missing = new[] { "MERX_API_KEY", PseudonymKey.EnvironmentVariable }.Where(v => string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(v))).ToArray();
+        if (missing.Length > 0)
+            throw new ArgumentException($"--urls {urls} listens beyond loopback, where the server needs {string.Join(" and ", missing)} set " +
+                $"(the demo's generated keys serve loopback only); set {(missing.Length > 1 ? "them" : "it")}, or use the default --urls {ServeCommand.DefaultUrls} or --no-serve");
     }
 }

@@ -28,9 +28,10 @@ internal static class ServeCommand
         var keyFile = CliPrivacy.KeyFile();
         var k = new Option<int>("--k-anonymity") { Description = "audiences and users-by-attribute figures describing fewer distinct users than this are withheld", DefaultValueFactory = _ => new MerxServerOptions().KAnonymity };
         var noise = new Option<double?>("--size-noise-epsilon") { Description = "add Laplace noise with this ε (per release) to released audience and segment sizes" };
+        var proxies = new Option<string?>("--trusted-proxy") { Description = "reverse proxies (ADDR[,ADDR|CIDR…]) whose X-Forwarded-For names the real client; a forwarded request from any other peer counts as remote" };
         var command = new Command("serve", "Serve recommendations over HTTP from a store: the latest published models, hot-swapped when new ones are published. User ids are pseudonymized with MERX_PSEUDONYM_KEY (required off loopback; on loopback the development key file <db>.pseudonym.key is used when present).")
         {
-            db, urls, key, trainEvery, budget, rate, policy, keyFile, k, noise,
+            db, urls, key, trainEvery, budget, rate, policy, keyFile, k, noise, proxies,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
@@ -44,6 +45,7 @@ internal static class ServeCommand
                 PseudonymKeyFile = parse.GetValue(keyFile),
                 KAnonymity = parse.GetValue(k),
                 SizeNoiseEpsilon = parse.GetValue(noise),
+                TrustedProxies = parse.GetValue(proxies),
             };
             if (options.KAnonymity < 1) throw new ArgumentException("--k-anonymity must be at least 1");
             if (options.Policy != "discovery") Merx.Ranking.Bandits.BanditPolicies.Create(options.Policy); // a clear error for an unknown policy, before starting
@@ -54,14 +56,20 @@ internal static class ServeCommand
         return command;
     }
 
-    /// <summary>Resolves the API key, builds the app and serves until Ctrl+C.</summary>
-    public static void Run(MerxServerOptions options, string urls, string? apiKey, Action<string>? ready = null)
+    /// <summary>The --urls list, checked to be http(s) URLs, and whether every one listens on loopback only.</summary>
+    public static (string[] Urls, bool LoopbackOnly) ParseUrls(string urls)
     {
         var list = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         foreach (var u in list)
             if (!Uri.TryCreate(u, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
                 throw new ArgumentException($"--urls: '{u}' is not an http(s) URL");
-        var loopback = list.All(u => new Uri(u).Host is "localhost" || IPAddress.TryParse(new Uri(u).Host, out var ip) && IPAddress.IsLoopback(ip));
+        return (list, list.All(u => new Uri(u).Host is "localhost" || IPAddress.TryParse(new Uri(u).Host, out var ip) && IPAddress.IsLoopback(ip)));
+    }
+
+    /// <summary>Resolves the API key, builds the app and serves until Ctrl+C.</summary>
+    public static void Run(MerxServerOptions options, string urls, string? apiKey, Action<string>? ready = null)
+    {
+        var (list, loopback) = ParseUrls(urls);
         options.LoopbackOnly = loopback;
         options.ApiKey = apiKey ?? Environment.GetEnvironmentVariable("MERX_API_KEY");
         if (string.IsNullOrEmpty(options.ApiKey))

@@ -29,7 +29,7 @@ public sealed partial class SasRec
         EpochSeconds = epochSeconds;
         // Phase 1: select the epoch count on validation (early stopping), within part of the budget when a refit follows.
         var selectBudget = refit && fit.TimeBudget is { } total ? total * 0.6 : fit.TimeBudget;
-        RunEpochs(data.Train, validation, o.MaxEpochs, selectBudget, fit, clock, epochSeconds, Name);
+        RunEpochs(data.Train, validation, Math.Min(o.MaxEpochs, fit.MaxEpochs ?? int.MaxValue), selectBudget, fit, clock, epochSeconds, Name);
         MedianEpochSeconds = epochSeconds.Order().ElementAt(epochSeconds.Count / 2);
         if (!refit || BestEpoch == 0) return;
         // Phase 2: the same recipe from scratch on training + validation items, for the selected number of epochs.

@@ -7,7 +7,8 @@ namespace Merx.Server.Dashboard;
 /// <summary>
 /// Who may open the dashboard page, and whether the page may carry the API key. A browser on the
 /// server's own machine (loopback address, and a loopback host name, so that a page from another
-/// site rebinding its DNS name to 127.0.0.1 is not trusted) gets the key without typing it. Any
+/// site rebinding its DNS name to 127.0.0.1 is not trusted) gets the key without typing it, unless
+/// the request came through a proxy (trusted or not): such a page can leave the machine. Any
 /// other client must give the key once as <c>/?key=…</c> (or in <c>X-Api-Key</c>), compared in
 /// constant time; the page then keeps it in sessionStorage and sends it as <c>X-Api-Key</c>.
 /// </summary>
@@ -17,8 +18,7 @@ internal static class DashboardAuth
 
     public static Verdict Check(HttpContext context, string? apiKey)
     {
-        var remote = context.Connection.RemoteIpAddress;
-        if ((remote is null || IPAddress.IsLoopback(remote)) && IsLoopbackHost(context.Request.Host.Host)) return Verdict.Local;
+        if (ClientOrigin.IsLoopbackClient(context) && !ClientOrigin.CameThroughProxy(context.Request) && IsLoopbackHost(context.Request.Host.Host)) return Verdict.Local;
         var given = context.Request.Headers[ApiKeyMiddleware.Header].ToString() is { Length: > 0 } header ? header : context.Request.Query["key"].ToString();
         if (given.Length == 0) return Verdict.Missing;
         return ApiKeyMiddleware.Matches(given, apiKey) ? Verdict.KeyGiven : Verdict.Wrong;

@@ -4,6 +4,7 @@ using Merx.Service.Experiments;
 using Merx.Server.Http;
 using Merx.Service.Privacy;
 using Merx.Service.Serving;
+using Merx.Service.Training;
 using Merx.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -95,9 +96,14 @@ public static class DashboardEndpoints
         return Results.Ok(new { user = id, pseudonym = stored, events });
     }
 
-    private static IResult Status(IMerxStore store, ServedLog served, ExperimentService experiments, HttpContext http, IOptions<MerxServerOptions> options, UserIds ids, SegmentRelease release)
+    private static IResult Status(IMerxStore store, ServedLog served, ExperimentService experiments, HttpContext http, IOptions<MerxServerOptions> options, UserIds ids, SegmentRelease release, ModelHost host)
     {
         served.Flush();
+        var snapshot = host.Current;
+        var models = new[] { ("primary", snapshot?.Primary), ("neighbors", snapshot?.Neighbors), ("trending", snapshot?.TrendingModel) }
+            .Where(r => r.Item2 is not null).DistinctBy(r => r.Item2!.Version.Version)
+            .Select(r => (Role: r.Item1, r.Item2!.Version, Privacy: ModelPrivacy.FromMetrics(r.Item2.Version.MetricsJson))).ToArray();
+        var allPrivate = models.Length > 0 && models.All(m => m.Privacy.Private);
         var feedback = store.FeedbackCounts();
         var local = DashboardAuth.Check(http, options.Value.ApiKey) == DashboardAuth.Verdict.Local;
         return Results.Ok(new
@@ -119,13 +125,29 @@ public static class DashboardEndpoints
                     : null,
                 k_anonymity = release.K,
                 segments_note = release.Describe(),
-                differential_privacy = false,
-                epsilon_spent = (double?)null,
-                epsilon_note = "the served models are trained without DP-SGD, so no privacy budget is spent or tracked",
+                differential_privacy = allPrivate,
+                // The served models learn from the same users: their ε add up (basic composition) when every one is private.
+                epsilon_spent = allPrivate ? models.Sum(m => m.Privacy.Epsilon) : null,
+                epsilon_note = PrivacyNote(models),
+                served_models = models.Select(m => new
+                {
+                    role = m.Role, name = m.Version.Name, version = m.Version.Version,
+                    differential_privacy = m.Privacy.Private, epsilon = m.Privacy.Epsilon, delta = m.Privacy.Delta, accountant = m.Privacy.Accountant, noise_multiplier = m.Privacy.NoiseMultiplier,
+                }),
                 user_deletion = true,
             },
             auth = local ? "this browser is on the server's machine: the key was given to the page" : "given by this browser (kept for this tab only)",
         });
+    }
+
+    /// <summary>What the served models' published metrics say about differential privacy, in one sentence per model.</summary>
+    private static string PrivacyNote(IReadOnlyList<(string Role, ModelVersion Version, ModelPrivacy Privacy)> models)
+    {
+        if (models.Count == 0) return "no model is served yet";
+        var each = string.Join("; ", models.Select(m => $"{m.Version.Name} v{m.Version.Version} ({m.Role}): {m.Privacy.Describe()}"));
+        return models.All(m => m.Privacy.Private) ? each + ". Every served model was trained with user-level DP-SGD; their ε add up."
+            : models.Any(m => m.Privacy.Private) ? each + ". Only part of what is served is private: the models trained without DP-SGD carry no guarantee."
+            : each + ". No privacy budget is spent or tracked.";
     }
 }
 

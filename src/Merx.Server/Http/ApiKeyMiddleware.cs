@@ -1,4 +1,3 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
@@ -9,7 +8,8 @@ namespace Merx.Server.Http;
 
 /// <summary>
 /// Every write (POST, PUT, PATCH, DELETE under /api) needs the API key in <c>X-Api-Key</c>; reads
-/// need it too when the request did not come from loopback (a server bound to a public address).
+/// need it too unless the real client is on this machine (<see cref="ClientOrigin.IsLoopbackClient"/>:
+/// behind a reverse proxy, the client its X-Forwarded-For names, when the proxy is trusted).
 /// Health and metrics stay open for probes. The comparison is constant-time.
 /// </summary>
 public sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<MerxServerOptions> options)
@@ -21,9 +21,7 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<MerxServerOp
         var path = context.Request.Path;
         var isApi = path.StartsWithSegments("/api");
         var write = !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !HttpMethods.IsOptions(context.Request.Method);
-        var remote = context.Connection.RemoteIpAddress;
-        var loopback = remote is null || IPAddress.IsLoopback(remote);
-        var needsKey = isApi && (write || !loopback); // the dashboard page at / checks the key itself (DashboardAuth)
+        var needsKey = isApi && (write || !ClientOrigin.IsLoopbackClient(context)); // the dashboard page at / checks the key itself (DashboardAuth)
         if (needsKey && !Matches(context.Request.Headers[Header].ToString(), options.Value.ApiKey))
         {
             var missing = string.IsNullOrEmpty(context.Request.Headers[Header].ToString());

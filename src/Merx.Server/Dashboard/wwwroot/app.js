@@ -118,7 +118,7 @@ async function loadStatus() {
   $("privacy").replaceChildren(
     h("dl", { class: "kv" },
       h("dt", {}, "Pseudonymization"), h("dd", {}, onOff(pr.pseudonymization, "on", "not configured"), " ", h("span", { class: "muted" }, pr.pseudonymization_note)),
-      h("dt", {}, "Differential privacy"), h("dd", {}, onOff(pr.differential_privacy, "on", "not configured"), " ", h("span", { class: "muted" }, pr.epsilon_note)),
+      h("dt", {}, "Differential privacy"), h("dd", {}, onOff(pr.differential_privacy, "on", pr.served_models.some(m => m.differential_privacy) ? "partly" : "off"), " ", h("span", { class: "muted" }, pr.epsilon_note)),
       h("dt", {}, "Right to be forgotten"), h("dd", {}, onOff(pr.user_deletion, "available", "no"), " ", h("span", { class: "muted" }, "DELETE /api/users/{id} removes events, profile, served lists and feedback")),
       h("dt", {}, "API key"), h("dd", {}, st.auth)));
 }
