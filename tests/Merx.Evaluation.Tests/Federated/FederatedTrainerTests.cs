@@ -5,6 +5,7 @@ using Merx.Evaluation.Federated;
 using Merx.Evaluation.Metrics;
 using Merx.Models.Classic;
 using Merx.Models.Federated;
+using Merx.Models.Training;
 using Merx.Models.Sequential;
 using Merx.Privacy.Accounting;
 using Merx.Privacy.Federated;

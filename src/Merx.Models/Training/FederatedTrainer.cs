@@ -2,14 +2,13 @@ using System.Diagnostics;
 using System.Numerics.Tensors;
 using Merx.Core.Contracts;
 using Merx.Core.Splits;
-using Merx.Models;
 using Merx.Models.Federated;
 using Merx.Numerics;
 using Merx.Privacy.Accounting;
 using Merx.Privacy.Federated;
 using Merx.Privacy.Mechanisms;
 
-namespace Merx.Evaluation.Federated;
+namespace Merx.Models.Training;
 
 /// <summary>One round's bookkeeping (what the server may know: counts and timings, never an update).</summary>
 public sealed record FederatedRound(int Round, int Participants, int Dropped, int Contributors, double Examples, double LocalSeconds, double AggregationSeconds, double? ValidationNdcg);
