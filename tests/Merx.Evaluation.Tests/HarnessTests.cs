@@ -71,7 +71,10 @@ public sealed class HarnessTests
         var finalists = result.Trials.Where(t => t.ValidationCases == split.Validation.Count).ToList();
         Assert.NotEmpty(finalists);
         Assert.Equal(finalists.Max(t => t.ValidationNdcg), result.BestNdcg);
-        Assert.InRange(result.Best["k"], 1, 8);
+        // the returned parameters are those of the best finalist, not merely somewhere in the search space (issue 16)
+        var best = finalists.First(t => t.ValidationNdcg == result.BestNdcg);
+        Assert.Equal(best.Parameters["k"], result.Best["k"]);
+        Assert.Equal(best.Parameters["shrink"], result.Best["shrink"]);
     }
     [Fact]
     public void Tuner_RandomSearch_ScoresEveryTrialOnAllValidation_AndKeepsTheBestModel()

@@ -33,18 +33,19 @@ internal sealed class DpOptions
             if (delta is not null || clip is not null || rate is not null || epochs is not null || lr is not null || vocab is not null || accountant is not null) throw new ArgumentException("--dp-delta, --dp-clip, --dp-rate, --dp-epochs, --dp-lr, --dp-vocab-share and --dp-accountant need --dp-epsilon");
             return null;
         }
-        if (!double.IsFinite(eps.Value) || eps.Value <= 0) throw new ArgumentException($"--dp-epsilon must be a finite number > 0 (got {eps.Value})");
-        if (delta is { } d && !(d > 0 && d < 1)) throw new ArgumentException($"--dp-delta must be in (0, 1) (got {d})");
-        if (clip is { } c && !(float.IsFinite(c) && c > 0)) throw new ArgumentException($"--dp-clip must be a finite number > 0 (got {c})");
-        if (rate is { } q && !(q > 0 && q <= 1)) throw new ArgumentException($"--dp-rate must be in (0, 1] (got {q})");
-        if (epochs is { } e && !(double.IsFinite(e) && e > 0)) throw new ArgumentException($"--dp-epochs must be a finite number > 0 (got {e})");
-        if (lr is { } r && !(float.IsFinite(r) && r > 0)) throw new ArgumentException($"--dp-lr must be a finite number > 0 (got {r})");
-        if (vocab is { } v && !(v >= 0 && v < 1)) throw new ArgumentException($"--dp-vocab-share must be in [0, 1) (got {v})");
         var kind = ParseAccountant(accountant, "--dp-accountant");
         var options = new DpTrainingOptions { TargetEpsilon = eps.Value, Delta = delta, ClipNorm = clip, SamplingRate = rate, Epochs = epochs, LearningRate = lr, VocabularyShare = vocab, Accountant = kind, SeededNoise = seededNoise };
-        options.Validate();
+        options.Validate(OptionName);
         return options;
     }
+
+    /// <summary>The --dp-* option that sets a <see cref="DpTrainingOptions"/> property, for its validation messages.</summary>
+    private static string OptionName(string property) => property switch
+    {
+        nameof(DpTrainingOptions.TargetEpsilon) => "--dp-epsilon", nameof(DpTrainingOptions.Delta) => "--dp-delta", nameof(DpTrainingOptions.ClipNorm) => "--dp-clip",
+        nameof(DpTrainingOptions.SamplingRate) => "--dp-rate", nameof(DpTrainingOptions.Epochs) => "--dp-epochs", nameof(DpTrainingOptions.LearningRate) => "--dp-lr",
+        nameof(DpTrainingOptions.VocabularyShare) => "--dp-vocab-share", _ => "--dp-accountant",
+    };
 
     /// <summary>"pld" or "rdp" (any case; null = pld), else a clear error naming the option.</summary>
     public static DpAccountant ParseAccountant(string? value, string option) => value?.Trim().ToLowerInvariant() switch

@@ -8,6 +8,7 @@ using Merx.Evaluation.Metrics;
 using Merx.Models.Classic;
 using Merx.Models.Federated;
 using Merx.Models.Sequential;
+using Merx.Models.Training;
 using Merx.Numerics;
 
 namespace Merx.Cli.Commands;

@@ -54,17 +54,27 @@ public sealed record DpTrainingOptions
     /// </summary>
     public bool SeededNoise { get; init; }
 
-    /// <summary>Throws <see cref="ArgumentException"/> with a clear message for any value out of range.</summary>
-    public void Validate()
+    /// <summary>
+    /// The one rule set for DP-SGD settings (the CLI, the service and every trainer call this): throws
+    /// <see cref="ArgumentException"/> with a clear message for any value out of range. <paramref name="name"/>
+    /// maps a property name (nameof) to how the caller's user knows it, e.g. "--dp-delta"; null: "DP delta".
+    /// </summary>
+    public void Validate(Func<string, string>? name = null)
     {
-        if (!double.IsFinite(TargetEpsilon) || TargetEpsilon <= 0) throw new ArgumentException($"DP target epsilon must be a finite number > 0 (got {TargetEpsilon})");
-        if (Delta is { } d && !(d > 0 && d < 1)) throw new ArgumentException($"DP delta must be in (0, 1) (got {d})");
-        if (ClipNorm is { } c && !(float.IsFinite(c) && c > 0)) throw new ArgumentException($"DP clipping norm must be a finite number > 0 (got {c})");
-        if (SamplingRate is { } q && !(q > 0 && q <= 1)) throw new ArgumentException($"DP sampling rate must be in (0, 1] (got {q})");
-        if (LearningRate is { } lr && !(float.IsFinite(lr) && lr > 0)) throw new ArgumentException($"DP learning rate must be a finite number > 0 (got {lr})");
-        if (Epochs is { } e && !(double.IsFinite(e) && e > 0)) throw new ArgumentException($"DP epochs must be a finite number > 0 (got {e})");
-        if (VocabularyShare is { } v && !(v >= 0 && v < 1)) throw new ArgumentException($"DP vocabulary share must be in [0, 1) (got {v})");
-        if (!Enum.IsDefined(Accountant)) throw new ArgumentException($"DP accountant must be pld or rdp (got {Accountant})");
+        string N(string property) => name?.Invoke(property) ?? property switch
+        {
+            nameof(TargetEpsilon) => "DP target epsilon", nameof(Delta) => "DP delta", nameof(ClipNorm) => "DP clipping norm",
+            nameof(SamplingRate) => "DP sampling rate", nameof(LearningRate) => "DP learning rate", nameof(Epochs) => "DP epochs",
+            nameof(VocabularyShare) => "DP vocabulary share", _ => "DP accountant",
+        };
+        if (!double.IsFinite(TargetEpsilon) || TargetEpsilon <= 0) throw new ArgumentException($"{N(nameof(TargetEpsilon))} must be a finite number > 0 (got {TargetEpsilon})");
+        if (Delta is { } d && !(d > 0 && d < 1)) throw new ArgumentException($"{N(nameof(Delta))} must be in (0, 1) (got {d})");
+        if (ClipNorm is { } c && !(float.IsFinite(c) && c > 0)) throw new ArgumentException($"{N(nameof(ClipNorm))} must be a finite number > 0 (got {c})");
+        if (SamplingRate is { } q && !(q > 0 && q <= 1)) throw new ArgumentException($"{N(nameof(SamplingRate))} must be in (0, 1] (got {q})");
+        if (Epochs is { } e && !(double.IsFinite(e) && e > 0)) throw new ArgumentException($"{N(nameof(Epochs))} must be a finite number > 0 (got {e})");
+        if (LearningRate is { } lr && !(float.IsFinite(lr) && lr > 0)) throw new ArgumentException($"{N(nameof(LearningRate))} must be a finite number > 0 (got {lr})");
+        if (VocabularyShare is { } v && !(v >= 0 && v < 1)) throw new ArgumentException($"{N(nameof(VocabularyShare))} must be in [0, 1) (got {v})");
+        if (!Enum.IsDefined(Accountant)) throw new ArgumentException($"{N(nameof(Accountant))} must be pld or rdp (got {Accountant})");
     }
 }
 

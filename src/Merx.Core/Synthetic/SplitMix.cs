@@ -1,33 +1,30 @@
+using Merx.Numerics;
+
 namespace Merx.Core.Synthetic;
 
 /// <summary>
-/// SplitMix64: a tiny, fast generator whose output is fixed by its definition, so a seed gives the
-/// same shop on every .NET version and machine (System.Random makes no such promise across versions).
+/// The shop generator's samplers over <see cref="SplitMix64"/>, whose output is fixed by its definition,
+/// so a seed gives the same shop on every .NET version and machine (System.Random makes no such promise).
 /// </summary>
 internal struct SplitMix(ulong state)
 {
-    private ulong _state = state;
+    private SplitMix64 _bits = new(state);
 
-    public static SplitMix For(int seed, long stream) => new(unchecked((ulong)seed * 0x9E3779B97F4A7C15UL ^ (ulong)stream * 0xD1B54A32D192ED03UL));
+    /// <summary>An independent stream per (seed, stream): one per user, so users generate in parallel.</summary>
+    public static SplitMix For(int seed, long stream) => new(unchecked((ulong)seed * SplitMix64.Gamma ^ (ulong)stream * 0xD1B54A32D192ED03UL));
 
-    public ulong NextULong()
-    {
-        var z = _state += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+    public ulong NextULong() => _bits.NextULong();
 
     /// <summary>Uniform in [0, 1).</summary>
-    public double NextDouble() => (NextULong() >> 11) * (1.0 / (1UL << 53));
+    public double NextDouble() => _bits.NextDouble();
 
     /// <summary>Uniform in [0, n).</summary>
-    public int Next(int n) => (int)((NextULong() >> 33) * (ulong)n >> 31);
+    public int Next(int n) => _bits.Next(n);
 
     public bool Chance(double p) => NextDouble() < p;
 
     /// <summary>Standard normal (Box–Muller).</summary>
-    public double NextGaussian() => Math.Sqrt(-2 * Math.Log(1 - NextDouble())) * Math.Cos(2 * Math.PI * NextDouble());
+    public double NextGaussian() => _bits.NextGaussian();
 
     /// <summary>Exponential with the given mean.</summary>
     public double NextExponential(double mean) => -mean * Math.Log(1 - NextDouble());

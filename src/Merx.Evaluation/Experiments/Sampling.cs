@@ -1,3 +1,5 @@
+using Merx.Numerics;
+
 namespace Merx.Evaluation.Experiments;
 
 /// <summary>Random variates the A/B simulation needs, from a caller's seeded <see cref="Random"/>.</summary>
@@ -6,14 +8,13 @@ public static class Sampling
     /// <summary>A standard normal variate (Marsaglia's polar method).</summary>
     public static double Normal(Random rng)
     {
-        double u, v, s;
-        do
-        {
-            u = 2 * rng.NextDouble() - 1;
-            v = 2 * rng.NextDouble() - 1;
-            s = u * u + v * v;
-        } while (s >= 1 || s == 0);
-        return u * Math.Sqrt(-2 * Math.Log(s) / s);
+        var uniform = new Uniform(rng);
+        return Gaussian.Polar(ref uniform, out _);
+    }
+
+    private readonly struct Uniform(Random rng) : IUniformSource
+    {
+        public double NextUniform() => rng.NextDouble();
     }
 
     /// <summary>Gamma(shape, 1) by Marsaglia &amp; Tsang (2000); shapes below 1 via Gamma(shape + 1)·U^(1/shape).</summary>

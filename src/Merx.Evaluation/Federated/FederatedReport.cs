@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Merx.Evaluation.Metrics;
+using Merx.Models.Training;
 
 namespace Merx.Evaluation.Federated;
 

@@ -1,5 +1,6 @@
 using Merx.Core.Contracts;
 using Merx.Models.Classic;
+using Merx.Numerics;
 
 namespace Merx.Evaluation.Simulation;
 
@@ -22,7 +23,7 @@ public sealed class CooccurrenceEncoder : IUserEncoder
         Dimension = dimension;
         var rng = new Random(seed);
         var sig = new float[(long)n * dimension];
-        for (var i = 0; i < sig.Length; i++) sig[i] = (float)(Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble()));
+        for (var i = 0; i < sig.Length; i++) sig[i] = (float)Gaussian.Next(rng);
         _items = new float[sig.Length];
         for (var i = 0; i < n; i++)
         {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Merx.Core.Contracts;
 using Merx.Core.Data;
 using Merx.Models.Privacy;
+using Merx.Models.Training;
 using Merx.Numerics;
 
 namespace Merx.Models.Classic;
@@ -15,7 +16,9 @@ namespace Merx.Models.Classic;
 /// (positive, uniform negative) pairs, clipped to C. The clipped sum gets N(0, σ²C²) noise, is divided
 /// by q·N and taken by Adam (with decoupled decay λ on the item side: data-independent
 /// regularization). A user's gradient touches only the rows of their items and negatives, so it is
-/// clipped sparsely; a step allocates nothing.
+/// clipped sparsely; a step allocates nothing. This file is BPR's training surface
+/// (<see cref="IPerUserGradients"/>: the per-user gradient and the update); the DP-SGD loop is
+/// <see cref="DpSgdTrainer"/>'s.
 /// </summary>
 public sealed partial class Bpr : IPrivatelyTrainable
 {
@@ -31,9 +34,7 @@ public sealed partial class Bpr : IPrivatelyTrainable
 
     private sealed class PrivateBuffers(int n, int k, int seed)
     {
-        public readonly float[] Grad = new float[n * k + n];   // one user's gradient, zero outside Touched rows
-        public readonly float[] Sum = new float[n * k + n];    // clipped sum of the step
-        public readonly float[] Noisy = new float[n * k + n];  // (Q; b) flat: factors then biases
+        public readonly float[] Grad = new float[n * k + n];   // one user's gradient, zero outside Touched rows; (Q; b) flat: factors then biases
         public readonly int[] Stamp = new int[n];              // item → last user (+1) that marked it a positive
         public readonly int[] Touched = new int[2 * n];
         public readonly bool[] IsTouched = new bool[n];
@@ -41,6 +42,31 @@ public sealed partial class Bpr : IPrivatelyTrainable
         public int Marker;
         public ulong Rng = (ulong)seed * 0x9E3779B97F4A7C15UL + 1;
         public int NextItem(int n) { Rng ^= Rng << 13; Rng ^= Rng >> 7; Rng ^= Rng << 17; return (int)((Rng >> 33) % (ulong)n); }
+    }
+
+    /// <summary>BPR's DP-SGD surface: θ = (Q (n, k); b (n)) flat, a user's gradient from their training row, Adam on each part.</summary>
+    private sealed class DpSurface(Bpr model, SparseMatrix x, PrivateBuffers b, float learningRate) : IPerUserGradients
+    {
+        private readonly AdamW _optQ = new(model._n * model.Factors, learningRate, weightDecay: model.Regularization);
+        private readonly AdamW _optB = new(model._n, learningRate, weightDecay: model.Regularization);
+
+        public PrivateBuffers Buffers => b;
+
+        public int ParameterCount => model._n * model.Factors + model._n;
+
+        public (double Loss, float Scale)? AddClippedGradient(int user, float clip, float[] sum)
+        {
+            var row = x.RowIndices(user);
+            if (row.Length == 0 || row.Length >= model._n) return null;
+            return model.ClipUserInto(b, row, clip, sum);
+        }
+
+        public void ApplyUpdate(float[] gradient)
+        {
+            var nk = model._n * model.Factors;
+            _optQ.Step(model._items, gradient.AsSpan(0, nk));
+            _optB.Step(model._bias, gradient.AsSpan(nk));
+        }
     }
 
     private void FitPrivate(TrainingData data, FitOptions options, DpTrainingOptions dp)
@@ -55,79 +81,39 @@ public sealed partial class Bpr : IPrivatelyTrainable
         var users = data.UserCount;
         if (_n < 2) throw new ArgumentException("private BPR needs at least two items");
         var clock = Stopwatch.StartNew();
-        var b = new PrivateBuffers(_n, k, options.Seed);
+        var surface = new DpSurface(this, x, new PrivateBuffers(_n, k, options.Seed), dp.LearningRate ?? DefaultDpLearningRate);
         var q = dp.SamplingRate ?? DpSgdRun.DefaultRate(users);
         long? cap = null;
         if (options.TimeBudget is { } budget)
         {
             // Dry run on up to 256 users, twice (JIT warm-up, then timed); nothing is released.
             var probe = Enumerable.Range(0, users).Where(u => x.RowPtr[u + 1] > x.RowPtr[u]).Take(256).ToArray();
+            var scratch = new float[surface.ParameterCount];
             var perUser = 0.0;
             for (var pass = 0; pass < 2; pass++)
             {
                 var t = Stopwatch.StartNew();
-                foreach (var u in probe) ClipUserInto(b, x.RowIndices(u), 1f);
-                Array.Clear(b.Sum);
+                foreach (var u in probe) ClipUserInto(surface.Buffers, x.RowIndices(u), 1f, scratch);
+                Array.Clear(scratch);
                 perUser = probe.Length == 0 ? 0 : t.Elapsed.TotalSeconds / probe.Length;
             }
-            var perStep = 5e-9 * b.Sum.Length * 6;                 // noise and Adam over (n, k+1): a few ns a coordinate
+            var perStep = 5e-9 * surface.ParameterCount * 6;       // noise and Adam over (n, k+1): a few ns a coordinate
             cap = Math.Max(1, (long)((budget - clock.Elapsed).TotalSeconds * 0.95 / (perStep + q * users * perUser)));
         }
-        var run = DpSgdRun.Plan(dp with { SamplingRate = q }, users, b.Sum.Length, q, DefaultDpClipNorm, DefaultDpEpochs, cap, options.Seed);
+        var run = DpSgdRun.Plan(dp with { SamplingRate = q }, users, surface.ParameterCount, q, DefaultDpClipNorm, DefaultDpEpochs, cap, options.Seed);
         options.Progress?.Report($"bpr private: {run.Describe()}");
-        var lr = dp.LearningRate ?? DefaultDpLearningRate;
-        var optQ = new AdamW(_n * k, lr, weightDecay: Regularization);
-        var optB = new AdamW(_n, lr, weightDecay: Regularization);
-        var stepsPerEpoch = Math.Max(1, (long)Math.Round(1 / run.Rate));
-        double lossSum = 0; long lossUsers = 0;
-        while (run.CanStep)
-        {
-            options.Cancellation.ThrowIfCancellationRequested();
-            if (options.TimeBudget is { } cut && clock.Elapsed > cut) { options.Progress?.Report($"bpr private: time budget reached after {run.Steps:N0} of {run.PlannedSteps:N0} steps"); break; }
-            (var loss, var count) = PrivateStep(b, run, x, optQ, optB);
-            lossSum += loss; lossUsers += count;
-            if (run.Steps % stepsPerEpoch == 0 || !run.CanStep)
-            {
-                options.Progress?.Report($"bpr private: step {run.Steps:N0}/{run.PlannedSteps:N0} (epoch {run.Steps * run.Rate:F1}) ε spent {run.EpsilonSpent:F3} of {dp.TargetEpsilon:G4} (δ={run.Delta:G3}); mean user loss {lossSum / Math.Max(1, lossUsers):F4} (diagnostic, not private); {clock.Elapsed.TotalSeconds:F0} s");
-                lossSum = 0; lossUsers = 0;
-            }
-        }
+        new DpSgdTrainer(surface, run).Run(options, "bpr private", clock);
         PrivacySpent = run.Report();
         EpochsRun = BestEpoch = (int)Math.Ceiling(run.Steps * run.Rate);
         options.Progress?.Report($"bpr private: done, {run.Steps:N0} steps, ε = {PrivacySpent.Epsilon:F4}, δ = {PrivacySpent.Delta:G4}, {clock.Elapsed.TotalSeconds:F0} s");
     }
 
-    /// <summary>One DP-SGD step on the item side; returns (Σ mean loss, users with items). Allocates nothing.</summary>
-    private (double Loss, int Users) PrivateStep(PrivateBuffers b, DpSgdRun run, SparseMatrix x, AdamW optQ, AdamW optB)
-    {
-        var sampled = run.Sampler.Sample();
-        Array.Clear(b.Sum);
-        double loss = 0; int users = 0, clipped = 0, dropped = 0;
-        foreach (var u in sampled)
-        {
-            var row = x.RowIndices(u);
-            if (row.Length == 0 || row.Length >= _n) continue;
-            var (l, scale) = ClipUserInto(b, row, run.ClipNorm);
-            loss += l; users++;
-            if (scale == 0) dropped++; else if (scale < 1) clipped++;
-        }
-        var agg = run.Aggregator;
-        agg.Begin();
-        agg.AddPreclipped(b.Sum, users, clipped, dropped);
-        agg.Finish(b.Noisy);
-        var nk = _n * Factors;
-        optQ.Step(_items, b.Noisy.AsSpan(0, nk));
-        optB.Step(_bias, b.Noisy.AsSpan(nk));
-        run.Charge();
-        return (loss, users);
-    }
-
     /// <summary>
     /// Folds the user's vector in from <paramref name="row"/> (their distinct training items, sorted),
-    /// computes their item-side gradient into b.Grad, adds it clipped to C into b.Sum, clears b.Grad.
+    /// computes their item-side gradient into b.Grad, adds it clipped to C into <paramref name="sum"/> (n·k + n), clears b.Grad.
     /// Returns (mean BPR loss, clip factor; 0 for a non-finite gradient).
     /// </summary>
-    private (double Loss, float Scale) ClipUserInto(PrivateBuffers b, ReadOnlySpan<int> row, float clip)
+    private (double Loss, float Scale) ClipUserInto(PrivateBuffers b, ReadOnlySpan<int> row, float clip, float[] sum)
     {
         int k = Factors, nk = _n * k;
         var p = b.P.AsSpan(); var gp = b.Gp.AsSpan();
@@ -162,9 +148,9 @@ public sealed partial class Bpr : IPrivatelyTrainable
         for (var t = 0; t < touched; t++)
         {
             var item = b.Touched[t];
-            var gq = b.Grad.AsSpan(item * k, k); var sq = b.Sum.AsSpan(item * k, k);
+            var gq = b.Grad.AsSpan(item * k, k); var sq = sum.AsSpan(item * k, k);
             for (var f = 0; f < k; f++) sq[f] += scale * gq[f];
-            b.Sum[nk + item] += scale * b.Grad[nk + item];
+            sum[nk + item] += scale * b.Grad[nk + item];
             gq.Clear(); b.Grad[nk + item] = 0; b.IsTouched[item] = false;
         }
         return (loss, scale);
@@ -190,22 +176,21 @@ public sealed partial class Bpr : IPrivatelyTrainable
     /// <summary>Test hook: the clipped contribution (n·k + n) of one user with items <paramref name="row"/> (sorted, distinct) at the current item side.</summary>
     internal float[] ClippedContribution(ReadOnlySpan<int> row, float clip, int seed)
     {
-        var b = new PrivateBuffers(_n, Factors, seed);
-        ClipUserInto(b, row, clip);
-        return b.Sum;
+        var sum = new float[_n * Factors + _n];
+        ClipUserInto(new PrivateBuffers(_n, Factors, seed), row, clip, sum);
+        return sum;
     }
 
     /// <summary>Bytes allocated by one private step after warm-up steps (the test of "a step allocates nothing"); call after a private fit.</summary>
     internal long MeasurePrivateStepAllocations(TrainingData data, DpTrainingOptions dp)
     {
-        var b = new PrivateBuffers(_n, Factors, 1);
+        var surface = new DpSurface(this, data.Matrix, new PrivateBuffers(_n, Factors, 1), DefaultDpLearningRate);
         // Planned with RDP: the accountant plays no part in what a step allocates, and RDP plans 1,000 epochs instantly.
-        var run = DpSgdRun.Plan(dp with { Accountant = DpAccountant.Rdp }, data.UserCount, b.Sum.Length, DpSgdRun.DefaultRate(data.UserCount), DefaultDpClipNorm, 1000, null, 1);
-        var optQ = new AdamW(_n * Factors, DefaultDpLearningRate, weightDecay: Regularization);
-        var optB = new AdamW(_n, DefaultDpLearningRate, weightDecay: Regularization);
-        for (var i = 0; i < 20; i++) PrivateStep(b, run, data.Matrix, optQ, optB);
+        var run = DpSgdRun.Plan(dp with { Accountant = DpAccountant.Rdp }, data.UserCount, surface.ParameterCount, DpSgdRun.DefaultRate(data.UserCount), DefaultDpClipNorm, 1000, null, 1);
+        var trainer = new DpSgdTrainer(surface, run);
+        for (var i = 0; i < 20; i++) trainer.Step();
         var before = GC.GetAllocatedBytesForCurrentThread();
-        PrivateStep(b, run, data.Matrix, optQ, optB);
+        trainer.Step();
         return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 }

@@ -1,4 +1,5 @@
 using Merx.Models.Linalg;
+using Merx.Numerics;
 
 namespace Merx.Models.Classic;
 
@@ -22,10 +23,7 @@ internal static unsafe class FactorScoring
     public static float[] RandomMatrix(int rows, int k, float scale, Random rng)
     {
         var m = new float[(long)rows * k];
-        for (var i = 0; i < m.Length; i++) m[i] = (float)(NextGaussian(rng) * scale);
+        for (var i = 0; i < m.Length; i++) m[i] = (float)(Gaussian.Next(rng) * scale);
         return m;
     }
-
-    private static double NextGaussian(Random rng) =>
-        Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 }

@@ -8,9 +8,9 @@ namespace Merx.Models.Linalg;
 /// The one dense kernel the SPD inverse needs: C (m×n, row stride ldc) = [C +] alpha · A·Bᵀ with
 /// A (m×k, stride lda) and B (n×k, stride ldb) both row-major, so every entry is a dot product of
 /// two contiguous rows. A 4×2 register tile of 256-bit accumulators over K chunks of 512 floats
-/// keeps the six rows it reads (12 KiB) in L1.
+/// keeps the six rows it reads (12 KiB) in L1. The plain reference twins are in DenseKernels.Reference.cs.
 /// </summary>
-internal static unsafe class DenseKernels
+internal static unsafe partial class DenseKernels
 {
     private const int KChunk = 512;
 

@@ -1,3 +1,5 @@
+using Merx.Numerics;
+
 namespace Merx.Models.Sequential;
 
 /// <summary>Where each tensor lives in the one flat parameter array (and, at the same offsets, in the gradient array).</summary>
@@ -39,7 +41,7 @@ internal sealed class SasRecLayout
     public void Initialize(float[] p, int seed)
     {
         var rng = new Random(seed);
-        float Gauss(double std) => (float)(std * Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble()));
+        float Gauss(double std) => (float)Gaussian.Next(rng, std);
         for (var i = 0; i < EmbeddingEnd; i++) p[i] = Gauss(0.02);
         void Xavier(int offset, int fanIn, int fanOut)
         {

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using Merx.Numerics;
 
 namespace Merx.Privacy.Mechanisms;
 
@@ -25,21 +26,19 @@ public abstract class NoiseSource
         return b * (1.0 / (1UL << 53));
     }
 
-    /// <summary>Standard normal N(0, 1) by the Marsaglia polar method (pairs, one kept for the next call).</summary>
+    /// <summary>Standard normal N(0, 1) by the Marsaglia polar method (<see cref="Gaussian.Polar"/>; pairs, one kept for the next call).</summary>
     public double NextGaussian()
     {
         if (_hasSpare) { _hasSpare = false; return _spareGaussian; }
-        double u, v, s;
-        do
-        {
-            u = 2 * NextUniform() - 1;
-            v = 2 * NextUniform() - 1;
-            s = u * u + v * v;
-        } while (s >= 1 || s == 0);
-        var f = Math.Sqrt(-2 * Math.Log(s) / s);
-        _spareGaussian = v * f;
+        var uniform = new Uniform(this);
+        var first = Gaussian.Polar(ref uniform, out _spareGaussian);
         _hasSpare = true;
-        return u * f;
+        return first;
+    }
+
+    private readonly struct Uniform(NoiseSource source) : IUniformSource
+    {
+        public double NextUniform() => source.NextUniform();
     }
 
     /// <summary>Laplace(0, b): density e^(−|x|/b)/(2b), variance 2b², by inverting the CDF.</summary>
@@ -95,15 +94,8 @@ public sealed class SeededNoiseSource : NoiseSource
 
     public SeededNoiseSource(ulong seed)
     {
-        _s0 = SplitMix(ref seed); _s1 = SplitMix(ref seed); _s2 = SplitMix(ref seed); _s3 = SplitMix(ref seed);
-    }
-
-    private static ulong SplitMix(ref ulong x)
-    {
-        var z = x += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
+        var seeder = new SplitMix64(seed);
+        _s0 = seeder.NextULong(); _s1 = seeder.NextULong(); _s2 = seeder.NextULong(); _s3 = seeder.NextULong();
     }
 
     /// <inheritdoc />

@@ -1,31 +1,30 @@
+using Merx.Numerics;
+
 namespace Merx.Ranking.Bandits;
 
 /// <summary>
-/// SplitMix64 with the samplers the policies need (uniform, normal, gamma, beta). Its whole state is
-/// one ulong, so a policy's saved state includes it and a restored policy makes the same draws.
+/// <see cref="SplitMix64"/> with the samplers the policies need (uniform, normal, gamma, beta). Its whole
+/// state is one ulong, so a policy's saved state includes it and a restored policy makes the same draws.
 /// </summary>
 internal struct BanditRng(ulong state)
 {
-    public ulong State = state;
+    private SplitMix64 _bits = new(state);
 
-    public static BanditRng FromSeed(int seed) => new(unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + 0x632BE59BD9B4E019UL));
+    /// <summary>The generator's whole state, saved and restored with the policy.</summary>
+    public ulong State { readonly get => _bits.State; set => _bits.State = value; }
 
-    public ulong NextULong()
-    {
-        var z = State += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+    public static BanditRng FromSeed(int seed) => new(unchecked((ulong)seed * SplitMix64.Gamma + 0x632BE59BD9B4E019UL));
+
+    public ulong NextULong() => _bits.NextULong();
 
     /// <summary>Uniform in [0, 1).</summary>
-    public double NextDouble() => (NextULong() >> 11) * (1.0 / (1UL << 53));
+    public double NextDouble() => _bits.NextDouble();
 
     /// <summary>Uniform in [0, n).</summary>
-    public int Next(int n) => (int)((NextULong() >> 33) * (ulong)n >> 31);
+    public int Next(int n) => _bits.Next(n);
 
     /// <summary>Standard normal (Box–Muller, one of the pair).</summary>
-    public double NextGaussian() => Math.Sqrt(-2 * Math.Log(1 - NextDouble())) * Math.Cos(2 * Math.PI * NextDouble());
+    public double NextGaussian() => _bits.NextGaussian();
 
     /// <summary>Gamma(shape, 1) by Marsaglia–Tsang; shapes below 1 use the boost Gamma(a+1)·U^(1/a).</summary>
     public double NextGamma(double shape)

@@ -5,7 +5,11 @@ using Merx.Evaluation.Federated;
 using Merx.Evaluation.Metrics;
 using Merx.Models.Classic;
 using Merx.Models.Federated;
+using Merx.Models.Training;
 using Merx.Models.Sequential;
+using Merx.Privacy.Accounting;
+using Merx.Privacy.Federated;
+using Merx.Privacy.Mechanisms;
 
 namespace Merx.Evaluation.Tests.Federated;
 
@@ -147,9 +151,37 @@ public sealed class FederatedTrainerTests
         var data = TestData.Training();
         var model = new Bpr(factors: 8);
         var result = FederatedTrainer.Train(model, data, new FederatedOptions { Clients = 6, Fraction = 0.5, Dropout = 0, Rounds = 4, DpNoise = 1.0, DpClip = 0.5, Seed = 2 });
-        Assert.NotNull(result.Epsilon);
-        Assert.True(result.Epsilon > 0 && double.IsFinite(result.Epsilon.Value));
+        // ε is the RDP accountant's for this run: q = 3 of 6 clients, σ = 1, 4 rounds, δ = 1/clients (issue 16)
+        Assert.Equal(RdpAccountant.Epsilon(3.0 / 6, 1.0, 4, 1.0 / 6), result.Epsilon!.Value, 12);
         Assert.Equal(1.0 / 6, result.Delta);
         Assert.Equal(4, result.History.Count);
+    }
+
+    [Fact]
+    public void DpRound_ClipsEveryClientUpdate_AndAddsNoiseOfThePlannedSigma()
+    {
+        var data = TestData.Training();
+        // A clip far below a local update's norm, so every surviving client's update is cut to exactly C.
+        var options = new FederatedOptions { Clients = 6, Fraction = 0.5, Dropout = 0, Seed = 2, DpNoise = 1.5, DpClip = 0.05 };
+        var shards = ClientShard.Partition(data.Train, options.Clients, options.Seed);
+        var model = new Bpr(factors: 64);   // 18 items × 64: enough coordinates to measure σ within ±10 %
+        var global = model.InitializeFederated(data, 2);
+
+        var noisy = FederatedTrainer.Round(model, global, shards, 1, options, noise: new SeededNoiseSource(11));
+
+        Assert.All(noisy.Updates, u => Assert.Equal(options.DpClip, Math.Sqrt(u.Update.Sum(v => (double)v * v)), 1e-5));
+        Assert.All(noisy.Updates, u => Assert.Equal(1, u.Examples));   // one vote per client: the sum's sensitivity is C
+        // The secure sum minus the clear sum of the same clipped updates is the noise alone: N(0, (σ·C)²) per coordinate.
+        var clear = FederatedAveraging.Plain(noisy.Updates);
+        var n = noisy.Result.TotalExamples;
+        var d = global.Length;
+        var sumSq = 0.0;
+        for (var k = 0; k < d; k++) { var e = (noisy.Result.Average[k] - (double)clear.Average[k]) * n; sumSq += e * e; }
+        var sd = Math.Sqrt(sumSq / d);
+        // the sample sd of d normals has relative sd 1/√(2d); the band is 5 of those around σ·C
+        var planned = options.DpNoise * options.DpClip;
+        var band = 5 / Math.Sqrt(2.0 * d);
+        Assert.True(d >= 1000, $"d = {d}");
+        Assert.InRange(sd, planned * (1 - band), planned * (1 + band));
     }
 }

@@ -3,6 +3,7 @@ using Merx.Evaluation.Federated;
 using Merx.Evaluation.Metrics;
 using Merx.Models.Classic;
 using Merx.Models.Federated;
+using Merx.Models.Training;
 
 namespace Merx.Evaluation.Tests.Federated;
 

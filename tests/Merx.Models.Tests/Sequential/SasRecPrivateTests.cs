@@ -92,7 +92,13 @@ public class SasRecPrivateTests
         Assert.Equal(spent.PlannedSteps, spent.Steps);
         // With a vocabulary share (the items have side information) the run also released its id vocabulary: one Gaussian mechanism composed with the steps.
         var vocabulary = spent.VocabularyNoiseMultiplier!.Value;
-        Assert.InRange(spent.VocabularySize!.Value, 0, Items);
+        // The reported vocabulary is the one the planned release selects from these counts with this seed (issue 16):
+        // the same plan, made independently of the model, keeps the same number of items, and not all nor none of them.
+        var reference = DpSgdRun.Plan(dp with { SamplingRate = 0.1 }, data.Train.UserCount, 1, 0.1, SasRec.DefaultDpClipNorm, SasRec.DefaultDpEpochs, null, seed: 1, vocabularyShare: 0.1);
+        Assert.Equal(vocabulary, reference.VocabularyNoise!.Value, 12);
+        var kept = reference.SelectVocabulary(data.Train, Items).Count(k => k);
+        Assert.Equal(kept, spent.VocabularySize!.Value);
+        Assert.InRange(kept, 1, Items - 1);
         var grid = PldAccountant.GridStepFor(4, 30);
         double Composed(long steps)
         {

@@ -2,14 +2,13 @@ using System.Diagnostics;
 using System.Numerics.Tensors;
 using Merx.Core.Contracts;
 using Merx.Core.Splits;
-using Merx.Models;
 using Merx.Models.Federated;
 using Merx.Numerics;
 using Merx.Privacy.Accounting;
 using Merx.Privacy.Federated;
 using Merx.Privacy.Mechanisms;
 
-namespace Merx.Evaluation.Federated;
+namespace Merx.Models.Training;
 
 /// <summary>One round's bookkeeping (what the server may know: counts and timings, never an update).</summary>
 public sealed record FederatedRound(int Round, int Participants, int Dropped, int Contributors, double Examples, double LocalSeconds, double AggregationSeconds, double? ValidationNdcg);
@@ -134,9 +133,10 @@ public static class FederatedTrainer
     /// Runs round <paramref name="round"/> (1-based) from <paramref name="global"/>: draws the
     /// participants and the dropouts (seeded by round), computes the survivors' local updates, and
     /// aggregates them securely (or in the clear when <paramref name="secure"/> is false, for tests).
-    /// Dropped clients complete key sharing and then never send their masked input.
+    /// Dropped clients complete key sharing and then never send their masked input. With DP noise on,
+    /// the noise is drawn from <paramref name="noise"/> (tests: a seeded source), else from the OS CSPRNG.
     /// </summary>
-    public static RoundAggregate Round(IFederatedModel model, float[] global, IReadOnlyList<ClientShard> shards, int round, FederatedOptions options, bool secure = true)
+    public static RoundAggregate Round(IFederatedModel model, float[] global, IReadOnlyList<ClientShard> shards, int round, FederatedOptions options, bool secure = true, NoiseSource? noise = null)
     {
         var rng = new Random(unchecked(options.Seed * 1_000_003 + round));
         var order = Enumerable.Range(0, shards.Count).ToArray();
@@ -166,7 +166,7 @@ public static class FederatedTrainer
             var maxExamples = dp ? 1 : Math.Max(1, shards.Max(s => (long)s.Interactions));
             var sigma = dp ? options.DpNoise * options.DpClip : 0;
             result = FederatedAveraging.Secure(updates, options.Threshold, options.MaxAbsUpdate, maxExamples,
-                new Dropouts(dropped, new HashSet<int>()), sigma, dp ? new CryptoNoiseSource() : null);
+                new Dropouts(dropped, new HashSet<int>()), sigma, dp ? noise ?? new CryptoNoiseSource() : null);
         }
         else result = FederatedAveraging.Plain(updates.Where(u => !dropped.Contains(u.ClientId)).ToArray());
         return new RoundAggregate(result, updates, dropped.Count, localSeconds, aggClock.Elapsed.TotalSeconds);

@@ -1,4 +1,4 @@
-namespace Merx.Evaluation.Federated;
+namespace Merx.Models.Training;
 
 /// <summary>How the server turns the securely aggregated average update into the next global model.</summary>
 public enum ServerOptimizer
