@@ -8,6 +8,7 @@ using Merx.Service.Training;
 using Merx.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -32,29 +33,29 @@ public static class DashboardEndpoints
     {
         var data = new DashboardData(app.Services.GetRequiredService<IMerxStore>(), CacheFor);
         app.MapGet("/", Page).ExcludeFromDescription();
-        app.MapGet("/dashboard/app.js", () => Results.Bytes(DashboardAssets.Script, "text/javascript; charset=utf-8")).ExcludeFromDescription();
-        app.MapGet("/dashboard/charts.js", () => Results.Bytes(DashboardAssets.Charts, "text/javascript; charset=utf-8")).ExcludeFromDescription();
-        app.MapGet("/dashboard/key.js", () => Results.Bytes(DashboardAssets.KeyScript, "text/javascript; charset=utf-8")).ExcludeFromDescription();
-        app.MapGet("/dashboard/app.css", () => Results.Bytes(DashboardAssets.Styles, "text/css; charset=utf-8")).ExcludeFromDescription();
+        app.MapGet("/dashboard/app.js", () => TypedResults.Bytes(DashboardAssets.Script, "text/javascript; charset=utf-8")).ExcludeFromDescription();
+        app.MapGet("/dashboard/charts.js", () => TypedResults.Bytes(DashboardAssets.Charts, "text/javascript; charset=utf-8")).ExcludeFromDescription();
+        app.MapGet("/dashboard/key.js", () => TypedResults.Bytes(DashboardAssets.KeyScript, "text/javascript; charset=utf-8")).ExcludeFromDescription();
+        app.MapGet("/dashboard/app.css", () => TypedResults.Bytes(DashboardAssets.Styles, "text/css; charset=utf-8")).ExcludeFromDescription();
 
         var api = app.MapGroup("/api");
-        api.MapGet("/stats", () => Results.Ok(data.Stats())).WithName("Stats").WithSummary("Users, items, events and events by kind (cached for 5 s).");
-        api.MapGet("/stats/timeline", (int? days) => days is < 1 or > 3650
+        api.MapGet("/stats", () => TypedResults.Ok(data.Stats())).WithName("Stats").WithSummary("Users, items, events and events by kind (cached for 5 s).");
+        api.MapGet("/stats/timeline", Results<Ok<TimelineDto>, ProblemHttpResult> (int? days) => days is < 1 or > 3650
                 ? Problems.Bad("days must be between 1 and 3650")
-                : Results.Ok(data.Timeline(days)))
+                : TypedResults.Ok(data.Timeline(days)))
             .WithName("EventTimeline").WithSummary("Events per kind over the whole history or its last ?days= days up to the newest event, per UTC day, week, month or year (at most 92 bars; cached for 5 s).");
         api.MapGet("/stats/exploration", (int? hours, ModelHost host, ServedLog served) => Exploration(hours, host, served, data)).WithName("ExplorationStats")
             .WithSummary("Share of served slots explored and click-through of explored vs exploited slots over the last ?hours=24, in time buckets (cached for 1 s).");
         api.MapGet("/users/{id}/events", UserEvents).WithName("UserEvents").WithSummary("A user's latest events, newest first: ?limit=20 (at most 200).");
-        api.MapGet("/dashboard/users", (int? n, IMerxStore store) => n is < 1 or > 100
+        api.MapGet("/dashboard/users", Results<Ok<SuggestedUsers>, ProblemHttpResult> (int? n, IMerxStore store) => n is < 1 or > 100
                 ? Problems.Bad("n must be between 1 and 100")
-                : Results.Ok(new { users = store.RecentUsers(n ?? 8) }))
+                : TypedResults.Ok(new SuggestedUsers(store.RecentUsers(n ?? 8))))
             .WithName("SuggestedUsers").WithSummary("The most recently active users (?n=8), for picking one in the live view.");
         api.MapGet("/dashboard/status", Status).WithName("DashboardStatus").WithSummary("Experiments and privacy status.");
         return app;
     }
 
-    private static IResult Page(HttpContext http, IOptions<MerxServerOptions> options)
+    private static ContentHttpResult Page(HttpContext http, IOptions<MerxServerOptions> options)
     {
         http.Response.Headers.CacheControl = "no-store";
         http.Response.Headers.ContentSecurityPolicy = Csp;
@@ -63,19 +64,19 @@ public static class DashboardEndpoints
         http.Response.Headers["Referrer-Policy"] = "no-referrer";
         return DashboardAuth.Check(http, options.Value.ApiKey) switch
         {
-            DashboardAuth.Verdict.Local or DashboardAuth.Verdict.KeyGiven => Results.Content(DashboardAssets.Page(options.Value.ApiKey), "text/html; charset=utf-8"),
-            var v => Results.Content(DashboardAssets.KeyPage(v == DashboardAuth.Verdict.Wrong), "text/html; charset=utf-8", statusCode: StatusCodes.Status401Unauthorized),
+            DashboardAuth.Verdict.Local or DashboardAuth.Verdict.KeyGiven => TypedResults.Content(DashboardAssets.Page(options.Value.ApiKey), "text/html; charset=utf-8"),
+            var v => TypedResults.Content(DashboardAssets.KeyPage(v == DashboardAuth.Verdict.Wrong), "text/html; charset=utf-8", statusCode: StatusCodes.Status401Unauthorized),
         };
     }
 
-    private static IResult Exploration(int? hours, ModelHost host, ServedLog served, DashboardData data)
+    private static Results<Ok<ExplorationDto>, ProblemHttpResult> Exploration(int? hours, ModelHost host, ServedLog served, DashboardData data)
     {
         if (hours is < 1 or > 24 * 90) return Problems.Bad("hours must be between 1 and 2160");
         served.Flush();
-        return Results.Ok(data.Exploration(hours ?? 24, host.Current?.Pipeline.Exploration?.Name ?? "none"));
+        return TypedResults.Ok(data.Exploration(hours ?? 24, host.Current?.Pipeline.Exploration?.Name ?? "none"));
     }
 
-    private static IResult UserEvents(string id, int? limit, IMerxStore store, ModelHost host, UserIds ids)
+    private static Results<Ok<UserEventsResponse>, ProblemHttpResult> UserEvents(string id, int? limit, IMerxStore store, ModelHost host, UserIds ids)
     {
         if (Validate.Id(id, "user id") is { } e) return Problems.Bad(e);
         var stored = ids.ToStored(id);
@@ -93,10 +94,10 @@ public static class DashboardEndpoints
             }
             return new UserEventDto(ev.Item, ev.Kind.ToWireName(), ev.Timestamp, DateTimeOffset.FromUnixTimeSeconds(ev.Timestamp), ev.Value, title, category, ev.Query, ev.Session);
         }).ToArray();
-        return Results.Ok(new { user = id, pseudonym = stored, events });
+        return TypedResults.Ok(new UserEventsResponse(id, stored, events));
     }
 
-    private static IResult Status(IMerxStore store, ServedLog served, ExperimentService experiments, HttpContext http, IOptions<MerxServerOptions> options, UserIds ids, SegmentRelease release, ModelHost host)
+    private static Ok<DashboardStatus> Status(IMerxStore store, ServedLog served, ExperimentService experiments, HttpContext http, IOptions<MerxServerOptions> options, UserIds ids, SegmentRelease release, ModelHost host)
     {
         served.Flush();
         var snapshot = host.Current;
@@ -106,38 +107,29 @@ public static class DashboardEndpoints
         var allPrivate = models.Length > 0 && models.All(m => m.Privacy.Private);
         var feedback = store.FeedbackCounts();
         var local = DashboardAuth.Check(http, options.Value.ApiKey) == DashboardAuth.Verdict.Local;
-        return Results.Ok(new
-        {
-            experiments = new
-            {
-                defined = experiments.Definitions.Count,
-                running = experiments.Running?.Id,
-                untagged_feedback = feedback.Where(c => c.Key.Variant.Length == 0).Sum(c => c.Value),
-                tagged_feedback = feedback.Where(c => c.Key.Variant.Length > 0).Sum(c => c.Value),
-            },
-            privacy = new
-            {
-                pseudonymization = true,
-                pseudonymization_note = $"user ids are stored as HMAC-SHA256 pseudonyms (key {ids.Key.Fingerprint}); personal data in attributes, queries and sessions is scrubbed at ingestion",
-                key_fingerprint = ids.Key.Fingerprint,
-                key_rotation = ids.Rekeying is { } rekeying
-                    ? new { older_key_versions = ids.Ring.Count - 1, users_renamed_by_this_server = rekeying.Counters.Renamed, note = "a lazy key rotation is in progress: returning users are renamed to the current key ('merx rotate-key --status' counts those left)" }
+        return TypedResults.Ok(new DashboardStatus(
+            new ExperimentsStatus(
+                experiments.Definitions.Count,
+                experiments.Running?.Id,
+                UntaggedFeedback: feedback.Where(c => c.Key.Variant.Length == 0).Sum(c => c.Value),
+                TaggedFeedback: feedback.Where(c => c.Key.Variant.Length > 0).Sum(c => c.Value)),
+            new PrivacyStatus(
+                Pseudonymization: true,
+                PseudonymizationNote: $"user ids are stored as HMAC-SHA256 pseudonyms (key {ids.Key.Fingerprint}); personal data in attributes, queries and sessions is scrubbed at ingestion",
+                KeyFingerprint: ids.Key.Fingerprint,
+                KeyRotation: ids.Rekeying is { } rekeying
+                    ? new KeyRotationStatus(ids.Ring.Count - 1, rekeying.Counters.Renamed, "a lazy key rotation is in progress: returning users are renamed to the current key ('merx rotate-key --status' counts those left)")
                     : null,
-                k_anonymity = release.K,
-                segments_note = release.Describe(),
-                differential_privacy = allPrivate,
+                KAnonymity: release.K,
+                SegmentsNote: release.Describe(),
+                DifferentialPrivacy: allPrivate,
                 // The served models learn from the same users: their ε add up (basic composition) when every one is private.
-                epsilon_spent = allPrivate ? models.Sum(m => m.Privacy.Epsilon) : null,
-                epsilon_note = PrivacyNote(models),
-                served_models = models.Select(m => new
-                {
-                    role = m.Role, name = m.Version.Name, version = m.Version.Version,
-                    differential_privacy = m.Privacy.Private, epsilon = m.Privacy.Epsilon, delta = m.Privacy.Delta, accountant = m.Privacy.Accountant, noise_multiplier = m.Privacy.NoiseMultiplier,
-                }),
-                user_deletion = true,
-            },
-            auth = local ? "this browser is on the server's machine: the key was given to the page" : "given by this browser (kept for this tab only)",
-        });
+                EpsilonSpent: allPrivate ? models.Sum(m => m.Privacy.Epsilon) : null,
+                EpsilonNote: PrivacyNote(models),
+                ServedModels: models.Select(m => new ServedModelPrivacy(m.Role, m.Version.Name, m.Version.Version,
+                    m.Privacy.Private, m.Privacy.Epsilon, m.Privacy.Delta, m.Privacy.Accountant, m.Privacy.NoiseMultiplier)).ToArray(),
+                UserDeletion: true),
+            Auth: local ? "this browser is on the server's machine: the key was given to the page" : "given by this browser (kept for this tab only)"));
     }
 
     /// <summary>What the served models' published metrics say about differential privacy, in one sentence per model.</summary>
@@ -150,6 +142,3 @@ public static class DashboardEndpoints
             : each + ". No privacy budget is spent or tracked.";
     }
 }
-
-/// <summary>One event of a user as the dashboard lists it; <c>Timestamp</c> in unix seconds, <c>At</c> the same instant.</summary>
-public sealed record UserEventDto(string? Item, string Kind, long Timestamp, DateTimeOffset At, float Value, string? Title, string? Category, string? Query, string? Session);

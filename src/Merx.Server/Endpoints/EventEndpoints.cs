@@ -6,6 +6,7 @@ using Merx.Service.Serving;
 using Merx.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Merx.Service;
@@ -25,7 +26,7 @@ public static class EventEndpoints
         return api;
     }
 
-    private static async Task<IResult> Ingest(HttpRequest http, HistoryCache histories, IngestPrivacy privacy, ServerMetrics metrics, IOptions<MerxServerOptions> options)
+    private static async Task<Results<Ok<EventsAccepted>, ProblemHttpResult>> Ingest(HttpRequest http, HistoryCache histories, IngestPrivacy privacy, ServerMetrics metrics, IOptions<MerxServerOptions> options)
     {
         var (events, error) = await Json.ReadOneOrManyAsync<EventDto>(http, "events", options.Value.MaxBatch);
         if (error is not null) return error;
@@ -43,6 +44,6 @@ public static class EventEndpoints
         var scrub = new ScrubReport();
         var batch = histories.Append(privacy.Batch(accepted, scrub));
         metrics.AddEvents(batch.Events);
-        return Results.Ok(new EventsAccepted(batch.Events, batch.NewUsers, batch.NewItems, batch.FirstSequence, batch.LastSequence, scrub.TotalDropped + scrub.TotalMasked));
+        return TypedResults.Ok(new EventsAccepted(batch.Events, batch.NewUsers, batch.NewItems, batch.FirstSequence, batch.LastSequence, scrub.TotalDropped + scrub.TotalMasked));
     }
 }

@@ -5,6 +5,7 @@ using Merx.Service.Serving;
 using Merx.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Merx.Service;
@@ -26,7 +27,7 @@ public static class FeedbackEndpoints
         return api;
     }
 
-    private static async Task<IResult> Post(HttpRequest http, IMerxStore store, HistoryCache histories, ServedLog log, ExperimentService experiments, PolicyHost policies, ModelHost host, ServerMetrics metrics, IOptions<MerxServerOptions> options)
+    private static async Task<Results<Ok<FeedbackAccepted>, ProblemHttpResult>> Post(HttpRequest http, IMerxStore store, HistoryCache histories, ServedLog log, ExperimentService experiments, PolicyHost policies, ModelHost host, ServerMetrics metrics, IOptions<MerxServerOptions> options)
     {
         var (entries, error) = await Json.ReadOneOrManyAsync<FeedbackDto>(http, "feedback", options.Value.MaxBatch);
         if (error is not null) return error;
@@ -70,6 +71,6 @@ public static class FeedbackEndpoints
             if (catalog is not null) policies.Learn(r.RecommendationId, r.User, r.Item, r.Kind, catalog);
         }
         metrics.AddFeedback(records.Count);
-        return Results.Ok(new FeedbackAccepted(records.Count, events.Count));
+        return TypedResults.Ok(new FeedbackAccepted(records.Count, events.Count));
     }
 }

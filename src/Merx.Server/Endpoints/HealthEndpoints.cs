@@ -3,6 +3,7 @@ using Merx.Service.Serving;
 using Merx.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace Merx.Server.Endpoints;
@@ -12,12 +13,17 @@ public static class HealthEndpoints
 {
     public static WebApplication MapHealth(this WebApplication app)
     {
-        app.MapGet("/health/live", () => Results.Ok(new { status = "live" })).ExcludeFromDescription();
-        app.MapGet("/health/ready", (ModelHost host) => host.Current is { Ready: true } s
-            ? Results.Ok(new { status = "ready", models = s.Models.Select(m => new { name = m.Version.Name, version = m.Version.Version }), catalog_items = s.Catalog.Count })
-            : Problems.NotReady(host.Current is null ? "loading" : "no model published yet (run 'merx train' or POST /api/models/train)")).ExcludeFromDescription();
+        app.MapGet("/health/live", () => TypedResults.Ok(new HealthStatus("live"))).ExcludeFromDescription();
+        app.MapGet("/health/ready", Ready).ExcludeFromDescription();
         app.MapGet("/metrics", (ServerMetrics metrics, ModelHost host, HistoryCache histories) =>
             Results.Text(metrics.Render(host.Current?.Models.Select(m => (m.Version.Name, m.Version.Version)) ?? [], histories.Counters), "text/plain; version=0.0.4")).ExcludeFromDescription();
         return app;
     }
+
+    private static Results<Ok<HealthStatus>, ProblemHttpResult> Ready(ModelHost host) => host.Current is { Ready: true } s
+        ? TypedResults.Ok(new HealthStatus("ready", s.Models.Select(m => new ModelRef(m.Version.Name, m.Version.Version)).ToArray(), s.Catalog.Count))
+        : Problems.NotReady(host.Current is null ? "loading" : "no model published yet (run 'merx train' or POST /api/models/train)");
 }
+
+/// <summary>The health answer: <c>live</c>, or <c>ready</c> with the served models and the catalog's size.</summary>
+public sealed record HealthStatus(string Status, IReadOnlyList<ModelRef>? Models = null, int? CatalogItems = null);

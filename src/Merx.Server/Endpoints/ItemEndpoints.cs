@@ -4,6 +4,7 @@ using Merx.Service.Serving;
 using Merx.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Merx.Service;
@@ -22,7 +23,7 @@ public static class ItemEndpoints
         return api;
     }
 
-    private static async Task<IResult> Upsert(HttpRequest http, IMerxStore store, ModelHost host, IOptions<MerxServerOptions> options)
+    private static async Task<Results<Ok<ItemsUpserted>, ProblemHttpResult>> Upsert(HttpRequest http, IMerxStore store, ModelHost host, IOptions<MerxServerOptions> options)
     {
         var (body, error) = await Json.ReadAsync<ItemBatchDto>(http);
         if (error is not null) return error;
@@ -42,18 +43,18 @@ public static class ItemEndpoints
         if (errors.Count > 0) return Problems.Validation(errors);
         var written = store.UpsertItems(valid);
         host.CatalogChanged();
-        return Results.Ok(new { upserted = written });
+        return TypedResults.Ok(new ItemsUpserted(written));
     }
 
-    private static IResult Delete(string id, IMerxStore store, ModelHost host)
+    private static Results<NoContent, ProblemHttpResult> Delete(string id, IMerxStore store, ModelHost host)
     {
         if (Validate.Id(id, "item id") is { } e) return Problems.Bad(e);
         if (!store.DeleteItem(id)) return Problems.NotFound($"no catalog item '{id}'");
         host.CatalogChanged();
-        return Results.NoContent();
+        return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> Stock(string id, HttpRequest http, IMerxStore store, ModelHost host)
+    private static async Task<Results<Ok<StockSet>, ProblemHttpResult>> Stock(string id, HttpRequest http, IMerxStore store, ModelHost host)
     {
         if (Validate.Id(id, "item id") is { } e) return Problems.Bad(e);
         var (body, error) = await Json.ReadAsync<StockDto>(http);
@@ -62,25 +63,31 @@ public static class ItemEndpoints
         if (!store.SetInStock(id, inStock)) return Problems.NotFound($"no catalog item '{id}'");
         var snapshot = host.Current;
         if (snapshot is not null && snapshot.Catalog.IndexOf(id) is var i and >= 0) snapshot.Catalog.SetInStock(i, inStock);
-        return Results.Ok(new { item = id, in_stock = inStock });
+        return TypedResults.Ok(new StockSet(id, inStock));
     }
 
-    private static IResult Similar(string id, int? n, RecommendationService service, IOptions<MerxServerOptions> options)
+    private static Results<Ok<SimilarResponse>, ProblemHttpResult> Similar(string id, int? n, RecommendationService service, IOptions<MerxServerOptions> options)
     {
         if (Validate.Id(id, "item id") is { } e) return Problems.Bad(e);
         if (Query.N(n, options.Value.MaxN) is { Error: { } ne }) return ne;
         if (service.Snapshot is not { Ready: true }) return Problems.NotReady("no model published yet (run 'merx train')");
         var result = service.Similar(id, n ?? 10);
-        return result is null ? Problems.NotFound($"unknown item '{id}'") : Results.Ok(result);
+        return result is null ? Problems.NotFound($"unknown item '{id}'") : TypedResults.Ok(result);
     }
 }
 
 /// <summary>Shared query-string checks.</summary>
 internal static class Query
 {
-    public static (int N, IResult? Error) N(int? n, int max) =>
+    public static (int N, ProblemHttpResult? Error) N(int? n, int max) =>
         n is null ? (10, null) : n < 1 || n > max ? (0, Problems.Bad($"n must be between 1 and {max} (got {n})")) : (n.Value, null);
 
     public static IReadOnlyList<string> List(string? csv) =>
         string.IsNullOrWhiteSpace(csv) ? [] : csv.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
+
+/// <summary>How many items a batch inserted or replaced.</summary>
+public sealed record ItemsUpserted(int Upserted);
+
+/// <summary>The stock flag an item now has.</summary>
+public sealed record StockSet(string Item, bool InStock);

@@ -4,6 +4,7 @@ using Merx.Service.Privacy;
 using Merx.Service.Serving;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Merx.Service;
@@ -28,17 +29,17 @@ public static class RecommendationEndpoints
         return api;
     }
 
-    private static IResult ForUser(string id, HttpContext http, RecommendationService service, UserIds ids, IOptions<MerxServerOptions> options)
+    private static Results<Ok<RecommendationResponse>, ProblemHttpResult> ForUser(string id, HttpContext http, RecommendationService service, UserIds ids, IOptions<MerxServerOptions> options)
     {
         if (Validate.Id(id, "user id") is { } e) return Problems.Bad(e);
         id = ids.ToStored(id);
         var (q, error) = ParseQuery(http.Request.Query, options.Value);
         if (error is not null) return error;
         if (service.Snapshot is not { Ready: true }) return Problems.NotReady("no model published yet (run 'merx train' or POST /api/models/train)");
-        return Results.Ok(service.Recommend(id, q!));
+        return TypedResults.Ok(service.Recommend(id, q!));
     }
 
-    private static async Task<IResult> ForSession(HttpRequest http, RecommendationService service, IOptions<MerxServerOptions> options)
+    private static async Task<Results<Ok<RecommendationResponse>, ProblemHttpResult>> ForSession(HttpRequest http, RecommendationService service, IOptions<MerxServerOptions> options)
     {
         var (body, error) = await Json.ReadAsync<SessionRequestDto>(http);
         if (error is not null) return error;
@@ -49,27 +50,27 @@ public static class RecommendationEndpoints
         if (Query.N(body.N, options.Value.MaxN) is { Error: { } ne }) return ne;
         if (service.Snapshot is not { Ready: true }) return Problems.NotReady("no model published yet");
         var q = new RecommendationQuery(body.N ?? 10, PageContext.Cart, null, [], body.Category, body.Exclude ?? [], null, false);
-        return Results.Ok(service.Session(items, q));
+        return TypedResults.Ok(service.Session(items, q));
     }
 
-    private static IResult Search(string? q, string? user, int? n, RecommendationService service, UserIds ids, IOptions<MerxServerOptions> options)
+    private static Results<Ok<SearchResponse>, ProblemHttpResult> Search(string? q, string? user, int? n, RecommendationService service, UserIds ids, IOptions<MerxServerOptions> options)
     {
         if (string.IsNullOrWhiteSpace(q)) return Problems.Bad("q (the search text) is required");
         if (Validate.Text(q, "q", 512) is { } e) return Problems.Bad(e);
         if (user is not null && Validate.Id(user, "user") is { } ue) return Problems.Bad(ue);
         if (Query.N(n, options.Value.MaxN) is { Error: { } ne }) return ne;
-        return Results.Ok(service.Search(q, user is null ? null : ids.ToStored(user), n ?? 10));
+        return TypedResults.Ok(service.Search(q, user is null ? null : ids.ToStored(user), n ?? 10));
     }
 
-    private static IResult Shops(string id, int? n, RecommendationService service, UserIds ids, IOptions<MerxServerOptions> options)
+    private static Results<Ok<ShopsResponse>, ProblemHttpResult> Shops(string id, int? n, RecommendationService service, UserIds ids, IOptions<MerxServerOptions> options)
     {
         if (Validate.Id(id, "user id") is { } e) return Problems.Bad(e);
         if (Query.N(n, options.Value.MaxN) is { Error: { } ne }) return ne;
         if (service.Snapshot is not { Ready: true }) return Problems.NotReady("no model published yet");
-        return Results.Ok(service.Shops(ids.ToStored(id), n ?? 5));
+        return TypedResults.Ok(service.Shops(ids.ToStored(id), n ?? 5));
     }
 
-    private static IResult Audience(string? item, string? category, int? n, int? scan, RecommendationService service, SegmentRelease release)
+    private static Results<Ok<AudienceResponse>, ProblemHttpResult> Audience(string? item, string? category, int? n, int? scan, RecommendationService service, SegmentRelease release)
     {
         if ((item is null) == (category is null)) return Problems.Bad("give exactly one of item= or category=");
         if (item is not null && Validate.Id(item, "item") is { } e) return Problems.Bad(e);
@@ -78,10 +79,10 @@ public static class RecommendationEndpoints
         if (scan is < 1 or > 200_000) return Problems.Bad("scan must be between 1 and 200000");
         if (service.Snapshot is not { Ready: true }) return Problems.NotReady("no model published yet");
         var result = service.Audience(item, category, n ?? 100, scan ?? 20_000, release);
-        return result is null ? Problems.NotFound(item is not null ? $"unknown item '{item}'" : $"no item in category '{category}'") : Results.Ok(result);
+        return result is null ? Problems.NotFound(item is not null ? $"unknown item '{item}'" : $"no item in category '{category}'") : TypedResults.Ok(result);
     }
 
-    internal static (RecommendationQuery? Query, IResult? Error) ParseQuery(IQueryCollection query, MerxServerOptions options)
+    internal static (RecommendationQuery? Query, ProblemHttpResult? Error) ParseQuery(IQueryCollection query, MerxServerOptions options)
     {
         int? n = null;
         if (query.TryGetValue("n", out var nText))

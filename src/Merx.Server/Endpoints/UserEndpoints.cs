@@ -3,10 +3,12 @@ using Merx.Privacy.Scrubbing;
 using Merx.Server.Http;
 using Merx.Service.Privacy;
 using Merx.Service.Serving;
+using Merx.Ranking.Pipeline;
 using Merx.Service.Users;
 using Merx.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace Merx.Server.Endpoints;
@@ -27,7 +29,7 @@ public static class UserEndpoints
         return api;
     }
 
-    private static async Task<IResult> Put(string id, HttpRequest http, IMerxStore store, IngestPrivacy privacy)
+    private static async Task<Results<Ok<UserUpdated>, ProblemHttpResult>> Put(string id, HttpRequest http, IMerxStore store, IngestPrivacy privacy)
     {
         if (Validate.Id(id, "user id") is { } e) return Problems.Bad(e);
         var (body, error) = await Json.ReadAsync<UserDto>(http);
@@ -39,38 +41,44 @@ public static class UserEndpoints
         privacy.Ids.Rekey([id]);
         var user = privacy.User(new UserProfile { Id = id, Attributes = attrs }, report);
         store.UpsertUsers([user]);
-        return Results.Ok(new
-        {
-            user = id, pseudonym = user.Id, attributes = user.Attributes.Count,
-            scrubbed_fields = report.TotalDropped + report.TotalMasked, dropped = report.DroppedKeys, masked = report.TotalMasked,
-        });
+        return TypedResults.Ok(new UserUpdated(id, user.Id, user.Attributes.Count, report.TotalDropped + report.TotalMasked, report.DroppedKeys, report.TotalMasked));
     }
 
-    private static IResult Forget(string id, UserLifecycle lifecycle)
+    private static Results<Ok<UserForgotten>, ProblemHttpResult> Forget(string id, UserLifecycle lifecycle)
     {
         if (Validate.Id(id, "user id") is { } e) return Problems.Bad(e);
-        return Results.Ok(new { user = id, events_removed = lifecycle.Forget(id) });
+        return TypedResults.Ok(new UserForgotten(id, lifecycle.Forget(id)));
     }
 
-    private static IResult Profile(string id, RecommendationService service, UserIds ids)
+    private static Results<Ok<InterestProfile>, ProblemHttpResult> Profile(string id, RecommendationService service, UserIds ids)
     {
         if (Validate.Id(id, "user id") is { } e) return Problems.Bad(e);
-        return Results.Ok(service.Profile(ids.ToStored(id)));
+        return TypedResults.Ok(service.Profile(ids.ToStored(id)));
     }
 
-    private static IResult Segments(string? attribute, IMerxStore store, SegmentRelease release)
+    private static Results<Ok<SegmentsResponse>, ProblemHttpResult> Segments(string? attribute, IMerxStore store, SegmentRelease release)
     {
         if (Validate.Id(attribute, "attribute") is { } e) return Problems.Bad(e);
         var (released, report) = release.Segments(store.UsersByAttribute(attribute!));
-        return Results.Ok(new
-        {
-            attribute,
-            k = report.K,
-            segments = released.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => new { value = p.Key, users = p.Value }).ToArray(),
-            suppressed = report.SuppressedBelowK + report.SuppressedSecondary,
-            suppressed_below_k = report.SuppressedBelowK,
-            suppressed_secondary = report.SuppressedSecondary,
-            privacy = release.Describe() + (report.SuppressedSecondary > 0 ? "; some larger segments are withheld too, so the small ones cannot be recovered by subtraction" : ""),
-        });
+        return TypedResults.Ok(new SegmentsResponse(
+            attribute!,
+            report.K,
+            released.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => new SegmentSize(p.Key, p.Value)).ToArray(),
+            Suppressed: report.SuppressedBelowK + report.SuppressedSecondary,
+            report.SuppressedBelowK,
+            report.SuppressedSecondary,
+            release.Describe() + (report.SuppressedSecondary > 0 ? "; some larger segments are withheld too, so the small ones cannot be recovered by subtraction" : "")));
     }
 }
+
+/// <summary>A user's attributes as stored: <c>Pseudonym</c> is the stored id; <c>ScrubbedFields</c> counts the dropped keys and the masked occurrences of personal data.</summary>
+public sealed record UserUpdated(string User, string Pseudonym, int Attributes, int ScrubbedFields, IReadOnlyCollection<string> Dropped, int Masked);
+
+/// <summary>A forgotten user and how many of their events were deleted.</summary>
+public sealed record UserForgotten(string User, long EventsRemoved);
+
+/// <summary>Users per value of an attribute, after the k-anonymity gate; <c>Suppressed</c> = below k + withheld so the small ones cannot be recovered by subtraction.</summary>
+public sealed record SegmentsResponse(string Attribute, int K, IReadOnlyList<SegmentSize> Segments, int Suppressed, int SuppressedBelowK, int SuppressedSecondary, string Privacy);
+
+/// <summary>One released value of an attribute and its number of distinct users (with Laplace noise when configured).</summary>
+public sealed record SegmentSize(string Value, long Users);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Merx.Service;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Merx.Server.Http;
 
@@ -15,7 +16,7 @@ public static class Json
     /// Reads the request body as <typeparamref name="T"/>; on failure returns a 400 problem that says
     /// where the JSON is wrong (the body size limit is Kestrel's, answered with 413).
     /// </summary>
-    public static async Task<(T? Value, IResult? Error)> ReadAsync<T>(HttpRequest request) where T : class
+    public static async Task<(T? Value, ProblemHttpResult? Error)> ReadAsync<T>(HttpRequest request) where T : class
     {
         if (request.ContentType is { } ct && !ct.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) && !ct.Contains("+json", StringComparison.OrdinalIgnoreCase))
             return (null, Problems.Status(StatusCodes.Status415UnsupportedMediaType, "unsupported media type", "send the body as application/json"));
@@ -40,7 +41,7 @@ public static class Json
     /// Reads a body that is either one object or <c>{"<paramref name="property"/>": [...]}</c> (the
     /// single and the batch form of the same endpoint), checking the batch size against <paramref name="maxBatch"/>.
     /// </summary>
-    public static async Task<(IReadOnlyList<T?> Values, IResult? Error)> ReadOneOrManyAsync<T>(HttpRequest request, string property, int maxBatch) where T : class
+    public static async Task<(IReadOnlyList<T?> Values, ProblemHttpResult? Error)> ReadOneOrManyAsync<T>(HttpRequest request, string property, int maxBatch) where T : class
     {
         var (doc, error) = await ReadAsync<JsonDocument>(request);
         if (error is not null) return ([], error);
