@@ -35,7 +35,7 @@ internal static class AbTestCommand
             var defs = service.Definitions.Where(d => wanted is null || d.Id == wanted).ToArray();
             if (wanted is not null && defs.Length == 0) throw new ArgumentException($"no experiment '{wanted}' in {path}");
             if (defs.Length == 0) Console.WriteLine("no experiments defined (POST /api/experiments on the server)");
-            var reports = new List<object>();
+            var reports = new List<Merx.Service.Experiments.ExperimentResponse?>();
             foreach (var d in defs)
             {
                 var (definition, report) = service.Report(d.Id)!.Value;
@@ -46,7 +46,7 @@ internal static class AbTestCommand
             }
             if (parse.GetValue(json) is { } output)
             {
-                File.WriteAllText(output, JsonSerializer.Serialize(new { experiments = reports }, Merx.Service.WireJson.Options));
+                File.WriteAllText(output, JsonSerializer.Serialize(new Merx.Service.Experiments.ExperimentList(reports), Merx.Service.WireJson.Options));
                 Console.WriteLine($"wrote {output}");
             }
             return 0;
