@@ -2,8 +2,10 @@ using System.Diagnostics;
 using Merx.Core.Contracts;
 using Merx.Core.Data;
 using Merx.Models.Privacy;
+using Merx.Models.Training;
 using Merx.Numerics;
 using Merx.Numerics.Layers;
+using Merx.Privacy.DpSgd;
 
 namespace Merx.Models.Sequential;
 
@@ -11,9 +13,11 @@ namespace Merx.Models.Sequential;
 /// User-level DP-SGD for the Transformer: one user's whole training sequence is one example. Each
 /// step Poisson-samples users (rate q), computes each sampled user's gradient by a batch-of-one
 /// forward/backward (loss = mean cross-entropy over the user's next-item positions), clips it to L2
-/// norm C, sums, adds N(0, σ²C²) per coordinate, divides by q·N and takes an AdamW step; the RDP
+/// norm C, sums, adds N(0, σ²C²) per coordinate, divides by q·N and takes an AdamW step; the
 /// accountant charges every step, and the run ends when the planned steps are done or one more
-/// would pass the target ε. Optionally (items with side information, a vocabulary share), a first
+/// would pass the target ε. That loop is <see cref="DpSgdTrainer"/>'s; this file sets the run up and
+/// holds the model's surface (<see cref="DpSurface"/>: the per-step representations, a user's
+/// clipped gradient, the AdamW update). Optionally (items with side information, a vocabulary share), a first
 /// Gaussian release of item counts (<see cref="DpSgdRun.SelectVocabulary"/>, composed in the same
 /// accountant) decides which items keep their own id embedding; the rest are represented by their
 /// attributes, whose rows pool the signal of many users. Nothing data-dependent leaks around the mechanisms: no validation-based early
@@ -81,28 +85,7 @@ public sealed partial class SasRec : IPrivatelyTrainable
             fast?.UpdateIdMask(_trained);
             fit.Progress?.Report($"{Name} private: {_trained.Count(t => t):N0} of {Layout.Items:N0} items keep their own id embedding (the rest: side information only)");
         }
-        var stepsPerEpoch = Math.Max(1, (long)Math.Round(1 / run.Rate));
-        var noisy = new float[_layout.Total];
-        double lossSum = 0; long lossUsers = 0;
-        var epochClock = Stopwatch.StartNew();
-        var epochSeconds = new List<double>();
-        while (run.CanStep)
-        {
-            fit.Cancellation.ThrowIfCancellationRequested();
-            // The time budget also ends the run early (the plan came from a speed probe; a shared machine can slow down). ε spent is then below the target.
-            if (fit.TimeBudget is { } cut && clock.Elapsed > cut) { fit.Progress?.Report($"{Name} private: time budget reached after {run.Steps:N0} of {run.PlannedSteps:N0} steps"); break; }
-            (var loss, var count) = fast is null ? PrivateStep(s, run, train, noisy) : PrivateStepBatched(s, fast, run, train, noisy);
-            lossSum += loss; lossUsers += count;
-            if (run.Steps % stepsPerEpoch == 0 || !run.CanStep)
-            {
-                epochSeconds.Add(epochClock.Elapsed.TotalSeconds);
-                epochClock.Restart();
-                var eta = (run.PlannedSteps - run.Steps) * clock.Elapsed.TotalSeconds / run.Steps;
-                fit.Progress?.Report($"{Name} private: step {run.Steps:N0}/{run.PlannedSteps:N0} (epoch {run.Steps * run.Rate:F1}) ε spent {run.EpsilonSpent:F3} of {dp.TargetEpsilon:G4} (δ={run.Delta:G3}); mean user loss {lossSum / Math.Max(1, lossUsers):F4} (diagnostic, not private); clipped {run.Aggregator.ClippedInStep}/{run.Aggregator.UsersInStep} in the last step; elapsed {clock.Elapsed.TotalSeconds:F0} s, ETA {eta:F0} s");
-                lossSum = 0; lossUsers = 0;
-            }
-        }
-        if (run.Steps < run.PlannedSteps && run.Steps >= run.AllowedSteps) fit.Progress?.Report($"{Name} private: stopped at step {run.Steps:N0}: one more would pass ε = {dp.TargetEpsilon:G4}");
+        var epochSeconds = new DpSgdTrainer(new DpSurface(this, s, fast, train), run).Run(fit, $"{Name} private", clock);
         PrivacySpent = run.Report();
         EpochsRun = BestEpoch = (int)Math.Ceiling(run.Steps * run.Rate);
         BestValidationNdcg = double.NaN;
@@ -122,28 +105,31 @@ public sealed partial class SasRec : IPrivatelyTrainable
     }
 
     /// <summary>
-    /// One DP-SGD step: sample users, per-user gradient → clip → sum, noise, divide by q·N, AdamW
-    /// step, charge the accountant. <paramref name="noisy"/>: (Total) scratch for the noised mean.
-    /// Returns the summed mean loss of the sampled users and their count (diagnostics). Allocates nothing.
+    /// The Transformer's DP-SGD surface (<see cref="IPerUserGradients"/>): θ is the model's one parameter
+    /// buffer (Total); a step first computes the item representations every user shares; a user's gradient
+    /// is a batch-of-one forward/backward of their mean next-item cross-entropy, clipped to C; with the full
+    /// softmax (<paramref name="fused"/> not null) the step's users go through the fused path instead
+    /// (<see cref="AddFusedClippedSum"/>: exact per-user norms, no per-user dense gradient); the update is AdamW.
     /// </summary>
-    internal (double Loss, int Users) PrivateStep(StepBuffers s, DpSgdRun run, UserSequences train, float[] noisy)
+    private sealed class DpSurface(SasRec model, StepBuffers s, PrivateBuffers? fused, UserSequences train) : IPerUserGradients
     {
-        var sampled = run.Sampler.Sample();
-        var idOff = BeginPrivateStep(s);
-        var agg = run.Aggregator;
-        agg.Begin();
-        double loss = 0; var count = 0;
-        foreach (var u in sampled)
+        private bool[]? _idOff;   // (Items) this step's id dropout; null = none
+
+        public int ParameterCount => model.Layout.Total;
+
+        public void BeginStep() => _idOff = model.BeginPrivateStep(s);
+
+        public (double Loss, float Scale)? AddClippedGradient(int user, float clip, float[] sum)
         {
-            if (train.LengthOf(u) < 2) continue; // no next-item position: a zero gradient
-            loss += UserGradient(s, train.ItemsOf(u), idOff) / Math.Min(train.LengthOf(u) - 1, Layout.T);
-            agg.Add(s.Grads);
-            count++;
+            if (train.LengthOf(user) < 2) return null; // no next-item position: a zero gradient
+            var loss = model.UserGradient(s, train.ItemsOf(user), _idOff) / Math.Min(train.LengthOf(user) - 1, model.Layout.T);
+            return (loss, ClipAndAccumulate.Forward(s.Grads, sum, clip));
         }
-        agg.Finish(noisy);
-        s.Optimizer.Step(_params, noisy);
-        run.Charge();
-        return (loss, count);
+
+        public ClippedSum AddClippedGradients(ReadOnlySpan<int> users, float clip, float[] sum) =>
+            fused is null ? IPerUserGradients.EachUser(this, users, clip, sum) : model.AddFusedClippedSum(s, fused, train, users, clip, sum);
+
+        public void ApplyUpdate(float[] gradient) => s.Optimizer.Step(model._params, gradient);
     }
 
     /// <summary>The per-step part shared by every user: this step's item representations (and their transpose or negatives).</summary>
@@ -239,44 +225,28 @@ public sealed partial class SasRec : IPrivatelyTrainable
         {
             if (pass > 0) best = Math.Min(best, clock.Elapsed.TotalSeconds);
             clock.Restart();
-            if (fast is not null)
-            {
-                var done = 0;
-                while (done < probe.Length)
-                {
-                    int count = 0, tokens = 0;
-                    for (; done < probe.Length; done++)
-                    {
-                        var n = Math.Min(train.LengthOf(probe[done]) - 1, Layout.T);
-                        if (tokens + n > fast.MaxTokens) break;
-                        fast.Chunk[count++] = probe[done]; tokens += n;
-                    }
-                    ClippedChunk(s, fast, train, count, 1f);
-                }
-            }
+            if (fast is not null) AddFusedChunks(s, fast, train, probe, 1f, sum);
             else
                 foreach (var u in probe)
                 {
                     UserGradient(s, train.ItemsOf(u), idOff);
-                    Merx.Privacy.DpSgd.ClipAndAccumulate.Forward(s.Grads, sum, 1f);
+                    ClipAndAccumulate.Forward(s.Grads, sum, 1f);
                 }
         }
         best = Math.Min(best, clock.Elapsed.TotalSeconds);
         return (overhead, best / probe.Length);
     }
 
-    /// <summary>Bytes allocated by one private step after warm-up steps (the test of "a step allocates nothing").</summary>
+    /// <summary>Bytes allocated by one private step after warm-up steps (the test of "a step allocates nothing"); <paramref name="batched"/>: the fused path.</summary>
     internal long MeasurePrivateStepAllocations(TrainingData data, DpTrainingOptions dp, bool batched)
     {
-        var s = NewPrivateBuffers(1);
-        var p = new PrivateBuffers(this, 1);
+        var surface = new DpSurface(this, NewPrivateBuffers(1), batched ? new PrivateBuffers(this, 1) : null, data.Train);
         // Planned with RDP: the accountant plays no part in what a step allocates, and RDP plans 1,000 epochs instantly.
         var run = DpSgdRun.Plan(dp with { Accountant = DpAccountant.Rdp }, data.Train.UserCount, Layout.Total, DefaultDpRate(data.Train.UserCount), DefaultDpClipNorm, 1000, null, 1);
-        var noisy = new float[Layout.Total];
-        void Step() { if (batched) PrivateStepBatched(s, p, run, data.Train, noisy); else PrivateStep(s, run, data.Train, noisy); }
-        for (var i = 0; i < 20; i++) Step();
+        var trainer = new DpSgdTrainer(surface, run);
+        for (var i = 0; i < 20; i++) trainer.Step();
         var before = GC.GetAllocatedBytesForCurrentThread();
-        Step();
+        trainer.Step();
         return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 }

@@ -1,14 +1,14 @@
 using System.Numerics.Tensors;
 using Merx.Core.Contracts;
 using Merx.Core.Data;
-using Merx.Models.Privacy;
+using Merx.Models.Training;
 using Merx.Numerics;
 using Merx.Numerics.Layers;
 
 namespace Merx.Models.Sequential;
 
 /// <summary>
-/// The fast private step (full softmax): the clipped sum Σᵤ min(1, C/‖gᵤ‖)·gᵤ without materializing
+/// The fused clipped sum of a private step (full softmax): the clipped sum Σᵤ min(1, C/‖gᵤ‖)·gᵤ without materializing
 /// any user's dense (Items, D) gradient. A user's gradient is gᵤ = [transformer part; M(Oᵤ + Sᵤ)]
 /// with Oᵤ = dZᵤᵀHᵤ the output layer's (Items, D) gradient, Sᵤ the input embedding gradient (rows of
 /// the user's input items only) and M the linear map onto item-id and feature embeddings
@@ -18,10 +18,11 @@ namespace Merx.Models.Sequential;
 /// The transformer part comes from a batch-of-one backward of the user's dH rows (cheap: a
 /// sequence of ≤ T tokens). Then dZ rows are scaled by each user's factor and one batched
 /// dZᵀH product adds Σ sᵤOᵤ. Tested against the batch-of-one reference (<see cref="UserGradient"/>).
+/// It is the Transformer surface's batch method; noise, update and accounting are <see cref="DpSgdTrainer"/>'s.
 /// </summary>
 public sealed partial class SasRec
 {
-    /// <summary>Buffers of the fast private step, allocated once per fit.</summary>
+    /// <summary>Buffers of the fused clipped sum, allocated once per fit.</summary>
     internal sealed class PrivateBuffers
     {
         public PrivateBuffers(SasRec model, int seed)
@@ -33,7 +34,6 @@ public sealed partial class SasRec
             Batch = new SasRecNetwork(l, model.Options.Heads, MaxTokens, MaxTokens, (ulong)seed * 0x9E3779B97F4A7C15UL + 5);
             Z = new float[MaxTokens * l.Items];
             K = new float[MaxTokens * Math.Max(1, l.Features)];
-            Sum = new float[l.Total];
             DRepsSum = new float[l.Items * l.D];
             FeatS = new float[Math.Max(1, l.Features) * l.D];
             FeatTouched = new bool[Math.Max(1, l.Features)];
@@ -60,7 +60,6 @@ public sealed partial class SasRec
         public SasRecNetwork Batch { get; }   // packed chunk of sampled users
         public float[] Z { get; }             // (MaxTokens, Items) logits → dZ, rows scaled by each user's clip factor
         public float[] K { get; }             // (MaxTokens, F) dZ · A
-        public float[] Sum { get; }           // (Total) clipped sum of the step
         public float[] DRepsSum { get; }      // (Items, D) Σ sᵤ (Oᵤ + Sᵤ)
         public float[] FeatS { get; }         // (F, D) AᵀSᵤ on the touched features
         public bool[] FeatTouched { get; }    // (F)
@@ -73,46 +72,48 @@ public sealed partial class SasRec
     }
 
     /// <summary>
-    /// One fast DP-SGD step (full softmax): the clipped sum as described on the class, then noise,
-    /// ÷ q·N, AdamW, accountant. Same mechanism and result as <see cref="PrivateStep"/> up to float
-    /// rounding; allocates nothing.
+    /// Adds the clipped gradients of <paramref name="users"/> (their training sequences in
+    /// <paramref name="train"/>) into <paramref name="sum"/> (Total, zeros on entry) by the fused path described
+    /// on the class, at this step's representations (<see cref="BeginPrivateStep"/> first). The same sum as the
+    /// per-user path up to float rounding (and a 0.1 % norm margin); allocates nothing.
     /// </summary>
-    internal (double Loss, int Users) PrivateStepBatched(StepBuffers s, PrivateBuffers p, DpSgdRun run, UserSequences train, float[] noisy)
+    private ClippedSum AddFusedClippedSum(StepBuffers s, PrivateBuffers p, UserSequences train, ReadOnlySpan<int> users, float clip, float[] sum)
     {
-        var sampled = run.Sampler.Sample();
-        BeginPrivateStep(s);
-        Array.Clear(p.Sum);
         Array.Clear(p.DRepsSum);
-        double loss = 0; int users = 0, clipped = 0, dropped = 0;
+        var total = AddFusedChunks(s, p, train, users, clip, sum);
+        BackpropRepresentations(p.DRepsSum, sum);
+        return total;
+    }
+
+    /// <summary>
+    /// The users in chunks of at most MaxTokens tokens through <see cref="ClippedChunk"/>: their transformer
+    /// parts into <paramref name="sum"/> (Total), their (Items, D) representation parts into p.DRepsSum.
+    /// </summary>
+    private ClippedSum AddFusedChunks(StepBuffers s, PrivateBuffers p, UserSequences train, ReadOnlySpan<int> users, float clip, float[] sum)
+    {
+        double loss = 0; int contributed = 0, clipped = 0, dropped = 0;
         var at = 0;
-        while (at < sampled.Length)
+        while (at < users.Length)
         {
-            // A chunk: as many sampled users as fit in MaxTokens.
+            // A chunk: as many users as fit in MaxTokens.
             int count = 0, tokens = 0;
-            for (; at < sampled.Length; at++)
+            for (; at < users.Length; at++)
             {
-                var u = sampled[at];
+                var u = users[at];
                 var n = Math.Min(train.LengthOf(u) - 1, Layout.T);
                 if (n < 1) continue;            // no next-item position: a zero gradient
                 if (tokens + n > p.MaxTokens) break;
                 p.Chunk[count++] = u; tokens += n;
             }
             if (count == 0) continue;
-            var (l1, c1, d1) = ClippedChunk(s, p, train, count, run.ClipNorm);
-            loss += l1; users += count; clipped += c1; dropped += d1;
+            var (l1, c1, d1) = ClippedChunk(s, p, train, count, clip, sum);
+            loss += l1; contributed += count; clipped += c1; dropped += d1;
         }
-        BackpropRepresentations(p.DRepsSum, p.Sum);
-        var agg = run.Aggregator;
-        agg.Begin();
-        agg.AddPreclipped(p.Sum, users, clipped, dropped);
-        agg.Finish(noisy);
-        s.Optimizer.Step(_params, noisy);
-        run.Charge();
-        return (loss, users);
+        return new(loss, contributed, clipped, dropped);
     }
 
-    /// <summary>Adds the clipped gradients of the users in p.Chunk[..count] to p.Sum / p.DRepsSum; returns (Σ mean loss, clipped, dropped).</summary>
-    private (double Loss, int Clipped, int Dropped) ClippedChunk(StepBuffers s, PrivateBuffers p, UserSequences train, int count, float clip)
+    /// <summary>Adds the clipped gradients of the users in p.Chunk[..count] to <paramref name="sum"/> (Total) / p.DRepsSum; returns (Σ mean loss, clipped, dropped).</summary>
+    private (double Loss, int Clipped, int Dropped) ClippedChunk(StepBuffers s, PrivateBuffers p, UserSequences train, int count, float clip, float[] sum)
     {
         var l = Layout; var d = l.D; var items = l.Items; var f = l.Features;
         var net = p.Batch;
@@ -144,7 +145,7 @@ public sealed partial class SasRec
         for (var b = 0; b < count; b++)
         {
             int r0 = net.Offsets[b], rows = net.Offsets[b + 1] - r0;
-            var scale = UserClipFactor(s, p, train.ItemsOf(p.Chunk[b]), r0, rows, clip);
+            var scale = UserClipFactor(s, p, train.ItemsOf(p.Chunk[b]), r0, rows, clip, sum);
             if (scale == 0) dropped++; else if (scale < 1) clipped++;
             TensorPrimitives.Multiply(z.Slice(r0 * items, rows * items), scale, z.Slice(r0 * items, rows * items));
         }
@@ -179,21 +180,8 @@ public sealed partial class SasRec
         var s = NewPrivateBuffers(1);
         var p = new PrivateBuffers(this, 1);
         var idOff = BeginPrivateStep(s);
-        Array.Clear(p.Sum); Array.Clear(p.DRepsSum);
-        var at = 0;
-        while (at < users.Length)
-        {
-            int count = 0, tokens = 0;
-            for (; at < users.Length; at++)
-            {
-                var n = Math.Min(train.LengthOf(users[at]) - 1, Layout.T);
-                if (n < 1) continue;
-                if (tokens + n > p.MaxTokens) break;
-                p.Chunk[count++] = users[at]; tokens += n;
-            }
-            if (count > 0) ClippedChunk(s, p, train, count, clip);
-        }
-        BackpropRepresentations(p.DRepsSum, p.Sum);
+        var fast = new float[Layout.Total];
+        AddFusedClippedSum(s, p, train, users, clip, fast);
         var reference = new float[Layout.Total];
         foreach (var u in users)
         {
@@ -201,7 +189,7 @@ public sealed partial class SasRec
             UserGradient(s, train.ItemsOf(u), idOff);
             Merx.Privacy.DpSgd.ClipAndAccumulate.Reference(s.Grads, reference, clip);
         }
-        return ((float[])p.Sum.Clone(), reference);
+        return (fast, reference);
     }
 
     /// <summary>Test hook: only the items with keep[i] keep their own id row (as a private vocabulary release decides).</summary>

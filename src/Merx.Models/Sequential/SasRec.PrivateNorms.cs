@@ -10,11 +10,11 @@ public sealed partial class SasRec
 
     /// <summary>
     /// One user's clip factor min(1, C/‖gᵤ‖) from the exact norm (see the class summary of the fast
-    /// step), and that user's clipped transformer and input-embedding parts added to p.Sum and
+    /// step), and that user's clipped transformer and input-embedding parts added to <paramref name="sum"/> (Total) and
     /// p.DRepsSum. The user's dZ rows are p.Z[r0..r0+rows), hidden states p.Batch.Hf, dH p.Batch.DH.
     /// s.DReps is all zeros on entry and on exit. Returns the factor (0 for a non-finite gradient).
     /// </summary>
-    private float UserClipFactor(StepBuffers s, PrivateBuffers p, ReadOnlySpan<int> sequence, int r0, int rows, float clip)
+    private float UserClipFactor(StepBuffers s, PrivateBuffers p, ReadOnlySpan<int> sequence, int r0, int rows, float clip, float[] sum)
     {
         var l = Layout; var d = l.D; var items = l.Items; var f = l.Features;
         var one = s.Net; var g = s.Grads; var dReps = s.DReps;
@@ -84,7 +84,7 @@ public sealed partial class SasRec
         var norm = Math.Sqrt(Math.Max(0, total)) * (1 + NormSafety);
         var scale = !double.IsFinite(norm) ? 0f : norm > clip ? (float)(clip / norm) : 1f;
         // This user's clipped transformer part and Sᵤ rows; then s.DReps back to zeros.
-        TensorPrimitives.MultiplyAdd(g.AsSpan(l.PosEmb), scale, p.Sum.AsSpan(l.PosEmb), p.Sum.AsSpan(l.PosEmb));
+        TensorPrimitives.MultiplyAdd(g.AsSpan(l.PosEmb), scale, sum.AsSpan(l.PosEmb), sum.AsSpan(l.PosEmb));
         for (var j = 0; j < inputs.Length; j++)
         {
             var si = dReps.AsSpan(inputs[j] * d, d);

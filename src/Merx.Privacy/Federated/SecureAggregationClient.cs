@@ -18,18 +18,26 @@ namespace Merx.Privacy.Federated;
 public sealed class SecureAggregationClient : IDisposable
 {
     private readonly SecureAggregationConfig _config;
-    private readonly ECDiffieHellman _encKey = SecureAggregationCrypto.NewKey();
-    private readonly ECDiffieHellman _maskKey = SecureAggregationCrypto.NewKey();
-    private readonly byte[] _selfSeed = RandomNumberGenerator.GetBytes(32);
+    private readonly ECDiffieHellman _encKey;
+    private readonly ECDiffieHellman _maskKey;
+    private readonly byte[] _selfSeed = new byte[32];
     private Dictionary<int, AdvertisedKeys>? _peers;
     private readonly Dictionary<int, (ShamirShare Self, ShamirShare MaskKey)> _held = [];
     private HashSet<int>? _maskedWith;
 
-    public SecureAggregationClient(int clientId, SecureAggregationConfig config)
+    /// <param name="clientId">This client's id in the round (unique among its clients).</param>
+    /// <param name="config">The round's session, dimension, threshold and codec, the same for every client.</param>
+    /// <param name="keys">Source of the key pairs and the self-mask seed; null = <see cref="SecureAggregationKeySource.Os"/>.
+    /// Anything else is for tests only (a predictable source makes the masks predictable).</param>
+    public SecureAggregationClient(int clientId, SecureAggregationConfig config, SecureAggregationKeySource? keys = null)
     {
         config.Validate();
         ClientId = clientId;
         _config = config;
+        keys ??= SecureAggregationKeySource.Os;
+        _encKey = keys.NewKey();
+        _maskKey = keys.NewKey();
+        keys.Fill(_selfSeed);
     }
 
     public int ClientId { get; }

@@ -6,8 +6,6 @@ namespace Merx.Privacy.Federated;
 /// <summary>Key agreement, key derivation and share encryption shared by client and server.</summary>
 internal static class SecureAggregationCrypto
 {
-    internal static ECDiffieHellman NewKey() => ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
-
     internal static ECDiffieHellmanPublicKey ImportPublic(byte[] spki)
     {
         using var e = ECDiffieHellman.Create();
