@@ -37,8 +37,8 @@ public static class SqliteBackup
     /// Copies the store at <paramref name="store"/> (which a server may be using) to <paramref name="output"/>.
     /// Throws <see cref="FileNotFoundException"/> for a missing store, <see cref="InvalidDataException"/> for a
     /// file that is not a Merx store (or is from a newer Merx) or a copy that fails its check,
-    /// <see cref="IOException"/> when <paramref name="output"/> exists and <paramref name="overwrite"/> is off
-    /// or it is open elsewhere, <see cref="UnauthorizedAccessException"/> for an output that cannot be written.
+    /// <see cref="IOException"/> when <paramref name="output"/> exists and <paramref name="overwrite"/> is off,
+    /// is open elsewhere or cannot be written.
     /// <paramref name="progress"/> is called synchronously after every chunk of <paramref name="pagesPerStep"/> pages.
     /// </summary>
     public static BackupResult Backup(string store, string output, bool overwrite = false, IProgress<BackupProgress>? progress = null, int pagesPerStep = DefaultPagesPerStep) =>
@@ -118,9 +118,9 @@ public static class SqliteBackup
             DeleteWithCompanions(temp);   // left by an interrupted run
             File.Create(temp).Dispose();  // a clear error for an unwritable place, before SQLite's "unable to open database file"
         }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UnauthorizedAccessException($"cannot write {name}: {e.Message}", e);
+            throw new IOException($"cannot write {name}: {e.Message}", e);
         }
         try
         {
