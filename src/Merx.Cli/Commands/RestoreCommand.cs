@@ -26,7 +26,8 @@ internal static class RestoreCommand
             var path = parse.GetValue(db)!;
             var result = MerxStores.Restore(parse.GetValue(from)!, path, parse.GetValue(force), BackupCommand.Progress("restore"));
             Console.WriteLine($"restored {parse.GetValue(from)} into {result.Path}: {result.Bytes:N0} bytes, schema version {result.SchemaVersion}, integrity ok, in {result.Elapsed.TotalSeconds:F1} s");
-            using var store = MerxStores.Open(path);
+            using var store = MerxStores.Open(path);   // applies pending migrations, as a server starting on it would
+            if (store.SchemaVersion != result.SchemaVersion) Console.WriteLine($"migrated the restored store from schema version {result.SchemaVersion} to {store.SchemaVersion}");
             if (store.GetSetting(PseudonymKeys.FingerprintSetting) is { } key)
                 Console.WriteLine($"the store's user ids are pseudonyms under key {key}: serve it with that key (MERX_PSEUDONYM_KEY or --pseudonym-key-file); the backup holds no key");
             return 0;
