@@ -1,6 +1,6 @@
 using Merx.Service.Privacy;
 using Merx.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using Merx.Storage.Tests;
 
 namespace Merx.Cli.Tests;
 
@@ -15,15 +15,6 @@ public sealed class BackupCommandTests() : CliTestBase("merx-backup-cli-")
         Assert.Equal(0, Merx("import", "--data", P("shop"), "--db", db).Code);
         Assert.Equal(0, Merx("train", "--db", db, "--models", "itemknn").Code);
         return db;
-    }
-
-    private static void Sql(string path, string sql)
-    {
-        using var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        c.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
     }
 
     [Fact]
@@ -69,7 +60,7 @@ public sealed class BackupCommandTests() : CliTestBase("merx-backup-cli-")
         Assert.Equal(1, code);
         Assert.Contains("is not a Merx store (not a SQLite database)", err);
 
-        Sql(P("other.db"), "CREATE TABLE t(x)");
+        StoreFile.Sql(P("other.db"), "CREATE TABLE t(x)");
         (code, _, err) = Merx("backup", "--db", P("other.db"), "--out", P("x.bak"));
         Assert.Equal(1, code);
         Assert.Contains("is a SQLite database but not a Merx store", err);
@@ -119,7 +110,7 @@ public sealed class BackupCommandTests() : CliTestBase("merx-backup-cli-")
         Assert.Contains($"no backup at {P("none.bak")}", err);
 
         File.Copy(P("m.bak"), P("future.bak"));
-        Sql(P("future.bak"), $"INSERT INTO schema_version(version, applied_at) VALUES({SqliteStore.LatestSchemaVersion + 1}, 'future')");
+        StoreFile.Sql(P("future.bak"), $"INSERT INTO schema_version(version, applied_at) VALUES({SqliteStore.LatestSchemaVersion + 1}, 'future')");
         (code, _, err) = Merx("restore", "--from", P("future.bak"), "--db", P("r.db"));
         Assert.Equal(1, code);
         Assert.Contains("newer than this Merx understands", err);

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Merx.Core.Domain;
 using Merx.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
 
 namespace Merx.Storage.Tests;
 
@@ -41,15 +40,6 @@ public sealed class SqliteBackupTests : IDisposable
         Assert.Equal(expected.EventsByKind, actual.EventsByKind);
     }
 
-    private static object? Scalar(string path, string sql)
-    {
-        using var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        c.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        return cmd.ExecuteScalar();
-    }
-
     [Fact]
     public void A_backup_of_a_store_in_use_restores_to_the_same_store()
     {
@@ -80,7 +70,7 @@ public sealed class SqliteBackupTests : IDisposable
         Assert.Equal(original.RecentEvents("u1", 20), restored.RecentEvents("u1", 20));
         var next = restored.AppendEvents([new RawEvent("u1", "i1", EventKind.Purchase, 1_800_000_000)]);
         Assert.Equal(701, next.FirstSequence);
-        Assert.Equal("ok", Scalar(restoredPath, "PRAGMA integrity_check"));
+        Assert.Equal("ok", StoreFile.Sql(restoredPath, "PRAGMA integrity_check"));
     }
 
     [Fact]
@@ -120,13 +110,13 @@ public sealed class SqliteBackupTests : IDisposable
 
         Assert.True(duringCopy >= 10, $"only {duringCopy} commits happened during the copy");
         Assert.Equal(before + Batches * BatchSize, after);
-        var copied = (long)Scalar(backup, "SELECT COUNT(*) FROM events")!;
+        var copied = (long)StoreFile.Sql(backup, "SELECT COUNT(*) FROM events")!;
         // The copy is one read transaction's snapshot: exactly the events committed before it began, although
         // the writer committed between its chunks (a copy restarted by each commit would hold more, or never end).
         Assert.Equal(before, copied);
-        Assert.Equal("ok", Scalar(backup, "PRAGMA integrity_check"));
-        Assert.Equal(0L, Scalar(backup, "SELECT COUNT(*) FROM users WHERE last_seq IS NOT NULL AND last_seq NOT IN (SELECT seq FROM events)"));
-        Assert.Equal(0L, Scalar(backup, "SELECT COUNT(*) FROM users WHERE ext_id LIKE 'w%'"));
+        Assert.Equal("ok", StoreFile.Sql(backup, "PRAGMA integrity_check"));
+        Assert.Equal(0L, StoreFile.Sql(backup, "SELECT COUNT(*) FROM users WHERE last_seq IS NOT NULL AND last_seq NOT IN (SELECT seq FROM events)"));
+        Assert.Equal(0L, StoreFile.Sql(backup, "SELECT COUNT(*) FROM users WHERE ext_id LIKE 'w%'"));
     }
 
     [Fact]
@@ -164,7 +154,7 @@ public sealed class SqliteBackupTests : IDisposable
 
         SqliteBackup.Restore(backup, target);
         Assert.False(File.Exists(target + "-wal"));
-        Assert.Equal("ok", Scalar(target, "PRAGMA integrity_check"));
+        Assert.Equal("ok", StoreFile.Sql(target, "PRAGMA integrity_check"));
         using var restored = SqliteStore.Open(target);
         Assert.Equal(700, restored.GetStats().Events);
         Assert.Empty(restored.RecentEvents("x0", 10));
@@ -175,7 +165,7 @@ public sealed class SqliteBackupTests : IDisposable
     {
         var (path, backup) = (_files.NewPath(), _files.NewPath());
         SqliteStore.Open(path).Dispose();
-        Scalar(path, $"INSERT INTO schema_version(version, applied_at) VALUES({SqliteStore.LatestSchemaVersion + 1}, 'future')");
+        StoreFile.Sql(path, $"INSERT INTO schema_version(version, applied_at) VALUES({SqliteStore.LatestSchemaVersion + 1}, 'future')");
         var e = Assert.Throws<InvalidDataException>(() => SqliteBackup.Backup(path, backup));
         Assert.Contains($"schema version {SqliteStore.LatestSchemaVersion + 1}, newer than this Merx understands", e.Message);
         Assert.Throws<InvalidDataException>(() => SqliteBackup.Restore(path, backup));
