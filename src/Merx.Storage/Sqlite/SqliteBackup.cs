@@ -78,7 +78,7 @@ public static class SqliteBackup
             }
             finally
             {
-                RawSql.Exec(handle, "COMMIT");
+                if (raw.sqlite3_get_autocommit(handle) == 0) RawSql.Exec(handle, "COMMIT");   // a failed read may have ended it
             }
         }
         PutInPlace(temp, target, to);
