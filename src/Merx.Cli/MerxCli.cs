@@ -11,6 +11,8 @@ public static class MerxCli
         GenerateCommand.Create(),
         ImportCommand.Create(),
         StatsCommand.Create(),
+        BackupCommand.Create(),
+        RestoreCommand.Create(),
         TrainCommand.Create(),
         EvaluateCommand.Create(),
         FederatedCommand.Create(),

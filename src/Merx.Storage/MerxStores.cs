@@ -6,7 +6,7 @@ namespace Merx.Storage;
 /// The one way a host opens a store from a <c>--db</c> value (see <see cref="StoreLocation.Parse"/>),
 /// so that every command and the server accept the same forms and refuse the same ones.
 /// </summary>
-public static class MerxStores
+public static partial class MerxStores
 {
     /// <summary>
     /// Opens the store <paramref name="db"/> names: a SQLite file (created with its folder when missing,

@@ -104,8 +104,7 @@ internal static class SqliteMigrations
     {
         Execute(connection, null, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
         var current = Current(connection);
-        if (current > Latest)
-            throw new NotSupportedException($"store '{path}' has schema version {current}, newer than this Merx understands ({Latest}); open it with a newer Merx");
+        if (current > Latest) throw new NotSupportedException(TooNew(path, current));
         for (var v = current + 1; v <= Latest; v++)
         {
             using var tx = connection.BeginTransaction();
@@ -121,7 +120,12 @@ internal static class SqliteMigrations
         return Current(connection);
     }
 
-    private static int Current(SqliteConnection connection)
+    /// <summary>What a file written by a newer Merx is told (opening it here, backing it up or restoring it).</summary>
+    internal static string TooNew(string path, int version) =>
+        $"store '{path}' has schema version {version}, newer than this Merx understands ({Latest}); open it with a newer Merx";
+
+    /// <summary>The highest migration recorded in the file (0 when none); the file must have the schema_version table.</summary>
+    internal static int Current(SqliteConnection connection)
     {
         using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_version";
