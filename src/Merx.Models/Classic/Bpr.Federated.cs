@@ -7,11 +7,11 @@ namespace Merx.Models.Classic;
 /// Federated BPR-MF. The shared model is the item side, laid out as one vector
 /// [item factors (n, k) | item biases (n)]; each user's factor vector (and its Adagrad
 /// accumulator) lives with the client that owns the user and is updated only there, so only item
-/// deltas ever leave a client. A local round (driven by <see cref="Training.FederatedClientTrainer"/>) is ordinary BPR on the client's own triples: the item
-/// side either by Adagrad with accumulators reset every round, or by plain SGD
-/// (<see cref="FederatedLocalOptions.Sgd"/>, for an adaptive server optimizer). Optionally the
-/// client first refits its users against the current global items (items fixed,
-/// <see cref="FederatedLocalOptions.UserRefitEpochs"/>), as in FCF (Ammad-ud-din et al. 2019):
+/// deltas ever leave a client. A local round (driven by <see cref="Training.FederatedClientTrainer"/>)
+/// is ordinary BPR on the client's own triples: the item side either by Adagrad with accumulators
+/// reset every round, or by plain SGD (<see cref="FederatedLocalOptions.Sgd"/>, for an adaptive
+/// server optimizer). Optionally the client first refits its users against the current global
+/// items (items fixed, <see cref="FederatedLocalOptions.UserRefitEpochs"/>), as in FCF (Ammad-ud-din et al. 2019):
 /// a user's vector otherwise last moved when its client last took part, against older items.
 /// </summary>
 public sealed partial class Bpr : IFederatedModel
