@@ -7,11 +7,11 @@ namespace Merx.Models.Classic;
 /// Federated BPR-MF. The shared model is the item side, laid out as one vector
 /// [item factors (n, k) | item biases (n)]; each user's factor vector (and its Adagrad
 /// accumulator) lives with the client that owns the user and is updated only there, so only item
-/// deltas ever leave a client. A local round is ordinary BPR on the client's own triples: the item
-/// side either by Adagrad with accumulators reset every round, or by plain SGD
-/// (<see cref="FederatedLocalOptions.Sgd"/>, for an adaptive server optimizer). Optionally the
-/// client first refits its users against the current global items (items fixed,
-/// <see cref="FederatedLocalOptions.UserRefitEpochs"/>), as in FCF (Ammad-ud-din et al. 2019):
+/// deltas ever leave a client. A local round (driven by <see cref="Training.FederatedClientTrainer"/>)
+/// is ordinary BPR on the client's own triples: the item side either by Adagrad with accumulators
+/// reset every round, or by plain SGD (<see cref="FederatedLocalOptions.Sgd"/>, for an adaptive
+/// server optimizer). Optionally the client first refits its users against the current global
+/// items (items fixed, <see cref="FederatedLocalOptions.UserRefitEpochs"/>), as in FCF (Ammad-ud-din et al. 2019):
 /// a user's vector otherwise last moved when its client last took part, against older items.
 /// </summary>
 public sealed partial class Bpr : IFederatedModel
@@ -40,38 +40,62 @@ public sealed partial class Bpr : IFederatedModel
         return global;
     }
 
-    public long LocalUpdate(ReadOnlySpan<float> global, ClientShard shard, FederatedLocalOptions options, int seed, Span<float> delta)
+    /// <summary>
+    /// Prepares a client's local copy: the global item side (P = n·k + n) becomes the model's items,
+    /// the round's item accumulators are reset, and the client's users are first refitted against it
+    /// (<see cref="FederatedLocalOptions.UserRefitEpochs"/>, drawing from <paramref name="rng"/>).
+    /// </summary>
+    public IFederatedClient BeginLocal(ReadOnlySpan<float> global, ClientShard shard, FederatedLocalOptions options, int seed, Random rng)
     {
         ArgumentNullException.ThrowIfNull(shard);
+        ArgumentNullException.ThrowIfNull(rng);
         CheckLocalOptions(options);
-        var p = SharedParameterCount;
-        if (global.Length != p || delta.Length != p) throw new ArgumentException($"global and delta must have {p} values (item factors and biases)");
-        if (options.Epochs < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Epochs, "local epochs must be ≥ 1");
-        int k = Factors, ik = _n * k;
+        var ik = _n * Factors;
         global[..ik].CopyTo(_items);
         global[ik..].CopyTo(_bias);
         Array.Clear(_fedItemAcc);
         Array.Clear(_fedBiasAcc);
-        var itemSgdLr = options.Sgd ? options.LearningRate ?? LearningRate : 0f;
         var rows = ClientRows(shard, out var interactions);
-        var rng = new Random(seed);
         RefitUsers(shard, rows, options.UserRefitEpochs, rng);
-        var active = Enumerable.Range(0, rows.Length).Where(r => rows[r].Length > 0 && rows[r].Length < _n).ToArray();
-        if (active.Length > 0)
-            for (var e = 0; e < options.Epochs; e++)
-                for (long s = 0; s < interactions; s++)
-                {
-                    var r = active[rng.Next(active.Length)];
-                    var row = rows[r];
-                    var i = row[rng.Next(row.Length)];
-                    int j;
-                    do j = rng.Next(_n); while (Array.BinarySearch(row, j) >= 0);
-                    var u = shard.Users[r];
-                    Step(_users.AsSpan(u * k, k), _fedUserAcc.AsSpan(u * k, k), i, j, _fedItemAcc, _fedBiasAcc, updateItems: true, itemSgdLr);
-                }
-        for (var x = 0; x < ik; x++) delta[x] = _items[x] - global[x];
-        for (var x = 0; x < _n; x++) delta[ik + x] = _bias[x] - global[ik + x];
-        return Math.Max(1, interactions);
+        return new LocalClient(this, shard, rows, interactions, options.Sgd ? options.LearningRate ?? LearningRate : 0f);
+    }
+
+    /// <summary>
+    /// One client's BPR round: a step is one triple (user, own item i, never-seen item j) drawn
+    /// uniformly from the client's users who have both; an epoch is as many triples as the client
+    /// holds distinct (user, item) pairs.
+    /// </summary>
+    private sealed class LocalClient(Bpr model, ClientShard shard, int[][] rows, long interactions, float itemSgdLr) : IFederatedClient
+    {
+        // (a) rows with at least one positive and one negative item: the only ones a triple can come from.
+        private readonly int[] _active = Enumerable.Range(0, rows.Length).Where(r => rows[r].Length > 0 && rows[r].Length < model._n).ToArray();
+
+        public long Examples => interactions;
+
+        public long StepsPerEpoch => _active.Length > 0 ? interactions : 0;
+
+        public void BeginEpoch(Random rng) { }
+
+        public void Step(long step, Random rng)
+        {
+            int n = model._n, k = model.Factors;
+            var r = _active[rng.Next(_active.Length)];
+            var row = rows[r];
+            var i = row[rng.Next(row.Length)];
+            int j;
+            do j = rng.Next(n); while (Array.BinarySearch(row, j) >= 0);
+            var u = shard.Users[r];
+            model.Step(model._users.AsSpan(u * k, k), model._fedUserAcc.AsSpan(u * k, k), i, j, model._fedItemAcc, model._fedBiasAcc, updateItems: true, itemSgdLr);
+        }
+
+        public void WriteUpdate(ReadOnlySpan<float> global, Span<float> delta)
+        {
+            int n = model._n, ik = n * model.Factors;
+            for (var x = 0; x < ik; x++) delta[x] = model._items[x] - global[x];
+            for (var x = 0; x < n; x++) delta[ik + x] = model._bias[x] - global[ik + x];
+        }
+
+        public void Dispose() { }
     }
 
     public void SetGlobal(ReadOnlySpan<float> global)

@@ -29,12 +29,19 @@ public interface IFederatedModel : IRecommender
     /// </summary>
     float[] InitializeFederated(TrainingData data, int seed);
 
+    /// <summary>Length P of the shared vector (the global model and every client's update).</summary>
+    int SharedParameterCount { get; }
+
     /// <summary>
-    /// One client's local training from <paramref name="global"/> (P) on <paramref name="shard"/>
-    /// only; writes Δ = local − global into <paramref name="delta"/> (P) and returns the number of
-    /// training examples it used (the FedAvg weight). Deterministic for a given seed.
+    /// Prepares one client's local copy for a round: installs <paramref name="global"/> (P) as the
+    /// starting point, resets the client's optimizer state, and does any per-user preparation the
+    /// model needs (drawing from <paramref name="rng"/>, the round's one stream, which the trainer
+    /// then passes on to <see cref="IFederatedClient.BeginEpoch"/> and <see cref="IFederatedClient.Step"/>).
+    /// Reads only <paramref name="shard"/>. <paramref name="seed"/> seeds any other randomness the
+    /// model keeps (the Transformer's dropout). The loop over epochs and steps is
+    /// <see cref="Training.FederatedClientTrainer"/>'s, so every model runs the same one.
     /// </summary>
-    long LocalUpdate(ReadOnlySpan<float> global, ClientShard shard, FederatedLocalOptions options, int seed, Span<float> delta);
+    IFederatedClient BeginLocal(ReadOnlySpan<float> global, ClientShard shard, FederatedLocalOptions options, int seed, Random rng);
 
     /// <summary>Installs a global vector (P) as the model's parameters for scoring.</summary>
     void SetGlobal(ReadOnlySpan<float> global);
@@ -47,4 +54,27 @@ public interface IFederatedModel : IRecommender
     /// state (the Transformer encodes a user from the history) do nothing.
     /// </summary>
     void RefitLocal(ClientShard shard, FederatedLocalOptions options, int seed) { }
+}
+
+/// <summary>
+/// One client's local round, as prepared by <see cref="IFederatedModel.BeginLocal"/>: the model's
+/// own example sampling and step math; <see cref="Training.FederatedClientTrainer"/> drives it.
+/// Disposing it restores anything the round overrode in the model.
+/// </summary>
+public interface IFederatedClient : IDisposable
+{
+    /// <summary>Training examples the client holds (the FedAvg weight before the floor of 1).</summary>
+    long Examples { get; }
+
+    /// <summary>Steps in one local epoch (0 = nothing to train on: the client sends a zero update).</summary>
+    long StepsPerEpoch { get; }
+
+    /// <summary>The start of a local epoch: the model's per-epoch sampling (the Transformer shuffles its sequences).</summary>
+    void BeginEpoch(Random rng);
+
+    /// <summary>Step <paramref name="step"/> (0-based, &lt; <see cref="StepsPerEpoch"/>) of the epoch: samples its batch of examples and updates the local copy.</summary>
+    void Step(long step, Random rng);
+
+    /// <summary>Writes Δ = local − <paramref name="global"/> (P values each): what the client sends.</summary>
+    void WriteUpdate(ReadOnlySpan<float> global, Span<float> delta);
 }

@@ -29,52 +29,89 @@ public sealed partial class SasRec : IFederatedModel
         return (float[])_params.Clone();
     }
 
-    public long LocalUpdate(ReadOnlySpan<float> global, ClientShard shard, FederatedLocalOptions options, int seed, Span<float> delta)
+    /// <summary>Length of the shared vector: every parameter (<see cref="SasRecLayout.Total"/>).</summary>
+    public int SharedParameterCount => Layout.Total;
+
+    /// <summary>
+    /// Prepares a client's local copy: the local batch size and learning rate override the model's
+    /// options until the client is disposed, the global vector (P) becomes the parameters, and fresh
+    /// step buffers are seeded from <paramref name="seed"/> alone (dropout masks, optimizer state).
+    /// </summary>
+    public IFederatedClient BeginLocal(ReadOnlySpan<float> global, ClientShard shard, FederatedLocalOptions options, int seed, Random rng)
     {
         ArgumentNullException.ThrowIfNull(shard);
         ArgumentNullException.ThrowIfNull(options);
-        var l = Layout;
-        if (global.Length != l.Total || delta.Length != l.Total) throw new ArgumentException($"global and delta must have {l.Total} values");
-        if (options.Epochs < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Epochs, "local epochs must be ≥ 1");
         var saved = Options;
         if (options.BatchSize is { } bs) Options = Options with { BatchSize = bs };
         if (options.LearningRate is { } lr) Options = Options with { LearningRate = lr };
         try
         {
             global.CopyTo(_params);
-            var train = shard.Sequences;
-            var users = Enumerable.Range(0, train.UserCount).Where(u => train.LengthOf(u) >= 2).ToArray();
-            long examples = 0;
-            foreach (var u in users) examples += Math.Min(train.LengthOf(u) - 1, l.T);
-            if (users.Length > 0)
-            {
-                // Fresh buffers per client and round: the dropout masks and the optimizer depend on the seed alone.
-                var step = new StepBuffers(this, seed);
-                var rng = new Random(seed);
-                var batch = Options.BatchSize;
-                var lengths = new int[batch];
-                var batchUsers = new int[batch];
-                for (var e = 0; e < options.Epochs; e++)
-                {
-                    rng.Shuffle(users);
-                    for (var b0 = 0; b0 < users.Length; b0 += batch)
-                    {
-                        var count = Math.Min(batch, users.Length - b0);
-                        for (var k = 0; k < count; k++) { batchUsers[k] = users[b0 + k]; lengths[k] = train.LengthOf(users[b0 + k]); }
-                        Pack(step.Net, l.T, lengths.AsSpan(0, count), k => train.Items.AsMemory(train.Offsets[batchUsers[k]], lengths[k]), withTargets: true);
-                        if (!options.Sgd) { TrainStep(step); continue; }
-                        TrainStep(step, applyUpdate: false);
-                        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(step.Grads, -Options.LearningRate, _params, _params);
-                    }
-                }
-            }
-            for (var i = 0; i < l.Total; i++) delta[i] = _params[i] - global[i];
-            return Math.Max(1, examples);
+            return new LocalClient(this, saved, shard.Sequences, options.Sgd, seed);
         }
-        finally
+        catch
         {
             Options = saved;
+            throw;
         }
+    }
+
+    /// <summary>
+    /// One client's Transformer round: the examples are the client's sequences with at least two
+    /// items; an epoch shuffles them and a step is one batch of <see cref="SasRecOptions.BatchSize"/>
+    /// of them, in shuffled order (the centralized training step, or its gradient times the learning
+    /// rate under local SGD).
+    /// </summary>
+    private sealed class LocalClient : IFederatedClient
+    {
+        private readonly SasRec _model;
+        private readonly SasRecOptions _saved;
+        private readonly Core.Data.UserSequences _train;
+        private readonly bool _sgd;
+        private readonly int[] _users;        // (m') rows of the shard with a next-item target
+        private readonly StepBuffers? _step;  // null when the client has no such row
+        private readonly int[] _lengths;      // (B)
+        private readonly int[] _batchUsers;   // (B)
+
+        public LocalClient(SasRec model, SasRecOptions saved, Core.Data.UserSequences train, bool sgd, int seed)
+        {
+            _model = model; _saved = saved; _train = train; _sgd = sgd;
+            _users = Enumerable.Range(0, train.UserCount).Where(u => train.LengthOf(u) >= 2).ToArray();
+            var t = model.Layout.T;
+            foreach (var u in _users) Examples += Math.Min(train.LengthOf(u) - 1, t);
+            var batch = model.Options.BatchSize;
+            // Fresh buffers per client and round: the dropout masks and the optimizer depend on the seed alone.
+            if (_users.Length > 0) _step = new StepBuffers(model, seed);
+            _lengths = new int[batch];
+            _batchUsers = new int[batch];
+        }
+
+        public long Examples { get; }
+
+        public long StepsPerEpoch => (_users.Length + _lengths.Length - 1) / _lengths.Length;
+
+        public void BeginEpoch(Random rng) => rng.Shuffle(_users);
+
+        public void Step(long step, Random rng)
+        {
+            var s = _step!;
+            var b0 = (int)step * _lengths.Length;
+            var count = Math.Min(_lengths.Length, _users.Length - b0);
+            for (var k = 0; k < count; k++) { _batchUsers[k] = _users[b0 + k]; _lengths[k] = _train.LengthOf(_users[b0 + k]); }
+            Pack(s.Net, _model.Layout.T, _lengths.AsSpan(0, count), k => _train.Items.AsMemory(_train.Offsets[_batchUsers[k]], _lengths[k]), withTargets: true);
+            if (!_sgd) { _model.TrainStep(s); return; }
+            _model.TrainStep(s, applyUpdate: false);
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(s.Grads, -_model.Options.LearningRate, _model._params, _model._params);
+        }
+
+        public void WriteUpdate(ReadOnlySpan<float> global, Span<float> delta)
+        {
+            var p = _model._params;
+            for (var i = 0; i < p.Length; i++) delta[i] = p[i] - global[i];
+        }
+
+        /// <summary>Restores the model's own batch size and learning rate.</summary>
+        public void Dispose() => _model.Options = _saved;
     }
 
     public void SetGlobal(ReadOnlySpan<float> global)

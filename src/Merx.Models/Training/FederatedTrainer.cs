@@ -22,7 +22,7 @@ public sealed record FederatedTrainingResult(int Rounds, int BestRound, double B
 /// <summary>
 /// Simulated cross-device federated training: users are sharded into clients
 /// (<see cref="ClientShard.Partition"/>); each round a seeded fraction of the clients starts from
-/// the global model, trains locally on its own shard (<see cref="IFederatedModel.LocalUpdate"/>),
+/// the global model, trains locally on its own shard (<see cref="FederatedClientTrainer.LocalUpdate"/>),
 /// and sends its update through a full secure-aggregation round
 /// (<see cref="FederatedAveraging.Secure"/>: ECDH + AES-CTR pairwise masks in fixed point, Shamir
 /// recovery of the clients that drop out), so the server only learns the example-weighted sum. The
@@ -153,7 +153,7 @@ public static class FederatedTrainer
             if (!dropped.Contains(c))
             {
                 var clientSeed = unchecked(options.Seed * 7919 + round * 104_729 + c * 31 + 1);
-                examples = model.LocalUpdate(global, shards[c], LocalOptions(options), clientSeed, delta);
+                examples = FederatedClientTrainer.LocalUpdate(model, global, shards[c], LocalOptions(options), clientSeed, delta);
                 if (dp) { GradientClipping.ClipGlobalNorm(delta, (float)options.DpClip); examples = 1; }
             }
             updates.Add(new ClientUpdate(shards[c].Id, delta, examples));

@@ -94,7 +94,7 @@ public sealed class FederatedTrainerTests
         var b = Create(name);
         b.InitializeFederated(new TrainingData(otherTrain, catalog), 1);
         var local = new FederatedLocalOptions(Epochs: 2);
-        float[] Delta(IFederatedModel m, ClientShard s) { var d = new float[global.Length]; m.LocalUpdate(global, s, local, 77, d); return d; }
+        float[] Delta(IFederatedModel m, ClientShard s) { var d = new float[global.Length]; FederatedClientTrainer.LocalUpdate(m, global, s, local, 77, d); return d; }
 
         Assert.Equal(Delta(a, shards[0]), Delta(b, otherShards[0]));
         Assert.NotEqual(Delta(a, shards[1]), Delta(b, otherShards[1])); // the changed clients' own updates do change

@@ -22,10 +22,11 @@ public sealed class FederatedUserRefitTests
         public ScoredItem[] SimilarItems(int item, int n) => inner.SimilarItems(item, n);
         public void Write(BinaryWriter writer) => inner.Write(writer);
         public float[] InitializeFederated(TrainingData data, int seed) => inner.InitializeFederated(data, seed);
-        public long LocalUpdate(ReadOnlySpan<float> global, ClientShard shard, FederatedLocalOptions options, int seed, Span<float> delta)
+        public int SharedParameterCount => inner.SharedParameterCount;
+        public IFederatedClient BeginLocal(ReadOnlySpan<float> global, ClientShard shard, FederatedLocalOptions options, int seed, Random rng)
         {
             Calls.Add($"update {shard.Id} refit {options.UserRefitEpochs}");
-            return inner.LocalUpdate(global, shard, options, seed, delta);
+            return inner.BeginLocal(global, shard, options, seed, rng);
         }
         public void SetGlobal(ReadOnlySpan<float> global) { Calls.Add("set"); LastGlobal = global.ToArray(); inner.SetGlobal(global); }
         public void RefitLocal(ClientShard shard, FederatedLocalOptions options, int seed)

@@ -1,6 +1,7 @@
 using Merx.Core.Contracts;
 using Merx.Models.Classic;
 using Merx.Models.Federated;
+using Merx.Models.Training;
 
 namespace Merx.Models.Tests.Classic;
 
@@ -72,7 +73,7 @@ public sealed class BprFederatedTests
         {
             var (model, global, shards, _) = Setup();
             var delta = new float[global.Length];
-            model.LocalUpdate(global, shards[2], new FederatedLocalOptions(Epochs: 1, UserRefitEpochs: refit), seed: 9, delta);
+            FederatedClientTrainer.LocalUpdate(model, global, shards[2], new FederatedLocalOptions(Epochs: 1, UserRefitEpochs: refit), seed: 9, delta);
             auc = Auc(model, shards[2]);
             return delta;
         }
@@ -90,7 +91,7 @@ public sealed class BprFederatedTests
         {
             var (model, global, shards, _) = Setup();
             var delta = new float[global.Length];
-            model.LocalUpdate(global, shards[0], new FederatedLocalOptions(Epochs: 1, LearningRate: lr, Sgd: true), seed: 4, delta);
+            FederatedClientTrainer.LocalUpdate(model, global, shards[0], new FederatedLocalOptions(Epochs: 1, LearningRate: lr, Sgd: true), seed: 4, delta);
             return Math.Sqrt(delta.Sum(x => (double)x * x));
         }
         // Gradient-proportional, not sign-like as a fresh Adagrad's first steps are (±lr whatever the gradient).
@@ -107,7 +108,7 @@ public sealed class BprFederatedTests
     {
         var (model, global, shards, _) = Setup();
         var options = new FederatedLocalOptions(1, lr, batch, sgd, refit);
-        var e = Assert.Throws<ArgumentException>(() => model.LocalUpdate(global, shards[0], options, 1, new float[global.Length]));
+        var e = Assert.Throws<ArgumentException>(() => FederatedClientTrainer.LocalUpdate(model, global, shards[0], options, 1, new float[global.Length]));
         Assert.Contains(message, e.Message);
         Assert.Contains(message, Assert.Throws<ArgumentException>(() => model.RefitLocal(shards[0], options, 1)).Message);
     }
