@@ -43,8 +43,8 @@ public static class MerxApp
         if (options.SizeNoiseEpsilon is { } eps && !(eps > 0 && double.IsFinite(eps))) throw new ArgumentException("SizeNoiseEpsilon must be a finite number > 0", nameof(options));
         // The key is resolved before anything is served: a server without a usable key refuses to start.
         var key = PseudonymKeys.Resolve(options.Db, KeyUse.Serve, options.PseudonymKey, options.PseudonymKeyFile, options.LoopbackOnly, configuredOldKeys: options.PseudonymOldKeys);
-        services.AddSingleton(sp => new UserIds(key.Key, key.OldKeys, sp.GetRequiredService<IMerxStore>()));
-        services.AddSingleton(sp => new UserLifecycle(sp.GetRequiredService<IMerxStore>(), sp.GetRequiredService<UserIds>()));
+        services.AddSingleton(sp => new UserIds(key.Key, key.OldKeys, sp.GetRequiredService<IUserStore>()));
+        services.AddSingleton(sp => new UserLifecycle(sp.GetRequiredService<IUserStore>(), sp.GetRequiredService<IUserChangeFeed>(), sp.GetRequiredService<UserIds>()));
         services.AddSingleton<IngestPrivacy>();
         services.AddSingleton<IMerxStore>(_ =>
         {
@@ -113,15 +113,16 @@ public static class MerxApp
         var metrics = app.Services.GetRequiredService<ServerMetrics>();
         app.UseTrustedProxies(app.Services.GetRequiredService<IOptions<MerxServerOptions>>().Value.TrustedProxies);
         app.Use(metrics.Track);
-        // Users deleted or renamed by any process (another replica, `merx forget`) reach every per-user state before the answer.
+        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusFor, SuppressDiagnosticsCallback = _ => false });
+        app.UseStatusCodePages();
+        // Users deleted or renamed by any process (another replica, `merx forget`) reach every per-user state
+        // before the answer; inside the exception handler, so a store that fails here answers problem+json.
         var lifecycle = app.Services.GetRequiredService<UserLifecycle>();
         app.Use((ctx, next) =>
         {
             lifecycle.CatchUp();
             return next(ctx);
         });
-        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusFor, SuppressDiagnosticsCallback = _ => false });
-        app.UseStatusCodePages();
         app.UseMiddleware<ApiKeyMiddleware>();
         var maxBody = app.Services.GetRequiredService<IOptions<MerxServerOptions>>().Value.MaxBodyBytes;
         app.Use(async (ctx, next) =>

@@ -1,6 +1,5 @@
 using Merx.Core.Contracts;
 using Merx.Core.Domain;
-using Merx.Ranking.Retrieval;
 using Merx.Ranking.Scoring;
 
 namespace Merx.Ranking.Pipeline;
@@ -14,10 +13,6 @@ namespace Merx.Ranking.Pipeline;
 /// </summary>
 public sealed class ModelSource(string name, CatalogScorer scorer) : ICandidateSource
 {
-    /// <summary>A source over <paramref name="model"/> seen through <paramref name="mapping"/> (tests, tools).</summary>
-    public ModelSource(string name, IRecommender model, IndexMapping mapping, IvfIndex? index = null, int probes = 32)
-        : this(name, new CatalogScorer(model, mapping, index, probes)) { }
-
     public string Name => name;
     public bool Expensive => true;
     public CatalogScorer Scorer => scorer;
@@ -49,10 +44,6 @@ public sealed class ModelSource(string name, CatalogScorer scorer) : ICandidateS
 /// </summary>
 public sealed class NeighborSource(CatalogScorer knn, int anchors = 10, int perAnchor = 50) : ICandidateSource
 {
-    /// <summary>A source over <paramref name="knn"/> seen through <paramref name="mapping"/> (tests, tools).</summary>
-    public NeighborSource(IRecommender knn, IndexMapping mapping, int anchors = 10, int perAnchor = 50)
-        : this(new CatalogScorer(knn, mapping), anchors, perAnchor) { }
-
     public string Name => "itemknn";
     public bool Expensive => false;
 

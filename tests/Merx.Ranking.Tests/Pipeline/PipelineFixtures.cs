@@ -62,8 +62,8 @@ internal static class Pipelines
         var trending = new TrendingSource(Enumerable.Range(0, catalog.Count).Select(i => 100f - i).ToArray());
         ICandidateSource[] sources =
         [
-            new ModelSource("transformer", new LastCategoryModel(), mapping),
-            new NeighborSource(new NextItemsKnn(), mapping),
+            new ModelSource("transformer", new CatalogScorer(new LastCategoryModel(), mapping)),
+            new NeighborSource(new CatalogScorer(new NextItemsKnn(), mapping)),
             trending,
         ];
         return new RankingPipeline(catalog, sources, trending, exploration, options);
