@@ -45,9 +45,6 @@ public sealed class UserLifecycle
         if (ids?.Rekeying is { } rekeying) rekeying.Renamed += (_, _) => CatchUp();
     }
 
-    /// <summary>The feed position applied so far (tests, diagnostics).</summary>
-    public long Position { get { lock (_gate) return _seen; } }
-
     /// <summary>Adds a holder of per-user state; returns it (for registration in a DI factory).</summary>
     public T Register<T>(T holder) where T : IUserStateHolder
     {
