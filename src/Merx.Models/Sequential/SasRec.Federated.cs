@@ -70,8 +70,7 @@ public sealed partial class SasRec : IFederatedModel
         private readonly bool _sgd;
         private readonly int[] _users;        // (m') rows of the shard with a next-item target
         private readonly StepBuffers? _step;  // null when the client has no such row
-        private readonly int[] _lengths;      // (B)
-        private readonly int[] _batchUsers;   // (B)
+        private readonly int _batch;          // B
 
         public LocalClient(SasRec model, SasRecOptions saved, Core.Data.UserSequences train, bool sgd, int seed)
         {
@@ -79,26 +78,22 @@ public sealed partial class SasRec : IFederatedModel
             _users = Enumerable.Range(0, train.UserCount).Where(u => train.LengthOf(u) >= 2).ToArray();
             var t = model.Layout.T;
             foreach (var u in _users) Examples += Math.Min(train.LengthOf(u) - 1, t);
-            var batch = model.Options.BatchSize;
+            _batch = model.Options.BatchSize;
             // Fresh buffers per client and round: the dropout masks and the optimizer depend on the seed alone.
             if (_users.Length > 0) _step = new StepBuffers(model, seed);
-            _lengths = new int[batch];
-            _batchUsers = new int[batch];
         }
 
         public long Examples { get; }
 
-        public long StepsPerEpoch => (_users.Length + _lengths.Length - 1) / _lengths.Length;
+        public long StepsPerEpoch => (_users.Length + _batch - 1) / _batch;
 
         public void BeginEpoch(Random rng) => rng.Shuffle(_users);
 
         public void Step(long step, Random rng)
         {
             var s = _step!;
-            var b0 = (int)step * _lengths.Length;
-            var count = Math.Min(_lengths.Length, _users.Length - b0);
-            for (var k = 0; k < count; k++) { _batchUsers[k] = _users[b0 + k]; _lengths[k] = _train.LengthOf(_users[b0 + k]); }
-            Pack(s.Net, _model.Layout.T, _lengths.AsSpan(0, count), k => _train.Items.AsMemory(_train.Offsets[_batchUsers[k]], _lengths[k]), withTargets: true);
+            var b0 = (int)step * _batch;
+            PackTraining(s.Net, _model.Layout.T, _train, _users.AsSpan(b0, Math.Min(_batch, _users.Length - b0)));
             if (!_sgd) { _model.TrainStep(s); return; }
             _model.TrainStep(s, applyUpdate: false);
             System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(s.Grads, -_model.Options.LearningRate, _model._params, _model._params);

@@ -56,7 +56,7 @@ public sealed partial class SasRec : IPrivatelyTrainable
         var clock = Stopwatch.StartNew();
         // No selection happens in private training (nothing data-dependent outside the mechanism), so the
         // validation items train too: every user's sequence up to the test item, as the non-private refit does.
-        var train = data.Validation.Count > 0 ? WithTargets(data.Train, data.Validation) : data.Train;
+        var train = data.Validation.Count > 0 ? ValidationRefit.WithTargets(data.Train, data.Validation) : data.Train;
         var o = Options.MaxLength > 0 ? Options : Options with { MaxLength = 50 };
         AllocateState(data, o.Resolve(train) with { Dropout = 0, IdDropout = 0, RefitWithValidation = false, LearningRate = dp.LearningRate ?? o.LearningRate * DefaultDpLearningRateScale });
         Array.Fill(_trained, true);   // every item keeps its id unless the vocabulary release below says otherwise

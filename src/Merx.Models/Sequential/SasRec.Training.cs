@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using Merx.Core.Contracts;
 using Merx.Core.Splits;
+using Merx.Models.Training;
 using Merx.Numerics;
 using Merx.Numerics.Layers;
 
@@ -11,8 +11,10 @@ public sealed partial class SasRec
     /// <summary>
     /// Trains with full-softmax cross-entropy over the catalog on every next-item position of
     /// every training sequence (padding never computed), AdamW, gradient clipping, and early stopping
-    /// on validation NDCG@10 (full ranking); the best parameters are kept. With
-    /// <see cref="FitOptions.Privacy"/>, trains with user-level DP-SGD instead (SasRec.Private.cs).
+    /// on validation NDCG@10 (full ranking); the best parameters are kept. The recipe (epochs, batches,
+    /// early stopping, the refit on validation items, the time budget) is <see cref="PlainTrainer"/>'s
+    /// over this model's <see cref="PlainSurface"/>. With <see cref="FitOptions.Privacy"/>, trains with
+    /// user-level DP-SGD instead (SasRec.Private.cs).
     /// </summary>
     public void Fit(TrainingData data, FitOptions fit)
     {
@@ -20,102 +22,53 @@ public sealed partial class SasRec
         if (fit.Privacy is { } dp) { FitPrivate(data, fit, dp); return; }
         var o = AllocateState(data, Options.Resolve(data.Train));
         CountTrainingItems(data.Train);
-        var clock = Stopwatch.StartNew();
-        // Unset, validation uses every case unless that means more than 5e9 scores per check (a 1M-item catalog: 5,000 users).
-        var validationUsers = o.ValidationUsers > 0 ? o.ValidationUsers : (int)Math.Min(int.MaxValue, 5_000_000_000L / Math.Max(1, data.ItemCount));
-        var validation = ValidationSample(data.Validation, validationUsers, fit.Seed);
-        var refit = o.RefitWithValidation && validation.Count > 0;
-        var epochSeconds = new List<double>();
-        EpochSeconds = epochSeconds;
-        // Phase 1: select the epoch count on validation (early stopping), within part of the budget when a refit follows.
-        var selectBudget = refit && fit.TimeBudget is { } total ? total * 0.6 : fit.TimeBudget;
-        RunEpochs(data.Train, validation, Math.Min(o.MaxEpochs, fit.MaxEpochs ?? int.MaxValue), selectBudget, fit, clock, epochSeconds, Name);
-        MedianEpochSeconds = epochSeconds.Order().ElementAt(epochSeconds.Count / 2);
-        if (!refit || BestEpoch == 0) return;
-        // Phase 2: the same recipe from scratch on training + validation items, for the selected number of epochs.
-        var left = fit.TimeBudget is { } t ? (t - clock.Elapsed).TotalSeconds : double.PositiveInfinity;
-        if (left < 1.1 * BestEpoch * MedianEpochSeconds)
-        {
-            fit.Progress?.Report($"sasrec: no time left to refit on validation items ({left:F0} s); keeping the selected model");
-            return;
-        }
-        var selected = (float[])_params.Clone();
-        var bestEpoch = BestEpoch; var bestNdcg = BestValidationNdcg; var epochs = EpochsRun;
-        foreach (var c in data.Validation) foreach (var target in c.Targets) _trained[target] = true;
-        RunEpochs(WithTargets(data.Train, data.Validation), [], bestEpoch, null, fit, clock, epochSeconds, Name + " refit");
-        if (_params.Any(float.IsNaN)) selected.CopyTo(_params, 0);
-        (BestEpoch, BestValidationNdcg, EpochsRun) = (bestEpoch, bestNdcg, epochs + bestEpoch);
-        ComputeRepresentations(_params, _reps);
+        var run = PlainTrainer.Train(new PlainSurface(this), data,
+            new PlainRecipe(o.MaxEpochs, o.BatchSize, o.EvalEvery, o.Patience, o.ValidationUsers, o.RefitWithValidation), fit, Name);
+        (EpochsRun, BestEpoch, BestValidationNdcg) = (run.EpochsRun, run.BestEpoch, run.BestValidationNdcg);
+        (EpochSeconds, MedianEpochSeconds) = (run.EpochSeconds, run.MedianEpochSeconds);
     }
 
     /// <summary>
-    /// Trains from a fresh initialization for up to <paramref name="maxEpochs"/>; with validation
-    /// cases, checks NDCG@10 every EvalEvery epochs, stops after Patience checks without
-    /// improvement and leaves the best parameters in place.
+    /// The Transformer's plain training surface (<see cref="IMinibatchModel"/>): θ is the model's one parameter
+    /// buffer (Total); an example is a user's training sequence with at least two items; a step packs the batch's
+    /// sequences and runs <see cref="TrainStep"/> (full or sampled softmax, clipping, AdamW) on fresh
+    /// <see cref="StepBuffers"/> per run.
     /// </summary>
-    private void RunEpochs(Merx.Core.Data.UserSequences train, IReadOnlyList<EvalCase> validation, int maxEpochs, TimeSpan? budget,
-        FitOptions fit, Stopwatch clock, List<double> epochSeconds, string label)
+    private sealed class PlainSurface(SasRec model) : IMinibatchModel
     {
-        var o = Options; var l = Layout;
-        l.Initialize(_params, fit.Seed);
-        var users = Enumerable.Range(0, train.UserCount).Where(u => train.LengthOf(u) >= 2).ToArray();
-        if (users.Length == 0) throw new InvalidOperationException("no training sequence has two or more items");
-        var step = new StepBuffers(this, fit.Seed);
-        var best = (float[])_params.Clone();
-        var rng = new Random(fit.Seed);
-        var start = clock.Elapsed;
-        var lengths = new int[o.BatchSize];
-        var batchUsers = new int[o.BatchSize];
-        BestValidationNdcg = double.NegativeInfinity;
-        BestEpoch = 0;
-        var sinceBest = 0;
-        for (var epoch = 1; epoch <= maxEpochs; epoch++)
+        private StepBuffers? _step;
+        private Merx.Core.Data.UserSequences? _train;
+
+        public int[] Begin(Merx.Core.Data.UserSequences train, int seed)
         {
-            var epochClock = Stopwatch.StartNew();
-            rng.Shuffle(users);
-            double lossSum = 0; long tokenSum = 0;
-            for (var b0 = 0; b0 < users.Length; b0 += o.BatchSize)
-            {
-                fit.Cancellation.ThrowIfCancellationRequested();
-                // The budget also ends an epoch part-way: on a large catalog one epoch can take longer than the whole budget.
-                if (budget is { } cut && b0 > 0 && clock.Elapsed - start > cut) { fit.Progress?.Report($"{label}: time budget reached in epoch {epoch} after {b0:N0} of {users.Length:N0} sequences"); break; }
-                var count = Math.Min(o.BatchSize, users.Length - b0);
-                for (var k = 0; k < count; k++) { batchUsers[k] = users[b0 + k]; lengths[k] = train.LengthOf(users[b0 + k]); }
-                Pack(step.Net, l.T, lengths.AsSpan(0, count), k => train.Items.AsMemory(train.Offsets[batchUsers[k]], lengths[k]), withTargets: true);
-                lossSum += TrainStep(step);
-                tokenSum += step.Net.Tokens;
-            }
-            EpochsRun = epoch;
-            epochSeconds.Add(epochClock.Elapsed.TotalSeconds);
-            var used = clock.Elapsed - start;
-            var overBudget = budget is { } b && used > b;
-            var line = $"{label}: epoch {epoch} loss {lossSum / Math.Max(1, tokenSum):F4} {users.Length / epochSeconds[^1]:F0} seq/s {epochSeconds[^1]:F1} s/epoch";
-            if (validation.Count > 0 && (epoch % o.EvalEvery == 0 || epoch == maxEpochs || overBudget))
-            {
-                ComputeRepresentations(_params, _reps);
-                var ndcg = ValidationMetric.Ndcg(validation, l.Items, ScoreForValidation(validation), 10);
-                line += $" val NDCG@10 {ndcg:F4}";
-                if (ndcg > BestValidationNdcg) { BestValidationNdcg = ndcg; BestEpoch = epoch; _params.CopyTo(best, 0); sinceBest = 0; }
-                else if (++sinceBest >= o.Patience) { fit.Progress?.Report(line + " (early stop)"); break; }
-            }
-            var remaining = budget is { } tb ? tb - used : TimeSpan.FromSeconds(epochSeconds[^1] * (maxEpochs - epoch));
-            fit.Progress?.Report(line + $" elapsed {clock.Elapsed.TotalSeconds:F0} s, ETA ≤ {Math.Max(0, remaining.TotalSeconds):F0} s");
-            if (overBudget) break;
+            foreach (var item in train.Items) model._trained[item] = true;
+            model.Layout.Initialize(model._params, seed);
+            var users = Enumerable.Range(0, train.UserCount).Where(u => train.LengthOf(u) >= 2).ToArray();
+            if (users.Length == 0) throw new InvalidOperationException("no training sequence has two or more items");
+            _step = new StepBuffers(model, seed);
+            _train = train;
+            return users;
         }
-        if (validation.Count > 0) best.CopyTo(_params, 0);
-        ComputeRepresentations(_params, _reps);
+
+        public (double Loss, long Count) Step(ReadOnlySpan<int> examples)
+        {
+            var s = _step ?? throw new InvalidOperationException("Begin a run first");
+            PackTraining(s.Net, model.Layout.T, _train!, examples);
+            var loss = model.TrainStep(s);
+            return (loss, s.Net.Tokens);
+        }
+
+        public double ValidationNdcg(IReadOnlyList<EvalCase> cases)
+        {
+            Refresh();
+            return ValidationMetric.Ndcg(cases, model.Layout.Items, model.ScoreForValidation(cases), 10);
+        }
+
+        public Span<float> Parameters => model._params;
+
+        public void Refresh() => model.ComputeRepresentations(model._params, model._reps);
     }
 
-    /// <summary>Each user's training sequence with their validation target(s) appended (the items that come next in time).</summary>
-    private static Merx.Core.Data.UserSequences WithTargets(Merx.Core.Data.UserSequences train, IReadOnlyList<EvalCase> validation)
-    {
-        var lists = new List<int>[train.UserCount];
-        for (var u = 0; u < train.UserCount; u++) lists[u] = [.. train.ItemsOf(u)];
-        foreach (var c in validation) lists[c.User].AddRange(c.Targets);
-        return Merx.Core.Data.UserSequences.FromLists(lists, train.ItemCount);
-    }
-
-    /// <summary>Median wall seconds of a training epoch in the last fit.</summary>
     /// <summary>
     /// Takes the resolved options and allocates the model for this data: side-information tables,
     /// layout, parameters (zero), item representations, and the per-item trained/popularity arrays
@@ -142,6 +95,7 @@ public sealed partial class SasRec
         foreach (var item in train.Items) { _trained[item] = true; _popularity[item]++; }
     }
 
+    /// <summary>Median wall seconds of a training epoch in the last fit (the selection phase's).</summary>
     public double MedianEpochSeconds { get; private set; }
 
     /// <summary>Wall seconds of every training epoch of the last fit, in order (selection and refit phases).</summary>
@@ -236,16 +190,18 @@ public sealed partial class SasRec
         public AdamW Optimizer { get; }
     }
 
-    /// <summary>Bytes allocated by one training step after two warm-up steps (the test of "a step allocates nothing").</summary>
+    /// <summary>
+    /// Bytes allocated by one step of the plain trainer's surface (packing the batch and <see cref="TrainStep"/>)
+    /// after 40 warm-up steps (the test of "a step allocates nothing"). Starts a fresh run: the parameters are re-initialized.
+    /// </summary>
     internal long MeasureStepAllocations(TrainingData data)
     {
-        var step = new StepBuffers(this, 1);
-        var users = Enumerable.Range(0, data.Train.UserCount).Where(u => data.Train.LengthOf(u) >= 2).Take(Options.BatchSize).ToArray();
-        var lengths = users.Select(data.Train.LengthOf).ToArray();
-        Pack(step.Net, Layout.T, lengths, k => data.Train.Items.AsMemory(data.Train.Offsets[users[k]], lengths[k]), withTargets: true);
-        for (var i = 0; i < 40; i++) TrainStep(step); // let tiered compilation settle
+        var surface = new PlainSurface(this);
+        var users = surface.Begin(data.Train, 1);
+        var batch = users.AsSpan(0, Math.Min(Options.BatchSize, users.Length));
+        for (var i = 0; i < 40; i++) surface.Step(batch); // let tiered compilation settle
         var before = GC.GetAllocatedBytesForCurrentThread();
-        TrainStep(step);
+        surface.Step(batch);
         return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
@@ -325,12 +281,5 @@ public sealed partial class SasRec
             }
             block.AsSpan((i - blockStart) * l.Items, l.Items).CopyTo(scores);
         };
-    }
-
-    private static IReadOnlyList<EvalCase> ValidationSample(IReadOnlyList<EvalCase> cases, int max, int seed)
-    {
-        if (max <= 0 || cases.Count <= max) return cases;
-        var rng = new Random(seed + 1);
-        return cases.OrderBy(_ => rng.Next()).Take(max).ToArray();
     }
 }

@@ -99,20 +99,38 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
         net.Offsets[0] = 0;
         for (var b = 0; b < lengths.Length; b++)
         {
-            var seq = sequenceOf(b).Span;
-            var inputs = withTargets ? seq.Length - 1 : seq.Length;
-            var n = Math.Min(inputs, maxLength);
-            var first = inputs - n;
-            for (var j = 0; j < n; j++)
-            {
-                net.Items[t] = seq[first + j];
-                net.Positions[t] = maxLength - n + j;
-                net.Targets[t] = withTargets ? seq[first + j + 1] : -1;
-                t++;
-            }
+            PackSequence(net, maxLength, sequenceOf(b).Span, withTargets, ref t);
             net.Offsets[b + 1] = t;
         }
         net.Sequences = lengths.Length;
+    }
+
+    /// <summary>Loads the training sequences of <paramref name="users"/> (inputs and next-item targets) as one packed batch, as <see cref="Pack"/> does. Allocates nothing.</summary>
+    private static void PackTraining(SasRecNetwork net, int maxLength, UserSequences train, ReadOnlySpan<int> users)
+    {
+        var t = 0;
+        net.Offsets[0] = 0;
+        for (var b = 0; b < users.Length; b++)
+        {
+            PackSequence(net, maxLength, train.ItemsOf(users[b]), withTargets: true, ref t);
+            net.Offsets[b + 1] = t;
+        }
+        net.Sequences = users.Length;
+    }
+
+    /// <summary>Appends one sequence's tokens from position <paramref name="t"/> on (with targets: every item but the last is an input, the next one its target).</summary>
+    private static void PackSequence(SasRecNetwork net, int maxLength, ReadOnlySpan<int> seq, bool withTargets, ref int t)
+    {
+        var inputs = withTargets ? seq.Length - 1 : seq.Length;
+        var n = Math.Min(inputs, maxLength);
+        var first = inputs - n;
+        for (var j = 0; j < n; j++)
+        {
+            net.Items[t] = seq[first + j];
+            net.Positions[t] = maxLength - n + j;
+            net.Targets[t] = withTargets ? seq[first + j + 1] : -1;
+            t++;
+        }
     }
 
     public int Dimension => Layout.D;

@@ -34,9 +34,9 @@ public static class FederatedTrainer
 {
     /// <summary>
     /// Trains <paramref name="model"/> federatedly. With <see cref="FederatedOptions.RefitWithValidation"/>
-    /// it mirrors the centralized Transformer's protocol: select the round count on validation (within
-    /// 60 % of the time budget), then train again from scratch on training + validation items for that
-    /// many rounds (test items are never used).
+    /// it follows the plain trainer's protocol (<see cref="ValidationRefit"/>): select the round count on
+    /// validation (within 60 % of the time budget), then train again from scratch on training + validation
+    /// items for that many rounds (test items are never used).
     /// </summary>
     public static FederatedTrainingResult Train(IFederatedModel model, TrainingData data, FederatedOptions options, IProgress<string>? progress = null, string label = "federated")
     {
@@ -45,20 +45,15 @@ public static class FederatedTrainer
         options.Validate();
         var clock = Stopwatch.StartNew();
         var refit = options.RefitWithValidation && data.Validation.Count > 0;
-        var selectOptions = refit && options.TimeBudget is { } total ? options with { TimeBudget = total * 0.6 } : options;
-        var select = RunRounds(model, data, selectOptions, progress, label, clock);
+        var select = RunRounds(model, data, options with { TimeBudget = ValidationRefit.SelectionBudget(options.TimeBudget, refit) }, progress, label, clock);
         if (!refit || select.BestRound == 0) return select with { WallSeconds = clock.Elapsed.TotalSeconds };
         var perRound = clock.Elapsed.TotalSeconds / Math.Max(1, select.Rounds);
-        var left = options.TimeBudget is { } t ? (t - clock.Elapsed).TotalSeconds : double.PositiveInfinity;
-        if (left < 1.1 * select.BestRound * perRound)
+        if (!ValidationRefit.HasTimeFor(options.TimeBudget, clock.Elapsed, select.BestRound, perRound, out var left))
         {
             progress?.Report($"{label}: no time left to refit on validation items ({left:F0} s); keeping the selected model");
             return select with { WallSeconds = clock.Elapsed.TotalSeconds };
         }
-        var lists = new List<int>[data.Train.UserCount];
-        for (var u = 0; u < lists.Length; u++) lists[u] = [.. data.Train.ItemsOf(u)];
-        foreach (var c in data.Validation) lists[c.User].AddRange(c.Targets);
-        var full = new TrainingData(Merx.Core.Data.UserSequences.FromLists(lists, data.Train.ItemCount), data.Catalog, [], data.Weights, data.Features);
+        var full = new TrainingData(ValidationRefit.WithTargets(data.Train, data.Validation), data.Catalog, [], data.Weights, data.Features);
         var again = RunRounds(model, full, options with { Rounds = select.BestRound, TimeBudget = null }, progress, label + " refit", clock);
         var epsilon = options.DpNoise > 0 ? RdpAccountant.Epsilon((double)options.Participants / options.Clients, options.DpNoise, select.Rounds + again.Rounds, 1.0 / options.Clients) : (double?)null;
         return select with
