@@ -5,7 +5,7 @@ namespace Merx.Numerics;
 /// fixed by its definition, so a seed gives the same stream on every .NET version and machine
 /// (<see cref="System.Random"/> makes no such promise), and its whole state is one ulong, so a saved
 /// <see cref="State"/> restores the stream exactly. Used by the synthetic shop, the bandit policies and
-/// to seed the DP noise generator.
+/// to seed the DP noise generator; draws inside a training step use <see cref="XorShift64"/>.
 /// </summary>
 public struct SplitMix64(ulong state)
 {

@@ -41,7 +41,7 @@ public sealed partial class Bpr : IPrivatelyTrainable
         public readonly float[] P = new float[k], Gp = new float[k];
         public int Marker;
         public ulong Rng = (ulong)seed * 0x9E3779B97F4A7C15UL + 1;
-        public int NextItem(int n) { Rng ^= Rng << 13; Rng ^= Rng >> 7; Rng ^= Rng << 17; return (int)((Rng >> 33) % (ulong)n); }
+        public int NextItem(int n) { Rng = XorShift64.Next(Rng); return (int)((Rng >> 33) % (ulong)n); }
     }
 
     /// <summary>BPR's DP-SGD surface: θ = (Q (n, k); b (n)) flat, a user's gradient from their training row, Adam on each part.</summary>

@@ -143,7 +143,7 @@ public sealed partial class SasRec
             var total = ProposalCumulative[^1];
             for (var j = 0; j < Negatives.Length; j++)
             {
-                _rng ^= _rng << 13; _rng ^= _rng >> 7; _rng ^= _rng << 17;
+                _rng = XorShift64.Next(_rng);
                 var k = Array.BinarySearch(ProposalCumulative, (_rng >> 11) * (1.0 / (1UL << 53)) * total);
                 Negatives[j] = Math.Min(k < 0 ? ~k : k, ProposalCumulative.Length - 1);
             }
@@ -172,7 +172,7 @@ public sealed partial class SasRec
             var threshold = (ulong)(rate * (double)ulong.MaxValue);
             for (var i = 0; i < IdOff.Length; i++)
             {
-                _idRng ^= _idRng << 13; _idRng ^= _idRng >> 7; _idRng ^= _idRng << 17;
+                _idRng = XorShift64.Next(_idRng);
                 IdOff[i] = _idRng < threshold && featOffsets[i + 1] > featOffsets[i];
             }
             return IdOff;

@@ -6,7 +6,7 @@ namespace Merx.Numerics.Layers;
 /// Inverted dropout: each element is kept with probability 1 − p and scaled by 1/(1 − p), so the
 /// expected output equals the input and inference needs no rescaling. The mask (0 or 1/(1 − p)
 /// per element) is saved for the backward pass, dx = dy ⊙ mask. Random bits come from a caller-
-/// owned xorshift64 state, so a run is reproducible from its seed and the kernel allocates nothing.
+/// owned <see cref="XorShift64"/> state, so a run is reproducible from its seed and the kernel allocates nothing.
 /// </summary>
 public static class Dropout
 {
@@ -27,7 +27,7 @@ public static class Dropout
         var s = rng;
         for (var i = 0; i < n; i++)
         {
-            s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+            s = XorShift64.Next(s);
             m[i] = s < threshold ? 0f : keep;
         }
         rng = s;
