@@ -6,10 +6,14 @@ namespace Merx.Models.Classic;
 /// <summary>Pieces several classic models share: validation subsampling and parallel validation NDCG.</summary>
 internal static class ClassicHelpers
 {
-    /// <summary>At most <paramref name="max"/> validation cases, a seeded uniform sample when there are more.</summary>
+    /// <summary>
+    /// At most <paramref name="max"/> validation cases (all when <paramref name="max"/> ≤ 0), a seeded uniform sample in
+    /// case order when there are more. Also the federated trainer's; the plain trainer keeps its own draw, which the
+    /// Transformer's published figures depend on.
+    /// </summary>
     public static IReadOnlyList<EvalCase> Sample(IReadOnlyList<EvalCase> cases, int max, int seed)
     {
-        if (cases.Count <= max) return cases;
+        if (max <= 0 || cases.Count <= max) return cases;
         var idx = Enumerable.Range(0, cases.Count).ToArray();
         new Random(seed).Shuffle(idx);
         return idx.Take(max).Order().Select(i => cases[i]).ToArray();

@@ -70,7 +70,7 @@ public static class FederatedTrainer
         var global = model.InitializeFederated(data, options.Seed);
         var server = options.Server == ServerOptimizer.FedAdam ? new AdamW(global.Length, options.ServerLearningRate, 0.9f, 0.99f, 1e-8f) : null;
         var pseudoGrad = server is null ? [] : new float[global.Length];
-        var validation = Sample(data.Validation, options.ValidationUsers, options.Seed);
+        var validation = Classic.ClassicHelpers.Sample(data.Validation, options.ValidationUsers, options.Seed);
         var best = (float[])global.Clone();
         var bestNdcg = double.NegativeInfinity;
         int bestRound = 0, sinceBest = 0, dropped = 0, round = 0;
@@ -191,13 +191,5 @@ public static class FederatedTrainer
             }
         }
         return cases.Count == 0 ? 0 : total / cases.Count;
-    }
-
-    private static IReadOnlyList<EvalCase> Sample(IReadOnlyList<EvalCase> cases, int max, int seed)
-    {
-        if (max <= 0 || cases.Count <= max) return cases;
-        var idx = Enumerable.Range(0, cases.Count).ToArray();
-        new Random(seed).Shuffle(idx);
-        return idx.Take(max).Order().Select(i => cases[i]).ToArray();
     }
 }

@@ -113,7 +113,10 @@ internal static class PlainTrainer
         return false;
     }
 
-    /// <summary>At most <paramref name="max"/> of <paramref name="cases"/>, a fixed sample per seed (all when there are no more).</summary>
+    /// <summary>
+    /// At most <paramref name="max"/> of <paramref name="cases"/> (all when <paramref name="max"/> ≤ 0), a fixed sample per seed.
+    /// Not <see cref="Classic.ClassicHelpers.Sample"/>'s draw: the Transformer's published figures were selected on this one.
+    /// </summary>
     private static IReadOnlyList<EvalCase> ValidationSample(IReadOnlyList<EvalCase> cases, int max, int seed)
     {
         if (max <= 0 || cases.Count <= max) return cases;
