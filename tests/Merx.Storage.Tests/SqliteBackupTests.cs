@@ -100,9 +100,10 @@ public sealed class SqliteBackupTests : IDisposable
         var duringCopy = 0;
         var progress = new Inline(p =>
         {
-            // Between chunks of one page: let the other connection commit a batch before the next chunk.
+            // Between chunks of one page: let the other connection commit a batch before the next chunk (a generous wait:
+            // on a loaded machine one commit has taken over 10 s).
             started.Set();
-            if (Volatile.Read(ref written) < Batches && p.PagesCopied < p.PagesTotal && committed.Wait(TimeSpan.FromSeconds(10))) duringCopy++;
+            if (Volatile.Read(ref written) < Batches && p.PagesCopied < p.PagesTotal && committed.Wait(TimeSpan.FromMinutes(2))) duringCopy++;
         });
         SqliteBackup.Backup(path, backup, progress: progress, pagesPerStep: 1);
         await appender;
