@@ -12,14 +12,14 @@ internal static class SimulateCommand
     {
         var data = Cli.Data();
         var format = Cli.Format();
-        var policies = new Option<string>("--policies") { Description = $"comma-separated policies ({string.Join(", ", BanditPolicies.Names)}; 'name:value' sets ε, α, v or the dynamic budget)", DefaultValueFactory = _ => "greedy,egreedy,ucb,thompson,linucb,lints,dynamic" };
+        var policies = new Option<string>("--policies") { Description = $"comma-separated policies ({string.Join(", ", BanditPolicies.Names)}; 'name:value' sets ε, α, v or the dynamic policy's exploration budget B; 'name@B' caps any policy's exploration at budget B)", DefaultValueFactory = _ => "greedy,egreedy,ucb,thompson,linucb,lints,dynamic" };
         var rounds = new Option<int>("--rounds") { Description = "requests per run", DefaultValueFactory = _ => 20_000 };
         var slate = new Option<int>("--slate") { Description = "items per slate (K)", DefaultValueFactory = _ => 10 };
         var seeds = new Option<int>("--seeds") { Description = "independent runs (mean ± sd reported)", DefaultValueFactory = _ => 5 };
         var seed = new Option<int>("--seed") { Description = "first seed; runs use seed, seed+1, …", DefaultValueFactory = _ => 1 };
         var users = new Option<int>("--users") { Description = "visiting users (0: max(500, rounds/10))", DefaultValueFactory = _ => 0 };
         var candidates = new Option<int>("--candidates") { Description = "exploit candidates per request (item-kNN top N)", DefaultValueFactory = _ => 200 };
-        var budget = new Option<double?>("--budget") { Description = "the dynamic policy's global exploration budget (share of slots; default 0.5)" };
+        var dynamicArms = new Option<string?>("--dynamic-arms") { Description = "the policies the dynamic meta-policy chooses among, comma-separated (default greedy,egreedy,ucb,thompson,lints)" };
         var replay = new Option<int>("--replay") { Description = "also generate a uniform-random log of this many events and report each policy's replay CTR (Li et al. 2011)", DefaultValueFactory = _ => 0 };
         var replayArms = new Option<int>("--replay-arms") { Description = "candidates per logged event (the logging policy picks one uniformly)", DefaultValueFactory = _ => 20 };
         var replayLog = new Option<string?>("--replay-log") { Description = "write the generated replay log (TSV) to this file" };
@@ -30,13 +30,13 @@ internal static class SimulateCommand
         var cache = new Option<string?>("--truth-cache") { Description = "reuse the ground-truth rankings from this file between runs (written on the first run)" };
         var command = new Command("simulate", "Compare explore/exploit policies in a simulator built from a real data set: EASE on all data is the ground truth of clicks; reports cumulative reward, regret against the oracle slate, catalog coverage and new-interest discovery (mean ± sd over seeds), and optionally a replay estimate.")
         {
-            data, format, policies, rounds, slate, seeds, seed, users, candidates, budget, replay, replayArms, replayLog, threads, json, html, map, cache,
+            data, format, policies, rounds, slate, seeds, seed, users, candidates, dynamicArms, replay, replayArms, replayLog, threads, json, html, map, cache,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
             var names = parse.GetValue(policies)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             if (names.Length == 0) throw new ArgumentException("--policies names no policy");
-            var dyn = parse.GetValue(budget) is { } b ? new DynamicOptions { Budget = b } : null;
+            var dyn = parse.GetValue(dynamicArms) is { } a ? new DynamicOptions { Arms = a.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) } : null;
             dyn?.Validate();
             foreach (var n in names) BanditPolicies.Create(n, null, 1, dyn);
             var options = new SimulationOptions

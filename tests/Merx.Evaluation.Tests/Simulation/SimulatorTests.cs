@@ -45,7 +45,7 @@ public sealed class SimulatorTests
     public void Runs_AreDeterministic_AndExplorationWidensCoverage()
     {
         var world = SimulationWorld.Build("shop", Shop(), Small);
-        var summaries = SimulationRunner.Run(world, ["greedy", "thompson", "dynamic"], threads: 1);
+        var summaries = SimulationRunner.Run(world, ["greedy", "thompson", "dynamic", "dynamic:0.1"], threads: 1);
         var again = SimulationRunner.Run(world, ["greedy"], threads: 1);
         var greedy = summaries[0];
         Assert.Equal(greedy.RewardMean, again[0].RewardMean);
@@ -54,7 +54,11 @@ public sealed class SimulatorTests
         Assert.True(summaries[2].EffectiveCoverage > greedy.EffectiveCoverage);
         Assert.True(summaries[1].CoverageMean >= greedy.CoverageMean);
         Assert.Equal(0, greedy.ExploredShare);
-        Assert.InRange(summaries[2].ExploredShare, new DynamicOptions().Budget - 0.05, new DynamicOptions().Budget + 0.05);
+        // The budgeted meta-policy: established users' explored share ≤ 0.1 up to one slate's burst; new users have their own cap.
+        Assert.InRange(summaries[3].ExploredEstablished, 0.01, 0.1 + 1.0 / (Small.Rounds * Small.Slate * (1 - summaries[3].NewUserSlots)));
+        Assert.InRange(summaries[3].ExploredNew, 0, new ExplorationBudget().NewUsers + 1e-9);
+        Assert.Equal(new DynamicOptions().Arms, summaries[2].ArmUse.Select(a => a.Arm));
+        Assert.Equal(1, summaries[2].ArmUse.Sum(a => a.Share), 9);
     }
 
     [Fact]
@@ -69,7 +73,7 @@ public sealed class SimulatorTests
             using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
             var policies = doc.RootElement.GetProperty("policies").EnumerateArray().ToList();
             Assert.Equal(["greedy", "egreedy", "egreedy:0.05", "egreedy:0.2"], policies.Select(p => p.GetProperty("name").GetString()));
-            foreach (var f in new[] { "reward_mean", "reward_sd", "regret_mean", "coverage_mean", "discovery_mean" })
+            foreach (var f in new[] { "reward_mean", "reward_sd", "regret_mean", "coverage_mean", "discovery_mean", "effective_coverage_mean", "explored_share", "explored_share_established", "explored_share_new" })
                 Assert.All(policies, p => Assert.Equal(System.Text.Json.JsonValueKind.Number, p.GetProperty(f).ValueKind));
             Assert.Contains("<svg", report.ToHtml());
         }
