@@ -27,7 +27,7 @@ public sealed record SimulationReport(string Dataset, int Users, int Items, int 
         w.WriteNumber("users", Users); w.WriteNumber("items", Items); w.WriteNumber("categories", Categories);
         w.WriteNumber("rounds", o.Rounds); w.WriteNumber("slate", o.Slate); w.WriteNumber("seeds", o.Seeds); w.WriteNumber("first_seed", o.FirstSeed);
         w.WriteNumber("candidates", o.Candidates); w.WriteNumber("discovery_candidates", o.DiscoveryCandidates);
-        w.WriteString("truth", "ease"); w.WriteString("exploit", "itemknn");
+        w.WriteString("truth", "ease"); w.WriteString("exploit", "itemknn"); w.WriteString("vectors", o.Vectors);
         w.WriteStartArray("policies");
         foreach (var p in Policies)
         {

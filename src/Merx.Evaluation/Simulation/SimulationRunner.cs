@@ -61,7 +61,7 @@ public static class SimulationRunner
         for (var i = 0; i < o.Seeds; i++)
         {
             var seed = o.FirstSeed + i;
-            var shop = new SimulatedShop(world, seed);
+            var shop = new SimulatedShop(world, seed, progress);
             progress?.Report($"simulate: seed {seed}: {shop.Visitors.Length:N0} visitors, {o.Rounds:N0} rounds × slate {o.Slate}");
             var seedRuns = new SimulationRun[specs.Count];
             Parallel.For(0, specs.Count, parallel, j =>

@@ -62,6 +62,38 @@ public sealed class SimulatorTests
     }
 
     [Fact]
+    public void TransformerVectors_AreTrainedOnTheObservedData_AndReusedFromTheCache()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "merx-sim-enc-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var o = Small with { Seeds = 1, Rounds = 200, Vectors = "sasrec", EncoderCache = dir, EncoderEpochs = 2 };
+            var world = SimulationWorld.Build("shop", Shop(), o);
+            var lines = new List<string>();
+            var progress = new Progress(lines.Add);
+            var first = new SimulatedShop(world, 1, progress);
+            Assert.IsType<Merx.Models.Sequential.SasRec>(first.Encoder);
+            Assert.Equal(world.ItemCount * first.Encoder.Dimension, first.Encoder.ItemVectors.Length);
+            Assert.Contains(lines, l => l.Contains("training the Transformer", StringComparison.Ordinal));
+            Assert.Single(Directory.GetFiles(dir));
+            var second = new SimulatedShop(world, 1, progress);
+            Assert.Contains(lines, l => l.Contains("Transformer read from", StringComparison.Ordinal));
+            Assert.Equal(first.Encoder.ItemVectors.ToArray(), second.Encoder.ItemVectors.ToArray());
+            // The policies run on its vectors.
+            var run = Simulator.Run(first, BanditPolicies.Create("lints", first.Encoder, 1), "lints");
+            Assert.True(run.Reward > 0);
+            Assert.Throws<ArgumentException>(() => (Small with { Vectors = "bert" }).Validate());
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+    }
+
+    /// <summary>A synchronous progress sink (System.Progress posts to the thread pool).</summary>
+    private sealed class Progress(Action<string> report) : IProgress<string>
+    {
+        public void Report(string value) { lock (this) report(value); }
+    }
+
+    [Fact]
     public void Report_WritesTheCheckedJsonFields()
     {
         var world = SimulationWorld.Build("shop", Shop(), Small with { Seeds = 1, Rounds = 300 });
