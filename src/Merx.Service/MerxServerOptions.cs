@@ -47,8 +47,13 @@ public sealed class MerxServerOptions
     public int IvfMinItems { get; set; } = 50_000;
     /// <summary>Clusters scanned per request by the inverted-file index.</summary>
     public int IvfProbes { get; set; } = 32;
-    /// <summary>Explore/exploit policy: "discovery" (simple, fixed share) or a learning bandit policy ("dynamic", "thompson", "linucb", …, optionally "name:parameter").</summary>
-    public string Policy { get; set; } = "dynamic:0.2";
+    /// <summary>
+    /// Explore/exploit policy: "discovery" (simple, fixed share) or a learning bandit policy ("dynamic",
+    /// "thompson", "linucb", …, optionally "name:parameter", and "name@B" to cap any policy's exploration).
+    /// The default, the Dynamic meta-policy with budget 0.1, explores at most 10 % of established users'
+    /// slots over any window (new users up to half of theirs).
+    /// </summary>
+    public string Policy { get; set; } = "dynamic:0.1";
     /// <summary>Most n a recommendation request may ask for.</summary>
     public int MaxN { get; set; } = 200;
     /// <summary>Retrain and publish on this schedule (null: only on request).</summary>

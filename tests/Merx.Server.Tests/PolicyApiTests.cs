@@ -56,27 +56,28 @@ public sealed class PolicyApiTests(ShopStore shop)
     }
 
     /// <summary>
-    /// The explored share of served slots follows the policy's global exploration budget (issue #16: the
-    /// test above only counted that something was explored). The controller needs about 100 requests to
-    /// settle from its start; over the next 300 the share measured 0.400 (budget 0.4) and 0.105 (budget 0.1).
+    /// "dynamic:B" caps the explored share of established users' slots at B over any window (issue #23;
+    /// the test shop's users have about 30 events each, so nearly all are established). Without feedback
+    /// the meta-policy draws its arms at random, so some requests are served by exploring arms and the
+    /// cap binds.
     /// </summary>
     [Theory]
     [InlineData(0.1)]
     [InlineData(0.4)]
-    public async Task The_dynamic_policy_spends_its_exploration_budget(double budget)
+    public async Task The_dynamic_policy_keeps_its_exploration_budget(double budget)
     {
         await using var app = await MerxTestApp.StartAsync(shop.DbPath, o => o.Policy = FormattableString.Invariant($"dynamic:{budget}"));
         int explored = 0, slots = 0;
-        for (var r = 0; r < 400; r++)
+        for (var r = 0; r < 300; r++)
         {
             var (status, body) = await app.GetAsync($"/api/users/u{r % 300}/recommendations?n=10");
             Assert.Equal(HttpStatusCode.OK, status);
-            if (r < 100) continue;   // the controller settles
             var items = body.GetProperty("items").EnumerateArray().ToArray();
             slots += items.Length;
             explored += items.Count(i => i.GetProperty("explored").GetBoolean());
+            Assert.True(explored <= budget * slots + Math.Max(1, budget * 10) + 1e-9, $"{explored} explored of {slots} slots after {r + 1} requests");
         }
         Assert.InRange(slots, 2_950, 3_000);
-        Assert.InRange((double)explored / slots, budget - 0.03, budget + 0.03);
+        Assert.True(explored > budget * slots / 4, $"{explored} explored of {slots} slots");
     }
 }

@@ -12,37 +12,43 @@ internal static class SimulateCommand
     {
         var data = Cli.Data();
         var format = Cli.Format();
-        var policies = new Option<string>("--policies") { Description = $"comma-separated policies ({string.Join(", ", BanditPolicies.Names)}; 'name:value' sets ε, α, v or the dynamic budget)", DefaultValueFactory = _ => "greedy,egreedy,ucb,thompson,linucb,lints,dynamic" };
+        var policies = new Option<string>("--policies") { Description = $"comma-separated policies ({string.Join(", ", BanditPolicies.Names)}; 'name:value' sets ε, α, v or the dynamic policy's exploration budget B; 'name@B' caps any policy's exploration at budget B)", DefaultValueFactory = _ => "greedy,egreedy,ucb,thompson,linucb,lints,dynamic" };
         var rounds = new Option<int>("--rounds") { Description = "requests per run", DefaultValueFactory = _ => 20_000 };
         var slate = new Option<int>("--slate") { Description = "items per slate (K)", DefaultValueFactory = _ => 10 };
         var seeds = new Option<int>("--seeds") { Description = "independent runs (mean ± sd reported)", DefaultValueFactory = _ => 5 };
         var seed = new Option<int>("--seed") { Description = "first seed; runs use seed, seed+1, …", DefaultValueFactory = _ => 1 };
         var users = new Option<int>("--users") { Description = "visiting users (0: max(500, rounds/10))", DefaultValueFactory = _ => 0 };
         var candidates = new Option<int>("--candidates") { Description = "exploit candidates per request (item-kNN top N)", DefaultValueFactory = _ => 200 };
-        var budget = new Option<double?>("--budget") { Description = "the dynamic policy's global exploration budget (share of slots; default 0.5)" };
+        var dynamicArms = new Option<string?>("--dynamic-arms") { Description = "the policies the dynamic meta-policy chooses among, comma-separated (default greedy,egreedy,ucb,thompson,lints)" };
         var replay = new Option<int>("--replay") { Description = "also generate a uniform-random log of this many events and report each policy's replay CTR (Li et al. 2011)", DefaultValueFactory = _ => 0 };
         var replayArms = new Option<int>("--replay-arms") { Description = "candidates per logged event (the logging policy picks one uniformly)", DefaultValueFactory = _ => 20 };
         var replayLog = new Option<string?>("--replay-log") { Description = "write the generated replay log (TSV) to this file" };
         var threads = new Option<int>("--threads") { Description = "parallel runs (0: all cores)", DefaultValueFactory = _ => 0 };
+        var vectors = new Option<string>("--vectors") { Description = "user/item vectors of linucb, lints and dynamic: sasrec (the Transformer, trained per seed on the shop's observed data) or cooccurrence (a fast stand-in)", DefaultValueFactory = _ => "cooccurrence" };
+        var encoderCache = new Option<string?>("--encoder-cache") { Description = "folder where trained Transformers are kept (per data set, seed and settings) and reused by later runs" };
+        var encoderEpochs = new Option<int?>("--encoder-epochs") { Description = "most training epochs of the Transformer" };
+        var encoderMinutes = new Option<double?>("--encoder-minutes") { Description = "most minutes of training of the Transformer per seed" };
         var json = Cli.Json();
         var html = new Option<string?>("--report") { Description = "also write an HTML report with SVG curves to this file" };
         var map = Cli.Map();
         var cache = new Option<string?>("--truth-cache") { Description = "reuse the ground-truth rankings from this file between runs (written on the first run)" };
         var command = new Command("simulate", "Compare explore/exploit policies in a simulator built from a real data set: EASE on all data is the ground truth of clicks; reports cumulative reward, regret against the oracle slate, catalog coverage and new-interest discovery (mean ± sd over seeds), and optionally a replay estimate.")
         {
-            data, format, policies, rounds, slate, seeds, seed, users, candidates, budget, replay, replayArms, replayLog, threads, json, html, map, cache,
+            data, format, policies, rounds, slate, seeds, seed, users, candidates, dynamicArms, replay, replayArms, replayLog, threads, vectors, encoderCache, encoderEpochs, encoderMinutes, json, html, map, cache,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
             var names = parse.GetValue(policies)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             if (names.Length == 0) throw new ArgumentException("--policies names no policy");
-            var dyn = parse.GetValue(budget) is { } b ? new DynamicOptions { Budget = b } : null;
+            var dyn = parse.GetValue(dynamicArms) is { } a ? new DynamicOptions { Arms = a.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) } : null;
             dyn?.Validate();
             foreach (var n in names) BanditPolicies.Create(n, null, 1, dyn);
             var options = new SimulationOptions
             {
                 Rounds = parse.GetValue(rounds), Slate = parse.GetValue(slate), Seeds = parse.GetValue(seeds), FirstSeed = parse.GetValue(seed),
                 Users = parse.GetValue(users), Candidates = parse.GetValue(candidates),
+                Vectors = parse.GetValue(vectors)!.Trim().ToLowerInvariant(), EncoderCache = parse.GetValue(encoderCache),
+                EncoderEpochs = parse.GetValue(encoderEpochs), EncoderMinutes = parse.GetValue(encoderMinutes),
             };
             options.Validate();
             var events = parse.GetValue(replay); var arms = parse.GetValue(replayArms);
@@ -60,7 +66,7 @@ internal static class SimulateCommand
             List<ReplayResult>? replays = null;
             if (events > 0)
             {
-                var shop = new SimulatedShop(world, options.FirstSeed);
+                var shop = new SimulatedShop(world, options.FirstSeed, Cli.Progress);
                 Cli.Progress.Report($"simulate: replay: logging {events:N0} uniform-random events over {arms} candidates each");
                 var log = ReplayEstimator.GenerateLog(shop, events, arms, options.FirstSeed + 1000);
                 if (parse.GetValue(replayLog) is { } lp) { ReplayEstimator.WriteLog(lp, log); Cli.Progress.Report($"simulate: wrote the log to {lp}"); }

@@ -1,6 +1,7 @@
 using Merx.Core.Contracts;
 using Merx.Core.Data;
 using Merx.Models.Classic;
+using Merx.Models.Sequential;
 
 namespace Merx.Evaluation.Simulation;
 
@@ -8,11 +9,13 @@ namespace Merx.Evaluation.Simulation;
 /// What the shop knows in one seed of a simulation: which users visit, the part of each visitor's
 /// real history it has observed (a random 20–80% prefix; the rest is interest the truth knows and
 /// the shop must discover), the exploit model (item-kNN fitted on the observed data only) and the
-/// user/item vectors. Shared by every policy run of the seed, so policies face the same users.
+/// user/item vectors: the Transformer (SASRec) trained on the same observed data, or the
+/// co-occurrence stand-in (<see cref="SimulationOptions.Vectors"/>). Shared by every policy run of
+/// the seed, so policies face the same users.
 /// </summary>
 public sealed class SimulatedShop
 {
-    public SimulatedShop(SimulationWorld world, int seed)
+    public SimulatedShop(SimulationWorld world, int seed, IProgress<string>? progress = null)
     {
         var o = world.Options;
         Seed = seed;
@@ -34,10 +37,40 @@ public sealed class SimulatedShop
             ObservedLength[u] = Math.Clamp((int)Math.Round(share * len), 1, len);
             lists[u] = world.Full.ItemsOf(u)[..ObservedLength[u]].ToArray();
         }
+        var observed = new TrainingData(UserSequences.FromLists(lists, world.ItemCount));
         Exploit = new ItemKnn();
-        Exploit.Fit(new TrainingData(UserSequences.FromLists(lists, world.ItemCount)), FitOptions.Default);
-        Encoder = new CooccurrenceEncoder(Exploit, o.VectorDimension, seed);
+        Exploit.Fit(observed, FitOptions.Default);
         World = world;
+        Encoder = o.Vectors == "sasrec" ? Transformer(observed, progress) : new CooccurrenceEncoder(Exploit, o.VectorDimension, seed);
+    }
+
+    /// <summary>SASRec fitted on the observed data, read from <see cref="SimulationOptions.EncoderCache"/> when a run with the same data, seed and settings wrote it.</summary>
+    private SasRec Transformer(TrainingData observed, IProgress<string>? progress)
+    {
+        var o = World.Options;
+        var key = $"{World.Name}|{World.UserCount}|{World.ItemCount}|{World.Full.EventCount}|seed {Seed}|{o.Rounds}|{o.Users}|{o.MinObserved}|{o.MaxObserved}|epochs {o.EncoderEpochs}|minutes {o.EncoderMinutes}";
+        string? path = null;
+        if (o.EncoderCache is { } dir)
+        {
+            Directory.CreateDirectory(dir);
+            path = Path.Combine(dir, $"sasrec-{World.Name}-seed{Seed}-{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)))[..12].ToLowerInvariant()}.bin");
+            if (File.Exists(path))
+            {
+                progress?.Report($"simulate: seed {Seed}: Transformer read from {path}");
+                return ModelFile.Load(path, (name, r) => name == "sim:" + key ? SasRec.Read(r) : throw new InvalidDataException($"{path} holds another simulation's Transformer"));
+            }
+        }
+        progress?.Report($"simulate: seed {Seed}: training the Transformer (SASRec) on the shop's observed {observed.Train.EventCount:N0} events");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var model = new SasRec();
+        model.Fit(observed, new FitOptions
+        {
+            Seed = Seed, MaxEpochs = o.EncoderEpochs, Progress = progress,
+            TimeBudget = o.EncoderMinutes is { } m ? TimeSpan.FromMinutes(m) : null,
+        });
+        progress?.Report($"simulate: seed {Seed}: Transformer trained in {clock.Elapsed.TotalMinutes:F1} min ({model.EpochsRun} epochs)");
+        if (path is not null) { ModelFile.Save(path, "sim:" + key, model.Write); progress?.Report($"simulate: seed {Seed}: Transformer cached at {path}"); }
+        return model;
     }
 
     public SimulationWorld World { get; }
@@ -46,7 +79,8 @@ public sealed class SimulatedShop
     /// <summary>Per user, how many items of their real history the shop has observed.</summary>
     public int[] ObservedLength { get; }
     public ItemKnn Exploit { get; }
-    public CooccurrenceEncoder Encoder { get; }
+    /// <summary>The user/item vectors of linucb, lints and dynamic.</summary>
+    public IUserEncoder Encoder { get; }
 
     public ReadOnlySpan<int> Observed(int user) => World.Full.ItemsOf(user)[..ObservedLength[user]];
 }

@@ -31,8 +31,19 @@ public sealed record SimulationOptions
     public double RepeatDecay { get; init; } = 0.6;
     /// <summary>Catalogs larger than this keep only the most popular items (EASE needs a dense n×n inverse).</summary>
     public int MaxItems { get; init; } = 12_500;
-    /// <summary>Dimension of the co-occurrence user/item vectors used by linucb, lints and dynamic.</summary>
+    /// <summary>Dimension of the co-occurrence user/item vectors used by linucb, lints and dynamic (with <see cref="Vectors"/> = "cooccurrence").</summary>
     public int VectorDimension { get; init; } = 32;
+    /// <summary>
+    /// Where the user/item vectors of linucb, lints and dynamic come from: "sasrec" (the Transformer,
+    /// trained per seed on the shop's observed data only, as the exploit model is) or "cooccurrence"
+    /// (random indexing over item-kNN neighbourhoods: seconds to build, a stand-in).
+    /// </summary>
+    public string Vectors { get; init; } = "cooccurrence";
+    /// <summary>Folder where trained Transformers are kept per data set, seed and settings, so later runs reuse them (null: train every run).</summary>
+    public string? EncoderCache { get; init; }
+    /// <summary>Most training epochs of the Transformer (null: its own early stopping), and most minutes (null: no limit).</summary>
+    public int? EncoderEpochs { get; init; }
+    public double? EncoderMinutes { get; init; }
     /// <summary>Points on the reported curves.</summary>
     public int CurvePoints { get; init; } = 50;
 
@@ -44,5 +55,7 @@ public sealed record SimulationOptions
         if (!(TopCtr > 0 && TopCtr <= 1 && FloorCtr >= 0 && FloorCtr < TopCtr && RankScale > 0 && RepeatDecay is >= 0 and <= 1))
             throw new ArgumentException("simulation: click model parameters out of range");
         if (MaxItems < 10) throw new ArgumentException("simulation: max items must be ≥ 10");
+        if (Vectors is not ("sasrec" or "cooccurrence")) throw new ArgumentException($"simulation: vectors '{Vectors}' is neither sasrec nor cooccurrence");
+        if (EncoderEpochs is < 1 || EncoderMinutes is <= 0) throw new ArgumentException("simulation: encoder epochs and minutes must be positive");
     }
 }

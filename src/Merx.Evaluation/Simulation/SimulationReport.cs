@@ -12,7 +12,8 @@ public sealed record SimulationReport(string Dataset, int Users, int Items, int 
     /// <summary>
     /// {"dataset", "rounds", "slate", "seeds", …, "policies": [{"name", "reward_mean", "reward_sd",
     /// "regret_mean", "coverage_mean", "discovery_mean", then sd's, "ctr", "explored_share",
-    /// "seconds_mean", "replay_ctr", "replay_matches", "replay_true_ctr"}]}.
+    /// "explored_share_established", "explored_share_new", "new_user_slot_share", "arm_use" (the dynamic
+    /// policy's share of requests per arm), "seconds_mean", "replay_ctr", "replay_matches", "replay_true_ctr"}]}.
     /// </summary>
     public void WriteJson(string path)
     {
@@ -26,7 +27,7 @@ public sealed record SimulationReport(string Dataset, int Users, int Items, int 
         w.WriteNumber("users", Users); w.WriteNumber("items", Items); w.WriteNumber("categories", Categories);
         w.WriteNumber("rounds", o.Rounds); w.WriteNumber("slate", o.Slate); w.WriteNumber("seeds", o.Seeds); w.WriteNumber("first_seed", o.FirstSeed);
         w.WriteNumber("candidates", o.Candidates); w.WriteNumber("discovery_candidates", o.DiscoveryCandidates);
-        w.WriteString("truth", "ease"); w.WriteString("exploit", "itemknn");
+        w.WriteString("truth", "ease"); w.WriteString("exploit", "itemknn"); w.WriteString("vectors", o.Vectors);
         w.WriteStartArray("policies");
         foreach (var p in Policies)
         {
@@ -36,7 +37,15 @@ public sealed record SimulationReport(string Dataset, int Users, int Items, int 
             w.WriteNumber("regret_mean", Math.Round(p.RegretMean, 2)); w.WriteNumber("coverage_mean", Math.Round(p.CoverageMean, 5));
             w.WriteNumber("discovery_mean", Math.Round(p.DiscoveryMean, 2));
             w.WriteNumber("regret_sd", Math.Round(p.RegretSd, 2)); w.WriteNumber("coverage_sd", Math.Round(p.CoverageSd, 5)); w.WriteNumber("discovery_sd", Math.Round(p.DiscoverySd, 2)); w.WriteNumber("effective_coverage_mean", Math.Round(p.EffectiveCoverage, 5));
-            w.WriteNumber("ctr", Math.Round(p.Ctr, 6)); w.WriteNumber("explored_share", Math.Round(p.ExploredShare, 4)); w.WriteNumber("seconds_mean", Math.Round(p.SecondsMean, 2));
+            w.WriteNumber("ctr", Math.Round(p.Ctr, 6)); w.WriteNumber("explored_share", Math.Round(p.ExploredShare, 4));
+            w.WriteNumber("explored_share_established", Math.Round(p.ExploredEstablished, 4)); w.WriteNumber("explored_share_new", Math.Round(p.ExploredNew, 4)); w.WriteNumber("new_user_slot_share", Math.Round(p.NewUserSlots, 4));
+            if (p.ArmUse.Count > 0)
+            {
+                w.WriteStartObject("arm_use");
+                foreach (var (arm, share) in p.ArmUse) w.WriteNumber(arm, Math.Round(share, 4));
+                w.WriteEndObject();
+            }
+            w.WriteNumber("seconds_mean", Math.Round(p.SecondsMean, 2));
             if (Replay?.FirstOrDefault(r => r.Policy == p.Name) is { } rp)
             {
                 w.WriteNumber("replay_ctr", Math.Round(rp.Estimate, 6)); w.WriteNumber("replay_matches", rp.Matches); w.WriteNumber("replay_true_ctr", Math.Round(rp.TrueCtr, 6));
@@ -51,11 +60,11 @@ public sealed record SimulationReport(string Dataset, int Users, int Items, int 
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine(inv, $"| policy | reward (clicks) | regret | coverage | eff. coverage | discovery | CTR | explored |{(Replay is null ? "" : " replay CTR (matches) | true CTR |")}");
-        sb.AppendLine($"|---|---|---|---|---|---|---|---|{(Replay is null ? "" : "---|---|")}");
+        sb.AppendLine(inv, $"| policy | reward (clicks) | regret | coverage | eff. coverage | discovery | CTR | explored | explored (established / new) |{(Replay is null ? "" : " replay CTR (matches) | true CTR |")}");
+        sb.AppendLine($"|---|---|---|---|---|---|---|---|---|{(Replay is null ? "" : "---|---|")}");
         foreach (var p in Policies)
         {
-            sb.Append(inv, $"| {p.Name} | {p.RewardMean:F0} ± {p.RewardSd:F0} | {p.RegretMean:F0} ± {p.RegretSd:F0} | {p.CoverageMean:F3} ± {p.CoverageSd:F3} | {p.EffectiveCoverage:F3} | {p.DiscoveryMean:F0} ± {p.DiscoverySd:F0} | {p.Ctr:P2} | {p.ExploredShare:P0} |");
+            sb.Append(inv, $"| {p.Name} | {p.RewardMean:F0} ± {p.RewardSd:F0} | {p.RegretMean:F0} ± {p.RegretSd:F0} | {p.CoverageMean:F3} ± {p.CoverageSd:F3} | {p.EffectiveCoverage:F3} | {p.DiscoveryMean:F0} ± {p.DiscoverySd:F0} | {p.Ctr:P2} | {p.ExploredShare:P0} | {p.ExploredEstablished:P1} / {p.ExploredNew:P1} |");
             if (Replay is not null)
                 sb.Append(Replay.FirstOrDefault(r => r.Policy == p.Name) is { } r ? string.Format(inv, " {0:P2} ({1:N0}) | {2:P2} |", r.Estimate, r.Matches, r.TrueCtr) : " — | — |");
             sb.AppendLine();

@@ -7,6 +7,13 @@ public sealed record PolicySummary(string Name, int Seeds, double RewardMean, do
     double CoverageMean, double CoverageSd, double EffectiveCoverage, double DiscoveryMean, double DiscoverySd, double ExploredShare, double Ctr, double SecondsMean,
     double[] RewardCurve, double[] RewardCurveSd, double[] RegretCurve)
 {
+    /// <summary>Explored share of established users' slots, of new users' slots, and new users' share of all slots (means over seeds).</summary>
+    public double ExploredEstablished { get; init; }
+    public double ExploredNew { get; init; }
+    public double NewUserSlots { get; init; }
+    /// <summary>The Dynamic policy's mean share of requests per arm (empty for fixed policies).</summary>
+    public IReadOnlyList<(string Arm, double Share)> ArmUse { get; init; } = [];
+
     public static PolicySummary From(string name, IReadOnlyList<SimulationRun> runs, int slate, int rounds)
     {
         static (double Mean, double Sd) Ms(IEnumerable<double> xs)
@@ -25,7 +32,11 @@ public sealed record PolicySummary(string Name, int Seeds, double RewardMean, do
             regret[p] = runs.Average(x => x.RegretCurve[p]);
         }
         return new PolicySummary(name, runs.Count, r, rs, g, gs, c, cs, runs.Average(x => x.EffectiveCoverage), d, ds, runs.Average(x => x.ExploredShare), r / ((double)rounds * slate),
-            runs.Average(x => x.Seconds), curve, curveSd, regret);
+            runs.Average(x => x.Seconds), curve, curveSd, regret)
+        {
+            ExploredEstablished = runs.Average(x => x.ExploredEstablished), ExploredNew = runs.Average(x => x.ExploredNew), NewUserSlots = runs.Average(x => x.NewUserSlots),
+            ArmUse = runs[0].ArmUse is { Count: > 0 } arms ? arms.Select((a, i) => (a.Arm, runs.Average(x => x.ArmUse![i].Share))).ToArray() : [],
+        };
     }
 }
 
@@ -50,14 +61,14 @@ public static class SimulationRunner
         for (var i = 0; i < o.Seeds; i++)
         {
             var seed = o.FirstSeed + i;
-            var shop = new SimulatedShop(world, seed);
+            var shop = new SimulatedShop(world, seed, progress);
             progress?.Report($"simulate: seed {seed}: {shop.Visitors.Length:N0} visitors, {o.Rounds:N0} rounds × slate {o.Slate}");
             var seedRuns = new SimulationRun[specs.Count];
             Parallel.For(0, specs.Count, parallel, j =>
             {
                 var policy = BanditPolicies.Create(specs[j], shop.Encoder, seed, dynamic);
                 var run = seedRuns[j] = Simulator.Run(shop, policy, specs[j]);
-                progress?.Report($"simulate: seed {seed} {specs[j],-14} reward {run.Reward,6:F0}  regret {run.Regret,7:F0}  coverage {run.Coverage:F3} (eff {run.EffectiveCoverage:F3})  discovery {run.Discovery,5:F0}  explored {run.ExploredShare:P0}  ({run.Seconds:F1} s)");
+                progress?.Report($"simulate: seed {seed} {specs[j],-14} reward {run.Reward,6:F0}  regret {run.Regret,7:F0}  coverage {run.Coverage:F3} (eff {run.EffectiveCoverage:F3})  discovery {run.Discovery,5:F0}  explored {run.ExploredShare:P0} (established {run.ExploredEstablished:P1}, new {run.ExploredNew:P1})  ({run.Seconds:F1} s){(run.ArmUse is { Count: > 0 } a ? "  arms " + string.Join(" ", a.Select(x => $"{x.Arm} {x.Share:P0}")) : "")}");
             });
             runs.AddRange(seedRuns);
         }

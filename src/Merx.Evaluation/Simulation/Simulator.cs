@@ -5,7 +5,14 @@ using Merx.Ranking.Bandits;
 namespace Merx.Evaluation.Simulation;
 
 /// <summary>The figures of one policy in one seed; curves hold the cumulative values at evenly spaced rounds.</summary>
-public sealed record SimulationRun(string Policy, int Seed, double Reward, double Regret, double Coverage, double EffectiveCoverage, double Discovery, double ExploredShare, double Seconds, double[] RewardCurve, double[] RegretCurve);
+/// <summary>
+/// The figures of one policy in one seed; curves hold the cumulative values at evenly spaced rounds.
+/// <see cref="ExploredEstablished"/> and <see cref="ExploredNew"/> are the explored shares of the
+/// slots served to established and to new users (<see cref="ExplorationBudget.IsNewUser"/>);
+/// <see cref="ArmUse"/> the Dynamic policy's share of requests per arm (empty for fixed policies).
+/// </summary>
+public sealed record SimulationRun(string Policy, int Seed, double Reward, double Regret, double Coverage, double EffectiveCoverage, double Discovery, double ExploredShare, double Seconds, double[] RewardCurve, double[] RegretCurve,
+    double ExploredEstablished = 0, double ExploredNew = 0, double NewUserSlots = 0, IReadOnlyList<(string Arm, double Share)>? ArmUse = null);
 
 /// <summary>
 /// Runs one policy through T rounds of a simulated shop. Each round a visitor arrives (uniformly
@@ -42,7 +49,7 @@ public static class Simulator
         var oracle = new List<double>(o.TruthDepth);
         var candidates = new List<BanditCandidate>(o.Candidates + o.DiscoveryCandidates);
         var inSet = new HashSet<int>();
-        double reward = 0, regret = 0, discovery = 0, explored = 0;
+        double reward = 0, regret = 0, discovery = 0, explored = 0, slotsNew = 0, exploredNew = 0, slotsOld = 0, exploredOld = 0;
         var covered = 0;
         var points = o.CurvePoints;
         var rewardCurve = new double[points]; var regretCurve = new double[points];
@@ -73,6 +80,8 @@ public static class Simulator
                 RecentImpressions = v.RecentImpressions, RecentClicks = v.RecentClicks, KnownCategories = v.Known,
             };
             var slate = policy.Select(request, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(candidates), k);
+            if (ExplorationBudget.IsNewUser(request)) { slotsNew += slate.Picks.Length; exploredNew += slate.ExploredCount; }
+            else { slotsOld += slate.Picks.Length; exploredOld += slate.ExploredCount; }
             double expected = 0; var roundClicks = 0;
             for (var j = 0; j < slate.Picks.Length; j++)
             {
@@ -98,7 +107,8 @@ public static class Simulator
             var point = (int)((long)(t + 1) * points / o.Rounds) - 1;
             if (point >= 0 && (long)(point + 1) * o.Rounds / points == t + 1) { rewardCurve[point] = reward; regretCurve[point] = regret; }
         }
-        return new SimulationRun(label, shop.Seed, reward, regret, (double)covered / n, EffectiveCoverage(shown), discovery, explored / ((double)o.Rounds * k), clock.Elapsed.TotalSeconds, rewardCurve, regretCurve);
+        return new SimulationRun(label, shop.Seed, reward, regret, (double)covered / n, EffectiveCoverage(shown), discovery, explored / ((double)o.Rounds * k), clock.Elapsed.TotalSeconds, rewardCurve, regretCurve,
+            slotsOld > 0 ? exploredOld / slotsOld : 0, slotsNew > 0 ? exploredNew / slotsNew : 0, slotsNew / ((double)o.Rounds * k), (policy as DynamicPolicy)?.ArmUse ?? []);
     }
 
     /// <summary>exp(entropy of the impression distribution) / catalog size: 1 when every item is shown equally often, 1/n when one item takes every impression.</summary>

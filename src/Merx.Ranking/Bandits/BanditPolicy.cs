@@ -16,14 +16,27 @@ namespace Merx.Ranking.Bandits;
 /// </summary>
 public abstract class BanditPolicy : IBanditPolicy
 {
-    private const int StateVersion = 1;
+    private const int StateVersion = 2;
     private protected readonly object Gate = new();
     private protected BanditRng Rng;
     private protected double TotalShows, TotalClicks;
+    private BudgetMeter? _meter;
 
     protected BanditPolicy(int seed) => Rng = BanditRng.FromSeed(seed);
 
     public abstract string Name { get; }
+
+    /// <summary>
+    /// The cap on explored slots per user group (null: the policy explores as much as it likes). When
+    /// set, a slate may explore only as many slots as the budget's token bucket allows; the policy
+    /// fills the others with its own best estimates, so a capped Thompson sampling is Thompson sampling
+    /// whose exploration stops when the budget is spent.
+    /// </summary>
+    public ExplorationBudget? Budget
+    {
+        get => _meter?.Budget;
+        init { value?.Validate(); _meter = value is null ? null : new BudgetMeter(value); }
+    }
 
     /// <summary>Running CTR per impression with a 2% prior worth 50 impressions.</summary>
     public double GlobalCtr { get { lock (Gate) return Ctr; } }
@@ -40,7 +53,19 @@ public abstract class BanditPolicy : IBanditPolicy
         k = Math.Min(k, candidates.Length);
         if (k == 0) return new SlateDecision([], 0);
         var ranked = new RankedCandidates(candidates);
-        lock (Gate) return SelectCore(request, ranked, k);
+        lock (Gate)
+        {
+            var allowed = _meter?.Allow(request, k) ?? k;
+            var decision = SelectCore(request, ranked, k, allowed);
+            _meter?.Spend(request, decision.ExploredCount);
+            return decision;
+        }
+    }
+
+    /// <summary>A selection by this policy on behalf of another (the Dynamic policy's arms), under this policy's lock, with at most <paramref name="maxExplore"/> explored slots.</summary>
+    internal SlateDecision SelectFor(BanditRequest request, RankedCandidates c, int k, int maxExplore)
+    {
+        lock (Gate) return SelectCore(request, c, k, maxExplore);
     }
 
     public void Update(BanditFeedback feedback)
@@ -55,7 +80,8 @@ public abstract class BanditPolicy : IBanditPolicy
         }
     }
 
-    private protected abstract SlateDecision SelectCore(BanditRequest request, RankedCandidates c, int k);
+    /// <summary>Chooses the slate; at most <paramref name="maxExplore"/> picks may be explored ones.</summary>
+    private protected abstract SlateDecision SelectCore(BanditRequest request, RankedCandidates c, int k, int maxExplore);
     private protected abstract void UpdateCore(BanditFeedback feedback);
     private protected abstract void WriteState(BinaryWriter w);
     private protected abstract void ReadState(BinaryReader r);
@@ -68,6 +94,8 @@ public abstract class BanditPolicy : IBanditPolicy
             {
                 w.Write(StateVersion);
                 w.Write(Rng.State); w.Write(TotalShows); w.Write(TotalClicks);
+                w.Write(_meter is not null);
+                _meter?.Write(w);
                 WriteState(w);
             });
         return ms.ToArray();
@@ -84,6 +112,8 @@ public abstract class BanditPolicy : IBanditPolicy
                 var version = r.ReadInt32();
                 if (version != StateVersion) throw new InvalidDataException($"bandit state version {version}; this build reads {StateVersion}");
                 Rng.State = r.ReadUInt64(); TotalShows = r.ReadDouble(); TotalClicks = r.ReadDouble();
+                if (r.ReadBoolean() != (_meter is not null)) throw new InvalidDataException("bandit state and policy differ in having an exploration budget");
+                _meter?.Read(r);
                 ReadState(r);
                 return true;
             }, "bandit state");
@@ -92,21 +122,24 @@ public abstract class BanditPolicy : IBanditPolicy
     /// <summary>
     /// Top-<paramref name="k"/> candidates by <paramref name="index"/>, best first; a pick is marked
     /// explored when it is outside the top-k by <paramref name="mean"/> (the policy's best estimate).
+    /// Once <paramref name="maxExplore"/> explored picks are taken, further ones are skipped, so the
+    /// rest of the slate comes from the mean's top k in index order.
     /// </summary>
-    private protected static SlateDecision TopSlate(RankedCandidates c, ReadOnlySpan<double> index, ReadOnlySpan<double> mean, int k)
+    private protected static SlateDecision TopSlate(RankedCandidates c, ReadOnlySpan<double> index, ReadOnlySpan<double> mean, int k, int maxExplore = int.MaxValue)
     {
         var byIndex = Order(index);
         var byMean = Order(mean);
         var exploit = new HashSet<int>(k);
         for (var i = 0; i < k; i++) exploit.Add(byMean[i]);
         var picks = new SlatePick[k];
-        var explored = 0;
-        for (var i = 0; i < k; i++)
+        int explored = 0, n = 0;
+        for (var i = 0; n < k; i++)
         {
             var j = byIndex[i];
             var e = !exploit.Contains(j);
+            if (e && explored >= maxExplore) continue;
             if (e) explored++;
-            picks[i] = c.Pick(j, index[j], e);
+            picks[n++] = c.Pick(j, index[j], e);
         }
         return new SlateDecision(picks, (double)explored / k);
     }

@@ -1,185 +1,229 @@
+using System.Runtime.CompilerServices;
+
 namespace Merx.Ranking.Bandits;
 
 /// <summary>
-/// The Dynamic policy: decides per request how much to explore, and aims it.
-/// <list type="number">
-/// <item>Need to explore, in [0, 1]: w_h·h + w_u·σ̃ + w_b·β, where h = H₀/(H₀ + history length)
-/// (new users), σ̃ = σ²/(σ² + σ̄²) with σ² = λ·uᵀA⁻¹u/uᵀu the posterior variance of a linear head
-/// over user vectors relative to its prior (users unlike those served so far) and σ̄² its running
-/// mean, and β = max(0, 1 − ctr_user/ĝ) the boredom signal (the user's recent clicks falling below
-/// the global CTR).</item>
-/// <item>Temperature T = c·need/need̄ (need̄ the running mean need): each candidate's score is a
-/// tempered Thompson draw μ + T·(θ̃ − μ) from its item Beta posterior, so T = 0 is greedy, T = 1
-/// plain Thompson sampling. Picks outside the posterior-mean top K are the exploration slots (at
-/// most MaxShare·K). c is the global budget controller: log c integrates the gap between the budget
-/// and each request's explored share, plus a term for the slots owed so far, so the share of
-/// explored slots over all requests converges to the budget whatever the mix of users.</item>
-/// <item>A share of the exploration slots is moved to the best-drawn candidates of categories absent
-/// from the user's known categories (interest discovery, one per category). Exploit picks take the
-/// top slots; explored ones are spread from slot <see cref="DynamicOptions.FirstExploreSlot"/> down.</item>
+/// The Dynamic policy: a contextual bandit over exploration rules. Its arms are whole policies
+/// (greedy, ε-greedy, UCB, Thompson sampling, linear Thompson sampling by default); each request's
+/// context picks a cell, and Thompson sampling over the arms' click rates in that cell chooses which
+/// rule serves the slate. So it learns, per kind of request, how much and how to explore, and on a
+/// data set where one fixed rule is best it converges to that rule without being told which.
+/// <list type="bullet">
+/// <item>Context (18 cells): history length (&lt; 5, 5–19, 20+ items) × recent reward (no recent
+/// feedback; the user's recent click rate at or above the global one; below it) × uncertainty (the
+/// posterior variance uᵀA⁻¹u/uᵀu of a ridge head over served user vectors above or below its running
+/// mean: users unlike those served so far).</item>
+/// <item>Per (context, arm) a Beta posterior over the click rate per served slot, its prior centred on
+/// the arm's click rate over all contexts with <see cref="DynamicOptions.ContextPrior"/> slots of
+/// weight (contexts borrow strength from each other), evidence capped at
+/// <see cref="DynamicOptions.Memory"/> slots.</item>
+/// <item>Exploration is credited with what it finds: an item first clicked in an explored slot of
+/// arm a, clicked again later in another arm's slate, adds that click (decaying with
+/// <see cref="DynamicOptions.DiscoveryHalfLife"/>) to a's cell, so an exploring rule is not judged on
+/// its immediate clicks alone while the exploiting ones reap its discoveries.</item>
+/// <item>Every arm learns from every feedback (they share what is known about items: an item an
+/// exploring arm discovered is exploited by all), so arms differ only in how they explore.</item>
 /// </list>
+/// A budget (<see cref="BanditPolicy.Budget"/>, "dynamic:B") caps the explored slots; the chosen
+/// arm then explores within the cap, and the meta-policy learns which rule earns most under it.
+/// Feedback is attributed to the arm that served it through the request object (the server and the
+/// simulator hand back the request they served).
 /// </summary>
-public sealed class DynamicPolicy : ItemArmPolicy
+public sealed class DynamicPolicy : BanditPolicy
 {
+    private const int HistoryCells = 3, RecentCells = 3, UncertaintyCells = 2;
+    public const int Contexts = HistoryCells * RecentCells * UncertaintyCells;
+
     private readonly DynamicOptions _o;
+    private readonly BanditPolicy[] _arms;
+    private readonly string[] _armNames;
     private readonly LinearHead? _users;
     private readonly int _d;
-    private double _logC, _needMean = 0.5, _uncMean = 0.5, _slots, _explored;
+    private readonly double[] _shows, _clicks;      // (Contexts × arms)
+    private readonly double[] _armShows, _armClicks; // per arm, all contexts
+    private readonly double[] _chosen;               // requests served per arm
+    private double _uncMean = -1;
+    private readonly ConditionalWeakTable<BanditRequest, Choice> _served = new();
+    private readonly Dictionary<int, (int Context, int Arm, double At)> _found = [];
 
-    /// <param name="vectors">The user vectors' space (only its dimension is read); null: no uncertainty term from user vectors.</param>
-    public DynamicPolicy(IItemVectors? vectors = null, DynamicOptions? options = null, int seed = 42)
-        : base(seed, (options ?? new DynamicOptions()).PriorStrength, false)
+    private sealed record Choice(int Context, int Arm);
+
+    /// <param name="vectors">Item vectors for the linear arms; their dimension also sizes the uncertainty head (null: no vectors, uncertainty cell 0).</param>
+    public DynamicPolicy(IItemVectors? vectors = null, DynamicOptions? options = null, int seed = 42) : base(seed)
     {
         _o = options ?? new DynamicOptions();
         _o.Validate();
+        _armNames = [.. _o.Arms];
+        _arms = new BanditPolicy[_armNames.Length];
+        for (var a = 0; a < _arms.Length; a++)
+            _arms[a] = BanditPolicies.CreateOver(_armNames[a], vectors, unchecked(seed * 7919 + a + 1)) as BanditPolicy
+                ?? throw new ArgumentException($"dynamic arm '{_armNames[a]}' is not a built-in policy");
         _d = vectors?.Dimension ?? 0;
         if (_d > 0) _users = new LinearHead(_d, _o.Lambda);
-        // Start the temperature where the budget points (log 1 = 0 at the simulator's budget of 0.5), so a
-        // fresh policy with a small budget does not explore most of its first slates while the controller catches up.
-        _logC = Math.Clamp(Math.Log(2 * Math.Max(_o.Budget, 0.01)), -5, 3);
+        _shows = new double[Contexts * _arms.Length]; _clicks = new double[_shows.Length];
+        _armShows = new double[_arms.Length]; _armClicks = new double[_arms.Length]; _chosen = new double[_arms.Length];
     }
 
     public override string Name => "dynamic";
     public DynamicOptions Options => _o;
 
-    /// <summary>Share of all served slots that explored so far.</summary>
-    public double ExploredShare { get { lock (Gate) return _slots == 0 ? 0 : _explored / _slots; } }
-
-    /// <summary>The request's need to explore in [0, 1] (before the budget), for explanations and tests.</summary>
-    public double Need(BanditRequest request) { lock (Gate) return NeedCore(request); }
-
-    private double NeedCore(BanditRequest request)
+    /// <summary>Share of requests each arm served so far, in <see cref="DynamicOptions.Arms"/> order.</summary>
+    public IReadOnlyList<(string Arm, double Share)> ArmUse
     {
-        var h = _o.HistoryHalfLife / (_o.HistoryHalfLife + Math.Max(0, request.HistoryLength));
-        var unc = 0.5;
-        var u = request.UserVector.Span;
-        if (_users is not null && u.Length == _d)
+        get
         {
-            var x = new double[_d]; double norm = 0;
-            for (var j = 0; j < _d; j++) { x[j] = u[j]; norm += x[j] * x[j]; }
-            if (norm > 0)
+            lock (Gate)
             {
-                var s2 = _o.Lambda * _users.Variance(x) / norm;
-                unc = s2 / (s2 + _uncMean);
-                _uncMean = 0.99 * _uncMean + 0.01 * s2;
+                var total = Math.Max(1, _chosen.Sum());
+                return _armNames.Select((n, a) => (n, _chosen[a] / total)).ToArray();
             }
         }
-        var g = Ctr;
-        var userCtr = (Math.Max(0, request.RecentClicks) + g * _o.BoredomPrior) / (Math.Max(0, request.RecentImpressions) + _o.BoredomPrior);
-        var boredom = Math.Clamp(1 - userCtr / g, 0, 1);
-        var w = _o.WeightHistory + _o.WeightUncertainty + _o.WeightBoredom;
-        return (_o.WeightHistory * h + _o.WeightUncertainty * unc + _o.WeightBoredom * boredom) / w;
     }
 
-    private protected override SlateDecision SelectCore(BanditRequest request, RankedCandidates c, int k)
-    {
-        var need = NeedCore(request);
-        _needMean = 0.99 * _needMean + 0.01 * need;
-        // Exploration temperature: how far this request's draw may stray from the posterior mean.
-        // The debt term (slots owed to the budget so far) makes the cumulative share converge to the budget, not just the recent one.
-        var debt = Math.Clamp(0.1 * (_o.Budget * _slots - _explored) / k, -3, 3);
-        var temperature = Math.Exp(_logC + debt) * need / Math.Max(_needMean, 1e-6);
-        var mean = new double[c.Count]; var draw = new double[c.Count];
-        for (var r = 0; r < c.Count; r++)
-        {
-            var (a, b) = Posterior(request, c, r, k);
-            mean[r] = a / (a + b);
-            draw[r] = mean[r] + temperature * (Rng.NextBeta(a, b) - mean[r]);
-        }
-        var byMean = Order(mean);
-        var inMeanTop = new bool[c.Count];
-        for (var i = 0; i < k; i++) inMeanTop[byMean[i]] = true;
-        var byDraw = Order(draw);
-        var cap = (int)Math.Floor(_o.MaxShare * k + Rng.NextDouble());
-        var exploit = new List<int>(k); var explore = new List<int>(k);
-        var taken = new bool[c.Count];
-        foreach (var r in byDraw)
-        {
-            if (exploit.Count + explore.Count >= k) break;
-            if (inMeanTop[r]) { exploit.Add(r); taken[r] = true; }
-            else if (explore.Count < cap) { explore.Add(r); taken[r] = true; }
-        }
-        for (var i = 0; exploit.Count + explore.Count < k; i++)
-            if (!taken[byMean[i]]) { exploit.Add(byMean[i]); taken[byMean[i]] = true; }
-        AimAtNewCategories(request, c, draw, explore, taken);
-        var ke = explore.Count;
-        _logC = Math.Clamp(_logC + _o.ControllerRate * (_o.Budget - (double)ke / k), -5, 3);
-        _slots += k; _explored += ke;
-        return Place(c, mean, exploit, explore, k, (double)ke / k);
-    }
+    /// <summary>The context cell of a request (0 … <see cref="Contexts"/> − 1), for explanations and tests.</summary>
+    public int ContextOf(BanditRequest request) { lock (Gate) return Context(request); }
 
-    /// <summary>Moves a share of the exploration slots to the best-drawn candidates of categories the user has not shown (one per category).</summary>
-    private void AimAtNewCategories(BanditRequest request, RankedCandidates c, double[] draw, List<int> explore, bool[] taken)
+    /// <summary>The arm with the highest posterior mean click rate in the request's context (what the policy now believes best there).</summary>
+    public string BestArm(BanditRequest request)
     {
-        var n = (int)Math.Floor(explore.Count * _o.DiscoveryShare + Rng.NextDouble());
-        if (n == 0) return;
-        var known = request.KnownCategories;
-        bool Fresh(int r) => c.Items[r].Category >= 0 && (known is null || !known.Contains(c.Items[r].Category));
-        var cats = new HashSet<int>();
-        foreach (var r in explore) if (Fresh(r)) cats.Add(c.Items[r].Category);
-        var have = explore.Count(Fresh);
-        var fresh = new List<int>();
-        foreach (var r in Order(draw))
+        lock (Gate)
         {
-            if (have + fresh.Count >= n) break;
-            if (taken[r] || !Fresh(r) || !cats.Add(c.Items[r].Category)) continue;
-            fresh.Add(r);
-        }
-        // Replace the worst-drawn non-fresh exploration picks.
-        var slot = explore.Count - 1;
-        foreach (var r in fresh)
-        {
-            while (slot >= 0 && Fresh(explore[slot])) slot--;
-            if (slot < 0) break;
-            taken[explore[slot]] = false;
-            explore[slot] = r; taken[r] = true;
-            slot--;
-        }
-    }
-
-    private SlateDecision Place(RankedCandidates c, double[] mean, List<int> exploit, List<int> explore, int k, double share)
-    {
-        var slots = new SlatePick?[k];
-        if (explore.Count > 0)
-        {
-            var first = Math.Min(_o.FirstExploreSlot, k - explore.Count);
-            var gap = Math.Max(1, (k - first) / explore.Count);
-            var pos = first;
-            foreach (var r in explore)
+            var ctx = Context(request);
+            var best = 0; var value = double.NegativeInfinity;
+            for (var a = 0; a < _arms.Length; a++)
             {
-                while (slots[pos] is not null) pos = (pos + 1) % k;
-                slots[pos] = c.Pick(r, mean[r], true);
-                pos = Math.Min(k - 1, pos + gap);
+                var (alpha, beta) = Cell(ctx, a);
+                var m = alpha / (alpha + beta);
+                if (m > value) { value = m; best = a; }
             }
+            return _armNames[best];
         }
-        var e = 0;
-        for (var i = 0; i < k; i++)
-            if (slots[i] is null) { var r = exploit[e++]; slots[i] = c.Pick(r, mean[r], false); }
-        return new SlateDecision(slots.Select(s => s!.Value).ToArray(), share);
+    }
+
+    private int Context(BanditRequest r)
+    {
+        var h = r.HistoryLength < 5 ? 0 : r.HistoryLength < 20 ? 1 : 2;
+        var recent = r.RecentImpressions < 1 ? 0 : Math.Max(0, r.RecentClicks) / r.RecentImpressions >= Ctr ? 1 : 2;
+        var unc = 0;
+        var s2 = UserVariance(r);
+        if (s2 >= 0 && _uncMean >= 0) unc = s2 > _uncMean ? 1 : 0;
+        return (h * RecentCells + recent) * UncertaintyCells + unc;
+    }
+
+    /// <summary>λ·uᵀA⁻¹u/uᵀu of the request's user vector, or −1 without one.</summary>
+    private double UserVariance(BanditRequest r)
+    {
+        var u = r.UserVector.Span;
+        if (_users is null || u.Length != _d) return -1;
+        Span<double> x = stackalloc double[_d];
+        double norm = 0;
+        for (var j = 0; j < _d; j++) { x[j] = u[j]; norm += x[j] * x[j]; }
+        return norm > 0 ? _o.Lambda * _users.Variance(x) / norm : -1;
+    }
+
+    /// <summary>Beta posterior of arm <paramref name="a"/>'s click rate per slot in context <paramref name="ctx"/>.</summary>
+    private (double Alpha, double Beta) Cell(int ctx, int a)
+    {
+        const double globalPrior = 20;
+        var mu = (_armClicks[a] + Ctr * globalPrior) / (_armShows[a] + globalPrior);
+        var i = ctx * _arms.Length + a;
+        return (_o.ContextPrior * mu + _clicks[i], _o.ContextPrior * (1 - mu) + _shows[i] - _clicks[i]);
+    }
+
+    private protected override SlateDecision SelectCore(BanditRequest request, RankedCandidates c, int k, int maxExplore)
+    {
+        var ctx = Context(request);
+        var s2 = UserVariance(request);
+        if (s2 >= 0) _uncMean = _uncMean < 0 ? s2 : 0.99 * _uncMean + 0.01 * s2;
+        var arm = 0; var best = double.NegativeInfinity;
+        for (var a = 0; a < _arms.Length; a++)
+        {
+            var (alpha, beta) = Cell(ctx, a);
+            var draw = _arms.Length == 1 ? 0 : Rng.NextBeta(alpha, beta);
+            if (draw > best) { best = draw; arm = a; }
+        }
+        _chosen[arm]++;
+        _served.AddOrUpdate(request, new Choice(ctx, arm));
+        return _arms[arm].SelectFor(request, c, k, maxExplore);
     }
 
     private protected override void UpdateCore(BanditFeedback f)
     {
-        base.UpdateCore(f);
+        foreach (var a in _arms) a.Update(f);
+        if (_served.TryGetValue(f.Request, out var choice))
+        {
+            var i = choice.Context * _arms.Length + choice.Arm;
+            _shows[i]++; if (f.Clicked) _clicks[i]++;
+            if (_shows[i] > _o.Memory) { var s = _o.Memory / _shows[i]; _shows[i] *= s; _clicks[i] *= s; }
+            _armShows[choice.Arm]++; if (f.Clicked) _armClicks[choice.Arm]++;
+            var m = _o.Memory * Contexts;
+            if (_armShows[choice.Arm] > m) { var s = m / _armShows[choice.Arm]; _armShows[choice.Arm] *= s; _armClicks[choice.Arm] *= s; }
+            if (f.Clicked && _o.DiscoveryHalfLife > 0) Credit(f, choice);
+        }
         var u = f.Request.UserVector.Span;
         if (_users is null || f.Slot != 0 || u.Length != _d) return;
-        var x = new double[_d];
+        Span<double> x = stackalloc double[_d];
         for (var j = 0; j < _d; j++) x[j] = u[j];
         _users.Update(x, 0);
     }
 
+    /// <summary>Records a discovery (a click in an explored slot) or credits the discoverer of a later click served by another arm.</summary>
+    private void Credit(BanditFeedback f, Choice choice)
+    {
+        if (_found.TryGetValue(f.Item, out var d))
+        {
+            if (d.Arm == choice.Arm) return;
+            var w = Math.Pow(0.5, (TotalShows - d.At) / _o.DiscoveryHalfLife);
+            _clicks[d.Context * _arms.Length + d.Arm] += w;
+            _armClicks[d.Arm] += w;
+        }
+        else if (f.Explored) _found[f.Item] = (choice.Context, choice.Arm, TotalShows);
+    }
+
     private protected override void WriteState(BinaryWriter w)
     {
-        base.WriteState(w);
-        w.Write(_logC); w.Write(_needMean); w.Write(_uncMean); w.Write(_slots); w.Write(_explored);
+        w.Write(_arms.Length);
+        for (var a = 0; a < _arms.Length; a++)
+        {
+            w.Write(_armNames[a]);
+            var bytes = _arms[a].SaveState();
+            w.Write(bytes.Length); w.Write(bytes);
+        }
+        foreach (var v in _shows) w.Write(v);
+        foreach (var v in _clicks) w.Write(v);
+        for (var a = 0; a < _arms.Length; a++) { w.Write(_armShows[a]); w.Write(_armClicks[a]); w.Write(_chosen[a]); }
+        w.Write(_uncMean);
+        w.Write(_found.Count);
+        foreach (var (item, (ctx, arm, at)) in _found.OrderBy(x => x.Key)) { w.Write(item); w.Write(ctx); w.Write(arm); w.Write(at); }
         w.Write(_d);
         _users?.Write(w);
     }
 
     private protected override void ReadState(BinaryReader r)
     {
-        base.ReadState(r);
-        _logC = r.ReadDouble(); _needMean = r.ReadDouble(); _uncMean = r.ReadDouble(); _slots = r.ReadDouble(); _explored = r.ReadDouble();
+        var n = r.ReadInt32();
+        if (n != _arms.Length) throw new InvalidDataException($"bandit state has {n} dynamic arms; this policy has {_arms.Length}");
+        for (var a = 0; a < n; a++)
+        {
+            var name = r.ReadString();
+            if (name != _armNames[a]) throw new InvalidDataException($"bandit state's dynamic arm {a} is '{name}'; this policy's is '{_armNames[a]}'");
+            var len = r.ReadInt32();
+            if (len < 0) throw new InvalidDataException("bandit state: negative arm state length");
+            _arms[a].LoadState(r.ReadBytes(len));
+        }
+        for (var i = 0; i < _shows.Length; i++) _shows[i] = r.ReadDouble();
+        for (var i = 0; i < _clicks.Length; i++) _clicks[i] = r.ReadDouble();
+        for (var a = 0; a < _arms.Length; a++) { _armShows[a] = r.ReadDouble(); _armClicks[a] = r.ReadDouble(); _chosen[a] = r.ReadDouble(); }
+        _uncMean = r.ReadDouble();
+        _found.Clear();
+        var found = r.ReadInt32();
+        if (found < 0) throw new InvalidDataException("bandit state: negative discovery count");
+        for (var i = 0; i < found; i++)
+        {
+            var item = r.ReadInt32(); var ctx = r.ReadInt32(); var arm = r.ReadInt32(); var at = r.ReadDouble();
+            if (ctx is < 0 or >= Contexts || arm < 0 || arm >= _arms.Length) throw new InvalidDataException("bandit state: discovery names no cell");
+            _found[item] = (ctx, arm, at);
+        }
         var d = r.ReadInt32();
         if (d != _d) throw new InvalidDataException($"bandit state has user dimension {d}; this policy has {_d}");
         _users?.Read(r);

@@ -60,7 +60,7 @@ public sealed class GreedyPolicy(int seed = 42, double priorStrength = 10) : Ite
 {
     public override string Name => "greedy";
 
-    private protected override SlateDecision SelectCore(BanditRequest request, RankedCandidates c, int k)
+    private protected override SlateDecision SelectCore(BanditRequest request, RankedCandidates c, int k, int maxExplore)
     {
         var (mean, _) = Means(request, c, k);
         return TopSlate(c, mean, mean, k);
@@ -79,14 +79,14 @@ public sealed class EpsilonGreedyPolicy : ItemArmPolicy
     public double Epsilon { get; }
     public override string Name => "egreedy";
 
-    private protected override SlateDecision SelectCore(BanditRequest request, RankedCandidates c, int k)
+    private protected override SlateDecision SelectCore(BanditRequest request, RankedCandidates c, int k, int maxExplore)
     {
         var (mean, _) = Means(request, c, k);
         var greedy = TopSlate(c, mean, mean, k);
         var used = new HashSet<int>(greedy.Picks.Select(p => p.ExploitRank));
         var picks = greedy.Picks;
         var explored = 0;
-        for (var i = 0; i < k && used.Count < c.Count; i++)
+        for (var i = 0; i < k && used.Count < c.Count && explored < maxExplore; i++)
         {
             if (Rng.NextDouble() >= Epsilon) continue;
             int r;
@@ -108,13 +108,13 @@ public sealed class Ucb1Policy(double scale = 1, int seed = 42, double priorStre
 {
     public override string Name => "ucb";
 
-    private protected override SlateDecision SelectCore(BanditRequest request, RankedCandidates c, int k)
+    private protected override SlateDecision SelectCore(BanditRequest request, RankedCandidates c, int k, int maxExplore)
     {
         var (mean, pulls) = Means(request, c, k);
         var index = new double[c.Count];
         var logN = Math.Log(TotalShows + PriorStrength + 1);
         for (var r = 0; r < c.Count; r++) index[r] = mean[r] + scale * Math.Sqrt(2 * Ctr * logN / pulls[r]);
-        return TopSlate(c, index, mean, k);
+        return TopSlate(c, index, mean, k, maxExplore);
     }
 }
 
@@ -123,7 +123,7 @@ public sealed class ThompsonPolicy(bool segmented = false, int seed = 42, double
 {
     public override string Name => Segmented ? "thompson-seg" : "thompson";
 
-    private protected override SlateDecision SelectCore(BanditRequest request, RankedCandidates c, int k)
+    private protected override SlateDecision SelectCore(BanditRequest request, RankedCandidates c, int k, int maxExplore)
     {
         var mean = new double[c.Count]; var sample = new double[c.Count];
         for (var r = 0; r < c.Count; r++)
@@ -132,6 +132,6 @@ public sealed class ThompsonPolicy(bool segmented = false, int seed = 42, double
             mean[r] = a / (a + b);
             sample[r] = Rng.NextBeta(a, b);
         }
-        return TopSlate(c, sample, mean, k);
+        return TopSlate(c, sample, mean, k, maxExplore);
     }
 }

@@ -84,13 +84,13 @@ public sealed class LinUcbPolicy(IItemVectors? vectors, double alpha = 1, int se
 
     public override string Name => "linucb";
 
-    private protected override SlateDecision SelectCore(BanditRequest request, RankedCandidates c, int k)
+    private protected override SlateDecision SelectCore(BanditRequest request, RankedCandidates c, int k, int maxExplore)
     {
         var (mean, variance, _) = Evaluate(request, c, k);
         var index = new double[c.Count];
         var sd = NoiseSd;
         for (var r = 0; r < c.Count; r++) index[r] = mean[r] + alpha * sd * Math.Sqrt(variance[r]);
-        return TopSlate(c, index, mean, k);
+        return TopSlate(c, index, mean, k, maxExplore);
     }
 }
 
@@ -102,7 +102,7 @@ public sealed class LinearThompsonPolicy(IItemVectors? vectors, double v = 1, in
 
     public override string Name => "lints";
 
-    private protected override SlateDecision SelectCore(BanditRequest request, RankedCandidates c, int k)
+    private protected override SlateDecision SelectCore(BanditRequest request, RankedCandidates c, int k, int maxExplore)
     {
         var (mean, _, xs) = Evaluate(request, c, k);
         var theta = Head.Sample(ref Rng, v * NoiseSd);
@@ -113,6 +113,6 @@ public sealed class LinearThompsonPolicy(IItemVectors? vectors, double v = 1, in
             for (var j = 0; j < theta.Length; j++) s += theta[j] * xs[r][j];
             index[r] = PriorMean(r, k) + s;
         }
-        return TopSlate(c, index, mean, k);
+        return TopSlate(c, index, mean, k, maxExplore);
     }
 }

@@ -12,7 +12,7 @@ namespace Merx.Service.Serving;
 
 /// <summary>
 /// The explore/exploit policy of the service. "discovery" is the simple built-in stage; any bandit
-/// policy name ("dynamic", "thompson", "linucb", … with an optional ":parameter") learns online: each
+/// policy name ("dynamic", "thompson", "linucb", … with an optional ":parameter" and "@budget") learns online: each
 /// served list's decision is remembered by its recommendation id, and impression / click feedback on
 /// it updates the policy within the request. The learned state is saved in the store every 30 s and
 /// at shutdown, and restored at start (a state of another configuration is discarded with a warning).

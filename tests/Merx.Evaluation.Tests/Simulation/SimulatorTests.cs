@@ -45,7 +45,7 @@ public sealed class SimulatorTests
     public void Runs_AreDeterministic_AndExplorationWidensCoverage()
     {
         var world = SimulationWorld.Build("shop", Shop(), Small);
-        var summaries = SimulationRunner.Run(world, ["greedy", "thompson", "dynamic"], threads: 1);
+        var summaries = SimulationRunner.Run(world, ["greedy", "thompson", "dynamic", "dynamic:0.1"], threads: 1);
         var again = SimulationRunner.Run(world, ["greedy"], threads: 1);
         var greedy = summaries[0];
         Assert.Equal(greedy.RewardMean, again[0].RewardMean);
@@ -54,7 +54,43 @@ public sealed class SimulatorTests
         Assert.True(summaries[2].EffectiveCoverage > greedy.EffectiveCoverage);
         Assert.True(summaries[1].CoverageMean >= greedy.CoverageMean);
         Assert.Equal(0, greedy.ExploredShare);
-        Assert.InRange(summaries[2].ExploredShare, new DynamicOptions().Budget - 0.05, new DynamicOptions().Budget + 0.05);
+        // The budgeted meta-policy: established users' explored share ≤ 0.1 up to one slate's burst; new users have their own cap.
+        Assert.InRange(summaries[3].ExploredEstablished, 0.01, 0.1 + 1.0 / (Small.Rounds * Small.Slate * (1 - summaries[3].NewUserSlots)));
+        Assert.InRange(summaries[3].ExploredNew, 0, new ExplorationBudget().NewUsers + 1e-9);
+        Assert.Equal(new DynamicOptions().Arms, summaries[2].ArmUse.Select(a => a.Arm));
+        Assert.Equal(1, summaries[2].ArmUse.Sum(a => a.Share), 9);
+    }
+
+    [Fact]
+    public void TransformerVectors_AreTrainedOnTheObservedData_AndReusedFromTheCache()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "merx-sim-enc-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var o = Small with { Seeds = 1, Rounds = 200, Vectors = "sasrec", EncoderCache = dir, EncoderEpochs = 2 };
+            var world = SimulationWorld.Build("shop", Shop(), o);
+            var lines = new List<string>();
+            var progress = new Progress(lines.Add);
+            var first = new SimulatedShop(world, 1, progress);
+            Assert.IsType<Merx.Models.Sequential.SasRec>(first.Encoder);
+            Assert.Equal(world.ItemCount * first.Encoder.Dimension, first.Encoder.ItemVectors.Length);
+            Assert.Contains(lines, l => l.Contains("training the Transformer", StringComparison.Ordinal));
+            Assert.Single(Directory.GetFiles(dir));
+            var second = new SimulatedShop(world, 1, progress);
+            Assert.Contains(lines, l => l.Contains("Transformer read from", StringComparison.Ordinal));
+            Assert.Equal(first.Encoder.ItemVectors.ToArray(), second.Encoder.ItemVectors.ToArray());
+            // The policies run on its vectors.
+            var run = Simulator.Run(first, BanditPolicies.Create("lints", first.Encoder, 1), "lints");
+            Assert.True(run.Reward > 0);
+            Assert.Throws<ArgumentException>(() => (Small with { Vectors = "bert" }).Validate());
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+    }
+
+    /// <summary>A synchronous progress sink (System.Progress posts to the thread pool).</summary>
+    private sealed class Progress(Action<string> report) : IProgress<string>
+    {
+        public void Report(string value) { lock (this) report(value); }
     }
 
     [Fact]
@@ -69,7 +105,7 @@ public sealed class SimulatorTests
             using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
             var policies = doc.RootElement.GetProperty("policies").EnumerateArray().ToList();
             Assert.Equal(["greedy", "egreedy", "egreedy:0.05", "egreedy:0.2"], policies.Select(p => p.GetProperty("name").GetString()));
-            foreach (var f in new[] { "reward_mean", "reward_sd", "regret_mean", "coverage_mean", "discovery_mean" })
+            foreach (var f in new[] { "reward_mean", "reward_sd", "regret_mean", "coverage_mean", "discovery_mean", "effective_coverage_mean", "explored_share", "explored_share_established", "explored_share_new" })
                 Assert.All(policies, p => Assert.Equal(System.Text.Json.JsonValueKind.Number, p.GetProperty(f).ValueKind));
             Assert.Contains("<svg", report.ToHtml());
         }
