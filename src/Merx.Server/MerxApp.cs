@@ -19,7 +19,7 @@ namespace Merx.Server;
 
 /// <summary>
 /// Builds the Merx HTTP service: <c>AddMerx</c> registers the store, the model host, the
-/// recommendation and training services; <c>MapMerx</c> maps /api, health, metrics and OpenAPI.
+/// recommendation and training services; <c>MapMerx</c> maps /api, health, metrics (OpenTelemetry, <see cref="Http.Telemetry"/>) and OpenAPI.
 /// <c>merx serve</c> and the integration tests both build the app here.
 /// </summary>
 public static class MerxApp
@@ -27,14 +27,14 @@ public static class MerxApp
     public static WebApplication Build(MerxServerOptions options, string[]? args = null, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args ?? []);
-        builder.Services.AddMerx(options);
+        builder.Services.AddMerx(options, builder.Configuration);
         configure?.Invoke(builder);
         var app = builder.Build();
         app.MapMerx();
         return app;
     }
 
-    public static IServiceCollection AddMerx(this IServiceCollection services, MerxServerOptions options)
+    public static IServiceCollection AddMerx(this IServiceCollection services, MerxServerOptions options, Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
         if (string.IsNullOrEmpty(options.ApiKey)) throw new ArgumentException("an API key is required (MERX_API_KEY or --api-key)", nameof(options));
         services.AddSingleton(Options.Create(options));
@@ -51,7 +51,7 @@ public static class MerxApp
             var store = MerxStores.Open(options.Db);
             try { PseudonymKeys.Bind(store, key); }
             catch { store.Dispose(); throw; }
-            return store;
+            return Merx.Storage.Tracing.TracedStore.Wrap(store);
         });
         // One store, handed out by role: each service asks only for the roles it uses.
         services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<IMerxStore>());
@@ -62,7 +62,7 @@ public static class MerxApp
         services.AddSingleton<ISettingsStore>(sp => sp.GetRequiredService<IMerxStore>());
         services.AddSingleton<IUserChangeFeed>(sp => sp.GetRequiredService<IMerxStore>());
         services.AddSingleton<ServingLoad>();
-        services.AddSingleton<ServerMetrics>();
+        services.AddMerxTelemetry(configuration);
         // Holders of per-user state register with the lifecycle as they are made (it reads the change feed's position first).
         services.AddSingleton(Holder<PolicyHost>);
         services.AddHostedService(sp => sp.GetRequiredService<PolicyHost>());
@@ -89,6 +89,7 @@ public static class MerxApp
             r.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             r.OnRejected = async (ctx, cancel) =>
             {
+                ctx.HttpContext.RequestServices.GetRequiredService<Merx.Service.Telemetry.MerxMetrics>().Shed("rate_limit");
                 ctx.HttpContext.Response.Headers.RetryAfter = "1";
                 await Problems.Status(StatusCodes.Status429TooManyRequests, "too many requests", $"more than {options.RateLimitPerSecond:N0} requests per second from this client; retry after a second").ExecuteAsync(ctx.HttpContext);
             };
@@ -110,9 +111,8 @@ public static class MerxApp
 
     public static WebApplication MapMerx(this WebApplication app)
     {
-        var metrics = app.Services.GetRequiredService<ServerMetrics>();
         app.UseTrustedProxies(app.Services.GetRequiredService<IOptions<MerxServerOptions>>().Value.TrustedProxies);
-        app.Use(metrics.Track);
+        app.UseMerxTelemetry();
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusFor, SuppressDiagnosticsCallback = _ => false });
         app.UseStatusCodePages();
         // Users deleted or renamed by any process (another replica, `merx forget`) reach every per-user state
@@ -140,6 +140,7 @@ public static class MerxApp
         var api = app.MapGroup("/api");
         api.MapEvents().MapItems().MapUsers().MapRecommendations().MapFeedback().MapModels().MapExperiments();
         app.MapHealth();
+        app.MapMerxMetrics();
         app.MapDashboard();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
