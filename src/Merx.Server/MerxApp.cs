@@ -142,6 +142,7 @@ public static class MerxApp
         app.MapHealth();
         app.MapMerxMetrics();
         app.MapDashboard();
+        app.MapStorefront();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }

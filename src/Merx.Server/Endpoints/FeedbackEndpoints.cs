@@ -29,6 +29,8 @@ public static class FeedbackEndpoints
 
     private static async Task<Results<Ok<FeedbackAccepted>, ProblemHttpResult>> Post(HttpRequest http, IMerxStore store, HistoryCache histories, ServedLog log, ExperimentService experiments, PolicyHost policies, ModelHost host, Merx.Service.Telemetry.MerxMetrics metrics, IOptions<MerxServerOptions> options)
     {
+        // The storefront beacon sends JSON as text/plain: a CORS-safelisted type, so sendBeacon needs no preflight from a shop's origin.
+        if (http.ContentType?.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase) == true) http.ContentType = "application/json";
         var (entries, error) = await Json.ReadOneOrManyAsync<FeedbackDto>(http, "feedback", options.Value.MaxBatch);
         if (error is not null) return error;
         var now = DateTimeOffset.UtcNow;
