@@ -29,6 +29,7 @@ public static class MerxApp
         var builder = WebApplication.CreateSlimBuilder(args ?? []);
         builder.Services.AddMerx(options, builder.Configuration);
         configure?.Invoke(builder);
+        builder.Services.RedactLogs(); // after every logging provider is added, the host's and the caller's
         var app = builder.Build();
         app.MapMerx();
         return app;
@@ -37,10 +38,9 @@ public static class MerxApp
     public static IServiceCollection AddMerx(this IServiceCollection services, MerxServerOptions options, Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
         if (string.IsNullOrEmpty(options.ApiKey)) throw new ArgumentException("an API key is required (MERX_API_KEY or --api-key)", nameof(options));
+        if (options.Problems() is { Count: > 0 } problems) throw new ArgumentException($"invalid settings (section {MerxServerOptions.Section}): {string.Join("; ", problems)}", nameof(options));
         services.AddSingleton(Options.Create(options));
         services.AddTrustedProxies(options.TrustedProxies);
-        if (options.KAnonymity < 1) throw new ArgumentException("KAnonymity must be at least 1", nameof(options));
-        if (options.SizeNoiseEpsilon is { } eps && !(eps > 0 && double.IsFinite(eps))) throw new ArgumentException("SizeNoiseEpsilon must be a finite number > 0", nameof(options));
         // The key is resolved before anything is served: a server without a usable key refuses to start.
         var key = PseudonymKeys.Resolve(options.Db, KeyUse.Serve, options.PseudonymKey, options.PseudonymKeyFile, options.LoopbackOnly, configuredOldKeys: options.PseudonymOldKeys);
         services.AddSingleton(sp => new UserIds(key.Key, key.OldKeys, sp.GetRequiredService<IUserStore>()));
@@ -77,7 +77,8 @@ public static class MerxApp
         services.AddSingleton<RecommendationService>();
         services.AddSingleton<SegmentRelease>();
         services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
-        services.AddProblemDetails();
+        // The request id (also the X-Request-Id header, and RequestId in every log line's scope) in every problem+json answer.
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx => ctx.ProblemDetails.Extensions["request_id"] = ctx.HttpContext.TraceIdentifier);
         services.AddOpenApi();
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(k =>
         {
@@ -112,6 +113,11 @@ public static class MerxApp
     public static WebApplication MapMerx(this WebApplication app)
     {
         app.UseTrustedProxies(app.Services.GetRequiredService<IOptions<MerxServerOptions>>().Value.TrustedProxies);
+        app.Use((ctx, next) =>
+        {
+            ctx.Response.Headers["X-Request-Id"] = ctx.TraceIdentifier;
+            return next(ctx);
+        });
         app.UseMerxTelemetry();
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusFor, SuppressDiagnosticsCallback = _ => false });
         app.UseStatusCodePages();
