@@ -113,6 +113,9 @@ internal static class ServeCommand
             {
                 b.Configuration.AddConfiguration(configuration);
                 b.Logging.AddConfiguration(configuration.GetSection("Logging"));
+                // The slim host's console keeps its simple formatter whatever FormatterName says: select JSON in code.
+                if (string.Equals(configuration["Logging:Console:FormatterName"], "json", StringComparison.OrdinalIgnoreCase))
+                    b.Logging.AddJsonConsole(o => o.IncludeScopes = true);
             }
         });
         app.Lifetime.ApplicationStarted.Register(() =>
