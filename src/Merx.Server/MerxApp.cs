@@ -19,7 +19,7 @@ namespace Merx.Server;
 
 /// <summary>
 /// Builds the Merx HTTP service: <c>AddMerx</c> registers the store, the model host, the
-/// recommendation and training services; <c>MapMerx</c> maps /api, health, metrics and OpenAPI.
+/// recommendation and training services; <c>MapMerx</c> maps /api, health, metrics (OpenTelemetry, <see cref="Http.Telemetry"/>) and OpenAPI.
 /// <c>merx serve</c> and the integration tests both build the app here.
 /// </summary>
 public static class MerxApp
@@ -27,20 +27,20 @@ public static class MerxApp
     public static WebApplication Build(MerxServerOptions options, string[]? args = null, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args ?? []);
-        builder.Services.AddMerx(options);
+        builder.Services.AddMerx(options, builder.Configuration);
         configure?.Invoke(builder);
+        builder.Services.RedactLogs(); // after every logging provider is added, the host's and the caller's
         var app = builder.Build();
         app.MapMerx();
         return app;
     }
 
-    public static IServiceCollection AddMerx(this IServiceCollection services, MerxServerOptions options)
+    public static IServiceCollection AddMerx(this IServiceCollection services, MerxServerOptions options, Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
         if (string.IsNullOrEmpty(options.ApiKey)) throw new ArgumentException("an API key is required (MERX_API_KEY or --api-key)", nameof(options));
+        if (options.Problems() is { Count: > 0 } problems) throw new ArgumentException($"invalid settings (section {MerxServerOptions.Section}): {string.Join("; ", problems)}", nameof(options));
         services.AddSingleton(Options.Create(options));
         services.AddTrustedProxies(options.TrustedProxies);
-        if (options.KAnonymity < 1) throw new ArgumentException("KAnonymity must be at least 1", nameof(options));
-        if (options.SizeNoiseEpsilon is { } eps && !(eps > 0 && double.IsFinite(eps))) throw new ArgumentException("SizeNoiseEpsilon must be a finite number > 0", nameof(options));
         // The key is resolved before anything is served: a server without a usable key refuses to start.
         var key = PseudonymKeys.Resolve(options.Db, KeyUse.Serve, options.PseudonymKey, options.PseudonymKeyFile, options.LoopbackOnly, configuredOldKeys: options.PseudonymOldKeys);
         services.AddSingleton(sp => new UserIds(key.Key, key.OldKeys, sp.GetRequiredService<IUserStore>()));
@@ -51,7 +51,7 @@ public static class MerxApp
             var store = MerxStores.Open(options.Db);
             try { PseudonymKeys.Bind(store, key); }
             catch { store.Dispose(); throw; }
-            return store;
+            return Merx.Storage.Tracing.TracedStore.Wrap(store);
         });
         // One store, handed out by role: each service asks only for the roles it uses.
         services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<IMerxStore>());
@@ -62,7 +62,7 @@ public static class MerxApp
         services.AddSingleton<ISettingsStore>(sp => sp.GetRequiredService<IMerxStore>());
         services.AddSingleton<IUserChangeFeed>(sp => sp.GetRequiredService<IMerxStore>());
         services.AddSingleton<ServingLoad>();
-        services.AddSingleton<ServerMetrics>();
+        services.AddMerxTelemetry(configuration);
         // Holders of per-user state register with the lifecycle as they are made (it reads the change feed's position first).
         services.AddSingleton(Holder<PolicyHost>);
         services.AddHostedService(sp => sp.GetRequiredService<PolicyHost>());
@@ -77,7 +77,8 @@ public static class MerxApp
         services.AddSingleton<RecommendationService>();
         services.AddSingleton<SegmentRelease>();
         services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
-        services.AddProblemDetails();
+        // The request id (also the X-Request-Id header, and RequestId in every log line's scope) in every problem+json answer.
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx => ctx.ProblemDetails.Extensions["request_id"] = ctx.HttpContext.TraceIdentifier);
         services.AddOpenApi();
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(k =>
         {
@@ -89,6 +90,7 @@ public static class MerxApp
             r.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             r.OnRejected = async (ctx, cancel) =>
             {
+                ctx.HttpContext.RequestServices.GetRequiredService<Merx.Service.Telemetry.MerxMetrics>().Shed("rate_limit");
                 ctx.HttpContext.Response.Headers.RetryAfter = "1";
                 await Problems.Status(StatusCodes.Status429TooManyRequests, "too many requests", $"more than {options.RateLimitPerSecond:N0} requests per second from this client; retry after a second").ExecuteAsync(ctx.HttpContext);
             };
@@ -110,9 +112,13 @@ public static class MerxApp
 
     public static WebApplication MapMerx(this WebApplication app)
     {
-        var metrics = app.Services.GetRequiredService<ServerMetrics>();
         app.UseTrustedProxies(app.Services.GetRequiredService<IOptions<MerxServerOptions>>().Value.TrustedProxies);
-        app.Use(metrics.Track);
+        app.Use((ctx, next) =>
+        {
+            ctx.Response.Headers["X-Request-Id"] = ctx.TraceIdentifier;
+            return next(ctx);
+        });
+        app.UseMerxTelemetry();
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusFor, SuppressDiagnosticsCallback = _ => false });
         app.UseStatusCodePages();
         // Users deleted or renamed by any process (another replica, `merx forget`) reach every per-user state
@@ -140,7 +146,9 @@ public static class MerxApp
         var api = app.MapGroup("/api");
         api.MapEvents().MapItems().MapUsers().MapRecommendations().MapFeedback().MapModels().MapExperiments();
         app.MapHealth();
+        app.MapMerxMetrics();
         app.MapDashboard();
+        app.MapStorefront();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }

@@ -1,16 +1,54 @@
 namespace Merx.Service;
 
 /// <summary>
-/// Settings of the Merx server. <c>merx serve</c> fills them from its command-line flags (and
-/// <c>MERX_API_KEY</c>; the pseudonymization keys come from <c>--pseudonym-key-file</c>,
-/// <c>MERX_PSEUDONYM_KEY</c> and <c>MERX_PSEUDONYM_OLD_KEYS</c>, see <see cref="Privacy.PseudonymKeys"/>);
-/// other hosts (tests, <c>merx demo</c>) set them in code. They are not bound from configuration:
-/// nothing reads a "Merx" section of appsettings.json or <c>MERX__</c> environment variables, and
-/// settings without a flag keep the defaults below. At start, <c>MerxApp.AddMerx</c> checks the API key,
-/// <see cref="KAnonymity"/> and <see cref="SizeNoiseEpsilon"/>, and <c>merx serve</c> its own flags.
+/// Settings of the Merx server, bound from configuration the ASP.NET Core way (section <c>Merx</c>):
+/// <c>appsettings.json</c> (and <c>appsettings.{Environment}.json</c>) in the working folder, then
+/// environment variables (<c>MERX__HISTORYCACHEUSERS=50000</c>), then <c>merx serve</c>'s flags; see
+/// <c>Merx.Server.MerxConfiguration</c> and the README's settings table. Secrets also come from their
+/// usual variables (<c>MERX_API_KEY</c>; the pseudonymization keys from <c>--pseudonym-key-file</c>,
+/// <c>MERX_PSEUDONYM_KEY</c> and <c>MERX_PSEUDONYM_OLD_KEYS</c>, see <see cref="Privacy.PseudonymKeys"/>).
+/// Other hosts (tests, <c>merx demo</c>) may set them in code. <see cref="Problems"/> is checked at start
+/// (<c>MerxApp.AddMerx</c>): a server with an invalid setting refuses to start, naming every bad one.
 /// </summary>
 public sealed class MerxServerOptions
 {
+    /// <summary>The configuration section the options are bound from.</summary>
+    public const string Section = "Merx";
+
+    /// <summary>Settings that are secrets: shown masked by <c>merx serve --print-config</c>.</summary>
+    public static readonly IReadOnlySet<string> Secrets = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { nameof(ApiKey), nameof(PseudonymKey), nameof(PseudonymOldKeys) };
+
+    /// <summary>Every invalid setting, as "Name: why" (empty when all are valid). The API key is checked by the host, which may generate one.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var p = new List<string>();
+        void Check(bool ok, string name, string why) { if (!ok) p.Add($"{name}: {why}"); }
+        Check(!string.IsNullOrWhiteSpace(Db), nameof(Db), "a store is required");
+        Check(!string.IsNullOrWhiteSpace(PrimaryModel), nameof(PrimaryModel), "must name a model");
+        Check(!string.IsNullOrWhiteSpace(NeighborModel), nameof(NeighborModel), "must name a model");
+        Check(!string.IsNullOrWhiteSpace(TrendingModel), nameof(TrendingModel), "must name a model");
+        Check(ModelPollInterval > TimeSpan.Zero, nameof(ModelPollInterval), "must be positive");
+        Check(MaxBatch >= 1, nameof(MaxBatch), "must be at least 1");
+        Check(MaxBodyBytes >= 1024, nameof(MaxBodyBytes), "must be at least 1024");
+        Check(RateLimitPerSecond >= 1, nameof(RateLimitPerSecond), "must be at least 1");
+        Check(OverloadInFlight >= 1, nameof(OverloadInFlight), "must be at least 1");
+        Check(DefaultBudgetMs is null or > 0 and < double.PositiveInfinity, nameof(DefaultBudgetMs), "must be a positive number of milliseconds");
+        Check(HistoryCacheUsers >= 0, nameof(HistoryCacheUsers), "must be 0 or more");
+        Check(HistoryCacheRefreshMs >= 0, nameof(HistoryCacheRefreshMs), "must be 0 or more");
+        Check(IvfMinItems >= 1, nameof(IvfMinItems), "must be at least 1");
+        Check(IvfProbes >= 1, nameof(IvfProbes), "must be at least 1");
+        Check(MaxN >= 1, nameof(MaxN), "must be at least 1");
+        Check(TrainEvery is null || TrainEvery > TimeSpan.Zero, nameof(TrainEvery), "must be positive");
+        Check(!string.IsNullOrWhiteSpace(TrainModels), nameof(TrainModels), "must name at least one model");
+        Check(TrainBudgetMinutes > 0 && double.IsFinite(TrainBudgetMinutes), nameof(TrainBudgetMinutes), "must be a positive number of minutes");
+        Check(KAnonymity >= 1, nameof(KAnonymity), "must be at least 1");
+        Check(SizeNoiseEpsilon is null or > 0 and < double.PositiveInfinity, nameof(SizeNoiseEpsilon), "must be a finite number > 0");
+        if (Policy != "discovery")
+            try { Merx.Ranking.Bandits.BanditPolicies.Create(Policy); }
+            catch (Exception e) when (e is ArgumentException or FormatException) { p.Add($"{nameof(Policy)}: {e.Message}"); }
+        return p;
+    }
+
     /// <summary>The SQLite store file.</summary>
     public string Db { get; set; } = "merx.db";
     /// <summary>Key every write (and, off loopback, every read) must carry in <c>X-Api-Key</c>. From MERX_API_KEY when not set.</summary>

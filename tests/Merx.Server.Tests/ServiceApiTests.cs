@@ -7,17 +7,6 @@ namespace Merx.Server.Tests;
 public sealed class ServiceApiTests(ShopStore shop)
 {
     [Fact]
-    public async Task Metrics_count_requests_and_show_the_model_version()
-    {
-        await using var app = await MerxTestApp.StartAsync(shop.DbPath);
-        await app.GetAsync("/api/users/u2/recommendations?n=3");
-        var text = await app.Client.GetStringAsync("/metrics");
-        Assert.Contains("merx_http_requests_total{route=\"/api/users/{id}/recommendations\",method=\"GET\",status=\"200\"} 1", text);
-        Assert.Contains("merx_http_request_duration_seconds_bucket{route=\"/api/users/{id}/recommendations\",le=\"+Inf\"} 1", text);
-        Assert.Matches("merx_model_version\\{model=\"sasrec\"\\} \\d+", text);
-    }
-
-    [Fact]
     public async Task OpenApi_document_lists_the_endpoints()
     {
         await using var app = await MerxTestApp.StartAsync(shop.DbPath);

@@ -101,6 +101,7 @@ internal static class DemoCommand
                 Console.WriteLine($"API: {url}/api (OpenAPI document: {url}/openapi/v1.json; metrics: {url}/metrics)");
                 Console.WriteLine($"Try: curl '{url}/api/users/u42/recommendations?n=5'");
                 Console.WriteLine($"Dashboard: {url.TrimEnd('/')}/");
+                Console.WriteLine($"Storefront (the shop as a customer sees it, reporting through {url.TrimEnd('/')}/merx.js): {url.TrimEnd('/')}/shop?user=u42");
             });
             return 0;
         }));

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Merx.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Merx.Service;
 
@@ -18,39 +19,63 @@ internal static class ServeCommand
 
     public static Command Create()
     {
-        var db = Cli.Db();
+        var db = Cli.Db(required: false);
+        db.Description = "the SQLite store file (must exist); setting Merx:Db, default merx.db";
         var urls = Urls();
-        var key = new Option<string?>("--api-key") { Description = "the API key for writes (default: MERX_API_KEY; on loopback a random key is generated and printed when neither is set)" };
+        var key = new Option<string?>("--api-key") { Description = "the API key for writes (default: MERX_API_KEY, then the setting Merx:ApiKey; on loopback a random key is generated and printed when none is set)" };
         var trainEvery = new Option<double?>("--train-every") { Description = "retrain and publish every this many minutes (default: only on POST /api/models/train)" };
         var budget = new Option<double?>("--budget-ms") { Description = "default latency budget of a recommendation request in milliseconds" };
-        var rate = new Option<int>("--rate-limit") { Description = "requests per second per client", DefaultValueFactory = _ => 10_000 };
-        var policy = new Option<string>("--policy") { Description = $"explore/exploit policy: discovery, or a learning bandit policy ({string.Join(", ", Merx.Ranking.Bandits.BanditPolicies.Names)}), optionally name:parameter", DefaultValueFactory = _ => new MerxServerOptions().Policy };
+        var rate = new Option<int?>("--rate-limit") { Description = $"requests per second per client (default {new MerxServerOptions().RateLimitPerSecond:N0})" };
+        var policy = new Option<string?>("--policy") { Description = $"explore/exploit policy: discovery, or a learning bandit policy ({string.Join(", ", Merx.Ranking.Bandits.BanditPolicies.Names)}), optionally name:parameter (default {new MerxServerOptions().Policy})" };
         var keyFile = CliPrivacy.KeyFile();
-        var k = new Option<int>("--k-anonymity") { Description = "audiences and users-by-attribute figures describing fewer distinct users than this are withheld", DefaultValueFactory = _ => new MerxServerOptions().KAnonymity };
+        var k = new Option<int?>("--k-anonymity") { Description = $"audiences and users-by-attribute figures describing fewer distinct users than this are withheld (default {new MerxServerOptions().KAnonymity})" };
         var noise = new Option<double?>("--size-noise-epsilon") { Description = "add Laplace noise with this ε (per release) to released audience and segment sizes" };
         var proxies = new Option<string?>("--trusted-proxy") { Description = "reverse proxies (ADDR[,ADDR|CIDR…]) whose X-Forwarded-For names the real client; a forwarded request from any other peer counts as remote" };
-        var command = new Command("serve", "Serve recommendations over HTTP from a store: the latest published models, hot-swapped when new ones are published. User ids are pseudonymized with MERX_PSEUDONYM_KEY (required off loopback; on loopback the development key file <db>.pseudonym.key is used when present).")
+        var set = new Option<string[]>("--setting") { Description = "any configuration value, KEY=VALUE (repeatable): Merx:MaxN=100, Logging:LogLevel:Default=Information; see the README's settings table", AllowMultipleArgumentsPerToken = false };
+        var logFormat = new Option<string?>("--log-format") { Description = "console log format: simple (default) or json (one JSON object a line, with the request id)" };
+        logFormat.AcceptOnlyFromAmong("simple", "json");
+        var print = new Option<bool>("--print-config") { Description = "print the effective settings (appsettings.json, MERX__ variables, flags) as JSON with secrets masked, and exit" };
+        var command = new Command("serve", "Serve recommendations over HTTP from a store: the latest published models, hot-swapped when new ones are published. Settings come from appsettings.json, MERX__ environment variables and these flags (README: Configuration). User ids are pseudonymized with MERX_PSEUDONYM_KEY (required off loopback; on loopback the development key file <db>.pseudonym.key is used when present).")
         {
-            db, urls, key, trainEvery, budget, rate, policy, keyFile, k, noise, proxies,
+            db, urls, key, trainEvery, budget, rate, policy, keyFile, k, noise, proxies, set, logFormat, print,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
-            var options = new MerxServerOptions
+            // Flags become configuration keys, so they override appsettings.json and MERX__ variables.
+            var flags = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            void Flag(string name, object? value) { if (value is not null) flags[MerxServerOptions.Section + ":" + name] = Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture); }
+            Flag(nameof(MerxServerOptions.Db), parse.GetValue(db));
+            Flag(nameof(MerxServerOptions.TrainEvery), parse.GetValue(trainEvery) is { } m ? TimeSpan.FromMinutes(m).ToString("c") : null);
+            Flag(nameof(MerxServerOptions.DefaultBudgetMs), parse.GetValue(budget));
+            Flag(nameof(MerxServerOptions.RateLimitPerSecond), parse.GetValue(rate));
+            Flag(nameof(MerxServerOptions.Policy), parse.GetValue(policy));
+            Flag(nameof(MerxServerOptions.PseudonymKeyFile), parse.GetValue(keyFile));
+            Flag(nameof(MerxServerOptions.KAnonymity), parse.GetValue(k));
+            Flag(nameof(MerxServerOptions.SizeNoiseEpsilon), parse.GetValue(noise));
+            Flag(nameof(MerxServerOptions.TrustedProxies), parse.GetValue(proxies));
+            foreach (var pair in parse.GetValue(set) ?? [])
             {
-                Db = parse.GetValue(db)!,
-                TrainEvery = parse.GetValue(trainEvery) is { } m ? TimeSpan.FromMinutes(m) : null,
-                DefaultBudgetMs = parse.GetValue(budget),
-                RateLimitPerSecond = parse.GetValue(rate),
-                Policy = parse.GetValue(policy)!,
-                PseudonymKeyFile = parse.GetValue(keyFile),
-                KAnonymity = parse.GetValue(k),
-                SizeNoiseEpsilon = parse.GetValue(noise),
-                TrustedProxies = parse.GetValue(proxies),
-            };
-            if (options.KAnonymity < 1) throw new ArgumentException("--k-anonymity must be at least 1");
-            if (options.Policy != "discovery") Merx.Ranking.Bandits.BanditPolicies.Create(options.Policy); // a clear error for an unknown policy, before starting
-            if (options.RateLimitPerSecond < 1) throw new ArgumentException("--rate-limit must be at least 1");
-            Run(options, parse.GetValue(urls)!, parse.GetValue(key));
+                var eq = pair.IndexOf('=');
+                if (eq <= 0) throw new ArgumentException($"--setting '{pair}': expected KEY=VALUE (Merx:MaxN=100)");
+                flags[pair[..eq].Trim()] = pair[(eq + 1)..];
+            }
+            if (parse.GetValue(logFormat) is { } format)
+            {
+                flags["Logging:Console:FormatterName"] = format;
+                if (format == "json") flags["Logging:Console:FormatterOptions:IncludeScopes"] = "true";
+            }
+            var configuration = MerxConfiguration.Load(Directory.GetCurrentDirectory(), flags);
+            var options = MerxConfiguration.Bind(configuration);
+            var apiKey = parse.GetValue(key) ?? Environment.GetEnvironmentVariable("MERX_API_KEY") ?? options.ApiKey;
+            if (options.Problems() is { Count: > 0 } problems) throw new ArgumentException("invalid settings: " + string.Join("; ", problems));
+            if (parse.GetValue(print))
+            {
+                options.ApiKey = apiKey;
+                options.LoopbackOnly = ParseUrls(parse.GetValue(urls)!).LoopbackOnly;
+                Console.WriteLine(MerxConfiguration.Print(options));
+                return 0;
+            }
+            Run(options, parse.GetValue(urls)!, apiKey, configuration: configuration);
             return 0;
         }));
         return command;
@@ -67,7 +92,7 @@ internal static class ServeCommand
     }
 
     /// <summary>Resolves the API key, builds the app and serves until Ctrl+C.</summary>
-    public static void Run(MerxServerOptions options, string urls, string? apiKey, Action<string>? ready = null)
+    public static void Run(MerxServerOptions options, string urls, string? apiKey, Action<string>? ready = null, Microsoft.Extensions.Configuration.IConfiguration? configuration = null)
     {
         var (list, loopback) = ParseUrls(urls);
         options.LoopbackOnly = loopback;
@@ -84,6 +109,14 @@ internal static class ServeCommand
             b.WebHost.UseUrls(list);
             b.Logging.SetMinimumLevel(LogLevel.Warning);
             b.Logging.AddFilter("Merx", LogLevel.Information);
+            if (configuration is not null)
+            {
+                b.Configuration.AddConfiguration(configuration);
+                b.Logging.AddConfiguration(configuration.GetSection("Logging"));
+                // The slim host's console keeps its simple formatter whatever FormatterName says: select JSON in code.
+                if (string.Equals(configuration["Logging:Console:FormatterName"], "json", StringComparison.OrdinalIgnoreCase))
+                    b.Logging.AddJsonConsole(o => o.IncludeScopes = true);
+            }
         });
         app.Lifetime.ApplicationStarted.Register(() =>
         {

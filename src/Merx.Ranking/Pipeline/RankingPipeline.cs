@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Merx.Core.Diagnostics;
 using Merx.Core.Domain;
 
 namespace Merx.Ranking.Pipeline;
@@ -69,7 +70,8 @@ public sealed class RankingPipeline
                 if (why is not null) { stages.Add(new(source.Name, 0, true, why)); path = "fast"; continue; }
             }
             var t0 = clock.Elapsed.TotalMilliseconds;
-            var items = source.Propose(context, limit);
+            IReadOnlyList<SourceCandidate> items;
+            using (var span = Stage("source:" + source.Name)) { items = source.Propose(context, limit); span?.SetTag("merx.candidates", items.Count); }
             var ms = clock.Elapsed.TotalMilliseconds - t0;
             Record(source.Name, ms);
             stages.Add(new(source.Name, ms, false));
@@ -77,16 +79,23 @@ public sealed class RankingPipeline
         }
 
         var t1 = clock.Elapsed.TotalMilliseconds;
-        var fused = Fuse(proposals, context, out var pending);
-        if (fused.Count == 0)
+        List<RankedItem> fused;
+        Dictionary<int, (float Score, float Best, ICandidateSource Source, SourceCandidate Candidate)>? pending;
+        using (Stage("fusion"))
         {
-            path = "fallback";
-            fused = Trending.Propose(context, limit).Select(c => new RankedItem(c.Item, c.Score, Trending.Name, Explain(context, Trending.Name, c), false)).ToList();
+            fused = Fuse(proposals, context, out pending);
+            if (fused.Count == 0)
+            {
+                path = "fallback";
+                fused = Trending.Propose(context, limit).Select(c => new RankedItem(c.Item, c.Score, Trending.Name, Explain(context, Trending.Name, c), false)).ToList();
+            }
         }
         stages.Add(new("fusion", clock.Elapsed.TotalMilliseconds - t1, false));
 
         var t2 = clock.Elapsed.TotalMilliseconds;
-        var slate = Diversity.Mmr(Catalog, fused.Take(Math.Max(3 * request.N, request.N)).ToList(), request.N, request.Overrides?.DiversityLambda ?? Options.DiversityLambda);
+        List<RankedItem> slate;
+        using (Stage("diversity"))
+            slate = Diversity.Mmr(Catalog, fused.Take(Math.Max(3 * request.N, request.N)).ToList(), request.N, request.Overrides?.DiversityLambda ?? Options.DiversityLambda);
         stages.Add(new("diversity", clock.Elapsed.TotalMilliseconds - t2, false));
 
         var rate = 0.0;
@@ -94,6 +103,7 @@ public sealed class RankingPipeline
         if (Exploration is not null && request.Overrides?.Explore != false)
         {
             var t3 = clock.Elapsed.TotalMilliseconds;
+            using var span = Stage("explore:" + Exploration.Name);
             var known = new HashSet<int>(context.RecentItems.Select(Catalog.Category).Where(c => c >= 0));
             // The exploit order a learning policy starts from is the diversified slate, then the rest of the fused candidates.
             var inSlate = new HashSet<int>(slate.Select(r => r.Item));
@@ -101,11 +111,15 @@ public sealed class RankingPipeline
             var input = new ExplorationInput { Request = request, Catalog = Catalog, Context = context, KnownCategories = known, Trending = Trending, Slate = slate, Pool = pool };
             rate = Exploration.Apply(input, new Random(unchecked((int)request.Seed ^ (int)(request.Seed >> 32))));
             trace = input.Trace;
+            span?.SetTag("merx.exploration_share", rate);
             stages.Add(new("explore:" + Exploration.Name, clock.Elapsed.TotalMilliseconds - t3, false));
         }
         ExplainServed(slate, context, pending);
         return new RankingResult(slate, path, stages, sessionShare, rate) { Trace = trace, UserVector = context.UserVector };
     }
+
+    /// <summary>A span for one stage (null when nobody listens to <see cref="MerxDiagnostics.Source"/>).</summary>
+    private static System.Diagnostics.Activity? Stage(string name) => MerxDiagnostics.Source.StartActivity("pipeline." + name);
 
     private CandidateContext BuildContext(RankingRequest request)
     {

@@ -36,11 +36,12 @@ internal static class DashboardAssets
         </div></section></main></body></html>
         """;
 
-    private static string Read(string name)
+    /// <summary>An embedded file of this assembly: <c>{folder}/wwwroot/{name}</c> (the dashboard's, or the storefront's).</summary>
+    internal static string Read(string name, string folder = "Dashboard")
     {
-        var resource = "Merx.Server.Dashboard." + name;
+        var resource = $"Merx.Server.{folder}.{name}";
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(resource)
-            ?? throw new InvalidOperationException($"the dashboard resource '{resource}' is missing from the build");
+            ?? throw new InvalidOperationException($"the embedded resource '{resource}' is missing from the build");
         using var reader = new StreamReader(stream, Encoding.UTF8);
         return reader.ReadToEnd();
     }

@@ -8,15 +8,13 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Merx.Server.Endpoints;
 
-/// <summary>/health/live (the process answers), /health/ready (a model is loaded), /metrics (Prometheus text).</summary>
+/// <summary>/health/live (the process answers), /health/ready (a model is loaded). /metrics is OpenTelemetry's (<see cref="Http.Telemetry"/>).</summary>
 public static class HealthEndpoints
 {
     public static WebApplication MapHealth(this WebApplication app)
     {
         app.MapGet("/health/live", () => TypedResults.Ok(new HealthStatus("live"))).ExcludeFromDescription();
         app.MapGet("/health/ready", Ready).ExcludeFromDescription();
-        app.MapGet("/metrics", (ServerMetrics metrics, ModelHost host, HistoryCache histories) =>
-            Results.Text(metrics.Render(host.Current?.Models.Select(m => (m.Version.Name, m.Version.Version)) ?? [], histories.Counters), "text/plain; version=0.0.4")).ExcludeFromDescription();
         return app;
     }
 

@@ -16,7 +16,7 @@ public sealed record RecommendationQuery(int N, PageContext Page, string? Contex
 /// current snapshot, logs what was served for feedback attribution, and turns catalog indices
 /// back into the shop's ids with explanations.
 /// </summary>
-public sealed class RecommendationService(IEventStore store, HistoryCache histories, ModelHost host, ServedLog served, ExperimentService experiments, PolicyHost policies, ServingLoad load, IOptions<MerxServerOptions> options)
+public sealed class RecommendationService(IEventStore store, HistoryCache histories, ModelHost host, ServedLog served, ExperimentService experiments, PolicyHost policies, ServingLoad load, Telemetry.MerxMetrics metrics, IOptions<MerxServerOptions> options)
 {
     public const int HistoryLimit = 200;
 
@@ -60,7 +60,13 @@ public sealed class RecommendationService(IEventStore store, HistoryCache histor
             Seed = (ulong)RandomNumberGenerator.GetInt32(int.MaxValue) << 20 ^ (ulong)Environment.TickCount64,
         };
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var result = snapshot.Pipeline.Run(request);
+        RankingResult result;
+        using (var span = Merx.Core.Diagnostics.MerxDiagnostics.Source.StartActivity("pipeline"))
+        {
+            result = snapshot.Pipeline.Run(request);
+            span?.SetTag("merx.path", result.Path);
+        }
+        metrics.Served(result);
         if (result.Path is "fast" or "fallback") load.AddDegraded();
         var id = NewId("r");
         policies.Remember(id, result.Trace);
