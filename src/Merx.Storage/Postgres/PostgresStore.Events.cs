@@ -45,6 +45,7 @@ public sealed partial class PostgresStore
                 }
             }
             writer.Write(chunk);
+            writer.Finish();
             var next = first + position;
             if (position > 0)
             {
@@ -64,6 +65,7 @@ public sealed partial class PostgresStore
     /// <summary>Writes chunks of one append: resolves keys, makes the months' partitions, COPYs the rows, moves users' last_seq.</summary>
     private sealed class ChunkWriter(PostgresStore store, NpgsqlConnection c, NpgsqlTransaction tx, long firstSeq)
     {
+        private readonly Dictionary<long, long> _last = [];
         private long _seq = firstSeq;
         public long NewUsers, NewItems;
 
@@ -76,7 +78,6 @@ public sealed partial class PostgresStore
             foreach (var m in missing) Exec(c, tx, EventPartitions.CreateSql(m));
             store._partitions.Created(missing);
 
-            var last = new Dictionary<long, long>();
             using (var copy = c.BeginBinaryImport("COPY events(seq, user_id, item_id, kind, ts, value, session, query) FROM STDIN (FORMAT BINARY)"))
             {
                 foreach (var e in chunk)
@@ -91,12 +92,18 @@ public sealed partial class PostgresStore
                     copy.Write(e.Value, NpgsqlDbType.Real);
                     if (e.Session is null) copy.WriteNull(); else copy.Write(e.Session, NpgsqlDbType.Text);
                     if (e.Query is null) copy.WriteNull(); else copy.Write(e.Query, NpgsqlDbType.Text);
-                    last[user] = _seq++;
+                    _last[user] = _seq++;
                 }
                 copy.Complete();
             }
+        }
+
+        /// <summary>Moves each touched user's last_seq once per append (not per chunk: every update is a new row version).</summary>
+        public void Finish()
+        {
+            if (_last.Count == 0) return;
             Exec(c, tx, "UPDATE users SET last_seq = v.s FROM unnest($1::bigint[], $2::bigint[]) AS v(id, s) WHERE users.id = v.id",
-                last.Keys.ToArray(), last.Values.ToArray());
+                _last.Keys.ToArray(), _last.Values.ToArray());
         }
 
         private Dictionary<string, long> Keys(string table, IEnumerable<string> ids, ref long created)
