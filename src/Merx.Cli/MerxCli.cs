@@ -13,6 +13,7 @@ public static class MerxCli
         StatsCommand.Create(),
         BackupCommand.Create(),
         RestoreCommand.Create(),
+        MigrateCommand.Create(),
         TrainCommand.Create(),
         EvaluateCommand.Create(),
         FederatedCommand.Create(),

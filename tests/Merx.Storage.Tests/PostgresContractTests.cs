@@ -41,9 +41,17 @@ public sealed class PostgresBackend : IStoreBackend
         return Open(schema);
     }
 
-    private PostgresStore Open(string schema)
+    /// <summary>The options of a store in <paramref name="schema"/> (dropped after the test).</summary>
+    public PostgresStoreOptions Options(string schema)
     {
-        var store = PostgresStore.Open(Location!, new PostgresStoreOptions { Schema = schema, MaxPoolSize = 4 });
+        if (!_schemas.Contains(schema)) _schemas.Add(schema);
+        return new PostgresStoreOptions { Schema = schema, MaxPoolSize = 4 };
+    }
+
+    /// <summary>Opens the store in <paramref name="schema"/> (created when missing, dropped after the test); the caller disposes it.</summary>
+    public PostgresStore Open(string schema)
+    {
+        var store = PostgresStore.Open(Location!, Options(schema));
         _schemaOf[store] = schema;
         return store;
     }
