@@ -22,6 +22,7 @@ public static class MerxCli
         SimulateCommand.Create(),
         RecommendCommand.Create(),
         ServeCommand.Create(),
+        WorkerCommand.Create(),
         DemoCommand.Create(),
         ForgetCommand.Create(),
         PseudonymCommand.Create(),

@@ -50,7 +50,8 @@ public sealed partial class PostgresStore
             if (position > 0)
             {
                 Exec(c, tx, "UPDATE counters SET value = $1 WHERE name = 'next_seq'", next);
-                Notify(c, tx, ChangeChannel.Events);
+                var hashes = writer.UserHashes.Count <= StoreSignals.MaxListedUsers ? writer.UserHashes.ToArray() : null;
+                Notify(c, tx, new StoreChange(StoreChangeKind.Events, first, next - 1, hashes));
             }
             tx.Commit();
             return new ImportBatch(position, writer.NewUsers, writer.NewItems, position == 0 ? 0 : first, position == 0 ? 0 : next - 1);
@@ -66,6 +67,9 @@ public sealed partial class PostgresStore
     private sealed class ChunkWriter(PostgresStore store, NpgsqlConnection c, NpgsqlTransaction tx, long firstSeq)
     {
         private readonly Dictionary<long, long> _last = [];
+
+        /// <summary>The <see cref="UserIdHash"/> of the users this append names (listed in its announcement when few).</summary>
+        public HashSet<long> UserHashes { get; } = [];
         private long _seq = firstSeq;
         public long NewUsers, NewItems;
 
@@ -73,6 +77,9 @@ public sealed partial class PostgresStore
         {
             if (chunk.Count == 0) return;
             var users = Keys("users", chunk.Select(e => e.User), ref NewUsers);
+            if (UserHashes.Count <= StoreSignals.MaxListedUsers)
+                foreach (var id in users.Keys)
+                    if (UserHashes.Add(UserIdHash.Of(id)) && UserHashes.Count > StoreSignals.MaxListedUsers) break;
             var items = Keys("items", chunk.Where(e => e.Item is not null).Select(e => e.Item!), ref NewItems);
             var missing = store._partitions.Missing(chunk.Select(e => EventPartitions.MonthOf(e.Timestamp)));
             foreach (var m in missing) Exec(c, tx, EventPartitions.CreateSql(m));

@@ -29,7 +29,7 @@ public sealed partial class PostgresStore
             name, sha, metricsJson, payload.LongLength, payload);
         cmd.CommandTimeout = 0;
         var version = (long)cmd.ExecuteScalar()!;
-        Notify(c, tx, ChangeChannel.Models);
+        Notify(c, tx, new StoreChange(StoreChangeKind.Models));
         tx.Commit();
         return version;
     }

@@ -19,7 +19,7 @@ public sealed partial class PostgresStore
 
     private long _ownUserChanges;
 
-    public long UserChangeVersion() => Interlocked.Read(ref _ownUserChanges) + Signals().Version(ChangeChannel.UserChanges);
+    public long UserChangeVersion() => Interlocked.Read(ref _ownUserChanges) + Signals().Version(StoreChangeKind.UserChanges);
 
     private void NoteOwnUserChange() => Interlocked.Increment(ref _ownUserChanges);
 
@@ -67,7 +67,7 @@ public sealed partial class PostgresStore
             Exec(c, tx, "DELETE FROM user_changes WHERE seq <= $1", upTo);
             Exec(c, tx, "UPDATE counters SET value = GREATEST(value, $1) WHERE name = 'user_changes_pruned'", upTo);
         }
-        Notify(c, tx, ChangeChannel.UserChanges);
+        Notify(c, tx, new StoreChange(StoreChangeKind.UserChanges));
     }
 }
 
@@ -82,14 +82,14 @@ public sealed partial class PostgresStore
     /// deleted or renamed, a model published. Hosts use it to drop or refresh caches at once instead of
     /// polling. Subscribing starts the listener.
     /// </summary>
-    public event Action<ChangeChannel>? Changed
+    public event Action<StoreChange>? Changed
     {
         add => Signals().Changed += value;
         remove => Signals().Changed -= value;
     }
 
     /// <summary>The version of <paramref name="kind"/> as heard from other processes (no round trip).</summary>
-    public long ChangeVersion(ChangeChannel kind) => Signals().Version(kind);
+    public long ChangeVersion(StoreChangeKind kind) => Signals().Version(kind);
 
     private string Channel => "merx_" + _options.Schema;
 
@@ -100,8 +100,8 @@ public sealed partial class PostgresStore
         lock (_signalsGate) return _signals ??= new StoreSignals(_connectionString, Channel, _instance);
     }
 
-    private void Notify(NpgsqlConnection c, NpgsqlTransaction tx, ChangeChannel kind) =>
-        Exec(c, tx, "SELECT pg_notify($1, $2)", Channel, $"{(int)kind}:{_instance}");
+    private void Notify(NpgsqlConnection c, NpgsqlTransaction tx, StoreChange change) =>
+        Exec(c, tx, "SELECT pg_notify($1, $2)", Channel, StoreSignals.Payload(_instance, change));
 
     private void StopListening()
     {

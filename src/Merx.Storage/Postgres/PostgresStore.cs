@@ -13,7 +13,7 @@ namespace Merx.Storage.Postgres;
 /// with NOTIFY (see <see cref="PostgresStore"/>'s change listener). Dense integer keys stay inside the
 /// database, as in SQLite. The password comes from the URL or PGPASSWORD and is never part of a message.
 /// </summary>
-public sealed partial class PostgresStore : IMerxStore
+public sealed partial class PostgresStore : IMerxStore, IStoreChangeSignals
 {
     private readonly NpgsqlDataSource _source;
     private readonly PostgresStoreOptions _options;
@@ -162,5 +162,31 @@ public sealed partial class PostgresStore : IMerxStore
         _disposed = true;
         StopListening();
         _source.Dispose();
+    }
+}
+
+public sealed partial class PostgresStore
+{
+    /// <summary>
+    /// Takes the session-level advisory lock <paramref name="key"/> on a connection of its own, without waiting:
+    /// the lease, or null when another session (any process) holds it. The lock goes with the lease's connection:
+    /// disposing it, or the process dying, releases it (the server notices the closed socket).
+    /// </summary>
+    public IDisposable? TryAdvisoryLock(long key)
+    {
+        var cs = new NpgsqlConnectionStringBuilder(_connectionString) { Pooling = false, KeepAlive = 5 };
+        var c = new NpgsqlConnection(cs.ConnectionString);
+        try
+        {
+            c.Open();
+            if (Scalar(c, null, $"SELECT pg_try_advisory_lock({key})") is true) return c;
+            c.Dispose();
+            return null;
+        }
+        catch
+        {
+            c.Dispose();
+            throw;
+        }
     }
 }

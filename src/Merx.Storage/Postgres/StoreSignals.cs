@@ -1,19 +1,7 @@
+using System.Globalization;
 using Npgsql;
 
 namespace Merx.Storage.Postgres;
-
-/// <summary>What a NOTIFY of the store announces.</summary>
-public enum ChangeChannel
-{
-    /// <summary>Events were appended.</summary>
-    Events = 0,
-
-    /// <summary>A user was deleted or renamed (the user change feed moved).</summary>
-    UserChanges = 1,
-
-    /// <summary>A model version was published.</summary>
-    Models = 2,
-}
 
 /// <summary>
 /// Listens for the store's NOTIFYs on a connection of its own (issue 18: caches of several processes
@@ -45,14 +33,22 @@ internal sealed class StoreSignals : IDisposable
     }
 
     /// <summary>Raised on the listener's thread for every change announced by another process (and for every kind after a reconnect).</summary>
-    public event Action<ChangeChannel>? Changed;
+    public event Action<StoreChange>? Changed;
+
+    /// <summary>Most user hashes an events announcement lists (NOTIFY payloads are limited to 8000 bytes; 17 bytes each).</summary>
+    public const int MaxListedUsers = 300;
 
     /// <summary>A token that moves whenever another process announced a change of <paramref name="kind"/> (or may have, while disconnected).</summary>
-    public long Version(ChangeChannel kind) =>
+    public long Version(StoreChangeKind kind) =>
         _connected ? Interlocked.Read(ref _versions[(int)kind]) : Interlocked.Increment(ref _versions[(int)kind]);
 
-    /// <summary>The payload this store sends for <paramref name="kind"/>.</summary>
-    public string Payload(ChangeChannel kind) => $"{(int)kind}:{_instance}";
+    /// <summary>The payload announcing <paramref name="change"/>: <c>kind:instance[:first:last[:hash,hash,…]]</c>, hashes in hex.</summary>
+    public static string Payload(string instance, StoreChange change)
+    {
+        if (change.Kind != StoreChangeKind.Events) return $"{(int)change.Kind}:{instance}";
+        var users = change.UserHashes is { Count: <= MaxListedUsers } h ? string.Join(',', h.Select(x => x.ToString("x", CultureInfo.InvariantCulture))) : "*";
+        return $"0:{instance}:{change.First}:{change.Last}:{users}";
+    }
 
     private void Run()
     {
@@ -89,11 +85,18 @@ internal sealed class StoreSignals : IDisposable
 
     private void OnNotification(string payload)
     {
-        var colon = payload.IndexOf(':');
-        if (colon < 0 || !int.TryParse(payload.AsSpan(0, colon), out var kind) || (uint)kind >= Kinds) return;
-        if (payload.AsSpan(colon + 1).SequenceEqual(_instance)) return;
+        var parts = payload.Split(':');
+        if (parts.Length < 2 || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out var kind) || (uint)kind >= Kinds || parts[1] == _instance) return;
+        var change = new StoreChange((StoreChangeKind)kind);
+        if (kind == (int)StoreChangeKind.Events && parts.Length == 5
+            && long.TryParse(parts[2], CultureInfo.InvariantCulture, out var first) && long.TryParse(parts[3], CultureInfo.InvariantCulture, out var last))
+            change = change with
+            {
+                First = first, Last = last,
+                UserHashes = parts[4] == "*" ? null : parts[4].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x => unchecked((long)ulong.Parse(x, NumberStyles.HexNumber, CultureInfo.InvariantCulture))).ToArray(),
+            };
         Interlocked.Increment(ref _versions[kind]);
-        Changed?.Invoke((ChangeChannel)kind);
+        Changed?.Invoke(change);
     }
 
     private void BumpAll()
@@ -101,7 +104,7 @@ internal sealed class StoreSignals : IDisposable
         for (var k = 0; k < Kinds; k++)
         {
             Interlocked.Increment(ref _versions[k]);
-            Changed?.Invoke((ChangeChannel)k);
+            Changed?.Invoke(new StoreChange((StoreChangeKind)k));
         }
     }
 
