@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text.Json;
 using Npgsql;
 
 namespace Merx.Storage.Postgres;
@@ -15,12 +14,7 @@ public sealed partial class PostgresStore
 
     public long PublishModel(string name, byte[] payload, string metricsJson)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ArgumentNullException.ThrowIfNull(payload);
-        ArgumentNullException.ThrowIfNull(metricsJson);
-        try { using var _ = JsonDocument.Parse(metricsJson); }
-        catch (JsonException e) { throw new ArgumentException($"metrics of model '{name}' are not valid JSON: {e.Message}", nameof(metricsJson), e); }
-        var sha = Convert.ToHexStringLower(SHA256.HashData(payload));
+        var sha = StoreChecks.ModelPayload(name, payload, metricsJson);
         using var c = Connect();
         using var tx = c.BeginTransaction();
         // The lock keeps version numbers in commit order, so "the newest version" never goes back.

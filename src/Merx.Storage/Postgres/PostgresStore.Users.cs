@@ -72,13 +72,7 @@ public sealed partial class PostgresStore
 
     public IReadOnlyList<(string From, string To)> RekeyUsers(IReadOnlyList<UserRekey> users)
     {
-        ArgumentNullException.ThrowIfNull(users);
-        foreach (var u in users)
-        {
-            ArgumentNullException.ThrowIfNull(u);
-            ArgumentException.ThrowIfNullOrEmpty(u.Current);
-            ArgumentNullException.ThrowIfNull(u.Older);
-        }
+        StoreChecks.Rekeys(users);
         if (users.Count == 0) return [];
         using var c = Connect();
         // Reads for the whole batch first: the common case (every user already current, or new) opens no write transaction.
