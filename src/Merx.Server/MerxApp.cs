@@ -119,6 +119,16 @@ public static class MerxApp
             return next(ctx);
         });
         app.UseMerxTelemetry();
+        // A 503 (the store unreachable or restarting) tells clients when to retry (issue 18: never a 500 while the database is down).
+        app.Use((ctx, next) =>
+        {
+            ctx.Response.OnStarting(() =>
+            {
+                if (ctx.Response.StatusCode == StatusCodes.Status503ServiceUnavailable && !ctx.Response.Headers.ContainsKey("Retry-After")) ctx.Response.Headers.RetryAfter = "1";
+                return Task.CompletedTask;
+            });
+            return next(ctx);
+        });
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusFor, SuppressDiagnosticsCallback = _ => false });
         app.UseStatusCodePages();
         // Users deleted or renamed by any process (another replica, `merx forget`) reach every per-user state
@@ -160,6 +170,8 @@ public static class MerxApp
         ArgumentException or FormatException => StatusCodes.Status400BadRequest,
         KeyNotFoundException => StatusCodes.Status404NotFound,
         InvalidOperationException => StatusCodes.Status503ServiceUnavailable,
+        // The database unreachable, restarting or refusing connections (Npgsql and SQLite both mark these transient).
+        System.Data.Common.DbException { IsTransient: true } or TimeoutException => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
 }

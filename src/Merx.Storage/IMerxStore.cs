@@ -9,9 +9,9 @@ namespace Merx.Storage;
 /// lists and feedback). A caller should depend on the roles it uses; this composite exists so a
 /// host opens and owns one store (it is the only <see cref="IDisposable"/>) and hands out its roles.
 /// Backend-neutral: ids are external strings (users already pseudonymized); dense integer keys are
-/// the backend's business and never leak through these interfaces. Today the only backend is the
-/// embedded SQLite store (<see cref="Sqlite.SqliteStore"/>, opened through <see cref="MerxStores.Open"/>);
-/// a PostgreSQL backend is planned (issue 18) and must pass the same role-by-role contract suite.
+/// the backend's business and never leak through these interfaces. Two backends, both opened through
+/// <see cref="MerxStores.Open"/> and both passing the same role-by-role contract suite: the embedded SQLite
+/// store (<see cref="Sqlite.SqliteStore"/>) and PostgreSQL (<see cref="Postgres.PostgresStore"/>, issue 18).
 /// Implementations are safe to call from several threads (calls are serialized).
 /// </summary>
 public interface IMerxStore :

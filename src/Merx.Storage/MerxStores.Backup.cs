@@ -9,6 +9,7 @@ public static partial class MerxStores
     public static BackupResult Backup(string db, string output, bool overwrite = false, IProgress<BackupProgress>? progress = null) => Locate(db) switch
     {
         SqliteLocation file => SqliteBackup.Backup(file.Path, output, overwrite, progress),
+        PostgresLocation pg => throw new InvalidOperationException($"merx backup copies SQLite stores; back up the PostgreSQL store {pg} with the server's tools (pg_dump, or a base backup with WAL archiving)"),
         var other => throw new NotSupportedException($"no backend backs up {other.GetType().Name}"),
     };
 
@@ -16,6 +17,7 @@ public static partial class MerxStores
     public static BackupResult Restore(string backup, string db, bool overwrite = false, IProgress<BackupProgress>? progress = null) => Locate(db) switch
     {
         SqliteLocation file => SqliteBackup.Restore(backup, file.Path, overwrite, progress),
+        PostgresLocation pg => throw new InvalidOperationException($"merx restore writes SQLite stores; to move a SQLite backup into the PostgreSQL store {pg} use 'merx migrate --from BACKUP.db --to {pg}'"),
         var other => throw new NotSupportedException($"no backend restores {other.GetType().Name}"),
     };
 }

@@ -15,9 +15,13 @@ public abstract class CliTestBase : IDisposable
 
     public void Dispose()
     {
+        Cleanup();
         Directory.Delete(_dir, recursive: true);
         GC.SuppressFinalize(this);
     }
+
+    /// <summary>What a test class must undo beyond its folder (a database it created).</summary>
+    protected virtual void Cleanup() { }
 
     protected string P(string name) => Path.Combine(_dir, name);
 

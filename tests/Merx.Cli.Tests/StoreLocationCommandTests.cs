@@ -2,14 +2,14 @@ namespace Merx.Cli.Tests;
 
 /// <summary>
 /// <c>--db</c> values a command cannot open (issue 18): `merx import --db postgres://…` used to "succeed" by
-/// creating a SQLite file under a folder named <c>postgres:</c>. Now it, and any other scheme, fails with one
-/// clear line before anything is written.
+/// creating a SQLite file under a folder named <c>postgres:</c>. Now an unreachable PostgreSQL database, and any
+/// other scheme, fails with one clear line (no password in it) and writes nothing here.
 /// </summary>
 public sealed class StoreLocationCommandTests() : CliTestBase("merx-db-cli-")
 {
     [Theory]
-    [InlineData("postgres://postgres:s3cret@127.0.0.1:5432/beauty", "the PostgreSQL backend is not available in this build (postgres://postgres@127.0.0.1:5432/beauty)")]
-    [InlineData("postgres://postgres@127.0.0.1:5432/beauty", "the PostgreSQL backend is not available in this build (postgres://postgres@127.0.0.1:5432/beauty)")]
+    [InlineData("postgres://postgres:s3cret@127.0.0.1:1/beauty", "merx: cannot open the PostgreSQL store postgres://postgres@127.0.0.1:1/beauty: ")]
+    [InlineData("postgres://postgres@127.0.0.1:1/beauty", "merx: cannot open the PostgreSQL store postgres://postgres@127.0.0.1:1/beauty: ")]
     [InlineData("redis://x", "unsupported store location scheme 'redis://': give a SQLite file path (e.g. merx.db) or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE")]
     public void Import_with_a_db_this_build_cannot_open_fails_and_creates_nothing(string db, string message)
     {

@@ -92,12 +92,12 @@ public sealed class StoreLocationTests : IDisposable
     }
 
     [Fact]
-    public void Open_refuses_postgres_in_this_build_and_other_schemes_creating_nothing()
+    public void Open_of_an_unreachable_postgres_and_other_schemes_fail_clearly_creating_nothing()
     {
         var before = Directory.GetFileSystemEntries(".").Order().ToList();
-        var pg = Assert.Throws<NotSupportedException>(() => MerxStores.Open("postgres://merx:s3cret@127.0.0.1:5432/beauty"));
-        Assert.Contains("PostgreSQL backend is not available in this build", pg.Message);
-        Assert.Contains("postgres://merx@127.0.0.1:5432/beauty", pg.Message);
+        // Port 1 on loopback: nothing listens there (issue 18: database unreachable at start is a clear error).
+        var pg = Assert.Throws<IOException>(() => MerxStores.Open("postgres://merx:s3cret@127.0.0.1:1/beauty"));
+        Assert.StartsWith("cannot open the PostgreSQL store postgres://merx@127.0.0.1:1/beauty: ", pg.Message);
         Assert.DoesNotContain("s3cret", pg.Message);
         Assert.Throws<ArgumentException>(() => MerxStores.Open("redis://x"));
         Assert.Equal(before, Directory.GetFileSystemEntries(".").Order().ToList());

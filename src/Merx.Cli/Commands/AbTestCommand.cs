@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Merx.Storage;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -28,7 +29,7 @@ internal static class AbTestCommand
         command.SetAction(parse => Cli.Run(() =>
         {
             var path = parse.GetValue(db)!;
-            if (!File.Exists(path)) throw new FileNotFoundException($"no store at {path}");
+            if (!MerxStores.Exists(path!)) throw new FileNotFoundException($"no store at {path}");
             using var store = Merx.Storage.MerxStores.Open(path);
             var service = new Merx.Service.Experiments.ExperimentService(store, store);
             var wanted = parse.GetValue(id);

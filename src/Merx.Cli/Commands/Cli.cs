@@ -27,7 +27,9 @@ internal static class Cli
     {
         var option = new Option<string>("--db")
         {
-            Description = creates ? "the SQLite store file (created if missing)" : "the SQLite store file (must exist: create one with 'merx import')",
+            Description = creates
+                ? "the store: a SQLite file (created if missing) or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (the password may come from PGPASSWORD)"
+                : "the store: a SQLite file (must exist: create one with 'merx import') or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE",
             Required = required,
         };
         option.Validators.Add(result =>

@@ -66,7 +66,7 @@ internal static class CliPrivacy
 
     private static bool IsNew(string db)
     {
-        if (!File.Exists(db)) return true;
+        if (!MerxStores.Exists(db)) return true;
         using var store = MerxStores.Open(db);
         return store.GetSetting(PseudonymKeys.FingerprintSetting) is null && store.GetStats().Users == 0;
     }

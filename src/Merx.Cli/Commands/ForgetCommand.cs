@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Merx.Storage;
 using Merx.Service.Users;
 
 namespace Merx.Cli.Commands;
@@ -26,7 +27,7 @@ internal static class ForgetCommand
         command.SetAction(parse => Cli.Run(() =>
         {
             var path = parse.GetValue(db)!;
-            if (!File.Exists(path)) throw new FileNotFoundException($"no store at {path}");
+            if (!MerxStores.Exists(path!)) throw new FileNotFoundException($"no store at {path}");
             var users = parse.GetValue(user) ?? [];
             if (users.Length == 0 || users.Any(string.IsNullOrWhiteSpace)) throw new ArgumentException("--user: give the user's id");
             var (opened, userIds) = CliPrivacy.OpenForLookup(path, parse.GetValue(keyFile));

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Merx.Storage;
 using Merx.Privacy.Pseudonymization;
 using Merx.Service.Privacy;
 
@@ -30,7 +31,7 @@ internal static class PseudonymCommand
             var key = PseudonymKeys.Resolve(path ?? "merx.db", KeyUse.Read, keyFile: parse.GetValue(keyFile));
             if (path is not null)
             {
-                if (!File.Exists(path)) throw new FileNotFoundException($"no store at {path}");
+                if (!MerxStores.Exists(path!)) throw new FileNotFoundException($"no store at {path}");
                 using var store = Merx.Storage.MerxStores.Open(path);
                 PseudonymKeys.Bind(store, key);
             }

@@ -26,7 +26,7 @@ internal static class RecommendCommand
             var count = parse.GetValue(n);
             if (count is < 1 or > 1000) throw new ArgumentException("--n must be between 1 and 1000");
             var path = parse.GetValue(db)!;
-            if (!File.Exists(path)) throw new FileNotFoundException($"no store at {path} (create one with 'merx import')");
+            if (!MerxStores.Exists(path!)) throw new FileNotFoundException($"no store at {path} (create one with 'merx import')");
             var (opened, userIds) = CliPrivacy.OpenForLookup(path, parse.GetValue(keyFile));
             using var store = opened;
             using var ids = userIds;

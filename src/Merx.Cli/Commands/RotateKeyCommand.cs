@@ -34,7 +34,7 @@ internal static class RotateKeyCommand
         command.SetAction(parse => Cli.Run(() =>
         {
             var path = parse.GetValue(db)!;
-            if (!File.Exists(path)) throw new FileNotFoundException($"no store at {path}");
+            if (!MerxStores.Exists(path!)) throw new FileNotFoundException($"no store at {path}");
             if (parse.GetValue(status))
             {
                 if (parse.GetValue(ids) is not null || parse.GetValue(newKey) is not null) throw new ArgumentException("--status reports only; give it without --ids and --new-key-file");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Merx.Storage;
 using System.Net;
 using System.Security.Cryptography;
 using Merx.Server;
@@ -103,7 +104,7 @@ internal static class ServeCommand
             options.ApiKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
             Console.WriteLine($"API key for this run (set MERX_API_KEY to choose one): {options.ApiKey}");
         }
-        if (!File.Exists(options.Db)) throw new FileNotFoundException($"no store at {options.Db} (create one with 'merx import' or 'merx demo')");
+        if (!MerxStores.Exists(options.Db!)) throw new FileNotFoundException($"no store at {options.Db} (create one with 'merx import' or 'merx demo')");
         var app = MerxApp.Build(options, [], b =>
         {
             b.WebHost.UseUrls(list);

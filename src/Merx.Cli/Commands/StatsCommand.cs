@@ -36,7 +36,7 @@ internal static class StatsCommand
             }
             else
             {
-                if (!File.Exists(dbPath)) throw new FileNotFoundException($"no store at {dbPath} (create one with 'merx import')");
+                if (!MerxStores.Exists(dbPath!)) throw new FileNotFoundException($"no store at {dbPath} (create one with 'merx import')");
                 using var store = MerxStores.Open(dbPath!);
                 stats = DatasetStats.Compute(store.LoadDataset(), store.ListImports().Sum(i => i.Skipped));
             }

@@ -30,7 +30,7 @@ internal static class TrainCommand
             if (parse.GetValue(budget) is <= 0) throw new ArgumentException("--time-budget must be positive");
             var privacy = dp.Parse(parse, seededNoise: false);   // released models: noise from the OS CSPRNG
             var path = parse.GetValue(db)!;
-            if (!File.Exists(path)) throw new FileNotFoundException($"no store at {path} (create one with 'merx import')");
+            if (!MerxStores.Exists(path!)) throw new FileNotFoundException($"no store at {path} (create one with 'merx import')");
             using var store = OpenChecked(path, parse.GetValue(keyFile));
             // Private training without --models trains the Transformer only (the default list has non-private models).
             var modelList = privacy is not null && parse.GetResult(models) is null or { Implicit: true } ? Merx.Models.Sequential.SasRec.ModelName : parse.GetValue(models)!;

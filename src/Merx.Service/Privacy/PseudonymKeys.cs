@@ -37,8 +37,16 @@ public static partial class PseudonymKeys
     /// <summary>The store setting holding the key fingerprint.</summary>
     public const string FingerprintSetting = "pseudonym_key";
 
-    /// <summary>The development key file of a store.</summary>
-    public static string DefaultKeyFile(string db) => Path.GetFullPath(db) + ".pseudonym.key";
+    /// <summary>
+    /// The development key file of a store: beside a SQLite file; for a PostgreSQL database, which has no
+    /// folder of its own, under <c>~/.merx/</c> named by host, port and database (never by the password).
+    /// </summary>
+    public static string DefaultKeyFile(string db) => StoreLocation.Parse(db) switch
+    {
+        PostgresLocation pg => Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".merx",
+            System.Text.RegularExpressions.Regex.Replace($"{pg.Host}-{pg.Port}-{pg.Database}", "[^A-Za-z0-9._-]", "_") + ".pseudonym.key"),
+        _ => Path.GetFullPath(db) + ".pseudonym.key",
+    };
 
     public static string MissingKeyMessage(string db) =>
         $"no pseudonymization key: set {PseudonymKey.EnvironmentVariable} to a secret of at least {PseudonymKey.MinSecretLength} characters " +
@@ -84,7 +92,7 @@ public static partial class PseudonymKeys
         var local = DefaultKeyFile(db);
         var allowLocal = use != KeyUse.Serve || loopback;
         if (allowLocal && File.Exists(local)) return new(ReadKeyFile(local, warn), old, local, false);
-        var generate = use == KeyUse.Demo || (use == KeyUse.Write && (storeIsNew?.Invoke() ?? !File.Exists(db)));
+        var generate = use == KeyUse.Demo || (use == KeyUse.Write && (storeIsNew?.Invoke() ?? !MerxStores.Exists(db)));
         if (!generate)
             throw new InvalidOperationException(use == KeyUse.Serve && !loopback
                 ? $"refusing to serve on a non-loopback address without a pseudonymization key: set {PseudonymKey.EnvironmentVariable} (or --pseudonym-key-file) to the key this store was created with"

@@ -21,7 +21,9 @@ public readonly record struct RecentEvent(string? Item, EventKind Kind, long Tim
 /// extends what was loaded) or wholly after it (and reads the event from the store): an accepted
 /// event is in the very next answer. Writes by anyone else (another process or replica, an import
 /// into the live store) are noticed through the store's event sequence at most
-/// <see cref="MerxServerOptions.HistoryCacheRefreshMs"/> later and drop the whole cache. Deletions and
+/// <see cref="MerxServerOptions.HistoryCacheRefreshMs"/> later and drop the whole cache; a store that
+/// announces other processes' appends (<see cref="IStoreChangeSignals"/>: PostgreSQL with several replicas)
+/// drops just the users named, as each append commits, and its sequence range no longer counts as foreign. Deletions and
 /// renames of users, by any process, reach it through <see cref="UserLifecycle"/> before the next answer.
 /// </para>
 /// </summary>
@@ -31,9 +33,11 @@ public sealed class HistoryCache : IUserStateHolder
     private readonly int _perUser, _capacity;
     private readonly long _refreshMs;
     private readonly ConcurrentDictionary<string, Entry> _map = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<long, string> _byHash = new();   // user hash → id of cached entries (may hold stale ids: lookups only)
     private readonly object[] _stripes = Enumerable.Range(0, 64).Select(_ => new object()).ToArray();
     private readonly object _sequenceGate = new();
     private readonly List<(long First, long Last)> _ours = [];  // sequence ranges this server wrote since the last check
+    private readonly bool _signalled;
     private long _checkedUpTo, _nextCheck, _hits, _misses, _drops;
     private int _generation, _count;
 
@@ -45,6 +49,32 @@ public sealed class HistoryCache : IUserStateHolder
         _refreshMs = options.Value.HistoryCacheRefreshMs;
         _checkedUpTo = store.NextEventSequence();
         _nextCheck = Environment.TickCount64 + _refreshMs;
+        if (store is IStoreChangeSignals signals)
+        {
+            _signalled = true;
+            signals.Changed += OnForeignChange;
+        }
+    }
+
+    /// <summary>Another process appended events: drop the users they name (all, when not listed) and account for their sequence range.</summary>
+    private void OnForeignChange(StoreChange change)
+    {
+        if (change.Kind != StoreChangeKind.Events) return;
+        if (change.UserHashes is null) Clear();
+        else
+            foreach (var hash in change.UserHashes)
+            {
+                if (!_byHash.TryGetValue(hash, out var user)) continue;
+                lock (Stripe(user))
+                    if (_map.TryRemove(user, out _)) Interlocked.Decrement(ref _count);
+                _byHash.TryRemove(hash, out _);
+            }
+        if (change.Last >= change.First && change.First > 0)
+            lock (_sequenceGate)
+            {
+                _ours.Add((change.First, change.Last));
+                Monitor.PulseAll(_sequenceGate);
+            }
     }
 
     /// <summary>Requests answered from memory, loaded from the store, and whole-cache drops after foreign writes.</summary>
@@ -65,7 +95,9 @@ public sealed class HistoryCache : IUserStateHolder
             if (generation == Volatile.Read(ref _generation))
             {
                 MakeRoom();
-                if (_map.TryAdd(user, new Entry(user, events, _perUser))) Interlocked.Increment(ref _count);
+                var created = new Entry(user, events, _perUser);
+                if (_map.TryAdd(user, created)) Interlocked.Increment(ref _count);
+                _byHash[created.UserHash] = user;
             }
             return events;
         }
@@ -82,7 +114,7 @@ public sealed class HistoryCache : IUserStateHolder
         {
             foreach (var s in stripes) { Monitor.Enter(_stripes[s]); taken.Add(_stripes[s]); }
             var batch = _store.AppendEvents(events);
-            if (batch.Events > 0) lock (_sequenceGate) _ours.Add((batch.FirstSequence, batch.LastSequence));
+            if (batch.Events > 0) lock (_sequenceGate) { _ours.Add((batch.FirstSequence, batch.LastSequence)); Monitor.PulseAll(_sequenceGate); }
             foreach (var e in events)
                 if (_map.TryGetValue(e.User, out var entry)) entry.Add(new RecentEvent(e.Item, e.Kind, e.Timestamp));
             return batch;
@@ -126,6 +158,7 @@ public sealed class HistoryCache : IUserStateHolder
     {
         Interlocked.Increment(ref _generation);
         _map.Clear();
+        _byHash.Clear();
         Volatile.Write(ref _count, 0);
         Interlocked.Increment(ref _drops);
     }
@@ -138,10 +171,15 @@ public sealed class HistoryCache : IUserStateHolder
         return events;
     }
 
-    // Every sequence number handed out since the last check must be one this server wrote;
-    // otherwise someone else appended events and any entry may be missing them.
+    // Every sequence number handed out since the last check must be one this server wrote (or, on a store that
+    // announces appends, one announced and handled); otherwise someone else appended events and any entry may be missing them.
     private void CheckForeignWrites()
     {
+        if (_signalled)
+        {
+            CheckAnnounced();
+            return;
+        }
         var now = Environment.TickCount64;
         if (now < Volatile.Read(ref _nextCheck) || !Monitor.TryEnter(_sequenceGate)) return;
         try
@@ -149,19 +187,53 @@ public sealed class HistoryCache : IUserStateHolder
             if (now < _nextCheck) return;
             _nextCheck = now + _refreshMs;
             var next = _store.NextEventSequence();
-            _ours.Sort();
-            var cursor = _checkedUpTo;
-            foreach (var (first, last) in _ours)
-            {
-                if (last < cursor) continue;
-                if (first > cursor) break;
-                cursor = last + 1;
-            }
-            if (cursor < next) Clear();
-            _ours.RemoveAll(r => r.Last < next);
-            _checkedUpTo = Math.Max(_checkedUpTo, next);
+            if (Covered() < next) Clear();
+            Forget(next);
         }
         finally { Monitor.Exit(_sequenceGate); }
+    }
+
+    /// <summary>
+    /// Read-your-writes across replicas: before every answer, the store's next sequence number (one cheap read)
+    /// must be covered by this server's own appends and the announcements it handled; an announcement still in
+    /// flight (its append committed, its NOTIFY not yet here) is waited for, up to <see cref="AnnouncementWaitMs"/>,
+    /// and after that the whole cache is dropped.
+    /// </summary>
+    private void CheckAnnounced()
+    {
+        var next = _store.NextEventSequence();
+        if (Volatile.Read(ref _checkedUpTo) >= next) return;
+        var deadline = Environment.TickCount64 + AnnouncementWaitMs;
+        lock (_sequenceGate)
+        {
+            while (Covered() < next && Environment.TickCount64 < deadline) Monitor.Wait(_sequenceGate, 5);
+            if (Covered() < next) Clear();
+            Forget(next);
+        }
+    }
+
+    /// <summary>Longest wait for an announcement of an append that already committed (they arrive within milliseconds).</summary>
+    private const int AnnouncementWaitMs = 200;
+
+    // The first sequence number not accounted for (own or handled ranges, merged from _checkedUpTo). Call under _sequenceGate.
+    private long Covered()
+    {
+        _ours.Sort();
+        var cursor = _checkedUpTo;
+        foreach (var (first, last) in _ours)
+        {
+            if (last < cursor) continue;
+            if (first > cursor) break;
+            cursor = last + 1;
+        }
+        return cursor;
+    }
+
+    // Everything below next is accounted for now. Call under _sequenceGate.
+    private void Forget(long next)
+    {
+        _ours.RemoveAll(r => r.Last < next);
+        Volatile.Write(ref _checkedUpTo, Math.Max(_checkedUpTo, next));
     }
 
     private void MakeRoom()

@@ -55,6 +55,8 @@ public sealed class ModelHost(ICatalogStore catalog, IModelRegistry store, Polic
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // A store shared by replicas announces publications (PostgreSQL NOTIFY): swap at once instead of at the next poll.
+        if (store is IStoreChangeSignals signals) signals.Changed += c => { if (c.Kind == StoreChangeKind.Models) Poke(); };
         while (!stoppingToken.IsCancellationRequested)
         {
             try { Refresh(); }

@@ -136,10 +136,5 @@ public sealed partial class SqliteStore
         lock (_gate) return NonQuery("UPDATE meta SET value = $v WHERE key = $k AND value = $e", null, ("$k", SettingPrefix + key), ("$v", value), ("$e", expected)) == 1;
     }
 
-    private static void CheckSettingValue(string value)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(value);
-        if (double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out _))
-            throw new ArgumentException("a setting must not look like a number (the meta table would turn it into one)", nameof(value));
-    }
+    private static void CheckSettingValue(string value) => SettingValue.Check(value);
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
 namespace Merx.Storage.Sqlite;
@@ -11,12 +10,7 @@ public sealed partial class SqliteStore
 
     public long PublishModel(string name, byte[] payload, string metricsJson)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ArgumentNullException.ThrowIfNull(payload);
-        ArgumentNullException.ThrowIfNull(metricsJson);
-        try { using var _ = JsonDocument.Parse(metricsJson); }
-        catch (JsonException e) { throw new ArgumentException($"metrics of model '{name}' are not valid JSON: {e.Message}", nameof(metricsJson), e); }
-        var sha = Convert.ToHexStringLower(SHA256.HashData(payload));
+        var sha = StoreChecks.ModelPayload(name, payload, metricsJson);
         lock (_gate)
         {
             using var cmd = Command("""

@@ -13,13 +13,7 @@ public sealed partial class SqliteStore
 
     public IReadOnlyList<(string From, string To)> RekeyUsers(IReadOnlyList<UserRekey> users)
     {
-        ArgumentNullException.ThrowIfNull(users);
-        foreach (var u in users)
-        {
-            ArgumentNullException.ThrowIfNull(u);
-            ArgumentException.ThrowIfNullOrEmpty(u.Current);
-            ArgumentNullException.ThrowIfNull(u.Older);
-        }
+        StoreChecks.Rekeys(users);
         if (users.Count == 0) return [];
         lock (_gate)
         {

@@ -16,16 +16,23 @@ public class TracedStore : DispatchProxy
     private IMerxStore _inner = null!;
     private string _backend = "";
 
-    /// <summary>The traced view of <paramref name="inner"/>; disposing it disposes the store.</summary>
+    /// <summary>
+    /// The traced view of <paramref name="inner"/>; disposing it disposes the store. A store that announces
+    /// other processes' changes (<see cref="IStoreChangeSignals"/>, PostgreSQL) stays one through the proxy,
+    /// so the caches that listen for them still find them.
+    /// </summary>
     public static IMerxStore Wrap(IMerxStore inner)
     {
         ArgumentNullException.ThrowIfNull(inner);
-        var proxy = Create<IMerxStore, TracedStore>();
+        var proxy = inner is IStoreChangeSignals ? Create<ISignallingStore, TracedStore>() : Create<IMerxStore, TracedStore>();
         var traced = (TracedStore)(object)proxy;
         traced._inner = inner;
         traced._backend = inner.GetType().Name;
         return proxy;
     }
+
+    /// <summary>The proxied shape of a store that also announces changes.</summary>
+    public interface ISignallingStore : IMerxStore, IStoreChangeSignals;
 
     protected override object? Invoke(MethodInfo? method, object?[]? args)
     {

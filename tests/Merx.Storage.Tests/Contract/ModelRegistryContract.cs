@@ -10,7 +10,7 @@ namespace Merx.Storage.Tests.Contract;
 /// </summary>
 public abstract class ModelRegistryContract<TBackend> : StoreContract<TBackend> where TBackend : IStoreBackend, new()
 {
-    [Fact]
+    [SkippableFact]
     public void Models_PublishLatestAndList()
     {
         var store = NewStore();
@@ -31,7 +31,7 @@ public abstract class ModelRegistryContract<TBackend> : StoreContract<TBackend> 
         Assert.True(Math.Abs((DateTimeOffset.UtcNow - all[2].CreatedAt).TotalMinutes) < 10);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Models_PayloadIsStoredWithItsSha256()
     {
         var store = NewStore();

@@ -11,7 +11,7 @@ namespace Merx.Storage.Tests.Contract;
 /// </summary>
 public abstract class UserStoreContract<TBackend> : StoreContract<TBackend> where TBackend : IStoreBackend, new()
 {
-    [Fact]
+    [SkippableFact]
     public void UpsertUsers_StoresAndReplacesProfiles()
     {
         var store = NewStore();
@@ -27,7 +27,7 @@ public abstract class UserStoreContract<TBackend> : StoreContract<TBackend> wher
         Assert.Equal(3, store.GetStats().UsersWithProfile);
     }
 
-    [Fact]
+    [SkippableFact]
     public void UpsertUsers_BetweenAppends_KeepsTheUsersHistory()
     {
         var store = NewStore();
@@ -39,7 +39,7 @@ public abstract class UserStoreContract<TBackend> : StoreContract<TBackend> wher
         Assert.Equal(0, store.GetStats().Events);
     }
 
-    [Fact]
+    [SkippableFact]
     public void DeleteUser_RemovesEventsAndProfile_AndStatsNoLongerCountThem()
     {
         var store = NewStore();
@@ -66,7 +66,7 @@ public abstract class UserStoreContract<TBackend> : StoreContract<TBackend> wher
         Assert.Equal([new RawEvent("u3", "only-u3", EventKind.View, 10)], store.RecentEvents("u3", 10));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Deleting_a_user_removes_their_served_lists_and_feedback()
     {
         var store = NewStore();
@@ -79,7 +79,7 @@ public abstract class UserStoreContract<TBackend> : StoreContract<TBackend> wher
         Assert.Equal(1, store.FeedbackCounts()[("", EventKind.Click)]);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Deleting_a_user_known_only_from_served_lists_removes_them()
     {
         var store = NewStore();
@@ -90,7 +90,7 @@ public abstract class UserStoreContract<TBackend> : StoreContract<TBackend> wher
         Assert.Empty(store.FeedbackCounts());
     }
 
-    [Fact]
+    [SkippableFact]
     public void Renaming_users_keeps_their_history_served_lists_and_feedback_in_one_transaction()
     {
         var store = NewStore();
@@ -117,7 +117,7 @@ public abstract class UserStoreContract<TBackend> : StoreContract<TBackend> wher
         Assert.Throws<InvalidOperationException>(() => store.RenameUsers(new Dictionary<string, string> { ["p2_b"] = "p3_b" }, ("pseudonym_key", "v1:old", "v3:x")));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Rekeying_renames_a_returning_user_once_and_leaves_current_and_unknown_users_alone()
     {
         var store = NewStore();
@@ -146,7 +146,7 @@ public abstract class UserStoreContract<TBackend> : StoreContract<TBackend> wher
         Assert.Throws<ArgumentException>(() => store.RekeyUsers([new UserRekey("", ["p1_b"])]));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Rekeying_keeps_both_users_when_the_current_id_already_exists()
     {
         var store = NewStore();
@@ -156,7 +156,7 @@ public abstract class UserStoreContract<TBackend> : StoreContract<TBackend> wher
         Assert.Single(store.RecentEvents("p2_a", 10));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Users_by_id_prefix_counts_users_per_key_version()
     {
         var store = NewStore();
@@ -169,7 +169,7 @@ public abstract class UserStoreContract<TBackend> : StoreContract<TBackend> wher
         Assert.Equal(1, counts[""]);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Users_by_attribute_counts_distinct_profiles_per_value()
     {
         var store = NewStore();
@@ -187,7 +187,7 @@ public abstract class UserStoreContract<TBackend> : StoreContract<TBackend> wher
         Assert.Empty(store.UsersByAttribute("region"));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Erasing_freed_space_keeps_every_live_row()
     {
         var store = NewStore();

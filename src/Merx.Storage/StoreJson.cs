@@ -1,14 +1,14 @@
+using System.Data;
 using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
 using Merx.Core.Domain;
-using Microsoft.Data.Sqlite;
 
-namespace Merx.Storage.Sqlite;
+namespace Merx.Storage;
 
 /// <summary>
-/// Column encodings of the catalog: lists and attribute maps as JSON text (NULL when empty),
-/// created_at as round-trip ISO 8601 ("o", keeps ticks and offset), in_stock as 0/1.
+/// Column encodings of the catalog, shared by every SQL backend: lists and attribute maps as JSON text
+/// (NULL when empty), created_at as round-trip ISO 8601 ("o", keeps ticks and offset), in_stock as 0/1.
 /// </summary>
 internal static class StoreJson
 {
@@ -22,7 +22,7 @@ internal static class StoreJson
         json is null ? Item.EmptyAttributes : JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? new Dictionary<string, string>();
 
     /// <summary>Binds parameters in <c>ItemColumns</c> order: id, title, description, category, brand, shop, price, tags, attributes, created, in stock.</summary>
-    public static void BindItem(SqliteParameter[] p, Item item)
+    public static void BindItem(DbParameter[] p, Item item)
     {
         p[0].Value = item.Id;
         p[1].Value = (object?)item.Title ?? DBNull.Value;
@@ -30,13 +30,13 @@ internal static class StoreJson
         p[3].Value = (object?)List(item.CategoryPath) ?? DBNull.Value;
         p[4].Value = (object?)item.Brand ?? DBNull.Value;
         p[5].Value = (object?)item.Shop ?? DBNull.Value;
-        p[6].SqliteType = SqliteType.Real;
+        p[6].DbType = DbType.Double;
         p[6].Value = item.Price is { } price ? price : DBNull.Value;
         p[7].Value = (object?)List(item.Tags) ?? DBNull.Value;
         p[8].Value = (object?)Attributes(item.Attributes) ?? DBNull.Value;
         p[9].Value = item.CreatedAt is { } at ? at.ToString("o", CultureInfo.InvariantCulture) : DBNull.Value;
-        p[10].SqliteType = SqliteType.Integer;
-        p[10].Value = item.InStock ? 1 : 0;
+        p[10].DbType = DbType.Int64;
+        p[10].Value = item.InStock ? 1L : 0L;
     }
 
     /// <summary>Reads an item from <c>ItemColumns</c> starting at column <paramref name="o"/>.</summary>

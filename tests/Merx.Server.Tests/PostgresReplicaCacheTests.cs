@@ -1,0 +1,72 @@
+using Merx.Core.Domain;
+using Merx.Service;
+using Merx.Service.Serving;
+using Merx.Storage;
+using Merx.Storage.Postgres;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Merx.Server.Tests;
+
+/// <summary>
+/// Two replicas over one PostgreSQL store (issue 18), each with its own history cache: an event accepted by
+/// replica A is in replica B's very next read (read-your-writes across replicas), and B drops only the users
+/// A's append named. Skipped with a message where <c>MERX_TEST_POSTGRES</c> names no server.
+/// </summary>
+public sealed class PostgresReplicaCacheTests : IDisposable
+{
+    private readonly string _schema = "r_" + Guid.NewGuid().ToString("N")[..12];
+    private readonly PostgresLocation? _location;
+
+    public PostgresReplicaCacheTests()
+    {
+        var url = Environment.GetEnvironmentVariable("MERX_TEST_POSTGRES");
+        Skip.If(string.IsNullOrEmpty(url), "MERX_TEST_POSTGRES is not set: set it to postgres://USER@HOST:PORT/DATABASE (.ci/run starts a server) to run the PostgreSQL replica tests");
+        _location = (PostgresLocation)StoreLocation.Parse(url!);
+    }
+
+    public void Dispose()
+    {
+        if (_location is null) return;
+        var cs = PostgresStore.ConnectionString(_location, new PostgresStoreOptions());
+        cs.Pooling = false;
+        using var c = new NpgsqlConnection(cs.ConnectionString);
+        c.Open();
+        using var cmd = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE", c);
+        cmd.ExecuteNonQuery();
+    }
+
+    // Wrapped for tracing as the server opens it: the proxy must still announce other replicas' changes.
+    private IMerxStore Replica() => Merx.Storage.Tracing.TracedStore.Wrap(PostgresStore.Open(_location!, new PostgresStoreOptions { Schema = _schema, MaxPoolSize = 4 }));
+
+    private static HistoryCache Cache(IEventStore store) =>
+        new(store, Options.Create(new MerxServerOptions { Db = "unused", HistoryCacheUsers = 100, HistoryCacheRefreshMs = 60_000 }));
+
+    private static string[] Items(HistoryCache cache, string user) => cache.Recent(user).Select(e => e.Item!).ToArray();
+
+    private static RawEvent View(string user, string item, long t) => new(user, item, EventKind.View, t);
+
+    [SkippableFact]
+    public void An_event_accepted_by_one_replica_is_in_the_next_read_of_another_which_drops_only_that_user()
+    {
+        using var a = Replica();
+        using var b = Replica();
+        a.AppendEvents([View("u1", "a", 1), View("u2", "x", 1)]);
+        var (cacheA, cacheB) = (Cache(a), Cache(b));
+        Assert.Equal(["a"], Items(cacheB, "u1"));
+        Assert.Equal(["x"], Items(cacheB, "u2"));
+
+        for (var k = 0; k < 20; k++)
+        {
+            cacheA.Append([View("u1", $"b{k}", 2 + k)]);
+            Assert.Equal($"b{k}", Items(cacheB, "u1")[0]);   // B's very next read, no waiting in the test
+        }
+        Assert.True(cacheB.Holds("u2"));                      // not named by A's appends: still cached
+        Assert.Equal(0, cacheB.Counters.Drops);               // no whole-cache drop
+
+        // An append naming more users than an announcement lists drops B's whole cache, and B still reads it.
+        a.AppendEvents(Enumerable.Range(0, 400).Select(i => View($"bulk{i}", "y", 50)).Append(View("u2", "z", 51)).ToArray());
+        Assert.Equal(["z", "x"], Items(cacheB, "u2"));
+        Assert.Equal(1, cacheB.Counters.Drops);
+    }
+}
