@@ -15,6 +15,7 @@ public static class MerxCli
         RestoreCommand.Create(),
         TrainCommand.Create(),
         EvaluateCommand.Create(),
+        SuggestTagsCommand.Create(),
         FederatedCommand.Create(),
         TuneCommand.Create(),
         AbTestCommand.Create(),

@@ -20,6 +20,9 @@ public sealed class ItemTextTests
     public void An_item_without_text_has_no_text_and_no_hash()
     {
         Assert.Null(ItemText.Of(new Item { Id = "x", Price = 3 }));
+        // Beauty (S3-Rec) items carry only anonymized attribute ids as tags, Taobao items a category number: not text.
+        Assert.Null(ItemText.Of(new Item { Id = "x", Tags = ["1043", "2271"], CategoryPath = ["4756105"] }));
+        Assert.Equal("Gloss. Tags: 1043.", ItemText.Of(new Item { Id = "x", Title = "Gloss", Tags = ["1043"] }));
         Assert.Null(ItemText.Hash(new Item { Id = "x" }, "enc"));
     }
 

@@ -7,14 +7,16 @@ namespace Merx.Core.Data;
 /// <summary>
 /// The text a pre-trained encoder reads for an item, and the content hash that decides whether a
 /// stored vector is still valid. The text is the title, description, category path, brand, tags
-/// and free attributes in a fixed order; an item with none of them has no text (null), and gets no
-/// vector: nothing is invented for it.
+/// and free attributes in a fixed order. An item with neither a title nor a description has no text
+/// (null) and gets no vector: its other fields alone are often ids rather than words (Beauty's
+/// anonymized attribute ids, Taobao's category numbers), and nothing is invented for it.
 /// </summary>
 public static class ItemText
 {
     /// <summary>"Title. Description. Category: A > B. Brand: X. Tags: t1, t2. key: value; …", or null when the item carries no text.</summary>
     public static string? Of(Item item)
     {
+        if (string.IsNullOrWhiteSpace(item.Title) && string.IsNullOrWhiteSpace(item.Description)) return null;
         var sb = new StringBuilder();
         void Part(string? s)
         {

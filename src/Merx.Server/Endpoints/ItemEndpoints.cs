@@ -23,7 +23,7 @@ public static class ItemEndpoints
         return api;
     }
 
-    private static async Task<Results<Ok<ItemsUpserted>, ProblemHttpResult>> Upsert(HttpRequest http, IMerxStore store, ModelHost host, IOptions<MerxServerOptions> options)
+    private static async Task<Results<Ok<ItemsUpserted>, ProblemHttpResult>> Upsert(HttpRequest http, IMerxStore store, ModelHost host, IOptions<MerxServerOptions> options, Merx.Service.Catalog.ItemTextVectors text)
     {
         var (body, error) = await Json.ReadAsync<ItemBatchDto>(http);
         if (error is not null) return error;
@@ -43,6 +43,7 @@ public static class ItemEndpoints
         if (errors.Count > 0) return Problems.Validation(errors);
         var written = store.UpsertItems(valid);
         host.CatalogChanged();
+        text.Enqueue(valid); // text vectors are computed in the background, off the request path
         return TypedResults.Ok(new ItemsUpserted(written));
     }
 
