@@ -16,6 +16,7 @@ public static class MerxCli
         TrainCommand.Create(),
         EvaluateCommand.Create(),
         SuggestTagsCommand.Create(),
+        SearchBenchCommand.Create(),
         FederatedCommand.Create(),
         TuneCommand.Create(),
         AbTestCommand.Create(),

@@ -62,6 +62,18 @@ public sealed class TagSuggester
         return votes.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Take(n).Select(kv => (kv.Key, kv.Value)).ToArray();
     }
 
+    /// <summary>
+    /// Tags for an item outside the labelled set (a new product) from its text vector alone: the
+    /// votes of its nearest labelled neighbours by text. Empty when no neighbour is similar.
+    /// </summary>
+    public (string Tag, float Score)[] SuggestForText(ReadOnlySpan<float> textVector, int n)
+    {
+        if (_text is null) return [];
+        if (textVector.Length != _text.Dimension) throw new ArgumentException($"text vector has {textVector.Length} entries, expected {_text.Dimension}", nameof(textVector));
+        var votes = Votes(TextNeighbours(textVector, -1));
+        return votes is null ? [] : votes.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Take(n).Select(kv => (kv.Key, kv.Value)).ToArray();
+    }
+
     private Dictionary<string, float>? Votes(List<(int Item, float Sim)> neighbours)
     {
         var votes = new Dictionary<string, float>(StringComparer.Ordinal);
@@ -77,13 +89,14 @@ public sealed class TagSuggester
         return votes;
     }
 
-    private List<(int, float)> TextNeighbours(int item)
+    private List<(int, float)> TextNeighbours(int item) => TextNeighbours(_text!.Of(item), item);
+
+    private List<(int, float)> TextNeighbours(ReadOnlySpan<float> q, int item)
     {
-        var q = _text!.Of(item);
         var best = new PriorityQueue<int, float>();
         for (var j = 0; j < _labels.Count; j++)
         {
-            if (j == item || _labels[j].Count == 0 || !_text.Has(j)) continue;
+            if (j == item || _labels[j].Count == 0 || !_text!.Has(j)) continue;
             var s = System.Numerics.Tensors.TensorPrimitives.Dot(q, _text.Of(j));
             Keep(best, j, s);
         }

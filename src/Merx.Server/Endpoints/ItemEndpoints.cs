@@ -44,7 +44,8 @@ public static class ItemEndpoints
         var written = store.UpsertItems(valid);
         host.CatalogChanged();
         text.Enqueue(valid); // text vectors are computed in the background, off the request path
-        return TypedResults.Ok(new ItemsUpserted(written));
+        var suggested = text.SuggestTags(valid, host.Current);
+        return TypedResults.Ok(new ItemsUpserted(written, suggested.Count == 0 ? null : suggested));
     }
 
     private static Results<NoContent, ProblemHttpResult> Delete(string id, IMerxStore store, ModelHost host)
@@ -88,7 +89,8 @@ internal static class Query
 }
 
 /// <summary>How many items a batch inserted or replaced.</summary>
-public sealed record ItemsUpserted(int Upserted);
+/// <summary>The upsert's answer; <c>suggested_tags</c> (item id → tags) for items sent without tags or category, from the catalog items nearest their text (absent when there is none).</summary>
+public sealed record ItemsUpserted(int Upserted, IReadOnlyDictionary<string, string[]>? SuggestedTags = null);
 
 /// <summary>The stock flag an item now has.</summary>
 public sealed record StockSet(string Item, bool InStock);

@@ -58,6 +58,63 @@ public sealed class ItemTextVectors(ICatalogStore catalog, ILogger<ItemTextVecto
         return result.Vectors;
     }
 
+    /// <summary>
+    /// The stored vectors of a catalog's items (no encoding: an item whose current content has not
+    /// been encoded yet has none); null when none is stored.
+    /// </summary>
+    public static PretrainedVectors? Stored(ICatalogStore catalog, int count, Func<int, Item?> itemAt)
+    {
+        var stored = catalog.ReadItemVectors(TextEncoder.ModelId);
+        if (stored.Count == 0) return null;
+        var rows = new float[]?[count];
+        for (var i = 0; i < count; i++)
+            if (itemAt(i) is { } item && ItemText.Hash(item, TextEncoder.ModelId) is { } h && stored.TryGetValue(h, out var v) && v.Length == TextEncoder.VectorDimension) rows[i] = v;
+        return PretrainedVectors.FromRows(TextEncoder.ModelId, TextEncoder.VectorDimension, rows);
+    }
+
+    /// <summary>A search query's text vector, or null when the encoder cannot be loaded (search then falls back to keywords; the reason is logged once).</summary>
+    public float[]? TryEncodeQuery(string query)
+    {
+        if (_unavailable) return null;
+        try { return Encoder.Encode([query])[0]; }
+        catch (EncoderUnavailableException e)
+        {
+            _unavailable = true;
+            _log.LogError("text encoder unavailable, search uses keywords only: {Message}", e.Message);
+            return null;
+        }
+    }
+
+    private volatile bool _unavailable;
+
+    /// <summary>Items per request whose tags are suggested at most: their text is encoded on the request path (a few ms each).</summary>
+    public const int MaxTagSuggestions = 20;
+
+    /// <summary>
+    /// Suggested tags for the items sent without tags or category (at most <see cref="MaxTagSuggestions"/>):
+    /// the tags of the catalog items nearest each one's text (<see cref="Models.Tags.TagSuggester"/>).
+    /// Empty when the catalog has no stored text vectors or the encoder is unavailable.
+    /// </summary>
+    public IReadOnlyDictionary<string, string[]> SuggestTags(IReadOnlyList<Item> items, Serving.ServingSnapshot? snapshot, int n = 3)
+    {
+        var untagged = items.Where(i => i.Tags.Count == 0 && i.CategoryPath.Count == 0 && ItemText.Of(i) is not null).Take(MaxTagSuggestions).ToArray();
+        if (untagged.Length == 0 || snapshot?.TextVectors is not { PresentCount: > 0 } vectors || _unavailable) return new Dictionary<string, string[]>();
+        var labels = Enumerable.Range(0, snapshot.Catalog.Count).Select(i => Models.Tags.TagSuggester.LabelsOf(snapshot.Catalog.Item(i))).ToArray();
+        var suggester = new Models.Tags.TagSuggester(labels, vectors, null);
+        float[][] encoded;
+        try { encoded = Encoder.Encode(untagged.Select(i => ItemText.Of(i)!).ToArray()); }
+        catch (EncoderUnavailableException e)
+        {
+            _unavailable = true;
+            _log.LogError("text encoder unavailable, no tag suggestions: {Message}", e.Message);
+            return new Dictionary<string, string[]>();
+        }
+        var result = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        for (var k = 0; k < untagged.Length; k++)
+            if (suggester.SuggestForText(encoded[k], n) is { Length: > 0 } tags) result[untagged[k].Id] = tags.Select(t => t.Tag).ToArray();
+        return result;
+    }
+
     /// <summary>Queues upserted items for encoding off the request path (items without text are skipped).</summary>
     public void Enqueue(IEnumerable<Item> items)
     {
