@@ -29,7 +29,9 @@ public sealed class ItemTextVectors(ICatalogStore catalog, ILogger<ItemTextVecto
     public long Encoded => Interlocked.Read(ref _encoded);
 
     /// <summary>Items waiting for the background loop.</summary>
-    public int Pending => _queue.Reader.Count;
+    public int Pending => Volatile.Read(ref _pending);
+
+    private int _pending;
 
     /// <summary>The encoder, loaded once. <exception cref="EncoderUnavailableException">It cannot be loaded.</exception></summary>
     public TextEncoder Encoder
@@ -119,14 +121,14 @@ public sealed class ItemTextVectors(ICatalogStore catalog, ILogger<ItemTextVecto
     public void Enqueue(IEnumerable<Item> items)
     {
         foreach (var item in items)
-            if (ItemText.Of(item) is not null) _queue.Writer.TryWrite(item);
+            if (ItemText.Of(item) is not null && _queue.Writer.TryWrite(item)) Interlocked.Increment(ref _pending);
     }
 
     /// <summary>Encodes everything queued so far (what the background loop does; tests and the CLI call it directly). Returns how many contents were new.</summary>
     public int Drain(CancellationToken cancel = default)
     {
         var batch = new List<Item?>();
-        while (_queue.Reader.TryRead(out var item)) batch.Add(item);
+        while (_queue.Reader.TryRead(out var item)) { batch.Add(item); Interlocked.Decrement(ref _pending); }
         if (batch.Count == 0) return 0;
         var before = Encoded;
         VectorsFor(batch, null, cancel);
@@ -145,7 +147,7 @@ public sealed class ItemTextVectors(ICatalogStore catalog, ILogger<ItemTextVecto
             }
             catch (EncoderUnavailableException e)
             {
-                while (_queue.Reader.TryRead(out _)) { }
+                while (_queue.Reader.TryRead(out _)) Interlocked.Decrement(ref _pending);
                 _log.LogError("text vectors: {Message}; upserted items get no text vector", e.Message);
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
