@@ -16,6 +16,8 @@ public static class MerxCli
         MigrateCommand.Create(),
         TrainCommand.Create(),
         EvaluateCommand.Create(),
+        SuggestTagsCommand.Create(),
+        SearchBenchCommand.Create(),
         FederatedCommand.Create(),
         TuneCommand.Create(),
         AbTestCommand.Create(),

@@ -19,6 +19,7 @@ public static class ModelRegistry
         [Als.ModelName] = () => new Als(),
         [Bpr.ModelName] = () => new Bpr(),
         [ContentBased.ModelName] = () => new ContentBased(),
+        [TextContent.ModelName] = () => new TextContent(),
         [Hybrid.ModelName] = () => new Hybrid([new ItemKnn(), new ContentBased()]),
         [Sequential.SasRec.ModelName] = () => new Sequential.SasRec(),
         [Sequential.SasRec.IdOnlyName] = () => new Sequential.SasRec(new Sequential.SasRecOptions { UseSideInformation = false }),
@@ -34,11 +35,20 @@ public static class ModelRegistry
         [Als.ModelName] = Als.Read,
         [Bpr.ModelName] = Bpr.Read,
         [ContentBased.ModelName] = ContentBased.Read,
+        [TextContent.ModelName] = TextContent.Read,
         [Hybrid.ModelName] = Hybrid.Read,
         [Sequential.SasRec.ModelName] = Sequential.SasRec.Read,
         [Sequential.SasRec.IdOnlyName] = Sequential.SasRec.Read,
         [Sequential.SasRec.IdDropoutName] = Sequential.SasRec.Read,
     };
+
+    private static readonly HashSet<string> TextReaders = new(StringComparer.Ordinal)
+    {
+        TextContent.ModelName, Sequential.SasRec.ModelName, Sequential.SasRec.IdDropoutName,
+    };
+
+    /// <summary>Whether the model reads item text vectors (<see cref="Core.Contracts.TrainingData.Text"/>) when they are given: hosts compute them only then.</summary>
+    public static bool ReadsText(string name) => TextReaders.Contains(name);
 
     /// <summary>Every registered model name, sorted.</summary>
     public static IReadOnlyList<string> Names => Factories.Keys.Order(StringComparer.Ordinal).ToArray();

@@ -66,6 +66,8 @@ public static class MerxApp
         // Holders of per-user state register with the lifecycle as they are made (it reads the change feed's position first).
         services.AddSingleton(Holder<PolicyHost>);
         services.AddHostedService(sp => sp.GetRequiredService<PolicyHost>());
+        services.AddSingleton<Merx.Service.Catalog.ItemTextVectors>();
+        services.AddHostedService(sp => sp.GetRequiredService<Merx.Service.Catalog.ItemTextVectors>());
         services.AddSingleton<ModelHost>();
         services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
         services.AddSingleton<TrainingService>();

@@ -26,4 +26,19 @@ public interface ICatalogStore
 
     /// <summary>Every item the store knows, in key order: its id and its catalog entry (null for items known only from events).</summary>
     IReadOnlyList<(string Id, Item? Item)> ReadItems();
+
+    /// <summary>
+    /// Every stored pre-trained vector of <paramref name="encoderId"/>, by content hash
+    /// (<see cref="Merx.Core.Data.ItemText.Hash(Item, string)"/>): an item's vector is the one stored
+    /// for the hash of its current content, so a changed item has none until it is encoded again.
+    /// </summary>
+    IReadOnlyDictionary<string, float[]> ReadItemVectors(string encoderId);
+
+    /// <summary>
+    /// Stores vectors of <paramref name="encoderId"/> by content hash (replacing a vector stored for
+    /// the same hash). The batch is validated first: an empty hash, a non-finite entry or vectors of
+    /// different lengths (within the batch or against those stored) reject it whole, writing nothing.
+    /// Returns how many were written.
+    /// </summary>
+    int StoreItemVectors(string encoderId, IReadOnlyDictionary<string, float[]> vectors);
 }

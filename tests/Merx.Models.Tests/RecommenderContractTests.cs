@@ -10,9 +10,14 @@ namespace Merx.Models.Tests;
 public abstract class RecommenderContractTests
 {
     private IRecommender? _model;
-    private readonly (TrainingData Data, Split Split) _set = TwoBlockData.Create();
+    private (TrainingData Data, Split Split)? _set;
 
     protected abstract IRecommender CreateModel();
+
+    /// <summary>The data the model is fitted on; a model that reads more than the catalog (text vectors) adds it here.</summary>
+    protected virtual TrainingData Prepare(TrainingData data) => data;
+
+    private (TrainingData Data, Split Split) Set => _set ??= TwoBlockData.Create() is var (d, sp) ? (Prepare(d), sp) : default;
 
     /// <summary>False for models that give every user the same list (popularity).</summary>
     protected virtual bool Personalized => true;
@@ -21,12 +26,12 @@ public abstract class RecommenderContractTests
     protected virtual bool SimilarityFromBlocks => true;
 
     protected IRecommender Model => _model ??= Fitted();
-    protected Split Split => _set.Split;
+    protected Split Split => Set.Split;
 
     private IRecommender Fitted()
     {
         var m = CreateModel();
-        m.Fit(_set.Data, new FitOptions { Seed = 3 });
+        m.Fit(Set.Data, new FitOptions { Seed = 3 });
         return m;
     }
 

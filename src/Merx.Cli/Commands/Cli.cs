@@ -62,7 +62,7 @@ internal static class Cli
         {
             return body();
         }
-        catch (Exception e) when (e is ImportException or IOException or InvalidDataException or ArgumentException or FormatException or InvalidOperationException or UnauthorizedAccessException)
+        catch (Exception e) when (e is ImportException or IOException or InvalidDataException or ArgumentException or FormatException or InvalidOperationException or UnauthorizedAccessException or Merx.Encoders.EncoderUnavailableException)
         {
             Console.Error.WriteLine($"merx: {e.Message}");
             return 1;

@@ -25,10 +25,12 @@ internal static class EvaluateCommand
         var map = Cli.Map();
         var cold = new Option<double>("--cold-items") { Description = "hide this fraction of items (seeded) from training and report only test cases whose target is one of them: how well new items are placed", DefaultValueFactory = _ => 0 };
         var cv = new Option<int?>("--cv-folds") { Description = "user K-fold cross-validation instead of one split: each model is trained and measured K times, reported as mean ± sd over folds" };
+        var noText = CliText.NoTextOption();
+        var textCache = CliText.CacheOption();
         var dp = new DpOptions();
         var command = new Command("evaluate", "Train models on a split of a data set and measure them on held-out data with full ranking: NDCG, HR, MRR, coverage, diversity, novelty, with bootstrap 95% CIs.")
         {
-            data, format, models, split, ks, seed, json, html, budget, map, cold, cv,
+            data, format, models, split, ks, seed, json, html, budget, map, cold, cv, noText, textCache,
         };
         foreach (var o in dp.All) command.Options.Add(o);
         command.SetAction(parse => Cli.Run(() =>
@@ -49,6 +51,8 @@ internal static class EvaluateCommand
             if (report.SkippedLines > 0) Console.Error.WriteLine(report);
             var minutes = parse.GetValue(budget);
             var fit = new FitOptions { Seed = parse.GetValue(seed), Progress = Cli.Progress, TimeBudget = minutes is { } m ? TimeSpan.FromMinutes(m) : null, Privacy = privacy };
+            var text = CliText.ForModels(names, dataset.Catalog, parse.GetValue(noText), parse.GetValue(textCache));
+            var inputs = EvaluationInputs.From(DatasetName(path), dataset, text: text);
             var factories = names.Select(n => (n, (Func<IRecommender>)(() => ModelRegistry.Create(n)))).ToArray();
             EvaluationRun run;
             if (parse.GetValue(cv) is { } folds)
@@ -58,7 +62,7 @@ internal static class EvaluateCommand
                 if (folds > dataset.UserCount) throw new ArgumentException($"--cv-folds {folds} is more than the {dataset.UserCount} users");
                 Cli.Progress.Report($"evaluate: {dataset.UserCount:N0} users, {dataset.ItemCount:N0} items; user {folds}-fold cross-validation (--split is not used)");
                 var features = Core.Data.ItemFeatures.FromCatalog(dataset.Catalog);
-                run = CrossValidationRunner.Run(dataset.Sequences, folds, EvaluationInputs.From(DatasetName(path), dataset), factories, fit, Cli.Progress,
+                run = CrossValidationRunner.Run(dataset.Sequences, folds, inputs, factories, fit, Cli.Progress,
                     f => EvaluationOptions.ForTraining(f.Train, features) with { Ks = cutoffs.Union([10, 20]).Order().ToArray() });
                 Write(run);
                 return 0;
@@ -71,7 +75,7 @@ internal static class EvaluateCommand
             }
             Cli.Progress.Report($"evaluate: {dataset.UserCount:N0} users, {dataset.ItemCount:N0} items; split {s.Protocol}: {s.Train.EventCount:N0} training events, {s.Validation.Count:N0} validation and {s.Test.Count:N0} test cases");
             var evalOptions = EvaluationOptions.ForTraining(s.Train, Core.Data.ItemFeatures.FromCatalog(dataset.Catalog)) with { Ks = cutoffs.Union([10, 20]).Order().ToArray() };
-            run = EvaluationRunner.Run(s, EvaluationInputs.From(DatasetName(path), dataset), factories, fit, Cli.Progress, evalOptions);
+            run = EvaluationRunner.Run(s, inputs, factories, fit, Cli.Progress, evalOptions);
             Write(run);
             return 0;
 

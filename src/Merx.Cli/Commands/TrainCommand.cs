@@ -19,10 +19,11 @@ internal static class TrainCommand
         var seed = Cli.Seed();
         var budget = new Option<double?>("--time-budget") { Description = "minutes of training per model at most" };
         var keyFile = CliPrivacy.KeyFile();
+        var noText = CliText.NoTextOption();
         var dp = new DpOptions();
         var command = new Command("train", "Train models on the store's events (leave-one-out: the last two events per user select and measure the model) and publish each as a new version. A pseudonymized store needs its key (MERX_PSEUDONYM_KEY or its key file); forgotten users are not in the store, so not in the model. With --dp-epsilon, models train with user-level DP-SGD and the version's metrics record the ε and δ spent.")
         {
-            db, models, seed, budget, keyFile,
+            db, models, seed, budget, keyFile, noText,
         };
         foreach (var o in dp.All) command.Options.Add(o);
         command.SetAction(parse => Cli.Run(() =>
@@ -37,7 +38,9 @@ internal static class TrainCommand
             var names = modelList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             if (privacy is not null) DpOptions.RequirePrivate(names);
             var minutes = parse.GetValue(budget);
-            ModelTrainer.Train(store, names, new FitOptions { Seed = parse.GetValue(seed), Progress = Cli.Progress, TimeBudget = minutes is { } m ? TimeSpan.FromMinutes(m) : null, Privacy = privacy }, new StdoutAndProgress());
+            // Item text vectors live in the store: contents already encoded are reused, new ones encoded and stored.
+            using var text = parse.GetValue(noText) ? null : new Merx.Service.Catalog.ItemTextVectors(store);
+            ModelTrainer.Train(store, names, new FitOptions { Seed = parse.GetValue(seed), Progress = Cli.Progress, TimeBudget = minutes is { } m ? TimeSpan.FromMinutes(m) : null, Privacy = privacy }, new StdoutAndProgress(), text: text);
             return 0;
         }));
         return command;

@@ -38,9 +38,16 @@ public sealed class TrainingData
     /// <summary>Structured item side information (category, brand, shop, price band, tags, attributes).</summary>
     public ItemFeatures Features => _features ??= ItemFeatures.FromCatalog(Catalog);
 
+    /// <summary>
+    /// Item text vectors from a pre-trained encoder (aligned with item indices), or null when none
+    /// were computed (no text in the catalog, or no model asked for them). Models that use them
+    /// (the text content model, the Transformer) must behave exactly as without when this is null.
+    /// </summary>
+    public PretrainedVectors? Text { get; init; }
+
     /// <summary>Structured side information plus title/description tokens.</summary>
     public ItemFeatures FeaturesWithText => _featuresWithText ??= ItemFeatures.FromCatalog(Catalog, includeText: true);
 
-    public static TrainingData FromSplit(Split split, Dataset dataset, EventKindWeights? weights = null) =>
-        new(split.Train, dataset.Catalog, split.Validation, weights);
+    public static TrainingData FromSplit(Split split, Dataset dataset, EventKindWeights? weights = null, PretrainedVectors? text = null) =>
+        new(split.Train, dataset.Catalog, split.Validation, weights) { Text = text };
 }

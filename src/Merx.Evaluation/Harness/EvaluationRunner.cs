@@ -7,10 +7,10 @@ using Merx.Evaluation.Metrics;
 
 namespace Merx.Evaluation.Harness;
 
-/// <summary>What the runner needs of a data set besides the split: its name and the catalog aligned with item indices.</summary>
-public sealed record EvaluationInputs(string DatasetName, IReadOnlyList<Item?> Catalog, EventKindWeights? Weights = null)
+/// <summary>What the runner needs of a data set besides the split: its name, the catalog aligned with item indices, and the items' text vectors when computed.</summary>
+public sealed record EvaluationInputs(string DatasetName, IReadOnlyList<Item?> Catalog, EventKindWeights? Weights = null, PretrainedVectors? Text = null)
 {
-    public static EvaluationInputs From(string name, Dataset dataset, EventKindWeights? weights = null) => new(name, dataset.Catalog, weights);
+    public static EvaluationInputs From(string name, Dataset dataset, EventKindWeights? weights = null, PretrainedVectors? text = null) => new(name, dataset.Catalog, weights, text);
 }
 
 /// <summary>
@@ -28,7 +28,7 @@ public static class EvaluationRunner
         FitOptions fit, IProgress<string>? progress = null, EvaluationOptions? options = null)
     {
         var seed = fit.Seed;
-        var data = new TrainingData(split.Train, inputs.Catalog, split.Validation, inputs.Weights);
+        var data = new TrainingData(split.Train, inputs.Catalog, split.Validation, inputs.Weights) { Text = inputs.Text };
         var baseOptions = options ?? EvaluationOptions.ForTraining(split.Train, data.Features);
         baseOptions = baseOptions with { Seed = seed };
         var run = new EvaluationRun(inputs.DatasetName, split.Protocol, split.Train.UserCount, split.Train.ItemCount);

@@ -45,7 +45,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     private SasRecLayout Layout => _layout ?? throw new InvalidOperationException("the model is not fitted");
 
     /// <summary>
-    /// reps[i] = itemEmb[i] + mean of feature embeddings of item i (when side information is on).
+    /// reps[i] = itemEmb[i] + mean of feature embeddings of item i + text[i]·W (when side information is on).
     /// An item with no training interaction has only its features: its id embedding would have
     /// learned nothing but "not the next item" from the softmax, so it is left out. In training
     /// with id dropout, the items marked in <paramref name="idOff"/> (only items that have side
@@ -56,10 +56,11 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     {
         var l = Layout; var d = l.D;
         p.AsSpan(l.ItemEmb, l.Items * d).CopyTo(reps);
-        var side = Options.UseSideInformation && l.Features > 0;
+        var side = Options.UseSideInformation && (l.Features > 0 || l.TextDim > 0);
         for (var i = 0; i < l.Items; i++)
             if (side && (!_trained[i] || (idOff is not null && idOff[i]))) reps.AsSpan(i * d, d).Clear();
         if (!side) return;
+        if (l.TextDim > 0) TextForward(_text, p.AsSpan(l.TextProj, l.TextDim * d), reps, l.Items, l.TextDim, d);
         for (var i = 0; i < l.Items; i++)
         {
             int start = _featOffsets[i], count = _featOffsets[i + 1] - start;
@@ -75,7 +76,8 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
         var l = Layout; var d = l.D;
         var dItem = g.AsSpan(l.ItemEmb, l.Items * d);
         TensorPrimitives.Add(dItem, dReps, dItem);
-        if (!Options.UseSideInformation || l.Features == 0) return;
+        if (!Options.UseSideInformation || (l.Features == 0 && l.TextDim == 0)) return;
+        if (l.TextDim > 0) TextBackward(_text, dReps, g.AsSpan(l.TextProj, l.TextDim * d), l.Items, l.TextDim, d);
         for (var i = 0; i < l.Items; i++)
             if (!_trained[i] || (idOff is not null && idOff[i])) dItem.Slice(i * d, d).Clear();
         for (var i = 0; i < l.Items; i++)
@@ -208,11 +210,16 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     public void Write(BinaryWriter w)
     {
         var l = Layout; var o = Options;
-        w.Write(1); // payload version
+        w.Write(l.TextDim > 0 ? 2 : 1); // payload version: 2 adds the text vectors (a model without text writes what it always wrote)
         w.Write(o.Dim); w.Write(o.Blocks); w.Write(o.Heads); w.Write(o.MaxLength); w.Write(o.FfnMultiplier);
         w.Write(o.Dropout); w.Write(o.LearningRate); w.Write(o.WeightDecay); w.Write(o.ClipNorm); w.Write(o.BatchSize);
         w.Write(o.MaxEpochs); w.Write(o.Patience); w.Write(o.EvalEvery); w.Write(o.ValidationUsers); w.Write(o.UseSideInformation); w.Write(o.RefitWithValidation); w.Write(o.SampledNegatives);
         w.Write(l.Items); w.Write(l.Features);
+        if (l.TextDim > 0)
+        {
+            w.Write(l.TextDim); w.Write(_textEncoder ?? "");
+            foreach (var v in _text.AsSpan(0, l.Items * l.TextDim)) w.Write(v);
+        }
         w.Write(EpochsRun); w.Write(BestEpoch); w.Write(BestValidationNdcg);
         WriteInts(w, _featOffsets); WriteInts(w, _featIds);
         foreach (var t in _trained) w.Write(t);
@@ -223,7 +230,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     public static SasRec Read(BinaryReader r)
     {
         var version = r.ReadInt32();
-        if (version != 1) throw new InvalidDataException($"sasrec payload version {version} is not supported");
+        if (version is not (1 or 2)) throw new InvalidDataException($"sasrec payload version {version} is not supported");
         var o = new SasRecOptions
         {
             Dim = r.ReadInt32(), Blocks = r.ReadInt32(), Heads = r.ReadInt32(), MaxLength = r.ReadInt32(), FfnMultiplier = r.ReadInt32(),
@@ -231,12 +238,20 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
             MaxEpochs = r.ReadInt32(), Patience = r.ReadInt32(), EvalEvery = r.ReadInt32(), ValidationUsers = r.ReadInt32(), UseSideInformation = r.ReadBoolean(), RefitWithValidation = r.ReadBoolean(), SampledNegatives = r.ReadInt32(),
         };
         var model = new SasRec(o);
-        int items = r.ReadInt32(), features = r.ReadInt32();
+        int items = r.ReadInt32(), features = r.ReadInt32(), textDim = 0;
+        if (version == 2)
+        {
+            textDim = r.ReadInt32();
+            if (textDim <= 0 || items < 0 || (long)items * textDim > Array.MaxLength) throw new InvalidDataException("sasrec payload has an invalid text shape");
+            model._textEncoder = r.ReadString();
+            model._text = new float[items * textDim];
+            for (var i = 0; i < model._text.Length; i++) model._text[i] = r.ReadSingle();
+        }
         model.EpochsRun = r.ReadInt32(); model.BestEpoch = r.ReadInt32(); model.BestValidationNdcg = r.ReadDouble();
         model._featOffsets = ReadInts(r); model._featIds = ReadInts(r);
         model._trained = new bool[items];
         for (var i = 0; i < items; i++) model._trained[i] = r.ReadBoolean();
-        model._layout = new SasRecLayout(o, items, features);
+        model._layout = new SasRecLayout(o, items, features, textDim);
         var n = r.ReadInt32();
         if (n != model._layout.Total || model._featOffsets.Length != items + 1) throw new InvalidDataException("sasrec payload does not match its declared shape");
         model._params = new float[n];

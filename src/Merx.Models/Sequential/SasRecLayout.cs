@@ -7,9 +7,10 @@ internal sealed class SasRecLayout
 {
     public readonly record struct Block(int Ln1G, int Ln1B, int Wqkv, int Bqkv, int Wo, int Bo, int Ln2G, int Ln2B, int W1, int B1, int W2, int B2);
 
-    public SasRecLayout(SasRecOptions o, int items, int features)
+    /// <param name="textDim">E, the length of the items' pre-trained text vectors; 0 = no text projection.</param>
+    public SasRecLayout(SasRecOptions o, int items, int features, int textDim = 0)
     {
-        D = o.Dim; F = o.Dim * o.FfnMultiplier; T = o.MaxLength; Items = items; Features = features;
+        D = o.Dim; F = o.Dim * o.FfnMultiplier; T = o.MaxLength; Items = items; Features = features; TextDim = textDim;
         var at = 0;
         int Take(int n) { var start = at; at += n; return start; }
         ItemEmb = Take(items * D);
@@ -20,6 +21,7 @@ internal sealed class SasRecLayout
         for (var l = 0; l < o.Blocks; l++)
             Blocks[l] = new Block(Take(D), Take(D), Take(D * 3 * D), Take(3 * D), Take(D * D), Take(D), Take(D), Take(D), Take(D * F), Take(F), Take(F * D), Take(D));
         LnfG = Take(D); LnfB = Take(D);
+        TextProj = Take(textDim * D); // last, so every other offset is the same with or without text
         Total = at;
     }
 
@@ -35,6 +37,10 @@ internal sealed class SasRecLayout
     public Block[] Blocks { get; }
     public int LnfG { get; }
     public int LnfB { get; }
+    /// <summary>E, the text vector length (0: the model reads no text).</summary>
+    public int TextDim { get; }
+    /// <summary>(E, D) projection of an item's text vector into the item space.</summary>
+    public int TextProj { get; }
     public int Total { get; }
 
     /// <summary>Initial values: N(0, 0.02²)·√… embeddings, Xavier-uniform weights, LayerNorm γ = 1, biases 0.</summary>
@@ -54,5 +60,7 @@ internal sealed class SasRecLayout
             Xavier(b.Wqkv, D, 3 * D); Xavier(b.Wo, D, D); Xavier(b.W1, D, F); Xavier(b.W2, F, D);
         }
         Array.Fill(p, 1f, LnfG, D);
+        // Drawn after everything else, so the other parameters start the same with or without text.
+        for (var i = 0; i < TextDim * D; i++) p[TextProj + i] = Gauss(0.02);
     }
 }

@@ -23,7 +23,7 @@ public static class ItemEndpoints
         return api;
     }
 
-    private static async Task<Results<Ok<ItemsUpserted>, ProblemHttpResult>> Upsert(HttpRequest http, IMerxStore store, ModelHost host, IOptions<MerxServerOptions> options)
+    private static async Task<Results<Ok<ItemsUpserted>, ProblemHttpResult>> Upsert(HttpRequest http, IMerxStore store, ModelHost host, IOptions<MerxServerOptions> options, Merx.Service.Catalog.ItemTextVectors text)
     {
         var (body, error) = await Json.ReadAsync<ItemBatchDto>(http);
         if (error is not null) return error;
@@ -43,7 +43,9 @@ public static class ItemEndpoints
         if (errors.Count > 0) return Problems.Validation(errors);
         var written = store.UpsertItems(valid);
         host.CatalogChanged();
-        return TypedResults.Ok(new ItemsUpserted(written));
+        text.Enqueue(valid); // text vectors are computed in the background, off the request path
+        var suggested = text.SuggestTags(valid, host.Current);
+        return TypedResults.Ok(new ItemsUpserted(written, suggested.Count == 0 ? null : suggested));
     }
 
     private static Results<NoContent, ProblemHttpResult> Delete(string id, IMerxStore store, ModelHost host)
@@ -87,7 +89,8 @@ internal static class Query
 }
 
 /// <summary>How many items a batch inserted or replaced.</summary>
-public sealed record ItemsUpserted(int Upserted);
+/// <summary>The upsert's answer; <c>suggested_tags</c> (item id → tags) for items sent without tags or category, from the catalog items nearest their text (absent when there is none).</summary>
+public sealed record ItemsUpserted(int Upserted, IReadOnlyDictionary<string, string[]>? SuggestedTags = null);
 
 /// <summary>The stock flag an item now has.</summary>
 public sealed record StockSet(string Item, bool InStock);

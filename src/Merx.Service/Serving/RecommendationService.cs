@@ -16,7 +16,7 @@ public sealed record RecommendationQuery(int N, PageContext Page, string? Contex
 /// current snapshot, logs what was served for feedback attribution, and turns catalog indices
 /// back into the shop's ids with explanations.
 /// </summary>
-public sealed class RecommendationService(IEventStore store, HistoryCache histories, ModelHost host, ServedLog served, ExperimentService experiments, PolicyHost policies, ServingLoad load, Telemetry.MerxMetrics metrics, IOptions<MerxServerOptions> options)
+public sealed class RecommendationService(IEventStore store, HistoryCache histories, ModelHost host, ServedLog served, ExperimentService experiments, PolicyHost policies, ServingLoad load, Telemetry.MerxMetrics metrics, IOptions<MerxServerOptions> options, Merx.Service.Catalog.ItemTextVectors? text = null)
 {
     public const int HistoryLimit = 200;
 
@@ -117,7 +117,9 @@ public sealed class RecommendationService(IEventStore store, HistoryCache histor
                     return scores;
                 };
         }
-        var hits = snapshot.Search.Search(query, n, i => cat.InStock(i), personal);
+        // Hybrid search: keyword matches fused with the items nearest the query's text vector, when the catalog has stored text vectors.
+        var semantic = snapshot.TextVectors is { PresentCount: > 0 } vectors && text?.TryEncodeQuery(query) is { } qv ? SearchIndex.Nearest(qv, vectors, 200) : null;
+        var hits = snapshot.Search.Search(query, n, i => cat.InStock(i), personal, semantic: semantic);
         return new SearchResponse(query, personal is not null, hits.Select(h =>
         {
             var category = cat.Category(h.Item) >= 0 ? cat.CategoryName(cat.Category(h.Item)) : null;

@@ -16,8 +16,11 @@ public sealed class ServingSnapshot
 {
     private readonly Lazy<SearchIndex> _search;
 
-    private ServingSnapshot(CatalogIndex catalog, LoadedModel? primary, LoadedModel? neighbors, LoadedModel? trending, RankingPipeline pipeline, NewItemSource newItems, long catalogStamp, long storeModelVersion)
+    private readonly Lazy<Core.Data.PretrainedVectors?> _textVectors;
+
+    private ServingSnapshot(CatalogIndex catalog, LoadedModel? primary, LoadedModel? neighbors, LoadedModel? trending, RankingPipeline pipeline, NewItemSource newItems, long catalogStamp, long storeModelVersion, ICatalogStore catalogStore)
     {
+        _textVectors = new Lazy<Core.Data.PretrainedVectors?>(() => Merx.Service.Catalog.ItemTextVectors.Stored(catalogStore, catalog.Count, catalog.Item), LazyThreadSafetyMode.ExecutionAndPublication);
         StoreModelVersion = storeModelVersion;
         Catalog = catalog; Primary = primary; Neighbors = neighbors; TrendingModel = trending; Pipeline = pipeline; NewItems = newItems; CatalogStamp = catalogStamp;
         _search = new Lazy<SearchIndex>(() => new SearchIndex(catalog), LazyThreadSafetyMode.ExecutionAndPublication);
@@ -32,6 +35,8 @@ public sealed class ServingSnapshot
     public RankingPipeline Pipeline { get; }
     public NewItemSource NewItems { get; }
     public SearchIndex Search => _search.Value;
+    /// <summary>The catalog items' stored text vectors (aligned with catalog indices; items not yet encoded have none), read on first use; null when none is stored.</summary>
+    public Core.Data.PretrainedVectors? TextVectors => _textVectors.Value;
     /// <summary>Catalog change counter the snapshot was built at.</summary>
     public long CatalogStamp { get; }
     public DateTimeOffset BuiltAt { get; }
@@ -70,7 +75,7 @@ public sealed class ServingSnapshot
         sources.Add(trendingSource);
         sources.Add(newItems);
         var pipeline = new RankingPipeline(catalog, sources, trendingSource, exploration?.Invoke(primary) ?? new DiscoveryExploration());
-        return new ServingSnapshot(catalog, primary, neighbors, trending, pipeline, newItems, catalogStamp, storeVersion);
+        return new ServingSnapshot(catalog, primary, neighbors, trending, pipeline, newItems, catalogStamp, storeVersion, catalogStore);
     }
 
     /// <summary>The newest published model other than the neighbour and popularity ones (they do not model a user's sequence).</summary>

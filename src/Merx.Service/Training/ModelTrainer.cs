@@ -4,6 +4,7 @@ using Merx.Core.Contracts;
 using Merx.Core.Splits;
 using Merx.Evaluation.Metrics;
 using Merx.Models;
+using Merx.Service.Catalog;
 using Merx.Storage;
 
 namespace Merx.Service.Training;
@@ -22,11 +23,14 @@ public static class ModelTrainer
     public const int MaxEvaluationUsers = 5_000;
 
     /// <summary>Trains on the events of a store that also holds the registry (the usual case: one store, two of its roles).</summary>
-    public static IReadOnlyList<PublishedModel> Train(IMerxStore store, IReadOnlyList<string> names, FitOptions fit, IProgress<string>? progress = null, CancellationToken cancel = default)
-        => Train(store, store, names, fit, progress, cancel);
+    public static IReadOnlyList<PublishedModel> Train(IMerxStore store, IReadOnlyList<string> names, FitOptions fit, IProgress<string>? progress = null, CancellationToken cancel = default, ItemTextVectors? text = null)
+        => Train(store, store, names, fit, progress, cancel, text);
 
-    /// <summary>Fits each named model on <paramref name="events"/>' data set and publishes it to <paramref name="registry"/>.</summary>
-    public static IReadOnlyList<PublishedModel> Train(IEventStore events, IModelRegistry registry, IReadOnlyList<string> names, FitOptions fit, IProgress<string>? progress = null, CancellationToken cancel = default)
+    /// <summary>
+    /// Fits each named model on <paramref name="events"/>' data set and publishes it to <paramref name="registry"/>.
+    /// With <paramref name="text"/>, models that read item text vectors get them (stored ones reused, new contents encoded and stored).
+    /// </summary>
+    public static IReadOnlyList<PublishedModel> Train(IEventStore events, IModelRegistry registry, IReadOnlyList<string> names, FitOptions fit, IProgress<string>? progress = null, CancellationToken cancel = default, ItemTextVectors? text = null)
     {
         if (names.Count == 0) throw new ArgumentException("name at least one model to train", nameof(names));
         foreach (var n in names)
@@ -36,7 +40,8 @@ public static class ModelTrainer
         var dataset = events.LoadDataset();
         if (dataset.Events.Count == 0) throw new InvalidOperationException("the store has no events to train on (import some first)");
         var split = Splitter.LeaveOneOut(dataset.Sequences);
-        var data = TrainingData.FromSplit(split, dataset);
+        var vectors = text is not null && names.Any(ModelRegistry.ReadsText) ? text.VectorsFor(dataset.Catalog, progress, cancel) : null;
+        var data = TrainingData.FromSplit(split, dataset, text: vectors);
         var evalOptions = EvaluationOptions.ForTraining(split.Train, data.Features) with { Ks = [10, 20], BootstrapResamples = 200 };
         var test = split.Test.Count <= MaxEvaluationUsers ? split.Test
             : split.Test.OrderBy(c => unchecked((uint)c.User * 2654435761u ^ (uint)fit.Seed * 40503u)).Take(MaxEvaluationUsers).OrderBy(c => c.User).ToArray();

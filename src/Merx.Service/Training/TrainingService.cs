@@ -15,7 +15,7 @@ public sealed record TrainingStatus(bool Running, IReadOnlyList<string> Models, 
 /// <see cref="MerxServerOptions.TrainEvery"/> schedule — one run at a time, then pokes the
 /// <see cref="ModelHost"/> so the new versions are served at once.
 /// </summary>
-public sealed class TrainingService(IEventStore events, IModelRegistry registry, ModelHost host, IOptions<MerxServerOptions> options, ILogger<TrainingService> log) : BackgroundService
+public sealed class TrainingService(IEventStore events, IModelRegistry registry, ModelHost host, IOptions<MerxServerOptions> options, ILogger<TrainingService> log, Catalog.ItemTextVectors? text = null) : BackgroundService
 {
     private readonly ILogger<TrainingService> _log = log;
     private readonly Lock _gate = new();
@@ -41,7 +41,7 @@ public sealed class TrainingService(IEventStore events, IModelRegistry registry,
         var progress = new Progress(this);
         try
         {
-            var published = ModelTrainer.Train(events, registry, models, new FitOptions { Progress = progress, TimeBudget = TimeSpan.FromMinutes(budgetMinutes) }, progress);
+            var published = ModelTrainer.Train(events, registry, models, new FitOptions { Progress = progress, TimeBudget = TimeSpan.FromMinutes(budgetMinutes) }, progress, text: text);
             host.Poke();
             lock (_gate) _status = _status with { Running = false, FinishedAt = DateTimeOffset.UtcNow, Published = published.Select(p => p.Version.Version).ToArray(), LastMessage = "done" };
         }

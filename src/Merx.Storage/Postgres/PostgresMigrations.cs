@@ -97,6 +97,14 @@ internal static class PostgresMigrations
         CREATE INDEX user_changes_user ON user_changes(user_hash);
         CREATE INDEX user_changes_new_id ON user_changes(new_id) WHERE new_id IS NOT NULL;
         """,
+        // 2: pre-trained item vectors (issue #19; SQLite's migration 4) by encoder and content hash.
+        """
+        CREATE TABLE item_vectors(
+            encoder TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            vector BYTEA NOT NULL,
+            PRIMARY KEY(encoder, content_hash));
+        """,
     ];
 
     /// <summary>The version this build writes.</summary>

@@ -26,7 +26,7 @@ public sealed record MigrationResult(IReadOnlyList<MigratedTable> Tables, TimeSp
 /// </summary>
 public static class SqliteToPostgres
 {
-    private static readonly string[] CheckedTables = ["users", "items", "events", "models", "imports", "served", "feedback", "state", "settings", "user_changes"];
+    private static readonly string[] CheckedTables = ["users", "items", "events", "models", "imports", "served", "feedback", "state", "settings", "user_changes", "item_vectors"];
 
     public static MigrationResult Migrate(string sqlitePath, PostgresLocation target, IProgress<string>? progress = null, PostgresStoreOptions? options = null)
     {
@@ -87,7 +87,9 @@ public static class SqliteToPostgres
         Copy(src, dst, "SELECT substr(key, 9), value FROM meta WHERE key LIKE 'setting:%' ORDER BY key", "settings(key, value)", [NpgsqlDbType.Text, NpgsqlDbType.Text]);
         Copy(src, dst, "SELECT seq, kind, user_hash, new_id, at FROM user_changes ORDER BY seq", "user_changes(seq, kind, user_hash, new_id, at)",
             [NpgsqlDbType.Bigint, NpgsqlDbType.Smallint, NpgsqlDbType.Bigint, NpgsqlDbType.Text, NpgsqlDbType.Bigint]);
-        Say("models, imports, served lists, feedback, state, settings and the user change feed copied");
+        Copy(src, dst, "SELECT encoder, content_hash, vector FROM item_vectors ORDER BY encoder, content_hash", "item_vectors(encoder, content_hash, vector)",
+            [NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Bytea]);
+        Say("models, imports, served lists, feedback, state, settings, the user change feed and item vectors copied");
 
         // Counters and sequences continue where SQLite's stopped (sequence numbers are never reused).
         var nextSeq = SqliteLong(src, snapshot, "SELECT value FROM meta WHERE key = 'next_seq'");

@@ -94,6 +94,15 @@ internal static class SqliteMigrations
         CREATE INDEX user_changes_user ON user_changes(user_hash);
         CREATE INDEX user_changes_new_id ON user_changes(new_id) WHERE new_id IS NOT NULL;
         """,
+        // 4: pre-trained item vectors (issue #19) by encoder and content hash: an item's vector is
+        //    found through the hash of its current text, so a changed item simply has none yet.
+        """
+        CREATE TABLE item_vectors(
+            encoder TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY(encoder, content_hash)) WITHOUT ROWID;
+        """,
     ];
 
     /// <summary>The version this build writes.</summary>

@@ -82,4 +82,34 @@ public abstract class CatalogStoreContract<TBackend> : StoreContract<TBackend> w
         Assert.Equal("Catalogued", items[0].Item?.Title);
         Assert.Null(items[1].Item);
     }
+    [Fact]
+    public void ItemVectors_round_trip_by_encoder_and_content_hash_and_a_bad_batch_writes_nothing()
+    {
+        var store = NewStore();
+        Assert.Empty(store.ReadItemVectors("enc-a"));
+        Assert.Equal(2, store.StoreItemVectors("enc-a", new Dictionary<string, float[]> { ["h1"] = [1f, -0.5f, 0.25f], ["h2"] = [0f, 1f, 2e-7f] }));
+        Assert.Equal(1, store.StoreItemVectors("enc-b", new Dictionary<string, float[]> { ["h1"] = [9f, 9f] }));   // another encoder, another length
+        Assert.Equal(1, store.StoreItemVectors("enc-a", new Dictionary<string, float[]> { ["h2"] = [3f, 4f, 5f] }));   // replaces
+        var a = store.ReadItemVectors("enc-a");
+        Assert.Equal(["h1", "h2"], a.Keys.Order());
+        Assert.Equal([1f, -0.5f, 0.25f], a["h1"]);
+        Assert.Equal([3f, 4f, 5f], a["h2"]);
+        Assert.Equal([9f, 9f], store.ReadItemVectors("enc-b")["h1"]);
+
+        // Each bad batch names its fault and leaves the stored vectors as they were.
+        Dictionary<string, float[]>[] bad =
+        [
+            new() { ["h3"] = [1f, 2f, 3f], ["h4"] = [1f, float.NaN, 3f] },
+            new() { ["h3"] = [1f, 2f, 3f], ["h4"] = [1f, 2f] },
+            new() { ["h3"] = [1f, 2f, 3f], [" "] = [1f, 2f, 3f] },
+            new() { ["h3"] = [1f, 2f, 3f, 4f] },                                     // stored enc-a vectors have 3 entries
+        ];
+        foreach (var batch in bad)
+        {
+            var e = Assert.Throws<ArgumentException>(() => store.StoreItemVectors("enc-a", batch));
+            Assert.Contains("nothing from this batch was written", e.Message);
+        }
+        Assert.Equal(["h1", "h2"], store.ReadItemVectors("enc-a").Keys.Order());
+        Assert.Equal(0, store.StoreItemVectors("enc-a", new Dictionary<string, float[]>()));
+    }
 }

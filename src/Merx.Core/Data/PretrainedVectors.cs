@@ -1,0 +1,46 @@
+namespace Merx.Core.Data;
+
+/// <summary>
+/// One vector per catalog item from a pre-trained encoder (text or image), aligned with item
+/// indices: row i is item i's unit-length vector, or absent (zeros, <see cref="Has"/> false) when
+/// the item carries nothing to encode. Models read these as side information; they never compute
+/// them (encoding lives in Merx.Encoders, storage in the catalog store).
+/// </summary>
+public sealed class PretrainedVectors
+{
+    public PretrainedVectors(string encoderId, int dimension, float[] values, bool[] present)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(encoderId);
+        if (dimension <= 0) throw new ArgumentOutOfRangeException(nameof(dimension), "dimension must be positive");
+        if (values.Length != present.Length * dimension) throw new ArgumentException($"values must hold {present.Length} × {dimension} floats", nameof(values));
+        EncoderId = encoderId; Dimension = dimension; Values = values; Present = present;
+        PresentCount = present.Count(p => p);
+    }
+
+    /// <summary>The encoder the vectors came from ("all-MiniLM-L6-v2"): vectors of different encoders never mix.</summary>
+    public string EncoderId { get; }
+    public int Dimension { get; }
+    /// <summary>(Items, Dimension) row-major; rows of absent items are zero.</summary>
+    public float[] Values { get; }
+    public bool[] Present { get; }
+    public int ItemCount => Present.Length;
+    public int PresentCount { get; }
+
+    public bool Has(int item) => Present[item];
+    public ReadOnlySpan<float> Of(int item) => Values.AsSpan(item * Dimension, Dimension);
+
+    /// <summary>From per-item vectors (null where absent), each of length <paramref name="dimension"/>.</summary>
+    public static PretrainedVectors FromRows(string encoderId, int dimension, IReadOnlyList<float[]?> rows)
+    {
+        var values = new float[rows.Count * dimension];
+        var present = new bool[rows.Count];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (rows[i] is not { } row) continue;
+            if (row.Length != dimension) throw new ArgumentException($"item {i}: vector has {row.Length} entries, expected {dimension}", nameof(rows));
+            row.CopyTo(values, i * dimension);
+            present[i] = true;
+        }
+        return new PretrainedVectors(encoderId, dimension, values, present);
+    }
+}

@@ -1,0 +1,66 @@
+using Merx.Core.Contracts;
+using Merx.Numerics;
+
+namespace Merx.Models.Sequential;
+
+/// <summary>
+/// Item text vectors as side information: a learned projection W (E, D) maps an item's pre-trained
+/// text vector t (E, unit length; zero when the item has no text) into the item space, and t·W is
+/// added to the item's representation beside its id and attribute embeddings. A new item with text
+/// but no interactions is placed by t·W alone, in the space the trained items live in. With no text
+/// (Beauty, or <see cref="SasRecOptions.UseSideInformation"/> off) E is 0: no parameter, no
+/// arithmetic and no random draw is added, so training is bit-identical to a model without text.
+/// </summary>
+public sealed partial class SasRec
+{
+    private float[] _text = [];             // (Items, E) text vectors, zero rows for items without text
+    private string? _textEncoder;
+
+    /// <summary>The encoder of the text vectors the model was trained with, or null when it reads none.</summary>
+    public string? TextEncoder => _textEncoder;
+
+    /// <summary>Takes the training data's text vectors when side information is on and some item has text; returns E (0 = none).</summary>
+    private int AttachText(TrainingData data, SasRecOptions resolved)
+    {
+        _text = []; _textEncoder = null;
+        if (!resolved.UseSideInformation || data.Text is not { PresentCount: > 0 } text) return 0;
+        if (text.ItemCount != data.ItemCount) throw new ArgumentException($"text vectors cover {text.ItemCount} items, the data has {data.ItemCount}");
+        _text = text.Values;
+        _textEncoder = text.EncoderId;
+        return text.Dimension;
+    }
+
+    /// <summary>reps (Items, D) += text (Items, E) · W (E, D).</summary>
+    private static void TextForward(float[] text, ReadOnlySpan<float> w, Span<float> reps, int items, int e, int d) =>
+        Gemm.AB(text.AsSpan(0, items * e), w, reps[..(items * d)], items, e, d, accumulate: true);
+
+    /// <summary>dW (E, D) += textᵀ (E, Items) · dReps (Items, D).</summary>
+    private static void TextBackward(float[] text, ReadOnlySpan<float> dReps, Span<float> dW, int items, int e, int d) =>
+        Gemm.AtB(text.AsSpan(0, items * e), dReps[..(items * d)], dW, e, items, d, accumulate: true);
+
+    /// <summary>
+    /// For gradient checks: the mean next-item cross-entropy of the first <paramref name="users"/>
+    /// training users (no dropout, no update, no clipping beyond the model's ClipNorm) and its
+    /// gradient in <paramref name="grads"/> (length ParameterCount). Uses the fitted parameters.
+    /// </summary>
+    internal double LossAndGradient(TrainingData data, int users, float[] parameters, float[] grads)
+    {
+        var keep = _params;
+        _params = parameters;
+        try
+        {
+            var step = new StepBuffers(this, 1);
+            var chosen = Enumerable.Range(0, data.Train.UserCount).Where(u => data.Train.LengthOf(u) >= 2).Take(users).ToArray();
+            var lengths = chosen.Select(data.Train.LengthOf).ToArray();
+            Pack(step.Net, Layout.T, lengths, k => data.Train.Items.AsMemory(data.Train.Offsets[chosen[k]], lengths[k]), withTargets: true);
+            var loss = TrainStep(step, applyUpdate: false);
+            step.Grads.CopyTo(grads, 0);
+            return loss / step.Net.Tokens;
+        }
+        finally { _params = keep; }
+    }
+
+    /// <summary>The fitted parameters (for gradient checks).</summary>
+    internal float[] Parameters => _params;
+    internal SasRecLayout LayoutForTests => Layout;
+}

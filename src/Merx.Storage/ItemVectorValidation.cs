@@ -1,0 +1,24 @@
+namespace Merx.Storage;
+
+/// <summary>The checks every backend runs on a batch of item vectors before writing any of it.</summary>
+public static class ItemVectorValidation
+{
+    /// <summary>The batch's vector length (0 for an empty batch). Throws ArgumentException naming the first bad entry.</summary>
+    /// <param name="stored">The length of the vectors already stored for this encoder, if any.</param>
+    public static int Check(string encoderId, IReadOnlyDictionary<string, float[]> vectors, int? stored)
+    {
+        var dim = 0;
+        foreach (var (hash, v) in vectors)
+        {
+            if (string.IsNullOrWhiteSpace(hash)) throw new ArgumentException("an item vector has an empty content hash; nothing from this batch was written", nameof(vectors));
+            if (v is null || v.Length == 0) throw new ArgumentException($"item vector {hash} is empty; nothing from this batch was written", nameof(vectors));
+            if (dim == 0) dim = v.Length;
+            if (v.Length != dim) throw new ArgumentException($"item vector {hash} has {v.Length} entries, the others {dim}; nothing from this batch was written", nameof(vectors));
+            foreach (var f in v)
+                if (!float.IsFinite(f)) throw new ArgumentException($"item vector {hash} has a non-finite entry; nothing from this batch was written", nameof(vectors));
+        }
+        if (dim != 0 && stored is { } s && s != dim)
+            throw new ArgumentException($"{encoderId} vectors are stored with {s} entries, this batch has {dim}; nothing from this batch was written", nameof(vectors));
+        return dim;
+    }
+}

@@ -1,0 +1,109 @@
+using Merx.Core.Contracts;
+using Merx.Core.Data;
+using Merx.Core.Domain;
+using Merx.Core.Splits;
+using Merx.Models.Sequential;
+using Merx.Tests.Shared;
+
+namespace Merx.Models.Tests.Sequential;
+
+/// <summary>Issue #19: item text vectors as the Transformer's side information.</summary>
+public class SasRecTextTests
+{
+    private const int Items = 30;
+    private const int E = 6;
+
+    /// <summary>Users walk i → i+1 over items 0..28; item 29 is never consumed. No brand or category: text is the only side information.</summary>
+    private static TrainingData Data(PretrainedVectors? text)
+    {
+        var lists = Enumerable.Range(0, 60).Select(u => (IReadOnlyList<int>)Enumerable.Range(0, 10).Select(k => (u + k) % 29).ToList()).ToList();
+        var split = Splitter.LeaveOneOut(UserSequences.FromLists(lists, Items));
+        var catalog = Enumerable.Range(0, Items).Select(i => (Item?)new Item { Id = "i" + i }).ToArray();
+        return new TrainingData(split.Train, catalog, split.Validation) { Text = text };
+    }
+
+    /// <summary>Item i's text: unit vector mostly along axis i % 3 (its "topic"), with a seeded item-specific part.</summary>
+    private static PretrainedVectors TopicText(bool[]? present = null)
+    {
+        var rng = new Random(11);
+        var rows = new float[]?[Items];
+        for (var i = 0; i < Items; i++)
+        {
+            if (present is not null && !present[i]) continue;
+            var v = new float[E];
+            v[i % 3] = 1;
+            for (var k = 3; k < E; k++) v[k] = (float)(rng.NextDouble() - 0.5) * 0.5f;
+            var norm = MathF.Sqrt(v.Sum(x => x * x));
+            rows[i] = v.Select(x => x / norm).ToArray();
+        }
+        return PretrainedVectors.FromRows("test-topics", E, rows);
+    }
+
+    private static SasRec Small(int epochs, float dropout = 0.1f) =>
+        new(new SasRecOptions { Dim = 16, Blocks = 1, MaxLength = 8, Dropout = dropout, LearningRate = 5e-3f, BatchSize = 32, MaxEpochs = epochs, EvalEvery = 5, Patience = 100, ClipNorm = 1e9f });
+
+    [Fact]
+    public void TextProjection_gradient_matches_central_finite_differences()
+    {
+        var data = Data(TopicText());
+        var model = Small(2, dropout: 0);
+        model.Fit(data, new FitOptions { Seed = 3 });
+        var l = model.LayoutForTests;
+        Assert.Equal(E, l.TextDim);
+        var p = (float[])model.Parameters.Clone();
+        var grads = new float[p.Length];
+        model.LossAndGradient(data, 16, p, grads);
+        // Every 7th entry of W (E×D = 96 entries), plus one id embedding and one position entry as a control.
+        var picks = Enumerable.Range(0, E * l.D).Where(k => k % 7 == 0).Select(k => l.TextProj + k).Append(l.ItemEmb + 5 * l.D + 2).Append(l.PosEmb + 7 * l.D + 1).ToArray();
+        var x = picks.Select(i => (double)p[i]).ToArray();
+        var scratch = new float[p.Length];
+        double Loss(double[] v)
+        {
+            var q = (float[])p.Clone();
+            for (var k = 0; k < picks.Length; k++) q[picks[k]] = (float)v[k];
+            return model.LossAndGradient(data, 16, q, scratch);
+        }
+        var numerical = GradCheck.Numerical(x, Loss, h: 1e-3);
+        GradCheck.AssertClose(numerical, picks.Select(i => grads[i]).ToArray(), rtol: 2e-2, atol: 2e-4);
+        Assert.True(picks.Take(picks.Length - 2).Any(i => Math.Abs(grads[i]) > 1e-3), "the text projection gets a gradient");
+    }
+
+    [Fact]
+    public void Without_text_training_is_bit_identical_to_a_model_that_never_heard_of_text()
+    {
+        var none = Small(6); var absent = Small(6);
+        none.Fit(Data(null), new FitOptions { Seed = 9 });
+        absent.Fit(Data(TopicText(new bool[Items])), new FitOptions { Seed = 9 }); // vectors given, no item has any
+        Assert.Equal(0, absent.LayoutForTests.TextDim);
+        Assert.Null(absent.TextEncoder);
+        Assert.Equal(none.Parameters, absent.Parameters);
+        // With text, only the projection is added at the end of the parameter array.
+        var with = Small(6);
+        with.Fit(Data(TopicText()), new FitOptions { Seed = 9 });
+        Assert.Equal(none.ParameterCount + E * 16, with.ParameterCount);
+        Assert.Equal("test-topics", with.TextEncoder);
+    }
+
+    [Fact]
+    public void A_cold_item_with_text_lands_beside_the_items_whose_text_it_shares_and_survives_save_and_load()
+    {
+        var with = Small(30);
+        with.Fit(Data(TopicText()), new FitOptions { Seed = 5 });
+        var similar = with.SimilarItems(29, 5);                     // item 29: never consumed, topic 29 % 3 = 2
+        var sameTopic = similar.Count(s => s.Item % 3 == 2);
+        Assert.True(sameTopic >= 4, $"{sameTopic} of the 5 items most similar to the cold item share its topic");
+        // Without text the cold item is only its untrained id embedding: its neighbours are no better than chance (1 in 3).
+        var without = Small(30);
+        without.Fit(Data(null), new FitOptions { Seed = 5 });
+        Assert.True(without.SimilarItems(29, 5).Count(s => s.Item % 3 == 2) < sameTopic);
+
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true)) with.Write(w);
+        ms.Position = 0;
+        var loaded = SasRec.Read(new BinaryReader(ms));
+        Assert.Equal("test-topics", loaded.TextEncoder);
+        var a = new float[Items]; var b = new float[Items];
+        with.Score(-1, [3, 4, 5], a); loaded.Score(-1, [3, 4, 5], b);
+        Assert.Equal(a, b);
+    }
+}
