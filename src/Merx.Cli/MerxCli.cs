@@ -26,6 +26,7 @@ public static class MerxCli
         PseudonymCommand.Create(),
         RotateKeyCommand.Create(),
         DpPlanCommand.Create(),
+        AttackCommand.Create(),
     };
 
     public static int Run(string[] args) => Create().Parse(args).Invoke();
