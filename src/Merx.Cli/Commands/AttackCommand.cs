@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Merx.Core.Contracts;
-using Merx.Core.Import;
 using Merx.Core.Trust;
 using Merx.Evaluation.Attacks;
 using Merx.Models;
@@ -56,11 +55,7 @@ internal static class AttackCommand
             };
             options.Check();
             var path = parse.GetValue(data)!;
-            var importOptions = Cli.ImportOptions(false, parse.GetValue(map));
-            var report = new ImportReport(importOptions);
-            Cli.Progress.Report($"attack: reading {path}");
-            var dataset = DatasetLoader.Load(DataSources.Open(path, parse.GetValue(format), importOptions), report);
-            if (report.SkippedLines > 0) Console.Error.WriteLine(report);
+            var dataset = Cli.LoadDataset("attack", path, parse.GetValue(format), parse.GetValue(map));
             var fit = new FitOptions
             {
                 Seed = options.Seed, Progress = Cli.Progress, MaxEpochs = parse.GetValue(epochs),

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Merx.Evaluation.Reports;
 
 namespace Merx.Evaluation.Attacks;
 
@@ -16,65 +17,59 @@ public sealed record AttackReport(string Dataset, AttackOptions Attack, int Genu
     /// </summary>
     public void WriteJson(string path)
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        using var fs = File.Create(path);
-        using var w = new Utf8JsonWriter(fs, new JsonWriterOptions { Indented = true });
-        w.WriteStartObject();
-        w.WriteString("attack", Attack.Kind.ToString().ToLowerInvariant());
-        w.WriteNumber("size", Attack.Size);
-        w.WriteNumber("filler", Attack.Filler);
-        w.WriteNumber("seed", Attack.Seed);
-        w.WriteBoolean("camouflage", Attack.Camouflage);
-        w.WriteString("dataset", Dataset);
-        w.WriteNumber("genuine_users", GenuineUsers);
-        w.WriteNumber("fake_users", FakeUsers);
-        w.WriteNumber("test_users", TestUsers);
-        w.WriteNumber("filler_items_per_profile", FillerPerProfile);
-        Ints(w, "targets", Targets);
-        Ints(w, "selected", Selected);
-        w.WriteNumber("suspects", Suspects);
-        Number(w, "detection_precision", DetectionPrecision);
-        Number(w, "detection_recall", DetectionRecall);
-        Number(w, "detection_f1", DetectionF1);
-        if (Models.Count > 0)
-        {
-            w.WriteString("headline_model", Models[0].Model);
-            ModelKeys(w, Models[0]);
-        }
-        w.WriteStartArray("models");
-        foreach (var m in Models)
+        JsonFile.Write(path, w =>
         {
             w.WriteStartObject();
-            w.WriteString("name", m.Model);
-            ModelKeys(w, m);
-            Number(w, "ndcg@10_attacked", m.Ndcg.Attacked);
-            Number(w, "train_seconds_clean", m.TrainSeconds.Clean);
-            Number(w, "train_seconds_attacked", m.TrainSeconds.Attacked);
-            Number(w, "train_seconds_defended", m.TrainSeconds.Defended);
-            Epochs(w, "epochs_clean", m.Epochs.Clean);
-            Epochs(w, "epochs_attacked", m.Epochs.Attacked);
-            Epochs(w, "epochs_defended", m.Epochs.Defended);
-            if (m.Error is not null) w.WriteString("error", m.Error);
+            w.WriteString("attack", Attack.Kind.ToString().ToLowerInvariant());
+            w.WriteNumber("size", Attack.Size);
+            w.WriteNumber("filler", Attack.Filler);
+            w.WriteNumber("seed", Attack.Seed);
+            w.WriteBoolean("camouflage", Attack.Camouflage);
+            w.WriteString("dataset", Dataset);
+            w.WriteNumber("genuine_users", GenuineUsers);
+            w.WriteNumber("fake_users", FakeUsers);
+            w.WriteNumber("test_users", TestUsers);
+            w.WriteNumber("filler_items_per_profile", FillerPerProfile);
+            Ints(w, "targets", Targets);
+            Ints(w, "selected", Selected);
+            w.WriteNumber("suspects", Suspects);
+            JsonFile.Number(w, "detection_precision", DetectionPrecision);
+            JsonFile.Number(w, "detection_recall", DetectionRecall);
+            JsonFile.Number(w, "detection_f1", DetectionF1);
+            if (Models.Count > 0)
+            {
+                w.WriteString("headline_model", Models[0].Model);
+                ModelKeys(w, Models[0]);
+            }
+            w.WriteStartArray("models");
+            foreach (var m in Models)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", m.Model);
+                ModelKeys(w, m);
+                JsonFile.Number(w, "ndcg@10_attacked", m.Ndcg.Attacked);
+                JsonFile.Number(w, "train_seconds_clean", m.TrainSeconds.Clean);
+                JsonFile.Number(w, "train_seconds_attacked", m.TrainSeconds.Attacked);
+                JsonFile.Number(w, "train_seconds_defended", m.TrainSeconds.Defended);
+                Epochs(w, "epochs_clean", m.Epochs.Clean);
+                Epochs(w, "epochs_attacked", m.Epochs.Attacked);
+                Epochs(w, "epochs_defended", m.Epochs.Defended);
+                if (m.Error is not null) w.WriteString("error", m.Error);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
             w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteEndObject();
+        });
     }
 
     private static void ModelKeys(Utf8JsonWriter w, AttackModelResult m)
     {
-        Number(w, "target_hr@10_clean", m.TargetHr.Clean);
-        Number(w, "target_hr@10_attacked", m.TargetHr.Attacked);
-        Number(w, "target_hr@10_defended", m.TargetHr.Defended);
-        Number(w, "gain_cut", m.GainCut);
-        Number(w, "ndcg@10_clean", m.Ndcg.Clean);
-        Number(w, "ndcg@10_defended", m.Ndcg.Defended);
-    }
-
-    private static void Number(Utf8JsonWriter w, string name, double v)
-    {
-        if (double.IsFinite(v)) w.WriteNumber(name, Math.Round(v, 6)); else w.WriteNull(name);
+        JsonFile.Number(w, "target_hr@10_clean", m.TargetHr.Clean);
+        JsonFile.Number(w, "target_hr@10_attacked", m.TargetHr.Attacked);
+        JsonFile.Number(w, "target_hr@10_defended", m.TargetHr.Defended);
+        JsonFile.Number(w, "gain_cut", m.GainCut);
+        JsonFile.Number(w, "ndcg@10_clean", m.Ndcg.Clean);
+        JsonFile.Number(w, "ndcg@10_defended", m.Ndcg.Defended);
     }
 
     private static void Epochs(Utf8JsonWriter w, string name, int? e)
