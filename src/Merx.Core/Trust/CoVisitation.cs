@@ -4,8 +4,8 @@ namespace Merx.Core.Trust;
 
 /// <summary>
 /// Coordinated item pairs: two items held together by at least <c>minSupport</c> users, with a lift
-/// (co-holders × users ÷ (users of one × users of the other)) of at least <c>minLift</c>, where most of each
-/// item's audience (≥ <c>minConfidence</c> of the larger one's) also holds the other. Ordinary taste gives popular pairs
+/// (co-holders × users ÷ (users of one × users of the other)) of at least <c>minLift</c>, and co-holders at least
+/// <c>minConfidence</c> × the larger item's users (most of each item's audience holds the other). Ordinary taste gives popular pairs
 /// (support, low lift) and rare pairs (lift, little support); a group of accounts pushing the same items gives
 /// both at once — the co-visitation density a push attack cannot avoid, since its fakes must co-occur.
 /// </summary>
