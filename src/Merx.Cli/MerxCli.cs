@@ -30,6 +30,7 @@ public static class MerxCli
         PseudonymCommand.Create(),
         RotateKeyCommand.Create(),
         DpPlanCommand.Create(),
+        AttackCommand.Create(),
     };
 
     public static int Run(string[] args) => Create().Parse(args).Invoke();

@@ -55,6 +55,20 @@ internal static class Cli
     public static Merx.Core.Import.ImportOptions ImportOptions(bool strict, string? map) =>
         new() { Strict = strict, ColumnMapping = map is null ? Merx.Core.Import.ImportOptions.Default.ColumnMapping : Merx.Core.Import.ImportOptions.ParseMapping(map) };
 
+    /// <summary>
+    /// Loads a data set for a command that measures on it (evaluate, tune, attack): progress line, bad lines skipped and
+    /// their report printed to stderr.
+    /// </summary>
+    public static Merx.Core.Data.Dataset LoadDataset(string command, string path, string? format, string? map)
+    {
+        var options = ImportOptions(false, map);
+        var report = new ImportReport(options);
+        Progress.Report($"{command}: reading {path}");
+        var dataset = DatasetLoader.Load(DataSources.Open(path, format, options), report);
+        if (report.SkippedLines > 0) Console.Error.WriteLine(report);
+        return dataset;
+    }
+
     /// <summary>Runs a command body, printing expected failures as one clear line (exit 1) instead of a stack trace.</summary>
     public static int Run(Func<int> body)
     {

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Merx.Core.Contracts;
-using Merx.Core.Import;
 using Merx.Core.Splits;
 using Merx.Evaluation.Harness;
 using Merx.Evaluation.Metrics;
@@ -44,11 +43,7 @@ internal static class EvaluateCommand
             var privacy = dp.Parse(parse, seededNoise: true);
             if (privacy is not null) DpOptions.RequirePrivate(names);
             var path = parse.GetValue(data)!;
-            var options = Cli.ImportOptions(false, parse.GetValue(map));
-            var report = new ImportReport(options);
-            Cli.Progress.Report($"evaluate: reading {path}");
-            var dataset = DatasetLoader.Load(DataSources.Open(path, parse.GetValue(format), options), report);
-            if (report.SkippedLines > 0) Console.Error.WriteLine(report);
+            var dataset = Cli.LoadDataset("evaluate", path, parse.GetValue(format), parse.GetValue(map));
             var minutes = parse.GetValue(budget);
             var fit = new FitOptions { Seed = parse.GetValue(seed), Progress = Cli.Progress, TimeBudget = minutes is { } m ? TimeSpan.FromMinutes(m) : null, Privacy = privacy };
             var text = CliText.ForModels(names, dataset.Catalog, parse.GetValue(noText), parse.GetValue(textCache));

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Merx.Core.Contracts;
-using Merx.Core.Import;
 using Merx.Core.Splits;
 using Merx.Evaluation.Harness;
 using Merx.Evaluation.Metrics;
@@ -37,11 +36,7 @@ internal static class TuneCommand
             if (minutes is <= 0) throw new ArgumentException("--time-budget must be positive");
             var s0 = parse.GetValue(seed);
             var path = parse.GetValue(data)!;
-            var options = Cli.ImportOptions(false, parse.GetValue(map));
-            var report = new ImportReport(options);
-            Cli.Progress.Report($"tune: reading {path}");
-            var dataset = DatasetLoader.Load(DataSources.Open(path, parse.GetValue(format), options), report);
-            if (report.SkippedLines > 0) Console.Error.WriteLine(report);
+            var dataset = Cli.LoadDataset("tune", path, parse.GetValue(format), parse.GetValue(map));
             var s = Splitter.Create(parse.GetValue(split)!, dataset.Sequences, s0);
             Cli.Progress.Report($"tune: {dataset.UserCount:N0} users, {dataset.ItemCount:N0} items; split {s.Protocol}: {s.Validation.Count:N0} validation and {s.Test.Count:N0} test cases");
             var training = TrainingData.FromSplit(s, dataset);

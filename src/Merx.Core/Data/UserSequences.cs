@@ -32,6 +32,19 @@ public sealed class UserSequences
     public int LengthOf(int user) => Offsets[user + 1] - Offsets[user];
 
     /// <summary>
+    /// Whether the timestamps are clock times (Unix seconds after 1973) rather than positions in the sequence
+    /// (Amazon S3-Rec, lists): time-based features (bursts, account age) mean something only then.
+    /// </summary>
+    public bool HasRealClock
+    {
+        get
+        {
+            foreach (var t in Timestamps) if (t >= 100_000_000) return true;
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Groups a log by user, ordering each user's events by timestamp; equal timestamps keep the
     /// log's order (stable). Events without an item are left out.
     /// </summary>

@@ -109,6 +109,20 @@ public static class Splitter
         return new Split(split.Protocol + "+cold", Subset(train, keep), validation, test);
     }
 
+    /// <summary>
+    /// The split with <paramref name="users"/> left out of training and validation (their sequences emptied, indices
+    /// kept): what quarantining suspects from training does. Test cases are kept as they are.
+    /// </summary>
+    public static Split WithoutUsers(Split split, IReadOnlySet<int> users)
+    {
+        var train = split.Train;
+        var keep = new List<int>(train.EventCount);
+        for (var u = 0; u < train.UserCount; u++)
+            if (!users.Contains(u))
+                for (var i = train.Offsets[u]; i < train.Offsets[u + 1]; i++) keep.Add(i);
+        return new Split(split.Protocol, Subset(train, keep), split.Validation.Where(c => !users.Contains(c.User)).ToArray(), split.Test);
+    }
+
     public static Split Create(string protocol, UserSequences seq, int seed = 42) => protocol switch
     {
         "loo" => LeaveOneOut(seq),

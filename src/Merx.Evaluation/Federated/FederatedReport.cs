@@ -48,58 +48,57 @@ public sealed class FederatedReport(string dataset, string protocol, int seed, F
 
     public void WriteJson(string path)
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        using var fs = File.Create(path);
-        using var w = new Utf8JsonWriter(fs, new JsonWriterOptions { Indented = true });
-        w.WriteStartObject();
-        w.WriteString("dataset", Dataset);
-        w.WriteString("protocol", Protocol);
-        w.WriteNumber("seed", Seed);
-        w.WriteNumber("clients", Options.Clients);
-        w.WriteNumber("fraction", Options.Fraction);
-        w.WriteNumber("participants_per_round", Options.Participants);
-        w.WriteNumber("dropped_per_round", Options.DroppedPerRound);
-        w.WriteNumber("threshold", Options.Threshold);
-        w.WriteBoolean("secure_aggregation", Options.SecureAggregation);
-        w.WriteNumber("dp_noise", Options.DpNoise);
-        if (Options.DpNoise > 0) w.WriteNumber("dp_clip", Options.DpClip);
-        w.WriteStartArray("models");
-        foreach (var m in Models)
+        Reports.JsonFile.Write(path, w =>
         {
             w.WriteStartObject();
-            w.WriteString("name", m.Model);
-            if (m.Error is not null) w.WriteString("error", m.Error);
-            w.WriteNumber("local_epochs", m.Recipe.LocalEpochs);
-            w.WriteString("local_optimizer", m.Recipe.LocalSgd ? "sgd" : "model default (reset per round)");
-            Number(w, "local_lr", m.Recipe.LocalLearningRate);
-            Number(w, "local_batch", m.Recipe.LocalBatchSize);
-            w.WriteString("server_optimizer", m.Recipe.Server.ToString());
-            w.WriteNumber("server_lr", m.Recipe.ServerLearningRate);
-            w.WriteNumber("user_refit_epochs", m.Recipe.UserRefitEpochs);
-            Metric(w, "federated_ndcg@10", m.Federated, "ndcg@10");
-            Metric(w, "federated_hr@10", m.Federated, "hr@10");
-            Metric(w, "centralized_ndcg@10", m.Centralized, "ndcg@10");
-            Metric(w, "centralized_hr@10", m.Centralized, "hr@10");
-            Number(w, "ratio", m.Ratio);
-            if (m.Training is { } t)
+            w.WriteString("dataset", Dataset);
+            w.WriteString("protocol", Protocol);
+            w.WriteNumber("seed", Seed);
+            w.WriteNumber("clients", Options.Clients);
+            w.WriteNumber("fraction", Options.Fraction);
+            w.WriteNumber("participants_per_round", Options.Participants);
+            w.WriteNumber("dropped_per_round", Options.DroppedPerRound);
+            w.WriteNumber("threshold", Options.Threshold);
+            w.WriteBoolean("secure_aggregation", Options.SecureAggregation);
+            w.WriteNumber("dp_noise", Options.DpNoise);
+            if (Options.DpNoise > 0) w.WriteNumber("dp_clip", Options.DpClip);
+            w.WriteStartArray("models");
+            foreach (var m in Models)
             {
-                w.WriteNumber("rounds", t.Rounds);
-                w.WriteNumber("best_round", t.BestRound);
-                w.WriteNumber("refit_rounds", t.RefitRounds);
-                Number(w, "best_validation_ndcg@10", t.BestValidationNdcg);
-                w.WriteNumber("clients", Options.Clients);
-                w.WriteNumber("participants_per_round", t.ParticipantsPerRound);
-                w.WriteNumber("dropped", t.DroppedTotal);
-                w.WriteNumber("federated_wall_seconds", Math.Round(t.WallSeconds, 1));
-                Number(w, "epsilon", t.Epsilon);
-                Number(w, "delta", t.Delta);
+                w.WriteStartObject();
+                w.WriteString("name", m.Model);
+                if (m.Error is not null) w.WriteString("error", m.Error);
+                w.WriteNumber("local_epochs", m.Recipe.LocalEpochs);
+                w.WriteString("local_optimizer", m.Recipe.LocalSgd ? "sgd" : "model default (reset per round)");
+                Number(w, "local_lr", m.Recipe.LocalLearningRate);
+                Number(w, "local_batch", m.Recipe.LocalBatchSize);
+                w.WriteString("server_optimizer", m.Recipe.Server.ToString());
+                w.WriteNumber("server_lr", m.Recipe.ServerLearningRate);
+                w.WriteNumber("user_refit_epochs", m.Recipe.UserRefitEpochs);
+                Metric(w, "federated_ndcg@10", m.Federated, "ndcg@10");
+                Metric(w, "federated_hr@10", m.Federated, "hr@10");
+                Metric(w, "centralized_ndcg@10", m.Centralized, "ndcg@10");
+                Metric(w, "centralized_hr@10", m.Centralized, "hr@10");
+                Number(w, "ratio", m.Ratio);
+                if (m.Training is { } t)
+                {
+                    w.WriteNumber("rounds", t.Rounds);
+                    w.WriteNumber("best_round", t.BestRound);
+                    w.WriteNumber("refit_rounds", t.RefitRounds);
+                    Number(w, "best_validation_ndcg@10", t.BestValidationNdcg);
+                    w.WriteNumber("clients", Options.Clients);
+                    w.WriteNumber("participants_per_round", t.ParticipantsPerRound);
+                    w.WriteNumber("dropped", t.DroppedTotal);
+                    w.WriteNumber("federated_wall_seconds", Math.Round(t.WallSeconds, 1));
+                    Number(w, "epsilon", t.Epsilon);
+                    Number(w, "delta", t.Delta);
+                }
+                Number(w, "centralized_wall_seconds", m.CentralizedSeconds is { } s ? Math.Round(s, 1) : null);
+                w.WriteEndObject();
             }
-            Number(w, "centralized_wall_seconds", m.CentralizedSeconds is { } s ? Math.Round(s, 1) : null);
+            w.WriteEndArray();
             w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteEndObject();
+        });
     }
 
     private static void Metric(Utf8JsonWriter w, string name, EvaluationResult? r, string key) =>

@@ -41,36 +41,35 @@ public sealed record TuneReport(string Dataset, string Protocol, string Model, T
     /// </summary>
     public void WriteJson(string path)
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        using var fs = File.Create(path);
-        using var w = new Utf8JsonWriter(fs, new JsonWriterOptions { Indented = true });
-        w.WriteStartObject();
-        w.WriteString("dataset", Dataset);
-        w.WriteString("protocol", Protocol);
-        w.WriteString("model", Model);
-        w.WriteString("method", Method.ToString().ToLowerInvariant());
-        w.WriteNumber("seed", Seed);
-        w.WriteStartArray("trials");
-        foreach (var t in Result.Trials)
+        Reports.JsonFile.Write(path, w =>
         {
             w.WriteStartObject();
-            w.WriteNumber("trial", t.Trial);
-            Params(w, t.Parameters);
-            w.WriteNumber("validation_ndcg@10", Math.Round(t.ValidationNdcg, 6));
-            w.WriteNumber("validation_cases", t.ValidationCases);
-            w.WriteNumber("rung", t.Rung);
-            w.WriteNumber("fit_seconds", Math.Round(t.FitSeconds, 3));
+            w.WriteString("dataset", Dataset);
+            w.WriteString("protocol", Protocol);
+            w.WriteString("model", Model);
+            w.WriteString("method", Method.ToString().ToLowerInvariant());
+            w.WriteNumber("seed", Seed);
+            w.WriteStartArray("trials");
+            foreach (var t in Result.Trials)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("trial", t.Trial);
+                Params(w, t.Parameters);
+                w.WriteNumber("validation_ndcg@10", Math.Round(t.ValidationNdcg, 6));
+                w.WriteNumber("validation_cases", t.ValidationCases);
+                w.WriteNumber("rung", t.Rung);
+                w.WriteNumber("fit_seconds", Math.Round(t.FitSeconds, 3));
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartObject("best");
+            Params(w, Result.Best);
+            w.WriteNumber("validation_ndcg@10", Math.Round(Result.BestNdcg, 6));
+            w.WritePropertyName("test");
+            EvaluationRun.WriteModel(w, Test);
             w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteStartObject("best");
-        Params(w, Result.Best);
-        w.WriteNumber("validation_ndcg@10", Math.Round(Result.BestNdcg, 6));
-        w.WritePropertyName("test");
-        EvaluationRun.WriteModel(w, Test);
-        w.WriteEndObject();
-        w.WriteEndObject();
+            w.WriteEndObject();
+        });
     }
 
     private static void Params(Utf8JsonWriter w, IReadOnlyDictionary<string, double> p)

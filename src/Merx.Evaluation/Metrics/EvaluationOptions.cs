@@ -24,6 +24,8 @@ public sealed record EvaluationOptions
     public IReadOnlyList<int>? ItemUserCounts { get; init; }
     /// <summary>Number of training users (the denominator of an item's popularity).</summary>
     public int TrainingUsers { get; init; }
+    /// <summary>Return each case's top list in <see cref="EvaluationResult.TopLists"/> (what an attack measurement counts).</summary>
+    public bool KeepTopLists { get; init; }
 
     /// <summary>Options with novelty/popularity statistics taken from the training sequences.</summary>
     public static EvaluationOptions ForTraining(UserSequences train, ItemFeatures? features = null)

@@ -20,4 +20,7 @@ public sealed record EvaluationResult(
 
     /// <summary>NDCG and HR on rare, middling and popular targets (<see cref="TargetPopularity"/>); null when not measured.</summary>
     public IReadOnlyList<PopularityBucket>? ByTargetPopularity { get; init; }
+
+    /// <summary>Each case's top items (largest K, input items excluded), in case order; null unless <see cref="EvaluationOptions.KeepTopLists"/>.</summary>
+    public IReadOnlyList<int[]>? TopLists { get; init; }
 }

@@ -65,7 +65,7 @@ public static class Evaluator
         var kb = ks.Contains(10) ? 10 : maxK;
         var byPopularity = options.ItemUserCounts is { } counts && options.SampledNegatives is null
             ? TargetPopularity.Split(cases, counts, values[names.IndexOf($"ndcg@{kb}")], values[names.IndexOf($"hr@{kb}")], kb) : null;
-        return new EvaluationResult(ranking, cases.Count, metrics, intervals, seconds, cases.Count / Math.Max(seconds, 1e-9)) { ByTargetPopularity = byPopularity };
+        return new EvaluationResult(ranking, cases.Count, metrics, intervals, seconds, cases.Count / Math.Max(seconds, 1e-9)) { ByTargetPopularity = byPopularity, TopLists = options.KeepTopLists ? tops : null };
     }
 
     private static List<string> MetricNames(int[] ks, ListMetrics lists)
