@@ -26,6 +26,8 @@ public static class MerxCli
         PseudonymCommand.Create(),
         RotateKeyCommand.Create(),
         DpPlanCommand.Create(),
+        IndexBenchCommand.Create(),
+        ExportCommand.Create(),
     };
 
     public static int Run(string[] args) => Create().Parse(args).Invoke();
