@@ -64,10 +64,7 @@ public sealed class HnswIndex : IItemIndex, IDisposable
         var x = floats();
         if (x.Length % d != 0) throw new ArgumentException("vectors must be (n, d)", nameof(floats));
         var n = x.Length / d;
-        var radius = 0f;
-        for (var i = 0; i < n; i++) radius = MathF.Max(radius, System.Numerics.Tensors.TensorPrimitives.Norm(x.Slice(i * d, d)));
-        if (!float.IsFinite(radius)) throw new ArgumentException("the vectors hold a non-finite value", nameof(floats));
-        if (radius == 0) radius = 1;
+        var radius = Radius(x, d);
         var lift = options.Lift || options.Storage == HnswStorage.Int8;
         var graph = new USearchIndex(lift ? MetricKind.Cos : MetricKind.Ip, Scalar(options.Storage), (ulong)(lift ? d + 1 : d), (ulong)options.Connectivity, (ulong)options.ExpansionAdd, (ulong)options.ExpansionSearch);
         try
@@ -99,6 +96,36 @@ public sealed class HnswIndex : IItemIndex, IDisposable
         }
     }
 
+    /// <summary>
+    /// Opens a graph written by <see cref="Save"/> for the same (n, d) vectors and options (the file is
+    /// checked to hold n items of the right width; items added after the build are not in the file's base).
+    /// </summary>
+    public static HnswIndex Load(string path, FloatRows floats, int d, HnswOptions? options = null)
+    {
+        options ??= new HnswOptions();
+        var x = floats();
+        if (x.Length % d != 0) throw new ArgumentException("vectors must be (n, d)", nameof(floats));
+        var n = x.Length / d;
+        var lift = options.Lift || options.Storage == HnswStorage.Int8;
+        var graph = new USearchIndex(path);
+        if ((int)graph.Size() != n || (int)graph.Dimensions() != (lift ? d + 1 : d))
+        {
+            var found = $"{graph.Size()} items of {graph.Dimensions()}";
+            graph.Dispose();
+            throw new InvalidDataException($"{path} holds {found}, not {n} of {(lift ? d + 1 : d)}");
+        }
+        return new HnswIndex(graph, d, Radius(x, d), floats, n, options);
+    }
+
+    // R = the largest row norm (1 when every row is zero).
+    private static float Radius(ReadOnlySpan<float> x, int d)
+    {
+        var radius = 0f;
+        for (var i = 0; i < x.Length / d; i++) radius = MathF.Max(radius, System.Numerics.Tensors.TensorPrimitives.Norm(x.Slice(i * d, d)));
+        if (!float.IsFinite(radius)) throw new ArgumentException("the vectors hold a non-finite value");
+        return radius == 0 ? 1 : radius;
+    }
+
     public ScoredItem[] Search(ReadOnlySpan<float> query, int k, Func<int, bool>? admissible = null)
     {
         if (query.Length != _d) throw new ArgumentException($"query must have {_d} entries", nameof(query));
@@ -123,7 +150,7 @@ public sealed class HnswIndex : IItemIndex, IDisposable
                 var candidates = new List<ScoredItem>(found);
                 for (var i = 0; i < found; i++)
                     if (admissible is null || admissible((int)keys[i])) candidates.Add(new ScoredItem((int)keys[i], 0));
-                if (candidates.Count >= k || want >= size) return Rerank(candidates, query, k);
+                if (candidates.Count >= k || want >= size) return ExactRerank.Top(candidates, query, k, Row);
             }
         }
         finally { _lock.ExitReadLock(); }
@@ -173,22 +200,13 @@ public sealed class HnswIndex : IItemIndex, IDisposable
         finally { _lock.ExitReadLock(); }
     }
 
+    private ReadOnlySpan<float> Row(int item) =>
+        _added.TryGetValue(item, out var own) ? own : item < _baseCount ? _floats().Slice(item * _d, _d) : [];
+
     public void Dispose()
     {
         _graph.Dispose();
         _lock.Dispose();
-    }
-
-    private ScoredItem[] Rerank(List<ScoredItem> candidates, ReadOnlySpan<float> query, int k)
-    {
-        var floats = _floats();
-        var best = new TopKHeap(Math.Min(k, candidates.Count));
-        foreach (var c in candidates)
-        {
-            var v = _added.TryGetValue(c.Item, out var own) ? own : c.Item < _baseCount ? floats.Slice(c.Item * _d, _d) : [];
-            if (v.Length == _d) best.Offer(c.Item, System.Numerics.Tensors.TensorPrimitives.Dot(v, query));
-        }
-        return best.ToSortedArray();
     }
 
     // [x / R, √(1 − |x|²/R²)]; an item added later with |x| > R gets 0 there (its cosine order is then approximate; the re-rank is exact).

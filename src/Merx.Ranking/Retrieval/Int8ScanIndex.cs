@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Numerics.Tensors;
 using Merx.Core.Contracts;
 using Merx.Numerics;
 
@@ -72,14 +71,6 @@ public sealed class Int8ScanIndex : IItemIndex
             }
         }
         finally { ArrayPool<int>.Shared.Return(dots); }
-        return Rerank(pool.ToSortedArray(), query, k, _floats(), _d);
-    }
-
-    /// <summary>The best <paramref name="k"/> of <paramref name="candidates"/> by exact float inner product, best first.</summary>
-    internal static ScoredItem[] Rerank(ScoredItem[] candidates, ReadOnlySpan<float> query, int k, ReadOnlySpan<float> floats, int d)
-    {
-        var best = new TopKHeap(Math.Min(k, candidates.Length));
-        foreach (var c in candidates) best.Offer(c.Item, TensorPrimitives.Dot(floats.Slice(c.Item * d, d), query));
-        return best.ToSortedArray();
+        return ExactRerank.Top(pool.ToSortedArray(), query, k, item => _floats().Slice(item * _d, _d));
     }
 }

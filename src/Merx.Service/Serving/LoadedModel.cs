@@ -35,7 +35,7 @@ public sealed class LoadedModel
         var package = same ? previous!.Package : ModelPackage.FromBytes(store.ReadModelPayload(version.Version), ModelRegistry.Read);
         // Above MinItems a full pass per request no longer fits a few-ms budget: retrieve through an index.
         var built = index is not null && package.Model is IUserEncoder enc && package.Model.ItemCount >= index.MinItems
-            ? (same ? previous!.Scorer.Index : null) ?? ItemIndexes.Build(enc, index)
+            ? (same ? previous!.Scorer.Index : null) ?? ItemIndexes.Build(enc, index, $"v{version.Version}-{version.Sha256[..Math.Min(16, version.Sha256.Length)]}")
             : null;
         return new LoadedModel(version, package, new CatalogScorer(package.Model, package.Items.Ids, catalog, built, index?.Probes ?? 32));
     }

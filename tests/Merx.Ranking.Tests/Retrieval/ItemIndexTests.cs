@@ -90,6 +90,26 @@ public sealed class ItemIndexTests
     }
 
     [Fact]
+    public void Hnsw_SavedAndLoaded_AnswersAsBuilt_AndRefusesAFileOfOtherVectors()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"merx-hnsw-{Guid.NewGuid():N}.usearch");
+        try
+        {
+            using var built = HnswIndex.Build(() => Vectors, D);
+            built.Save(path);
+            using var loaded = HnswIndex.Load(path, () => Vectors, D);
+            Assert.Equal(N, loaded.Count);
+            for (var i = 0; i < 10; i++)
+            {
+                var q = Queries.AsSpan(i * D, D);
+                Assert.Equal(built.Search(q, 10), loaded.Search(q, 10));
+            }
+            Assert.Throws<InvalidDataException>(() => HnswIndex.Load(path, () => Vectors.AsSpan(0, 100 * D).ToArray(), D));
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
     public void Hnsw_RejectsBadInput()
     {
         using var index = HnswIndex.Build(() => Vectors.AsSpan(0, 10 * D).ToArray(), D);
