@@ -31,6 +31,8 @@ public static class MerxCli
         RotateKeyCommand.Create(),
         DpPlanCommand.Create(),
         AttackCommand.Create(),
+        IndexBenchCommand.Create(),
+        ExportCommand.Create(),
     };
 
     public static int Run(string[] args) => Create().Parse(args).Invoke();

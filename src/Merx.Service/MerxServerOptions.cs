@@ -81,8 +81,14 @@ public sealed class MerxServerOptions
     public int HistoryCacheUsers { get; set; } = 100_000;
     /// <summary>How often (ms) the history cache checks the store for events written by someone else (another process or replica).</summary>
     public long HistoryCacheRefreshMs { get; set; } = 1000;
-    /// <summary>Catalogs with at least this many items retrieve the large model's candidates through an inverted-file index instead of a full pass.</summary>
-    public int IvfMinItems { get; set; } = 50_000;
+    /// <summary>Models with at least this many items retrieve the large model's candidates through an item index (<see cref="ItemIndex"/>) instead of a full pass.</summary>
+    public int IndexMinItems { get; set; } = 50_000;
+    /// <summary>The item index for large catalogs: "hnsw" (USearch HNSW, f16 vectors, inner product), "hnsw-i8" (int8 vectors lifted to cosine), "int8-scan" or "ivf"; measured in bench/results/index.md.</summary>
+    public string ItemIndex { get; set; } = "hnsw";
+    /// <summary>Seconds an HNSW build may take before the int8 scan (built in seconds) is used instead.</summary>
+    public double IndexBuildSeconds { get; set; } = 600;
+    /// <summary>Where HNSW graphs are kept per model version (null: beside the SQLite file, "&lt;db&gt;.indexes"; none for a server URL).</summary>
+    public string? IndexDirectory { get; set; }
     /// <summary>Clusters scanned per request by the inverted-file index.</summary>
     public int IvfProbes { get; set; } = 32;
     /// <summary>

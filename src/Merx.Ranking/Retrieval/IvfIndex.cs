@@ -11,7 +11,7 @@ namespace Merx.Ranking.Retrieval;
 /// cluster can never be under-estimated by the ranking of clusters. Used for catalogs where a full
 /// pass per request (n × d multiply-adds, memory-bound) would not fit the latency budget.
 /// </summary>
-public sealed class IvfIndex
+public sealed class IvfIndex : IItemIndex
 {
     private readonly int _d;
     private readonly float[] _centroids;  // (C, d)
@@ -27,7 +27,14 @@ public sealed class IvfIndex
         for (var c = 0; c + 1 < offsets.Length; c++) _largestCluster = Math.Max(_largestCluster, offsets[c + 1] - offsets[c]);
     }
 
+    public string Name => "ivf";
     public int Clusters => _radius.Length;
+    /// <summary>Clusters scanned by <see cref="Search(ReadOnlySpan{float}, int, Func{int, bool}?)"/>.</summary>
+    public int Probes { get; private init; } = 32;
+    /// <summary>Its grouped float copy of the vectors and the item id of each row.</summary>
+    public double BytesPerItem => _d * sizeof(float) + sizeof(int) + (double)_centroids.Length * sizeof(float) / Math.Max(1, Count);
+
+    public ScoredItem[] Search(ReadOnlySpan<float> query, int k, Func<int, bool>? admissible = null) => Search(query, k, Probes, admissible);
     public int Count => _items.Length;
 
     /// <summary>Clusters for n items when none is given: about 2√n, at least 1.</summary>
@@ -38,7 +45,8 @@ public sealed class IvfIndex
     /// <paramref name="iterations"/> rounds on at most <paramref name="trainSample"/> items, then every item assigned).
     /// </summary>
     /// <param name="vectors">(n, d) row-major item vectors.</param>
-    public static IvfIndex Build(ReadOnlySpan<float> vectors, int d, int clusters = 0, int iterations = 8, int trainSample = 50_000, int seed = 1)
+    /// <param name="probes">Clusters scanned by the search without a probes argument.</param>
+    public static IvfIndex Build(ReadOnlySpan<float> vectors, int d, int clusters = 0, int iterations = 8, int trainSample = 50_000, int seed = 1, int probes = 32)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(d, 1);
         if (vectors.Length % d != 0) throw new ArgumentException("vectors must be (n, d)", nameof(vectors));
@@ -87,7 +95,7 @@ public sealed class IvfIndex
             vectors.Slice(i * d, d).CopyTo(grouped.AsSpan(at * d, d));
             radius[k] = MathF.Max(radius[k], TensorPrimitives.Distance(vectors.Slice(i * d, d), centroids.AsSpan(k * d, d)));
         }
-        return new IvfIndex(d, centroids, radius, offsets, items, grouped);
+        return new IvfIndex(d, centroids, radius, offsets, items, grouped) { Probes = probes };
     }
 
     /// <summary>Nearest centroid (L2) of each row: argmax over centroids of 2·x·c − |c|², in blocks through the GEMM.</summary>

@@ -13,8 +13,9 @@ namespace Merx.Ranking.Scoring;
 /// that maps the model's item indices to the catalog's, encodes a history into a user vector and
 /// scores user · item vectors — for recommendations (<see cref="ModelSource"/>), search re-ranking,
 /// audiences, similar items and the bandit stage. The item vectors are the model's own
-/// ((ItemCount, d), never copied); for a large catalog an <see cref="IvfIndex"/> over them answers
-/// top-k queries by scanning only the most promising clusters. Models that are not user encoders
+/// ((ItemCount, d), never copied); for a large catalog an <see cref="IItemIndex"/> over them (USearch's
+/// HNSW graph by default, <see cref="HnswIndex"/>; or the int8 scan or the inverted file) answers top-k
+/// queries without a full float pass, the exact pass staying as the reference. Models that are not user encoders
 /// (item-kNN, popularity) are scored through <see cref="IRecommender.Score"/>. Immutable, thread-safe.
 /// </summary>
 public sealed class CatalogScorer : IItemVectors
@@ -24,18 +25,18 @@ public sealed class CatalogScorer : IItemVectors
 
     private readonly IndexMapping _mapping;
 
-    /// <param name="index">Inverted file over the encoder's item vectors (model index space), or null for exact passes.</param>
-    /// <param name="probes">Clusters scanned per top-k query through <paramref name="index"/>.</param>
-    public CatalogScorer(IRecommender model, IndexMapping mapping, IvfIndex? index = null, int probes = 32)
+    /// <param name="index">Index over the encoder's item vectors (model index space), or null for exact passes.</param>
+    /// <param name="probes">Clusters scanned per top-k query when <paramref name="index"/> is an inverted file.</param>
+    public CatalogScorer(IRecommender model, IndexMapping mapping, IItemIndex? index = null, int probes = 32)
     {
         if (mapping.ModelToCatalog.Length != model.ItemCount) throw new ArgumentException($"the mapping has {mapping.ModelToCatalog.Length} model items, the model {model.ItemCount}", nameof(mapping));
-        if (index is not null && model is not IUserEncoder) throw new ArgumentException("an inverted file needs a model with item vectors", nameof(index));
+        if (index is not null && model is not IUserEncoder) throw new ArgumentException("an item index needs a model with item vectors", nameof(index));
         Model = model; _mapping = mapping; Index = index; Probes = probes;
         Encoder = model as IUserEncoder;
     }
 
     /// <summary>The model over a catalog, its item ids (the model's index order) mapped by id.</summary>
-    public CatalogScorer(IRecommender model, IReadOnlyList<string> modelIds, CatalogIndex catalog, IvfIndex? index = null, int probes = 32)
+    public CatalogScorer(IRecommender model, IReadOnlyList<string> modelIds, CatalogIndex catalog, IItemIndex? index = null, int probes = 32)
         : this(model, new IndexMapping(modelIds, catalog), index, probes) { }
 
     public IRecommender Model { get; }
@@ -43,7 +44,7 @@ public sealed class CatalogScorer : IItemVectors
     public IUserEncoder? Encoder { get; }
     /// <summary>Length d of user and item vectors; 0 when the model has none.</summary>
     public int Dimension => Encoder?.Dimension ?? 0;
-    public IvfIndex? Index { get; }
+    public IItemIndex? Index { get; }
     public int Probes { get; }
     /// <summary>Number of catalog items the scorer addresses.</summary>
     public int CatalogCount => _mapping.CatalogToModel.Length;
@@ -112,11 +113,11 @@ public sealed class CatalogScorer : IItemVectors
     /// <summary>
     /// The best <paramref name="k"/> admissible catalog items for a user vector, best first: exactly
     /// over <paramref name="allowed"/> when it is small (≤ <see cref="ExactAllowedLimit"/>), else
-    /// through the inverted file when there is one (unless <paramref name="exact"/>), else one exact
+    /// through the item index when there is one (unless <paramref name="exact"/>), else one exact
     /// pass over all item vectors. Admissibility is checked only for items that would enter the top k.
     /// </summary>
     /// <param name="admissible">Catalog-space filter (stock, allowed set, exclusions, seen).</param>
-    /// <param name="probes">Clusters to scan; null for <see cref="Probes"/>.</param>
+    /// <param name="probes">Clusters to scan when the index is an inverted file; null for <see cref="Probes"/>.</param>
     public ScoredItem[] Top(UserVector user, int k, Func<int, bool> admissible, IReadOnlySet<int>? allowed = null, bool exact = false, int? probes = null)
     {
         var u = Own(user);
@@ -134,7 +135,8 @@ public sealed class CatalogScorer : IItemVectors
         var toCatalog = _mapping.ModelToCatalog;
         if (Index is { } index && !exact)
         {
-            var found = index.Search(u, k, probes ?? Probes, j => toCatalog[j] >= 0 && admissible(toCatalog[j]));
+            Func<int, bool> known = j => (uint)j < (uint)toCatalog.Length && toCatalog[j] >= 0 && admissible(toCatalog[j]);
+            var found = index is IvfIndex ivf ? ivf.Search(u, k, probes ?? Probes, known) : index.Search(u, k, known);
             return ToCatalog(found);
         }
         return TopOfPass(k, admissible, u, []);

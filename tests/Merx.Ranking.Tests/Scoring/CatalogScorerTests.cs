@@ -35,7 +35,7 @@ public class CatalogScorerTests(GeneratedShop shop) : IClassFixture<GeneratedSho
     {
         var exact = shop.Scorer();
         var ivf = shop.Scorer(clusters: 12);
-        Assert.Equal(12, ivf.Index!.Clusters);
+        Assert.Equal(12, ((Merx.Ranking.Retrieval.IvfIndex)ivf.Index!).Clusters);
         var anyMissed = false;
         foreach (var u in Users)
         {
@@ -44,7 +44,7 @@ public class CatalogScorerTests(GeneratedShop shop) : IClassFixture<GeneratedSho
             var reference = exact.Top(exact.Encode(history), 10, Admissible);
             var user = ivf.Encode(history);
             Assert.Equal(exact.Encode(history).Values, user.Values);
-            var all = ivf.Top(user, 10, Admissible, probes: ivf.Index.Clusters);
+            var all = ivf.Top(user, 10, Admissible, probes: 12);
             Assert.Equal(reference.Select(r => r.Item), all.Select(r => r.Item));
             for (var i = 0; i < reference.Length; i++) Assert.Equal(reference[i].Score, all[i].Score, 1e-5f);
             // exact: true on the same scorer skips the index.
@@ -57,6 +57,32 @@ public class CatalogScorerTests(GeneratedShop shop) : IClassFixture<GeneratedSho
         }
         // One cluster of twelve cannot hold every user's exact top 10: the probes setting must matter.
         Assert.True(anyMissed, "one probe found the exact top 10 for every user: the index is not being probed");
+    }
+
+    [Fact]
+    public void HnswAndInt8Scan_GiveTheExactTopK_OnTheShop_WithTheExactScanAsReference()
+    {
+        // Issue 21: the serving index beside its reference twin. A shop of this size sits far below
+        // the graph's expansion (128) and the scan's 100 candidates, so both must find the exact top 10.
+        var exact = shop.Scorer();
+        var indexed = new[]
+        {
+            shop.Scorer((v, d) => Merx.Ranking.Retrieval.HnswIndex.Build(v, d)),
+            shop.Scorer((v, d) => Merx.Ranking.Retrieval.HnswIndex.Build(v, d, new Merx.Ranking.Retrieval.HnswOptions(Merx.Ranking.Retrieval.HnswStorage.Int8))),
+            shop.Scorer((v, d) => Merx.Ranking.Retrieval.Int8ScanIndex.Build(v, d)),
+        };
+        foreach (var u in Users)
+        {
+            var history = shop.Histories[u];
+            bool Admissible(int c) => c % 5 != 0;
+            var reference = exact.Top(exact.Encode(history), 10, Admissible, exact: true);
+            foreach (var scorer in indexed)
+            {
+                var found = scorer.Top(scorer.Encode(history), 10, Admissible);
+                Assert.Equal(reference.Select(r => r.Item), found.Select(r => r.Item));
+                for (var i = 0; i < reference.Length; i++) Assert.Equal(reference[i].Score, found[i].Score, 1e-5f);
+            }
+        }
     }
 
     [Fact]

@@ -54,6 +54,10 @@ public sealed class GeneratedShop
     public CatalogScorer Scorer(int clusters = 0, int probes = 32) =>
         new(Transformer, ModelIds, Catalog, clusters > 0 ? Merx.Ranking.Retrieval.IvfIndex.Build(Transformer.ItemVectors, Transformer.Dimension, clusters) : null, probes);
 
+    /// <summary>The Transformer seen through the catalog with an item index over its vectors built by <paramref name="build"/>.</summary>
+    public CatalogScorer Scorer(Func<Merx.Ranking.Retrieval.FloatRows, int, Merx.Ranking.Retrieval.IItemIndex> build) =>
+        new(Transformer, ModelIds, Catalog, build(() => Transformer.ItemVectors, Transformer.Dimension));
+
     public CatalogScorer KnnScorer() => new(Knn, ModelIds, Catalog);
 
     /// <summary>A request of user <paramref name="u"/>: their history as views, newest 1 s before now.</summary>

@@ -1,0 +1,128 @@
+using System.CommandLine;
+using System.Text.Json;
+using Merx.Core.Contracts;
+using Merx.Evaluation.Retrieval;
+using Merx.Numerics;
+using Merx.Ranking.Retrieval;
+using Merx.Storage;
+
+namespace Merx.Cli.Commands;
+
+/// <summary>`merx index-bench`: recall and queries/s of the item indexes against the exact scan, on the same vectors.</summary>
+internal static class IndexBenchCommand
+{
+    public static Command Create()
+    {
+        var items = new Option<int>("--items") { Description = "catalog size (synthetic; with --vectors-from, the model's items, extended by jittered copies when larger)", DefaultValueFactory = _ => 100_000 };
+        var dim = new Option<int>("--dim") { Description = "vector length (synthetic vectors only)", DefaultValueFactory = _ => 64 };
+        var queries = new Option<int>("--queries") { Description = "query vectors", DefaultValueFactory = _ => 2000 };
+        var seed = Cli.Seed();
+        var from = new Option<string?>("--vectors-from") { Description = "a store with a published Transformer: its item vectors, queries encoded from its users' histories" };
+        var model = new Option<string>("--model") { Description = "the published model to read with --vectors-from", DefaultValueFactory = _ => "sasrec" };
+        var indexes = new Option<string>("--indexes") { Description = "comma-separated: ivf, int8-scan, hnsw-f16, hnsw-f32, hnsw-i8 (graphs on inner product; -lift: cosine on lifted unit vectors, as int8 always is)", DefaultValueFactory = _ => "ivf,int8-scan,hnsw-f16,hnsw-i8" };
+        var probes = new Option<int>("--probes") { Description = "ivf: clusters scanned per query", DefaultValueFactory = _ => 32 };
+        var candidates = new Option<int>("--candidates") { Description = "int8-scan: k × this candidates re-ranked exactly (at least 100)", DefaultValueFactory = _ => 4 };
+        var m = new Option<int>("--connectivity") { Description = "hnsw: links per node (M)", DefaultValueFactory = _ => new HnswOptions().Connectivity };
+        var efAdd = new Option<int>("--expansion-add") { Description = "hnsw: candidate list while building", DefaultValueFactory = _ => new HnswOptions().ExpansionAdd };
+        var efSearch = new Option<int>("--expansion-search") { Description = "hnsw: candidate list while searching", DefaultValueFactory = _ => new HnswOptions().ExpansionSearch };
+        var json = Cli.Json();
+        var command = new Command("index-bench", "Recall@10/@100 and queries/s of the item indexes (inverted file, int8 scan, USearch HNSW) against the exact float scan, on synthetic clustered vectors or a trained model's.")
+        {
+            items, dim, queries, seed, from, model, indexes, probes, candidates, m, efAdd, efSearch, json,
+        };
+        command.SetAction(parse => Cli.Run(() =>
+        {
+            var n = parse.GetValue(items);
+            var q = parse.GetValue(queries);
+            var s = parse.GetValue(seed);
+            if (n < 1) throw new ArgumentException("--items must be at least 1");
+            if (q < 1) throw new ArgumentException("--queries must be at least 1");
+            var names = parse.GetValue(indexes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var hnsw = new HnswOptions(HnswStorage.Int8, parse.GetValue(m), parse.GetValue(efAdd), parse.GetValue(efSearch));
+            var list = names.Select(name => Candidate(name, parse.GetValue(probes), parse.GetValue(candidates), hnsw)).ToList();
+
+            float[] vectors, queryVectors;
+            int d;
+            string source;
+            if (parse.GetValue(from) is { } path)
+                (vectors, queryVectors, d, source) = FromModel(path, parse.GetValue(model)!, n, q, s);
+            else
+            {
+                d = parse.GetValue(dim);
+                if (d < 1) throw new ArgumentException("--dim must be at least 1");
+                Cli.Progress.Report($"generating {n:N0} clustered vectors of {d} (seed {s})");
+                vectors = ClusteredVectors.Items(n, d, s);
+                queryVectors = ClusteredVectors.Queries(n, d, q, s);
+                source = $"synthetic clustered, seed {s}";
+            }
+            var results = IndexBench.Run(vectors, queryVectors, d, list, Cli.Progress);
+            Console.WriteLine($"{source}: {vectors.Length / d:N0} items, d {d}, {queryVectors.Length / d:N0} queries; exact scan {results.FirstOrDefault()?.ExactQps:F1} queries/s");
+            Console.WriteLine($"{"index",-10} {"recall@10",10} {"recall@100",11} {"queries/s",10} {"× exact",8} {"build s",8} {"bytes/item",11}  settings");
+            foreach (var r in results)
+                Console.WriteLine($"{r.Index,-10} {r.RecallAt10,10:F4} {r.RecallAt100,11:F4} {r.Qps,10:F0} {r.Qps / r.ExactQps,8:F1} {r.BuildSeconds,8:F1} {r.BytesPerItem,11:F1}  {r.Settings}");
+            if (parse.GetValue(json) is { } jsonPath)
+                File.WriteAllText(jsonPath, JsonSerializer.Serialize(new { vectors = source, results }, new JsonSerializerOptions { WriteIndented = true }));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static IndexBench.Candidate Candidate(string name, int probes, int candidates, HnswOptions hnsw) => name switch
+    {
+        "ivf" => new($"clusters 2√n, probes {probes}", (v, d) => IvfIndex.Build(v(), d, probes: probes)),
+        "int8-scan" => new($"candidates max(100, {candidates}k), exact re-rank", (v, d) => Int8ScanIndex.Build(v, d, candidates)),
+        "hnsw-i8" or "hnsw-f16" or "hnsw-f32" or "hnsw-f16-lift" or "hnsw-f32-lift" => Hnsw(hnsw with
+        {
+            Storage = name.StartsWith("hnsw-i8") ? HnswStorage.Int8 : name.StartsWith("hnsw-f16") ? HnswStorage.Float16 : HnswStorage.Float32,
+            Lift = name.EndsWith("-lift"),
+        }),
+        _ => throw new ArgumentException($"unknown index '{name}' (ivf, int8-scan, hnsw-i8, hnsw-f16, hnsw-f32, hnsw-f16-lift, hnsw-f32-lift)"),
+    };
+
+    private static IndexBench.Candidate Hnsw(HnswOptions o) =>
+        new($"{(o.Lift || o.Storage == HnswStorage.Int8 ? "lifted cosine" : "inner product")}, M {o.Connectivity}, ef_add {o.ExpansionAdd}, ef_search {o.ExpansionSearch}, {o.CandidateFactor}k re-ranked", (v, d) => HnswIndex.Build(v, d, o, Cli.Progress));
+
+    /// <summary>
+    /// A published model's item vectors and, as queries, the user vectors it encodes from the histories of
+    /// <paramref name="queries"/> users drawn by <paramref name="seed"/>. Asked for more items than the model
+    /// has, the catalog is extended with copies of its vectors (drawn by the seed) plus N(0, (σ/4)²) noise per
+    /// entry, σ the entries' standard deviation: labelled as such in the report.
+    /// </summary>
+    private static (float[] Vectors, float[] Queries, int D, string Source) FromModel(string path, string name, int n, int queries, int seed)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"no store at {path} (create one with 'merx import')");
+        using var store = MerxStores.Open(path);
+        var package = RecommendCommand.LoadLatest(store, name);
+        if (package.Model is not IUserEncoder enc) throw new ArgumentException($"model '{name}' has no item vectors");
+        var d = enc.Dimension;
+        var own = enc.ItemVectors;
+        var count = own.Length / d;
+        var vectors = new float[(long)n * d];
+        own[..(Math.Min(n, count) * d)].CopyTo(vectors);
+        var rng = new SplitMix64((ulong)seed);
+        var sigma = Math.Sqrt(own.ToArray().Select(v => (double)v * v).Average());
+        for (var i = count; i < n; i++)
+        {
+            var from = rng.Next(count);
+            for (var t = 0; t < d; t++) vectors[(long)i * d + t] = own[from * d + t] + (float)(sigma / 4 * rng.NextGaussian());
+        }
+
+        Cli.Progress.Report($"encoding {queries:N0} users' histories with {package.Name}");
+        var data = store.LoadDataset();
+        var users = Enumerable.Range(0, data.UserCount).Where(u => data.Sequences.ItemsOf(u).Length > 0).ToArray();
+        if (users.Length == 0) throw new InvalidOperationException("the store holds no user history to encode");
+        var queryVectors = new float[queries * d];
+        for (var i = 0; i < queries; i++)
+        {
+            var u = users[rng.Next(users.Length)];
+            var history = new List<int>();
+            foreach (var item in data.Sequences.ItemsOf(u))
+                if (package.Items.IndexOf(data.Items[item]) is var j and >= 0) history.Add(j);
+            enc.EncodeUser(-1, history.ToArray(), queryVectors.AsSpan(i * d, d));
+        }
+        var source = n <= count ? $"{package.Name} item vectors from {Path.GetFileName(path)}, users' histories as queries (seed {seed})"
+            : $"{package.Name} item vectors from {Path.GetFileName(path)} ({count:N0}) extended to {n:N0} with jittered copies (σ/4), users' histories as queries (seed {seed})";
+        if (n < count) Array.Resize(ref vectors, n * d);
+        return (vectors, queryVectors, d, source);
+    }
+}

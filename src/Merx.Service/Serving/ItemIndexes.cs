@@ -1,0 +1,64 @@
+using Merx.Core.Contracts;
+using Merx.Ranking.Retrieval;
+
+namespace Merx.Service.Serving;
+
+/// <summary>Which item index a large model gets, from <see cref="MerxServerOptions"/>.</summary>
+/// <param name="Kind">"hnsw" (f16, inner product), "hnsw-i8" (int8, lifted to cosine), "int8-scan" or "ivf".</param>
+/// <param name="BuildSeconds">Time budget of an HNSW build; past it the int8 scan is used.</param>
+/// <param name="Directory">Where HNSW graphs are kept per model version (null: rebuilt at every start).</param>
+public sealed record ItemIndexSettings(int MinItems = 50_000, string Kind = "hnsw", double BuildSeconds = 600, int Probes = 32, string? Directory = null, IProgress<string>? Progress = null);
+
+/// <summary>Builds the serving item index of a user encoder's item vectors.</summary>
+public static class ItemIndexes
+{
+    public static ItemIndexSettings Settings(MerxServerOptions options) =>
+        new(options.IndexMinItems, options.ItemIndex, options.IndexBuildSeconds, options.IvfProbes,
+            options.IndexDirectory ?? (options.Db.Contains("://") ? null : options.Db + ".indexes"));
+
+    /// <summary>
+    /// The index of <paramref name="settings"/>.Kind over the encoder's vectors (read through the model,
+    /// never copied in float). An HNSW graph is persisted with the model version: read from
+    /// <see cref="ItemIndexSettings.Directory"/> under <paramref name="versionKey"/> when there, else built
+    /// and written there (atomically). A build that overruns its time budget is abandoned for the int8 scan.
+    /// </summary>
+    /// <param name="versionKey">Names the model version (its number and checksum), so a file never serves another model.</param>
+    public static IItemIndex Build(IUserEncoder encoder, ItemIndexSettings settings, string? versionKey = null)
+    {
+        FloatRows floats = () => encoder.ItemVectors;
+        var d = encoder.Dimension;
+        switch (settings.Kind)
+        {
+            case "ivf": return IvfIndex.Build(encoder.ItemVectors, d, probes: settings.Probes);
+            case "int8-scan": return Int8ScanIndex.Build(floats, d);
+            case "hnsw" or "hnsw-i8":
+                var options = new HnswOptions(settings.Kind == "hnsw-i8" ? HnswStorage.Int8 : HnswStorage.Float16);
+                var file = settings.Directory is { } dir && versionKey is not null ? Path.Combine(dir, $"{versionKey}.{settings.Kind}.usearch") : null;
+                if (file is not null && File.Exists(file))
+                {
+                    try { return HnswIndex.Load(file, floats, d, options); }
+                    catch (Exception e) when (e is InvalidDataException or Cloud.Unum.USearch.USearchException) { settings.Progress?.Report($"hnsw: {file} unusable ({e.Message}); rebuilding"); }
+                }
+                using (var budget = new CancellationTokenSource(TimeSpan.FromSeconds(settings.BuildSeconds)))
+                {
+                    try
+                    {
+                        var graph = HnswIndex.Build(floats, d, options, settings.Progress, budget.Token);
+                        if (file is not null)
+                        {
+                            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+                            graph.Save(file + ".tmp");
+                            File.Move(file + ".tmp", file, overwrite: true);
+                        }
+                        return graph;
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        settings.Progress?.Report($"hnsw: build passed its {settings.BuildSeconds:F0} s budget; serving through the int8 scan");
+                        return Int8ScanIndex.Build(floats, d);
+                    }
+                }
+            default: throw new ArgumentException($"unknown item index '{settings.Kind}' (hnsw, hnsw-i8, int8-scan, ivf)");
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using Merx.Core.Contracts;
+using Merx.Evaluation.Retrieval;
+using Merx.Ranking.Retrieval;
+using Merx.Service.Serving;
+
+namespace Merx.Server.Tests;
+
+/// <summary>Issue 21: the serving item index is persisted per model version and falls back to the int8 scan past its build budget.</summary>
+public sealed class ItemIndexesTests
+{
+    private sealed class Vectors(int n, int d) : IUserEncoder
+    {
+        private readonly float[] _v = ClusteredVectors.Items(n, d, seed: 3);
+        public int Dimension => d;
+        public ReadOnlySpan<float> ItemVectors => _v;
+        public void EncodeUser(int user, ReadOnlySpan<int> history, Span<float> vector) => throw new NotSupportedException();
+    }
+
+    [Fact]
+    public void AnHnswGraph_IsWrittenOnce_ThenReadForTheSameVersion()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"merx-indexes-{Guid.NewGuid():N}");
+        try
+        {
+            var enc = new Vectors(2000, 16);
+            var settings = new ItemIndexSettings(Directory: dir);
+            var first = Assert.IsType<HnswIndex>(ItemIndexes.Build(enc, settings, "v7-abc"));
+            var file = Path.Combine(dir, "v7-abc.hnsw.usearch");
+            Assert.True(File.Exists(file));
+            var stamp = File.GetLastWriteTimeUtc(file);
+            var second = Assert.IsType<HnswIndex>(ItemIndexes.Build(enc, settings, "v7-abc"));
+            Assert.Equal(stamp, File.GetLastWriteTimeUtc(file));
+            var q = ClusteredVectors.Queries(2000, 16, 1, seed: 3);
+            Assert.Equal(first.Search(q, 10), second.Search(q, 10));
+            Assert.Single(Directory.GetFiles(dir));
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void ABuildPastItsBudget_ServesThroughTheInt8Scan_AndAnUnknownKindIsRefused()
+    {
+        var enc = new Vectors(500, 16);
+        Assert.IsType<Int8ScanIndex>(ItemIndexes.Build(enc, new ItemIndexSettings(BuildSeconds: 0)));
+        Assert.IsType<IvfIndex>(ItemIndexes.Build(enc, new ItemIndexSettings(Kind: "ivf")));
+        Assert.Equal(HnswStorage.Int8, Assert.IsType<HnswIndex>(ItemIndexes.Build(enc, new ItemIndexSettings(Kind: "hnsw-i8"))).Options.Storage);
+        Assert.Throws<ArgumentException>(() => ItemIndexes.Build(enc, new ItemIndexSettings(Kind: "faiss")));
+    }
+}
