@@ -36,7 +36,8 @@ public static class MerxApp
 
     public static IServiceCollection AddMerx(this IServiceCollection services, MerxServerOptions options)
     {
-        if (string.IsNullOrEmpty(options.ApiKey)) throw new ArgumentException("an API key is required (MERX_API_KEY or --api-key)", nameof(options));
+        // Built now, so that a server without a usable key (or with a malformed key list or file) refuses to start.
+        services.AddSingleton(new Merx.Service.Security.ApiKeyRing(options.ApiKey, options.ApiKeys, options.ApiKeysFile));
         services.AddSingleton(Options.Create(options));
         services.AddTrustedProxies(options.TrustedProxies);
         if (options.KAnonymity < 1) throw new ArgumentException("KAnonymity must be at least 1", nameof(options));
@@ -48,7 +49,7 @@ public static class MerxApp
         services.AddSingleton<IngestPrivacy>();
         services.AddSingleton<IMerxStore>(_ =>
         {
-            var store = MerxStores.Open(options.Db);
+            var store = MerxStores.Open(options.Db, new Merx.Storage.Sqlite.SqliteStoreOptions { Durability = options.Durability });
             try { PseudonymKeys.Bind(store, key); }
             catch { store.Dispose(); throw; }
             return store;
@@ -113,6 +114,7 @@ public static class MerxApp
         var metrics = app.Services.GetRequiredService<ServerMetrics>();
         app.UseTrustedProxies(app.Services.GetRequiredService<IOptions<MerxServerOptions>>().Value.TrustedProxies);
         app.Use(metrics.Track);
+        app.UseMiddleware<AdmissionGate>();
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusFor, SuppressDiagnosticsCallback = _ => false });
         app.UseStatusCodePages();
         // Users deleted or renamed by any process (another replica, `merx forget`) reach every per-user state

@@ -13,8 +13,12 @@ public sealed class MerxServerOptions
 {
     /// <summary>The SQLite store file.</summary>
     public string Db { get; set; } = "merx.db";
-    /// <summary>Key every write (and, off loopback, every read) must carry in <c>X-Api-Key</c>. From MERX_API_KEY when not set.</summary>
+    /// <summary>An admin key (every route) for <c>X-Api-Key</c>; from MERX_API_KEY when not set. Writes, and reads off loopback, need a key: this one or one of <see cref="ApiKeys"/> and <see cref="ApiKeysFile"/> (see <see cref="Security.ApiKeyRing"/>).</summary>
     public string? ApiKey { get; set; }
+    /// <summary>Scoped keys <c>scope:key,scope:key…</c> (scopes read, write, admin); from MERX_API_KEYS when not set.</summary>
+    public string? ApiKeys { get; set; }
+    /// <summary>A file of scoped keys, one <c>scope key</c> per line, read again when it changes (rotation without a restart).</summary>
+    public string? ApiKeysFile { get; set; }
     /// <summary>The large model to serve; when none with this name is published, the newest model of any name that scores from a history is used.</summary>
     public string PrimaryModel { get; set; } = "sasrec";
     /// <summary>Published model that supplies item-to-item neighbours ("because you viewed …", similar items).</summary>
@@ -35,6 +39,14 @@ public sealed class MerxServerOptions
     public string? TrustedProxies { get; set; }
     /// <summary>Requests per second per client (API key or address); excess gets 429.</summary>
     public int RateLimitPerSecond { get; set; } = 10_000;
+    /// <summary>
+    /// /api requests in flight above which new ones are shed at once with 503 and <c>Retry-After</c> instead
+    /// of queueing (0: no limit); health and metrics are never shed. The default keeps the p99 of admitted
+    /// requests within 3× the unloaded p99 on 2 cores at 3× the maximum offered rate (bench/results/trust.md).
+    /// </summary>
+    public int MaxInFlight { get; set; } = 64;
+    /// <summary>When the store acknowledges a write: <see cref="Storage.Durability.Full"/> (survives a power cut, the default) or <see cref="Storage.Durability.Normal"/> (survives a process crash).</summary>
+    public Merx.Storage.Durability Durability { get; set; } = Merx.Storage.Durability.Full;
     /// <summary>Requests in flight above which recommendations take the fast path.</summary>
     public int OverloadInFlight { get; set; } = 32;
     /// <summary>Latency budget of a recommendation request that names none (null: no deadline).</summary>

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
 using Merx.Service;
+using Merx.Storage;
 
 namespace Merx.Cli.Commands;
 
@@ -28,10 +29,13 @@ internal static class ServeCommand
         var keyFile = CliPrivacy.KeyFile();
         var k = new Option<int>("--k-anonymity") { Description = "audiences and users-by-attribute figures describing fewer distinct users than this are withheld", DefaultValueFactory = _ => new MerxServerOptions().KAnonymity };
         var noise = new Option<double?>("--size-noise-epsilon") { Description = "add Laplace noise with this ε (per release) to released audience and segment sizes" };
+        var keysFile = new Option<string?>("--api-keys-file") { Description = "a file of scoped API keys, one 'scope key' per line (scopes read, write, admin), read again when it changes; also MERX_API_KEYS=scope:key,…" };
+        var durability = new Option<string>("--durability") { Description = $"when an accepted write is acknowledged: {DurabilityNames.Accepted}", DefaultValueFactory = _ => "full" };
+        var maxInFlight = new Option<int>("--max-in-flight") { Description = "API requests in flight above which new ones get 503 with Retry-After instead of queueing (0: no limit)", DefaultValueFactory = _ => new MerxServerOptions().MaxInFlight };
         var proxies = new Option<string?>("--trusted-proxy") { Description = "reverse proxies (ADDR[,ADDR|CIDR…]) whose X-Forwarded-For names the real client; a forwarded request from any other peer counts as remote" };
         var command = new Command("serve", "Serve recommendations over HTTP from a store: the latest published models, hot-swapped when new ones are published. User ids are pseudonymized with MERX_PSEUDONYM_KEY (required off loopback; on loopback the development key file <db>.pseudonym.key is used when present).")
         {
-            db, urls, key, trainEvery, budget, rate, policy, keyFile, k, noise, proxies,
+            db, urls, key, trainEvery, budget, rate, policy, keyFile, k, noise, proxies, durability, maxInFlight, keysFile,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
@@ -46,7 +50,11 @@ internal static class ServeCommand
                 KAnonymity = parse.GetValue(k),
                 SizeNoiseEpsilon = parse.GetValue(noise),
                 TrustedProxies = parse.GetValue(proxies),
+                Durability = DurabilityNames.Parse(parse.GetValue(durability)!),
+                MaxInFlight = parse.GetValue(maxInFlight),
+                ApiKeysFile = parse.GetValue(keysFile),
             };
+            if (options.MaxInFlight < 0) throw new ArgumentException("--max-in-flight must be 0 (no limit) or more");
             if (options.KAnonymity < 1) throw new ArgumentException("--k-anonymity must be at least 1");
             if (options.Policy != "discovery") Merx.Ranking.Bandits.BanditPolicies.Create(options.Policy); // a clear error for an unknown policy, before starting
             if (options.RateLimitPerSecond < 1) throw new ArgumentException("--rate-limit must be at least 1");
@@ -72,9 +80,10 @@ internal static class ServeCommand
         var (list, loopback) = ParseUrls(urls);
         options.LoopbackOnly = loopback;
         options.ApiKey = apiKey ?? Environment.GetEnvironmentVariable("MERX_API_KEY");
-        if (string.IsNullOrEmpty(options.ApiKey))
+        options.ApiKeys ??= Environment.GetEnvironmentVariable("MERX_API_KEYS");
+        if (string.IsNullOrEmpty(options.ApiKey) && string.IsNullOrWhiteSpace(options.ApiKeys) && options.ApiKeysFile is null)
         {
-            if (!loopback) throw new ArgumentException("set MERX_API_KEY (or --api-key) to serve on a non-loopback address");
+            if (!loopback) throw new ArgumentException("set MERX_API_KEY, MERX_API_KEYS, --api-key or --api-keys-file to serve on a non-loopback address");
             options.ApiKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
             Console.WriteLine($"API key for this run (set MERX_API_KEY to choose one): {options.ApiKey}");
         }
