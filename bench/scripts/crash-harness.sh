@@ -12,5 +12,6 @@ rounds=${1:-20}; out=${2:-$root/bench/results/crash-harness.log}; seed=${3:-20};
   echo "|---|---|---|---|---|"
 } > "$out"
 MERX_CRASH_ROUNDS=$rounds MERX_CRASH_SEED=$seed MERX_CRASH_PORT=$port MERX_CRASH_REPORT=$out \
-  dotnet test "$root/tests/Merx.Cli.Tests" -c Release --no-build --filter "FullyQualifiedName~CrashHarnessTests" --logger "console;verbosity=normal" 2>&1 | grep -E "Passed|Failed|error|Assert|Total" || true
+  dotnet test "$root/tests/Merx.Cli.Tests" -c Release --no-build --filter "FullyQualifiedName~CrashHarnessTests" --logger "console;verbosity=normal" > "$out.test-output" 2>&1 || true
+grep -E "^\s+(Passed|Failed) |Error Message" -A3 "$out.test-output" | grep -vE "^\s*(info|warn):" || true
 cat "$out"

@@ -42,9 +42,10 @@ public sealed class MerxServerOptions
     /// <summary>
     /// /api requests in flight above which new ones are shed at once with 503 and <c>Retry-After</c> instead
     /// of queueing (0: no limit); health and metrics are never shed. The default keeps the p99 of admitted
-    /// requests within 3× the unloaded p99 on 2 cores at 3× the maximum offered rate (bench/results/trust.md).
+    /// requests near the unloaded p99 at 3× the maximum offered rate: 8 per core (16 on 2 cores, where 16
+    /// connections already reach the maximum throughput; bench/results/trust.md).
     /// </summary>
-    public int MaxInFlight { get; set; } = 64;
+    public int MaxInFlight { get; set; } = 8 * Environment.ProcessorCount;
     /// <summary>When the store acknowledges a write: <see cref="Storage.Durability.Full"/> (survives a power cut, the default) or <see cref="Storage.Durability.Normal"/> (survives a process crash).</summary>
     public Merx.Storage.Durability Durability { get; set; } = Merx.Storage.Durability.Full;
     /// <summary>Requests in flight above which recommendations take the fast path.</summary>

@@ -71,7 +71,9 @@ public sealed class CrashHarnessTests(ITestOutputHelper output) : CliTestBase("m
                     catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException) { return; }
                 }
             })).ToArray();
-            await Task.Delay(300 + _rng.Next(1500));
+            // The kill comes at a random moment after the first acknowledgement (a loaded machine may take seconds to answer the first batch).
+            for (var wait = 0; acks.IsEmpty && wait < 600; wait++) await Task.Delay(100);
+            await Task.Delay(_rng.Next(1500));
             killedMidway += Kill(server) ? 1 : 0;
             await stop.CancelAsync();
             await Task.WhenAll(clients);

@@ -6,7 +6,8 @@ namespace Merx.Server.Http;
 
 /// <summary>
 /// Load shedding: an /api request that arrives while <see cref="MerxServerOptions.MaxInFlight"/> others
-/// are in flight is answered at once with 503 and <c>Retry-After: 1</c> instead of waiting in a queue, so
+/// are in flight or waiting for a thread (the thread pool's queue) is answered at once with 503 and
+/// <c>Retry-After: 1</c> instead of waiting in a queue, so
 /// the requests that are admitted keep their latency, memory stays bounded by the limit, and the server is
 /// back to normal as soon as the load drops. Health, metrics and the dashboard's static files are never
 /// shed: a probe must see a live server even while it sheds. A counter, not ASP.NET Core's concurrency
@@ -28,12 +29,14 @@ public sealed class AdmissionGate(RequestDelegate next, IOptions<MerxServerOptio
             await next(context);
             return;
         }
-        if (Interlocked.Increment(ref _inFlight) > limit)
+        // Requests wait for a thread before they reach any middleware, in the thread pool's queue: on a
+        // loaded server that queue, not the requests being served, is where latency grows, so it counts too.
+        if (Interlocked.Increment(ref _inFlight) + ThreadPool.PendingWorkItemCount > limit)
         {
             Interlocked.Decrement(ref _inFlight);
             Interlocked.Increment(ref _shed);
             context.Response.Headers.RetryAfter = "1";
-            await Problems.Status(StatusCodes.Status503ServiceUnavailable, "server busy", $"more than {limit:N0} requests in flight; retry after a second").ExecuteAsync(context);
+            await Problems.Status(StatusCodes.Status503ServiceUnavailable, "server busy", $"more than {limit:N0} requests in flight or waiting; retry after a second").ExecuteAsync(context);
             return;
         }
         try { await next(context); }
