@@ -37,8 +37,8 @@ public sealed class CrashHarnessTests(ITestOutputHelper output) : CliTestBase("m
     private const string ApiKey = "crash-harness-api-key-0123456789";
     private const string V1 = "v1:crash-harness-key-one-0123456789abcdefghijk";
     private const string V2 = "v2:crash-harness-key-two-0123456789abcdefghijk";
-    private static readonly int Rounds = int.TryParse(Environment.GetEnvironmentVariable("MERX_CRASH_ROUNDS"), out var r) ? r : 2;
-    private readonly Random _rng = new(int.TryParse(Environment.GetEnvironmentVariable("MERX_CRASH_SEED"), out var s) ? s : 20);
+    private static readonly int Rounds = int.TryParse(System.Environment.GetEnvironmentVariable("MERX_CRASH_ROUNDS"), out var r) ? r : 2;
+    private readonly Random _rng = new(int.TryParse(System.Environment.GetEnvironmentVariable("MERX_CRASH_SEED"), out var s) ? s : 20);
     private string? _base;
 
     [Fact]
@@ -50,7 +50,7 @@ public sealed class CrashHarnessTests(ITestOutputHelper output) : CliTestBase("m
         {
             var db = Copy($"ingest-{round}.db");
             var port = Port();
-            using var server = Start(null, "serve", "--db", db, "--urls", $"http://127.0.0.1:{port}", "--rate-limit", "1000000");
+            using var server = Start("serve", "--db", db, "--urls", $"http://127.0.0.1:{port}", "--rate-limit", "1000000");
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
             http.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
             await WaitLive(http, server);
@@ -98,7 +98,7 @@ public sealed class CrashHarnessTests(ITestOutputHelper output) : CliTestBase("m
         {
             var db = Copy($"publish-{round}.db");
             var before = Convert.ToInt64(StoreFile.Sql(db, "SELECT max(version) FROM models"));
-            using (var train = Start(null, "train", "--db", db, "--models", "trending,itemknn,pop"))
+            using (var train = Start("train", "--db", db, "--models", "trending,itemknn,pop"))
             {
                 await Task.Delay(500 + _rng.Next(4000));
                 killedMidway += Kill(train) ? 1 : 0;
@@ -130,7 +130,7 @@ public sealed class CrashHarnessTests(ITestOutputHelper output) : CliTestBase("m
             var events = UserEvents(db, stored);
             Assert.True(events > 0);
             File.WriteAllText(P("v1.key"), V1);
-            using (var forget = Start(null, "forget", "--db", db, "--user", user, "--pseudonym-key-file", P("v1.key")))
+            using (var forget = Start("forget", "--db", db, "--user", user, "--pseudonym-key-file", P("v1.key")))
             {
                 await Task.Delay(100 + _rng.Next(1500));
                 killedMidway += Kill(forget) ? 1 : 0;
@@ -162,7 +162,7 @@ public sealed class CrashHarnessTests(ITestOutputHelper output) : CliTestBase("m
             File.WriteAllText(P("v2.key"), V2);
             var total = Convert.ToInt64(StoreFile.Sql(db, "SELECT count(*) FROM events"));
             var perUser = users.ToDictionary(u => u, u => UserEvents(db, Pseudonym(V1, u)));
-            using (var rotate = Start(null, "rotate-key", "--db", db, "--ids", P("ids.txt"), "--new-key-file", P("v2.key"), "--pseudonym-key-file", P("v1.key")))
+            using (var rotate = Start("rotate-key", "--db", db, "--ids", P("ids.txt"), "--new-key-file", P("v2.key"), "--pseudonym-key-file", P("v1.key")))
             {
                 await Task.Delay(100 + _rng.Next(1500));
                 killedMidway += Kill(rotate) ? 1 : 0;
@@ -202,7 +202,7 @@ public sealed class CrashHarnessTests(ITestOutputHelper output) : CliTestBase("m
         {
             var db = Copy($"import-{round}.db");
             var before = Convert.ToInt64(StoreFile.Sql(db, "SELECT count(*) FROM events"));
-            using (var import = Start(null, "import", "--data", data, "--db", db))
+            using (var import = Start("import", "--data", data, "--db", db))
             {
                 await Task.Delay(200 + _rng.Next(3000));
                 killedMidway += Kill(import) ? 1 : 0;
@@ -239,49 +239,25 @@ public sealed class CrashHarnessTests(ITestOutputHelper output) : CliTestBase("m
         return path;
     }
 
-    /// <summary>Starts `merx ARGS` (the built CLI) with the harness's API and pseudonymization keys.</summary>
-    private static Process Start(string? oldKeys, params string[] args)
+    /// <summary>The harness's environment for `merx ARGS`: its API key, and its pseudonymization key unless a key file is given.</summary>
+    private static Dictionary<string, string?> HarnessEnvironment(string[] args, string? oldKeys = null) => new()
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "merx.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.Environment["MERX_API_KEY"] = ApiKey;
-        start.Environment.Remove("MERX_API_KEYS");
-        if (!args.Contains("--pseudonym-key-file")) start.Environment[PseudonymKey.EnvironmentVariable] = V1;
-        else start.Environment.Remove(PseudonymKey.EnvironmentVariable);
-        start.Environment.Remove(PseudonymKey.OldKeysEnvironmentVariable);
-        if (oldKeys is not null) start.Environment[PseudonymKey.OldKeysEnvironmentVariable] = oldKeys;
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+        ["MERX_API_KEY"] = ApiKey,
+        ["MERX_API_KEYS"] = null,
+        [PseudonymKey.EnvironmentVariable] = args.Contains("--pseudonym-key-file") ? null : V1,
+        [PseudonymKey.OldKeysEnvironmentVariable] = oldKeys,
+    };
 
+    /// <summary>Starts `merx ARGS` (the built CLI) as a child process to be killed.</summary>
+    private static Process Start(params string[] args) => StartMerx(HarnessEnvironment(args), new System.Text.StringBuilder(), args);
+
+    /// <summary>Runs `merx ARGS` to the end; <c>--old-keys K</c> among the arguments goes to MERX_PSEUDONYM_OLD_KEYS instead.</summary>
     private static (int Code, string Output) RunMerx(params string[] args)
     {
         var at = Array.IndexOf(args, "--old-keys");
         var oldKeys = at >= 0 ? args[at + 1] : null;
         if (oldKeys is not null) args = args.Where((_, j) => j != at && j != at + 1).ToArray();
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "merx.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.Environment[PseudonymKey.EnvironmentVariable] = V1;
-        if (args.Contains("--pseudonym-key-file")) start.Environment.Remove(PseudonymKey.EnvironmentVariable);
-        start.Environment.Remove(PseudonymKey.OldKeysEnvironmentVariable);
-        if (oldKeys is not null) start.Environment[PseudonymKey.OldKeysEnvironmentVariable] = oldKeys;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3))) { process.Kill(entireProcessTree: true); throw new TimeoutException("merx did not finish within three minutes"); }
-        return (process.ExitCode, stdout.Result + stderr.Result);
+        return RunMerxProcess(HarnessEnvironment(args, oldKeys), TimeSpan.FromMinutes(3), args);
     }
 
     /// <summary>SIGKILL (Process.Kill on Linux); true when the process was still running, false when it had finished first.</summary>
@@ -307,7 +283,7 @@ public sealed class CrashHarnessTests(ITestOutputHelper output) : CliTestBase("m
 
     private static int Port()
     {
-        if (int.TryParse(Environment.GetEnvironmentVariable("MERX_CRASH_PORT"), out var port)) return port;
+        if (int.TryParse(System.Environment.GetEnvironmentVariable("MERX_CRASH_PORT"), out var port)) return port;
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
         return ((IPEndPoint)probe.LocalEndpoint).Port;
@@ -317,7 +293,7 @@ public sealed class CrashHarnessTests(ITestOutputHelper output) : CliTestBase("m
     {
         var row = $"| {operation} | {Rounds} | {killedMidway} | ok in {Rounds} of {Rounds} | {outcome} |";
         output.WriteLine(row);
-        if (Environment.GetEnvironmentVariable("MERX_CRASH_REPORT") is { Length: > 0 } file) File.AppendAllText(file, row + "\n");
+        if (System.Environment.GetEnvironmentVariable("MERX_CRASH_REPORT") is { Length: > 0 } file) File.AppendAllText(file, row + "\n");
     }
 
     /// <summary>The real Merx app on the test host over a store file (the harness's server after a crash).</summary>
