@@ -6,6 +6,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 rounds=${1:-20}; out=${2:-$root/bench/results/crash-harness.log}; seed=${3:-20}; port=${4:-5420}
+out=$(realpath -m "$out")   # the tests run in their bin folder
 {
   echo "# crash harness: $(date -u +%FT%TZ), $rounds rounds per operation, seed $seed; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "| operation | rounds | killed mid-way | integrity_check | outcome |"

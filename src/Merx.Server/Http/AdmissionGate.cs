@@ -30,8 +30,11 @@ public sealed class AdmissionGate(RequestDelegate next, IOptions<MerxServerOptio
             return;
         }
         // Requests wait for a thread before they reach any middleware, in the thread pool's queue: on a
-        // loaded server that queue, not the requests being served, is where latency grows, so it counts too.
-        if (Interlocked.Increment(ref _inFlight) + ThreadPool.PendingWorkItemCount > limit)
+        // loaded server that queue, not the requests being served, is where latency grows, so it counts too,
+        // but only while requests are busy (more in flight than cores): a background training run also fills
+        // that queue, and must not make an idle server refuse its few requests.
+        var inFlight = Interlocked.Increment(ref _inFlight);
+        if (inFlight > limit || inFlight > Environment.ProcessorCount && inFlight + ThreadPool.PendingWorkItemCount > limit)
         {
             Interlocked.Decrement(ref _inFlight);
             Interlocked.Increment(ref _shed);
