@@ -37,8 +37,9 @@ public static class MerxApp
 
     public static IServiceCollection AddMerx(this IServiceCollection services, MerxServerOptions options, Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
-        if (string.IsNullOrEmpty(options.ApiKey)) throw new ArgumentException("an API key is required (MERX_API_KEY or --api-key)", nameof(options));
         if (options.Problems() is { Count: > 0 } problems) throw new ArgumentException($"invalid settings (section {MerxServerOptions.Section}): {string.Join("; ", problems)}", nameof(options));
+        // Built now, so that a server without a usable key (or with a malformed key list or file) refuses to start.
+        services.AddSingleton(new Merx.Service.Security.ApiKeyRing(options.ApiKey, options.ApiKeys, options.ApiKeysFile));
         services.AddSingleton(Options.Create(options));
         services.AddTrustedProxies(options.TrustedProxies);
         // The key is resolved before anything is served: a server without a usable key refuses to start.
@@ -48,7 +49,7 @@ public static class MerxApp
         services.AddSingleton<IngestPrivacy>();
         services.AddSingleton<IMerxStore>(_ =>
         {
-            var store = MerxStores.Open(options.Db);
+            var store = MerxStores.Open(options.Db, new Merx.Storage.Sqlite.SqliteStoreOptions { Durability = options.Durability });
             try { PseudonymKeys.Bind(store, key); }
             catch { store.Dispose(); throw; }
             return Merx.Storage.Tracing.TracedStore.Wrap(store);
@@ -131,6 +132,7 @@ public static class MerxApp
             });
             return next(ctx);
         });
+        app.UseMiddleware<AdmissionGate>();
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusFor, SuppressDiagnosticsCallback = _ => false });
         app.UseStatusCodePages();
         // Users deleted or renamed by any process (another replica, `merx forget`) reach every per-user state

@@ -16,7 +16,7 @@ public sealed class MerxServerOptions
     public const string Section = "Merx";
 
     /// <summary>Settings that are secrets: shown masked by <c>merx serve --print-config</c>.</summary>
-    public static readonly IReadOnlySet<string> Secrets = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { nameof(ApiKey), nameof(PseudonymKey), nameof(PseudonymOldKeys) };
+    public static readonly IReadOnlySet<string> Secrets = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { nameof(ApiKey), nameof(ApiKeys), nameof(PseudonymKey), nameof(PseudonymOldKeys) };
 
     /// <summary>Every invalid setting, as "Name: why" (empty when all are valid). The API key is checked by the host, which may generate one.</summary>
     public IReadOnlyList<string> Problems()
@@ -32,10 +32,13 @@ public sealed class MerxServerOptions
         Check(MaxBodyBytes >= 1024, nameof(MaxBodyBytes), "must be at least 1024");
         Check(RateLimitPerSecond >= 1, nameof(RateLimitPerSecond), "must be at least 1");
         Check(OverloadInFlight >= 1, nameof(OverloadInFlight), "must be at least 1");
+        Check(MaxInFlight >= 0, nameof(MaxInFlight), "must be 0 (no limit) or more");
         Check(DefaultBudgetMs is null or > 0 and < double.PositiveInfinity, nameof(DefaultBudgetMs), "must be a positive number of milliseconds");
         Check(HistoryCacheUsers >= 0, nameof(HistoryCacheUsers), "must be 0 or more");
         Check(HistoryCacheRefreshMs >= 0, nameof(HistoryCacheRefreshMs), "must be 0 or more");
-        Check(IvfMinItems >= 1, nameof(IvfMinItems), "must be at least 1");
+        Check(IndexMinItems >= 1, nameof(IndexMinItems), "must be at least 1");
+        Check(ItemIndex is "hnsw" or "hnsw-i8" or "int8-scan" or "ivf", nameof(ItemIndex), "must be hnsw, hnsw-i8, int8-scan or ivf");
+        Check(IndexBuildSeconds > 0 && double.IsFinite(IndexBuildSeconds), nameof(IndexBuildSeconds), "must be a positive number of seconds");
         Check(IvfProbes >= 1, nameof(IvfProbes), "must be at least 1");
         Check(MaxN >= 1, nameof(MaxN), "must be at least 1");
         Check(TrainEvery is null || TrainEvery > TimeSpan.Zero, nameof(TrainEvery), "must be positive");
@@ -51,8 +54,12 @@ public sealed class MerxServerOptions
 
     /// <summary>The SQLite store file.</summary>
     public string Db { get; set; } = "merx.db";
-    /// <summary>Key every write (and, off loopback, every read) must carry in <c>X-Api-Key</c>. From MERX_API_KEY when not set.</summary>
+    /// <summary>An admin key (every route) for <c>X-Api-Key</c>; from MERX_API_KEY when not set. Writes, and reads off loopback, need a key: this one or one of <see cref="ApiKeys"/> and <see cref="ApiKeysFile"/> (see <see cref="Security.ApiKeyRing"/>).</summary>
     public string? ApiKey { get; set; }
+    /// <summary>Scoped keys <c>scope:key,scope:key…</c> (scopes read, write, admin); from MERX_API_KEYS when not set.</summary>
+    public string? ApiKeys { get; set; }
+    /// <summary>A file of scoped keys, one <c>scope key</c> per line, read again when it changes (rotation without a restart).</summary>
+    public string? ApiKeysFile { get; set; }
     /// <summary>The large model to serve; when none with this name is published, the newest model of any name that scores from a history is used.</summary>
     public string PrimaryModel { get; set; } = "sasrec";
     /// <summary>Published model that supplies item-to-item neighbours ("because you viewed …", similar items).</summary>
@@ -73,6 +80,15 @@ public sealed class MerxServerOptions
     public string? TrustedProxies { get; set; }
     /// <summary>Requests per second per client (API key or address); excess gets 429.</summary>
     public int RateLimitPerSecond { get; set; } = 10_000;
+    /// <summary>
+    /// /api requests in flight above which new ones are shed at once with 503 and <c>Retry-After</c> instead
+    /// of queueing (0: no limit); health and metrics are never shed. The default keeps the p99 of admitted
+    /// requests near the unloaded p99 at 3× the maximum offered rate: 8 per core (16 on 2 cores, where 16
+    /// connections already reach the maximum throughput; bench/results/trust.md).
+    /// </summary>
+    public int MaxInFlight { get; set; } = 8 * Environment.ProcessorCount;
+    /// <summary>When the store acknowledges a write: <see cref="Storage.Durability.Full"/> (survives a power cut, the default) or <see cref="Storage.Durability.Normal"/> (survives a process crash).</summary>
+    public Merx.Storage.Durability Durability { get; set; } = Merx.Storage.Durability.Full;
     /// <summary>Requests in flight above which recommendations take the fast path.</summary>
     public int OverloadInFlight { get; set; } = 32;
     /// <summary>Latency budget of a recommendation request that names none (null: no deadline).</summary>

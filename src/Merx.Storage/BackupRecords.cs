@@ -2,7 +2,7 @@ namespace Merx.Storage;
 
 /// <summary>
 /// How far a backup or restore copy has come, reported between chunks so a host can show progress
-/// for a large store (the copy of a 1M-event store takes seconds; see bench/results/backup.md).
+/// for a large store (the copy of a 1M-event store takes seconds; see bench/results/trust.md).
 /// </summary>
 /// <param name="PagesCopied">Database pages copied so far.</param>
 /// <param name="PagesTotal">Pages in the snapshot being copied.</param>

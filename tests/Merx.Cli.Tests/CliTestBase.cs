@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Text;
 using System.Text.Json;
 using Merx.Privacy.Pseudonymization;
 
@@ -46,6 +48,41 @@ public abstract class CliTestBase : IDisposable
     {
         using var p = new Pseudonymizer(PseudonymKey.Parse(key));
         return p.Pseudonymize(id);
+    }
+
+    /// <summary>
+    /// Starts the built CLI (`dotnet merx.dll ARGS`, from this test's output folder) as a real child process;
+    /// <paramref name="environment"/> sets variables (a null value removes one). Its output is collected into
+    /// <paramref name="output"/> as it comes, so a process killed mid-way never blocks on a full pipe.
+    /// </summary>
+    protected static Process StartMerx(IReadOnlyDictionary<string, string?> environment, StringBuilder output, params string[] args)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "merx.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        foreach (var (name, value) in environment)
+            if (value is null) start.Environment.Remove(name);
+            else start.Environment[name] = value;
+        var process = Process.Start(start)!;
+        void Collect(object _, DataReceivedEventArgs e) { if (e.Data is not null) lock (output) output.AppendLine(e.Data); }
+        process.OutputDataReceived += Collect;
+        process.ErrorDataReceived += Collect;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>Runs the built CLI as a child process to the end (see <see cref="StartMerx"/>); its exit code and output.</summary>
+    protected static (int Code, string Output) RunMerxProcess(IReadOnlyDictionary<string, string?> environment, TimeSpan timeout, params string[] args)
+    {
+        var output = new StringBuilder();
+        using var process = StartMerx(environment, output, args);
+        if (!process.WaitForExit(timeout)) { process.Kill(entireProcessTree: true); throw new TimeoutException($"merx {args[0]} did not finish within {timeout.TotalMinutes:N0} minutes"); }
+        process.WaitForExit();  // the output handlers have run
+        lock (output) return (process.ExitCode, output.ToString());
     }
 
     protected static JsonElement Json(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement;

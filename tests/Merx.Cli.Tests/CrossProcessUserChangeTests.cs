@@ -91,23 +91,8 @@ public sealed class CrossProcessUserChangeTests() : CliTestBase("merx-cross-proc
     }
 
     /// <summary>Runs the built CLI as a separate process (merx.dll is copied beside the tests); returns its exit code and output.</summary>
-    private static (int Code, string Output) RunMerx(string? oldKeys, params string[] args)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "merx.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.Environment.Remove(PseudonymKey.EnvironmentVariable);
-        start.Environment.Remove(PseudonymKey.OldKeysEnvironmentVariable);
-        if (oldKeys is not null) start.Environment[PseudonymKey.OldKeysEnvironmentVariable] = oldKeys;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2))) { process.Kill(entireProcessTree: true); throw new TimeoutException("merx did not finish within two minutes"); }
-        return (process.ExitCode, stdout.Result + stderr.Result);
-    }
+    private static (int Code, string Output) RunMerx(string? oldKeys, params string[] args) =>
+        RunMerxProcess(new Dictionary<string, string?> { [PseudonymKey.EnvironmentVariable] = null, [PseudonymKey.OldKeysEnvironmentVariable] = oldKeys }, TimeSpan.FromMinutes(2), args);
 
     /// <summary>The real Merx app on the test host over the store file.</summary>
     private sealed class Server : IAsyncDisposable

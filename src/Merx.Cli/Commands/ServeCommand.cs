@@ -31,6 +31,9 @@ internal static class ServeCommand
         var keyFile = CliPrivacy.KeyFile();
         var k = new Option<int?>("--k-anonymity") { Description = $"audiences and users-by-attribute figures describing fewer distinct users than this are withheld (default {new MerxServerOptions().KAnonymity})" };
         var noise = new Option<double?>("--size-noise-epsilon") { Description = "add Laplace noise with this ε (per release) to released audience and segment sizes" };
+        var keysFile = new Option<string?>("--api-keys-file") { Description = "a file of scoped API keys, one 'scope key' per line (scopes read, write, admin), read again when it changes; also MERX_API_KEYS=scope:key,…" };
+        var durability = new Option<string?>("--durability") { Description = $"when an accepted write is acknowledged: {DurabilityNames.Accepted}" };
+        var maxInFlight = new Option<int?>("--max-in-flight") { Description = $"API requests in flight above which new ones get 503 with Retry-After instead of queueing (0: no limit; default {new MerxServerOptions().MaxInFlight})" };
         var proxies = new Option<string?>("--trusted-proxy") { Description = "reverse proxies (ADDR[,ADDR|CIDR…]) whose X-Forwarded-For names the real client; a forwarded request from any other peer counts as remote" };
         var set = new Option<string[]>("--setting") { Description = "any configuration value, KEY=VALUE (repeatable): Merx:MaxN=100, Logging:LogLevel:Default=Information; see the README's settings table", AllowMultipleArgumentsPerToken = false };
         var logFormat = new Option<string?>("--log-format") { Description = "console log format: simple (default) or json (one JSON object a line, with the request id)" };
@@ -38,7 +41,7 @@ internal static class ServeCommand
         var print = new Option<bool>("--print-config") { Description = "print the effective settings (appsettings.json, MERX__ variables, flags) as JSON with secrets masked, and exit" };
         var command = new Command("serve", "Serve recommendations over HTTP from a store: the latest published models, hot-swapped when new ones are published. Settings come from appsettings.json, MERX__ environment variables and these flags (README: Configuration). User ids are pseudonymized with MERX_PSEUDONYM_KEY (required off loopback; on loopback the development key file <db>.pseudonym.key is used when present).")
         {
-            db, urls, key, trainEvery, budget, rate, policy, keyFile, k, noise, proxies, set, logFormat, print,
+            db, urls, key, trainEvery, budget, rate, policy, keyFile, k, noise, proxies, durability, maxInFlight, keysFile, set, logFormat, print,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
@@ -54,6 +57,9 @@ internal static class ServeCommand
             Flag(nameof(MerxServerOptions.KAnonymity), parse.GetValue(k));
             Flag(nameof(MerxServerOptions.SizeNoiseEpsilon), parse.GetValue(noise));
             Flag(nameof(MerxServerOptions.TrustedProxies), parse.GetValue(proxies));
+            Flag(nameof(MerxServerOptions.Durability), parse.GetValue(durability) is { } d ? DurabilityNames.Parse(d).ToString() : null);
+            Flag(nameof(MerxServerOptions.MaxInFlight), parse.GetValue(maxInFlight));
+            Flag(nameof(MerxServerOptions.ApiKeysFile), parse.GetValue(keysFile));
             foreach (var pair in parse.GetValue(set) ?? [])
             {
                 var eq = pair.IndexOf('=');
@@ -98,9 +104,10 @@ internal static class ServeCommand
         var (list, loopback) = ParseUrls(urls);
         options.LoopbackOnly = loopback;
         options.ApiKey = apiKey ?? Environment.GetEnvironmentVariable("MERX_API_KEY");
-        if (string.IsNullOrEmpty(options.ApiKey))
+        options.ApiKeys ??= Environment.GetEnvironmentVariable("MERX_API_KEYS");
+        if (string.IsNullOrEmpty(options.ApiKey) && string.IsNullOrWhiteSpace(options.ApiKeys) && options.ApiKeysFile is null)
         {
-            if (!loopback) throw new ArgumentException("set MERX_API_KEY (or --api-key) to serve on a non-loopback address");
+            if (!loopback) throw new ArgumentException("set MERX_API_KEY, MERX_API_KEYS, --api-key or --api-keys-file to serve on a non-loopback address");
             options.ApiKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
             Console.WriteLine($"API key for this run (set MERX_API_KEY to choose one): {options.ApiKey}");
         }

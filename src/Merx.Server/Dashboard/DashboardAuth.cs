@@ -1,5 +1,6 @@
 using System.Net;
 using Merx.Server.Http;
+using Merx.Service.Security;
 using Microsoft.AspNetCore.Http;
 
 namespace Merx.Server.Dashboard;
@@ -16,13 +17,18 @@ internal static class DashboardAuth
 {
     public enum Verdict { Local, KeyGiven, Missing, Wrong }
 
-    public static Verdict Check(HttpContext context, string? apiKey)
+    /// <summary>The page reads admin routes (statistics, a user's events), so a remote browser must give an admin key.</summary>
+    public static Verdict Check(HttpContext context, ApiKeyRing keys)
     {
         if (ClientOrigin.IsLoopbackClient(context) && !ClientOrigin.CameThroughProxy(context.Request) && IsLoopbackHost(context.Request.Host.Host)) return Verdict.Local;
-        var given = context.Request.Headers[ApiKeyMiddleware.Header].ToString() is { Length: > 0 } header ? header : context.Request.Query["key"].ToString();
+        var given = GivenKey(context);
         if (given.Length == 0) return Verdict.Missing;
-        return ApiKeyMiddleware.Matches(given, apiKey) ? Verdict.KeyGiven : Verdict.Wrong;
+        return keys.Allows(given, ApiScope.Admin) ? Verdict.KeyGiven : Verdict.Wrong;
     }
+
+    /// <summary>The key the client gave, in <c>X-Api-Key</c> or as <c>?key=</c>; empty when none.</summary>
+    public static string GivenKey(HttpContext context) =>
+        context.Request.Headers[ApiKeyMiddleware.Header].ToString() is { Length: > 0 } header ? header : context.Request.Query["key"].ToString();
 
     public static bool IsLoopbackHost(string host) =>
         host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip);

@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Merx.Service;
+using Merx.Service.Security;
 
 namespace Merx.Server.Endpoints;
 
@@ -55,16 +56,17 @@ public static class DashboardEndpoints
         return app;
     }
 
-    private static ContentHttpResult Page(HttpContext http, IOptions<MerxServerOptions> options)
+    private static ContentHttpResult Page(HttpContext http, IOptions<MerxServerOptions> options, ApiKeyRing keys)
     {
         http.Response.Headers.CacheControl = "no-store";
         http.Response.Headers.ContentSecurityPolicy = Csp;
         http.Response.Headers.XContentTypeOptions = "nosniff";
         http.Response.Headers.XFrameOptions = "DENY";
         http.Response.Headers["Referrer-Policy"] = "no-referrer";
-        return DashboardAuth.Check(http, options.Value.ApiKey) switch
+        return DashboardAuth.Check(http, keys) switch
         {
-            DashboardAuth.Verdict.Local or DashboardAuth.Verdict.KeyGiven => TypedResults.Content(DashboardAssets.Page(options.Value.ApiKey), "text/html; charset=utf-8"),
+            DashboardAuth.Verdict.Local => TypedResults.Content(DashboardAssets.Page(options.Value.ApiKey), "text/html; charset=utf-8"),
+            DashboardAuth.Verdict.KeyGiven => TypedResults.Content(DashboardAssets.Page(DashboardAuth.GivenKey(http)), "text/html; charset=utf-8"),
             var v => TypedResults.Content(DashboardAssets.KeyPage(v == DashboardAuth.Verdict.Wrong), "text/html; charset=utf-8", statusCode: StatusCodes.Status401Unauthorized),
         };
     }
@@ -97,7 +99,7 @@ public static class DashboardEndpoints
         return TypedResults.Ok(new UserEventsResponse(id, stored, events));
     }
 
-    private static Ok<DashboardStatus> Status(IMerxStore store, ServedLog served, ExperimentService experiments, HttpContext http, IOptions<MerxServerOptions> options, UserIds ids, SegmentRelease release, ModelHost host)
+    private static Ok<DashboardStatus> Status(IMerxStore store, ServedLog served, ExperimentService experiments, HttpContext http, IOptions<MerxServerOptions> options, ApiKeyRing keys, UserIds ids, SegmentRelease release, ModelHost host)
     {
         served.Flush();
         var snapshot = host.Current;
@@ -106,7 +108,7 @@ public static class DashboardEndpoints
             .Select(r => (Role: r.Item1, r.Item2!.Version, Privacy: ModelPrivacy.FromMetrics(r.Item2.Version.MetricsJson))).ToArray();
         var allPrivate = models.Length > 0 && models.All(m => m.Privacy.Private);
         var feedback = store.FeedbackCounts();
-        var local = DashboardAuth.Check(http, options.Value.ApiKey) == DashboardAuth.Verdict.Local;
+        var local = DashboardAuth.Check(http, keys) == DashboardAuth.Verdict.Local;
         return TypedResults.Ok(new DashboardStatus(
             new ExperimentsStatus(
                 experiments.Definitions.Count,

@@ -40,12 +40,18 @@ public static class StorefrontEndpoints
         return app;
     }
 
-    private static ContentHttpResult Page(HttpContext http, IOptions<MerxServerOptions> options)
+    private static ContentHttpResult Page(HttpContext http, IOptions<MerxServerOptions> options, Merx.Service.Security.ApiKeyRing keys)
     {
         http.Response.Headers.CacheControl = "no-store";
         http.Response.Headers.ContentSecurityPolicy = Csp;
         http.Response.Headers.XContentTypeOptions = "nosniff";
-        var key = DashboardAuth.Check(http, options.Value.ApiKey) is DashboardAuth.Verdict.Local or DashboardAuth.Verdict.KeyGiven ? options.Value.ApiKey : "";
+        // The demo shop on this machine uses the server's key; a remote visitor's page carries the key they gave.
+        var key = DashboardAuth.Check(http, keys) switch
+        {
+            DashboardAuth.Verdict.Local => options.Value.ApiKey,
+            DashboardAuth.Verdict.KeyGiven => DashboardAuth.GivenKey(http),
+            _ => "",
+        };
         return TypedResults.Content(ShopPage.Replace(KeyMarker, WebUtility.HtmlEncode(key ?? ""), StringComparison.Ordinal), "text/html; charset=utf-8");
     }
 }

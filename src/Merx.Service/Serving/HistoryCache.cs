@@ -15,11 +15,12 @@ public readonly record struct RecentEvent(string? Item, EventKind Kind, long Tim
 /// history is a chain of B-tree lookups under the store's one lock, which the served-list and
 /// event writers also take: that lock, not the lookups, made the tail latency).
 /// <para>
-/// Write-through: events accepted by this server are appended to the store and then to their
-/// users' cached entries while the users' stripe locks are held, and a miss loads a user from the
-/// store under the same stripe lock, so a load either happens wholly before an append (which then
-/// extends what was loaded) or wholly after it (and reads the event from the store): an accepted
-/// event is in the very next answer. Writes by anyone else (another process or replica, an import
+/// Write-through: events accepted by this server are appended to the store and then, under the
+/// users' stripe locks, to their cached entries; a miss loads a user from the store under the same
+/// stripe lock and draws a ticket after reading. An entry whose ticket is older than the append's
+/// (drawn before the store call) was read before the append and is extended; a newer one may already
+/// hold the events and is dropped, so the next request reads the store: an accepted event is in the
+/// very next answer, exactly once. Writes by anyone else (another process or replica, an import
 /// into the live store) are noticed through the store's event sequence at most
 /// <see cref="MerxServerOptions.HistoryCacheRefreshMs"/> later and drop the whole cache; a store that
 /// announces other processes' appends (<see cref="IStoreChangeSignals"/>: PostgreSQL with several replicas)
@@ -39,6 +40,7 @@ public sealed class HistoryCache : IUserStateHolder
     private readonly List<(long First, long Last)> _ours = [];  // sequence ranges this server wrote since the last check
     private readonly bool _signalled;
     private long _checkedUpTo, _nextCheck, _hits, _misses, _drops;
+    private long _loads;  // tickets ordering loads against appends (see Append)
     private int _generation, _count;
 
     public HistoryCache(IEventStore store, IOptions<MerxServerOptions> options)
@@ -92,10 +94,11 @@ public sealed class HistoryCache : IUserStateHolder
             Interlocked.Increment(ref _misses);
             var generation = Volatile.Read(ref _generation);
             var events = Load(user);
+            var ticket = Interlocked.Increment(ref _loads);  // drawn after the read: see Append
             if (generation == Volatile.Read(ref _generation))
             {
                 MakeRoom();
-                var created = new Entry(user, events, _perUser);
+                var created = new Entry(user, events, _perUser, ticket);
                 if (_map.TryAdd(user, created)) Interlocked.Increment(ref _count);
                 _byHash[created.UserHash] = user;
             }
@@ -103,20 +106,33 @@ public sealed class HistoryCache : IUserStateHolder
         }
     }
 
-    /// <summary>Appends accepted events to the store (one transaction, all or nothing) and to the cached histories of their users.</summary>
+    /// <summary>
+    /// Appends accepted events to the store (one transaction, all or nothing) and then to the cached
+    /// histories of their users. The store call holds no stripe, so concurrent requests reach the store
+    /// together and share its commit (group commit). A cached entry loaded while the append was under way
+    /// may or may not hold the new events, so it is dropped (the next request reads the store); an entry
+    /// loaded before is extended, in sequence order (one already extended by a later batch is dropped too).
+    /// </summary>
     public ImportBatch Append(IReadOnlyList<RawEvent> events)
     {
         if (_capacity == 0) return _store.AppendEvents(events);
+        var ticket = Interlocked.Increment(ref _loads);
+        var batch = _store.AppendEvents(events);
+        if (batch.Events == 0) return batch;
+        lock (_sequenceGate) { _ours.Add((batch.FirstSequence, batch.LastSequence)); Monitor.PulseAll(_sequenceGate); }
         var stripes = new SortedSet<int>();
         foreach (var e in events) stripes.Add(StripeIndex(e.User));
         var taken = new List<object>(stripes.Count);
         try
         {
             foreach (var s in stripes) { Monitor.Enter(_stripes[s]); taken.Add(_stripes[s]); }
-            var batch = _store.AppendEvents(events);
-            if (batch.Events > 0) lock (_sequenceGate) { _ours.Add((batch.FirstSequence, batch.LastSequence)); Monitor.PulseAll(_sequenceGate); }
-            foreach (var e in events)
-                if (_map.TryGetValue(e.User, out var entry)) entry.Add(new RecentEvent(e.Item, e.Kind, e.Timestamp));
+            for (var i = 0; i < events.Count; i++)
+            {
+                var e = events[i];
+                if (!_map.TryGetValue(e.User, out var entry)) continue;
+                if (entry.LoadTicket > ticket || !entry.Add(new RecentEvent(e.Item, e.Kind, e.Timestamp), batch.FirstSequence + i))
+                    if (_map.TryRemove(e.User, out _)) Interlocked.Decrement(ref _count);
+            }
             return batch;
         }
         finally
@@ -260,20 +276,30 @@ public sealed class HistoryCache : IUserStateHolder
         /// <summary>The user's <see cref="UserIdHash"/>, computed once on a miss (which reads the store anyway) so that the lifecycle's changes match without rehashing every entry.</summary>
         public long UserHash { get; }
 
-        public Entry(string user, RecentEvent[] newestFirst, int capacity)
+        /// <summary>When the load that made this entry had read the store, on the counter that <see cref="Append"/> also draws from.</summary>
+        public long LoadTicket { get; }
+
+        private long _lastSequence;
+
+        public Entry(string user, RecentEvent[] newestFirst, int capacity, long loadTicket)
         {
+            LoadTicket = loadTicket;
             UserHash = UserIdHash.Of(user);
             _capacity = capacity;
             _events = new List<RecentEvent>(Math.Min(capacity, newestFirst.Length + 4));
             for (var i = Math.Min(newestFirst.Length, capacity) - 1; i >= 0; i--) _events.Add(newestFirst[i]);
         }
 
-        public void Add(RecentEvent e)
+        /// <summary>Appends the event stored at <paramref name="sequence"/>; false (nothing added) when a later one is already here.</summary>
+        public bool Add(RecentEvent e, long sequence)
         {
             lock (_events)
             {
+                if (sequence < _lastSequence) return false;
+                _lastSequence = sequence;
                 if (_events.Count == _capacity) _events.RemoveAt(0);
                 _events.Add(e);
+                return true;
             }
         }
 

@@ -5,8 +5,9 @@ namespace Merx.Storage.Sqlite;
 
 /// <summary>
 /// The embedded store: one SQLite file in WAL mode (readers never block the writer),
-/// synchronous=NORMAL (durable across process crashes; a power cut may lose the last commits,
-/// never corrupt the file), foreign keys on. Users and items get dense integer keys inside the
+/// synchronous=FULL by default (an acknowledged commit survives a power cut; concurrent event appends
+/// share one commit, see <see cref="AppendEvents"/>) or NORMAL (<see cref="SqliteStoreOptions.Durability"/>:
+/// durable across process crashes; a power cut may lose the last commits, never corrupt the file), foreign keys on. Users and items get dense integer keys inside the
 /// file; events are rows (seq, user_id, item_id, kind, ts, value, session, query, prev_seq) with
 /// seq the arrival order and prev_seq the same user's previous event (see <see cref="EventAppender"/>).
 /// PRAGMA foreign_keys is on, but event rows carry keys the store itself resolved in the same
@@ -98,7 +99,7 @@ public sealed partial class SqliteStore : IMerxStore
         if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
             throw new InvalidOperationException($"could not switch '{Path}' to WAL journal mode (got '{mode}')");
         RawSql.Exec(_handle, $"""
-            PRAGMA synchronous=NORMAL;
+            PRAGMA synchronous={(_options.Durability == Durability.Full ? "FULL" : "NORMAL")};
             PRAGMA secure_delete={(_options.SecureDelete ? "ON" : "OFF")};
             PRAGMA foreign_keys=ON;
             PRAGMA busy_timeout={(long)_options.BusyTimeout.TotalMilliseconds};

@@ -18,4 +18,7 @@ public sealed record SqliteStoreOptions
     /// <c>ingest-privacy</c>); a store that deletes users must keep it on.
     /// </summary>
     public bool SecureDelete { get; init; } = true;
+
+    /// <summary>PRAGMA synchronous: FULL (the default) syncs every commit, so an acknowledged write survives a power cut; see <see cref="Storage.Durability"/>.</summary>
+    public Durability Durability { get; init; } = Durability.Full;
 }
