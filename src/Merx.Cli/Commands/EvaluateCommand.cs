@@ -28,7 +28,7 @@ internal static class EvaluateCommand
         var calibrate = new Option<double?>("--calibrate")
         {
             Description = "also measure every model re-ranked for calibration (Steck's greedy calibrated re-ranking with this λ in [0, 1], "
-                + "top 10 chosen from the model's best 100): each model gets a second line NAME+cal from the same fit, so the NDCG cost and "
+                + "top K slots chosen from the model's best 100): each model gets a second line NAME+cal from the same fit, so the NDCG cost and "
                 + "the change in miscalibration@10 and head_share@10 are read off one run. Needs item categories (e.g. MovieLens genres)",
         };
         var dp = new DpOptions();

@@ -56,12 +56,12 @@ public sealed partial class EvaluationRun(string dataset, string protocol, int u
     {
         var sb = new System.Text.StringBuilder();
         sb.AppendLine($"{Dataset} ({Protocol}; {Users} users, {Items} items){(Folds is { } k ? $": mean ± sd over {k} folds" : "")}");
-        sb.Append($"{"model",-10}");
+        sb.Append($"{"model",-12}");
         foreach (var m in Headline) sb.Append($" {m,22}");
         sb.AppendLine($" {"train s",9} {"epochs",6}");
         foreach (var r in Models)
         {
-            sb.Append($"{r.Name,-10}");
+            sb.Append($"{r.Name,-12}");
             if (r.Result is null) { sb.AppendLine($" failed: {r.Error}"); continue; }
             foreach (var m in Headline)
             {

@@ -113,10 +113,10 @@ public static class Evaluator
     /// <summary>
     /// Re-ranks the model's best <paramref name="pool"/> items by <see cref="Calibration.Rerank"/> into
     /// the first <paramref name="k"/> slots, the rest of the pool following in model order, and moves
-    /// the targets' positions (<paramref name="pos"/>, in place) to that order; targets outside the
-    /// pool keep their model positions, which are already ≥ the pool size. Returns the top k.
+    /// the targets' positions (<paramref name="pos"/>, in place) by as many places as they moved; targets
+    /// outside the pool keep their model positions, which are already ≥ the pool size. Returns the top k.
     /// </summary>
-    internal static int[] Calibrate(ReadOnlySpan<float> scores, double[] history, IReadOnlyList<int[]> categories, int k, int pool, double lambda, int[] pos, int[] targets)
+    public static int[] Calibrate(ReadOnlySpan<float> scores, double[] history, IReadOnlyList<int[]> categories, int k, int pool, double lambda, int[] pos, int[] targets)
     {
         var best = TopK.Select(scores, pool);
         var items = best.Select(s => s.Item).ToArray();
@@ -125,8 +125,9 @@ public static class Evaluator
         var taken = new bool[items.Length];
         foreach (var p in picked) { order.Add(items[p]); taken[p] = true; }
         for (var i = 0; i < items.Length; i++) if (!taken[i]) order.Add(items[i]);
+        // A target keeps the tie penalty CaseMetrics.Positions gave it (its position minus its index in the model's order), so λ = 0 changes nothing.
         for (var t = 0; t < targets.Length; t++)
-            if (order.IndexOf(targets[t]) is var at and >= 0) pos[t] = at;
+            if (order.IndexOf(targets[t]) is var at and >= 0) pos[t] += at - Array.IndexOf(items, targets[t]);
         return order.Take(k).ToArray();
     }
 
