@@ -154,6 +154,26 @@ public sealed class CliEndToEndTests() : CliTestBase("merx-cli-")
     }
 
     [Fact]
+    public void Evaluate_Calibrate_AddsACalibratedLinePerModel_FromTheSameFit()
+    {
+        // Issue 23, "Data bias": the generated shop has a category tree, so miscalibration is measured.
+        Merx("generate", "--users", "300", "--items", "200", "--events", "9000", "--seed", "5", "--out", P("shop"));
+        var (code, output, err) = Merx("evaluate", "--data", P("shop"), "--models", "pop", "--calibrate", "0.9", "--json", P("cal.json"));
+        Assert.True(code == 0, err);
+        Assert.Contains("popularity bias: the top 10 % of items", output);
+        var models = Json(P("cal.json")).GetProperty("models").EnumerateArray().ToList();
+        Assert.Equal(["pop", "pop+cal"], models.Select(m => m.GetProperty("name").GetString()));
+        Assert.Equal("0.9", models[1].GetProperty("params").GetProperty("calibration_lambda").GetString());
+        Assert.Equal(models[0].GetProperty("train_seconds").GetDouble(), models[1].GetProperty("train_seconds").GetDouble());
+        Assert.Equal(models[0].GetProperty("head_train_share").GetDouble(), models[1].GetProperty("head_train_share").GetDouble());
+        Assert.True(models[1].GetProperty("miscalibration@10").GetDouble() < models[0].GetProperty("miscalibration@10").GetDouble());
+
+        (code, _, err) = Merx("evaluate", "--data", P("shop"), "--models", "pop", "--calibrate", "1.5");
+        Assert.Equal(1, code);
+        Assert.Contains("λ must be in [0, 1]", err);
+    }
+
+    [Fact]
     public void BadArguments_GiveOneClearLine_NotAStackTrace()
     {
         var (code, _, err) = Merx("evaluate", "--data", P("nowhere"), "--models", "pop");

@@ -24,12 +24,18 @@ internal static class EvaluateCommand
         var map = Cli.Map();
         var cold = new Option<double>("--cold-items") { Description = "hide this fraction of items (seeded) from training and report only test cases whose target is one of them: how well new items are placed", DefaultValueFactory = _ => 0 };
         var cv = new Option<int?>("--cv-folds") { Description = "user K-fold cross-validation instead of one split: each model is trained and measured K times, reported as mean ± sd over folds" };
+        var calibrate = new Option<double?>("--calibrate")
+        {
+            Description = "also measure every model re-ranked for calibration (Steck's greedy calibrated re-ranking with this λ in [0, 1], "
+                + "top K slots chosen from the model's best 100): each model gets a second line NAME+cal from the same fit, so the NDCG cost and "
+                + "the change in miscalibration@10 and head_share@10 are read off one run. Needs item categories (e.g. MovieLens genres)",
+        };
         var noText = CliText.NoTextOption();
         var textCache = CliText.CacheOption();
         var dp = new DpOptions();
-        var command = new Command("evaluate", "Train models on a split of a data set and measure them on held-out data with full ranking: NDCG, HR, MRR, coverage, diversity, novelty, with bootstrap 95% CIs.")
+        var command = new Command("evaluate", "Train models on a split of a data set and measure them on held-out data with full ranking: NDCG, HR, MRR, coverage, diversity, novelty, popularity bias (head share) and miscalibration, with bootstrap 95% CIs.")
         {
-            data, format, models, split, ks, seed, json, html, budget, map, cold, cv, noText, textCache,
+            data, format, models, split, ks, seed, json, html, budget, map, cold, cv, noText, textCache, calibrate,
         };
         foreach (var o in dp.All) command.Options.Add(o);
         command.SetAction(parse => Cli.Run(() =>
@@ -39,11 +45,15 @@ internal static class EvaluateCommand
             foreach (var n in names) ModelRegistry.Create(n); // fail fast on an unknown name
             var cutoffs = parse.GetValue(ks)!.Split(',').Select(k => int.TryParse(k, out var v) && v > 0 ? v : throw new ArgumentException($"--k: '{k}' is not a positive integer")).ToArray();
             if (parse.GetValue(budget) is <= 0) throw new ArgumentException("--time-budget must be positive");
+            var lambda = parse.GetValue(calibrate);
+            if (lambda is < 0 or > 1 || (lambda is { } l0 && double.IsNaN(l0))) throw new ArgumentException($"--calibrate {lambda}: λ must be in [0, 1]");
             // Benchmarks are reproducible per seed: the DP noise comes from the seeded generator here (`merx train` uses the OS CSPRNG).
             var privacy = dp.Parse(parse, seededNoise: true);
             if (privacy is not null) DpOptions.RequirePrivate(names);
             var path = parse.GetValue(data)!;
             var dataset = Cli.LoadDataset("evaluate", path, parse.GetValue(format), parse.GetValue(map));
+            if (lambda is not null && Ranking.Pipeline.Calibration.Categories(dataset.Catalog).Categories.All(c => c.Length == 0))
+                throw new ArgumentException("--calibrate needs item categories (a category path, e.g. MovieLens genres from movies.dat), and this data set's catalog has none");
             var minutes = parse.GetValue(budget);
             var fit = new FitOptions { Seed = parse.GetValue(seed), Progress = Cli.Progress, TimeBudget = minutes is { } m ? TimeSpan.FromMinutes(m) : null, Privacy = privacy };
             var text = CliText.ForModels(names, dataset.Catalog, parse.GetValue(noText), parse.GetValue(textCache));
@@ -58,7 +68,7 @@ internal static class EvaluateCommand
                 Cli.Progress.Report($"evaluate: {dataset.UserCount:N0} users, {dataset.ItemCount:N0} items; user {folds}-fold cross-validation (--split is not used)");
                 var features = Core.Data.ItemFeatures.FromCatalog(dataset.Catalog);
                 run = CrossValidationRunner.Run(dataset.Sequences, folds, inputs, factories, fit, Cli.Progress,
-                    f => EvaluationOptions.ForTraining(f.Train, features) with { Ks = cutoffs.Union([10, 20]).Order().ToArray() });
+                    f => EvaluationOptions.ForTraining(f.Train, features, dataset.Catalog) with { Ks = cutoffs.Union([10, 20]).Order().ToArray(), CalibrationLambda = lambda });
                 Write(run);
                 return 0;
             }
@@ -69,7 +79,7 @@ internal static class EvaluateCommand
                 s = Splitter.HideItems(s, fraction, parse.GetValue(seed));
             }
             Cli.Progress.Report($"evaluate: {dataset.UserCount:N0} users, {dataset.ItemCount:N0} items; split {s.Protocol}: {s.Train.EventCount:N0} training events, {s.Validation.Count:N0} validation and {s.Test.Count:N0} test cases");
-            var evalOptions = EvaluationOptions.ForTraining(s.Train, Core.Data.ItemFeatures.FromCatalog(dataset.Catalog)) with { Ks = cutoffs.Union([10, 20]).Order().ToArray() };
+            var evalOptions = EvaluationOptions.ForTraining(s.Train, Core.Data.ItemFeatures.FromCatalog(dataset.Catalog), dataset.Catalog) with { Ks = cutoffs.Union([10, 20]).Order().ToArray(), CalibrationLambda = lambda };
             run = EvaluationRunner.Run(s, inputs, factories, fit, Cli.Progress, evalOptions);
             Write(run);
             return 0;

@@ -31,7 +31,9 @@ public sealed partial class EvaluationRun
                 sb.Append(r.Result is not null && r.Result.Metrics.TryGetValue(m, out var v) ? $"<td>{v:F4}</td>" : "<td>—</td>");
             sb.Append($"<td>{r.TrainSeconds:F1}</td><td>{r.Epochs?.ToString() ?? "—"}</td></tr>");
         }
-        sb.Append("</table><div class=\"charts\">");
+        sb.Append("</table>");
+        if (BiasLine() is { } bias) sb.Append($"<p>{WebUtility.HtmlEncode(bias)}. miscalibration@10 is the KL divergence (nats) between the category shares of the user's history and of the list (Steck 2018); 0 is calibrated.</p>");
+        sb.Append("<div class=\"charts\">");
         foreach (var m in Headline)
         {
             var bars = Models.Where(r => r.Result is not null && r.Result.Metrics.ContainsKey(m)).Select(r =>

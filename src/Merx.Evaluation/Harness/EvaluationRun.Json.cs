@@ -13,6 +13,10 @@ public sealed partial class EvaluationRun
     /// trained model's entry adds "epsilon" and "delta" (as spent), "target_epsilon", "dp_accountant" (pld | rdp),
     /// "epsilon_pld" and "epsilon_rdp" (both accountants' ε for the run; epsilon_pld null where its grid would be too large) and the DP-SGD settings.
     /// With single-target cases, "by_target_popularity" gives NDCG/HR@10 on tail, torso and head targets.
+    /// Bias: "head_share@K" is the share of the top-K lists from the top 10 % of items by training users,
+    /// "head_train_share" those items' share of training interactions (the same for every model), and
+    /// "miscalibration@K" the mean KL between history and list category shares (Steck 2018); a line
+    /// named "NAME+cal" is the same fit re-ranked for calibration ("calibration_lambda" in its params).
     /// </summary>
     public void WriteJson(string path)
     {

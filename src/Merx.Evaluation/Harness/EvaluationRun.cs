@@ -36,19 +36,32 @@ public sealed partial class EvaluationRun(string dataset, string protocol, int u
     public int? Folds { get; init; }
 
     /// <summary>The metrics every report leads with, in order.</summary>
-    public static IReadOnlyList<string> Headline { get; } = ["ndcg@10", "hr@10", "ndcg@20", "mrr", "coverage@10", "diversity@10", "novelty@10"];
+    public static IReadOnlyList<string> Headline { get; } = ["ndcg@10", "hr@10", "ndcg@20", "mrr", "coverage@10", "diversity@10", "novelty@10", "head_share@10", "miscalibration@10"];
+
+    /// <summary>
+    /// "popularity bias: the top 10 % of items hold 61.2 % of training interactions; share of top-10
+    /// lists from them: pop 100.0 %, ease 71.3 %"; null when popularity was not measured.
+    /// </summary>
+    public string? BiasLine()
+    {
+        var measured = Models.Where(r => r.Result?.Metrics.ContainsKey("head_share@10") == true).ToList();
+        if (measured.Count == 0) return null;
+        var train = measured[0].Result!.Metrics.GetValueOrDefault("head_train_share", double.NaN);
+        return $"popularity bias: the top {Metrics.ListMetrics.HeadFraction:P0} of items (by training users) hold {train:P1} of training interactions; "
+            + "share of top-10 lists from them: " + string.Join(", ", measured.Select(r => $"{r.Name} {r.Result!.Metrics["head_share@10"]:P1}"));
+    }
 
     /// <summary>A fixed-width text table: one row per model, headline metrics with 95% intervals, train seconds; then each model's accuracy on tail, torso and head targets.</summary>
     public string ToTable()
     {
         var sb = new System.Text.StringBuilder();
         sb.AppendLine($"{Dataset} ({Protocol}; {Users} users, {Items} items){(Folds is { } k ? $": mean ± sd over {k} folds" : "")}");
-        sb.Append($"{"model",-10}");
+        sb.Append($"{"model",-12}");
         foreach (var m in Headline) sb.Append($" {m,22}");
         sb.AppendLine($" {"train s",9} {"epochs",6}");
         foreach (var r in Models)
         {
-            sb.Append($"{r.Name,-10}");
+            sb.Append($"{r.Name,-12}");
             if (r.Result is null) { sb.AppendLine($" failed: {r.Error}"); continue; }
             foreach (var m in Headline)
             {
@@ -62,6 +75,7 @@ public sealed partial class EvaluationRun(string dataset, string protocol, int u
         foreach (var r in Models)
             if (r.Result?.ByTargetPopularity is { Count: > 0 } buckets)
                 sb.AppendLine($"{r.Name} by the test item's popularity: {Metrics.TargetPopularity.Describe(buckets)}");
+        if (BiasLine() is { } bias) sb.AppendLine(bias);
         return sb.ToString();
     }
 

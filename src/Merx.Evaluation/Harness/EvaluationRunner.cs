@@ -16,6 +16,9 @@ public sealed record EvaluationInputs(string DatasetName, IReadOnlyList<Item?> C
 /// <summary>
 /// Fits each model on the same split's training part (validation only for early stopping and
 /// tuning), times the fit, and evaluates on the test cases with the same options for all models.
+/// With <see cref="EvaluationOptions.CalibrationLambda"/> set, each fitted model is measured twice on
+/// the same fit: as it ranks, and re-ranked for calibration (its line named "NAME+cal" with
+/// "calibration_lambda" in its params), so the correction's accuracy cost is read off one run.
 /// </summary>
 public static class EvaluationRunner
 {
@@ -29,7 +32,9 @@ public static class EvaluationRunner
     {
         var seed = fit.Seed;
         var data = new TrainingData(split.Train, inputs.Catalog, split.Validation, inputs.Weights) { Text = inputs.Text };
-        var baseOptions = options ?? EvaluationOptions.ForTraining(split.Train, data.Features);
+        var baseOptions = options ?? EvaluationOptions.ForTraining(split.Train, data.Features, inputs.Catalog);
+        var calibrated = baseOptions.CalibrationLambda;
+        baseOptions = baseOptions with { CalibrationLambda = null };
         baseOptions = baseOptions with { Seed = seed };
         var run = new EvaluationRun(inputs.DatasetName, split.Protocol, split.Train.UserCount, split.Train.ItemCount);
         foreach (var (name, create) in models)
@@ -52,7 +57,14 @@ public static class EvaluationRunner
             progress?.Report($"{name}: fitted in {trainSeconds:F1} s; evaluating {split.Test.Count} test cases");
             var result = Evaluator.Evaluate(model, split.Test, baseOptions);
             progress?.Report($"{name}: NDCG@10={result.Metrics.GetValueOrDefault("ndcg@10"):F4} HR@10={result.Metrics.GetValueOrDefault("hr@10"):F4} ({result.UsersPerSecond:F0} users/s)");
-            run.Models.Add(new ModelRunResult(name, result, trainSeconds, ModelIntrospection.Epochs(model), seed, ModelIntrospection.Parameters(model),
+            var parameters = ModelIntrospection.Parameters(model);
+            run.Models.Add(new ModelRunResult(name, result, trainSeconds, ModelIntrospection.Epochs(model), seed, parameters,
+                Privacy: (model as IPrivatelyTrainable)?.PrivacySpent));
+            if (calibrated is not { } lambda) continue;
+            var cal = Evaluator.Evaluate(model, split.Test, baseOptions with { CalibrationLambda = lambda });
+            progress?.Report($"{name}+cal (λ={lambda}): NDCG@10={cal.Metrics.GetValueOrDefault("ndcg@10"):F4} miscalibration@10={cal.Metrics.GetValueOrDefault("miscalibration@10"):F4}");
+            var calParams = new Dictionary<string, string>(parameters) { ["calibration_lambda"] = lambda.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+            run.Models.Add(new ModelRunResult(name + "+cal", cal, trainSeconds, ModelIntrospection.Epochs(model), seed, calParams,
                 Privacy: (model as IPrivatelyTrainable)?.PrivacySpent));
         }
         return run;

@@ -1,4 +1,5 @@
 using Merx.Core.Data;
+using Merx.Core.Domain;
 
 namespace Merx.Evaluation.Metrics;
 
@@ -26,9 +27,20 @@ public sealed record EvaluationOptions
     public int TrainingUsers { get; init; }
     /// <summary>Return each case's top list in <see cref="EvaluationResult.TopLists"/> (what an attack measurement counts).</summary>
     public bool KeepTopLists { get; init; }
+    /// <summary>Category ids per item (<see cref="Merx.Ranking.Pipeline.Calibration.Categories"/>) for miscalibration@K; null skips it.</summary>
+    public IReadOnlyList<int[]>? Categories { get; init; }
+    /// <summary>
+    /// When set, each case's list is re-ranked by Steck's greedy calibrated re-ranking with this λ in
+    /// [0, 1] (<see cref="Merx.Ranking.Pipeline.Calibration.Rerank"/>, needs <see cref="Categories"/>)
+    /// before every metric is computed: the top max-K slots are chosen from the model's
+    /// <see cref="CalibrationCandidates"/> best items, the rest of those candidates follow in model order.
+    /// </summary>
+    public double? CalibrationLambda { get; init; }
+    public int CalibrationCandidates { get; init; } = 100;
 
     /// <summary>Options with novelty/popularity statistics taken from the training sequences.</summary>
-    public static EvaluationOptions ForTraining(UserSequences train, ItemFeatures? features = null)
+    /// <param name="catalog">When given, its categories (<see cref="Merx.Ranking.Pipeline.Calibration.Categories"/>) turn on miscalibration@K.</param>
+    public static EvaluationOptions ForTraining(UserSequences train, ItemFeatures? features = null, IReadOnlyList<Item?>? catalog = null)
     {
         var counts = new int[train.ItemCount];
         var seen = new HashSet<int>();
@@ -38,6 +50,10 @@ public sealed record EvaluationOptions
             foreach (var i in train.ItemsOf(u))
                 if (seen.Add(i)) counts[i]++;
         }
-        return new EvaluationOptions { ItemUserCounts = counts, TrainingUsers = train.UserCount, Features = features };
+        return new EvaluationOptions
+        {
+            ItemUserCounts = counts, TrainingUsers = train.UserCount, Features = features,
+            Categories = catalog is null ? null : Merx.Ranking.Pipeline.Calibration.Categories(catalog).Categories,
+        };
     }
 }
