@@ -7,7 +7,7 @@ using Merx.Core.Domain;
 namespace Merx.Storage;
 
 /// <summary>
-/// Column encodings of the catalog, shared by every SQL backend: lists and attribute maps as JSON text
+/// Column encodings of the catalog and the served log, shared by every SQL backend: lists and attribute maps as JSON text
 /// (NULL when empty), created_at as round-trip ISO 8601 ("o", keeps ticks and offset), in_stock as 0/1.
 /// </summary>
 internal static class StoreJson
@@ -56,4 +56,10 @@ internal static class StoreJson
     };
 
     public static string? Text(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    /// <summary>A served list from a row (id, user_ext, at, model, path, variant, items, explored), items and explored marks as JSON arrays.</summary>
+    public static ServedRecommendation ReadServed(DbDataReader r) =>
+        new(r.GetString(0), r.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)),
+            r.IsDBNull(3) ? null : r.GetString(3), r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5),
+            JsonSerializer.Deserialize<string[]>(r.GetString(6)) ?? [], JsonSerializer.Deserialize<bool[]>(r.GetString(7)) ?? []);
 }

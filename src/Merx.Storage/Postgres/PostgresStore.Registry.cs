@@ -55,20 +55,12 @@ public sealed partial class PostgresStore
         cmd.CommandTimeout = 0;
         using var r = cmd.ExecuteReader();
         if (!r.Read()) throw new KeyNotFoundException($"no model version {version} in {_where}");
-        var payload = r.GetFieldValue<byte[]>(0);
-        var expected = r.GetString(1);
-        var actual = Convert.ToHexStringLower(SHA256.HashData(payload));
-        if (actual != expected) throw new InvalidDataException($"model version {version} in {_where} is corrupt: SHA-256 {actual}, expected {expected}");
-        return payload;
+        return StoreChecks.VerifiedPayload(r.GetFieldValue<byte[]>(0), r.GetString(1), version, _where);
     }
 
     public void RecordImport(string source, string format, string reportSummary, long accepted, long skipped)
     {
-        ArgumentNullException.ThrowIfNull(source);
-        ArgumentNullException.ThrowIfNull(format);
-        ArgumentNullException.ThrowIfNull(reportSummary);
-        ArgumentOutOfRangeException.ThrowIfNegative(accepted);
-        ArgumentOutOfRangeException.ThrowIfNegative(skipped);
+        StoreChecks.ImportRecord(source, format, reportSummary, accepted, skipped);
         using var c = Connect();
         Exec(c, null, "INSERT INTO imports(at, source, format, summary, accepted, skipped) VALUES(now(), $1, $2, $3, $4, $5)", source, format, reportSummary, accepted, skipped);
     }

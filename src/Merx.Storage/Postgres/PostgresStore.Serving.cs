@@ -41,9 +41,7 @@ public sealed partial class PostgresStore
         using var cmd = Command(c, null, "SELECT id, user_ext, at, model, path, variant, items::text, explored::text FROM served WHERE id = $1", id);
         using var r = cmd.ExecuteReader();
         if (!r.Read()) return null;
-        return new ServedRecommendation(r.GetString(0), r.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)),
-            r.IsDBNull(3) ? null : r.GetString(3), r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5),
-            JsonSerializer.Deserialize<string[]>(r.GetString(6)) ?? [], JsonSerializer.Deserialize<bool[]>(r.GetString(7)) ?? []);
+        return StoreJson.ReadServed(r);
     }
 
     public void RecordFeedback(IReadOnlyList<FeedbackRecord> feedback)

@@ -60,21 +60,13 @@ public sealed partial class SqliteStore
             cmd.Parameters.AddWithValue("$v", version);
             using var r = cmd.ExecuteReader();
             if (!r.Read()) throw new KeyNotFoundException($"no model version {version} in '{Path}'");
-            var payload = (byte[])r.GetValue(0);
-            var expected = r.GetString(1);
-            var actual = Convert.ToHexStringLower(SHA256.HashData(payload));
-            if (actual != expected) throw new InvalidDataException($"model version {version} in '{Path}' is corrupt: SHA-256 {actual}, expected {expected}");
-            return payload;
+            return StoreChecks.VerifiedPayload((byte[])r.GetValue(0), r.GetString(1), version, $"'{Path}'");
         }
     }
 
     public void RecordImport(string source, string format, string reportSummary, long accepted, long skipped)
     {
-        ArgumentNullException.ThrowIfNull(source);
-        ArgumentNullException.ThrowIfNull(format);
-        ArgumentNullException.ThrowIfNull(reportSummary);
-        ArgumentOutOfRangeException.ThrowIfNegative(accepted);
-        ArgumentOutOfRangeException.ThrowIfNegative(skipped);
+        StoreChecks.ImportRecord(source, format, reportSummary, accepted, skipped);
         lock (_gate)
             NonQuery("INSERT INTO imports(at, source, format, summary, accepted, skipped) VALUES($at, $s, $f, $r, $a, $k)", null,
                 ("$at", DateTimeOffset.UtcNow.ToString("o", CultureInfo.InvariantCulture)), ("$s", source), ("$f", format),
