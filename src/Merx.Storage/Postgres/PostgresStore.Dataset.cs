@@ -38,7 +38,7 @@ public sealed partial class PostgresStore
             while (r.Read())
             {
                 var key = r.GetInt64(0);
-                var id = canonical.TryGetValue(key, out var first) ? userIds[first] : r.GetString(1);
+                var id = canonical.TryGetValue(key, out var first) && first != key ? userIds[first] : r.GetString(1);
                 userIds[key] = id;
                 if (!r.IsDBNull(2) && profiled.Add(id)) builder.AddUser(new UserProfile { Id = id, Attributes = StoreJson.ReadAttributes(r.GetString(2)) });
             }
