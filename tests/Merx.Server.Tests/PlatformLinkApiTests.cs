@@ -11,13 +11,11 @@ namespace Merx.Server.Tests;
 [Collection(ShopCollection.Name)]
 public sealed class PlatformLinkApiTests(ShopStore shop)
 {
-    private static string[] Items(JsonElement body) => body.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("item").GetString()!).ToArray();
-
     private static async Task<string[]> List(MerxTestApp app, string user, string extra = "")
     {
         var (status, body) = await app.GetAsync($"/api/users/{user}/recommendations?n=10&explore=false{extra}");
         Assert.Equal(HttpStatusCode.OK, status);
-        return Items(body);
+        return RecommendationApiTests.Items(body);
     }
 
     private static async Task View(MerxTestApp app, string user, string platform, params string[] items)
@@ -67,7 +65,7 @@ public sealed class PlatformLinkApiTests(ShopStore shop)
         // Asked for the app: the app's events are the session (its views were the latest), so the app answer is session-led like the plain one.
         var (appStatus, appBody) = await a.GetAsync("/api/users/xp-web/recommendations?n=10&explore=false&platform=app");
         Assert.Equal(HttpStatusCode.OK, appStatus);
-        Assert.DoesNotContain(Items(appBody), appViews.Contains);
+        Assert.DoesNotContain(RecommendationApiTests.Items(appBody), appViews.Contains);
         Assert.True(appBody.GetProperty("session_share").GetDouble() > 0);
         var (_, storeBody) = await a.GetAsync("/api/users/xp-web/recommendations?n=10&explore=false&platform=store");
         Assert.Equal(0, storeBody.GetProperty("session_share").GetDouble());   // nothing happened in the store: no session there
