@@ -4,9 +4,9 @@
 # and B with a collector configured (OTEL_EXPORTER_OTLP_ENDPOINT: every request, pipeline stage and store
 # call becomes a span, exported by OTLP/HTTP to a local sink that answers 200). wrk, closed loop,
 # 8 connections, ROUNDS × (A SECONDS s, B SECONDS s) after a warm-up of each; medians of requests/s and p50.
-# usage: bench/scripts/otel-overhead.sh [ROUNDS=3] [SECONDS=10]   (ports 5510-5512; writes bench/results/otel-overhead.log)
+# usage: [PORT=5510] bench/scripts/otel-overhead.sh [ROUNDS=3] [SECONDS=10]   (ports PORT..PORT+2; writes bench/results/otel-overhead.log)
 set -euo pipefail
-rounds=${1:-3}; seconds=${2:-10}
+rounds=${1:-3}; seconds=${2:-10}; pa=${PORT:-5510}; pb=$((pa + 1)); ps=$((pa + 2))
 root=$(cd "$(dirname "$0")/../.." && pwd)
 merx="dotnet $root/src/Merx.Cli/bin/Release/net10.0/merx.dll"
 work=${WORK:-/tmp/merx-otel-overhead}
@@ -26,21 +26,21 @@ class H(http.server.BaseHTTPRequestHandler):
         open(sys.argv[1], "w").write(" ".join(f"{k}={v}B" for k, v in sorted(n.items())))
         self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
     def log_message(self, *a): pass
-http.server.ThreadingHTTPServer(("127.0.0.1", 5512), H).serve_forever()' "$work/sink.count" &
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[2])), H).serve_forever()' "$work/sink.count" $ps &
 sink=$!
-(cd "$work/a" && exec $merx serve --db merx.db --urls http://127.0.0.1:5510 --rate-limit 1000000 > serve.out 2>&1) &
+(cd "$work/a" && exec $merx serve --db merx.db --urls http://127.0.0.1:$pa --rate-limit 1000000 > serve.out 2>&1) &
 a=$!
-(cd "$work/b" && OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:5512 OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf exec $merx serve --db merx.db --urls http://127.0.0.1:5511 --rate-limit 1000000 > serve.out 2>&1) &
+(cd "$work/b" && OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$ps OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf exec $merx serve --db merx.db --urls http://127.0.0.1:$pb --rate-limit 1000000 > serve.out 2>&1) &
 b=$!
 trap 'kill $a $b $sink 2>/dev/null || true' EXIT
-for port in 5510 5511; do for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/health/ready" > /dev/null && break; sleep 1; done; done
+for port in $pa $pb; do for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/health/ready" > /dev/null && break; sleep 1; done; done
 run() { wrk -t1 -c8 -d${seconds}s --latency -s "$root/bench/wrk/recommend.lua" "http://127.0.0.1:$1" | awk '/Requests\/sec/ {r=$2} /^ +50%/ {p=$2} END {print r, p}'; }
 {
   echo "# otel-overhead: $(date -u +%FT%TZ), bench/scripts/otel-overhead.sh $rounds $seconds; demo store 2,000 users, 1,000 items, 60,000 events, seed 7"
   echo "# machine: $(nproc) cores shared with other work; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "# A = as shipped (OTel metrics, no tracer); B = OTLP collector configured (spans per request, stage, store call, exported)"
-  run 5510 > /dev/null; run 5511 > /dev/null   # warm-up
-  for r in $(seq 1 "$rounds"); do echo "A $r $(run 5510)"; echo "B $r $(run 5511)"; done
+  run $pa > /dev/null; run $pb > /dev/null   # warm-up
+  for r in $(seq 1 "$rounds"); do echo "A $r $(run $pa)"; echo "B $r $(run $pb)"; done
   sleep 6   # the batch exporters send every 5 s
   echo "# bytes of OTLP the sink received from B, by signal: $(cat "$work/sink.count" 2>/dev/null || echo none)"
 } | tee "$log"

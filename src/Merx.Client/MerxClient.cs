@@ -99,7 +99,7 @@ public sealed class MerxClient(HttpClient http)
     {
         var o = options ?? new RecommendationOptions();
         return Get<Recommendations>($"api/users/{E(user)}/recommendations" + Query(("n", n), ("category", o.Category), ("exclude", o.Exclude), ("page", o.Page),
-            ("item", o.Item), ("cart", o.Cart), ("budget_ms", o.BudgetMs), ("explore", o.Explore), ("debug", o.Debug)), cancel);
+            ("item", o.Item), ("cart", o.Cart), ("budget_ms", o.BudgetMs), ("explore", o.Explore), ("debug", o.Debug), ("platform", o.Platform)), cancel);
     }
 
     [MerxEndpoint("POST", "/api/sessions/recommendations")]
@@ -128,6 +128,16 @@ public sealed class MerxClient(HttpClient http)
     [MerxEndpoint("DELETE", "/api/users/{id}")]
     public Task<UserForgotten> ForgetAsync(string user, CancellationToken cancel = default) =>
         Send<UserForgotten>(HttpMethod.Delete, $"api/users/{E(user)}", null, cancel);
+
+    /// <summary>Links another id of the same person (an app's device id and the web shop's account): one history from the next answer on.</summary>
+    [MerxEndpoint("POST", "/api/users/{id}/links")]
+    public Task<UsersLinked> LinkUserAsync(string user, string other, CancellationToken cancel = default) =>
+        Send<UsersLinked>(HttpMethod.Post, $"api/users/{E(user)}/links", new { user = other }, cancel);
+
+    /// <summary>Takes an id out of its group of linked ids.</summary>
+    [MerxEndpoint("DELETE", "/api/users/{id}/links")]
+    public Task<UserUnlinked> UnlinkUserAsync(string user, CancellationToken cancel = default) =>
+        Send<UserUnlinked>(HttpMethod.Delete, $"api/users/{E(user)}/links", null, cancel);
 
     [MerxEndpoint("GET", "/api/users/{id}/profile")]
     public Task<JsonElement> ProfileAsync(string user, CancellationToken cancel = default) => Get<JsonElement>($"api/users/{E(user)}/profile", cancel);

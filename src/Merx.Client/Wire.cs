@@ -6,7 +6,7 @@ namespace Merx.Client;
 // The API's JSON shapes (snake_case on the wire). Inputs leave optional fields null; outputs mirror the
 // server's answers. Reports with many nested statistics (experiments, dashboards) are JsonElement.
 
-public sealed record MerxEvent(string User, string? Item, string Kind, long? Timestamp = null, double? Value = null, string? Session = null, string? Query = null);
+public sealed record MerxEvent(string User, string? Item, string Kind, long? Timestamp = null, double? Value = null, string? Session = null, string? Query = null, string? Platform = null);
 public sealed record EventsAccepted(long Accepted, long NewUsers, long NewItems, long FirstSequence, long LastSequence, long ScrubbedFields);
 
 public sealed record MerxItem(string Id, string? Title = null, string? Description = null, string? Category = null, string? Brand = null, string? Shop = null,
@@ -29,13 +29,15 @@ public sealed record Audience(string Target, long? UsersScored, IReadOnlyList<Au
 
 /// <summary>What a recommendation request may ask besides n (see the server's RecommendForUser summary).</summary>
 public sealed record RecommendationOptions(string? Category = null, IReadOnlyList<string>? Exclude = null, string? Page = null, string? Item = null,
-    IReadOnlyList<string>? Cart = null, double? BudgetMs = null, bool? Explore = null, bool? Debug = null);
+    IReadOnlyList<string>? Cart = null, double? BudgetMs = null, bool? Explore = null, bool? Debug = null, string? Platform = null);
 
 public sealed record Feedback(string RecommendationId, string Item, string Kind, double? Value = null);
 public sealed record FeedbackAccepted(int Accepted, int EventsRecorded);
 
 public sealed record UserUpdated(string User, string Pseudonym, int Attributes, int ScrubbedFields, IReadOnlyCollection<string> Dropped, int Masked);
 public sealed record UserForgotten(string User, long EventsRemoved);
+public sealed record UsersLinked(string User, string Other, int LinkedIds);
+public sealed record UserUnlinked(string User, int WasLinkedTo);
 
 public sealed record ModelListing(long Version, string Name, DateTimeOffset CreatedAt, string Sha256, long SizeBytes, JsonElement Metrics, bool Serving);
 public sealed record ModelList(IReadOnlyList<ModelListing> Models, DateTimeOffset? SnapshotBuiltAt, int? CatalogItems);

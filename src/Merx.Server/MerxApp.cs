@@ -77,6 +77,7 @@ public static class MerxApp
         services.AddHostedService(sp => sp.GetRequiredService<ServedLog>());
         services.AddSingleton(Holder<ExperimentService>);
         services.AddSingleton(Holder<HistoryCache>);
+        services.AddSingleton(Holder<UserLinks>);
         services.AddSingleton<RecommendationService>();
         services.AddSingleton<SegmentRelease>();
         services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));

@@ -11,6 +11,7 @@ public static class EventValidation
         if (string.IsNullOrEmpty(e.User)) return "the user id is missing";
         if ((uint)e.Kind >= EventKinds.Count) return $"unknown event kind {(int)e.Kind}";
         if (!float.IsFinite(e.Value)) return $"the value {e.Value} is not finite";
+        if (Platforms.Problem(e.Platform) is { } platform) return platform;
         if (e.Item is null) return e.Kind == EventKind.Search ? null : $"a {e.Kind.ToWireName()} event needs an item";
         return e.Item.Length == 0 ? "the item id is empty" : null;
     }

@@ -50,6 +50,9 @@ public enum UserChangeKind
 
     /// <summary>The user was renamed (key rotation: old pseudonym → new pseudonym).</summary>
     Renamed = 2,
+
+    /// <summary>The user's links changed (linked to, or unlinked from, other ids of the same person; issue 22): holders of the user's groups drop them.</summary>
+    Relinked = 3,
 }
 
 /// <summary>

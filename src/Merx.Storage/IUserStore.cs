@@ -58,6 +58,27 @@ public interface IUserStore
     IReadOnlyDictionary<string, long> UsersByAttribute(string attribute);
 
     /// <summary>
+    /// Links two ids of one person (issue 22: an app's device id and the web shop's account): their groups
+    /// become one group of at most <see cref="UserLinkRules.MaxGroup"/> ids. From then on the group is one
+    /// user in <see cref="IEventStore.LoadDataset"/> (named by its member with the lowest key, the id the store
+    /// saw first); serving reads the histories of every member (<see cref="LinkedUsers"/>). Ids not yet known are
+    /// created (with no events). Every member of the resulting group is recorded in the change feed
+    /// (<see cref="UserChangeKind.Relinked"/>) in the same transaction. Linking an id to itself, an empty id, or a
+    /// group that would grow past the limit is an <see cref="ArgumentException"/> and nothing is written.
+    /// Links follow a rename (key rotation) and are dropped with a deleted id. Returns the group, ids in ordinal order.
+    /// </summary>
+    IReadOnlyList<string> LinkUsers(string userId, string otherId);
+
+    /// <summary>
+    /// Takes <paramref name="userId"/> out of its group (a group left with one id is dissolved), recording every
+    /// former member in the change feed. Returns the ids it was linked to (ordinal order; empty when it was not linked).
+    /// </summary>
+    IReadOnlyList<string> UnlinkUser(string userId);
+
+    /// <summary>The ids of <paramref name="userId"/>'s group in ordinal order, itself included; just <paramref name="userId"/> when it is not linked.</summary>
+    IReadOnlyList<string> LinkedUsers(string userId);
+
+    /// <summary>
     /// Makes sure nothing deleted survives anywhere in the storage: the SQLite backend checkpoints and
     /// truncates the write-ahead log and, with <paramref name="rebuild"/>, rebuilds the database (VACUUM:
     /// time and temporary disk proportional to the store's size). Used after deletions (<c>merx forget</c>)

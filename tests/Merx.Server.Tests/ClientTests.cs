@@ -78,9 +78,16 @@ public sealed class ClientTests(ShopStore shop)
         Assert.Contains(models.Models, m => m.Name == "sasrec" && m.Serving);
         Assert.Equal(1, (await merx.UpsertItemsAsync([new MerxItem("client-item-1", "A client-made lamp", Category: "lamps")])).Upserted);
         Assert.Equal(new StockSet("i9", false), await merx.SetStockAsync("i9", false));
+        // One customer across platforms: an app id with a platform-tagged view, linked, then unlinked and linked again; forgetting covers it.
+        await merx.PostEventsAsync([new MerxEvent("client-app-1", "i5", "view", Platform: "app")]);
+        Assert.Equal(new UsersLinked("client-user-1", "client-app-1", 2), await merx.LinkUserAsync("client-user-1", "client-app-1"));
+        var linkedRecs = await merx.RecommendAsync("client-user-1", 5, new RecommendationOptions(Explore: false, Platform: "app"));
+        Assert.DoesNotContain(linkedRecs.Items, r => r.Item is "i3" or "i4" or "i5");
+        Assert.Equal(new UserUnlinked("client-app-1", 1), await merx.UnlinkUserAsync("client-app-1"));
+        await merx.LinkUserAsync("client-app-1", "client-user-1");
         var forgotten = await merx.ForgetAsync("client-user-1");
-        Assert.Equal(3, forgotten.EventsRemoved); // the two posted events and the click
-        Assert.Equal(9, attempts.Count); // one attempt per call: nothing failed, nothing retried
+        Assert.Equal(4, forgotten.EventsRemoved); // the two posted events, the click and the linked app id's view
+        Assert.Equal(14, attempts.Count); // one attempt per call: nothing failed, nothing retried
 
         var error = await Assert.ThrowsAsync<MerxApiException>(() => merx.RecommendAsync("client-user-1", -1));
         Assert.Equal(400, error.Status);

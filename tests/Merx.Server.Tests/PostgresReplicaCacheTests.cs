@@ -1,6 +1,7 @@
 using Merx.Core.Domain;
 using Merx.Service;
 using Merx.Service.Serving;
+using Merx.Service.Users;
 using Merx.Storage;
 using Merx.Storage.Postgres;
 using Microsoft.Extensions.Options;
@@ -11,7 +12,7 @@ namespace Merx.Server.Tests;
 /// <summary>
 /// Two replicas over one PostgreSQL store (issue 18), each with its own history cache: an event accepted by
 /// replica A is in replica B's very next read (read-your-writes across replicas), and B drops only the users
-/// A's append named. Skipped with a message where <c>MERX_TEST_POSTGRES</c> names no server.
+/// A's append named; a link made at A (issue 22) reaches B's groups of linked ids. Skipped with a message where <c>MERX_TEST_POSTGRES</c> names no server.
 /// </summary>
 public sealed class PostgresReplicaCacheTests : IDisposable
 {
@@ -68,5 +69,32 @@ public sealed class PostgresReplicaCacheTests : IDisposable
         a.AppendEvents(Enumerable.Range(0, 400).Select(i => View($"bulk{i}", "y", 50)).Append(View("u2", "z", 51)).ToArray());
         Assert.Equal(["z", "x"], Items(cacheB, "u2"));
         Assert.Equal(1, cacheB.Counters.Drops);
+    }
+
+    [SkippableFact]
+    public void A_link_made_at_one_replica_reaches_the_other_replicas_next_answer_and_its_next_model()
+    {
+        using var a = Replica();
+        using var b = Replica();
+        a.AppendEvents([View("web", "i1", 1), View("app", "i2", 2)]);
+        var lifecycleB = new UserLifecycle(b);
+        var linksB = lifecycleB.Register(new UserLinks(b));
+        Assert.Equal(["web"], linksB.Group("web"));            // remembered at B before the link
+
+        Assert.Equal(["app", "web"], new UserLinks(a).Link("web", "app"));
+        // B learns of it through the change feed's announcement (milliseconds; the wait is bounded, never a sleep of a fixed length).
+        var deadline = Environment.TickCount64 + 10_000;
+        IReadOnlyList<string> group;
+        while (true)
+        {
+            lifecycleB.CatchUp();
+            group = linksB.Group("web");
+            if (group.Count > 1 || Environment.TickCount64 > deadline) break;
+            Thread.Sleep(5);
+        }
+        Assert.Equal(["app", "web"], group);
+        var d = b.LoadDataset();
+        Assert.Equal(["web"], d.Users.Ids);                     // one user in the next model
+        Assert.Equal(2, d.Sequences.ItemsOf(0).Length);
     }
 }

@@ -6,7 +6,7 @@ namespace Merx.Server.Tests;
 [Collection(ShopCollection.Name)]
 public sealed class RecommendationApiTests(ShopStore shop)
 {
-    private static string[] Items(JsonElement body) => body.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("item").GetString()!).ToArray();
+    internal static string[] Items(JsonElement body) => body.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("item").GetString()!).ToArray();
 
     [Fact]
     public async Task Ready_and_a_known_user_gets_n_explained_items()

@@ -29,12 +29,14 @@ public sealed class ResponseContractTests(ShopStore shop)
                     missing.Add($"{op.Name} {path.Name} {success[0].Name}: no application/json schema");
             }
         Assert.Empty(missing);
-        Assert.Equal(28, operations); // the /api endpoints; health, metrics and the dashboard's page and assets are left out of the document
+        Assert.Equal(30, operations); // the /api endpoints; health, metrics and the dashboard's page and assets are left out of the document
     }
 
     [Theory]
     [InlineData("/api/users/{id}/recommendations", "get", "200", "items,recommendation_id,path,model,exploration_rate,session_share,elapsed_ms,stages,variant")]
-    [InlineData("/api/users/{id}/profile", "get", "200", "categories,brands,shops,price_bands,activity,first_seen,last_seen,days_since_last_event,events")]
+    [InlineData("/api/users/{id}/profile", "get", "200", "categories,brands,shops,price_bands,activity,first_seen,last_seen,days_since_last_event,events,platforms,linked_ids")]
+    [InlineData("/api/users/{id}/links", "post", "200", "user,other,linked_ids")]
+    [InlineData("/api/users/{id}/links", "delete", "200", "user,was_linked_to")]
     [InlineData("/api/users/{id}", "delete", "200", "user,events_removed")]
     [InlineData("/api/users/{id}", "put", "200", "user,pseudonym,attributes,scrubbed_fields,dropped,masked")]
     [InlineData("/api/segments", "get", "200", "attribute,k,segments,suppressed,suppressed_below_k,suppressed_secondary,privacy")]

@@ -77,6 +77,8 @@ public sealed class PostgresCatalogStoreTests : CatalogStoreContract<PostgresBac
 
 public sealed class PostgresUserStoreTests : UserStoreContract<PostgresBackend>;
 
+public sealed class PostgresUserLinkTests : UserLinkContract<PostgresBackend>;
+
 public sealed class PostgresModelRegistryTests : ModelRegistryContract<PostgresBackend>;
 
 public sealed class PostgresServingLogTests : ServingLogContract<PostgresBackend>;

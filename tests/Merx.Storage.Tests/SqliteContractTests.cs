@@ -33,6 +33,8 @@ public sealed class SqliteCatalogStoreTests : CatalogStoreContract<SqliteBackend
 
 public sealed class SqliteUserStoreTests : UserStoreContract<SqliteBackend>;
 
+public sealed class SqliteUserLinkTests : UserLinkContract<SqliteBackend>;
+
 public sealed class SqliteModelRegistryTests : ModelRegistryContract<SqliteBackend>;
 
 public sealed class SqliteServingLogTests : ServingLogContract<SqliteBackend>;

@@ -11,6 +11,7 @@ namespace Merx.Core.Domain;
 /// <param name="Value">Rating, quantity or price; 0 when not given.</param>
 /// <param name="Session">Session id as given by the source, if any.</param>
 /// <param name="Query">Search text for search events.</param>
+/// <param name="Platform">Where it happened ("web", "app", "mini-program", "store"…), see <see cref="Platforms"/>; null when not given.</param>
 public readonly record struct RawEvent(
     string User,
     string? Item,
@@ -18,4 +19,5 @@ public readonly record struct RawEvent(
     long Timestamp,
     float Value = 0f,
     string? Session = null,
-    string? Query = null);
+    string? Query = null,
+    string? Platform = null);

@@ -22,7 +22,9 @@ internal static class GenericFields
         if (FieldRules.ParseValue(row.Text(o.ColumnFor("value")), "value", out var value) is { } badValue) { fail(badValue); return null; }
         var query = row.Text(o.ColumnFor("query"));
         if (kind == EventKind.Search && item is null && query is null) { fail("a search event needs a query or an item"); return null; }
-        return new RawEvent(user!, item, kind, ts, value, row.Text(o.ColumnFor("session")), query);
+        var platform = row.Text(o.ColumnFor("platform"));
+        if (Platforms.Problem(platform) is { } badPlatform) { fail(badPlatform); return null; }
+        return new RawEvent(user!, item, kind, ts, value, row.Text(o.ColumnFor("session")), query, platform);
     }
 
     public static Item? ToItem(IFieldRow row, ImportOptions o, Action<string> fail)

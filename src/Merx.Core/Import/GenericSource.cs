@@ -5,7 +5,7 @@ namespace Merx.Core.Import;
 
 /// <summary>
 /// The generic format, and what <c>merx generate</c> writes: events as CSV with a header
-/// (<c>user,item,kind,timestamp</c>, optional <c>value,session,query</c>) or as JSON Lines with the
+/// (<c>user,item,kind,timestamp</c>, optional <c>value,session,query,platform</c>) or as JSON Lines with the
 /// same field names; items as <c>items.jsonl</c> or <c>items.csv</c>; users as <c>users.csv</c>
 /// (<c>user,&lt;attribute&gt;…</c>). Other column names are mapped with
 /// <see cref="ImportOptions.ColumnMapping"/>.

@@ -9,7 +9,7 @@ public sealed record ImportOptions
     /// <summary>How many problems (file, line, reason) the report keeps verbatim; all are counted.</summary>
     public int MaxReportedProblems { get; init; } = 10;
 
-    /// <summary>Canonical column name (user, item, kind, timestamp, value, session, query, id, …) → the file's column name.</summary>
+    /// <summary>Canonical column name (user, item, kind, timestamp, value, session, query, platform, id, …) → the file's column name.</summary>
     public IReadOnlyDictionary<string, string> ColumnMapping { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Field separator of generic CSV files.</summary>

@@ -34,7 +34,7 @@ public sealed partial class SasRec
     /// sequences and runs <see cref="TrainStep"/> (full or sampled softmax, clipping, AdamW) on fresh
     /// <see cref="StepBuffers"/> per run.
     /// </summary>
-    private sealed class PlainSurface(SasRec model) : IMinibatchModel
+    internal sealed class PlainSurface(SasRec model) : IMinibatchModel
     {
         private StepBuffers? _step;
         private Merx.Core.Data.UserSequences? _train;

@@ -22,6 +22,12 @@ public sealed record InterestProfile(
     double? DaysSinceLastEvent,
     int Events)
 {
+    /// <summary>Activity per platform the events came from (issue 22), most events first; events sent without one count under "unspecified". Set by the host, which knows the platforms.</summary>
+    public IReadOnlyList<PlatformActivity> Platforms { get; init; } = [];
+
+    /// <summary>How many ids of the same person the profile spans (the user and the ids linked to it).</summary>
+    public int LinkedIds { get; init; } = 1;
+
     public static InterestProfile Build(CatalogIndex catalog, IReadOnlyList<HistoryEvent> history, long now, EventKindWeights? weights = null, double halfLifeDays = 30, int top = 5)
     {
         weights ??= EventKindWeights.Default;
@@ -66,3 +72,6 @@ public sealed record InterestProfile(
         return $"band {band + 1} of {edges.Length + 1} ({lo.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}–{hi})";
     }
 }
+
+/// <summary>One platform's share of a user's activity: events, and the latest (unix seconds).</summary>
+public sealed record PlatformActivity(string Platform, int Events, long LastSeen);

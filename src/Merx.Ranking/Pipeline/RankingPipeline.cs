@@ -130,10 +130,11 @@ public sealed class RankingPipeline
             if (seen.Add(history[i].Item)) recent.Add(history[i].Item);
         recent.Reverse();
         var session = new List<int>();
-        if (history.Count > 0 && request.Now - history[^1].Timestamp <= Options.SessionGapSeconds)
+        var scope = request.SessionHistory ?? history;
+        if (scope.Count > 0 && request.Now - scope[^1].Timestamp <= Options.SessionGapSeconds)
         {
-            session.Add(history[^1].Item);
-            for (var i = history.Count - 2; i >= 0 && history[i + 1].Timestamp - history[i].Timestamp <= Options.SessionGapSeconds; i--) session.Add(history[i].Item);
+            session.Add(scope[^1].Item);
+            for (var i = scope.Count - 2; i >= 0 && scope[i + 1].Timestamp - scope[i].Timestamp <= Options.SessionGapSeconds; i--) session.Add(scope[i].Item);
             session.Reverse();
         }
         var blocked = new HashSet<int>(request.Exclude);

@@ -21,6 +21,12 @@ public sealed record RankingRequest
     public required string UserKey { get; init; }
     /// <summary>The user's events, oldest first (items in catalog index space).</summary>
     public IReadOnlyList<HistoryEvent> History { get; init; } = [];
+    /// <summary>
+    /// Where the current session is looked for (oldest first); null = <see cref="History"/>. A request for one
+    /// platform (issue 22: the app asks while the history spans web and app) passes that platform's events, so
+    /// the session share and the session-weighted neighbours come from what the customer does there now.
+    /// </summary>
+    public IReadOnlyList<HistoryEvent>? SessionHistory { get; init; }
     public int N { get; init; } = 10;
     public PageContext Page { get; init; } = PageContext.Home;
     /// <summary>The item of an item page.</summary>

@@ -20,7 +20,7 @@ public static class RecommendationEndpoints
     public static RouteGroupBuilder MapRecommendations(this RouteGroupBuilder api)
     {
         api.MapGet("/users/{id}/recommendations", ForUser).WithName("RecommendForUser")
-            .WithSummary("Top-n items for a user now: ?n=10&category=&exclude=a,b&page=home|item|cart&item=&cart=a,b&budget_ms=&explore=false&debug=true");
+            .WithSummary("Top-n items for a user now: ?n=10&category=&exclude=a,b&page=home|item|cart&item=&cart=a,b&budget_ms=&explore=false&debug=true&platform=app (the session is looked for in that platform's events; the history spans every platform and linked id)");
         api.MapPost("/sessions/recommendations", ForSession).WithName("RecommendForSession")
             .WithSummary("Recommendations for an anonymous visitor from the items of their session or cart ({\"items\": [...], \"n\": 10}).");
         api.MapGet("/search", Search).WithName("Search").WithSummary("Personalised search: ?q=&user=&n=");
@@ -111,7 +111,9 @@ public static class RecommendationEndpoints
         var debug = query["debug"].ToString() is "1" or "true";
         var excludeSeen = query["include_seen"].ToString() is not ("1" or "true");
         var explore = query["explore"].ToString() is not ("0" or "false");
-        return (new RecommendationQuery(n ?? 10, page, item, cart, category, exclude, budget, debug, excludeSeen, explore), null);
+        var platform = query["platform"].ToString() is { Length: > 0 } pl ? pl : null;
+        if (Merx.Core.Domain.Platforms.Problem(platform) is { } pe) return (null, Problems.Bad(pe));
+        return (new RecommendationQuery(n ?? 10, page, item, cart, category, exclude, budget, debug, excludeSeen, explore, platform), null);
     }
 
     private static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "…";

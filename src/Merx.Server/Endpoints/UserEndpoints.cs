@@ -24,7 +24,9 @@ public static class UserEndpoints
     {
         api.MapPut("/users/{id}", Put).WithName("PutUser").WithSummary("Set a user's coarse attributes ({\"attributes\": {...}}); personal data (names, emails, phones, addresses, …) is dropped or masked and counted in the response.");
         api.MapDelete("/users/{id}", Forget).WithName("ForgetUser").WithSummary("Forget a user: their events, sessions, profile, served recommendations, feedback, live policy state and experiment tallies; deleted bytes are overwritten and the write-ahead log truncated.");
-        api.MapGet("/users/{id}/profile", Profile).WithName("InterestProfile");
+        api.MapGet("/users/{id}/profile", Profile).WithName("InterestProfile").WithSummary("A user's interests from their latest events across every linked id, with the activity per platform.");
+        api.MapPost("/users/{id}/links", Link).WithName("LinkUser").WithSummary("Link another id of the same person ({\"user\": \"other id\"}: an app's device id and the web shop's account): their histories are one from the next answer on, on every replica, and in the next model; forgetting either forgets both.");
+        api.MapDelete("/users/{id}/links", Unlink).WithName("UnlinkUser").WithSummary("Take this id out of its group of linked ids; the others stay linked to each other.");
         api.MapGet("/segments", Segments).WithName("UsersByAttribute").WithSummary("Distinct users per value of a profile attribute: ?attribute=age_band; values with fewer than k users are withheld.");
         return api;
     }
@@ -50,6 +52,29 @@ public static class UserEndpoints
         return TypedResults.Ok(new UserForgotten(id, lifecycle.Forget(id)));
     }
 
+    private static async Task<Results<Ok<UsersLinked>, ProblemHttpResult>> Link(string id, HttpRequest http, UserLinks links, UserIds ids)
+    {
+        if (Validate.Id(id, "user id") is { } e) return Problems.Bad(e);
+        var (body, error) = await Json.ReadAsync<UserLinkDto>(http);
+        if (error is not null) return error;
+        if (Validate.Id(body!.User, "user") is { } oe) return Problems.Bad(oe);
+        if (body.User == id) return Problems.Bad("user: an id cannot be linked to itself");
+        ids.Rekey([id, body.User!]);
+        try
+        {
+            var group = links.Link(ids.ToStored(id), ids.ToStored(body.User!));
+            return TypedResults.Ok(new UsersLinked(id, body.User!, group.Count));
+        }
+        catch (ArgumentException ex) { return Problems.Bad(ex.Message); }
+    }
+
+    private static Results<Ok<UserUnlinked>, ProblemHttpResult> Unlink(string id, UserLinks links, UserIds ids)
+    {
+        if (Validate.Id(id, "user id") is { } e) return Problems.Bad(e);
+        ids.Rekey([id]);
+        return TypedResults.Ok(new UserUnlinked(id, links.Unlink(ids.ToStored(id)).Count));
+    }
+
     private static Results<Ok<InterestProfile>, ProblemHttpResult> Profile(string id, RecommendationService service, UserIds ids)
     {
         if (Validate.Id(id, "user id") is { } e) return Problems.Bad(e);
@@ -73,6 +98,15 @@ public static class UserEndpoints
 
 /// <summary>A user's attributes as stored: <c>Pseudonym</c> is the stored id; <c>ScrubbedFields</c> counts the dropped keys and the masked occurrences of personal data.</summary>
 public sealed record UserUpdated(string User, string Pseudonym, int Attributes, int ScrubbedFields, IReadOnlyCollection<string> Dropped, int Masked);
+
+/// <summary>The body of a link: the other id of the same person (the shop's id, pseudonymized like every user id).</summary>
+public sealed record UserLinkDto(string? User);
+
+/// <summary>Two ids linked, and how many ids their group now holds.</summary>
+public sealed record UsersLinked(string User, string Other, int LinkedIds);
+
+/// <summary>An id taken out of its group, and how many ids it was linked to.</summary>
+public sealed record UserUnlinked(string User, int WasLinkedTo);
 
 /// <summary>A forgotten user and how many of their events were deleted.</summary>
 public sealed record UserForgotten(string User, long EventsRemoved);

@@ -35,6 +35,8 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyRing keys)
         [("DELETE", "/api/items/{id}")] = ApiScope.Write,
         [("PUT", "/api/items/{id}/stock")] = ApiScope.Write,
         [("PUT", "/api/users/{id}")] = ApiScope.Write,
+        [("POST", "/api/users/{id}/links")] = ApiScope.Write,
+        [("DELETE", "/api/users/{id}/links")] = ApiScope.Write,
     };
 
     /// <summary>The scope a request needs: read for the storefront's routes, write for ingestion, admin for the rest (models, experiments, forgetting a user, statistics, audiences, unknown routes).</summary>

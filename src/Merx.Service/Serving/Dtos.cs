@@ -4,7 +4,7 @@ namespace Merx.Service.Serving;
 
 // Wire shapes (snake_case on the wire). Optional inputs are nullable; validation lives in Validate.cs.
 
-public sealed record EventDto(string? User, string? Item, string? Kind, JsonElement? Timestamp, double? Value, string? Session, string? Query);
+public sealed record EventDto(string? User, string? Item, string? Kind, JsonElement? Timestamp, double? Value, string? Session, string? Query, string? Platform = null);
 public sealed record EventsAccepted(long Accepted, long NewUsers, long NewItems, long FirstSequence, long LastSequence, long ScrubbedFields);
 
 public sealed record ItemDto(string? Id, string? Title, string? Description, JsonElement? Category, string? Brand, string? Shop, double? Price,

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Merx.Service.Serving;
 
 /// <summary>One remembered event of a user's recent history: what the ranking needs, nothing more.</summary>
-public readonly record struct RecentEvent(string? Item, EventKind Kind, long Timestamp);
+public readonly record struct RecentEvent(string? Item, EventKind Kind, long Timestamp, string? Platform = null);
 
 /// <summary>
 /// Users' latest events in memory, so that a recommendation does not read the store (on SQLite a
@@ -130,7 +130,7 @@ public sealed class HistoryCache : IUserStateHolder
             {
                 var e = events[i];
                 if (!_map.TryGetValue(e.User, out var entry)) continue;
-                if (entry.LoadTicket > ticket || !entry.Add(new RecentEvent(e.Item, e.Kind, e.Timestamp), batch.FirstSequence + i))
+                if (entry.LoadTicket > ticket || !entry.Add(new RecentEvent(e.Item, e.Kind, e.Timestamp, e.Platform), batch.FirstSequence + i))
                     if (_map.TryRemove(e.User, out _)) Interlocked.Decrement(ref _count);
             }
             return batch;
@@ -183,7 +183,7 @@ public sealed class HistoryCache : IUserStateHolder
     {
         var raw = _store.RecentEvents(user, _perUser);
         var events = new RecentEvent[raw.Count];
-        for (var i = 0; i < events.Length; i++) events[i] = new RecentEvent(raw[i].Item, raw[i].Kind, raw[i].Timestamp);
+        for (var i = 0; i < events.Length; i++) events[i] = new RecentEvent(raw[i].Item, raw[i].Kind, raw[i].Timestamp, raw[i].Platform);
         return events;
     }
 

@@ -8,7 +8,8 @@ using Microsoft.Extensions.Options;
 namespace Merx.Service.Serving;
 
 /// <summary>What a recommendation request asks for, as parsed from the query string.</summary>
-public sealed record RecommendationQuery(int N, PageContext Page, string? ContextItem, IReadOnlyList<string> Cart, string? Category, IReadOnlyList<string> Exclude, double? BudgetMs, bool Debug, bool ExcludeSeen = true, bool Explore = true);
+/// <param name="Platform">The platform asking (issue 22, <c>?platform=app</c>): the history stays the union of every platform and linked id, the session is looked for in this platform's events only (see README, "One customer across platforms").</param>
+public sealed record RecommendationQuery(int N, PageContext Page, string? ContextItem, IReadOnlyList<string> Cart, string? Category, IReadOnlyList<string> Exclude, double? BudgetMs, bool Debug, bool ExcludeSeen = true, bool Explore = true, string? Platform = null);
 
 /// <summary>
 /// The serving logic behind the endpoints: reads a user's latest events (memory first: <see cref="HistoryCache"/>; an
@@ -16,37 +17,60 @@ public sealed record RecommendationQuery(int N, PageContext Page, string? Contex
 /// current snapshot, logs what was served for feedback attribution, and turns catalog indices
 /// back into the shop's ids with explanations.
 /// </summary>
-public sealed class RecommendationService(IEventStore store, HistoryCache histories, ModelHost host, ServedLog served, ExperimentService experiments, PolicyHost policies, ServingLoad load, Telemetry.MerxMetrics metrics, IOptions<MerxServerOptions> options, Merx.Service.Catalog.ItemTextVectors? text = null)
+public sealed class RecommendationService(IEventStore store, HistoryCache histories, Users.UserLinks links, ModelHost host, ServedLog served, ExperimentService experiments, PolicyHost policies, ServingLoad load, Telemetry.MerxMetrics metrics, IOptions<MerxServerOptions> options, Merx.Service.Catalog.ItemTextVectors? text = null)
 {
     public const int HistoryLimit = 200;
 
     public ServingSnapshot Snapshot => host.Current ?? host.Refresh();
 
-    /// <summary>The user's events, oldest first, in catalog index space (events on items the snapshot does not know yet are left out).</summary>
-    public IReadOnlyList<HistoryEvent> History(ServingSnapshot snapshot, string user)
+    /// <summary>
+    /// The user's events, oldest first, in catalog index space (events on items the snapshot does not know yet are left out),
+    /// across every id linked to the user; with <paramref name="platform"/>, also that platform's part of them.
+    /// </summary>
+    public IReadOnlyList<HistoryEvent> History(ServingSnapshot snapshot, string user) => Histories(snapshot, user, null).All;
+
+    private (List<HistoryEvent> All, List<HistoryEvent>? OnPlatform) Histories(ServingSnapshot snapshot, string user, string? platform)
     {
-        var recent = histories.Recent(user);
-        var history = new List<HistoryEvent>(recent.Length);
-        for (var i = recent.Length - 1; i >= 0; i--)
+        var recent = Recent(user, HistoryLimit);
+        var history = new List<HistoryEvent>(recent.Count);
+        var onPlatform = platform is null ? null : new List<HistoryEvent>();
+        for (var i = recent.Count - 1; i >= 0; i--)
         {
             var e = recent[i];
             if (e.Item is null || e.Kind == EventKind.Impression) continue;
             var c = snapshot.Catalog.IndexOf(e.Item);
-            if (c >= 0) history.Add(new HistoryEvent(c, e.Kind, e.Timestamp));
+            if (c < 0) continue;
+            history.Add(new HistoryEvent(c, e.Kind, e.Timestamp));
+            if (e.Platform == platform) onPlatform?.Add(new HistoryEvent(c, e.Kind, e.Timestamp));
         }
-        return history;
+        return (history, onPlatform);
+    }
+
+    /// <summary>
+    /// The latest events of the user and of every id linked to it (issue 22), newest first by timestamp (an event
+    /// stream per id, merged; ties keep the ids' ordinal order), at most <paramref name="limit"/>.
+    /// </summary>
+    public IReadOnlyList<RecentEvent> Recent(string user, int limit) => Merge(links.Group(user), histories.Recent, limit);
+
+    private static IReadOnlyList<RecentEvent> Merge(IReadOnlyList<string> group, Func<string, IReadOnlyList<RecentEvent>> read, int limit)
+    {
+        if (group.Count == 1) return read(group[0]) is var own && own.Count <= limit ? own : own.Take(limit).ToArray();
+        return group.SelectMany(read).OrderByDescending(e => e.Timestamp).Take(limit).ToArray();
     }
 
     public RecommendationResponse Recommend(string user, RecommendationQuery q, IReadOnlyList<HistoryEvent>? historyOverride = null)
     {
         var snapshot = Snapshot;
         var cat = snapshot.Catalog;
-        var history = historyOverride ?? History(snapshot, user);
+        IReadOnlyList<HistoryEvent> history = historyOverride ?? [];
+        IReadOnlyList<HistoryEvent>? onPlatform = null;
+        if (historyOverride is null) (history, onPlatform) = Histories(snapshot, user, q.Platform);
         var assignment = experiments.Assign(user);
         var request = new RankingRequest
         {
             UserKey = user,
             History = history,
+            SessionHistory = onPlatform,
             N = q.N,
             Page = q.Page,
             ContextItem = q.ContextItem is null ? null : cat.IndexOf(q.ContextItem) is var ci and >= 0 ? ci : null,
@@ -186,15 +210,26 @@ public sealed class RecommendationService(IEventStore store, HistoryCache histor
         return new AudienceResponse(label, release.Size(scored.Count), top, method, release.K, false, $"users are pseudonyms; {release.Describe()}");
     }
 
+    /// <summary>The user's interests from their latest events across every linked id, with the activity per platform.</summary>
     public InterestProfile Profile(string user)
     {
         var snapshot = Snapshot;
-        var recent = store.RecentEvents(user, 1000);
+        var group = links.Group(user);
+        var recent = Merge(group, id => store.RecentEvents(id, ProfileEvents).Select(e => new RecentEvent(e.Item, e.Kind, e.Timestamp, e.Platform)).ToArray(), ProfileEvents);
         var history = new List<HistoryEvent>(recent.Count);
         for (var i = recent.Count - 1; i >= 0; i--)
             history.Add(new HistoryEvent(recent[i].Item is { } id ? snapshot.Catalog.IndexOf(id) : -1, recent[i].Kind, recent[i].Timestamp));
-        return InterestProfile.Build(snapshot.Catalog, history, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        var platforms = recent.GroupBy(e => e.Platform ?? UnspecifiedPlatform, StringComparer.Ordinal)
+            .Select(g => new PlatformActivity(g.Key, g.Count(), g.Max(e => e.Timestamp)))
+            .OrderByDescending(p => p.Events).ThenBy(p => p.Platform, StringComparer.Ordinal).ToArray();
+        return InterestProfile.Build(snapshot.Catalog, history, DateTimeOffset.UtcNow.ToUnixTimeSeconds()) with { Platforms = platforms, LinkedIds = group.Count };
     }
+
+    /// <summary>Latest events a profile is built from (across the linked ids).</summary>
+    public const int ProfileEvents = 1000;
+
+    /// <summary>The profile's name for events sent without a platform.</summary>
+    public const string UnspecifiedPlatform = "unspecified";
 
     private static RecommendedItem ToWire(CatalogIndex cat, int item, float score, string reason, string source, bool explored) =>
         new(cat.Id(item), MathF.Round(score, 6), reason, source, explored, cat.Item(item)?.Title, cat.Category(item) >= 0 ? cat.CategoryName(cat.Category(item)) : null);

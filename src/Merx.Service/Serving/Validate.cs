@@ -71,8 +71,9 @@ public static class Validate
         if (dto.Value is { } v && (!double.IsFinite(v) || Math.Abs(v) > 1e9)) errors.Add("value must be a finite number of magnitude ≤ 1e9");
         if (Text(dto.Session, "session", MaxIdLength) is { } s) errors.Add(s);
         if (Text(dto.Query, "query", 1024) is { } q) errors.Add(q);
+        if (Platforms.Problem(dto.Platform) is { } p) errors.Add(p);
         if (errors.Count > 0) return (default, errors);
-        return (new RawEvent(dto.User!, dto.Item, kind, ts, (float)(dto.Value ?? 0), dto.Session, dto.Query), errors);
+        return (new RawEvent(dto.User!, dto.Item, kind, ts, (float)(dto.Value ?? 0), dto.Session, dto.Query, dto.Platform), errors);
     }
 
     public static (Item? Item, List<string> Errors) Item(ItemDto? dto)

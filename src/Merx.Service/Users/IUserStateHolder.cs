@@ -17,6 +17,9 @@ public interface IUserStateHolder
     /// <summary>Moves the state of renamed users to their new ids, and drops what is kept under a new id (it was stored under the old one).</summary>
     void Rename(UserRenames renames);
 
+    /// <summary>The links of these users changed (issue 22: linked to or unlinked from other ids of one person); only holders of link groups care.</summary>
+    void Relink(UserSet users) { }
+
     /// <summary>Drops every per-user state: changes were missed (the feed was pruned past this process's position).</summary>
     void ForgetAll();
 }

@@ -56,15 +56,20 @@ public sealed class UserLifecycle
     /// <summary>
     /// Forgets a user (right to be forgotten): the holders write what they buffer, the user is deleted
     /// from the store under every key of the ring (during a key rotation the user may still be stored
-    /// under an older one), and every holder drops them. Returns how many events were removed.
+    /// under an older one) together with every id linked to it (issue 22: the same person's other devices
+    /// and accounts), and every holder drops them. Returns how many events were removed.
     /// </summary>
     public long Forget(string shopId)
     {
         ArgumentException.ThrowIfNullOrEmpty(shopId);
         var all = _ids?.AllStored(shopId) ?? [shopId];
         foreach (var holder in Volatile.Read(ref _holders)) holder.FlushUserWrites();
+        var linked = new List<string>();
+        foreach (var stored in all)
+            foreach (var other in _users.LinkedUsers(stored))
+                if (!all.Contains(other) && !linked.Contains(other)) linked.Add(other);
         long removed = 0;
-        foreach (var stored in all) removed += _users.DeleteUser(stored);
+        foreach (var stored in all.Concat(linked)) removed += _users.DeleteUser(stored);
         _ids?.Rekeying?.Forget(all[0]);
         CatchUp();
         return removed;
@@ -103,9 +108,14 @@ public sealed class UserLifecycle
         var start = 0;
         for (var i = 1; i <= changes.Count; i++)
         {
-            if (i < changes.Count && IsDeletion(changes[i]) == IsDeletion(changes[start])) continue;
+            if (i < changes.Count && Class(changes[i]) == Class(changes[start])) continue;
             var run = changes.Skip(start).Take(i - start);
-            if (IsDeletion(changes[start]))
+            if (changes[start].Kind == UserChangeKind.Relinked)
+            {
+                var users = new UserSet(run.Select(c => c.UserHash));
+                foreach (var holder in _holders) holder.Relink(users);
+            }
+            else if (IsDeletion(changes[start]))
             {
                 var users = new UserSet(run.Select(c => c.UserHash));
                 foreach (var holder in _holders) holder.Forget(users);
@@ -118,6 +128,8 @@ public sealed class UserLifecycle
             start = i;
         }
     }
+
+    private static int Class(UserChange c) => c.Kind == UserChangeKind.Relinked ? 2 : IsDeletion(c) ? 1 : 0;
 
     // A rename whose new id was deleted since carries no new id: the old id's state is dropped (the deletion follows).
     private static bool IsDeletion(UserChange c) => c.Kind == UserChangeKind.Deleted || c.NewId is null;

@@ -105,6 +105,14 @@ internal static class PostgresMigrations
             vector BYTEA NOT NULL,
             PRIMARY KEY(encoder, content_hash));
         """,
+        // 3: one customer across platforms (issue 22; SQLite's migration 5): the platform of an event, and user links.
+        """
+        ALTER TABLE events ADD COLUMN platform TEXT;
+        CREATE TABLE user_links(
+            user_id BIGINT PRIMARY KEY,
+            grp BIGINT NOT NULL);
+        CREATE INDEX user_links_grp ON user_links(grp);
+        """,
     ];
 
     /// <summary>The version this build writes.</summary>

@@ -27,6 +27,9 @@ public sealed partial class PostgresStore
                 if (r.GetInt16(1) != 0) builder.AddItem(StoreJson.ReadItem(r, 2));
             }
         }
+        // A linked group is one user, named by its first member (lowest key, read first); its first profile in key order is the group's.
+        var canonical = LinkCanonicalKeys(c, tx);
+        var profiled = new HashSet<string>(StringComparer.Ordinal);
         var userIds = new Dictionary<long, string>();
         using (var cmd = Command(c, tx, "SELECT id, ext_id, attributes FROM users ORDER BY id"))
         {
@@ -34,13 +37,14 @@ public sealed partial class PostgresStore
             using var r = cmd.ExecuteReader();
             while (r.Read())
             {
-                var id = r.GetString(1);
-                userIds[r.GetInt64(0)] = id;
-                if (!r.IsDBNull(2)) builder.AddUser(new UserProfile { Id = id, Attributes = StoreJson.ReadAttributes(r.GetString(2)) });
+                var key = r.GetInt64(0);
+                var id = canonical.TryGetValue(key, out var first) && first != key ? userIds[first] : r.GetString(1);
+                userIds[key] = id;
+                if (!r.IsDBNull(2) && profiled.Add(id)) builder.AddUser(new UserProfile { Id = id, Attributes = StoreJson.ReadAttributes(r.GetString(2)) });
             }
         }
         Exec(c, tx, "SET LOCAL work_mem = '256MB'");
-        using (var copy = c.BeginBinaryExport("COPY (SELECT user_id, item_id, kind, ts, value, session, query FROM events ORDER BY seq) TO STDOUT (FORMAT BINARY)"))
+        using (var copy = c.BeginBinaryExport("COPY (SELECT user_id, item_id, kind, ts, value, session, query, platform FROM events ORDER BY seq) TO STDOUT (FORMAT BINARY)"))
         {
             copy.Timeout = Timeout.InfiniteTimeSpan;
             while (copy.StartRow() != -1)
@@ -53,7 +57,8 @@ public sealed partial class PostgresStore
                 var value = copy.Read<float>(NpgsqlDbType.Real);
                 var session = NullableText(copy);
                 var query = NullableText(copy);
-                builder.AddEvent(new RawEvent(user, item, kind, ts, value, session, query));
+                var platform = NullableText(copy);
+                builder.AddEvent(new RawEvent(user, item, kind, ts, value, session, query, platform));
             }
         }
         tx.Commit();

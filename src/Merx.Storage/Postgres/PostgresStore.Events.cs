@@ -85,7 +85,7 @@ public sealed partial class PostgresStore
             foreach (var m in missing) Exec(c, tx, EventPartitions.CreateSql(m));
             store._partitions.Created(missing);
 
-            using (var copy = c.BeginBinaryImport("COPY events(seq, user_id, item_id, kind, ts, value, session, query) FROM STDIN (FORMAT BINARY)"))
+            using (var copy = c.BeginBinaryImport("COPY events(seq, user_id, item_id, kind, ts, value, session, query, platform) FROM STDIN (FORMAT BINARY)"))
             {
                 foreach (var e in chunk)
                 {
@@ -99,6 +99,7 @@ public sealed partial class PostgresStore
                     copy.Write(e.Value, NpgsqlDbType.Real);
                     if (e.Session is null) copy.WriteNull(); else copy.Write(e.Session, NpgsqlDbType.Text);
                     if (e.Query is null) copy.WriteNull(); else copy.Write(e.Query, NpgsqlDbType.Text);
+                    if (e.Platform is null) copy.WriteNull(); else copy.Write(e.Platform, NpgsqlDbType.Text);
                     _last[user] = _seq++;
                 }
                 copy.Complete();
@@ -165,7 +166,7 @@ public sealed partial class PostgresStore
         if (limit == 0) return [];
         using var c = Connect();
         using var cmd = Command(c, null, """
-            SELECT i.ext_id, e.kind, e.ts, e.value, e.session, e.query
+            SELECT i.ext_id, e.kind, e.ts, e.value, e.session, e.query, e.platform
             FROM (SELECT e.* FROM events e WHERE e.user_id = (SELECT id FROM users WHERE ext_id = $1) ORDER BY e.seq DESC LIMIT $2) e
             LEFT JOIN items i ON i.id = e.item_id
             ORDER BY e.seq DESC
@@ -174,7 +175,7 @@ public sealed partial class PostgresStore
         var list = new List<RawEvent>();
         while (r.Read())
             list.Add(new RawEvent(userId, r.IsDBNull(0) ? null : r.GetString(0), (EventKind)r.GetInt16(1), r.GetInt64(2), r.GetFloat(3),
-                r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5)));
+                r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6)));
         return list;
     }
 

@@ -26,7 +26,7 @@ public sealed record MigrationResult(IReadOnlyList<MigratedTable> Tables, TimeSp
 /// </summary>
 public static class SqliteToPostgres
 {
-    private static readonly string[] CheckedTables = ["users", "items", "events", "models", "imports", "served", "feedback", "state", "settings", "user_changes", "item_vectors"];
+    private static readonly string[] CheckedTables = ["users", "items", "events", "models", "imports", "served", "feedback", "state", "settings", "user_changes", "item_vectors", "user_links"];
 
     public static MigrationResult Migrate(string sqlitePath, PostgresLocation target, IProgress<string>? progress = null, PostgresStoreOptions? options = null)
     {
@@ -66,9 +66,9 @@ public static class SqliteToPostgres
         using (var r = cmd.ExecuteReader())
             while (r.Read()) months.Add(EventPartitions.MonthOf(r.GetInt64(0) * 86400));
         foreach (var m in months.Where(m => m >= 0)) Exec(dst, tx, EventPartitions.CreateSql(m));
-        Copy(src, dst, "SELECT seq, user_id, item_id, kind, ts, value, session, query FROM events ORDER BY seq",
-            "events(seq, user_id, item_id, kind, ts, value, session, query)",
-            [NpgsqlDbType.Bigint, NpgsqlDbType.Bigint, NpgsqlDbType.Bigint, NpgsqlDbType.Smallint, NpgsqlDbType.Bigint, NpgsqlDbType.Real, NpgsqlDbType.Text, NpgsqlDbType.Text]);
+        Copy(src, dst, "SELECT seq, user_id, item_id, kind, ts, value, session, query, platform FROM events ORDER BY seq",
+            "events(seq, user_id, item_id, kind, ts, value, session, query, platform)",
+            [NpgsqlDbType.Bigint, NpgsqlDbType.Bigint, NpgsqlDbType.Bigint, NpgsqlDbType.Smallint, NpgsqlDbType.Bigint, NpgsqlDbType.Real, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text]);
         Say($"events {Count(dst, tx, "events"):N0}");
 
         Copy(src, dst, "SELECT version, name, created_at, sha256, metrics, size, payload FROM models ORDER BY version",
@@ -87,9 +87,10 @@ public static class SqliteToPostgres
         Copy(src, dst, "SELECT substr(key, 9), value FROM meta WHERE key LIKE 'setting:%' ORDER BY key", "settings(key, value)", [NpgsqlDbType.Text, NpgsqlDbType.Text]);
         Copy(src, dst, "SELECT seq, kind, user_hash, new_id, at FROM user_changes ORDER BY seq", "user_changes(seq, kind, user_hash, new_id, at)",
             [NpgsqlDbType.Bigint, NpgsqlDbType.Smallint, NpgsqlDbType.Bigint, NpgsqlDbType.Text, NpgsqlDbType.Bigint]);
+        Copy(src, dst, "SELECT user_id, grp FROM user_links ORDER BY user_id", "user_links(user_id, grp)", [NpgsqlDbType.Bigint, NpgsqlDbType.Bigint]);
         Copy(src, dst, "SELECT encoder, content_hash, vector FROM item_vectors ORDER BY encoder, content_hash", "item_vectors(encoder, content_hash, vector)",
             [NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Bytea]);
-        Say("models, imports, served lists, feedback, state, settings, the user change feed and item vectors copied");
+        Say("models, imports, served lists, feedback, state, settings, the user change feed item vectors and user links copied");
 
         // Counters and sequences continue where SQLite's stopped (sequence numbers are never reused).
         var nextSeq = SqliteLong(src, snapshot, "SELECT value FROM meta WHERE key = 'next_seq'");

@@ -103,6 +103,16 @@ internal static class SqliteMigrations
             vector BLOB NOT NULL,
             PRIMARY KEY(encoder, content_hash)) WITHOUT ROWID;
         """,
+        // 5: one customer across platforms (issue 22): the platform an event came from, and user links
+        //    (ids of one person: an app's device id, the web shop's account) as groups of user keys, so a
+        //    rename (key rotation) keeps them and a deletion drops the row with the user.
+        """
+        ALTER TABLE events ADD COLUMN platform TEXT;
+        CREATE TABLE user_links(
+            user_id INTEGER PRIMARY KEY,
+            grp INTEGER NOT NULL);
+        CREATE INDEX user_links_grp ON user_links(grp);
+        """,
     ];
 
     /// <summary>The version this build writes.</summary>

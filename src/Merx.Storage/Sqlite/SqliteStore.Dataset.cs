@@ -21,17 +21,21 @@ public sealed partial class SqliteStore
                     if (r.GetInt64(1) != 0) builder.AddItem(StoreJson.ReadItem(r, 2));
                 }
 
+            // A linked group is one user, named by its first member (lowest key, read first); its first profile in key order is the group's.
+            var canonical = LinkCanonicalKeys(tx);
+            var profiled = new HashSet<string>(StringComparer.Ordinal);
             var userIds = new string?[MaxKey("users", tx) + 1];
             using (var cmd = Command("SELECT id, ext_id, attributes FROM users ORDER BY id", tx))
             using (var r = cmd.ExecuteReader())
                 while (r.Read())
                 {
-                    var id = r.GetString(1);
-                    userIds[r.GetInt64(0)] = id;
-                    if (!r.IsDBNull(2)) builder.AddUser(new UserProfile { Id = id, Attributes = StoreJson.ReadAttributes(r.GetString(2)) });
+                    var key = r.GetInt64(0);
+                    var id = canonical.TryGetValue(key, out var first) && first != key ? userIds[first]! : r.GetString(1);
+                    userIds[key] = id;
+                    if (!r.IsDBNull(2) && profiled.Add(id)) builder.AddUser(new UserProfile { Id = id, Attributes = StoreJson.ReadAttributes(r.GetString(2)) });
                 }
 
-            using (var scan = RawSql.Prepare(_handle, "SELECT user_id, COALESCE(item_id, -1), kind, ts, value, session, query FROM events ORDER BY seq"))
+            using (var scan = RawSql.Prepare(_handle, "SELECT user_id, COALESCE(item_id, -1), kind, ts, value, session, query, platform FROM events ORDER BY seq"))
             {
                 var h = NativeBind.Handle(scan);
                 int rc;
@@ -39,7 +43,7 @@ public sealed partial class SqliteStore
                 {
                     var item = NativeColumn.Int64(h, 1);
                     builder.AddEvent(new RawEvent(userIds[NativeColumn.Int64(h, 0)]!, item < 0 ? null : itemIds[item], (EventKind)NativeColumn.Int32(h, 2),
-                        NativeColumn.Int64(h, 3), (float)NativeColumn.Double(h, 4), NativeColumn.TextOrNull(h, 5), NativeColumn.TextOrNull(h, 6)));
+                        NativeColumn.Int64(h, 3), (float)NativeColumn.Double(h, 4), NativeColumn.TextOrNull(h, 5), NativeColumn.TextOrNull(h, 6), NativeColumn.TextOrNull(h, 7)));
                 }
                 if (rc != raw.SQLITE_DONE) RawSql.Fail(_handle, rc, "reading events");
             }

@@ -22,6 +22,7 @@ public sealed partial class SqliteStore
                 // Served lists and feedback may name a user who has no events or profile (recommendations for a new visitor).
                 if (Scalar("SELECT id FROM users WHERE ext_id = $u", tx, ("$u", userId)) is long key)
                 {
+                    UnlinkKey(tx, key, userId);
                     removed = NonQuery(UserChain + " DELETE FROM events WHERE seq IN (SELECT seq FROM chain)", tx, ("$k", key));
                     NonQuery("DELETE FROM users WHERE id = $k", tx, ("$k", key));
                     any = true;

@@ -19,7 +19,7 @@ internal sealed class UserChainReader(sqlite3 db) : IDisposable
         var list = new List<RawEvent>(Math.Min(limit, 256));
         _user ??= RawSql.Prepare(db, "SELECT COALESCE(last_seq, 0) FROM users WHERE ext_id = ?1");
         _event ??= RawSql.Prepare(db, """
-            SELECT i.ext_id, e.kind, e.ts, e.value, e.session, e.query, COALESCE(e.prev_seq, 0)
+            SELECT i.ext_id, e.kind, e.ts, e.value, e.session, e.query, COALESCE(e.prev_seq, 0), e.platform
             FROM events e LEFT JOIN items i ON i.id = e.item_id WHERE e.seq = ?1
             """);
         RawSql.BindText(_user, 1, userId);
@@ -35,7 +35,7 @@ internal sealed class UserChainReader(sqlite3 db) : IDisposable
                 RawSql.Fail(db, rc == raw.SQLITE_DONE ? raw.SQLITE_CORRUPT : rc, $"reading event {seq} of user '{userId}' (broken chain)");
             }
             list.Add(new RawEvent(userId, Text(_event, 0), (EventKind)raw.sqlite3_column_int(_event, 1), raw.sqlite3_column_int64(_event, 2),
-                (float)raw.sqlite3_column_double(_event, 3), Text(_event, 4), Text(_event, 5)));
+                (float)raw.sqlite3_column_double(_event, 3), Text(_event, 4), Text(_event, 5), Text(_event, 7)));
             seq = raw.sqlite3_column_int64(_event, 6);
             raw.sqlite3_reset(_event);
         }
