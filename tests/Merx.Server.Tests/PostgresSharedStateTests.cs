@@ -8,7 +8,6 @@ using Merx.Storage;
 using Merx.Storage.Postgres;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Merx.Server.Tests;
 
@@ -24,23 +23,12 @@ public sealed class PostgresSharedStateTests : IDisposable
     private readonly PostgresLocation? _location;
     private readonly List<IDisposable> _open = [];
 
-    public PostgresSharedStateTests()
-    {
-        var url = Environment.GetEnvironmentVariable("MERX_TEST_POSTGRES");
-        Skip.If(string.IsNullOrEmpty(url), "MERX_TEST_POSTGRES is not set: set it to postgres://USER@HOST:PORT/DATABASE (.ci/run starts a server) to run the PostgreSQL replica tests");
-        _location = (PostgresLocation)StoreLocation.Parse(url!);
-    }
+    public PostgresSharedStateTests() => _location = PostgresTestServer.Location();
 
     public void Dispose()
     {
         foreach (var d in _open) d.Dispose();
-        if (_location is null) return;
-        var cs = PostgresStore.ConnectionString(_location, new PostgresStoreOptions());
-        cs.Pooling = false;
-        using var c = new NpgsqlConnection(cs.ConnectionString);
-        c.Open();
-        using var cmd = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE", c);
-        cmd.ExecuteNonQuery();
+        if (_location is not null) PostgresTestServer.DropSchema(_location, _schema);
     }
 
     // Wrapped for tracing as the server opens it: the proxy must still share state.
@@ -95,6 +83,21 @@ public sealed class PostgresSharedStateTests : IDisposable
         Assert.Equal(5, c.AppliedLogPosition);
         Assert.Equal(a.Policy!.SaveState(), c.Policy!.SaveState());
         Assert.Equal(2 / 53.0, ((BanditPolicy)c.Policy!).GlobalCtr, 12);
+    }
+
+    [SkippableFact]
+    public void A_policy_state_migrated_from_SQLite_is_restored_and_the_log_applied_on_top()
+    {
+        var store = Replica();
+        var single = new ThompsonPolicy();
+        single.Update(new BanditFeedback { Request = Request, Item = 1, Clicked = true, SlateSize = 2 });
+        store.PutState("policy:thompson", single.SaveState());                   // what merx migrate copies from a SQLite shop
+        var a = Policies(store);
+        a.Stage(null);
+        Assert.Equal(single.SaveState(), a.Policy!.SaveState());
+        a.Remember("r1", Trace, Catalog);
+        a.Learn([new FeedbackRecord("r1", "u1", "i0", EventKind.Impression, DateTimeOffset.UtcNow)]);
+        Assert.Equal(2 / 52.0, ((BanditPolicy)a.Policy!).GlobalCtr, 12);          // the migrated click, then the logged impression
     }
 
     [SkippableFact]
@@ -183,17 +186,7 @@ public sealed class PostgresSharedStateTests : IDisposable
                 Assert.Equal(System.Net.HttpStatusCode.OK, (await a.GetAsync("/health/live")).Status); // probes are not counted
             }
         }
-        finally
-        {
-            var cs = PostgresStore.ConnectionString(_location, new PostgresStoreOptions());
-            cs.Pooling = false;
-            cs.Database = "postgres";
-            NpgsqlConnection.ClearAllPools();
-            using var c = new NpgsqlConnection(cs.ConnectionString);
-            c.Open();
-            using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)", c);
-            cmd.ExecuteNonQuery();
-        }
+        finally { PostgresTestServer.DropDatabase(_location, database); }
     }
 
     [SkippableFact]

@@ -79,7 +79,10 @@ public sealed class PolicyHost(ISettingsStore store, IOptions<MerxServerOptions>
     private void Restore(IBanditPolicy policy)
     {
         _applied = 0;
-        if (store.GetState(StateKey) is not { } bytes) return;
+        byte[]? bytes = store.GetState(StateKey);
+        // A shop moved from SQLite (merx migrate) carries the single process's state under the plain key; it includes no log row.
+        if (bytes is null && _shared is not null && store.GetState("policy:" + Spec) is { } single) bytes = [.. BitConverter.GetBytes(0L), .. single];
+        if (bytes is null) return;
         try
         {
             // Shared: the log position the state includes, then the state (the rest of the log is applied by the next fold).
