@@ -15,8 +15,12 @@ function init(args)
   math.randomseed(1000 + id)
 end
 
+-- With MERX_API_KEY set, every request carries it (behind a load balancer a read is no longer from loopback).
+local key = os.getenv("MERX_API_KEY")
+local headers = key and { ["X-Api-Key"] = key } or nil
+
 function request()
-  return wrk.format("GET", "/api/users/u" .. math.random(0, users - 1) .. "/recommendations?n=" .. n)
+  return wrk.format("GET", "/api/users/u" .. math.random(0, users - 1) .. "/recommendations?n=" .. n, headers)
 end
 
 if delay_ms > 0 then

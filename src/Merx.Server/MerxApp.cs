@@ -100,8 +100,7 @@ public static class MerxApp
             };
             r.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(ctx =>
             {
-                var client = ctx.Request.Headers[ApiKeyMiddleware.Header].ToString() is { Length: > 0 } key ? "key:" + key.GetHashCode() : "ip:" + (ctx.Connection.RemoteIpAddress ?? IPAddress.Loopback);
-                return RateLimitPartition.GetTokenBucketLimiter(client, _ => new TokenBucketRateLimiterOptions
+                return RateLimitPartition.GetTokenBucketLimiter(SharedRateLimit.Client(ctx), _ => new TokenBucketRateLimiterOptions
                 {
                     TokenLimit = options.RateLimitPerSecond, TokensPerPeriod = options.RateLimitPerSecond,
                     ReplenishmentPeriod = TimeSpan.FromSeconds(1), QueueLimit = 0, AutoReplenishment = true,
@@ -156,7 +155,9 @@ public static class MerxApp
             }
             await next(ctx);
         });
-        app.UseRateLimiter();
+        // Replicas over one store count each client's requests in the store (issue 18: a limit for the shop, not per process).
+        if (app.Services.GetRequiredService<IMerxStore>() is ISharedServingState) app.UseMiddleware<SharedRateLimit>();
+        else app.UseRateLimiter();
 
         var api = app.MapGroup("/api");
         api.MapEvents().MapItems().MapUsers().MapRecommendations().MapFeedback().MapModels().MapExperiments();

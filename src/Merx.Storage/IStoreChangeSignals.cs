@@ -11,6 +11,9 @@ public enum StoreChangeKind
 
     /// <summary>A model version was published.</summary>
     Models = 2,
+
+    /// <summary>The catalog changed (items upserted, deleted, in or out of stock).</summary>
+    Catalog = 3,
 }
 
 /// <summary>

@@ -5,7 +5,6 @@ using Merx.Service.Users;
 using Merx.Storage;
 using Merx.Storage.Postgres;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Merx.Server.Tests;
 
@@ -19,22 +18,11 @@ public sealed class PostgresReplicaCacheTests : IDisposable
     private readonly string _schema = "r_" + Guid.NewGuid().ToString("N")[..12];
     private readonly PostgresLocation? _location;
 
-    public PostgresReplicaCacheTests()
-    {
-        var url = Environment.GetEnvironmentVariable("MERX_TEST_POSTGRES");
-        Skip.If(string.IsNullOrEmpty(url), "MERX_TEST_POSTGRES is not set: set it to postgres://USER@HOST:PORT/DATABASE (.ci/run starts a server) to run the PostgreSQL replica tests");
-        _location = (PostgresLocation)StoreLocation.Parse(url!);
-    }
+    public PostgresReplicaCacheTests() => _location = PostgresTestServer.Location();
 
     public void Dispose()
     {
-        if (_location is null) return;
-        var cs = PostgresStore.ConnectionString(_location, new PostgresStoreOptions());
-        cs.Pooling = false;
-        using var c = new NpgsqlConnection(cs.ConnectionString);
-        c.Open();
-        using var cmd = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE", c);
-        cmd.ExecuteNonQuery();
+        if (_location is not null) PostgresTestServer.DropSchema(_location, _schema);
     }
 
     // Wrapped for tracing as the server opens it: the proxy must still announce other replicas' changes.

@@ -21,6 +21,13 @@ public sealed record ExperimentDefinition(string Id, IReadOnlyList<VariantConfig
 /// tallies and the always-valid sequential test. Tallies are rebuilt from the store's served lists
 /// and feedback when the service starts, so a restart loses nothing. Deleted and renamed users
 /// (by any process) reach the tallies through <see cref="UserLifecycle"/>.
+/// <para>
+/// Over a store replicas share (<see cref="ISharedServingState"/>, PostgreSQL; issue 18) the store's served
+/// lists and feedback rows are the tallies: a report is computed from them, so it counts what every replica
+/// served and received (lists another replica served in the last few milliseconds, not yet written by its
+/// batching served log, are missing), and the definitions are re-read from the store at most
+/// <see cref="DefinitionsRefresh"/> apart, so an experiment started or stopped on one replica runs or stops on all.
+/// </para>
 /// </summary>
 public sealed partial class ExperimentService : IUserStateHolder
 {
@@ -30,23 +37,55 @@ public sealed partial class ExperimentService : IUserStateHolder
     private readonly Lock _gate = new();
     private readonly List<ExperimentDefinition> _definitions;
     private readonly Dictionary<string, ExperimentTracker> _trackers = new(StringComparer.Ordinal);
+    private readonly bool _shared;
+    private long _definitionsReadAt;
+
+    /// <summary>Longest time a replica over a shared store goes on with definitions another replica changed.</summary>
+    public static readonly TimeSpan DefinitionsRefresh = TimeSpan.FromSeconds(1);
 
     public ExperimentService(IServingLog log, ISettingsStore settings)
     {
         _log = log;
         _settings = settings;
-        _definitions = settings.GetState(StateKey) is { } bytes ? JsonSerializer.Deserialize<List<ExperimentDefinition>>(bytes, WireJson.Options) ?? [] : [];
+        _shared = settings is ISharedServingState;
+        _definitions = StoredDefinitions();
+        _definitionsReadAt = Environment.TickCount64;
         foreach (var d in _definitions) _trackers[d.Id] = Replay(d);
     }
 
-    public IReadOnlyList<ExperimentDefinition> Definitions { get { lock (_gate) return _definitions.ToArray(); } }
+    public IReadOnlyList<ExperimentDefinition> Definitions { get { RefreshShared(); lock (_gate) return _definitions.ToArray(); } }
 
-    public ExperimentDefinition? Running { get { lock (_gate) return _definitions.LastOrDefault(d => d.StoppedAt is null); } }
+    public ExperimentDefinition? Running { get { RefreshShared(); lock (_gate) return _definitions.LastOrDefault(d => d.StoppedAt is null); } }
+
+    private List<ExperimentDefinition> StoredDefinitions() =>
+        _settings.GetState(StateKey) is { } bytes ? JsonSerializer.Deserialize<List<ExperimentDefinition>>(bytes, WireJson.Options) ?? [] : [];
+
+    /// <summary>Shared stores: takes other replicas' new, started and stopped experiments (at most every <see cref="DefinitionsRefresh"/> unless forced).</summary>
+    private void RefreshShared(bool force = false)
+    {
+        if (!_shared) return;
+        var now = Environment.TickCount64;
+        if (!force && now - Interlocked.Read(ref _definitionsReadAt) < DefinitionsRefresh.TotalMilliseconds) return;
+        Interlocked.Exchange(ref _definitionsReadAt, now);
+        var stored = StoredDefinitions();
+        lock (_gate)
+            foreach (var d in stored)
+            {
+                var i = _definitions.FindIndex(x => x.Id == d.Id);
+                if (i >= 0) _definitions[i] = d;
+                else
+                {
+                    _definitions.Add(d);
+                    _trackers[d.Id] = NewTracker(d); // a report reads the store's tallies; this one only assigns variants
+                }
+            }
+    }
 
     /// <summary>The running experiment's variant for this user (tag "id:variant") and its settings; null when none runs (or for anonymous sessions).</summary>
     public (string Tag, RankingOverrides Overrides)? Assign(string user)
     {
         if (user.StartsWith("anonymous:", StringComparison.Ordinal)) return null;
+        RefreshShared();
         ExperimentDefinition? running; ExperimentTracker tracker;
         lock (_gate)
         {
@@ -113,6 +152,7 @@ public sealed partial class ExperimentService : IUserStateHolder
         ParseMetric(metric);
         if (!(baseRate > 0 && baseRate < 1)) throw new ArgumentException("base_rate (the expected rate of the metric, which tunes the sequential test) must be in (0, 1)");
         var experiment = new Experiment(id!, variants.Select(v => new Variant(v.Name, v.Share)).ToArray()); // validates shares and names
+        RefreshShared(force: true);
         lock (_gate)
         {
             if (_definitions.Any(d => d.Id == id)) throw new ArgumentException($"an experiment '{id}' already exists");
@@ -128,6 +168,7 @@ public sealed partial class ExperimentService : IUserStateHolder
     /// <summary>Stops an experiment (its tallies stay readable); false when unknown.</summary>
     public bool Stop(string id)
     {
+        RefreshShared(force: true);
         lock (_gate)
         {
             var i = _definitions.FindIndex(d => d.Id == id);
@@ -140,9 +181,11 @@ public sealed partial class ExperimentService : IUserStateHolder
     /// <summary>The analysis of an experiment now (z-test, sequential test, SRM check, verdict); null when unknown.</summary>
     public (ExperimentDefinition Definition, ExperimentReport Report)? Report(string id)
     {
+        RefreshShared();
         ExperimentDefinition? d; ExperimentTracker? t;
         lock (_gate) { d = _definitions.FirstOrDefault(x => x.Id == id); _trackers.TryGetValue(id, out t); }
-        return d is null || t is null ? null : (d, ExperimentAnalysis.Analyze(t.Snapshot()));
+        if (d is null || t is null) return null;
+        return (d, ExperimentAnalysis.Analyze((_shared ? Replay(d) : t).Snapshot()));
     }
 
     /// <summary>
@@ -155,9 +198,12 @@ public sealed partial class ExperimentService : IUserStateHolder
         lock (_gate) foreach (var (id, tracker) in rebuilt) _trackers[id] = tracker;
     }
 
+    private static ExperimentTracker NewTracker(ExperimentDefinition d) =>
+        new(new Experiment(d.Id, d.Variants.Select(v => new Variant(v.Name, v.Share)).ToArray()), SequentialTestOptions.ForBaseRate(d.BaseRate), ParseMetric(d.Metric));
+
     private ExperimentTracker Replay(ExperimentDefinition d)
     {
-        var tracker = new ExperimentTracker(new Experiment(d.Id, d.Variants.Select(v => new Variant(v.Name, v.Share)).ToArray()), SequentialTestOptions.ForBaseRate(d.BaseRate), ParseMetric(d.Metric));
+        var tracker = NewTracker(d);
         foreach (var entry in _log.ExperimentLog(d.Id + ":"))
         {
             if (entry.Kind is not { } kind) tracker.Expose(entry.User);

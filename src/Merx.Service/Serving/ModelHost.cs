@@ -9,7 +9,8 @@ namespace Merx.Service.Serving;
 /// Holds the current <see cref="ServingSnapshot"/> and replaces it (hot swap) when the store has a
 /// newer model version than the one loaded — checked every <see cref="MerxServerOptions.ModelPollInterval"/>,
 /// so a model published by another process (a training worker, <c>merx train</c>) is picked up —
-/// or when the catalog changed (items added), debounced. Building happens off the request path.
+/// or when the catalog changed (items added here, or by another replica over a shared store), debounced.
+/// Building happens off the request path.
 /// </summary>
 public sealed class ModelHost(ICatalogStore catalog, IModelRegistry store, PolicyHost policies, IOptions<MerxServerOptions> options, ILogger<ModelHost> log) : BackgroundService
 {
@@ -55,8 +56,14 @@ public sealed class ModelHost(ICatalogStore catalog, IModelRegistry store, Polic
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // A store shared by replicas announces publications (PostgreSQL NOTIFY): swap at once instead of at the next poll.
-        if (store is IStoreChangeSignals signals) signals.Changed += c => { if (c.Kind == StoreChangeKind.Models) Poke(); };
+        // A store shared by replicas announces publications and catalog changes (PostgreSQL NOTIFY): swap at once
+        // instead of at the next poll, and take another replica's items as if they were upserted here.
+        if (store is IStoreChangeSignals signals)
+            signals.Changed += c =>
+            {
+                if (c.Kind == StoreChangeKind.Models) Poke();
+                else if (c.Kind == StoreChangeKind.Catalog) CatalogChanged();
+            };
         while (!stoppingToken.IsCancellationRequested)
         {
             try { Refresh(); }

@@ -16,12 +16,28 @@ namespace Merx.Service.Serving;
 /// served list's decision is remembered by its recommendation id, and impression / click feedback on
 /// it updates the policy within the request. The learned state is saved in the store every 30 s and
 /// at shutdown, and restored at start (a state of another configuration is discarded with a warning).
+/// <para>
+/// Over a store that replicas share (<see cref="ISharedServingState"/>, PostgreSQL) the policy learns from
+/// the feedback every replica receives (issue 18): each feedback entry becomes a row of the store's bandit
+/// log, with the policy's update when this replica served the list; the replica that served a list another
+/// replica got the feedback for adds the update as a resolution row. Every replica applies every update in
+/// log order, within the request for its own feedback and every <see cref="FoldInterval"/> for the others',
+/// so their learned statistics agree; the saved state carries the log position it includes.
+/// </para>
 /// </summary>
 public sealed class PolicyHost(ISettingsStore store, IOptions<MerxServerOptions> options, ILogger<PolicyHost> log) : BackgroundService, IUserStateHolder
 {
     public const int MaxRemembered = 200_000;
+    /// <summary>How often a replica applies the other replicas' feedback (shared stores).</summary>
+    public static readonly TimeSpan FoldInterval = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan SaveInterval = TimeSpan.FromSeconds(30), LogKept = TimeSpan.FromHours(1);
+    private const int FoldBatch = 1000;
     private static readonly double RecentHalfLifeTicks = TimeSpan.FromHours(1).Ticks;
-    private readonly ConcurrentDictionary<string, (ExplorationTrace Trace, long At)> _decisions = new(StringComparer.Ordinal);
+    private readonly ISharedServingState? _shared = store as ISharedServingState;
+    private readonly ConcurrentDictionary<string, (ExplorationTrace Trace, long At, CatalogIndex Catalog)> _decisions = new(StringComparer.Ordinal);
+    private readonly Lock _foldGate = new();
+    private long _applied; // the last bandit-log row applied (shared stores)
+    private bool _foldFailing;
     // Per user: decayed impression and click counts, and the user's UserIdHash (computed once, for the lifecycle's changes).
     private readonly ConcurrentDictionary<string, (double Impressions, double Clicks, long At, long Hash)> _recent = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
@@ -32,7 +48,10 @@ public sealed class PolicyHost(ISettingsStore store, IOptions<MerxServerOptions>
     public string Spec => options.Value.Policy;
     public bool Learning => !string.Equals(Spec, "discovery", StringComparison.OrdinalIgnoreCase);
     public IBanditPolicy? Policy => _policy;
-    private string StateKey => "policy:" + Spec;
+    private string StateKey => "policy:" + Spec + (_shared is null ? "" : ":shared");
+
+    /// <summary>The last row of the shared bandit log this replica's policy has applied (0 over SQLite).</summary>
+    public long AppliedLogPosition { get { lock (_foldGate) return _applied; } }
 
     /// <summary>The exploration stage for a snapshot whose large model is <paramref name="primary"/> (creating the policy on first use).</summary>
     public IExplorationStage Stage(LoadedModel? primary)
@@ -45,8 +64,12 @@ public sealed class PolicyHost(ISettingsStore store, IOptions<MerxServerOptions>
             if (_policy is null || (_vectors?.Dimension ?? 0) != dimension)
             {
                 _vectors = dimension > 0 ? new ItemVectorSlot(dimension) : null;
-                _policy = BanditPolicies.CreateOver(Spec, _vectors);
-                Restore(_policy);
+                var policy = BanditPolicies.CreateOver(Spec, _vectors);
+                lock (_foldGate)
+                {
+                    Restore(policy);
+                    _policy = policy;
+                }
             }
             if (_vectors is not null && scorer is { Encoder: not null }) _vectors.Point(scorer);
             return new BanditExploration(_policy, _vectors is null ? null : scorer, RecentFeedback);
@@ -55,45 +78,129 @@ public sealed class PolicyHost(ISettingsStore store, IOptions<MerxServerOptions>
 
     private void Restore(IBanditPolicy policy)
     {
-        if (store.GetState(StateKey) is not { } bytes) return;
-        try { policy.LoadState(bytes); log.LogInformation("restored the state of policy {Policy}", Spec); }
+        _applied = 0;
+        byte[]? bytes = store.GetState(StateKey);
+        // A shop moved from SQLite (merx migrate) carries the single process's state under the plain key; it includes no log row.
+        if (bytes is null && _shared is not null && store.GetState("policy:" + Spec) is { } single) bytes = [.. BitConverter.GetBytes(0L), .. single];
+        if (bytes is null) return;
+        try
+        {
+            // Shared: the log position the state includes, then the state (the rest of the log is applied by the next fold).
+            if (_shared is not null)
+            {
+                if (bytes.Length < sizeof(long)) throw new InvalidDataException("no log position");
+                policy.LoadState(bytes[sizeof(long)..]);
+                _applied = BitConverter.ToInt64(bytes, 0);
+            }
+            else policy.LoadState(bytes);
+            log.LogInformation("restored the state of policy {Policy}", Spec);
+        }
         catch (Exception e) when (e is InvalidDataException or ArgumentException or EndOfStreamException)
         {
             log.LogWarning("the stored state of policy {Policy} does not fit this configuration ({Reason}); starting fresh", Spec, e.Message);
         }
     }
 
-    /// <summary>Keeps a served list's decision until its feedback arrives (the oldest are forgotten beyond <see cref="MaxRemembered"/>).</summary>
-    public void Remember(string recommendationId, ExplorationTrace? trace)
+    /// <summary>
+    /// Keeps a served list's decision, with the catalog its item indices refer to, until its feedback arrives
+    /// (the oldest are forgotten beyond <see cref="MaxRemembered"/>).
+    /// </summary>
+    public void Remember(string recommendationId, ExplorationTrace? trace, CatalogIndex catalog)
     {
         if (trace is null) return;
-        _decisions[recommendationId] = (trace, DateTime.UtcNow.Ticks);
+        _decisions[recommendationId] = (trace, DateTime.UtcNow.Ticks, catalog);
         if (_decisions.Count > MaxRemembered)
             foreach (var old in _decisions.OrderBy(p => p.Value.At).Take(MaxRemembered / 10).ToArray()) _decisions.TryRemove(old.Key, out _);
     }
 
-    /// <summary>Teaches the policy one feedback entry: an impression is a shown item without a click (reward 0), a click (or cart, purchase) reward 1.</summary>
-    public void Learn(string recommendationId, string user, string itemId, EventKind kind, CatalogIndex catalog)
+    /// <summary>
+    /// Teaches the policy feedback entries: an impression is a shown item without a click (reward 0), a click (or
+    /// cart, purchase) reward 1. Over a shared store the entries go to the bandit log first (one transaction) and
+    /// are applied, with whatever other replicas logged before them, before this returns.
+    /// </summary>
+    public void Learn(IReadOnlyList<FeedbackRecord> feedback)
     {
-        var clicked = kind != EventKind.Impression;
         var now = DateTime.UtcNow.Ticks;
+        var rows = _shared is null ? null : new List<BanditLogRecord>(feedback.Count);
+        foreach (var f in feedback)
+        {
+            var clicked = f.Kind != EventKind.Impression;
+            CountRecent(f.User, clicked, now);
+            var update = UpdateFor(f.RecommendationId, f.Item, clicked);
+            if (rows is not null)
+                rows.Add(new BanditLogRecord(0, "", false, f.User, f.RecommendationId, f.Item, clicked, update is null ? null : BanditFeedbackCodec.Encode(update)));
+            else if (update is not null && _policy is { } policy)
+            {
+                policy.Update(update);
+                Interlocked.Exchange(ref _dirty, 1);
+            }
+        }
+        if (rows is not { Count: > 0 }) return;
+        _shared!.AppendBanditLog(Spec, rows);
+        Fold();
+    }
+
+    /// <summary>The policy update for feedback on an item of a list this process served; null when it did not serve it or the item was not in it.</summary>
+    private BanditFeedback? UpdateFor(string recommendationId, string itemId, bool clicked)
+    {
+        if (!_decisions.TryGetValue(recommendationId, out var d)) return null;
+        var item = d.Catalog.IndexOf(itemId);
+        var slot = 0;
+        while (slot < d.Trace.Picks.Count && d.Trace.Picks[slot].Item != item) slot++;
+        if (slot == d.Trace.Picks.Count) return null;
+        var pick = d.Trace.Picks[slot];
+        return new BanditFeedback
+        {
+            Request = d.Trace.Request with { UserKey = "" }, Item = pick.Item, ExploitRank = pick.ExploitRank, Category = pick.Category, Slot = slot,
+            Explored = pick.Explored, Clicked = clicked, SlateSize = d.Trace.Picks.Count,
+        };
+    }
+
+    private void CountRecent(string user, bool clicked, long now) =>
         _recent.AddOrUpdate(user, u => (1, clicked ? 1 : 0, now, UserIdHash.Of(u)), (_, r) =>
         {
             var decay = Math.Pow(0.5, (now - r.At) / RecentHalfLifeTicks);
             return (r.Impressions * decay + 1, r.Clicks * decay + (clicked ? 1 : 0), now, r.Hash);
         });
-        if (_policy is not { } policy || !_decisions.TryGetValue(recommendationId, out var d)) return;
-        var item = catalog.IndexOf(itemId);
-        var slot = 0;
-        while (slot < d.Trace.Picks.Count && d.Trace.Picks[slot].Item != item) slot++;
-        if (slot == d.Trace.Picks.Count) return;
-        var pick = d.Trace.Picks[slot];
-        policy.Update(new BanditFeedback
+
+    /// <summary>
+    /// Applies the shared bandit log's rows after the last one applied, in order (shared stores; nothing before the
+    /// policy exists): every row's update; other replicas' feedback also counts in the user's recent rates, and for a
+    /// list this replica served it works out the update and logs it as a resolution.
+    /// </summary>
+    public void Fold()
+    {
+        if (_shared is null) return;
+        lock (_foldGate)
         {
-            Request = d.Trace.Request, Item = pick.Item, ExploitRank = pick.ExploitRank, Category = pick.Category, Slot = slot,
-            Explored = pick.Explored, Clicked = clicked, SlateSize = d.Trace.Picks.Count,
-        });
-        Interlocked.Exchange(ref _dirty, 1);
+            if (_policy is not { } policy) return;
+            while (true)
+            {
+                var rows = _shared.BanditLogAfter(Spec, _applied, FoldBatch);
+                var resolutions = new List<BanditLogRecord>();
+                var now = DateTime.UtcNow.Ticks;
+                foreach (var row in rows)
+                {
+                    if (row.Update is { } bytes)
+                    {
+                        try { policy.Update(BanditFeedbackCodec.Decode(bytes)); Interlocked.Exchange(ref _dirty, 1); }
+                        catch (Exception e) when (e is InvalidDataException or ArgumentException)
+                        {
+                            log.LogWarning("bandit log row {Seq} is not an update this policy takes ({Reason}); skipped", row.Seq, e.Message);
+                        }
+                    }
+                    if (!row.Resolution && row.Instance != _shared.Instance)
+                    {
+                        CountRecent(row.User, row.Clicked, now);
+                        if (row.Update is null && row.RecommendationId is { } rec && row.Item is { } item && UpdateFor(rec, item, row.Clicked) is { } update)
+                            resolutions.Add(new BanditLogRecord(0, "", true, row.User, rec, item, row.Clicked, BanditFeedbackCodec.Encode(update)));
+                    }
+                    _applied = row.Seq;
+                }
+                if (resolutions.Count > 0) _shared.AppendBanditLog(Spec, resolutions);
+                if (rows.Count < FoldBatch && resolutions.Count == 0) return;
+            }
+        }
     }
 
     /// <summary>Drops what the policy remembers of deleted users (their recent feedback rates); the learned model holds no per-user state.</summary>
@@ -123,20 +230,52 @@ public sealed class PolicyHost(ISettingsStore store, IOptions<MerxServerOptions>
         return (r.Impressions * decay, r.Clicks * decay);
     }
 
-    /// <summary>Writes the policy's state to the store if it learned anything since the last save.</summary>
+    /// <summary>
+    /// Writes the policy's state to the store if it learned anything since the last save (shared stores: with the
+    /// log position it includes, and rows of the log older than an hour that it includes are pruned).
+    /// </summary>
     public void Save()
     {
-        if (_policy is not { } policy || Interlocked.Exchange(ref _dirty, 0) == 0) return;
-        store.PutState(StateKey, policy.SaveState());
+        if (_shared is null)
+        {
+            if (_policy is not { } policy || Interlocked.Exchange(ref _dirty, 0) == 0) return;
+            store.PutState(StateKey, policy.SaveState());
+            return;
+        }
+        byte[] state; long applied;
+        lock (_foldGate)
+        {
+            if (_policy is not { } policy || Interlocked.Exchange(ref _dirty, 0) == 0) return;
+            (state, applied) = (policy.SaveState(), _applied);
+        }
+        store.PutState(StateKey, [.. BitConverter.GetBytes(applied), .. state]);
+        _shared.PruneBanditLog(Spec, applied, LogKept);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(30));
+        var interval = _shared is null ? SaveInterval : FoldInterval;
+        using var timer = new PeriodicTimer(interval);
+        var lastSave = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    Fold();
+                    if (_foldFailing) log.LogInformation("the shared bandit log is readable again");
+                    _foldFailing = false;
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    if (!_foldFailing) log.LogWarning(e, "reading the shared bandit log failed; retrying every {Interval} ms", interval.TotalMilliseconds);
+                    _foldFailing = true;
+                }
+                if (lastSave.Elapsed < SaveInterval) continue;
+                lastSave.Restart();
                 try { Save(); } catch (Exception e) when (e is not OperationCanceledException) { log.LogError(e, "saving the policy state failed"); }
+            }
         }
         catch (OperationCanceledException) { }
     }

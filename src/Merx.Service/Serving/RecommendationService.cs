@@ -93,7 +93,7 @@ public sealed class RecommendationService(IEventStore store, HistoryCache histor
         metrics.Served(result);
         if (result.Path is "fast" or "fallback") load.AddDegraded();
         var id = NewId("r");
-        policies.Remember(id, result.Trace);
+        policies.Remember(id, result.Trace, cat);
         var items = result.Items.Select(r => ToWire(cat, r.Item, r.Score, r.Reason, r.Source, r.Explored)).ToArray();
         served.Add(new ServedRecommendation(id, user, DateTimeOffset.UtcNow, snapshot.Primary?.Version.Name, result.Path, assignment?.Tag,
             items.Select(i => i.Item).ToArray(), items.Select(i => i.Explored).ToArray()));

@@ -113,6 +113,29 @@ internal static class PostgresMigrations
             grp BIGINT NOT NULL);
         CREATE INDEX user_links_grp ON user_links(grp);
         """,
+        // 4: state replicas share (issue 18): the bandit policies' log of feedback and updates (applied by every
+        //    replica in seq order, which the writers keep equal to commit order), and rate-limit counters per
+        //    client and one-second window.
+        """
+        CREATE TABLE bandit_log(
+            seq BIGSERIAL PRIMARY KEY,
+            policy TEXT NOT NULL,
+            instance TEXT NOT NULL,
+            resolution BOOLEAN NOT NULL,
+            user_ext TEXT NOT NULL,
+            rec_id TEXT,
+            item TEXT,
+            clicked BOOLEAN NOT NULL,
+            update BYTEA,
+            at BIGINT NOT NULL);
+        CREATE INDEX bandit_log_policy ON bandit_log(policy, seq);
+        CREATE INDEX bandit_log_user ON bandit_log(user_ext);
+        CREATE UNLOGGED TABLE rate_counts(
+            client TEXT NOT NULL,
+            win BIGINT NOT NULL,
+            n BIGINT NOT NULL,
+            PRIMARY KEY(client, win));
+        """,
     ];
 
     /// <summary>The version this build writes.</summary>

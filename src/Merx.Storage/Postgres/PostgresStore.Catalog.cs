@@ -47,6 +47,7 @@ public sealed partial class PostgresStore
                 columns[6].Take(count).Select(v => (double?)v).ToArray(), Text(7), Text(8), Text(9),
                 columns[10].Take(count).Select(v => (long)v!).ToArray());
         }
+        if (n > 0) Notify(c, tx, new StoreChange(StoreChangeKind.Catalog));
         tx.Commit();
         return n;
     }
@@ -70,18 +71,26 @@ public sealed partial class PostgresStore
     {
         ArgumentNullException.ThrowIfNull(itemId);
         using var c = Connect();
-        return Exec(c, null, "UPDATE items SET in_stock = $1 WHERE ext_id = $2 AND cataloged = 1", inStock ? 1 : 0, itemId) == 1;
+        using var tx = c.BeginTransaction();
+        var changed = Exec(c, tx, "UPDATE items SET in_stock = $1 WHERE ext_id = $2 AND cataloged = 1", inStock ? 1 : 0, itemId) == 1;
+        if (changed) Notify(c, tx, new StoreChange(StoreChangeKind.Catalog));
+        tx.Commit();
+        return changed;
     }
 
     public bool DeleteItem(string itemId)
     {
         ArgumentNullException.ThrowIfNull(itemId);
         using var c = Connect();
-        return Exec(c, null, """
+        using var tx = c.BeginTransaction();
+        var deleted = Exec(c, tx, """
             UPDATE items SET cataloged = 0, title = NULL, description = NULL, category_path = NULL, brand = NULL, shop = NULL,
                 price = NULL, tags = NULL, attributes = NULL, created_at = NULL, in_stock = 1
             WHERE ext_id = $1 AND cataloged = 1
             """, itemId) == 1;
+        if (deleted) Notify(c, tx, new StoreChange(StoreChangeKind.Catalog));
+        tx.Commit();
+        return deleted;
     }
 
     public Item? GetItem(string id)

@@ -31,6 +31,7 @@ public sealed partial class PostgresStore
             }
             any |= Exec(c, tx, "DELETE FROM served WHERE user_ext = $1", userId) > 0;
             any |= Exec(c, tx, "DELETE FROM feedback WHERE user_ext = $1", userId) > 0;
+            any |= Exec(c, tx, "DELETE FROM bandit_log WHERE user_ext = $1", userId) > 0;
             // Recorded also when nothing was stored: another process may still hold the user in memory (an unwritten served list).
             RecordDeletion(c, tx, userId);
             tx.Commit();
@@ -68,6 +69,7 @@ public sealed partial class PostgresStore
         if (Exec(c, tx, "UPDATE users SET ext_id = $1 WHERE ext_id = $2", to, from) == 0) return false;
         Exec(c, tx, "UPDATE served SET user_ext = $1 WHERE user_ext = $2", to, from);
         Exec(c, tx, "UPDATE feedback SET user_ext = $1 WHERE user_ext = $2", to, from);
+        Exec(c, tx, "UPDATE bandit_log SET user_ext = $1 WHERE user_ext = $2", to, from);
         RecordUserChange(c, tx, UserChangeKind.Renamed, from, to);
         return true;
     }
@@ -142,7 +144,7 @@ public sealed partial class PostgresStore
     /// <summary>VACUUM (or VACUUM FULL) of the tables that hold users' data (outside any transaction, as PostgreSQL requires).</summary>
     private static void Vacuum(NpgsqlConnection c, bool full)
     {
-        using var cmd = new NpgsqlCommand($"VACUUM {(full ? "FULL " : "")}events, users, served, feedback, user_changes", c) { CommandTimeout = 0 };
+        using var cmd = new NpgsqlCommand($"VACUUM {(full ? "FULL " : "")}events, users, served, feedback, bandit_log, user_changes", c) { CommandTimeout = 0 };
         cmd.ExecuteNonQuery();
     }
 }

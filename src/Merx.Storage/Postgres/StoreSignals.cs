@@ -14,7 +14,7 @@ namespace Merx.Storage.Postgres;
 /// </summary>
 internal sealed class StoreSignals : IDisposable
 {
-    private const int Kinds = 3;
+    private const int Kinds = 4;
     private readonly string _connectionString, _channel, _instance;
     private readonly long[] _versions = new long[Kinds];
     private readonly CancellationTokenSource _stop = new();

@@ -18,21 +18,22 @@ public class TracedStore : DispatchProxy
 
     /// <summary>
     /// The traced view of <paramref name="inner"/>; disposing it disposes the store. A store that announces
-    /// other processes' changes (<see cref="IStoreChangeSignals"/>, PostgreSQL) stays one through the proxy,
-    /// so the caches that listen for them still find them.
+    /// other processes' changes (<see cref="IStoreChangeSignals"/>, PostgreSQL) and shares serving state
+    /// (<see cref="ISharedServingState"/>) stays one through the proxy, so the caches that listen for them and
+    /// the policies and limits that share state still find them.
     /// </summary>
     public static IMerxStore Wrap(IMerxStore inner)
     {
         ArgumentNullException.ThrowIfNull(inner);
-        var proxy = inner is IStoreChangeSignals ? Create<ISignallingStore, TracedStore>() : Create<IMerxStore, TracedStore>();
+        var proxy = inner is IStoreChangeSignals and ISharedServingState ? Create<ISignallingStore, TracedStore>() : Create<IMerxStore, TracedStore>();
         var traced = (TracedStore)(object)proxy;
         traced._inner = inner;
         traced._backend = inner.GetType().Name;
         return proxy;
     }
 
-    /// <summary>The proxied shape of a store that also announces changes.</summary>
-    public interface ISignallingStore : IMerxStore, IStoreChangeSignals;
+    /// <summary>The proxied shape of a store that also announces changes and shares serving state.</summary>
+    public interface ISignallingStore : IMerxStore, IStoreChangeSignals, ISharedServingState;
 
     protected override object? Invoke(MethodInfo? method, object?[]? args)
     {
