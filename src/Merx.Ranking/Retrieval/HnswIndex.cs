@@ -32,6 +32,9 @@ public sealed class HnswIndex : IItemIndex, IDisposable
     private readonly int _baseCount;
     private readonly Dictionary<int, float[]> _added = [];
     private readonly ReaderWriterLockSlim _lock = new();
+    // USearch reserves one search context per hardware thread and fails a search that finds none free
+    // ("Reserve capacity ahead of searches!"): more concurrent requests than cores wait here instead.
+    private readonly SemaphoreSlim _searchSlots = new(Environment.ProcessorCount);
 
     private HnswIndex(USearchIndex graph, int d, float radius, FloatRows floats, int baseCount, HnswOptions options)
     {
@@ -146,7 +149,10 @@ public sealed class HnswIndex : IItemIndex, IDisposable
             // Ask for more when the filter rejects many of those found: ×1, ×4, ×16 the candidates, then the whole graph.
             for (var want = Math.Min(size, k * Options.CandidateFactor); ; want = Math.Min(size, want * 4))
             {
-                var found = _graph.Search(q, want, out var keys, out _);
+                int found; ulong[] keys;
+                _searchSlots.Wait();
+                try { found = _graph.Search(q, want, out keys, out _); }
+                finally { _searchSlots.Release(); }
                 var candidates = new List<ScoredItem>(found);
                 for (var i = 0; i < found; i++)
                     if (admissible is null || admissible((int)keys[i])) candidates.Add(new ScoredItem((int)keys[i], 0));
@@ -207,6 +213,7 @@ public sealed class HnswIndex : IItemIndex, IDisposable
     {
         _graph.Dispose();
         _lock.Dispose();
+        _searchSlots.Dispose();
     }
 
     // [x / R, √(1 − |x|²/R²)]; an item added later with |x| > R gets 0 there (its cosine order is then approximate; the re-rank is exact).

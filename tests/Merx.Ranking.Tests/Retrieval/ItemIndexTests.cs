@@ -65,6 +65,26 @@ public sealed class ItemIndexTests
     }
 
     [Fact]
+    public void Hnsw_ManyMoreConcurrentSearchesThanCores_AllAnswer_AsTheyDoOneAtATime()
+    {
+        // USearch holds one search context per hardware thread; a search finding none free used to fail
+        // ("Reserve capacity ahead of searches!": 3 % of requests under 8 connections in the load benchmark).
+        using var index = HnswIndex.Build(() => Vectors, D);
+        var expected = Enumerable.Range(0, 50).Select(i => index.Search(Queries.AsSpan(i * D, D), 10).Select(s => s.Item).ToArray()).ToArray();
+        var failures = 0;
+        Parallel.For(0, 8 * Environment.ProcessorCount, new ParallelOptions { MaxDegreeOfParallelism = 8 * Environment.ProcessorCount }, t =>
+        {
+            for (var j = 0; j < 100; j++)
+            {
+                var i = (t * 7 + j) % 50;
+                try { if (!index.Search(Queries.AsSpan(i * D, D), 10).Select(s => s.Item).SequenceEqual(expected[i])) Interlocked.Increment(ref failures); }
+                catch (Cloud.Unum.USearch.USearchException) { Interlocked.Increment(ref failures); }
+            }
+        });
+        Assert.Equal(0, failures);
+    }
+
+    [Fact]
     public void Hnsw_AnAddedItemIsFoundByTheNextSearch_AndARemovedOneNeverAgain()
     {
         using var index = HnswIndex.Build(() => Vectors, D);
