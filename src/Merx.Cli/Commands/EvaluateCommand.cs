@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Merx.Core.Contracts;
+using Merx.Core.Data;
 using Merx.Core.Splits;
 using Merx.Evaluation.Harness;
 using Merx.Evaluation.Metrics;
@@ -33,10 +34,11 @@ internal static class EvaluateCommand
         };
         var noText = CliText.NoTextOption();
         var textCache = CliText.CacheOption();
+        var images = CliText.ImagesOption();
         var dp = new DpOptions();
         var command = new Command("evaluate", "Train models on a split of a data set and measure them on held-out data with full ranking: NDCG, HR, MRR, coverage, diversity, novelty, popularity bias (head share) and miscalibration, with bootstrap 95% CIs.")
         {
-            data, format, models, split, ks, seed, json, html, budget, map, cold, cv, noText, textCache, calibrate, epochs,
+            data, format, models, split, ks, seed, json, html, budget, map, cold, cv, noText, textCache, calibrate, epochs, images,
         };
         foreach (var o in dp.All) command.Options.Add(o);
         command.SetAction(parse => Cli.Run(() =>
@@ -58,6 +60,7 @@ internal static class EvaluateCommand
             var minutes = parse.GetValue(budget);
             var fit = new FitOptions { Seed = parse.GetValue(seed), Progress = Cli.Progress, TimeBudget = minutes is { } m ? TimeSpan.FromMinutes(m) : null, MaxEpochs = Cli.MaxEpochs(parse, epochs), Privacy = privacy };
             var text = CliText.ForModels(names, dataset.Catalog, parse.GetValue(noText), parse.GetValue(textCache));
+            if (parse.GetValue(images) is { } folder && names.Any(ModelRegistry.ReadsText)) text = PretrainedVectors.Join(text, CliText.Images(dataset.Catalog, folder));
             var inputs = EvaluationInputs.From(DatasetName(path), dataset, text: text);
             var factories = names.Select(n => (n, (Func<IRecommender>)(() => ModelRegistry.Create(n)))).ToArray();
             EvaluationRun run;
