@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -58,12 +57,10 @@ public sealed class ImageEncoder : IDisposable
 
     private static byte[] Read(string path, string sha256)
     {
-        if (!File.Exists(path))
-            throw new EncoderUnavailableException($"the image encoder's model file {path} is missing: it comes with the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 (restore and rebuild)");
+        const string package = "Microsoft.ML.DnnImageFeaturizer.ResNet18";
+        if (!File.Exists(path)) throw new EncoderUnavailableException($"the image encoder's model file {path} is missing: it comes with the NuGet package {package} (dotnet restore, then rebuild)");
         var bytes = File.ReadAllBytes(path);
-        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        if (sha != sha256)
-            throw new EncoderUnavailableException($"the image encoder's model file {path} ({bytes.Length:N0} bytes) is damaged or not the expected {ModelId}: SHA-256 {sha}, expected {sha256}. Clear the NuGet cache entry for Microsoft.ML.DnnImageFeaturizer.ResNet18, restore and rebuild.");
+        ModelChecksum.Verify(bytes, sha256, $"the image encoder's model file {path} ({ModelId})", package);
         return bytes;
     }
 
