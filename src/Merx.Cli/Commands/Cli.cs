@@ -43,6 +43,13 @@ internal static class Cli
 
     public static Option<int> Seed() => new("--seed") { Description = "random seed (every run is deterministic per seed)", DefaultValueFactory = _ => 42 };
 
+    /// <summary>`--max-epochs`: epochs per fit at most (the Transformer's plain training), so a run does not depend on the machine's load.</summary>
+    public static Option<int?> MaxEpochs() => new("--max-epochs") { Description = "epochs per fit at most (the Transformer); a run that does not depend on the machine's load" };
+
+    /// <summary>The value of <see cref="MaxEpochs"/>, checked.</summary>
+    public static int? MaxEpochs(ParseResult parse, Option<int?> option) =>
+        parse.GetValue(option) is { } n ? n >= 1 ? n : throw new ArgumentException("--max-epochs must be at least 1") : null;
+
     public static Option<string?> Json() => new("--json") { Description = "also write the figures as JSON to this file" };
 
     public static Option<string?> Map() => new("--map")

@@ -41,4 +41,25 @@ internal static class CliText
         }
         return result.Vectors;
     }
+
+    /// <summary>The `--images DIR` option: item images as files named by item id.</summary>
+    public static System.CommandLine.Option<string?> ImagesOption() =>
+        new("--images") { Description = "folder of item images named ITEM_ID.png/.jpg/.jpeg/.webp: each is decoded (SkiaSharp) and embedded (ResNet18, 512-d); the image vector joins the text vector as the models' item side information. A bad image is reported and skipped" };
+
+    /// <summary>
+    /// Image vectors of the catalog from <paramref name="folder"/> (item i's file is named by its id), or null when no
+    /// item has a file there. Each refused image is reported on stderr with its reason; the others are used.
+    /// </summary>
+    public static PretrainedVectors? Images(IReadOnlyList<Item?> catalog, string folder)
+    {
+        if (!Directory.Exists(folder)) throw new ArgumentException($"--images: no folder {folder}");
+        string[] extensions = [".png", ".jpg", ".jpeg", ".webp"];
+        var images = catalog.Select(item => item is null ? null
+            : extensions.Select(e => Path.Combine(folder, item.Id + e)).FirstOrDefault(File.Exists) is { } path ? (Func<byte[]>)(() => File.ReadAllBytes(path)) : null).ToArray();
+        if (images.All(i => i is null)) { Cli.Progress.Report($"image vectors: no item has an image in {folder}"); return null; }
+        using var encoder = ImageEncoder.Load();
+        var result = CatalogImageEncoding.Encode(encoder, images, progress: Cli.Progress);
+        foreach (var (item, error) in result.Errors) Cli.Progress.Report($"image of item {catalog[item]!.Id} refused: {error}");
+        return result.Vectors;
+    }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Merx.Core.Contracts;
+using Merx.Core.Data;
 using Merx.Core.Splits;
 using Merx.Evaluation.Harness;
 using Merx.Evaluation.Metrics;
@@ -22,6 +23,7 @@ internal static class EvaluateCommand
         var html = new Option<string?>("--report") { Description = "also write an HTML report with charts to this file" };
         var budget = new Option<double?>("--time-budget") { Description = "minutes of training per model at most (iterative models stop at their best validation point so far)" };
         var map = Cli.Map();
+        var epochs = Cli.MaxEpochs();
         var cold = new Option<double>("--cold-items") { Description = "hide this fraction of items (seeded) from training and report only test cases whose target is one of them: how well new items are placed", DefaultValueFactory = _ => 0 };
         var cv = new Option<int?>("--cv-folds") { Description = "user K-fold cross-validation instead of one split: each model is trained and measured K times, reported as mean ± sd over folds" };
         var calibrate = new Option<double?>("--calibrate")
@@ -32,10 +34,11 @@ internal static class EvaluateCommand
         };
         var noText = CliText.NoTextOption();
         var textCache = CliText.CacheOption();
+        var images = CliText.ImagesOption();
         var dp = new DpOptions();
         var command = new Command("evaluate", "Train models on a split of a data set and measure them on held-out data with full ranking: NDCG, HR, MRR, coverage, diversity, novelty, popularity bias (head share) and miscalibration, with bootstrap 95% CIs.")
         {
-            data, format, models, split, ks, seed, json, html, budget, map, cold, cv, noText, textCache, calibrate,
+            data, format, models, split, ks, seed, json, html, budget, map, cold, cv, noText, textCache, calibrate, epochs, images,
         };
         foreach (var o in dp.All) command.Options.Add(o);
         command.SetAction(parse => Cli.Run(() =>
@@ -55,8 +58,9 @@ internal static class EvaluateCommand
             if (lambda is not null && Ranking.Pipeline.Calibration.Categories(dataset.Catalog).Categories.All(c => c.Length == 0))
                 throw new ArgumentException("--calibrate needs item categories (a category path, e.g. MovieLens genres from movies.dat), and this data set's catalog has none");
             var minutes = parse.GetValue(budget);
-            var fit = new FitOptions { Seed = parse.GetValue(seed), Progress = Cli.Progress, TimeBudget = minutes is { } m ? TimeSpan.FromMinutes(m) : null, Privacy = privacy };
+            var fit = new FitOptions { Seed = parse.GetValue(seed), Progress = Cli.Progress, TimeBudget = minutes is { } m ? TimeSpan.FromMinutes(m) : null, MaxEpochs = Cli.MaxEpochs(parse, epochs), Privacy = privacy };
             var text = CliText.ForModels(names, dataset.Catalog, parse.GetValue(noText), parse.GetValue(textCache));
+            if (parse.GetValue(images) is { } folder && names.Any(ModelRegistry.ReadsText)) text = PretrainedVectors.Join(text, CliText.Images(dataset.Catalog, folder));
             var inputs = EvaluationInputs.From(DatasetName(path), dataset, text: text);
             var factories = names.Select(n => (n, (Func<IRecommender>)(() => ModelRegistry.Create(n)))).ToArray();
             EvaluationRun run;

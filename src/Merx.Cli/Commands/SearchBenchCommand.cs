@@ -32,12 +32,12 @@ internal static class SearchBenchCommand
             using var encoder = TextEncoder.Load();
             var r = SearchEvaluation.Run(dataset.Items.Ids, dataset.Catalog, vectors, q => encoder.Encode(q), SearchEvaluation.ReadSynonyms(parse.GetValue(synonyms)!),
                 parse.GetValue(queries), parse.GetValue(seed), Cli.Progress);
-            Console.WriteLine($"{"queries",-12} {"n",5} {"BM25",8} {"hybrid",8} {"vectors",8}   (recall@10)");
+            Console.WriteLine($"{"queries",-12} {"n",5} {"BM25",8} {"hybrid",8} {"vectors",8}   (recall@10)   median ms per query: BM25, hybrid (query encoding included)");
             foreach (var (name, s) in new[] { ("exact", r.Exact), ("paraphrased", r.Paraphrased) })
-                Console.WriteLine($"{name,-12} {s.Queries,5} {s.Bm25,8:F4} {s.Hybrid,8:F4} {s.VectorOnly,8:F4}");
+                Console.WriteLine($"{name,-12} {s.Queries,5} {s.Bm25,8:F4} {s.Hybrid,8:F4} {s.VectorOnly,8:F4}   {s.Bm25Ms,8:F2} {s.HybridMs,8:F2}");
             if (parse.GetValue(json) is { } j)
             {
-                JsonObject Of(SearchRecall s) => new() { ["queries"] = s.Queries, ["bm25_recall@10"] = s.Bm25, ["hybrid_recall@10"] = s.Hybrid, ["vector_recall@10"] = s.VectorOnly };
+                JsonObject Of(SearchRecall s) => new() { ["queries"] = s.Queries, ["bm25_recall@10"] = s.Bm25, ["hybrid_recall@10"] = s.Hybrid, ["vector_recall@10"] = s.VectorOnly, ["bm25_median_ms"] = s.Bm25Ms, ["hybrid_median_ms"] = s.HybridMs };
                 var o = new JsonObject { ["seed"] = parse.GetValue(seed), ["catalog_items"] = r.CatalogItems, ["exact"] = Of(r.Exact), ["paraphrased"] = Of(r.Paraphrased), ["skipped_without_synonyms"] = r.SkippedWithoutSynonyms };
                 File.WriteAllText(j, o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
                 Console.WriteLine($"wrote {j}");

@@ -43,4 +43,32 @@ public sealed class PretrainedVectors
         }
         return new PretrainedVectors(encoderId, dimension, values, present);
     }
+
+    /// <summary>
+    /// Several encoders' vectors side by side (text ⊕ image): row i is the concatenation of each part's row i (zeros
+    /// where a part has none), present when any part is; the id names the parts ("all-MiniLM-L6-v2+resnet18-imagenet").
+    /// Parts that no item has are left out, so one part alone comes back unchanged.
+    /// </summary>
+    public static PretrainedVectors? Join(params PretrainedVectors?[] parts)
+    {
+        var used = parts.Where(p => p is { PresentCount: > 0 }).Select(p => p!).ToArray();
+        if (used.Length == 0) return parts.FirstOrDefault(p => p is not null);
+        if (used.Length == 1) return used[0];
+        var items = used[0].ItemCount;
+        if (used.Any(p => p.ItemCount != items)) throw new ArgumentException("the vectors to join cover different item counts", nameof(parts));
+        var dimension = used.Sum(p => p.Dimension);
+        var values = new float[items * dimension];
+        var present = new bool[items];
+        for (var i = 0; i < items; i++)
+        {
+            var at = i * dimension;
+            foreach (var p in used)
+            {
+                p.Of(i).CopyTo(values.AsSpan(at, p.Dimension));
+                at += p.Dimension;
+                present[i] |= p.Present[i];
+            }
+        }
+        return new PretrainedVectors(string.Join("+", used.Select(p => p.EncoderId)), dimension, values, present);
+    }
 }

@@ -61,6 +61,12 @@ public sealed partial class SasRec : IPrivatelyTrainable
         AllocateState(data, o.Resolve(train) with { Dropout = 0, IdDropout = 0, RefitWithValidation = false, LearningRate = dp.LearningRate ?? o.LearningRate * DefaultDpLearningRateScale });
         Array.Fill(_trained, true);   // every item keeps its id unless the vocabulary release below says otherwise
         Layout.Initialize(_params, fit.Seed);
+        // The catalog's text is public, so items may be represented by it without spending ε; but a learned
+        // projection W would be trained on users' data, and its per-user gradient Tᵀ(Oᵤ+Sᵤ) is not in the
+        // fused path's exact norm. So W stays at its seeded initial value (a fixed random, Johnson–Lindenstrauss
+        // projection of the text vectors): no gradient, no noise, no update; the clipped vector, σ and the
+        // accountant are the same as without text.
+        _textFrozen = Layout.TextDim > 0;
         var s = NewPrivateBuffers(fit.Seed);
         var fast = Options.SampledNegatives == 0 ? new PrivateBuffers(this, fit.Seed) : null;
 
@@ -129,7 +135,14 @@ public sealed partial class SasRec : IPrivatelyTrainable
         public ClippedSum AddClippedGradients(ReadOnlySpan<int> users, float clip, float[] sum) =>
             fused is null ? IPerUserGradients.EachUser(this, users, clip, sum) : model.AddFusedClippedSum(s, fused, train, users, clip, sum);
 
-        public void ApplyUpdate(float[] gradient) => s.Optimizer.Step(model._params, gradient);
+        public void ApplyUpdate(float[] gradient)
+        {
+            if (!model._textFrozen) { s.Optimizer.Step(model._params, gradient); return; }
+            var w = model._params.AsSpan(model.Layout.TextProj, model.Layout.TextDim * model.Layout.D);
+            var keep = w.ToArray();          // the noise lands there too, and weight decay would shrink it: W is put back
+            s.Optimizer.Step(model._params, gradient);
+            keep.CopyTo(w);
+        }
     }
 
     /// <summary>The per-step part shared by every user: this step's item representations (and their transpose or negatives).</summary>

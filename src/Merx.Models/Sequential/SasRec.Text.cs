@@ -15,6 +15,7 @@ public sealed partial class SasRec
 {
     private float[] _text = [];             // (Items, E) text vectors, zero rows for items without text
     private string? _textEncoder;
+    private bool _textFrozen;               // private training: W stays at its seeded initial value (see FitPrivate)
 
     /// <summary>The encoder of the text vectors the model was trained with, or null when it reads none.</summary>
     public string? TextEncoder => _textEncoder;
@@ -22,7 +23,7 @@ public sealed partial class SasRec
     /// <summary>Takes the training data's text vectors when side information is on and some item has text; returns E (0 = none).</summary>
     private int AttachText(TrainingData data, SasRecOptions resolved)
     {
-        _text = []; _textEncoder = null;
+        _text = []; _textEncoder = null; _textFrozen = false;
         if (!resolved.UseSideInformation || data.Text is not { PresentCount: > 0 } text) return 0;
         if (text.ItemCount != data.ItemCount) throw new ArgumentException($"text vectors cover {text.ItemCount} items, the data has {data.ItemCount}");
         _text = text.Values;

@@ -120,13 +120,14 @@ public sealed partial class SasRec
             Logits = new float[ChunkRows * l.Items];
             RepsT = new float[l.D * l.Items];
             IdOff = new bool[l.Items];
+            Masked = model.SoftmaxMasked();
             _idRng = (ulong)seed * 0xA24BAED4963EE407UL + 3;
             Optimizer = new AdamW(l.Total, o.LearningRate, 0.9f, 0.98f, 1e-8f, o.WeightDecay) { DecayFrom = l.EmbeddingEnd };
             if (o.SampledNegatives > 0)
             {
                 Negatives = new int[o.SampledNegatives];
                 SampledScratch = new float[o.SampledNegatives * l.D * 2 + maxTokens * o.SampledNegatives];
-                (ProposalCumulative, LogQ) = Proposal(model._popularity, l.Items);
+                (ProposalCumulative, LogQ) = Proposal(model._popularity, l.Items, Masked);
                 _rng = (ulong)seed * 0xD1B54A32D192ED03UL + 7;
             }
         }
@@ -144,16 +145,20 @@ public sealed partial class SasRec
             for (var j = 0; j < Negatives.Length; j++)
             {
                 _rng = XorShift64.Next(_rng);
-                var k = Array.BinarySearch(ProposalCumulative, (_rng >> 11) * (1.0 / (1UL << 53)) * total);
-                Negatives[j] = Math.Min(k < 0 ? ~k : k, ProposalCumulative.Length - 1);
+                var u = (_rng >> 11) * (1.0 / (1UL << 53)) * total;
+                var k = Array.BinarySearch(ProposalCumulative, u);
+                if (k < 0) k = ~k;
+                else while (k < ProposalCumulative.Length - 1 && ProposalCumulative[k] <= u) k++; // an exact hit belongs to the next bucket with weight > 0
+                Negatives[j] = Math.Min(k, ProposalCumulative.Length - 1);
             }
         }
 
-        /// <summary>q(i) ∝ (count(i) + 1)^0.75, the usual smoothed unigram proposal.</summary>
-        private static (double[] Cumulative, float[] LogQ) Proposal(int[] popularity, int items)
+        /// <summary>q(i) ∝ (count(i) + 1)^0.75, the usual smoothed unigram proposal; 0 for the masked items (never drawn).</summary>
+        private static (double[] Cumulative, float[] LogQ) Proposal(int[] popularity, int items, int[] masked)
         {
             var weights = new double[items];
             for (var i = 0; i < items; i++) weights[i] = Math.Pow(popularity[i] + 1, 0.75);
+            foreach (var i in masked) weights[i] = 0;
             var total = weights.Sum();
             var cumulative = new double[items];
             var logQ = new float[items];
@@ -180,6 +185,7 @@ public sealed partial class SasRec
 
         private ulong _idRng;
         public bool[] IdOff { get; }      // (Items) this step's id-dropout marks
+        public int[] Masked { get; }      // items left out of the training softmax (see SasRecOptions.MaskUntrainedItems)
 
         public SasRecNetwork Net { get; }
         public float[] Grads { get; }     // (Total) one flat gradient, same layout as the parameters
@@ -235,6 +241,7 @@ public sealed partial class SasRec
                 var h = net.Hf.AsSpan(r0 * d, rows * d);
                 var z = logits.AsSpan(0, rows * l.Items);
                 Gemm.AB(h, s.RepsT, z, rows, d, l.Items);                                // (rows, Items) logits
+                MaskLogits(z, s.Masked, rows, l.Items);
                 loss += SoftmaxCrossEntropy.ForwardBackwardParallel(logits, net.Targets, r0, rows, l.Items, scale, Gemm.MaxDegreeOfParallelism);
                 Gemm.AB(z, _reps, net.DH.AsSpan(r0 * d, rows * d), rows, l.Items, d);      // dH = dZ · R
                 Gemm.AtB(z, h, dReps, l.Items, rows, d, accumulate: true);               // dR += dZᵀ · H
@@ -245,6 +252,27 @@ public sealed partial class SasRec
         GradientClipping.ClipGlobalNorm(grads, Options.ClipNorm);
         if (applyUpdate) optimizer.Step(_params, grads);
         return loss;
+    }
+
+    /// <summary>
+    /// The items left out of the training softmax: those with no training occurrence, when
+    /// <see cref="SasRecOptions.MaskUntrainedItems"/> (default: when the model reads text) says so; else none.
+    /// </summary>
+    private int[] SoftmaxMasked()
+    {
+        if (!(Options.MaskUntrainedItems ?? Layout.TextDim > 0)) return [];
+        return Enumerable.Range(0, Layout.Items).Where(i => !_trained[i]).ToArray();
+    }
+
+    /// <summary>z (rows, items): the masked items' logits set to −∞, so their softmax probability and gradient are exactly 0.</summary>
+    private static void MaskLogits(Span<float> z, int[] masked, int rows, int items)
+    {
+        if (masked.Length == 0) return;
+        for (var r = 0; r < rows; r++)
+        {
+            var row = z.Slice(r * items, items);
+            foreach (var i in masked) row[i] = float.NegativeInfinity;
+        }
     }
 
     /// <summary>dst (cols, rows) = src (rows, cols)ᵀ, in blocks of 64 rows so both sides stay in cache.</summary>

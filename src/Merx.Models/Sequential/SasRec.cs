@@ -77,7 +77,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
         var dItem = g.AsSpan(l.ItemEmb, l.Items * d);
         TensorPrimitives.Add(dItem, dReps, dItem);
         if (!Options.UseSideInformation || (l.Features == 0 && l.TextDim == 0)) return;
-        if (l.TextDim > 0) TextBackward(_text, dReps, g.AsSpan(l.TextProj, l.TextDim * d), l.Items, l.TextDim, d);
+        if (l.TextDim > 0 && !_textFrozen) TextBackward(_text, dReps, g.AsSpan(l.TextProj, l.TextDim * d), l.Items, l.TextDim, d);
         for (var i = 0; i < l.Items; i++)
             if (!_trained[i] || (idOff is not null && idOff[i])) dItem.Slice(i * d, d).Clear();
         for (var i = 0; i < l.Items; i++)

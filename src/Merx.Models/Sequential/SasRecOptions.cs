@@ -47,6 +47,14 @@ public sealed record SasRecOptions
     /// </summary>
     public float IdDropout { get; init; }
 
+    /// <summary>
+    /// Leave the items that never occur in the training sequences out of the training softmax (they cannot be
+    /// targets there, so as full-softmax negatives they would only teach the shared side-information pathway
+    /// to push down items like them: exactly the new items it must place). Null = on when the model reads
+    /// item text vectors and off otherwise, so a model without text trains exactly as before.
+    /// </summary>
+    public bool? MaskUntrainedItems { get; init; }
+
     /// <summary>The options with <see cref="MaxLength"/> resolved from the training sequence lengths.</summary>
     public SasRecOptions Resolve(Merx.Core.Data.UserSequences train)
     {

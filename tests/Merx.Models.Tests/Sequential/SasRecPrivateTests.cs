@@ -26,6 +26,59 @@ public class SasRecPrivateTests
         return new TrainingData(split.Train, catalog, split.Validation);
     }
 
+    /// <summary>Seeded unit-length text vectors (E = 5) for every item but every 7th: the catalog's public text.</summary>
+    private static TrainingData WithText(TrainingData data)
+    {
+        var rng = new Random(17);
+        var rows = Enumerable.Range(0, Items).Select(i =>
+        {
+            if (i % 7 == 3) return null;
+            var v = Enumerable.Range(0, 5).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+            var n = MathF.Sqrt(v.Sum(x => x * x));
+            return v.Select(x => x / n).ToArray();
+        }).ToArray();
+        return new TrainingData(data.Train, data.Catalog, data.Validation) { Text = PretrainedVectors.FromRows("test-text", 5, rows) };
+    }
+
+    /// <summary>
+    /// Issue #19: text vectors are public, so a private model may read them without spending ε, but the projection W
+    /// is not in the fused norm: it stays at its initial value. Each user still moves the clipped sum by at most C
+    /// (with a learned W the sum would carry W's unclipped gradient), the fused sum equals the reference, and a
+    /// private fit spends the same ε with the same σ as without text and leaves W as it was drawn.
+    /// </summary>
+    [Fact]
+    public void With_public_text_the_projection_stays_fixed_and_each_user_still_moves_the_sum_by_at_most_C()
+    {
+        var data = WithText(RandomData(30));
+        var model = Tiny();
+        model.InitializePrivate(data, Dp() with { VocabularyShare = 0 }, 4);
+        var l = model.LayoutForTests;
+        Assert.Equal(5, l.TextDim);
+        const float clip = 0.01f;
+        var all = Enumerable.Range(0, data.Train.UserCount).ToArray();
+        var (withAll, reference) = model.ClippedSums(data.Train, all, clip);
+        Assert.True(MaxRelDiff(withAll, reference) < 2e-3, $"relative difference {MaxRelDiff(withAll, reference)}");
+        Assert.All(withAll.AsSpan(l.TextProj, l.TextDim * l.D).ToArray(), g => Assert.Equal(0f, g));
+        foreach (var u in new[] { 0, 7, all.MaxBy(data.Train.LengthOf) })
+        {
+            var (without, _) = model.ClippedSums(data.Train, all.Where(x => x != u).ToArray(), clip);
+            var diff = new float[withAll.Length];
+            TensorPrimitives.Subtract(withAll, without, diff);
+            Assert.InRange(Norm(diff), 0.5 * clip, clip * (1 + 1e-4));
+        }
+
+        var dp = Dp(4) with { Epochs = 3, SamplingRate = 0.1, VocabularyShare = 0 };
+        var text = Tiny(); var plain = Tiny();
+        text.Fit(data, new FitOptions { Seed = 1, Privacy = dp });
+        plain.Fit(new TrainingData(data.Train, data.Catalog, data.Validation), new FitOptions { Seed = 1, Privacy = dp });
+        Assert.Equal(plain.PrivacySpent!.Epsilon, text.PrivacySpent!.Epsilon);
+        Assert.Equal(plain.PrivacySpent.NoiseMultiplier, text.PrivacySpent.NoiseMultiplier);
+        var drawn = new float[l.Total];
+        l.Initialize(drawn, 1);
+        Assert.Equal(drawn.AsSpan(l.TextProj, l.TextDim * l.D).ToArray(), text.Parameters.AsSpan(l.TextProj, l.TextDim * l.D).ToArray());
+        Assert.NotEqual(drawn.AsSpan(0, l.TextProj).ToArray(), text.Parameters.AsSpan(0, l.TextProj).ToArray());
+    }
+
     private static SasRec Tiny() => new(new SasRecOptions { Dim = 8, Blocks = 1, MaxLength = 6 });
 
     private static DpTrainingOptions Dp(double eps = 8) => new() { TargetEpsilon = eps, SeededNoise = true };

@@ -39,8 +39,33 @@ public class SasRecTextTests
         return PretrainedVectors.FromRows("test-topics", E, rows);
     }
 
-    private static SasRec Small(int epochs, float dropout = 0.1f) =>
-        new(new SasRecOptions { Dim = 16, Blocks = 1, MaxLength = 8, Dropout = dropout, LearningRate = 5e-3f, BatchSize = 32, MaxEpochs = epochs, EvalEvery = 5, Patience = 100, ClipNorm = 1e9f });
+    private static SasRec Small(int epochs, float dropout = 0.1f, bool? mask = null) =>
+        new(new SasRecOptions { Dim = 16, Blocks = 1, MaxLength = 8, Dropout = dropout, LearningRate = 5e-3f, BatchSize = 32, MaxEpochs = epochs, EvalEvery = 5, Patience = 100, ClipNorm = 1e9f, MaskUntrainedItems = mask });
+
+    [Fact]
+    public void With_text_the_untrained_item_is_left_out_of_the_training_softmax()
+    {
+        var data = Data(TopicText());
+        var masked = Small(2, dropout: 0);
+        masked.Fit(data, new FitOptions { Seed = 3 });
+        var p = (float[])masked.Parameters.Clone();
+        var g = new float[p.Length];
+        var lossMasked = masked.LossAndGradient(data, 16, p, g);
+        // The same parameters scored by a model that keeps item 29 in the softmax: one more term in every denominator.
+        var unmasked = Small(2, dropout: 0, mask: false);
+        unmasked.Fit(data, new FitOptions { Seed = 3 });
+        var lossUnmasked = unmasked.LossAndGradient(data, 16, p, new float[p.Length]);
+        Assert.True(lossUnmasked > lossMasked, $"{lossUnmasked} > {lossMasked}");
+        // Masked, nothing depends on item 29's representation: moving its text vector changes neither loss nor gradient.
+        var moved = TopicText();
+        var rows = Enumerable.Range(0, Items).Select(i => i == 29 ? new float[] { 0, 0, 0, 1, 0, 0 } : moved.Values.AsSpan(i * E, E).ToArray()).ToArray();
+        var other = Data(PretrainedVectors.FromRows("test-topics", E, rows));
+        var same = Small(2, dropout: 0);
+        same.Fit(other, new FitOptions { Seed = 3 });
+        var g2 = new float[p.Length];
+        Assert.Equal(lossMasked, same.LossAndGradient(other, 16, p, g2));
+        Assert.Equal(g, g2);
+    }
 
     [Fact]
     public void TextProjection_gradient_matches_central_finite_differences()

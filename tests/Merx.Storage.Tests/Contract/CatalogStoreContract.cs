@@ -82,7 +82,7 @@ public abstract class CatalogStoreContract<TBackend> : StoreContract<TBackend> w
         Assert.Equal("Catalogued", items[0].Item?.Title);
         Assert.Null(items[1].Item);
     }
-    [Fact]
+    [SkippableFact]
     public void ItemVectors_round_trip_by_encoder_and_content_hash_and_a_bad_batch_writes_nothing()
     {
         var store = NewStore();
