@@ -105,6 +105,11 @@ internal static class PostgresMigrations
             vector BYTEA NOT NULL,
             PRIMARY KEY(encoder, content_hash));
         """,
+        // 3: a served list's user group and off-policy logging record (issue #23; SQLite's migration 5).
+        """
+        ALTER TABLE served ADD COLUMN user_group TEXT;
+        ALTER TABLE served ADD COLUMN logging JSONB;
+        """,
     ];
 
     /// <summary>The version this build writes.</summary>
