@@ -52,7 +52,17 @@ public sealed record ServedRecommendation(string Id, string User, DateTimeOffset
 public sealed record SlotLogging(int Candidates, IReadOnlyList<int> ExploitRanks, IReadOnlyList<double> Propensities);
 
 /// <summary>A served list and the items clicked on it (each once, in the order of the first click).</summary>
-public sealed record ServedOutcome(ServedRecommendation Served, IReadOnlyList<string> Clicked);
+public sealed record ServedOutcome(ServedRecommendation Served, IReadOnlyList<string> Clicked)
+{
+    /// <summary>Whether slot <paramref name="slot"/> was clicked: its item was, and no earlier slot showed the same item (a click counts for the first slot that showed it).</summary>
+    public bool ClickedAt(int slot)
+    {
+        var items = Served.Items;
+        if (!Clicked.Contains(items[slot])) return false;
+        for (var i = 0; i < slot; i++) if (items[i] == items[slot]) return false;
+        return true;
+    }
+}
 
 /// <summary>Feedback on a served recommendation (impression, click, add-to-cart, purchase).</summary>
 public sealed record FeedbackRecord(string RecommendationId, string User, string Item, EventKind Kind, DateTimeOffset At, double Value = 0);

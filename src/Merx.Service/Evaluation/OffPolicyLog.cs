@@ -23,7 +23,7 @@ public static class OffPolicyLog
             if (o.Served.Logging is not { } l) { skipped++; continue; }
             var items = o.Served.Items;
             var rewards = new double[items.Count];
-            for (var j = 0; j < items.Count; j++) rewards[j] = o.Clicked.Contains(items[j]) && FirstSlot(items, items[j]) == j ? 1 : 0;
+            for (var j = 0; j < items.Count; j++) rewards[j] = o.ClickedAt(j) ? 1 : 0;
             slates.Add(new LoggedSlate(l.Candidates, [.. l.ExploitRanks], [.. l.Propensities], rewards));
         }
         return slates;
@@ -59,11 +59,5 @@ public static class OffPolicyLog
         };
         var clicks = Enumerable.Range(0, items.Length).Where(j => list.Clicked[j]).Select(j => new FeedbackRecord(id, user, items[j], EventKind.Click, at)).ToArray();
         return (served, clicks);
-    }
-
-    private static int FirstSlot(IReadOnlyList<string> items, string item)
-    {
-        for (var i = 0; i < items.Count; i++) if (items[i] == item) return i;
-        return -1;
     }
 }

@@ -34,8 +34,7 @@ public static class ExplorationByGroup
             {
                 var kind = o.Served.Explored[j] ? 0 : 1;
                 shown[g, kind]++;
-                // A click counts for the first slot that showed its item.
-                if (o.Clicked.Contains(items[j]) && IndexOf(items, items[j]) == j) clicked[g, kind]++;
+                if (o.ClickedAt(j)) clicked[g, kind]++;
             }
         }
         var rows = new List<GroupClickThrough>();
@@ -56,11 +55,5 @@ public static class ExplorationByGroup
         var centre = (p + z2 / (2.0 * n)) / (1 + z2 / n);
         var half = z * Math.Sqrt(p * (1 - p) / n + z2 / (4.0 * n * n)) / (1 + z2 / n);
         return (p, Math.Max(0, centre - half), Math.Min(1, centre + half));
-    }
-
-    private static int IndexOf(IReadOnlyList<string> items, string item)
-    {
-        for (var i = 0; i < items.Count; i++) if (items[i] == item) return i;
-        return -1;
     }
 }
