@@ -22,6 +22,7 @@ public static class MerxCli
         TuneCommand.Create(),
         AbTestCommand.Create(),
         SimulateCommand.Create(),
+        OpeCommand.Create(),
         RecommendCommand.Create(),
         ServeCommand.Create(),
         WorkerCommand.Create(),

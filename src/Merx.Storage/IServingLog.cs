@@ -36,4 +36,11 @@ public interface IServingLog
     /// experiment's tallies are rebuilt from after a restart.
     /// </summary>
     IReadOnlyList<ExperimentLogEntry> ExperimentLog(string variantPrefix);
+
+    /// <summary>
+    /// Every list served at or after <paramref name="since"/>, in the order served, with the items
+    /// clicked on it: what off-policy evaluation (<c>merx ope</c>) and the dashboard's explored-versus-
+    /// exploited click-through by user group are computed from.
+    /// </summary>
+    IReadOnlyList<ServedOutcome> ServedOutcomes(DateTimeOffset since);
 }

@@ -35,6 +35,26 @@ internal static class StoreChecks
         ArgumentOutOfRangeException.ThrowIfNegative(skipped);
     }
 
+    /// <summary>Checks served lists before any is written: one explored flag per item; a known user group; a logging record with one exploit rank and one propensity in (0, 1] per item, ranks among the candidates.</summary>
+    public static void Served(IReadOnlyList<ServedRecommendation> served)
+    {
+        ArgumentNullException.ThrowIfNull(served);
+        foreach (var r in served)
+        {
+            if (r.Items.Count != r.Explored.Count) throw new ArgumentException($"recommendation {r.Id}: one explored flag per item", nameof(served));
+            if (r.UserGroup is not (null or "established" or "new")) throw new ArgumentException($"recommendation {r.Id}: user group '{r.UserGroup}' is neither 'established' nor 'new'", nameof(served));
+            if (r.Logging is not { } l) continue;
+            if (l.ExploitRanks.Count != r.Items.Count || l.Propensities.Count != r.Items.Count)
+                throw new ArgumentException($"recommendation {r.Id}: one exploit rank and one propensity per item", nameof(served));
+            if (l.Candidates < r.Items.Count) throw new ArgumentException($"recommendation {r.Id}: {l.Candidates} candidates cannot fill {r.Items.Count} slots", nameof(served));
+            for (var j = 0; j < r.Items.Count; j++)
+            {
+                if (!(l.Propensities[j] > 0 && l.Propensities[j] <= 1)) throw new ArgumentException($"recommendation {r.Id}: slot {j}'s propensity {l.Propensities[j]} is not in (0, 1]", nameof(served));
+                if (l.ExploitRanks[j] < 0 || l.ExploitRanks[j] >= l.Candidates) throw new ArgumentException($"recommendation {r.Id}: slot {j}'s exploit rank {l.ExploitRanks[j]} is not among {l.Candidates} candidates", nameof(served));
+            }
+        }
+    }
+
     /// <summary>Checks the entries of a lazy re-keying call (each with a current id and a list of older ids).</summary>
     public static void Rekeys(IReadOnlyList<UserRekey> users)
     {

@@ -57,9 +57,40 @@ internal static class StoreJson
 
     public static string? Text(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
-    /// <summary>A served list from a row (id, user_ext, at, model, path, variant, items, explored), items and explored marks as JSON arrays.</summary>
+    /// <summary>The columns <see cref="ReadServed"/> reads, in order (PostgreSQL's JSONB columns as text).</summary>
+    public const string ServedColumns = "id, user_ext, at, model, path, variant, items, explored, user_group, logging";
+
+    /// <summary>A served list from a row of <see cref="ServedColumns"/>, items, explored marks and the logging record as JSON.</summary>
     public static ServedRecommendation ReadServed(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)),
             r.IsDBNull(3) ? null : r.GetString(3), r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5),
-            JsonSerializer.Deserialize<string[]>(r.GetString(6)) ?? [], JsonSerializer.Deserialize<bool[]>(r.GetString(7)) ?? []);
+            JsonSerializer.Deserialize<string[]>(r.GetString(6)) ?? [], JsonSerializer.Deserialize<bool[]>(r.GetString(7)) ?? [])
+        {
+            UserGroup = Text(r, 8),
+            Logging = Text(r, 9) is { } l ? JsonSerializer.Deserialize<LoggingJson>(l) is { } j ? new SlotLogging(j.n, j.r, j.p) : null : null,
+        };
+
+    /// <summary>The logging record as stored: {"n": candidates, "r": [exploit ranks], "p": [propensities]}.</summary>
+    public static string? WriteLogging(SlotLogging? l) => l is null ? null : JsonSerializer.Serialize(new LoggingJson(l.Candidates, [.. l.ExploitRanks], [.. l.Propensities]));
+
+    private sealed record LoggingJson(int n, int[] r, double[] p);
+
+    /// <summary>Groups (served list, clicked item) rows, ordered by list, into outcomes: each list once, its clicked items each once.</summary>
+    public static IReadOnlyList<ServedOutcome> Outcomes(DbDataReader r)
+    {
+        var result = new List<ServedOutcome>();
+        ServedRecommendation? current = null; List<string>? clicks = null;
+        while (r.Read())
+        {
+            var id = r.GetString(0);
+            if (current?.Id != id)
+            {
+                if (current is not null) result.Add(new ServedOutcome(current, clicks!));
+                current = ReadServed(r); clicks = [];
+            }
+            if (!r.IsDBNull(10) && r.GetString(10) is var item && !clicks!.Contains(item)) clicks.Add(item);
+        }
+        if (current is not null) result.Add(new ServedOutcome(current, clicks!));
+        return result;
+    }
 }

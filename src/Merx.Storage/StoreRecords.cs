@@ -36,7 +36,33 @@ public sealed record ImportRecord(long Id, DateTimeOffset At, string Source, str
 /// </summary>
 /// <param name="Items">External item ids in the order shown.</param>
 /// <param name="Explored">Per item, whether the exploration stage placed it.</param>
-public sealed record ServedRecommendation(string Id, string User, DateTimeOffset At, string? Model, string Path, string? Variant, IReadOnlyList<string> Items, IReadOnlyList<bool> Explored);
+public sealed record ServedRecommendation(string Id, string User, DateTimeOffset At, string? Model, string Path, string? Variant, IReadOnlyList<string> Items, IReadOnlyList<bool> Explored)
+{
+    /// <summary>The user's group when served ("established" or "new", by history length; null when the list had no bandit stage), for exploration figures by group.</summary>
+    public string? UserGroup { get; init; }
+    /// <summary>What off-policy evaluation needs of the list (null when the serving policy gave no propensities).</summary>
+    public SlotLogging? Logging { get; init; }
+}
+
+/// <summary>
+/// The serving policy's view of a served list, per slot in the order shown: the item's exploit rank
+/// among the <see cref="Candidates"/> the policy chose from and the probability the policy gave to
+/// showing it in that slot (in (0, 1]).
+/// </summary>
+public sealed record SlotLogging(int Candidates, IReadOnlyList<int> ExploitRanks, IReadOnlyList<double> Propensities);
+
+/// <summary>A served list and the items clicked on it (each once, in the order of the first click).</summary>
+public sealed record ServedOutcome(ServedRecommendation Served, IReadOnlyList<string> Clicked)
+{
+    /// <summary>Whether slot <paramref name="slot"/> was clicked: its item was, and no earlier slot showed the same item (a click counts for the first slot that showed it).</summary>
+    public bool ClickedAt(int slot)
+    {
+        var items = Served.Items;
+        if (!Clicked.Contains(items[slot])) return false;
+        for (var i = 0; i < slot; i++) if (items[i] == items[slot]) return false;
+        return true;
+    }
+}
 
 /// <summary>Feedback on a served recommendation (impression, click, add-to-cart, purchase).</summary>
 public sealed record FeedbackRecord(string RecommendationId, string User, string Item, EventKind Kind, DateTimeOffset At, double Value = 0);

@@ -82,6 +82,36 @@ public sealed class DashboardApiTests(ShopStore shop)
     }
 
     [Fact]
+    public async Task A_bandit_logs_user_group_and_propensities_and_the_dashboard_splits_click_through_by_group()
+    {
+        // Issue #23: ranked:0.5 (exact propensities) serves a user with no history ("new"); a click on an explored
+        // slot shows in the new users' explored row, and the served list carries its exploit ranks and propensities.
+        await using var app = await MerxTestApp.StartAsync(shop.DbPath, o => o.Policy = "ranked:0.5");
+        static long Count(JsonElement body, string group, string slots, string what) =>
+            body.GetProperty("groups").EnumerateArray().Single(g => g.GetProperty("group").GetString() == group && g.GetProperty("slots").GetString() == slots).GetProperty(what).GetInt64();
+        var (_, before) = await app.GetAsync("/api/stats/exploration?hours=1");
+        var (_, recs) = await app.GetAsync("/api/users/dash-ope-1/recommendations?n=10");
+        var items = recs.GetProperty("items").EnumerateArray().ToArray();
+        var id = recs.GetProperty("recommendation_id").GetString()!;
+        var explored = items.Count(i => i.GetProperty("explored").GetBoolean());
+        var first = items.First(i => i.GetProperty("explored").GetBoolean()).GetProperty("item").GetString();
+        await app.SendAsync(app.Write(HttpMethod.Post, "/api/feedback", new { feedback = new[] { new { recommendation_id = id, item = first, kind = "click" } } }));
+        app.App.Services.GetRequiredService<ServedLog>().Flush();
+        var served = app.Store.GetServed(id)!;
+        Assert.Equal("new", served.UserGroup);
+        var logging = served.Logging!;
+        Assert.Equal(items.Length, logging.Propensities.Count);
+        for (var j = 0; j < items.Length; j++)
+            Assert.Equal(Ranking.Bandits.SlotPropensity.OverExploitOrder(0.5, logging.ExploitRanks[j], j, logging.Candidates, items.Length), logging.Propensities[j], 12);
+        await Task.Delay(1100); // the dashboard caches the exploration figures for a second
+        var (_, after) = await app.GetAsync("/api/stats/exploration?hours=1");
+        Assert.Equal(explored, Count(after, "new", "explored", "shown") - Count(before, "new", "explored", "shown"));
+        Assert.Equal(items.Length - explored, Count(after, "new", "exploited", "shown") - Count(before, "new", "exploited", "shown"));
+        Assert.Equal(1, Count(after, "new", "explored", "clicks") - Count(before, "new", "explored", "clicks"));
+        Assert.Equal(0, Count(after, "established", "explored", "shown") - Count(before, "established", "explored", "shown"));
+    }
+
+    [Fact]
     public async Task User_events_are_newest_first_with_titles_and_a_click_shows_up_at_once()
     {
         await using var app = await MerxTestApp.StartAsync(shop.DbPath);

@@ -1,7 +1,10 @@
 using System.CommandLine;
 using Merx.Core.Import;
+using Merx.Evaluation.OffPolicy;
 using Merx.Evaluation.Simulation;
 using Merx.Ranking.Bandits;
+using Merx.Service.Evaluation;
+using Merx.Storage;
 
 namespace Merx.Cli.Commands;
 
@@ -31,10 +34,13 @@ internal static class SimulateCommand
         var json = Cli.Json();
         var html = new Option<string?>("--report") { Description = "also write an HTML report with SVG curves to this file" };
         var map = Cli.Map();
+        var logDb = new Option<string?>("--log-db") { Description = "write every served list (with its propensities, user group and clicks) through the serving log into this store (SQLite file, created if missing, or postgres://…), for 'merx ope'; needs one policy and one seed" };
+        var opeTruth = new Option<string?>("--ope-truth") { Description = "with --log-db: also write, to this JSON file, the simulator's true clicks per list of each --ope-targets policy on the logged lists" };
+        var opeTargets = new Option<string>("--ope-targets") { Description = "the target policies whose truth --ope-truth writes (ranked family)", DefaultValueFactory = _ => "ranked,ranked:0.05,ranked:0.1,ranked:0.2,ranked:0.5" };
         var cache = new Option<string?>("--truth-cache") { Description = "reuse the ground-truth rankings from this file between runs (written on the first run)" };
         var command = new Command("simulate", "Compare explore/exploit policies in a simulator built from a real data set: EASE on all data is the ground truth of clicks; reports cumulative reward, regret against the oracle slate, catalog coverage and new-interest discovery (mean ± sd over seeds), and optionally a replay estimate.")
         {
-            data, format, policies, rounds, slate, seeds, seed, users, candidates, dynamicArms, replay, replayArms, replayLog, threads, vectors, encoderCache, encoderEpochs, encoderMinutes, json, html, map, cache,
+            data, format, policies, rounds, slate, seeds, seed, users, candidates, dynamicArms, replay, replayArms, replayLog, threads, vectors, encoderCache, encoderEpochs, encoderMinutes, json, html, map, cache, logDb, opeTruth, opeTargets,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
@@ -51,6 +57,9 @@ internal static class SimulateCommand
                 EncoderEpochs = parse.GetValue(encoderEpochs), EncoderMinutes = parse.GetValue(encoderMinutes),
             };
             options.Validate();
+            if (parse.GetValue(logDb) is not null && (names.Length != 1 || options.Seeds != 1)) throw new ArgumentException("--log-db logs one policy's run: give one policy and --seeds 1");
+            if (parse.GetValue(opeTruth) is not null && parse.GetValue(logDb) is null) throw new ArgumentException("--ope-truth needs --log-db (the truth is of the logged lists)");
+            _ = parse.GetValue(opeTargets)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(OffPolicyTarget.Parse).ToArray();
             var events = parse.GetValue(replay); var arms = parse.GetValue(replayArms);
             if (events < 0 || arms < 2) throw new ArgumentException("--replay must be ≥ 0 and --replay-arms ≥ 2");
             if (parse.GetValue(replayLog) is not null && events == 0) throw new ArgumentException("--replay-log needs --replay N (the number of events to log)");
@@ -62,7 +71,9 @@ internal static class SimulateCommand
             var name = EvaluateCommand.DatasetName(path);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var world = SimulationWorld.Build(name, dataset, options, Cli.Progress, parse.GetValue(cache));
-            var summaries = SimulationRunner.Run(world, names, Cli.Progress, dyn, parse.GetValue(threads));
+            var summaries = parse.GetValue(logDb) is { } logPath
+                ? LoggedRun(world, names, options, dyn, logPath, parse.GetValue(opeTruth), parse.GetValue(opeTargets)!)
+                : SimulationRunner.Run(world, names, Cli.Progress, dyn, parse.GetValue(threads));
             List<ReplayResult>? replays = null;
             if (events > 0)
             {
@@ -86,5 +97,34 @@ internal static class SimulateCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// One policy on the first seed, every served list and click written through the store's serving
+    /// log (batches of 1,000) as the server writes them, and the truth of the OPE targets on those lists.
+    /// </summary>
+    private static IReadOnlyList<PolicySummary> LoggedRun(SimulationWorld world, string[] names, SimulationOptions o, DynamicOptions? dyn, string db, string? truthPath, string targets)
+    {
+        var spec = names[0];
+        var shop = new SimulatedShop(world, o.FirstSeed, Cli.Progress);
+        var policy = BanditPolicies.Create(spec, shop.Encoder, o.FirstSeed, dyn);
+        var truth = new OffPolicyTruth(targets.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(OffPolicyTarget.Parse), spec);
+        using var store = MerxStores.Open(db);
+        var start = DateTimeOffset.FromUnixTimeSeconds(1_767_225_600); // 2026-01-01, one list per second
+        var served = new List<ServedRecommendation>(1000); var clicks = new List<FeedbackRecord>();
+        void Flush() { store.RecordServed(served); store.RecordFeedback(clicks); served.Clear(); clicks.Clear(); }
+        Cli.Progress.Report($"simulate: seed {o.FirstSeed}: {spec} serving {o.Rounds:N0} lists into {db}");
+        var run = Simulator.Run(shop, policy, spec, list =>
+        {
+            truth.Add(list);
+            var (s, c) = OffPolicyLog.FromSimulation(list, start, spec);
+            served.Add(s); clicks.AddRange(c);
+            if (served.Count == 1000) Flush();
+        });
+        Flush();
+        Cli.Progress.Report($"simulate: logged {truth.Lists:N0} lists, {run.Reward:F0} clicks ({truth.LoggedReward:F4} per list)");
+        foreach (var (name, v) in truth.Values) Cli.Progress.Report($"simulate: truth {name,-12} {v:F4} clicks per list");
+        if (truthPath is not null) { truth.WriteJson(truthPath); Console.WriteLine($"wrote {truthPath}"); }
+        return [PolicySummary.From(spec, [run], o.Slate, o.Rounds)];
     }
 }

@@ -4,7 +4,6 @@ using Merx.Ranking.Bandits;
 
 namespace Merx.Evaluation.Simulation;
 
-/// <summary>The figures of one policy in one seed; curves hold the cumulative values at evenly spaced rounds.</summary>
 /// <summary>
 /// The figures of one policy in one seed; curves hold the cumulative values at evenly spaced rounds.
 /// <see cref="ExploredEstablished"/> and <see cref="ExploredNew"/> are the explored shares of the
@@ -13,6 +12,16 @@ namespace Merx.Evaluation.Simulation;
 /// </summary>
 public sealed record SimulationRun(string Policy, int Seed, double Reward, double Regret, double Coverage, double EffectiveCoverage, double Discovery, double ExploredShare, double Seconds, double[] RewardCurve, double[] RegretCurve,
     double ExploredEstablished = 0, double ExploredNew = 0, double NewUserSlots = 0, IReadOnlyList<(string Arm, double Share)>? ArmUse = null);
+
+/// <summary>
+/// One served list of a simulation, as a shop's serving log would hold it (round, user, the picks with
+/// their exploit ranks and propensities, which slots were clicked, how many candidates there were), plus
+/// what only the simulator knows: <see cref="CtrByRank"/>, the true click probability of the candidate at
+/// each exploit rank before the list was shown, and <see cref="Examination"/>, the chance each slot is
+/// looked at, so a slot's click probability is Examination[j]·CtrByRank[rank]. Off-policy estimates are
+/// checked against them (<see cref="OffPolicy.OffPolicyTarget.Expected"/>).
+/// </summary>
+public sealed record SimulatedList(int Round, string User, bool NewUser, IReadOnlyList<SlatePick> Picks, bool[] Clicked, int Candidates, double[] CtrByRank, double[] Examination);
 
 /// <summary>
 /// Runs one policy through T rounds of a simulated shop. Each round a visitor arrives (uniformly
@@ -36,7 +45,8 @@ public static class Simulator
         public double RecentImpressions, RecentClicks;
     }
 
-    public static SimulationRun Run(SimulatedShop shop, IBanditPolicy policy, string label)
+    /// <param name="log">Called with every served list after its clicks are drawn (null: nothing is logged).</param>
+    public static SimulationRun Run(SimulatedShop shop, IBanditPolicy policy, string label, Action<SimulatedList>? log = null)
     {
         var world = shop.World; var o = world.Options;
         var clock = Stopwatch.StartNew();
@@ -83,6 +93,8 @@ public static class Simulator
             if (ExplorationBudget.IsNewUser(request)) { slotsNew += slate.Picks.Length; exploredNew += slate.ExploredCount; }
             else { slotsOld += slate.Picks.Length; exploredOld += slate.ExploredCount; }
             double expected = 0; var roundClicks = 0;
+            var truth = log is null ? null : TrueCtrByRank(world, v, u, candidates);
+            var clickedSlots = log is null ? null : new bool[slate.Picks.Length];
             for (var j = 0; j < slate.Picks.Length; j++)
             {
                 var pick = slate.Picks[j];
@@ -94,12 +106,14 @@ public static class Simulator
                 v.Shown[pick.Item] = v.Shown.GetValueOrDefault(pick.Item) + 1;
                 if (shown[pick.Item]++ == 0) covered++;
                 if (!clicked) continue;
+                if (clickedSlots is not null) clickedSlots[j] = true;
                 roundClicks++;
                 v.History.Add(pick.Item); v.Excluded.Add(pick.Item);
                 var cat = world.Category[pick.Item];
                 if (cat >= 0) { v.Known.Add(cat); if (!v.Initial.Contains(cat)) discovery++; }
             }
             for (var j = slate.Picks.Length; j < k; j++) clicks.NextDouble(); // keep the click stream aligned across policies
+            log?.Invoke(new SimulatedList(t, request.UserKey, ExplorationBudget.IsNewUser(request), slate.Picks, clickedSlots!, candidates.Count, truth!, bias));
             reward += roundClicks;
             v.RecentImpressions = 0.8 * v.RecentImpressions + slate.Picks.Length;
             v.RecentClicks = 0.8 * v.RecentClicks + roundClicks;
@@ -109,6 +123,15 @@ public static class Simulator
         }
         return new SimulationRun(label, shop.Seed, reward, regret, (double)covered / n, EffectiveCoverage(shown), discovery, explored / ((double)o.Rounds * k), clock.Elapsed.TotalSeconds, rewardCurve, regretCurve,
             slotsOld > 0 ? exploredOld / slotsOld : 0, slotsNew > 0 ? exploredNew / slotsNew : 0, slotsNew / ((double)o.Rounds * k), (policy as DynamicPolicy)?.ArmUse ?? []);
+    }
+
+    /// <summary>The current true click probability of each candidate by exploit rank (the order every policy ranks them in).</summary>
+    private static double[] TrueCtrByRank(SimulationWorld world, Visitor v, int user, List<BanditCandidate> candidates)
+    {
+        var ranked = new RankedCandidates(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(candidates));
+        var ctr = new double[ranked.Count];
+        for (var r = 0; r < ctr.Length; r++) ctr[r] = Current(world, v, user, ranked.Items[r].Item);
+        return ctr;
     }
 
     /// <summary>exp(entropy of the impression distribution) / catalog size: 1 when every item is shown equally often, 1/n when one item takes every impression.</summary>

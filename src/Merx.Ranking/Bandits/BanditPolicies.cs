@@ -5,11 +5,12 @@ namespace Merx.Ranking.Bandits;
 /// <summary>Creates policies by name, as the CLI, the simulator and the server name them.</summary>
 public static class BanditPolicies
 {
-    public static IReadOnlyList<string> Names { get; } = ["greedy", "egreedy", "ucb", "thompson", "thompson-seg", "linucb", "lints", "dynamic"];
+    public static IReadOnlyList<string> Names { get; } = ["greedy", "egreedy", "ucb", "thompson", "thompson-seg", "linucb", "lints", "dynamic", "ranked"];
 
     /// <summary>
     /// A policy from its name, optionally with one parameter after a colon: "egreedy:0.05" (ε),
-    /// "ucb:0.5" (bonus scale), "linucb:2" (α), "lints:0.5" (v), "dynamic:0.1" (the exploration
+    /// "ucb:0.5" (bonus scale), "linucb:2" (α), "lints:0.5" (v), "ranked:0.2" (ε over the exploit
+    /// order, <see cref="RankedPolicy"/>), "dynamic:0.1" (the exploration
     /// budget B of <see cref="ExplorationBudget"/>: established users' explored slots ≤ B), and
     /// optionally "@B" to cap any policy's exploration at the same budget ("thompson@0.1",
     /// "lints:0.5@0.1"): the equal-cost comparison with "dynamic:B".
@@ -44,6 +45,7 @@ public static class BanditPolicies
             "linucb" => new LinUcbPolicy(vectors, p ?? 1, seed) { Budget = budget },
             "lints" => new LinearThompsonPolicy(vectors, p ?? 1, seed) { Budget = budget },
             "dynamic" => new DynamicPolicy(vectors, dynamic, seed) { Budget = budget },
+            "ranked" => new RankedPolicy(p ?? 0, seed) { Budget = budget },
             _ => throw new ArgumentException($"unknown policy '{name}'; known: {string.Join(", ", Names)}"),
         };
     }

@@ -125,7 +125,7 @@ public abstract class BanditPolicy : IBanditPolicy
     /// Once <paramref name="maxExplore"/> explored picks are taken, further ones are skipped, so the
     /// rest of the slate comes from the mean's top k in index order.
     /// </summary>
-    private protected static SlateDecision TopSlate(RankedCandidates c, ReadOnlySpan<double> index, ReadOnlySpan<double> mean, int k, int maxExplore = int.MaxValue)
+    private protected static SlateDecision TopSlate(RankedCandidates c, ReadOnlySpan<double> index, ReadOnlySpan<double> mean, int k, int maxExplore = int.MaxValue, bool deterministic = false)
     {
         var byIndex = Order(index);
         var byMean = Order(mean);
@@ -139,7 +139,7 @@ public abstract class BanditPolicy : IBanditPolicy
             var e = !exploit.Contains(j);
             if (e && explored >= maxExplore) continue;
             if (e) explored++;
-            picks[n++] = c.Pick(j, index[j], e);
+            picks[n++] = c.Pick(j, index[j], e, deterministic ? 1 : double.NaN);
         }
         return new SlateDecision(picks, (double)explored / k);
     }
@@ -154,8 +154,8 @@ public abstract class BanditPolicy : IBanditPolicy
     }
 }
 
-/// <summary>The request's candidates in exploit order (rank 0 = highest score; ties by item index).</summary>
-internal sealed class RankedCandidates
+/// <summary>The request's candidates in exploit order (rank 0 = highest score, NaN last; ties by lower item index).</summary>
+public sealed class RankedCandidates
 {
     public RankedCandidates(ReadOnlySpan<BanditCandidate> candidates)
     {
@@ -176,5 +176,5 @@ internal sealed class RankedCandidates
     public BanditCandidate[] Items { get; }
     public int Count => Items.Length;
 
-    public SlatePick Pick(int rank, double value, bool explored) => new(Items[rank].Item, rank, (float)value, explored, Items[rank].Category);
+    internal SlatePick Pick(int rank, double value, bool explored, double propensity = double.NaN) => new(Items[rank].Item, rank, (float)value, explored, Items[rank].Category, propensity);
 }

@@ -31,8 +31,12 @@ public sealed record BanditRequest
 /// One slot of a served slate: the item, its exploit rank among the candidates (0 = the exploit
 /// model's best; echo it back in the feedback), the policy's index value and whether the slot is an
 /// exploration pick (an item the policy's own best estimate would not have put in the slate).
+/// <see cref="Propensity"/> is the probability that the policy, in its state at the request, puts
+/// this item in this slot (1 for deterministic policies, exact for ε-greedy and ranked:E), or NaN
+/// where it has no closed form (the Thompson-style policies and Dynamic): off-policy evaluation
+/// (<c>merx ope</c>) needs it.
 /// </summary>
-public readonly record struct SlatePick(int Item, int ExploitRank, float Value, bool Explored, int Category = -1);
+public readonly record struct SlatePick(int Item, int ExploitRank, float Value, bool Explored, int Category = -1, double Propensity = double.NaN);
 
 /// <summary>A slate of K picks, best slot first, and the share of slots the policy meant to explore.</summary>
 public sealed record SlateDecision(SlatePick[] Picks, double ExploreShare)

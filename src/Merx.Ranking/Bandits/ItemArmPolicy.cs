@@ -63,7 +63,7 @@ public sealed class GreedyPolicy(int seed = 42, double priorStrength = 10) : Ite
     private protected override SlateDecision SelectCore(BanditRequest request, RankedCandidates c, int k, int maxExplore)
     {
         var (mean, _) = Means(request, c, k);
-        return TopSlate(c, mean, mean, k);
+        return TopSlate(c, mean, mean, k, deterministic: true);
     }
 }
 
@@ -83,19 +83,7 @@ public sealed class EpsilonGreedyPolicy : ItemArmPolicy
     {
         var (mean, _) = Means(request, c, k);
         var greedy = TopSlate(c, mean, mean, k);
-        var used = new HashSet<int>(greedy.Picks.Select(p => p.ExploitRank));
-        var picks = greedy.Picks;
-        var explored = 0;
-        for (var i = 0; i < k && used.Count < c.Count && explored < maxExplore; i++)
-        {
-            if (Rng.NextDouble() >= Epsilon) continue;
-            int r;
-            do r = Rng.Next(c.Count); while (used.Contains(r));
-            used.Add(r);
-            picks[i] = c.Pick(r, mean[r], true);
-            explored++;
-        }
-        return new SlateDecision(picks, (double)explored / k);
+        return SlotPropensity.Explore(greedy.Picks, c, Epsilon, maxExplore, ref Rng, r => mean[r]);
     }
 }
 
@@ -114,7 +102,7 @@ public sealed class Ucb1Policy(double scale = 1, int seed = 42, double priorStre
         var index = new double[c.Count];
         var logN = Math.Log(TotalShows + PriorStrength + 1);
         for (var r = 0; r < c.Count; r++) index[r] = mean[r] + scale * Math.Sqrt(2 * Ctr * logN / pulls[r]);
-        return TopSlate(c, index, mean, k, maxExplore);
+        return TopSlate(c, index, mean, k, maxExplore, deterministic: true);
     }
 }
 

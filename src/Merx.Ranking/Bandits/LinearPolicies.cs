@@ -90,7 +90,7 @@ public sealed class LinUcbPolicy(IItemVectors? vectors, double alpha = 1, int se
         var index = new double[c.Count];
         var sd = NoiseSd;
         for (var r = 0; r < c.Count; r++) index[r] = mean[r] + alpha * sd * Math.Sqrt(variance[r]);
-        return TopSlate(c, index, mean, k, maxExplore);
+        return TopSlate(c, index, mean, k, maxExplore, deterministic: true);
     }
 }
 

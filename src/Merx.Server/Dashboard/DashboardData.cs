@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Merx.Core.Domain;
+using Merx.Service.Serving;
 using Merx.Storage;
 
 namespace Merx.Server.Dashboard;
@@ -17,8 +18,11 @@ public sealed record TimelineDto(string? From, string? To, string Bucket, IReadO
 public sealed record ExplorationPoint(DateTimeOffset Start, long Lists, long Slots, long ExploredSlots, double ExplorationRate,
     long ExploredClicks, long ExploitedClicks, double? ExploredCtr, double? ExploitedCtr);
 
-/// <summary>Exploration over a window: totals and buckets (at most about 40, their width chosen from the span of the data).</summary>
-public sealed record ExplorationDto(DateTimeOffset Since, DateTimeOffset Until, string Policy, long BucketSeconds, ExplorationPoint Totals, IReadOnlyList<ExplorationPoint> Buckets, DateTimeOffset ComputedAt);
+/// <summary>Exploration over a window: totals, buckets (at most about 40, their width chosen from the span of the data) and explored vs exploited click-through with 95 % intervals by user group.</summary>
+public sealed record ExplorationDto(DateTimeOffset Since, DateTimeOffset Until, string Policy, long BucketSeconds, ExplorationPoint Totals, IReadOnlyList<ExplorationPoint> Buckets, DateTimeOffset ComputedAt)
+{
+    public IReadOnlyList<GroupClickThrough> Groups { get; init; } = [];
+}
 
 /// <summary>
 /// The dashboard's aggregates, computed from the store and cached for a few seconds: a page that
@@ -92,7 +96,10 @@ internal sealed class DashboardData(IMerxStore store, TimeSpan ttl)
         var widthMs = width * 60_000L;
         var buckets = fine.GroupBy(b => b.Start.ToUnixTimeMilliseconds() / widthMs)
             .Select(g => Point(DateTimeOffset.FromUnixTimeMilliseconds(g.Key * widthMs), g)).ToArray();
-        return new ExplorationDto(since, until, policy, width * 60L, Point(since, fine), buckets, DateTimeOffset.UtcNow);
+        return new ExplorationDto(since, until, policy, width * 60L, Point(since, fine), buckets, DateTimeOffset.UtcNow)
+        {
+            Groups = ExplorationByGroup.Compute(store.ServedOutcomes(since)),
+        };
     });
 
     private static ExplorationPoint Point(DateTimeOffset start, IEnumerable<ExplorationBucket> parts)

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Merx.Core.Domain;
+using Merx.Ranking.Bandits;
 using Merx.Ranking.Pipeline;
 using Merx.Service.Experiments;
 using Merx.Storage;
@@ -96,10 +97,32 @@ public sealed class RecommendationService(IEventStore store, HistoryCache histor
         policies.Remember(id, result.Trace, cat);
         var items = result.Items.Select(r => ToWire(cat, r.Item, r.Score, r.Reason, r.Source, r.Explored)).ToArray();
         served.Add(new ServedRecommendation(id, user, DateTimeOffset.UtcNow, snapshot.Primary?.Version.Name, result.Path, assignment?.Tag,
-            items.Select(i => i.Item).ToArray(), items.Select(i => i.Explored).ToArray()));
+            items.Select(i => i.Item).ToArray(), items.Select(i => i.Explored).ToArray())
+        {
+            UserGroup = result.Trace is { } trace ? (ExplorationBudget.IsNewUser(trace.Request) ? "new" : "established") : null,
+            Logging = Logging(result),
+        });
         var model = snapshot.Primary is { } p ? new ModelRef(p.Version.Name, p.Version.Version) : null;
         var stages = q.Debug ? result.Stages.Select(s => new StageDto(s.Stage, Math.Round(s.Milliseconds, 3), s.Skipped, s.Why)).ToArray() : null;
         return new RecommendationResponse(items, id, result.Path, model, Math.Round(result.ExplorationRate, 4), Math.Round(result.SessionShare, 4), Math.Round(clock.Elapsed.TotalMilliseconds, 3), stages, assignment?.Tag);
+    }
+
+    /// <summary>
+    /// The bandit's logging record of a served list (exploit rank and propensity per slot, for
+    /// off-policy evaluation), or null when there was no bandit stage, the list is not the policy's
+    /// slate slot for slot, or the policy gives no propensities (Thompson-style policies).
+    /// </summary>
+    internal static SlotLogging? Logging(RankingResult result)
+    {
+        if (result.Trace is not { } trace || trace.Picks.Count != result.Items.Count) return null;
+        var ranks = new int[trace.Picks.Count]; var propensities = new double[ranks.Length];
+        for (var j = 0; j < ranks.Length; j++)
+        {
+            var pick = trace.Picks[j];
+            if (pick.Item != result.Items[j].Item || !(pick.Propensity > 0)) return null;
+            ranks[j] = pick.ExploitRank; propensities[j] = pick.Propensity;
+        }
+        return new SlotLogging(trace.CandidateCount, ranks, propensities);
     }
 
     /// <summary>Session (cart) recommendations for an anonymous visitor: the given items act as the history, newest last.</summary>

@@ -136,6 +136,11 @@ internal static class PostgresMigrations
             n BIGINT NOT NULL,
             PRIMARY KEY(client, win));
         """,
+        // 5: a served list's user group and off-policy logging record (issue #23; SQLite's migration 6).
+        """
+        ALTER TABLE served ADD COLUMN user_group TEXT;
+        ALTER TABLE served ADD COLUMN logging JSONB;
+        """,
     ];
 
     /// <summary>The version this build writes.</summary>

@@ -9,19 +9,17 @@ public sealed partial class PostgresStore
 {
     public void RecordServed(IReadOnlyList<ServedRecommendation> served)
     {
-        ArgumentNullException.ThrowIfNull(served);
-        foreach (var r in served)
-            if (r.Items.Count != r.Explored.Count) throw new ArgumentException($"recommendation {r.Id}: one explored flag per item", nameof(served));
+        StoreChecks.Served(served);
         if (served.Count == 0) return;
         using var c = Connect();
         using var tx = c.BeginTransaction();
         // A list whose user was deleted after it was served is left out (see IUserChangeFeed): another process flushing late must not bring a forgotten user back.
         using var cmd = Command(c, tx, """
-            INSERT INTO served(id, user_ext, at, model, path, variant, items, explored)
-            SELECT $1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb
+            INSERT INTO served(id, user_ext, at, model, path, variant, items, explored, user_group, logging)
+            SELECT $1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $10, $11::jsonb
             WHERE NOT EXISTS (SELECT 1 FROM user_changes WHERE user_hash = $9 AND kind = 1 AND at > $3)
-            """, "", "", 0L, "", "", "", "", "", 0L);
-        cmd.Parameters[3].NpgsqlDbType = cmd.Parameters[5].NpgsqlDbType = NpgsqlDbType.Text;
+            """, "", "", 0L, "", "", "", "", "", 0L, "", "");
+        cmd.Parameters[3].NpgsqlDbType = cmd.Parameters[5].NpgsqlDbType = cmd.Parameters[9].NpgsqlDbType = cmd.Parameters[10].NpgsqlDbType = NpgsqlDbType.Text;
         foreach (var r in served)
         {
             var p = cmd.Parameters;
@@ -29,6 +27,7 @@ public sealed partial class PostgresStore
             p[4].Value = r.Path; p[5].Value = (object?)r.Variant ?? DBNull.Value;
             p[6].Value = JsonSerializer.Serialize(r.Items); p[7].Value = JsonSerializer.Serialize(r.Explored);
             p[8].Value = UserIdHash.Of(r.User);
+            p[9].Value = (object?)r.UserGroup ?? DBNull.Value; p[10].Value = (object?)StoreJson.WriteLogging(r.Logging) ?? DBNull.Value;
             cmd.ExecuteNonQuery();
         }
         tx.Commit();
@@ -38,7 +37,7 @@ public sealed partial class PostgresStore
     {
         ArgumentNullException.ThrowIfNull(id);
         using var c = Connect();
-        using var cmd = Command(c, null, "SELECT id, user_ext, at, model, path, variant, items::text, explored::text FROM served WHERE id = $1", id);
+        using var cmd = Command(c, null, $"SELECT {ServedColumns("")} FROM served WHERE id = $1", id);
         using var r = cmd.ExecuteReader();
         if (!r.Read()) return null;
         return StoreJson.ReadServed(r);
@@ -110,6 +109,22 @@ public sealed partial class PostgresStore
             }
         tx.Commit();
         return buckets.Select(p => new ExplorationBucket(DateTimeOffset.FromUnixTimeMilliseconds(p.Key * width), p.Value[0], p.Value[1], p.Value[2], p.Value[3], p.Value[4])).ToArray();
+    }
+
+    /// <summary><see cref="StoreJson.ServedColumns"/> with the JSONB ones read as text, each prefixed by <paramref name="alias"/>.</summary>
+    private static string ServedColumns(string alias) => string.Join(", ", StoreJson.ServedColumns.Split(", ")
+        .Select(col => alias + col + (col is "items" or "explored" or "logging" ? "::text" : "")));
+
+    public IReadOnlyList<ServedOutcome> ServedOutcomes(DateTimeOffset since)
+    {
+        using var c = Connect();
+        using var cmd = Command(c, null, $"""
+            SELECT {ServedColumns("s.")}, f.item FROM served s
+            LEFT JOIN feedback f ON f.rec_id = s.id AND f.kind = $1
+            WHERE s.at >= $2 ORDER BY s.n, f.seq
+            """, (short)EventKind.Click, since.ToUnixTimeMilliseconds());
+        using var r = cmd.ExecuteReader();
+        return StoreJson.Outcomes(r);
     }
 
     public IReadOnlyList<ExperimentLogEntry> ExperimentLog(string variantPrefix)

@@ -77,9 +77,9 @@ public static class SqliteToPostgres
         Copy(src, dst, "SELECT id, at, source, format, summary, accepted, skipped FROM imports ORDER BY id",
             "imports(id, at, source, format, summary, accepted, skipped)",
             [NpgsqlDbType.Bigint, NpgsqlDbType.TimestampTz, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Bigint, NpgsqlDbType.Bigint]);
-        Copy(src, dst, "SELECT id, user_ext, at, model, path, variant, items, explored FROM served ORDER BY rowid",
-            "served(id, user_ext, at, model, path, variant, items, explored)",
-            [NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Bigint, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Jsonb, NpgsqlDbType.Jsonb]);
+        Copy(src, dst, $"SELECT {StoreJson.ServedColumns} FROM served ORDER BY rowid",
+            $"served({StoreJson.ServedColumns})",
+            [NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Bigint, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Jsonb, NpgsqlDbType.Jsonb, NpgsqlDbType.Text, NpgsqlDbType.Jsonb]);
         Copy(src, dst, "SELECT seq, rec_id, user_ext, item, kind, at, value FROM feedback ORDER BY seq",
             "feedback(seq, rec_id, user_ext, item, kind, at, value)",
             [NpgsqlDbType.Bigint, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Smallint, NpgsqlDbType.Bigint, NpgsqlDbType.Double]);

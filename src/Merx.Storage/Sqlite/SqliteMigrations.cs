@@ -113,6 +113,14 @@ internal static class SqliteMigrations
             grp INTEGER NOT NULL);
         CREATE INDEX user_links_grp ON user_links(grp);
         """,
+        // 6: what off-policy evaluation and the exploration figures by user group need of a served
+        //    list (issue #23): the user's group and the policy's logging record (candidates, exploit
+        //    ranks, propensities) as JSON; both null on lists served before.
+        """
+        ALTER TABLE served ADD COLUMN user_group TEXT;
+        ALTER TABLE served ADD COLUMN logging TEXT;
+        CREATE INDEX served_at ON served(at);
+        """,
     ];
 
     /// <summary>The version this build writes.</summary>

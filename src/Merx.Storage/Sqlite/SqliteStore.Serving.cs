@@ -33,18 +33,17 @@ public sealed partial class SqliteStore
 
     public void RecordServed(IReadOnlyList<ServedRecommendation> served)
     {
-        ArgumentNullException.ThrowIfNull(served);
-        foreach (var r in served)
-            if (r.Items.Count != r.Explored.Count) throw new ArgumentException($"recommendation {r.Id}: one explored flag per item", nameof(served));
+        StoreChecks.Served(served);
         lock (_gate)
         {
             using var tx = BeginWrite();
             // A list whose user was deleted after it was served is left out (see IUserChangeFeed): another process flushing late must not bring a forgotten user back.
-            using var cmd = Command($"INSERT INTO served(id, user_ext, at, model, path, variant, items, explored) SELECT $id, $u, $at, $m, $p, $v, $i, $e WHERE NOT EXISTS ({DeletedSince})", tx);
-            var p = AddParameters(cmd, "$id", "$u", "$at", "$m", "$p", "$v", "$i", "$e", "$h");
+            using var cmd = Command($"INSERT INTO served(id, user_ext, at, model, path, variant, items, explored, user_group, logging) SELECT $id, $u, $at, $m, $p, $v, $i, $e, $g, $l WHERE NOT EXISTS ({DeletedSince})", tx);
+            var p = AddParameters(cmd, "$id", "$u", "$at", "$m", "$p", "$v", "$i", "$e", "$h", "$g", "$l");
             foreach (var r in served)
             {
                 p[8].Value = UserIdHash.Of(r.User);
+                p[9].Value = (object?)r.UserGroup ?? DBNull.Value; p[10].Value = (object?)StoreJson.WriteLogging(r.Logging) ?? DBNull.Value;
                 p[0].Value = r.Id; p[1].Value = r.User; p[2].Value = r.At.ToUnixTimeMilliseconds(); p[3].Value = (object?)r.Model ?? DBNull.Value;
                 p[4].Value = r.Path; p[5].Value = (object?)r.Variant ?? DBNull.Value;
                 p[6].Value = JsonSerializer.Serialize(r.Items); p[7].Value = JsonSerializer.Serialize(r.Explored);
@@ -59,7 +58,7 @@ public sealed partial class SqliteStore
         ArgumentNullException.ThrowIfNull(id);
         lock (_gate)
         {
-            using var cmd = Command("SELECT id, user_ext, at, model, path, variant, items, explored FROM served WHERE id = $id");
+            using var cmd = Command($"SELECT {StoreJson.ServedColumns} FROM served WHERE id = $id");
             cmd.Parameters.AddWithValue("$id", id);
             using var r = cmd.ExecuteReader();
             if (!r.Read()) return null;
@@ -116,6 +115,22 @@ public sealed partial class SqliteStore
                 result.Add(new ExperimentLogEntry(DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)), r.GetString(1), r.GetString(2),
                     r.IsDBNull(3) ? null : (EventKind)r.GetInt32(3), r.GetDouble(4)));
             return result;
+        }
+    }
+
+    public IReadOnlyList<ServedOutcome> ServedOutcomes(DateTimeOffset since)
+    {
+        lock (_gate)
+        {
+            using var cmd = Command($"""
+                SELECT s.{StoreJson.ServedColumns.Replace(", ", ", s.")}, f.item FROM served s
+                LEFT JOIN feedback f ON f.rec_id = s.id AND f.kind = $k
+                WHERE s.at >= $since ORDER BY s.rowid, f.seq
+                """);
+            cmd.Parameters.AddWithValue("$k", (int)EventKind.Click);
+            cmd.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
+            using var r = cmd.ExecuteReader();
+            return StoreJson.Outcomes(r);
         }
     }
 

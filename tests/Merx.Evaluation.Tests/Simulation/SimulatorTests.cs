@@ -8,7 +8,7 @@ namespace Merx.Evaluation.Tests.Simulation;
 public sealed class SimulatorTests
 {
     /// <summary>A small shop: 300 users, each buying within two of six categories of 50 items.</summary>
-    private static Dataset Shop()
+    internal static Dataset Shop()
     {
         var b = new DatasetBuilder();
         for (var i = 0; i < 300; i++) b.AddItem(new Item { Id = "i" + i, CategoryPath = ["root", "c" + i / 50] });

@@ -86,6 +86,47 @@ public abstract class ServingLogContract<TBackend> : StoreContract<TBackend> whe
         Assert.Throws<ArgumentException>(() => store.ExperimentLog(""));
     }
 
+    [SkippableFact]
+    public void Served_lists_keep_their_user_group_and_propensities_and_come_back_with_their_clicks()
+    {
+        // Issue #23: off-policy evaluation reads each list's exploit ranks and propensities; the dashboard its user group.
+        var store = NewStore();
+        var t0 = DateTimeOffset.FromUnixTimeSeconds(Day0);
+        var logged = Served("r1", "u1") with { At = t0, UserGroup = "new", Logging = new SlotLogging(250, [0, 137, 2], [0.8, 0.2 / 240, 1]) };
+        store.RecordServed([logged, Served("r2", "u2") with { At = t0.AddSeconds(1), UserGroup = "established" }, Served("old", "u1") with { At = t0.AddDays(-1) }]);
+        var back = store.GetServed("r1")!;
+        Assert.Equal("new", back.UserGroup);
+        Assert.Equal(250, back.Logging!.Candidates);
+        Assert.Equal([0, 137, 2], back.Logging.ExploitRanks);
+        Assert.Equal([0.8, 0.2 / 240, 1], back.Logging.Propensities); // doubles round-trip exactly
+        Assert.Null(store.GetServed("r2")!.Logging);
+        store.RecordFeedback([
+            new("r1", "u1", "i2", EventKind.Click, t0), new("r1", "u1", "i1", EventKind.Impression, t0), new("r1", "u1", "i3", EventKind.Click, t0),
+            new("r1", "u1", "i2", EventKind.Click, t0), new("old", "u1", "i1", EventKind.Click, t0),
+        ]);
+        var outcomes = store.ServedOutcomes(t0);
+        Assert.Equal(["r1", "r2"], outcomes.Select(o => o.Served.Id));
+        Assert.Equal(["i2", "i3"], outcomes[0].Clicked);
+        Assert.Empty(outcomes[1].Clicked);
+        Assert.Equal("established", outcomes[1].Served.UserGroup);
+        Assert.Equal([0.8, 0.2 / 240, 1], outcomes[0].Served.Logging!.Propensities);
+        Assert.Equal(3, store.ServedOutcomes(DateTimeOffset.UnixEpoch).Count);
+
+        // A bad record anywhere in the batch writes nothing.
+        foreach (var bad in new[]
+        {
+            Served("b1", "u1") with { Logging = new SlotLogging(250, [0, 1], [1, 1]) },
+            Served("b1", "u1") with { Logging = new SlotLogging(250, [0, 1, 2], [1, 0, 1]) },
+            Served("b1", "u1") with { Logging = new SlotLogging(250, [0, 1, 250], [1, 1, 1]) },
+            Served("b1", "u1") with { Logging = new SlotLogging(2, [0, 1, 1], [1, 1, 1]) },
+            Served("b1", "u1") with { UserGroup = "vip" },
+        })
+        {
+            Assert.Throws<ArgumentException>(() => store.RecordServed([Served("b0", "u1"), bad]));
+            Assert.Null(store.GetServed("b0"));
+        }
+    }
+
     private sealed class ServedComparer : IEqualityComparer<ServedRecommendation?>
     {
         public bool Equals(ServedRecommendation? a, ServedRecommendation? b) =>

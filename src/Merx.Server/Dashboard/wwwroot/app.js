@@ -94,6 +94,10 @@ async function loadExploration() {
     { name: "explored", color: EXPLORE, values: e.buckets.map(b => b.explored_ctr ?? null) },
     { name: "exploited", color: EXPLOIT, values: e.buckets.map(b => b.exploited_ctr ?? null) }], { yMax: 0.05 });
   legend($("ee-legend"), [["explored slots", EXPLORE], ["exploited slots", EXPLOIT]]);
+  $("ee-groups").querySelector("tbody").replaceChildren(...(e.groups || []).map(g => h("tr", {},
+    h("td", {}, g.group), h("td", {}, g.slots), h("td", { class: "num" }, fmt(g.shown)), h("td", { class: "num" }, fmt(g.clicks)),
+    h("td", { class: "num" }, g.ctr == null ? "–" : pct(g.ctr)),
+    h("td", { class: "num" }, g.ctr == null ? "–" : `${pct(g.lo)} – ${pct(g.hi)}`))));
 }
 
 async function loadStatus() {

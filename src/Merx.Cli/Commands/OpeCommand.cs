@@ -1,0 +1,74 @@
+using System.CommandLine;
+using Merx.Evaluation.OffPolicy;
+using Merx.Evaluation.Reports;
+using Merx.Service.Evaluation;
+using Merx.Storage;
+
+namespace Merx.Cli.Commands;
+
+/// <summary>`merx ope`: off-policy estimates (IPS, SNIPS, doubly robust) of candidate policies from the store's served lists and clicks.</summary>
+internal static class OpeCommand
+{
+    public static Command Create()
+    {
+        var db = Cli.Db();
+        var policies = new Option<string>("--policies") { Description = "comma-separated target policies of the ranked family: ranked (the exploit model's slate), ranked:E (ε-exploration outside its top K)", Required = true };
+        var since = new Option<DateTimeOffset?>("--since") { Description = "only lists served at or after this time (ISO 8601; default: all)" };
+        var confidence = new Option<double>("--confidence") { Description = "confidence level of the intervals", DefaultValueFactory = _ => 0.95 };
+        var truth = new Option<string?>("--truth") { Description = "a truth file written by 'merx simulate --ope-truth': each estimate is compared with the simulator's value" };
+        var json = Cli.Json();
+        var command = new Command("ope", "Off-policy evaluation: estimates what candidate policies would have earned on the shop's logged traffic (served lists with propensities and their clicks): IPS, SNIPS and doubly robust, with confidence intervals, in clicks per list.")
+        {
+            db, policies, since, confidence, truth, json,
+        };
+        command.SetAction(parse => Cli.Run(() =>
+        {
+            var names = parse.GetValue(policies)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (names.Length == 0) throw new ArgumentException("--policies names no policy");
+            foreach (var n in names) OffPolicyTarget.Parse(n);
+            var level = parse.GetValue(confidence);
+            if (!(level > 0 && level < 1)) throw new ArgumentException("--confidence must be in (0, 1)");
+            var truths = parse.GetValue(truth) is { } tp ? OffPolicyTruth.ReadJson(tp) : null;
+            var path = parse.GetValue(db)!;
+            if (!MerxStores.Exists(path)) throw new FileNotFoundException($"no store at {path}");
+            using var store = MerxStores.Open(path);
+            Cli.Progress.Report("ope: reading the served lists and clicks");
+            var (estimates, lists, skipped) = OffPolicyLog.Evaluate(store, names, parse.GetValue(since) ?? DateTimeOffset.MinValue, level);
+            Console.WriteLine($"{lists:N0} lists with propensities ({skipped:N0} without); clicks per list, {level:P0} intervals");
+            Console.WriteLine($"{"policy",-14} {"IPS",-26} {"SNIPS",-26} {"doubly robust",-26} {"mean w",7} {"eff. lists",10}{(truths is null ? "" : "  truth")}");
+            static string F(OpeValue v) => $"{v.Value:F4} [{v.Lo:F4}, {v.Hi:F4}]";
+            foreach (var e in estimates)
+                Console.WriteLine($"{e.Policy,-14} {F(e.Ips),-26} {F(e.Snips),-26} {F(e.DoublyRobust),-26} {e.MeanWeight,7:F3} {e.EffectiveLists,10:N0}{(truths?.TryGetValue(e.Policy, out var t) == true ? $"  {t:F4}" : "")}");
+            if (parse.GetValue(json) is { } j)
+            {
+                JsonFile.Write(j, w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("lists", lists); w.WriteNumber("lists_without_propensities", skipped); JsonFile.Number(w, "confidence", level);
+                    w.WriteStartArray("policies");
+                    foreach (var e in estimates)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("name", e.Policy);
+                        double? t = truths?.TryGetValue(e.Policy, out var tv) == true ? tv : null;
+                        if (t is { } tt) JsonFile.Number(w, "truth", tt);
+                        foreach (var (key, v) in new[] { ("ips", e.Ips), ("snips", e.Snips), ("dr", e.DoublyRobust) })
+                        {
+                            w.WriteStartObject(key);
+                            JsonFile.Number(w, "estimate", v.Value); JsonFile.Number(w, "lo", v.Lo); JsonFile.Number(w, "hi", v.Hi);
+                            if (t is { } x) w.WriteBoolean("covers_truth", v.Covers(x));
+                            w.WriteEndObject();
+                        }
+                        JsonFile.Number(w, "mean_weight", e.MeanWeight); JsonFile.Number(w, "effective_lists", e.EffectiveLists);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                });
+                Console.WriteLine($"wrote {j}");
+            }
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,141 @@
+using Merx.Evaluation.Experiments;
+using Merx.Evaluation.Metrics;
+
+namespace Merx.Evaluation.OffPolicy;
+
+/// <summary>An estimate of a target policy's reward per list with its confidence interval.</summary>
+public readonly record struct OpeValue(double Value, double Lo, double Hi)
+{
+    public bool Covers(double truth) => truth >= Lo && truth <= Hi;
+}
+
+/// <summary>
+/// The three estimates of one target policy from one log, in reward (clicks) per served list.
+/// <see cref="MeanWeight"/> is the mean importance weight per slot (≈ 1 when the log covers the
+/// target), <see cref="EffectiveLists"/> Kish's effective sample size (Σw)²/Σw² of the slot weights
+/// divided by the slots per list: how many lists' worth of information the reweighted log carries.
+/// </summary>
+public sealed record OpeEstimate(string Policy, int Lists, OpeValue Ips, OpeValue Snips, OpeValue DoublyRobust, double MeanWeight, double EffectiveLists);
+
+/// <summary>
+/// Off-policy estimates of a slate policy's reward from logged lists under the item-position model
+/// (Li et al. 2018, "Offline evaluation of ranking policies with click models"; Open Bandit
+/// Pipeline's independent IPS): the reward of a list is the sum of its slots' rewards, and the reward of
+/// a slot depends on the request, the item and the slot alone, so the weight of slot j is
+/// w_j = π(item at j)/μ(item at j), with μ the logging propensity.
+/// <list type="bullet">
+/// <item>IPS: mean over lists of Σ_j w_j·r_j (unbiased where μ > 0 wherever π > 0).</item>
+/// <item>SNIPS: Σ_j (Σ_i w_ij r_ij)/(Σ_i w_ij): each slot's weights normalised to mean 1 (Swaminathan
+/// &amp; Joachims 2015); consistent, lower variance, a small bias.</item>
+/// <item>Doubly robust (Dudík et al. 2011): Σ_j [Σ_r π(r at j)·q̂(r, j) + w_j (r_j − q̂(rank_j, j))] with
+/// q̂ the logged click rate by (exploit-rank bucket, slot), fitted on the other half of the lists
+/// (two-fold cross-fitting, so a list's own reward never enters its model).</item>
+/// </list>
+/// Intervals: normal, from the per-list values' standard error (IPS, DR) or the delta method of the
+/// ratio (SNIPS), at <paramref name="confidence"/>.
+/// </summary>
+public static class OffPolicyEstimator
+{
+    public static OpeEstimate Estimate(IReadOnlyList<LoggedSlate> log, OffPolicyTarget target, double confidence = 0.95)
+    {
+        ArgumentNullException.ThrowIfNull(log); ArgumentNullException.ThrowIfNull(target);
+        if (log.Count < 2) throw new ArgumentException("off-policy evaluation needs at least two logged lists", nameof(log));
+        if (!(confidence > 0 && confidence < 1)) throw new ArgumentOutOfRangeException(nameof(confidence), "confidence must be in (0, 1)");
+        foreach (var s in log) s.Validate();
+        var z = Distributions.NormalQuantile(0.5 + confidence / 2);
+        var k = log.Max(s => s.Slots);
+        var n = log.Count;
+        var models = new[] { RewardModel.Fit(log, k, fold: 1), RewardModel.Fit(log, k, fold: 0) }; // list i uses the model of the other fold
+        var ips = new double[n]; var dr = new double[n];
+        var wy = new double[n * k]; var w = new double[n * k];
+        double sumW = 0, sumW2 = 0; long slots = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var s = log[i]; var q = models[i % 2];
+            double vi = 0, di = 0;
+            for (var j = 0; j < s.Slots; j++)
+            {
+                var wij = target.Probability(s.Ranks[j], j, s.Candidates, s.Slots) / s.Propensities[j];
+                vi += wij * s.Rewards[j];
+                double direct = 0;
+                for (var r = 0; r < s.Candidates; r++)
+                    if (target.Probability(r, j, s.Candidates, s.Slots) is var p and > 0) direct += p * q.Predict(r, j);
+                di += direct + wij * (s.Rewards[j] - q.Predict(s.Ranks[j], j));
+                wy[i * k + j] = wij * s.Rewards[j]; w[i * k + j] = wij;
+                sumW += wij; sumW2 += wij * wij; slots++;
+            }
+            ips[i] = vi; dr[i] = di;
+        }
+        return new OpeEstimate(target.Name, n, Mean(ips, z), Snips(wy, w, n, k, z), Mean(dr, z),
+            sumW / slots, sumW2 > 0 ? sumW * sumW / sumW2 / ((double)slots / n) : 0);
+    }
+
+    private static OpeValue Mean(double[] x, double z)
+    {
+        var m = x.Average();
+        var sd = Math.Sqrt(x.Sum(v => (v - m) * (v - m)) / (x.Length - 1));
+        var h = z * sd / Math.Sqrt(x.Length);
+        return new OpeValue(m, m - h, m + h);
+    }
+
+    /// <summary>Σ_j of each slot's self-normalised mean; variance by the delta method: ψ_i = Σ_j (w_ij r_ij − V_j w_ij)/W̄_j.</summary>
+    private static OpeValue Snips(double[] wy, double[] w, int n, int k, double z)
+    {
+        var v = new double[k]; var wbar = new double[k];
+        for (var j = 0; j < k; j++)
+        {
+            double a = 0, b = 0;
+            for (var i = 0; i < n; i++) { a += wy[i * k + j]; b += w[i * k + j]; }
+            v[j] = b > 0 ? a / b : 0; wbar[j] = b / n;
+        }
+        var psi = new double[n];
+        for (var i = 0; i < n; i++)
+            for (var j = 0; j < k; j++)
+                if (wbar[j] > 0) psi[i] += (wy[i * k + j] - v[j] * w[i * k + j]) / wbar[j];
+        var total = v.Sum();
+        var sd = Math.Sqrt(psi.Sum(x => x * x) / (n - 1));
+        var h = z * sd / Math.Sqrt(n);
+        return new OpeValue(total, total - h, total + h);
+    }
+
+    /// <summary>q̂(rank, slot): the logged reward rate by slot and exploit-rank bucket (each rank below K its own, then doubling buckets), shrunk to the slot's rate with 20 pseudo-shows.</summary>
+    private sealed class RewardModel
+    {
+        private readonly double[,] _rate;
+        private readonly int _k;
+
+        private RewardModel(double[,] rate, int k) { _rate = rate; _k = k; }
+
+        private static int Bucket(int rank, int k) => rank < k ? rank : k + (int)Math.Log2((double)rank / k);
+
+        public double Predict(int rank, int slot)
+        {
+            var b = Math.Min(Bucket(rank, _k), _rate.GetLength(1) - 1);
+            return _rate[slot, b];
+        }
+
+        public static RewardModel Fit(IReadOnlyList<LoggedSlate> log, int k, int fold)
+        {
+            var buckets = Bucket(Math.Max(k, log.Max(s => s.Candidates)), k) + 1;
+            var shows = new double[k, buckets]; var sum = new double[k, buckets];
+            var slotShows = new double[k]; var slotSum = new double[k];
+            for (var i = fold; i < log.Count; i += 2)
+            {
+                var s = log[i];
+                for (var j = 0; j < s.Slots; j++)
+                {
+                    var b = Bucket(s.Ranks[j], k);
+                    shows[j, b]++; sum[j, b] += s.Rewards[j]; slotShows[j]++; slotSum[j] += s.Rewards[j];
+                }
+            }
+            const double prior = 20;
+            var rate = new double[k, buckets];
+            for (var j = 0; j < k; j++)
+            {
+                var slotRate = slotShows[j] > 0 ? slotSum[j] / slotShows[j] : 0;
+                for (var b = 0; b < buckets; b++) rate[j, b] = (sum[j, b] + prior * slotRate) / (shows[j, b] + prior);
+            }
+            return new RewardModel(rate, k);
+        }
+    }
+}
