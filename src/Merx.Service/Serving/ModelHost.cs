@@ -9,9 +9,11 @@ namespace Merx.Service.Serving;
 /// Holds the current <see cref="ServingSnapshot"/> and replaces it (hot swap) when the store has a
 /// newer model version than the one loaded — checked every <see cref="MerxServerOptions.ModelPollInterval"/>,
 /// so a model published by another process (a training worker, <c>merx train</c>) is picked up —
-/// or when the catalog changed (items added), debounced. Building happens off the request path.
+/// or when the catalog changed (items added, deleted, or given a text vector by the background
+/// encoder), debounced. Building happens off the request path; a rebuild for the same model version
+/// updates its item index in place (<see cref="LiveItemIndex"/>), so a new item is retrievable at once.
 /// </summary>
-public sealed class ModelHost(ICatalogStore catalog, IModelRegistry store, PolicyHost policies, IOptions<MerxServerOptions> options, ILogger<ModelHost> log) : BackgroundService
+public sealed class ModelHost(ICatalogStore catalog, IModelRegistry store, PolicyHost policies, IOptions<MerxServerOptions> options, ILogger<ModelHost> log, Catalog.ItemTextVectors? text = null) : BackgroundService
 {
     private volatile ServingSnapshot? _current;
     private long _catalogStamp;
@@ -57,6 +59,8 @@ public sealed class ModelHost(ICatalogStore catalog, IModelRegistry store, Polic
     {
         // A store shared by replicas announces publications (PostgreSQL NOTIFY): swap at once instead of at the next poll.
         if (store is IStoreChangeSignals signals) signals.Changed += c => { if (c.Kind == StoreChangeKind.Models) Poke(); };
+        // A new item's text vector places it in the large model's item index (LiveItemIndex): rebuild when one is stored.
+        if (text is not null) text.VectorsStored += CatalogChanged;
         while (!stoppingToken.IsCancellationRequested)
         {
             try { Refresh(); }
