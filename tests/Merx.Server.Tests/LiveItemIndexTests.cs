@@ -5,6 +5,7 @@ using Merx.Core.Data;
 using Merx.Encoders;
 using Merx.Ranking.Retrieval;
 using Merx.Ranking.Scoring;
+using Merx.Service;
 using Merx.Service.Catalog;
 using Merx.Service.Serving;
 using Merx.Service.Training;
@@ -66,6 +67,29 @@ public sealed class LiveItemIndexTests(ShopStore shop, ITestOutputHelper output)
         Assert.DoesNotContain(snapshot.Catalog.IndexOf("live-new"), everything.Select(s => s.Item));
         Assert.Contains(snapshot.Catalog.IndexOf("live-warm"), everything.Select(s => s.Item));
         Assert.Equal(inStock - 1 + 1, everything.Length);                         // every item the index holds: the trained ones in stock but the deleted one, and live-warm
+    }
+
+    [Fact]
+    public async Task ModelPrecision_int8_serves_the_Transformers_int8_copy_with_answers_close_to_float()
+    {
+        var db = shop.Copy("int8-serving.db");
+        await using var f32 = await MerxTestApp.StartAsync(db);
+        await using var int8 = await MerxTestApp.StartAsync(shop.Copy("int8-serving-2.db"), o => o.ModelPrecision = "int8");
+        var (fm, qm) = ((Merx.Models.Sequential.SasRec)f32.Host.Current!.Primary!.Model, (Merx.Models.Sequential.SasRec)int8.Host.Current!.Primary!.Model);
+        Assert.False(fm.Int8);
+        Assert.True(qm.Int8);
+        Assert.Equal(fm.WeightBytes(int8: true), qm.WeightBytes(int8: true));
+        // The same history gives nearly the same user vector (the int8 layers, not the float ones, made it).
+        var history = Enumerable.Range(0, 5).ToArray();
+        var (a, b) = (new float[fm.Dimension], new float[qm.Dimension]);
+        fm.EncodeUser(-1, history, a);
+        qm.EncodeUser(-1, history, b);
+        var cos = a.Zip(b).Sum(p => (double)p.First * p.Second) / Math.Sqrt(a.Sum(x => (double)x * x) * b.Sum(x => (double)x * x));
+        Assert.InRange(cos, 0.99, 1 - 1e-9);
+        var (status, body) = await int8.GetAsync("/api/users/u1/recommendations?n=5");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(5, body.GetProperty("items").GetArrayLength());
+        Assert.Contains(new MerxServerOptions { Db = db, ModelPrecision = "int4" }.Problems(), p => p == "ModelPrecision: must be float32 or int8");
     }
 
     // POSTs an item and waits until a search through the serving index (with the item's own vector) returns it; returns the time taken.
