@@ -32,6 +32,10 @@ public sealed class HnswIndex : IItemIndex, IDisposable
     private readonly int _baseCount;
     private readonly Dictionary<int, float[]> _added = [];
     private readonly ReaderWriterLockSlim _lock = new();
+    // USearch's C binding keeps one search context per hardware thread; more concurrent searches fail
+    // ("Reserve capacity ahead of searches!", seen at 1M items under wrk with 32 connections on 2 cores),
+    // so native searches run one at a time (the exact re-rank and filtering stay concurrent).
+    private readonly Lock _searchGate = new();
 
     private HnswIndex(USearchIndex graph, int d, float radius, FloatRows floats, int baseCount, HnswOptions options)
     {
@@ -146,7 +150,9 @@ public sealed class HnswIndex : IItemIndex, IDisposable
             // Ask for more when the filter rejects many of those found: ×1, ×4, ×16 the candidates, then the whole graph.
             for (var want = Math.Min(size, k * Options.CandidateFactor); ; want = Math.Min(size, want * 4))
             {
-                var found = _graph.Search(q, want, out var keys, out _);
+                int found;
+                ulong[] keys;
+                lock (_searchGate) found = _graph.Search(q, want, out keys, out _);
                 var candidates = new List<ScoredItem>(found);
                 for (var i = 0; i < found; i++)
                     if (admissible is null || admissible((int)keys[i])) candidates.Add(new ScoredItem((int)keys[i], 0));
