@@ -38,6 +38,7 @@ public sealed class MerxServerOptions
         Check(HistoryCacheRefreshMs >= 0, nameof(HistoryCacheRefreshMs), "must be 0 or more");
         Check(IndexMinItems >= 1, nameof(IndexMinItems), "must be at least 1");
         Check(ItemIndex is "hnsw" or "hnsw-i8" or "int8-scan" or "ivf", nameof(ItemIndex), "must be hnsw, hnsw-i8, int8-scan or ivf");
+        Check(ModelPrecision is "float32" or "int8", nameof(ModelPrecision), "must be float32 or int8");
         Check(IndexBuildSeconds > 0 && double.IsFinite(IndexBuildSeconds), nameof(IndexBuildSeconds), "must be a positive number of seconds");
         Check(IvfProbes >= 1, nameof(IvfProbes), "must be at least 1");
         Check(MaxN >= 1, nameof(MaxN), "must be at least 1");
@@ -105,6 +106,12 @@ public sealed class MerxServerOptions
     public double IndexBuildSeconds { get; set; } = 600;
     /// <summary>Where HNSW graphs are kept per model version (null: beside the SQLite file, "&lt;db&gt;.indexes"; none for a server URL).</summary>
     public string? IndexDirectory { get; set; }
+    /// <summary>
+    /// Weights the large model serves from: "float32" (as trained) or "int8" (its int8 inference copy,
+    /// quantized at load: dense layers and item vectors in int8 with per-row scales; accuracy and size in
+    /// bench/results/int8-transformer.md).
+    /// </summary>
+    public string ModelPrecision { get; set; } = "float32";
     /// <summary>Clusters scanned per request by the inverted-file index.</summary>
     public int IvfProbes { get; set; } = 32;
     /// <summary>

@@ -32,13 +32,14 @@ internal static class EvaluateCommand
                 + "top K slots chosen from the model's best 100): each model gets a second line NAME+cal from the same fit, so the NDCG cost and "
                 + "the change in miscalibration@10 and head_share@10 are read off one run. Needs item categories (e.g. MovieLens genres)",
         };
+        var int8 = new Option<bool>("--int8") { Description = "also measure each model with int8 inference (sasrec) through its int8 copy of the same fit: a second line NAME+int8 with its weight bytes" };
         var noText = CliText.NoTextOption();
         var textCache = CliText.CacheOption();
         var images = CliText.ImagesOption();
         var dp = new DpOptions();
         var command = new Command("evaluate", "Train models on a split of a data set and measure them on held-out data with full ranking: NDCG, HR, MRR, coverage, diversity, novelty, popularity bias (head share) and miscalibration, with bootstrap 95% CIs.")
         {
-            data, format, models, split, ks, seed, json, html, budget, map, cold, cv, noText, textCache, calibrate, epochs, images,
+            data, format, models, split, ks, seed, json, html, budget, map, cold, cv, noText, textCache, calibrate, epochs, images, int8,
         };
         foreach (var o in dp.All) command.Options.Add(o);
         command.SetAction(parse => Cli.Run(() =>
@@ -83,7 +84,7 @@ internal static class EvaluateCommand
                 s = Splitter.HideItems(s, fraction, parse.GetValue(seed));
             }
             Cli.Progress.Report($"evaluate: {dataset.UserCount:N0} users, {dataset.ItemCount:N0} items; split {s.Protocol}: {s.Train.EventCount:N0} training events, {s.Validation.Count:N0} validation and {s.Test.Count:N0} test cases");
-            var evalOptions = EvaluationOptions.ForTraining(s.Train, Core.Data.ItemFeatures.FromCatalog(dataset.Catalog), dataset.Catalog) with { Ks = cutoffs.Union([10, 20]).Order().ToArray(), CalibrationLambda = lambda };
+            var evalOptions = EvaluationOptions.ForTraining(s.Train, Core.Data.ItemFeatures.FromCatalog(dataset.Catalog), dataset.Catalog) with { Ks = cutoffs.Union([10, 20]).Order().ToArray(), CalibrationLambda = lambda, Int8Twin = parse.GetValue(int8) };
             run = EvaluationRunner.Run(s, inputs, factories, fit, Cli.Progress, evalOptions);
             Write(run);
             return 0;

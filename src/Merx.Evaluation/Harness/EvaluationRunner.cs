@@ -19,6 +19,8 @@ public sealed record EvaluationInputs(string DatasetName, IReadOnlyList<Item?> C
 /// With <see cref="EvaluationOptions.CalibrationLambda"/> set, each fitted model is measured twice on
 /// the same fit: as it ranks, and re-ranked for calibration (its line named "NAME+cal" with
 /// "calibration_lambda" in its params), so the correction's accuracy cost is read off one run.
+/// With <see cref="EvaluationOptions.Int8Twin"/>, a model with int8 inference is also measured through
+/// its int8 copy of the same fit (line "NAME+int8", with its weight bytes in its params).
 /// </summary>
 public static class EvaluationRunner
 {
@@ -60,6 +62,18 @@ public static class EvaluationRunner
             var parameters = ModelIntrospection.Parameters(model);
             run.Models.Add(new ModelRunResult(name, result, trainSeconds, ModelIntrospection.Epochs(model), seed, parameters,
                 Privacy: (model as IPrivatelyTrainable)?.PrivacySpent));
+            if (baseOptions.Int8Twin && model is IInt8Inference quantizable)
+            {
+                var q = quantizable.ToInt8();
+                var int8 = Evaluator.Evaluate(q, split.Test, baseOptions);
+                progress?.Report($"{name}+int8: NDCG@10={int8.Metrics.GetValueOrDefault("ndcg@10"):F4} HR@10={int8.Metrics.GetValueOrDefault("hr@10"):F4}; weights {quantizable.WeightBytes(int8: true):N0} bytes against {quantizable.WeightBytes(int8: false):N0} in float32");
+                var int8Params = new Dictionary<string, string>(ModelIntrospection.Parameters(q))
+                {
+                    ["weight_bytes"] = quantizable.WeightBytes(int8: true).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["float32_weight_bytes"] = quantizable.WeightBytes(int8: false).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                };
+                run.Models.Add(new ModelRunResult(name + "+int8", int8, trainSeconds, ModelIntrospection.Epochs(model), seed, int8Params));
+            }
             if (calibrated is not { } lambda) continue;
             var cal = Evaluator.Evaluate(model, split.Test, baseOptions with { CalibrationLambda = lambda });
             progress?.Report($"{name}+cal (λ={lambda}): NDCG@10={cal.Metrics.GetValueOrDefault("ndcg@10"):F4} miscalibration@10={cal.Metrics.GetValueOrDefault("miscalibration@10"):F4}");

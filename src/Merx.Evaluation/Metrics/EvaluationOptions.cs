@@ -37,6 +37,11 @@ public sealed record EvaluationOptions
     /// </summary>
     public double? CalibrationLambda { get; init; }
     public int CalibrationCandidates { get; init; } = 100;
+    /// <summary>
+    /// Also measure each model that has int8 inference (<see cref="Merx.Core.Contracts.IInt8Inference"/>)
+    /// through its int8 copy of the same fit, as a line "NAME+int8" (issue #21: the accuracy cost of int8 weights).
+    /// </summary>
+    public bool Int8Twin { get; init; }
 
     /// <summary>Options with novelty/popularity statistics taken from the training sequences.</summary>
     /// <param name="catalog">When given, its categories (<see cref="Merx.Ranking.Pipeline.Calibration.Categories"/>) turn on miscalibration@K.</param>

@@ -11,7 +11,7 @@ namespace Merx.Models.Sequential;
 /// (Beauty, or <see cref="SasRecOptions.UseSideInformation"/> off) E is 0: no parameter, no
 /// arithmetic and no random draw is added, so training is bit-identical to a model without text.
 /// </summary>
-public sealed partial class SasRec
+public sealed partial class SasRec : IColdItemEncoder
 {
     private float[] _text = [];             // (Items, E) text vectors, zero rows for items without text
     private string? _textEncoder;
@@ -29,6 +29,21 @@ public sealed partial class SasRec
         _text = text.Values;
         _textEncoder = text.EncoderId;
         return text.Dimension;
+    }
+
+    /// <summary>
+    /// A new item's vector from its text alone, t·W (D): the text part of what an untrained item's
+    /// representation is (its attribute embeddings are left out: the model keeps no vocabulary of
+    /// attribute values, so a new value has no embedding).
+    /// </summary>
+    public bool ItemVectorFromText(ReadOnlySpan<float> text, Span<float> vector)
+    {
+        var l = Layout;
+        if (l.TextDim == 0 || !Options.UseSideInformation) return false;
+        if (text.Length != l.TextDim) throw new ArgumentException($"the text vector must have {l.TextDim} entries", nameof(text));
+        if (vector.Length < l.D) throw new ArgumentException($"vector needs {l.D} entries", nameof(vector));
+        Gemm.AB(text, _params.AsSpan(l.TextProj, l.TextDim * l.D), vector[..l.D], 1, l.TextDim, l.D);
+        return true;
     }
 
     /// <summary>reps (Items, D) += text (Items, E) · W (E, D).</summary>

@@ -18,6 +18,7 @@ public sealed partial class SasRec
     /// </summary>
     public void Fit(TrainingData data, FitOptions fit)
     {
+        ThrowIfInt8();
         PrivacySpent = null;
         if (fit.Privacy is { } dp) { FitPrivate(data, fit, dp); return; }
         var o = AllocateState(data, Options.Resolve(data.Train));

@@ -160,7 +160,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
         if (known.Count == 0) { vector[..l.D].Clear(); return; }
         // One inference network per thread and model: serving encodes a user per request, and the
         // network's ~30 activation buffers would otherwise be allocated every time.
-        if (t_inferenceOwner != this || t_inferenceNet is null) { t_inferenceNet = new SasRecNetwork(l, Options.Heads, l.T, 1, 1); t_inferenceOwner = this; }
+        if (t_inferenceOwner != this || t_inferenceNet is null) { t_inferenceNet = new SasRecNetwork(l, Options.Heads, l.T, 1, 1) { Int8 = _int8 }; t_inferenceOwner = this; }
         var net = t_inferenceNet;
         var seq = known.ToArray();
         Pack(net, l.T, [seq.Length], _ => seq, withTargets: false);
@@ -174,7 +174,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     {
         var l = Layout;
         var chunk = (int)Math.Clamp((32L << 20) / Math.Max(1, l.Items), 1, 256); // at most 32M scores (128 MB) of temporary output
-        var net = new SasRecNetwork(l, Options.Heads, chunk * l.T, chunk, 1);
+        var net = new SasRecNetwork(l, Options.Heads, chunk * l.T, chunk, 1) { Int8 = _int8 };
         var last = new float[chunk * l.D];
         for (var c0 = 0; c0 < histories.Count; c0 += chunk)
         {
@@ -209,6 +209,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
 
     public void Write(BinaryWriter w)
     {
+        ThrowIfInt8();
         var l = Layout; var o = Options;
         w.Write(l.TextDim > 0 ? 2 : 1); // payload version: 2 adds the text vectors (a model without text writes what it always wrote)
         w.Write(o.Dim); w.Write(o.Blocks); w.Write(o.Heads); w.Write(o.MaxLength); w.Write(o.FfnMultiplier);

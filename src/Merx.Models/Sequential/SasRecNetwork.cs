@@ -163,9 +163,13 @@ internal sealed partial class SasRecNetwork
         Embedding.ScatterAdd(DX.AsSpan(0, n * d), Items.AsSpan(0, n), dReps, d, scale);
     }
 
-    /// <summary>y (N, out) = x (N, in) · W (in, out) + b.</summary>
-    private static void Linear(float[] x, float[] p, int w, int bias, float[] y, int n, int inDim, int outDim)
+    /// <summary>Int8 weights of the dense layers for inference (<see cref="SasRec.ToInt8"/>); null: float weights.</summary>
+    public SasRecInt8Weights? Int8 { get; init; }
+
+    /// <summary>y (N, out) = x (N, in) · W (in, out) + b; through the layer's int8 copy when the network has one.</summary>
+    private void Linear(float[] x, float[] p, int w, int bias, float[] y, int n, int inDim, int outDim)
     {
+        if (Int8?.Layer(w) is { } q) { q.Forward(x.AsSpan(0, n * inDim), p.AsSpan(bias, outDim), y, n); return; }
         Gemm.AB(x.AsSpan(0, n * inDim), p.AsSpan(w, inDim * outDim), y.AsSpan(0, n * outDim), n, inDim, outDim);
         var bv = p.AsSpan(bias, outDim);
         for (var t = 0; t < n; t++) TensorPrimitives.Add(y.AsSpan(t * outDim, outDim), bv, y.AsSpan(t * outDim, outDim));

@@ -24,11 +24,18 @@ public sealed class CatalogScorer : IItemVectors
     public const int ExactAllowedLimit = 20_000;
 
     private readonly IndexMapping _mapping;
+    private readonly IReadOnlyDictionary<int, int> _coldKeys;
 
     /// <param name="index">Index over the encoder's item vectors (model index space), or null for exact passes.</param>
     /// <param name="probes">Clusters scanned per top-k query when <paramref name="index"/> is an inverted file.</param>
-    public CatalogScorer(IRecommender model, IndexMapping mapping, IItemIndex? index = null, int probes = 32)
+    /// <param name="coldKeys">
+    /// Index keys at or above the model's item count → catalog item: items the model was not trained on
+    /// that the index holds by a vector of their own (<see cref="IColdItemEncoder"/>, added while serving);
+    /// searches through the index can return them, the exact pass cannot.
+    /// </param>
+    public CatalogScorer(IRecommender model, IndexMapping mapping, IItemIndex? index = null, int probes = 32, IReadOnlyDictionary<int, int>? coldKeys = null)
     {
+        _coldKeys = coldKeys ?? new Dictionary<int, int>();
         if (mapping.ModelToCatalog.Length != model.ItemCount) throw new ArgumentException($"the mapping has {mapping.ModelToCatalog.Length} model items, the model {model.ItemCount}", nameof(mapping));
         if (index is not null && model is not IUserEncoder) throw new ArgumentException("an item index needs a model with item vectors", nameof(index));
         Model = model; _mapping = mapping; Index = index; Probes = probes;
@@ -36,8 +43,11 @@ public sealed class CatalogScorer : IItemVectors
     }
 
     /// <summary>The model over a catalog, its item ids (the model's index order) mapped by id.</summary>
-    public CatalogScorer(IRecommender model, IReadOnlyList<string> modelIds, CatalogIndex catalog, IItemIndex? index = null, int probes = 32)
-        : this(model, new IndexMapping(modelIds, catalog), index, probes) { }
+    public CatalogScorer(IRecommender model, IReadOnlyList<string> modelIds, CatalogIndex catalog, IItemIndex? index = null, int probes = 32, IReadOnlyDictionary<int, int>? coldKeys = null)
+        : this(model, new IndexMapping(modelIds, catalog), index, probes, coldKeys) { }
+
+    /// <summary>The model item ↔ catalog item mapping.</summary>
+    public IndexMapping Mapping => _mapping;
 
     public IRecommender Model { get; }
     /// <summary>The model as a user encoder (scores = user vector · item vectors), null when it is not one.</summary>
@@ -135,7 +145,7 @@ public sealed class CatalogScorer : IItemVectors
         var toCatalog = _mapping.ModelToCatalog;
         if (Index is { } index && !exact)
         {
-            Func<int, bool> known = j => (uint)j < (uint)toCatalog.Length && toCatalog[j] >= 0 && admissible(toCatalog[j]);
+            Func<int, bool> known = j => (uint)j < (uint)toCatalog.Length ? toCatalog[j] >= 0 && admissible(toCatalog[j]) : _coldKeys.TryGetValue(j, out var c) && admissible(c);
             var found = index is IvfIndex ivf ? ivf.Search(u, k, probes ?? Probes, known) : index.Search(u, k, known);
             return ToCatalog(found);
         }
@@ -195,10 +205,11 @@ public sealed class CatalogScorer : IItemVectors
         return mean;
     }
 
-    /// <summary>Model-space results mapped to catalog indices in place (every item was checked to have one).</summary>
+    /// <summary>Model-space results (and cold keys) mapped to catalog indices in place (every item was checked to have one).</summary>
     private ScoredItem[] ToCatalog(ScoredItem[] found)
     {
-        for (var i = 0; i < found.Length; i++) found[i] = found[i] with { Item = _mapping.ModelToCatalog[found[i].Item] };
+        var toCatalog = _mapping.ModelToCatalog;
+        for (var i = 0; i < found.Length; i++) found[i] = found[i] with { Item = found[i].Item < toCatalog.Length ? toCatalog[found[i].Item] : _coldKeys[found[i].Item] };
         return found;
     }
 

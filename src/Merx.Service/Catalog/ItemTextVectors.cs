@@ -28,6 +28,9 @@ public sealed class ItemTextVectors(ICatalogStore catalog, ILogger<ItemTextVecto
     /// <summary>Contents encoded by this process so far (each stored once).</summary>
     public long Encoded => Interlocked.Read(ref _encoded);
 
+    /// <summary>Raised after new item vectors were stored (the serving host rebuilds its snapshot, so new items enter the item index).</summary>
+    public event Action? VectorsStored;
+
     /// <summary>Items waiting for the background loop.</summary>
     public int Pending => Volatile.Read(ref _pending);
 
@@ -56,6 +59,7 @@ public sealed class ItemTextVectors(ICatalogStore catalog, ILogger<ItemTextVecto
         {
             catalog.StoreItemVectors(encoder.Id, result.Computed);
             Interlocked.Add(ref _encoded, result.Computed.Count);
+            VectorsStored?.Invoke();
         }
         return result.Vectors;
     }

@@ -7,14 +7,15 @@ namespace Merx.Service.Serving;
 /// <param name="Kind">"hnsw" (f16, inner product), "hnsw-i8" (int8, lifted to cosine), "int8-scan" or "ivf".</param>
 /// <param name="BuildSeconds">Time budget of an HNSW build; past it the int8 scan is used.</param>
 /// <param name="Directory">Where HNSW graphs are kept per model version (null: rebuilt at every start).</param>
-public sealed record ItemIndexSettings(int MinItems = 50_000, string Kind = "hnsw", double BuildSeconds = 600, int Probes = 32, string? Directory = null, IProgress<string>? Progress = null);
+/// <param name="Int8">Serve the large model from its int8 inference copy (<see cref="Core.Contracts.IInt8Inference"/>).</param>
+public sealed record ItemIndexSettings(int MinItems = 50_000, string Kind = "hnsw", double BuildSeconds = 600, int Probes = 32, string? Directory = null, IProgress<string>? Progress = null, bool Int8 = false);
 
 /// <summary>Builds the serving item index of a user encoder's item vectors.</summary>
 public static class ItemIndexes
 {
     public static ItemIndexSettings Settings(MerxServerOptions options) =>
         new(options.IndexMinItems, options.ItemIndex, options.IndexBuildSeconds, options.IvfProbes,
-            options.IndexDirectory ?? (options.Db.Contains("://") ? null : options.Db + ".indexes"));
+            options.IndexDirectory ?? (options.Db.Contains("://") ? null : options.Db + ".indexes"), Int8: options.ModelPrecision == "int8");
 
     /// <summary>
     /// The index of <paramref name="settings"/>.Kind over the encoder's vectors (read through the model,

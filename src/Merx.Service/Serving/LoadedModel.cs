@@ -13,9 +13,9 @@ namespace Merx.Service.Serving;
 /// </summary>
 public sealed class LoadedModel
 {
-    private LoadedModel(ModelVersion version, ModelPackage package, CatalogScorer scorer)
+    private LoadedModel(ModelVersion version, ModelPackage package, CatalogScorer scorer, LiveItemIndex? live)
     {
-        Version = version; Package = package; Scorer = scorer;
+        Version = version; Package = package; Scorer = scorer; Live = live;
     }
 
     public ModelVersion Version { get; }
@@ -23,20 +23,33 @@ public sealed class LoadedModel
     public IRecommender Model => Package.Model;
     /// <summary>The model over this snapshot's catalog: mapping, user vectors, scores, top k.</summary>
     public CatalogScorer Scorer { get; }
+    /// <summary>The item index kept in step with the catalog (null when the model has none).</summary>
+    public LiveItemIndex? Live { get; }
 
     /// <summary>
     /// Loads a version (reusing <paramref name="previous"/>'s package, and its item index, when it is the
-    /// same version: a catalog change keeps the index, items the catalog lost are filtered at search). A
-    /// user encoder with at least <see cref="ItemIndexSettings.MinItems"/> items gets an item index.
+    /// same version: a catalog change updates that index in place, <see cref="LiveItemIndex.Sync"/>). A
+    /// user encoder with at least <see cref="ItemIndexSettings.MinItems"/> items gets an item index; with
+    /// <see cref="ItemIndexSettings.Int8"/> the Transformer serves from its int8 copy.
     /// </summary>
-    public static LoadedModel Load(IModelRegistry store, ModelVersion version, CatalogIndex catalog, LoadedModel? previous, ItemIndexSettings? index = null)
+    /// <param name="previousCatalog">The catalog of the snapshot being replaced (deleted items are told by it), or null.</param>
+    /// <param name="text">Reads the catalog's stored text vectors when the index needs them (new items placed by their text).</param>
+    public static LoadedModel Load(IModelRegistry store, ModelVersion version, CatalogIndex catalog, LoadedModel? previous, ItemIndexSettings? index = null,
+        CatalogIndex? previousCatalog = null, Func<Core.Data.PretrainedVectors?>? text = null)
     {
         var same = previous is not null && previous.Version.Version == version.Version;
-        var package = same ? previous!.Package : ModelPackage.FromBytes(store.ReadModelPayload(version.Version), ModelRegistry.Read);
+        var package = same ? previous!.Package : Quantized(ModelPackage.FromBytes(store.ReadModelPayload(version.Version), ModelRegistry.Read), index);
         // Above MinItems a full pass per request no longer fits a few-ms budget: retrieve through an index.
-        var built = index is not null && package.Model is IUserEncoder enc && package.Model.ItemCount >= index.MinItems
-            ? (same ? previous!.Scorer.Index : null) ?? ItemIndexes.Build(enc, index, $"v{version.Version}-{version.Sha256[..Math.Min(16, version.Sha256.Length)]}")
+        var live = index is not null && package.Model is IUserEncoder enc && package.Model.ItemCount >= index.MinItems
+            ? (same ? previous!.Live : null) ?? new LiveItemIndex(ItemIndexes.Build(enc, index, $"v{version.Version}-{version.Sha256[..Math.Min(16, version.Sha256.Length)]}{(index.Int8 ? "-int8" : "")}"), enc, package.Model.ItemCount)
             : null;
-        return new LoadedModel(version, package, new CatalogScorer(package.Model, package.Items.Ids, catalog, built, index?.Probes ?? 32));
+        var mapping = new IndexMapping(package.Items.Ids, catalog);
+        var cold = live is null ? null
+            : live.Sync(catalog, mapping, same ? previousCatalog : null, package.Model is IColdItemEncoder { TextEncoder: not null } ? text?.Invoke() : null);
+        return new LoadedModel(version, package, new CatalogScorer(package.Model, mapping, live?.Index, index?.Probes ?? 32, cold), live);
     }
+
+    // The int8 inference copy when asked for and the model has one (the package keeps its ids and metadata).
+    private static ModelPackage Quantized(ModelPackage package, ItemIndexSettings? index) =>
+        index is { Int8: true } && package.Model is IInt8Inference q ? package with { Model = q.ToInt8() } : package;
 }

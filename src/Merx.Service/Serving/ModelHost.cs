@@ -9,10 +9,12 @@ namespace Merx.Service.Serving;
 /// Holds the current <see cref="ServingSnapshot"/> and replaces it (hot swap) when the store has a
 /// newer model version than the one loaded — checked every <see cref="MerxServerOptions.ModelPollInterval"/>,
 /// so a model published by another process (a training worker, <c>merx train</c>) is picked up —
-/// or when the catalog changed (items added here, or by another replica over a shared store), debounced.
-/// Building happens off the request path.
+/// or when the catalog changed (items added, deleted, or given a text vector by the background
+/// encoder, here or by another replica over a shared store), debounced. Building happens off the request
+/// path; a rebuild for the same model version updates its item index in place (<see cref="LiveItemIndex"/>),
+/// so a new item is retrievable at once.
 /// </summary>
-public sealed class ModelHost(ICatalogStore catalog, IModelRegistry store, PolicyHost policies, IOptions<MerxServerOptions> options, ILogger<ModelHost> log) : BackgroundService
+public sealed class ModelHost(ICatalogStore catalog, IModelRegistry store, PolicyHost policies, IOptions<MerxServerOptions> options, ILogger<ModelHost> log, Catalog.ItemTextVectors? text = null) : BackgroundService
 {
     private volatile ServingSnapshot? _current;
     private long _catalogStamp;
@@ -64,6 +66,8 @@ public sealed class ModelHost(ICatalogStore catalog, IModelRegistry store, Polic
                 if (c.Kind == StoreChangeKind.Models) Poke();
                 else if (c.Kind == StoreChangeKind.Catalog) CatalogChanged();
             };
+        // A new item's text vector places it in the large model's item index (LiveItemIndex): rebuild when one is stored.
+        if (text is not null) text.VectorsStored += CatalogChanged;
         while (!stoppingToken.IsCancellationRequested)
         {
             try { Refresh(); }

@@ -131,4 +131,21 @@ public class SasRecTextTests
         with.Score(-1, [3, 4, 5], a); loaded.Score(-1, [3, 4, 5], b);
         Assert.Equal(a, b);
     }
+
+    [Fact]
+    public void A_new_items_vector_from_its_text_is_what_the_model_gives_an_untrained_item_with_that_text()
+    {
+        var with = Small(6);
+        var text = TopicText();
+        with.Fit(Data(text), new FitOptions { Seed = 5 });
+        // Item 29 was never consumed and has no attribute: its representation is its text alone, t·W.
+        var v = new float[16];
+        Assert.True(with.ItemVectorFromText(text.Of(29), v));
+        var rep = with.ItemVectors.Slice(29 * 16, 16).ToArray();
+        for (var k = 0; k < 16; k++) Assert.Equal(rep[k], v[k], 5);
+        Assert.Throws<ArgumentException>(() => with.ItemVectorFromText(new float[E + 1], v));
+        var without = Small(2);
+        without.Fit(Data(null), new FitOptions { Seed = 5 });
+        Assert.False(without.ItemVectorFromText(text.Of(29), v));
+    }
 }

@@ -1,0 +1,53 @@
+using Merx.Core.Contracts;
+
+namespace Merx.Models.Sequential;
+
+/// <summary>
+/// Int8 inference (issue #21): <see cref="ToInt8"/> quantizes the fitted model's dense layers and
+/// item representations (<see cref="SasRecInt8Weights"/>); the copy encodes users through the int8
+/// layers (activations quantized per token as they arrive) and scores with the int8 item rows
+/// (dequantized once into its score matrix, so <see cref="IUserEncoder.ItemVectors"/> and the serving
+/// item index see exactly the vectors it ranks by). Same answers' shape and API as the float model;
+/// its accuracy on Beauty is in bench/results/int8-transformer.md.
+/// </summary>
+public sealed partial class SasRec : IInt8Inference
+{
+    private SasRecInt8Weights? _int8;
+
+    /// <summary>Whether this is an int8 inference copy.</summary>
+    public bool Int8 => _int8 is not null;
+
+    /// <summary>The int8 weights of an inference copy (null for a float model).</summary>
+    public SasRecInt8Weights? Int8Weights => _int8;
+
+    IRecommender IInt8Inference.ToInt8() => ToInt8();
+
+    /// <summary>An int8 inference copy of this fitted model (the float parameters are shared read-only, never changed).</summary>
+    public SasRec ToInt8()
+    {
+        var l = Layout;
+        if (_int8 is not null) return this;
+        var q = new SasRec(Options)
+        {
+            _layout = l, _params = _params, _featOffsets = _featOffsets, _featIds = _featIds, _trained = _trained, _popularity = _popularity,
+            _text = _text, _textEncoder = _textEncoder,
+            EpochsRun = EpochsRun, BestEpoch = BestEpoch, BestValidationNdcg = BestValidationNdcg,
+        };
+        q._int8 = new SasRecInt8Weights(l, _params, _reps);
+        q._reps = q._int8.DequantizedReps(l.D);
+        return q;
+    }
+
+    public long WeightBytes(bool int8)
+    {
+        var l = Layout;
+        if (int8) return (_int8 ?? new SasRecInt8Weights(l, _params, _reps)).Bytes;
+        // The float model's inference weights: item representations (Items, D) and every tensor after the embeddings.
+        return 4L * ((long)l.Items * l.D + l.Total - l.EmbeddingEnd - (long)l.TextDim * l.D + (long)l.T * l.D);
+    }
+
+    private void ThrowIfInt8()
+    {
+        if (_int8 is not null) throw new InvalidOperationException("an int8 inference copy cannot be fitted or saved: fit or save the float model, and quantize it after loading");
+    }
+}
