@@ -77,6 +77,8 @@ public static class MerxApp
         services.AddHostedService(sp => sp.GetRequiredService<ServedLog>());
         services.AddSingleton(Holder<ExperimentService>);
         services.AddSingleton(Holder<HistoryCache>);
+        services.AddSingleton(Holder<Merx.Service.Trust.IngestSignals>);
+        services.AddHostedService(sp => sp.GetRequiredService<Merx.Service.Trust.IngestSignals>());
         services.AddSingleton<RecommendationService>();
         services.AddSingleton<SegmentRelease>();
         services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
@@ -158,7 +160,7 @@ public static class MerxApp
         app.UseRateLimiter();
 
         var api = app.MapGroup("/api");
-        api.MapEvents().MapItems().MapUsers().MapRecommendations().MapFeedback().MapModels().MapExperiments();
+        api.MapEvents().MapTrust().MapItems().MapUsers().MapRecommendations().MapFeedback().MapModels().MapExperiments();
         app.MapHealth();
         app.MapMerxMetrics();
         app.MapDashboard();
