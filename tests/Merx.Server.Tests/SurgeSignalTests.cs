@@ -34,7 +34,7 @@ public sealed class SurgeSignalTests(ShopStore shop)
         for (var u = 0; u < 150; u++) await Post("u" + u, Enumerable.Range(0, 3).Select(_ => "i" + rng.Next(240)));
         for (var n = 0; n < 20; n++) await Post("newcomer-" + n, Enumerable.Range(0, 3).Select(_ => "i" + rng.Next(20)));
         var genuine = (await Surge(app)).GetProperty("report");
-        Assert.Equal(0, Flagged(genuine).Length);
+        Assert.Empty(Flagged(genuine));
         Assert.Equal(0, genuine.GetProperty("suspect_accounts").GetArrayLength());
         Assert.Equal(170, genuine.GetProperty("accounts").GetInt32());
         Assert.Equal(20, genuine.GetProperty("new_accounts").GetInt32());
