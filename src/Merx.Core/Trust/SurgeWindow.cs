@@ -169,17 +169,8 @@ public sealed class SurgeWindow
         return result;
     }
 
-    private double Burst(List<(long Time, string Account)> times)
-    {
-        if (times.Count == 0) return 0;
-        var best = 0;
-        for (int lo = 0, hi = 0; hi < times.Count; hi++)
-        {
-            while (times[hi].Time - times[lo].Time >= _o.BurstSeconds) lo++;
-            best = Math.Max(best, hi - lo + 1);
-        }
-        return (double)best / times.Count;
-    }
+    private double Burst(List<(long Time, string Account)> times) =>
+        times.Count == 0 ? 0 : (double)ProfileFeatures.MostWithin(times.Select(t => t.Time).ToArray(), _o.BurstSeconds) / times.Count;
 
     private void Expire(long now)
     {
