@@ -193,4 +193,8 @@ public sealed class MerxClient(HttpClient http)
 
     [MerxEndpoint("GET", "/api/dashboard/status")]
     public Task<JsonElement> DashboardStatusAsync(CancellationToken cancel = default) => Get<JsonElement>("api/dashboard/status", cancel);
+
+    /// <summary>The push-attack signal: items many new accounts reached in the last window, and those accounts (admin).</summary>
+    [MerxEndpoint("GET", "/api/trust/surge")]
+    public Task<JsonElement> TrustSurgeAsync(int? watch = null, CancellationToken cancel = default) => Get<JsonElement>("api/trust/surge" + Query(("watch", watch)), cancel);
 }

@@ -24,6 +24,7 @@ public static class ModelRegistry
         [Sequential.SasRec.ModelName] = () => new Sequential.SasRec(),
         [Sequential.SasRec.IdOnlyName] = () => new Sequential.SasRec(new Sequential.SasRecOptions { UseSideInformation = false }),
         [Sequential.SasRec.IdDropoutName] = () => new Sequential.SasRec(new Sequential.SasRecOptions { IdDropout = 0.2f }),
+        [Sequential.SasRec.AdversarialName] = () => new Sequential.SasRec(new Sequential.SasRecOptions { AdversarialEpsilon = 0.1f }),
     };
 
     private static readonly Dictionary<string, Func<BinaryReader, IRecommender>> Readers = new(StringComparer.Ordinal)
@@ -40,11 +41,12 @@ public static class ModelRegistry
         [Sequential.SasRec.ModelName] = Sequential.SasRec.Read,
         [Sequential.SasRec.IdOnlyName] = Sequential.SasRec.Read,
         [Sequential.SasRec.IdDropoutName] = Sequential.SasRec.Read,
+        [Sequential.SasRec.AdversarialName] = Sequential.SasRec.Read,
     };
 
     private static readonly HashSet<string> TextReaders = new(StringComparer.Ordinal)
     {
-        TextContent.ModelName, Sequential.SasRec.ModelName, Sequential.SasRec.IdDropoutName,
+        TextContent.ModelName, Sequential.SasRec.ModelName, Sequential.SasRec.IdDropoutName, Sequential.SasRec.AdversarialName,
     };
 
     /// <summary>Whether the model reads item text vectors (<see cref="Core.Contracts.TrainingData.Text"/>) when they are given: hosts compute them only then.</summary>

@@ -78,6 +78,8 @@ public static class MerxApp
         services.AddSingleton(Holder<ExperimentService>);
         services.AddSingleton(Holder<HistoryCache>);
         services.AddSingleton(Holder<UserLinks>);
+        services.AddSingleton(Holder<Merx.Service.Trust.IngestSignals>);
+        services.AddHostedService(sp => sp.GetRequiredService<Merx.Service.Trust.IngestSignals>());
         services.AddSingleton<RecommendationService>();
         services.AddSingleton<SegmentRelease>();
         services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
@@ -160,7 +162,7 @@ public static class MerxApp
         else app.UseRateLimiter();
 
         var api = app.MapGroup("/api");
-        api.MapEvents().MapItems().MapUsers().MapRecommendations().MapFeedback().MapModels().MapExperiments();
+        api.MapEvents().MapTrust().MapItems().MapUsers().MapRecommendations().MapFeedback().MapModels().MapExperiments();
         app.MapHealth();
         app.MapMerxMetrics();
         app.MapDashboard();

@@ -46,6 +46,9 @@ public sealed class MerxServerOptions
         Check(!string.IsNullOrWhiteSpace(TrainModels), nameof(TrainModels), "must name at least one model");
         Check(TrainBudgetMinutes > 0 && double.IsFinite(TrainBudgetMinutes), nameof(TrainBudgetMinutes), "must be a positive number of minutes");
         Check(KAnonymity >= 1, nameof(KAnonymity), "must be at least 1");
+        Check(SurgeWindowSeconds >= 1, nameof(SurgeWindowSeconds), "must be at least 1");
+        Check(SurgeMinNewAccounts >= 1, nameof(SurgeMinNewAccounts), "must be at least 1");
+        Check(SurgePrimeUsers >= 0, nameof(SurgePrimeUsers), "must be 0 or more");
         Check(SizeNoiseEpsilon is null or > 0 and < double.PositiveInfinity, nameof(SizeNoiseEpsilon), "must be a finite number > 0");
         if (Policy != "discovery")
             try { Merx.Ranking.Bandits.BanditPolicies.Create(Policy); }
@@ -144,4 +147,13 @@ public sealed class MerxServerOptions
     public int KAnonymity { get; set; } = Merx.Privacy.Anonymity.KAnonymity.DefaultK;
     /// <summary>When set, released audience and segment sizes carry Laplace noise with this ε per release (sensitivity 1: one user changes a count by 1).</summary>
     public double? SizeNoiseEpsilon { get; set; }
+    /// <summary>Seconds of ingested events the push-attack signal watches (<see cref="Trust.IngestSignals"/>).</summary>
+    public long SurgeWindowSeconds { get; set; } = 3600;
+    /// <summary>New accounts an item needs in the window before the signal may flag it.</summary>
+    public int SurgeMinNewAccounts { get; set; } = 10;
+    /// <summary>Most recently active users loaded at start as established accounts (users beyond them count as new when they come back).</summary>
+    public int SurgePrimeUsers { get; set; } = 200_000;
+
+    /// <summary>The push-attack signal's settings (the rest at <see cref="SurgeOptions"/>' measured defaults).</summary>
+    public Merx.Core.Trust.SurgeOptions SurgeOptions() => new() { WindowSeconds = SurgeWindowSeconds, MinNewAccounts = SurgeMinNewAccounts };
 }

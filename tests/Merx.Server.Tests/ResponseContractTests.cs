@@ -29,7 +29,7 @@ public sealed class ResponseContractTests(ShopStore shop)
                     missing.Add($"{op.Name} {path.Name} {success[0].Name}: no application/json schema");
             }
         Assert.Empty(missing);
-        Assert.Equal(30, operations); // the /api endpoints; health, metrics and the dashboard's page and assets are left out of the document
+        Assert.Equal(31, operations); // the /api endpoints; health, metrics and the dashboard's page and assets are left out of the document
     }
 
     [Theory]
@@ -46,6 +46,7 @@ public sealed class ResponseContractTests(ShopStore shop)
     [InlineData("/api/experiments", "post", "201", "id,metric,base_rate,created_at,stopped_at,running,verdict,variants,sample_ratio,comparisons")]
     [InlineData("/api/experiments/{id}/stop", "post", "200", "id,stopped")]
     [InlineData("/api/dashboard/status", "get", "200", "experiments,privacy,auth")]
+    [InlineData("/api/trust/surge", "get", "200", "primed,options,report")]
     public async Task OpenApi_response_schema_names_the_wire_properties(string path, string method, string status, string properties)
     {
         await using var app = await MerxTestApp.StartAsync(shop.DbPath);

@@ -65,14 +65,17 @@ public readonly record struct ProfileFeatures(int Length, double MeanLogPopulari
     }
 
     /// <summary>Largest share of events within any one-hour window (timestamps sorted ascending).</summary>
-    private static double Burst(ReadOnlySpan<long> ts)
+    private static double Burst(ReadOnlySpan<long> ts) => (double)MostWithin(ts, 3600) / ts.Length;
+
+    /// <summary>The most of the sorted <paramref name="times"/> that fall within one span shorter than <paramref name="span"/> (burstiness, here and in <see cref="SurgeWindow"/>).</summary>
+    internal static int MostWithin(ReadOnlySpan<long> times, long span)
     {
         var best = 0;
-        for (int lo = 0, hi = 0; hi < ts.Length; hi++)
+        for (int lo = 0, hi = 0; hi < times.Length; hi++)
         {
-            while (ts[hi] - ts[lo] >= 3600) lo++;
+            while (times[hi] - times[lo] >= span) lo++;
             best = Math.Max(best, hi - lo + 1);
         }
-        return (double)best / ts.Length;
+        return best;
     }
 }

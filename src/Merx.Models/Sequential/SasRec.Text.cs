@@ -59,18 +59,21 @@ public sealed partial class SasRec : IColdItemEncoder
     /// training users (no dropout, no update, no clipping beyond the model's ClipNorm) and its
     /// gradient in <paramref name="grads"/> (length ParameterCount). Uses the fitted parameters.
     /// </summary>
-    internal double LossAndGradient(TrainingData data, int users, float[] parameters, float[] grads)
+    /// <param name="fixedDelta">With adversarial training on: the δ to hold fixed (null: computed from the clean gradient).</param>
+    /// <param name="deltaOut">With adversarial training on: receives the δ used.</param>
+    internal double LossAndGradient(TrainingData data, int users, float[] parameters, float[] grads, float[]? fixedDelta = null, float[]? deltaOut = null)
     {
         var keep = _params;
         _params = parameters;
         try
         {
-            var step = new StepBuffers(this, 1);
+            var step = new StepBuffers(this, 1) { FixedDelta = fixedDelta };
             var chosen = Enumerable.Range(0, data.Train.UserCount).Where(u => data.Train.LengthOf(u) >= 2).Take(users).ToArray();
             var lengths = chosen.Select(data.Train.LengthOf).ToArray();
             Pack(step.Net, Layout.T, lengths, k => data.Train.Items.AsMemory(data.Train.Offsets[chosen[k]], lengths[k]), withTargets: true);
             var loss = TrainStep(step, applyUpdate: false);
             step.Grads.CopyTo(grads, 0);
+            if (deltaOut is not null) step.AdversarialDelta?.CopyTo(deltaOut, 0);
             return loss / step.Net.Tokens;
         }
         finally { _params = keep; }

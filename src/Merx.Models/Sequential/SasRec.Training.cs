@@ -2,6 +2,7 @@ using Merx.Core.Contracts;
 using Merx.Core.Splits;
 using Merx.Models.Training;
 using Merx.Numerics;
+using System.Numerics.Tensors;
 using Merx.Numerics.Layers;
 
 namespace Merx.Models.Sequential;
@@ -20,7 +21,12 @@ public sealed partial class SasRec
     {
         ThrowIfInt8();
         PrivacySpent = null;
-        if (fit.Privacy is { } dp) { FitPrivate(data, fit, dp); return; }
+        if (fit.Privacy is { } dp)
+        {
+            if (Options.AdversarialEpsilon > 0) throw new ArgumentException("adversarial training is not combined with DP-SGD (its per-user clipping would not bound the second pass)");
+            FitPrivate(data, fit, dp);
+            return;
+        }
         var o = AllocateState(data, Options.Resolve(data.Train));
         CountTrainingItems(data.Train);
         var run = PlainTrainer.Train(new PlainSurface(this), data,
@@ -123,6 +129,7 @@ public sealed partial class SasRec
             IdOff = new bool[l.Items];
             Masked = model.SoftmaxMasked();
             _idRng = (ulong)seed * 0xA24BAED4963EE407UL + 3;
+            if (o.AdversarialEpsilon > 0) { AdversarialDelta = new float[l.Items * l.D]; AdversarialReps = new float[l.Items * l.D]; }
             Optimizer = new AdamW(l.Total, o.LearningRate, 0.9f, 0.98f, 1e-8f, o.WeightDecay) { DecayFrom = l.EmbeddingEnd };
             if (o.SampledNegatives > 0)
             {
@@ -189,6 +196,10 @@ public sealed partial class SasRec
         public int[] Masked { get; }      // items left out of the training softmax (see SasRecOptions.MaskUntrainedItems)
 
         public SasRecNetwork Net { get; }
+        public float[]? AdversarialDelta { get; }      // (Items, D) this step's worst-case perturbation δ
+        public float[]? AdversarialReps { get; }       // (Items, D) R + δ
+        /// <summary>For gradient checks: a δ to use instead of computing one (the objective with δ held fixed).</summary>
+        public float[]? FixedDelta { get; set; }
         public float[] Grads { get; }     // (Total) one flat gradient, same layout as the parameters
         public float[] DReps { get; }     // (Items, D)
         public float[] Logits { get; }    // (ChunkRows, Items)
@@ -218,24 +229,48 @@ public sealed partial class SasRec
     /// </summary>
     internal double TrainStep(StepBuffers s, bool applyUpdate = true)
     {
-        var l = Layout; var d = l.D;
-        var net = s.Net; var grads = s.Grads; var dReps = s.DReps; var logits = s.Logits; var chunkRows = s.ChunkRows; var optimizer = s.Optimizer;
-        var n = net.Tokens;
+        var l = Layout;
+        var grads = s.Grads; var dReps = s.DReps;
+        var n = s.Net.Tokens;
         var idOff = s.DrawIdDropout(Options.IdDropout, _featOffsets);
         ComputeRepresentations(_params, _reps, idOff);
-        net.Forward(_params, _reps, Options.Dropout, training: true);
         Array.Clear(grads);
         Array.Clear(dReps);
-        double loss = 0;
-        var scale = 1f / n;
-        if (Options.SampledNegatives > 0)
+        if (Options.SampledNegatives > 0) s.DrawNegatives();
+        var loss = ForwardBackward(s, _reps, 1f / n);
+        if (Options.AdversarialEpsilon > 0)
         {
-            s.DrawNegatives();
-            loss = SampledSoftmax.ForwardBackward(net.Hf, _reps, net.Targets.AsSpan(0, n), s.Negatives, s.LogQ, net.DH, dReps, s.SampledScratch, n, d, scale);
+            // APR: a second pass on R + δ, δ from the clean gradient (complete in dReps now) and held constant;
+            // the perturbed loss's gradients accumulate into the same buffers with weight λ.
+            var delta = s.AdversarialDelta!; var perturbed = s.AdversarialReps!;
+            if (s.FixedDelta is { } fixedDelta) fixedDelta.CopyTo(delta, 0);
+            else AdversarialPerturbation(_reps, dReps, delta, Options.AdversarialEpsilon, l.Items, l.D);
+            TensorPrimitives.Add(_reps, delta, perturbed);
+            loss += Options.AdversarialWeight * ForwardBackward(s, perturbed, Options.AdversarialWeight / n);
         }
+        BackpropRepresentations(dReps, grads, idOff);
+        GradientClipping.ClipGlobalNorm(grads, Options.ClipNorm);
+        if (applyUpdate) s.Optimizer.Step(_params, grads);
+        return loss;
+    }
+
+    /// <summary>
+    /// Forward over the packed batch with item representations <paramref name="reps"/> (Items, D) for both the input and the
+    /// tied output layer, the softmax cross-entropy, and the backward pass: the parameters' gradients accumulate into
+    /// <c>s.Grads</c>, the representations' into <c>s.DReps</c>, each scaled by <paramref name="scale"/>. Returns the summed loss.
+    /// </summary>
+    private double ForwardBackward(StepBuffers s, float[] reps, float scale)
+    {
+        var l = Layout; var d = l.D;
+        var net = s.Net; var logits = s.Logits; var chunkRows = s.ChunkRows; var dReps = s.DReps;
+        var n = net.Tokens;
+        net.Forward(_params, reps, Options.Dropout, training: true);
+        double loss = 0;
+        if (Options.SampledNegatives > 0)
+            loss = SampledSoftmax.ForwardBackward(net.Hf, reps, net.Targets.AsSpan(0, n), s.Negatives, s.LogQ, net.DH, dReps, s.SampledScratch, n, d, scale);
         else
         {
-            Transpose(_reps, s.RepsT, l.Items, d);
+            Transpose(reps, s.RepsT, l.Items, d);
             for (var r0 = 0; r0 < n; r0 += chunkRows)
             {
                 var rows = Math.Min(chunkRows, n - r0);
@@ -244,14 +279,11 @@ public sealed partial class SasRec
                 Gemm.AB(h, s.RepsT, z, rows, d, l.Items);                                // (rows, Items) logits
                 MaskLogits(z, s.Masked, rows, l.Items);
                 loss += SoftmaxCrossEntropy.ForwardBackwardParallel(logits, net.Targets, r0, rows, l.Items, scale, Gemm.MaxDegreeOfParallelism);
-                Gemm.AB(z, _reps, net.DH.AsSpan(r0 * d, rows * d), rows, l.Items, d);      // dH = dZ · R
+                Gemm.AB(z, reps, net.DH.AsSpan(r0 * d, rows * d), rows, l.Items, d);       // dH = dZ · R
                 Gemm.AtB(z, h, dReps, l.Items, rows, d, accumulate: true);               // dR += dZᵀ · H
             }
         }
-        net.Backward(_params, grads, dReps);
-        BackpropRepresentations(dReps, grads, idOff);
-        GradientClipping.ClipGlobalNorm(grads, Options.ClipNorm);
-        if (applyUpdate) optimizer.Step(_params, grads);
+        net.Backward(_params, s.Grads, dReps);
         return loss;
     }
 
@@ -273,6 +305,22 @@ public sealed partial class SasRec
         {
             var row = z.Slice(r * items, items);
             foreach (var i in masked) row[i] = float.NegativeInfinity;
+        }
+    }
+
+    /// <summary>
+    /// δ (Items, D): per item, ε·‖rᵢ‖ along the clean gradient gᵢ (zero where gᵢ or rᵢ is zero). The fast gradient method per
+    /// row, as APR normalizes per embedding; the share of the row's norm keeps ε meaningful however large the vectors grow.
+    /// </summary>
+    internal static void AdversarialPerturbation(ReadOnlySpan<float> reps, ReadOnlySpan<float> grads, Span<float> delta, float epsilon, int items, int d)
+    {
+        for (var i = 0; i < items; i++)
+        {
+            var g = grads.Slice(i * d, d); var dst = delta.Slice(i * d, d);
+            var gNorm = TensorPrimitives.Norm(g);
+            var rNorm = TensorPrimitives.Norm(reps.Slice(i * d, d));
+            if (gNorm > 0 && float.IsFinite(gNorm)) TensorPrimitives.Multiply(g, epsilon * rNorm / gNorm, dst);
+            else dst.Clear();
         }
     }
 

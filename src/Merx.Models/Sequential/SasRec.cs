@@ -19,6 +19,8 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     public const string IdOnlyName = "sasrec-noside";
     /// <summary>The Transformer trained with id-embedding dropout 0.2 (<see cref="SasRecOptions.IdDropout"/>), for cold-start experiments.</summary>
     public const string IdDropoutName = "sasrec-iddrop";
+    /// <summary>The Transformer with adversarial training of its item vectors (<see cref="SasRecOptions.AdversarialEpsilon"/> 0.1), a defence against fake profiles.</summary>
+    public const string AdversarialName = "sasrec-adv";
 
     private SasRecLayout? _layout;
     private float[] _params = [];
@@ -35,7 +37,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     }
 
     public SasRecOptions Options { get; private set; }
-    public string Name => !Options.UseSideInformation ? IdOnlyName : Options.IdDropout > 0 ? IdDropoutName : ModelName;
+    public string Name => !Options.UseSideInformation ? IdOnlyName : Options.IdDropout > 0 ? IdDropoutName : Options.AdversarialEpsilon > 0 ? AdversarialName : ModelName;
     public int ItemCount => _layout?.Items ?? 0;
     public int EpochsRun { get; private set; }
     public int BestEpoch { get; private set; }

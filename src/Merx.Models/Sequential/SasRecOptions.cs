@@ -46,6 +46,16 @@ public sealed record SasRecOptions
     /// pathway learns to stand alone (as it must for an item never seen in training). 0 = off.
     /// </summary>
     public float IdDropout { get; init; }
+    /// <summary>
+    /// Adversarial training of the item representations (APR, He et al., SIGIR 2018; the fast gradient method, Goodfellow
+    /// et al. 2015): each step also trains on the worst-case perturbation of every item vector (input and tied output
+    /// alike), δᵢ = ε·‖rᵢ‖·gᵢ/‖gᵢ‖ where gᵢ is the clean loss's gradient for item i, so ε is the perturbation's length as a
+    /// share of the item vector's own. 0 = off (the default). A defence against fake profiles that nudge a target item's
+    /// vector (bench/results/trust-attacks.md); costs a second forward and backward pass per step.
+    /// </summary>
+    public float AdversarialEpsilon { get; init; }
+    /// <summary>λ, the weight of the adversarial loss beside the clean one (APR's λ).</summary>
+    public float AdversarialWeight { get; init; } = 1f;
 
     /// <summary>
     /// Leave the items that never occur in the training sequences out of the training softmax (they cannot be
@@ -71,6 +81,8 @@ public sealed record SasRecOptions
         if (MaxLength is < 0 or 1) throw new ArgumentException("MaxLength must be 0 (from the data) or at least 2");
         if (Dropout is < 0 or >= 1) throw new ArgumentException("Dropout must be in [0, 1)");
         if (IdDropout is < 0 or >= 1) throw new ArgumentException("IdDropout must be in [0, 1)");
+        if (!(AdversarialEpsilon >= 0) || float.IsInfinity(AdversarialEpsilon) || !(AdversarialWeight >= 0) || float.IsInfinity(AdversarialWeight))
+            throw new ArgumentException("AdversarialEpsilon and AdversarialWeight must be finite numbers ≥ 0");
         if (BatchSize <= 0 || MaxEpochs <= 0 || LearningRate <= 0) throw new ArgumentException("BatchSize, MaxEpochs and LearningRate must be positive");
     }
 }

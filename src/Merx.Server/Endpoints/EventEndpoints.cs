@@ -26,7 +26,7 @@ public static class EventEndpoints
         return api;
     }
 
-    private static async Task<Results<Ok<EventsAccepted>, ProblemHttpResult>> Ingest(HttpRequest http, HistoryCache histories, IngestPrivacy privacy, Merx.Service.Telemetry.MerxMetrics metrics, IOptions<MerxServerOptions> options)
+    private static async Task<Results<Ok<EventsAccepted>, ProblemHttpResult>> Ingest(HttpRequest http, HistoryCache histories, Merx.Service.Trust.IngestSignals signals, IngestPrivacy privacy, Merx.Service.Telemetry.MerxMetrics metrics, IOptions<MerxServerOptions> options)
     {
         var (events, error) = await Json.ReadOneOrManyAsync<EventDto>(http, "events", options.Value.MaxBatch);
         if (error is not null) return error;
@@ -42,7 +42,9 @@ public static class EventEndpoints
         if (errors.Count > 0) return Problems.Validation(errors, $"{errors.Count}{(errors.Count >= 20 ? "+" : "")} invalid event(s) of {events.Count}; nothing was written");
         // Pseudonymized and scrubbed only once the whole batch is valid: raw ids go no further than this request.
         var scrub = new ScrubReport();
-        var batch = histories.Append(privacy.Batch(accepted, scrub));
+        var pseudonymous = privacy.Batch(accepted, scrub);
+        var batch = histories.Append(pseudonymous);
+        signals.Observe(pseudonymous);
         metrics.EventsIngested(batch.Events);
         return TypedResults.Ok(new EventsAccepted(batch.Events, batch.NewUsers, batch.NewItems, batch.FirstSequence, batch.LastSequence, scrub.TotalDropped + scrub.TotalMasked));
     }

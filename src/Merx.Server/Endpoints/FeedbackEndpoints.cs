@@ -27,7 +27,7 @@ public static class FeedbackEndpoints
         return api;
     }
 
-    private static async Task<Results<Ok<FeedbackAccepted>, ProblemHttpResult>> Post(HttpRequest http, IMerxStore store, HistoryCache histories, ServedLog log, ExperimentService experiments, PolicyHost policies, Merx.Service.Telemetry.MerxMetrics metrics, IOptions<MerxServerOptions> options)
+    private static async Task<Results<Ok<FeedbackAccepted>, ProblemHttpResult>> Post(HttpRequest http, IMerxStore store, HistoryCache histories, Merx.Service.Trust.IngestSignals signals, ServedLog log, ExperimentService experiments, PolicyHost policies, Merx.Service.Telemetry.MerxMetrics metrics, IOptions<MerxServerOptions> options)
     {
         // The storefront beacon sends JSON as text/plain: a CORS-safelisted type, so sendBeacon needs no preflight from a shop's origin.
         if (http.ContentType?.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase) == true) http.ContentType = "application/json";
@@ -65,7 +65,7 @@ public static class FeedbackEndpoints
         }
         if (errors.Count > 0) return Problems.Validation(errors);
         store.RecordFeedback(records);
-        if (events.Count > 0) { histories.Append(events); metrics.EventsIngested(events.Count); }
+        if (events.Count > 0) { histories.Append(events); signals.Observe(events); metrics.EventsIngested(events.Count); }
         foreach (var r in records)
             if (served[r.RecommendationId]?.Variant is { } tag) experiments.Record(tag, r.User, r.Kind, r.Value);
         policies.Learn(records);

@@ -18,7 +18,7 @@ public sealed class MerxMetrics
     private readonly Counter<long> _events, _feedback, _shed;
     private readonly Histogram<double> _stage, _exploration;
 
-    public MerxMetrics(IMeterFactory meters, ModelHost host, HistoryCache histories, ServingLoad load)
+    public MerxMetrics(IMeterFactory meters, ModelHost host, HistoryCache histories, ServingLoad load, Trust.IngestSignals signals)
     {
         var meter = meters.Create(MerxDiagnostics.Name);
         _events = meter.CreateCounter<long>("merx.events.ingested", description: "Events accepted (by POST /api/events, and clicks or purchases reported as feedback).");
@@ -37,6 +37,8 @@ public sealed class MerxMetrics
             description: "Loaded model version by model name.");
         meter.CreateObservableUpDownCounter("merx.http.requests_in_flight", () => load.InFlight, description: "Requests being processed.");
         meter.CreateObservableCounter("merx.recommendations.degraded", () => load.Degraded, description: "Recommendations served on the fast or fallback path.");
+        meter.CreateObservableGauge("merx.trust.surge_items", () => signals.Report(0).FlaggedItems,
+            description: "Items flagged by the push-attack signal now: many new accounts arriving at them in the last window (GET /api/trust/surge lists them).");
     }
 
     private static KeyValuePair<string, object?> Tag(string key, object? value) => new(key, value);

@@ -48,6 +48,7 @@ public sealed class HostileRequests(int seed, string adminKey, string readKey)
         new("GET /api/stats/exploration", HttpMethod.Get, "/api/stats/exploration", "hours=24", null),
         new("GET /api/dashboard/users", HttpMethod.Get, "/api/dashboard/users", "n=5", null),
         new("GET /api/dashboard/status", HttpMethod.Get, "/api/dashboard/status", "", null),
+        new("GET /api/trust/surge", HttpMethod.Get, "/api/trust/surge", "watch=10", null),
         new("GET /health/ready", HttpMethod.Get, "/health/ready", "", null),
         new("GET /", HttpMethod.Get, "/", "", null),
     ];

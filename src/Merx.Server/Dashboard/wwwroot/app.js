@@ -127,6 +127,24 @@ async function loadStatus() {
       h("dt", {}, "API key"), h("dd", {}, st.auth)));
 }
 
+async function loadTrust() {
+  const s = await api("/api/trust/surge?watch=10");
+  const r = s.report;
+  $("surge-meta").textContent = s.primed
+    ? `· last ${Math.round(s.options.window_seconds / 60)} min: ${plural(r.accounts, "account")}, ${fmt(r.new_accounts)} new, ${plural(r.events, "event")}${r.events_dropped ? `, ${fmt(r.events_dropped)} dropped (window full)` : ""}`
+    : "· loading the established accounts…";
+  const f2 = v => v.toFixed(2);
+  const rows = r.items.map(i => h("tr", { class: i.flagged ? "flagged" : null },
+    h("td", {}, i.item), h("td", {}, h("span", { class: "badge " + (i.flagged ? "flag" : "idle") }, i.flagged ? "flagged" : "watch")),
+    h("td", { class: "num" }, fmt(i.new_accounts)), h("td", { class: "num" }, fmt(i.accounts)), h("td", { class: "num" }, pct(i.new_share)),
+    h("td", { class: "num" }, f2(i.lift)), h("td", { class: "num" }, pct(i.burst))));
+  $("surge-items").tBodies[0].replaceChildren(...(rows.length ? rows : [h("tr", {}, h("td", { colspan: 7, class: "muted" }, "no new accounts in the window"))]));
+  $("surge-accounts-meta").textContent = r.suspect_accounts.length ? `· ${plural(r.suspect_accounts.length, "account")} on flagged items` : "";
+  const accounts = r.suspect_accounts.map(a => h("tr", {}, h("td", {}, a.account), h("td", {}, when(new Date(a.first_seen * 1000).toISOString())),
+    h("td", { class: "num" }, fmt(a.flagged_items)), h("td", { class: "num" }, fmt(a.events))));
+  $("surge-accounts").tBodies[0].replaceChildren(...(accounts.length ? accounts : [h("tr", {}, h("td", { colspan: 4, class: "muted" }, "none: no item is flagged"))]));
+}
+
 async function loadHealth() {
   const pill = $("health");
   try {
@@ -213,7 +231,7 @@ async function click(item) {
 
 // ---- start ----
 async function refresh() {
-  const results = await Promise.allSettled([loadOverview(), loadModels(), loadExploration(), loadStatus(), loadHealth()]);
+  const results = await Promise.allSettled([loadOverview(), loadModels(), loadExploration(), loadTrust(), loadStatus(), loadHealth()]);
   const failed = results.find(r => r.status === "rejected");
   showError(failed ? (failed.reason.status === 401 ? "This server needs the API key: open the dashboard as /?key=YOUR_KEY" : failed.reason.message) : null);
   $("updated").textContent = "updated " + when(new Date().toISOString()).replace("today ", "") + " · refreshes every 15 s";

@@ -1,0 +1,116 @@
+using Merx.Core.Trust;
+
+namespace Merx.Core.Tests.Trust;
+
+/// <summary>The online push-attack signal (issue 20) on arrivals whose answer is computed by hand.</summary>
+public sealed class SurgeWindowTests
+{
+    private static void See(SurgeWindow w, long t, string account, params string[] items)
+    {
+        foreach (var i in items) w.Observe(t, account.GetHashCode(), account, i);
+    }
+
+    private static SurgeWindow Window(Action<SurgeWindow>? prime = null, SurgeOptions? options = null)
+    {
+        var w = new SurgeWindow(options ?? new SurgeOptions { MinNewAccounts = 4, MinNewShare = 0.6, MinLift = 3, WindowSeconds = 3600, BurstSeconds = 300 });
+        prime?.Invoke(w);
+        return w;
+    }
+
+    [Fact]
+    public void New_accounts_on_the_same_items_are_flagged_with_hand_computed_share_lift_and_burst()
+    {
+        var old = Enumerable.Range(0, 20).Select(i => "old" + i).ToArray();
+        var w = Window(x => x.MarkEstablished(old.Select(a => (long)a.GetHashCode())));
+        // 20 established accounts browse "pop" and one of "a".."d"; 2 newcomers browse "pop" too; 5 fresh accounts push
+        // "t1" and "t2" within 4 minutes, and one of them also views "pop". Observed in time order.
+        var arrivals = new List<(long T, string Account, string Item)>();
+        for (var i = 0; i < 20; i++) { arrivals.Add((1000 + 60 * i, old[i], "pop")); arrivals.Add((1000 + 60 * i, old[i], "abcd"[i % 4].ToString())); }
+        arrivals.Add((1100, "newcomer0", "pop")); arrivals.Add((2300, "newcomer1", "pop"));
+        for (var f = 0; f < 5; f++) { arrivals.Add((2000 + 60 * f, "fake" + f, "t1")); arrivals.Add((2000 + 60 * f, "fake" + f, "t2")); }
+        arrivals.Add((2100, "fake0", "pop"));
+        foreach (var (t, account, item) in arrivals.OrderBy(a => a.T)) See(w, t, account, item);
+
+        var r = w.Report(2600, watch: 5);
+        Assert.Equal(27, r.Accounts);        // 20 + 2 + 5
+        Assert.Equal(7, r.NewAccounts);
+        Assert.Equal(53, r.Events);          // 40 + 2 + 10 + 1
+        Assert.Equal(["t1", "t2"], r.Items.Where(i => i.Flagged).Select(i => i.Item));
+        var t1 = r.Items[0];
+        Assert.Equal((5, 5, 1.0), (t1.Accounts, t1.NewAccounts, t1.NewShare));
+        // (5 + 1) / (5 + 2) over (7 − 5 + 1) / (27 − 5 + 2) = (6/7) / (3/24) = 6.857…
+        Assert.Equal(6.0 / 7 / (3.0 / 24), t1.Lift, 12);
+        Assert.Equal(1.0, t1.Burst);         // all five within 240 s
+        Assert.Equal(["fake0", "fake1", "fake2", "fake3", "fake4"], t1.NewAccountIds);
+        // "pop": 23 accounts, 3 new (2 newcomers, fake0): share 3/23, watched not flagged; its new accounts came at 1,100, 2,100 and 2,300 s: burst 2/3.
+        var pop = r.Items.Single(i => i.Item == "pop");
+        Assert.False(pop.Flagged);
+        Assert.Equal((23, 3), (pop.Accounts, pop.NewAccounts));
+        Assert.Equal(2.0 / 3, pop.Burst, 12);
+        Assert.Equal(4.0 / 25 / (5.0 / 6), pop.Lift, 12);   // (3+1)/(23+2) over (7−3+1)/(27−23+2)
+        Assert.Equal(["fake0", "fake1", "fake2", "fake3", "fake4"], r.SuspectAccounts.Select(a => a.Account));
+        Assert.All(r.SuspectAccounts, a => Assert.Equal(2, a.FlaggedItems));
+        Assert.Equal(3, r.SuspectAccounts[0].Events);
+        Assert.Equal(2000, r.SuspectAccounts[0].FirstSeen);
+    }
+
+    [Fact]
+    public void Every_threshold_is_a_boundary()
+    {
+        SurgeReport Run(SurgeOptions o)
+        {
+            var w = new SurgeWindow(o);
+            w.MarkEstablished(Enumerable.Range(0, 10).Select(i => (long)("old" + i).GetHashCode()));
+            for (var i = 0; i < 10; i++) See(w, 10, "old" + i, "x");
+            for (var f = 0; f < 4; f++) See(w, 20, "new" + f, "t");
+            See(w, 20, "old0", "t");
+            return w.Report(30);
+        }
+        // "t": 5 accounts, 4 new: share 0.8; lift (5/7) / ((0+1)/(14−5+2)) = 55/7 = 7.857…
+        var basis = new SurgeOptions { MinNewAccounts = 4, MinNewShare = 0.8, MinLift = 55.0 / 7 - 1e-9 };
+        Assert.Equal(1, Run(basis).FlaggedItems);
+        Assert.Equal(0, Run(basis with { MinNewAccounts = 5 }).FlaggedItems);
+        Assert.Equal(0, Run(basis with { MinNewShare = 0.81 }).FlaggedItems);
+        Assert.Equal(0, Run(basis with { MinLift = 55.0 / 7 + 1e-9 }).FlaggedItems);
+    }
+
+    [Fact]
+    public void Arrivals_leave_the_window_and_accounts_grow_old()
+    {
+        var w = Window(options: new SurgeOptions { MinNewAccounts = 3, MinLift = 0, WindowSeconds = 100, NewAccountSeconds = 1000 });
+        for (var f = 0; f < 3; f++) See(w, 10, "f" + f, "t");
+        Assert.Equal(1, w.Report(50).FlaggedItems);
+        var later = w.Report(110);                   // 110 − 100 ≥ 10: every arrival expired
+        Assert.Equal((0, 0, 0), (later.Events, later.Accounts, later.FlaggedItems));
+        for (var f = 0; f < 3; f++) See(w, 500, "f" + f, "t");   // still new (first seen at 10, 490 s < 1,000 s)
+        Assert.Equal(1, w.Report(500).FlaggedItems);
+        for (var f = 0; f < 3; f++) See(w, 1010, "f" + f, "t");  // 1,000 s after first seen: established now
+        Assert.Equal(0, w.Report(1010).NewAccounts);
+    }
+
+    [Fact]
+    public void Memory_is_bounded_and_forgotten_accounts_leave_no_trace()
+    {
+        var w = new SurgeWindow(new SurgeOptions { MaxEvents = 4, MaxAccounts = 3, MinNewAccounts = 1, MinLift = 0, MinNewShare = 0 });
+        for (var a = 0; a < 5; a++) See(w, 1, "a" + a, "x");
+        var r = w.Report(1);
+        Assert.Equal((4, 1L), (r.Events, r.EventsDropped));     // the first arrival went when the fifth came
+        Assert.Equal(3, w.RememberedAccounts);
+        Assert.Equal(2, r.NewAccounts);                          // a1, a2 new; a3, a4 beyond MaxAccounts count as established
+        w.ForgetAccounts(k => k == "a1".GetHashCode());
+        var after = w.Report(1);
+        Assert.Equal(3, after.Events);
+        Assert.DoesNotContain(after.SuspectAccounts, a => a.Account == "a1");
+        Assert.Equal(["a2"], after.Items.Single().NewAccountIds);
+        Assert.Equal(2, w.RememberedAccounts);
+    }
+
+    [Fact]
+    public void Bad_settings_are_refused()
+    {
+        Assert.Throws<ArgumentException>(() => new SurgeWindow(new SurgeOptions { WindowSeconds = 0 }));
+        Assert.Throws<ArgumentException>(() => new SurgeWindow(new SurgeOptions { MinNewShare = 1.5 }));
+        Assert.Throws<ArgumentException>(() => new SurgeWindow(new SurgeOptions { MinLift = double.NaN }));
+        Assert.Throws<ArgumentException>(() => new SurgeWindow(new SurgeOptions { MaxEvents = 0 }));
+    }
+}
