@@ -1,5 +1,5 @@
+using Merx.Service.Dashboard;
 using Merx.Core.Domain;
-using Merx.Server.Dashboard;
 using Merx.Storage.Sqlite;
 
 namespace Merx.Server.Tests;

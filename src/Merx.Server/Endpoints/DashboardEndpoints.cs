@@ -1,10 +1,9 @@
-using Merx.Core.Domain;
+using Merx.Service.Dashboard;
 using Merx.Server.Dashboard;
 using Merx.Service.Experiments;
 using Merx.Server.Http;
 using Merx.Service.Privacy;
 using Merx.Service.Serving;
-using Merx.Service.Training;
 using Merx.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -81,66 +80,15 @@ public static class DashboardEndpoints
     private static Results<Ok<UserEventsResponse>, ProblemHttpResult> UserEvents(string id, int? limit, IMerxStore store, ModelHost host, UserIds ids)
     {
         if (Validate.Id(id, "user id") is { } e) return Problems.Bad(e);
-        var stored = ids.ToStored(id);
         if (limit is < 1 or > RecommendationService.HistoryLimit) return Problems.Bad($"limit must be between 1 and {RecommendationService.HistoryLimit}");
-        var catalog = host.Current?.Catalog;
-        var events = store.RecentEvents(stored, limit ?? 20).Select(ev =>
-        {
-            string? title = null, category = null;
-            if (ev.Item is not null)
-            {
-                var i = catalog?.IndexOf(ev.Item) ?? -1;
-                var item = i >= 0 ? catalog!.Item(i) : store.GetItem(ev.Item);
-                title = item?.Title;
-                category = i >= 0 && catalog!.Category(i) >= 0 ? catalog.CategoryName(catalog.Category(i)) : item?.CategoryPath is { Count: > 0 } path ? path[^1] : null;
-            }
-            return new UserEventDto(ev.Item, ev.Kind.ToWireName(), ev.Timestamp, DateTimeOffset.FromUnixTimeSeconds(ev.Timestamp), ev.Value, title, category, ev.Query, ev.Session);
-        }).ToArray();
-        return TypedResults.Ok(new UserEventsResponse(id, stored, events));
+        return TypedResults.Ok(DashboardReports.UserEvents(id, ids.ToStored(id), limit ?? 20, store, host.Current?.Catalog));
     }
 
-    private static Ok<DashboardStatus> Status(IMerxStore store, ServedLog served, ExperimentService experiments, HttpContext http, IOptions<MerxServerOptions> options, ApiKeyRing keys, UserIds ids, SegmentRelease release, ModelHost host)
+    private static Ok<DashboardStatus> Status(IMerxStore store, ServedLog served, ExperimentService experiments, HttpContext http, ApiKeyRing keys, UserIds ids, SegmentRelease release, ModelHost host)
     {
         served.Flush();
-        var snapshot = host.Current;
-        var models = new[] { ("primary", snapshot?.Primary), ("neighbors", snapshot?.Neighbors), ("trending", snapshot?.TrendingModel) }
-            .Where(r => r.Item2 is not null).DistinctBy(r => r.Item2!.Version.Version)
-            .Select(r => (Role: r.Item1, r.Item2!.Version, Privacy: ModelPrivacy.FromMetrics(r.Item2.Version.MetricsJson))).ToArray();
-        var allPrivate = models.Length > 0 && models.All(m => m.Privacy.Private);
-        var feedback = store.FeedbackCounts();
         var local = DashboardAuth.Check(http, keys) == DashboardAuth.Verdict.Local;
-        return TypedResults.Ok(new DashboardStatus(
-            new ExperimentsStatus(
-                experiments.Definitions.Count,
-                experiments.Running?.Id,
-                UntaggedFeedback: feedback.Where(c => c.Key.Variant.Length == 0).Sum(c => c.Value),
-                TaggedFeedback: feedback.Where(c => c.Key.Variant.Length > 0).Sum(c => c.Value)),
-            new PrivacyStatus(
-                Pseudonymization: true,
-                PseudonymizationNote: $"user ids are stored as HMAC-SHA256 pseudonyms (key {ids.Key.Fingerprint}); personal data in attributes, queries and sessions is scrubbed at ingestion",
-                KeyFingerprint: ids.Key.Fingerprint,
-                KeyRotation: ids.Rekeying is { } rekeying
-                    ? new KeyRotationStatus(ids.Ring.Count - 1, rekeying.Counters.Renamed, "a lazy key rotation is in progress: returning users are renamed to the current key ('merx rotate-key --status' counts those left)")
-                    : null,
-                KAnonymity: release.K,
-                SegmentsNote: release.Describe(),
-                DifferentialPrivacy: allPrivate,
-                // The served models learn from the same users: their ε add up (basic composition) when every one is private.
-                EpsilonSpent: allPrivate ? models.Sum(m => m.Privacy.Epsilon) : null,
-                EpsilonNote: PrivacyNote(models),
-                ServedModels: models.Select(m => new ServedModelPrivacy(m.Role, m.Version.Name, m.Version.Version,
-                    m.Privacy.Private, m.Privacy.Epsilon, m.Privacy.Delta, m.Privacy.Accountant, m.Privacy.NoiseMultiplier)).ToArray(),
-                UserDeletion: true),
-            Auth: local ? "this browser is on the server's machine: the key was given to the page" : "given by this browser (kept for this tab only)"));
-    }
-
-    /// <summary>What the served models' published metrics say about differential privacy, in one sentence per model.</summary>
-    private static string PrivacyNote(IReadOnlyList<(string Role, ModelVersion Version, ModelPrivacy Privacy)> models)
-    {
-        if (models.Count == 0) return "no model is served yet";
-        var each = string.Join("; ", models.Select(m => $"{m.Version.Name} v{m.Version.Version} ({m.Role}): {m.Privacy.Describe()}"));
-        return models.All(m => m.Privacy.Private) ? each + ". Every served model was trained with user-level DP-SGD; their ε add up."
-            : models.Any(m => m.Privacy.Private) ? each + ". Only part of what is served is private: the models trained without DP-SGD carry no guarantee."
-            : each + ". No privacy budget is spent or tracked.";
+        return TypedResults.Ok(DashboardReports.Status(store, experiments, ids, release, host.Current,
+            local ? "this browser is on the server's machine: the key was given to the page" : "given by this browser (kept for this tab only)"));
     }
 }

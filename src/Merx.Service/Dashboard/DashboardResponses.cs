@@ -1,6 +1,6 @@
 using Merx.Service.Privacy;
 
-namespace Merx.Server.Endpoints;
+namespace Merx.Service.Dashboard;
 
 /// <summary>The most recently active users (pseudonyms), for picking one in the live view.</summary>
 public sealed record SuggestedUsers(IReadOnlyList<string> Users);

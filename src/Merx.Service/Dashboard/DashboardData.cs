@@ -3,7 +3,7 @@ using Merx.Core.Domain;
 using Merx.Service.Serving;
 using Merx.Storage;
 
-namespace Merx.Server.Dashboard;
+namespace Merx.Service.Dashboard;
 
 /// <summary>Store-wide counts, as the dashboard shows them.</summary>
 public sealed record StatsDto(long Users, long Items, long Events, IReadOnlyDictionary<string, long> EventsByKind, long UsersWithProfile, long ItemsInCatalog, DateTimeOffset ComputedAt);
@@ -28,7 +28,7 @@ public sealed record ExplorationDto(DateTimeOffset Since, DateTimeOffset Until, 
 /// The dashboard's aggregates, computed from the store and cached for a few seconds: a page that
 /// refreshes every 15 s, opened in several tabs, costs the store one scan per cache period.
 /// </summary>
-internal sealed class DashboardData(IMerxStore store, TimeSpan ttl)
+public sealed class DashboardData(IMerxStore store, TimeSpan ttl)
 {
     private static readonly int[] BucketMinutes = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440];
     public const int MaxBuckets = 40;
