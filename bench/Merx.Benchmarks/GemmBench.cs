@@ -55,7 +55,7 @@ public sealed class GemmBench : IBenchCommand
         File.WriteAllText("bench/results/gemm.md",
             $"# GEMM throughput\n\n`dotnet run -c Release --project bench/Merx.Benchmarks -- gemm` on {Environment.ProcessorCount} cores, " +
             $"clock {mhz:F0} MHz from /proc/cpuinfo; peak {peak:F0} GFLOP/s = cores × {flopsPerCycle} flops/cycle × clock ({why}). " +
-            $"Median of 15 runs (\"best\" = fastest run, the figure least disturbed by other processes); load average {LoadAverage()} at the end.\n\n" +
+            $"Median of 15 runs (\"best\" = fastest run, the figure least disturbed by other processes); load average {BenchFiles.LoadAverage()} at the end.\n\n" +
             "| use | layout | M×K×N | ms | GFLOP/s | of peak | best GFLOP/s |\n|---|---|---|---|---|---|---|\n" + string.Join("\n", rows) + "\n");
         return 0;
     }
@@ -73,12 +73,6 @@ public sealed class GemmBench : IBenchCommand
         if (amdFamily25)
             return (32, "AMD Zen 3/4: 2 FMA pipes × 8 float lanes × 2 flops; Zen 4 runs AVX-512 as two 256-bit halves");
         return (32, "2 FMA units × 8 float lanes × 2 flops (AVX2)");
-    }
-
-    private static string LoadAverage()
-    {
-        try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
-        catch (IOException) { return "?"; }
     }
 
     private static double ReadMhz()

@@ -49,7 +49,7 @@ public sealed class IngestPrivacyBench : IBenchCommand
             }
         }
         if (data is null) { Console.Error.WriteLine("usage: ingest-privacy --data PATH [--reps N]"); return 2; }
-        var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+        var load = BenchFiles.LoadAverage();
         using var ids = new UserIds(PseudonymKey.Parse(PseudonymKey.GenerateText()));
         var rates = Variants.ToDictionary(v => v, _ => new List<(double Total, double Events, double PerCpu)>());
         long events = 0, users = 0;

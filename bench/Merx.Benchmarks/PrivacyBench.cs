@@ -25,7 +25,7 @@ public sealed class PrivacyBench : IBenchCommand
         var n = args.Length >= 2 && args[0] == "--ids" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200_000;
         var md = new StringBuilder();
         md.AppendLine("# Privacy: accountant checks and costs\n");
-        md.AppendLine($"`dotnet run -c Release --project bench/Merx.Benchmarks -- privacy --ids {n}` on {Environment.ProcessorCount} cores, load average at start {LoadAverage()} (the machine is shared: timings are indicative).\n");
+        md.AppendLine($"`dotnet run -c Release --project bench/Merx.Benchmarks -- privacy --ids {n}` on {Environment.ProcessorCount} cores, load average at start {BenchFiles.LoadAverage()} (the machine is shared: timings are indicative).\n");
         Accountant(md);
         NoiseForBeauty(md);
         Pseudonymization(md, n);
@@ -224,10 +224,5 @@ public sealed class PrivacyBench : IBenchCommand
             md.AppendLine($"| {clients} | {t} | {d:N0} | {drop} | {ms[1]:F0} |");
         }
         md.AppendLine();
-    }
-
-    private static string LoadAverage()
-    {
-        try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; } catch (IOException) { return "?"; }
     }
 }

@@ -58,7 +58,7 @@ public sealed class RotationIngestBench : IBenchCommand
                 default: Console.Error.WriteLine("usage: ingest-rotation [--users N] [--events N] [--reps N] [--seed S]"); return 2;
             }
         }
-        var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+        var load = BenchFiles.LoadAverage();
         var dir = Directory.CreateTempSubdirectory("merx-ingest-rotation-").FullName;
         try
         {

@@ -45,7 +45,7 @@ public sealed class SasRecSpeedBench : IBenchCommand
         var training = new TrainingData(split.Train, dataset.Catalog); // no validation: every epoch is pure training
         var model = new SasRec(new SasRecOptions { MaxLength = 50, Dropout = 0.5f, MaxEpochs = epochs, UseSideInformation = side });
         var users = Enumerable.Range(0, split.Train.UserCount).Count(u => split.Train.LengthOf(u) >= 2);
-        Console.WriteLine($"sasrec-speed: {users:N0} training sequences, {split.Train.EventCount:N0} events, {dataset.ItemCount:N0} items, side information {(side ? "on" : "off")}, {threads} threads, load average {LoadAverage()}");
+        Console.WriteLine($"sasrec-speed: {users:N0} training sequences, {split.Train.EventCount:N0} events, {dataset.ItemCount:N0} items, side information {(side ? "on" : "off")}, {threads} threads, load average {BenchFiles.LoadAverage()}");
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         model.Fit(training, new FitOptions { Seed = seed, Progress = new Progress<string>(line => Console.Error.WriteLine(line)) });
@@ -56,13 +56,7 @@ public sealed class SasRecSpeedBench : IBenchCommand
             Console.WriteLine($"merx epoch {e + 1}: {times[e]:F2} s, {users / times[e]:F0} seq/s");
         var sorted = times.Order().ToArray();
         var median = sorted[sorted.Length / 2];
-        Console.WriteLine($"merx median: {median:F2} s/epoch, {users / median:F0} seq/s ({times.Count} epochs, fit {clock.Elapsed.TotalSeconds:F1} s wall, {cpu:F1} s CPU, load average {LoadAverage()})");
+        Console.WriteLine($"merx median: {median:F2} s/epoch, {users / median:F0} seq/s ({times.Count} epochs, fit {clock.Elapsed.TotalSeconds:F1} s wall, {cpu:F1} s CPU, load average {BenchFiles.LoadAverage()})");
         return 0;
-    }
-
-    private static string LoadAverage()
-    {
-        try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
-        catch (IOException) { return "?"; }
     }
 }

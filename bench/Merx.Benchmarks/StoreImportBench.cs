@@ -32,7 +32,7 @@ public sealed class StoreImportBench : IBenchCommand
         var path = Path.Combine(Path.GetTempPath(), $"merx-store-import-{Guid.NewGuid():N}.db");
         Console.WriteLine($"store-import: {events:N0} events, {users:N0} users, {items:N0} items, seed {seed}, index {index}, cache {cacheMiB} MiB -> {path}");
 
-        var loadAtStart = LoadAverage();
+        var loadAtStart = BenchFiles.LoadAverage();
         Console.WriteLine($"load average at start (1 min): {loadAtStart}");
         var genWatch = Stopwatch.StartNew();
         var input = Generate(events, users, items, seed).ToArray();
@@ -208,13 +208,5 @@ public sealed class StoreImportBench : IBenchCommand
         File.AppendAllText(file, string.Create(CultureInfo.InvariantCulture,
             $"| {DateTime.UtcNow:yyyy-MM-dd HH:mm} | `{command}` | {seed} | {events:N0} | {users:N0} | {items:N0} | {index} | {seconds:F2} | {rate:N0} | {cpuSeconds:F2} | {indexSeconds:F2} | {recentUs:F1} | {(loadSeconds > 0 ? loadSeconds.ToString("F2", CultureInfo.InvariantCulture) : "-")} | {mib:F0} | {Environment.ProcessorCount} | {load} |\n"));
         Console.WriteLine($"wrote {file}");
-    }
-
-    /// <summary>The 1-minute load average (Linux), to judge how contended the cores were; "n/a" elsewhere.</summary>
-    private static string LoadAverage()
-    {
-        try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
-        catch (IOException) { return "n/a"; }
-        catch (UnauthorizedAccessException) { return "n/a"; }
     }
 }
