@@ -182,6 +182,26 @@ public sealed class ShillingDetectorTests
     }
 
     [Fact]
+    public void Groups_AreTheComponents_AndAUserJoinsTheOneWhereItHoldsMost()
+    {
+        // Users 0..5 hold items 0, 1, 2; users 6..11 hold items 3..6; user 12 holds all seven; user 13 holds 0, 1, 3, 4
+        // (four coordinated items, but two per component); 200 others hold one of items 7..11.
+        var lists = new List<IReadOnlyList<int>>();
+        for (var u = 0; u < 6; u++) lists.Add([0, 1, 2]);
+        for (var u = 0; u < 6; u++) lists.Add([3, 4, 5, 6]);
+        lists.Add([0, 1, 2, 3, 4, 5, 6]);
+        lists.Add([0, 1, 3, 4]);
+        for (var u = 0; u < 200; u++) lists.Add([7 + u % 5]);
+        var data = UserSequences.FromLists(lists, 12);
+        var c = CoVisitation.Find(data, minSupport: 5, minLift: 20, minConfidence: 0.5);
+        Assert.Equal(3 + 6, c.Pairs);   // a triangle and a 4-clique; 0–3 and the like have 2 co-holders of 8
+        var groups = ShillingDetector.Groups(data, c, minItems: 3);
+        Assert.Equal(2, groups.Count);
+        Assert.Equal([0, 1, 2, 3, 4, 5], groups[0]);
+        Assert.Equal([6, 7, 8, 9, 10, 11, 12], groups[1]);
+    }
+
+    [Fact]
     public void TasteAnomaly_IsARobustZWithinLengthBins()
     {
         // 10 users with 1 taste item, 10 with 2: two bins (ties stay together). Similarities 0.09, 0.19, … in the first.
