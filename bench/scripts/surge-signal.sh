@@ -38,10 +38,10 @@ def report(title):
     s = call("/api/trust/surge?watch=5"); r = s["report"]
     print(f"## {title}\n")
     print(f"window: {r['events']} events, {r['accounts']} accounts, {r['new_accounts']} new; flagged items: {r['flagged_items']}; suspect accounts: {len(r['suspect_accounts'])}\n")
-    print("| item | flagged | new accounts | accounts | new share | lift | burst |")
-    print("|---|---|---|---|---|---|---|")
+    print("| item | flagged | new accounts | accounts | new share | lift | burst | co-pushed with |")
+    print("|---|---|---|---|---|---|---|---|")
     for i in r["items"]:
-        print(f"| {i['item']} | {'yes' if i['flagged'] else 'no'} | {i['new_accounts']} | {i['accounts']} | {i['new_share']:.2f} | {i['lift']:.2f} | {i['burst']:.2f} |")
+        print(f"| {i['item']} | {'yes' if i['flagged'] else 'no'} | {i['new_accounts']} | {i['accounts']} | {i['new_share']:.2f} | {i['lift']:.2f} | {i['burst']:.2f} | {', '.join(i['co_pushed'])} |")
     print()
     return r
 for _ in range(120):

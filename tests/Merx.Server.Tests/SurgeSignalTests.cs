@@ -48,6 +48,8 @@ public sealed class SurgeSignalTests(ShopStore shop)
         {
             Assert.Equal(30, item.GetProperty("new_accounts").GetInt32());
             Assert.Equal(1.0, item.GetProperty("burst").GetDouble());   // all within seconds
+            var self = item.GetProperty("item").GetString();
+            Assert.Equal(Targets.Where(t => t != self), item.GetProperty("co_pushed").EnumerateArray().Select(e => e.GetString()));
         }
         var pseudonyms = fakes.Select(app.Pseudonym).Order().ToArray();
         Assert.Equal(pseudonyms, Accounts(attacked));

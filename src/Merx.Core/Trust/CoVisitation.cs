@@ -73,14 +73,16 @@ public sealed class CoVisitation
     }
 
     /// <summary>How many of the profile's distinct items have a coordinated partner that is also in the profile.</summary>
-    public int CoordinatedItems(ReadOnlySpan<int> profile)
+    public int CoordinatedItems(ReadOnlySpan<int> profile) => CoordinatedSet(profile).Count;
+
+    /// <summary>The profile's distinct items that have a coordinated partner also in the profile.</summary>
+    public HashSet<int> CoordinatedSet(ReadOnlySpan<int> profile)
     {
+        var candidates = new HashSet<int>();
+        foreach (var i in profile) if (_partners[i] is not null) candidates.Add(i);
         var set = new HashSet<int>();
-        foreach (var i in profile) if (_partners[i] is not null) set.Add(i);
-        var count = 0;
-        foreach (var i in set)
-            if (_partners[i]!.Overlaps(set)) count++;
-        return count;
+        foreach (var i in candidates) if (_partners[i]!.Overlaps(candidates)) set.Add(i);
+        return set;
     }
 
     /// <summary>The coordinated partners of <paramref name="item"/> (empty when it has none).</summary>

@@ -13,6 +13,13 @@ public sealed record SurgeOptions
     public double MinNewShare { get; init; } = 0.6;
     /// <summary>…and that share is at least this many times the share among the window's other accounts (both smoothed by +1/+2).</summary>
     public double MinLift { get; init; } = 3;
+    /// <summary>
+    /// Co-push: an item passing the tests above is flagged only when another such item shares at least this share of the
+    /// smaller one's new accounts (and at least <see cref="MinNewAccounts"/> of them): the same new accounts pushing the
+    /// same items together. A crowd of genuine newcomers landing on a few niche items spreads over them, so their new
+    /// accounts rarely coincide item to item.
+    /// </summary>
+    public double MinCoPushShare { get; init; } = 0.5;
     /// <summary>Burstiness: the largest share of an item's new accounts that arrived within one span this long.</summary>
     public long BurstSeconds { get; init; } = 300;
     /// <summary>Arrivals kept at most; the oldest go first when full (the report counts them).</summary>
@@ -25,6 +32,7 @@ public sealed record SurgeOptions
         if (WindowSeconds <= 0 || NewAccountSeconds <= 0 || BurstSeconds <= 0) throw new ArgumentException("WindowSeconds, NewAccountSeconds and BurstSeconds must be positive");
         if (MinNewAccounts < 1) throw new ArgumentException("MinNewAccounts must be at least 1");
         if (MinNewShare is < 0 or > 1 || double.IsNaN(MinNewShare)) throw new ArgumentException("MinNewShare must be in [0, 1]");
+        if (MinCoPushShare is < 0 or > 1 || double.IsNaN(MinCoPushShare)) throw new ArgumentException("MinCoPushShare must be in [0, 1]");
         if (!(MinLift >= 0) || double.IsInfinity(MinLift)) throw new ArgumentException("MinLift must be a finite number ≥ 0");
         if (MaxEvents < 1 || MaxAccounts < 1) throw new ArgumentException("MaxEvents and MaxAccounts must be positive");
     }
@@ -34,9 +42,12 @@ public sealed record SurgeOptions
 /// <param name="Lift">(new + 1) / (accounts + 2) for the item over the same for the window's accounts that did not touch it.</param>
 /// <param name="Burst">Largest share of the item's new accounts whose first arrival fell within one <see cref="SurgeOptions.BurstSeconds"/> span.</param>
 /// <param name="NewAccountIds">Up to 20 of the new accounts, in arrival order.</param>
-public sealed record SurgeItem(string Item, int Accounts, int NewAccounts, double NewShare, double Lift, double Burst, bool Flagged, IReadOnlyList<string> NewAccountIds);
+/// <param name="CoPushed">The other items that pass the new-account tests and share enough of this item's new accounts
+/// (<see cref="SurgeOptions.MinCoPushShare"/>), in ordinal order; an item is flagged only with at least one.</param>
+public sealed record SurgeItem(string Item, int Accounts, int NewAccounts, double NewShare, double Lift, double Burst, bool Flagged, IReadOnlyList<string> NewAccountIds,
+    IReadOnlyList<string> CoPushed);
 
-/// <summary>A new account in the window that touched flagged items.</summary>
+/// <summary>A new account in the window that pushed flagged items together: it is a new account of both items of a co-pushed pair.</summary>
 public sealed record SurgeAccount(string Account, long FirstSeen, int FlaggedItems, int Events);
 
 /// <summary>
@@ -56,7 +67,9 @@ public sealed record SurgeReport(long Now, long WindowSeconds, int Events, int A
 /// An item is flagged when enough of its accounts are new, both absolutely (<see cref="SurgeOptions.MinNewShare"/>) and
 /// compared with the rest of the traffic (<see cref="SurgeOptions.MinLift"/>): a product a shop's new customers find
 /// through ordinary browsing has the window's usual share of new accounts, one pushed by fake accounts has almost only
-/// new ones. Burstiness is reported beside it. Not thread-safe: the host serializes calls.
+/// new ones. Such an item is flagged only with co-push evidence (<see cref="SurgeOptions.MinCoPushShare"/>): the same new
+/// accounts pushing another such item too. The suspect accounts are the new accounts shared by a co-pushed pair of
+/// flagged items. Burstiness is reported beside it. Not thread-safe: the host serializes calls.
 /// </summary>
 public sealed class SurgeWindow
 {
@@ -133,7 +146,8 @@ public sealed class SurgeWindow
         var accounts = _accounts.Count;
         var newAccounts = _accounts.Values.Count(a => a.New);
         var arrivals = NewArrivalTimes();
-        var items = new List<SurgeItem>();
+        var candidates = new List<(string Item, int Accounts, int Fresh, double Share, double Lift)>();
+        var others = new List<(string Item, int Accounts, int Fresh, double Share, double Lift)>();
         foreach (var (item, s) in _items)
         {
             var n = s.Accounts.Count;
@@ -141,19 +155,63 @@ public sealed class SurgeWindow
             if (fresh == 0) continue;
             var share = (double)fresh / n;
             var lift = (fresh + 1.0) / (n + 2.0) / ((newAccounts - fresh + 1.0) / (accounts - n + 2.0));
-            var flagged = fresh >= _o.MinNewAccounts && share >= _o.MinNewShare && lift >= _o.MinLift;
+            (fresh >= _o.MinNewAccounts && share >= _o.MinNewShare && lift >= _o.MinLift ? candidates : others).Add((item, n, fresh, share, lift));
+        }
+        var (partners, pushers) = CoPushes(candidates.Select(c => c.Item).ToArray());
+        var items = new List<SurgeItem>();
+        foreach (var (item, n, fresh, share, lift) in candidates.Concat(others))
+        {
             var times = arrivals[item];
-            items.Add(new SurgeItem(item, n, fresh, share, lift, Burst(times), flagged, times.Take(20).Select(t => t.Account).ToArray()));
+            var coPushed = partners.TryGetValue(item, out var p) ? p.Order(StringComparer.Ordinal).ToArray() : [];
+            items.Add(new SurgeItem(item, n, fresh, share, lift, Burst(times), coPushed.Length > 0, times.Take(20).Select(t => t.Account).ToArray(), coPushed));
         }
         var flaggedItems = items.Where(i => i.Flagged).OrderByDescending(i => i.NewAccounts).ThenBy(i => i.Item, StringComparer.Ordinal).ToList();
         var watched = items.Where(i => !i.Flagged).OrderByDescending(i => i.NewAccounts).ThenByDescending(i => i.NewShare).ThenBy(i => i.Item, StringComparer.Ordinal).Take(watch);
         var perAccount = new Dictionary<long, int>();
-        foreach (var i in flaggedItems)
-            foreach (var k in _items[i.Item].Accounts.Keys)
-                if (_accounts[k].New) perAccount[k] = perAccount.GetValueOrDefault(k) + 1;
+        foreach (var k in pushers)
+            foreach (var i in flaggedItems)
+                if (_items[i.Item].Accounts.ContainsKey(k)) perAccount[k] = perAccount.GetValueOrDefault(k) + 1;
         var suspects = perAccount.Select(p => new SurgeAccount(_accounts[p.Key].Id, _firstSeen.GetValueOrDefault(p.Key), p.Value, _accounts[p.Key].Events))
             .OrderByDescending(a => a.FlaggedItems).ThenBy(a => a.FirstSeen).ThenBy(a => a.Account, StringComparer.Ordinal).Take(100).ToArray();
         return new SurgeReport(now, _o.WindowSeconds, _window.Count, accounts, newAccounts, _dropped, flaggedItems.Concat(watched).ToArray(), suspects);
+    }
+
+    /// <summary>
+    /// Co-pushed pairs among the candidate items: two items whose new accounts overlap in at least
+    /// <see cref="SurgeOptions.MinNewAccounts"/> accounts and at least <see cref="SurgeOptions.MinCoPushShare"/> of the smaller
+    /// item's new accounts. Counted through each new account's candidate items (cost Σ over accounts of candidates held²).
+    /// Returns each item's partners and the new accounts shared by some co-pushed pair.
+    /// </summary>
+    private (Dictionary<string, List<string>> Partners, HashSet<long> Pushers) CoPushes(string[] candidates)
+    {
+        var held = new Dictionary<long, List<int>>();
+        var fresh = new int[candidates.Length];
+        for (var c = 0; c < candidates.Length; c++)
+            foreach (var k in _items[candidates[c]].Accounts.Keys)
+                if (_accounts[k].New) { (held.TryGetValue(k, out var l) ? l : held[k] = []).Add(c); fresh[c]++; }
+        var shared = new Dictionary<(int, int), int>();
+        foreach (var list in held.Values)
+            for (var a = 0; a < list.Count; a++)
+                for (var b = a + 1; b < list.Count; b++)
+                    shared[(list[a], list[b])] = shared.GetValueOrDefault((list[a], list[b])) + 1;
+        var pairs = shared.Where(p => p.Value >= _o.MinNewAccounts && p.Value >= _o.MinCoPushShare * Math.Min(fresh[p.Key.Item1], fresh[p.Key.Item2]))
+            .Select(p => p.Key).ToHashSet();
+        var partners = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var (a, b) in pairs)
+        {
+            (partners.TryGetValue(candidates[a], out var pa) ? pa : partners[candidates[a]] = []).Add(candidates[b]);
+            (partners.TryGetValue(candidates[b], out var pb) ? pb : partners[candidates[b]] = []).Add(candidates[a]);
+        }
+        var pushers = new HashSet<long>();
+        foreach (var (k, list) in held)
+        {
+            var found = false;
+            for (var a = 0; a < list.Count && !found; a++)
+                for (var b = a + 1; b < list.Count && !found; b++)
+                    found = pairs.Contains((list[a], list[b]));
+            if (found) pushers.Add(k);
+        }
+        return (partners, pushers);
     }
 
     /// <summary>Per item, each new account's first arrival in the window (time order).</summary>

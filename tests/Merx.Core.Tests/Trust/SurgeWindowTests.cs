@@ -42,6 +42,8 @@ public sealed class SurgeWindowTests
         Assert.Equal(6.0 / 7 / (3.0 / 24), t1.Lift, 12);
         Assert.Equal(1.0, t1.Burst);         // all five within 240 s
         Assert.Equal(["fake0", "fake1", "fake2", "fake3", "fake4"], t1.NewAccountIds);
+        Assert.Equal(["t2"], t1.CoPushed);   // the same 5 new accounts pushed both
+        Assert.Equal(["t1"], r.Items[1].CoPushed);
         // "pop": 23 accounts, 3 new (2 newcomers, fake0): share 3/23, watched not flagged; its new accounts came at 1,100, 2,100 and 2,300 s: burst 2/3.
         var pop = r.Items.Single(i => i.Item == "pop");
         Assert.False(pop.Flagged);
@@ -62,28 +64,90 @@ public sealed class SurgeWindowTests
             var w = new SurgeWindow(o);
             w.MarkEstablished(Enumerable.Range(0, 10).Select(i => (long)("old" + i).GetHashCode()));
             for (var i = 0; i < 10; i++) See(w, 10, "old" + i, "x");
-            for (var f = 0; f < 4; f++) See(w, 20, "new" + f, "t");
+            for (var f = 0; f < 4; f++) See(w, 20, "new" + f, "t", "u");
             See(w, 20, "old0", "t");
             return w.Report(30);
         }
-        // "t": 5 accounts, 4 new: share 0.8; lift (5/7) / ((0+1)/(14−5+2)) = 55/7 = 7.857…
+        // "t": 5 accounts, 4 new: share 0.8; lift (5/7) / ((0+1)/(14−5+2)) = 55/7 = 7.857…; "u": 4 of 4 new, lift
+        // (5/6) / (1/12) = 10. Each needs the other (co-push), so when "t" fails a test neither is flagged.
         var basis = new SurgeOptions { MinNewAccounts = 4, MinNewShare = 0.8, MinLift = 55.0 / 7 - 1e-9 };
-        Assert.Equal(1, Run(basis).FlaggedItems);
+        Assert.Equal(2, Run(basis).FlaggedItems);
         Assert.Equal(0, Run(basis with { MinNewAccounts = 5 }).FlaggedItems);
         Assert.Equal(0, Run(basis with { MinNewShare = 0.81 }).FlaggedItems);
         Assert.Equal(0, Run(basis with { MinLift = 55.0 / 7 + 1e-9 }).FlaggedItems);
     }
 
     [Fact]
+    public void Co_push_share_is_a_boundary()
+    {
+        // "a": new accounts f0..f7, "b": f4..f11 — 4 shared of 8 each: share 0.5 of the smaller.
+        SurgeReport Run(double share)
+        {
+            var w = new SurgeWindow(new SurgeOptions { MinNewAccounts = 4, MinNewShare = 0, MinLift = 0, MinCoPushShare = share });
+            for (var f = 0; f < 12; f++) See(w, 10, "f" + f, f < 8 ? ["a", .. f >= 4 ? new[] { "b" } : []] : ["b"]);
+            return w.Report(20);
+        }
+        var at = Run(0.5);
+        Assert.Equal(["a", "b"], at.Items.Where(i => i.Flagged).Select(i => i.Item).Order());
+        Assert.Equal(["f4", "f5", "f6", "f7"], at.SuspectAccounts.Select(a => a.Account).Order());   // only the shared accounts
+        Assert.All(at.SuspectAccounts, a => Assert.Equal(2, a.FlaggedItems));
+        Assert.Equal(0, Run(0.51).FlaggedItems);
+        Assert.Empty(Run(0.51).SuspectAccounts);
+    }
+
+    /// <summary>
+    /// The case the per-item tests alone got wrong (bench/results/trust.md, CONCENTRATED=1): a crowd of genuine
+    /// newcomers landing only on a few niche items that established customers rarely visit. Each item on its own looks
+    /// pushed; the newcomers spread over the items, so no two items share many of them. Then a coordinated group arrives.
+    /// </summary>
+    [Fact]
+    public void Genuine_newcomers_on_niche_items_flag_nothing_a_coordinated_group_flags_exactly_its_targets_and_accounts()
+    {
+        var rng = new Random(20);
+        var established = Enumerable.Range(0, 400).Select(i => "c" + i).ToArray();
+        var w = new SurgeWindow(new SurgeOptions());   // the defaults the server runs with
+        w.MarkEstablished(established.Select(a => (long)a.GetHashCode()));
+        long t = 1000;
+        // Customers browse 3 of 1,000 items each; one in 40 also views a niche item n0..n19.
+        for (var c = 0; c < established.Length; c++, t++)
+        {
+            See(w, t, established[c], "i" + rng.Next(1000), "i" + rng.Next(1000), "i" + rng.Next(1000));
+            if (c % 40 == 0) See(w, t, established[c], "n" + rng.Next(20));
+        }
+        // 80 newcomers within a minute, each on 3 distinct niche items.
+        for (var k = 0; k < 80; k++)
+        {
+            var picks = new HashSet<string>();
+            while (picks.Count < 3) picks.Add("n" + rng.Next(20));
+            See(w, t + k % 60, "newcomer" + k, [.. picks]);
+        }
+        t += 60;
+        var genuine = w.Report(t, watch: 20);
+        var onTheirOwn = genuine.Items.Count(i => i.NewAccounts >= 10 && i.NewShare >= 0.6 && i.Lift >= 3);
+        Assert.Equal(16, onTheirOwn);          // items the per-item tests alone would flag
+        Assert.Equal(0, genuine.FlaggedItems);
+        Assert.Empty(genuine.SuspectAccounts);
+        Assert.All(genuine.Items, i => Assert.Empty(i.CoPushed));
+
+        // 30 fresh accounts push t1, t2, t3 (and view two ordinary items each).
+        for (var f = 0; f < 30; f++) See(w, t + f, "fake" + f, "t1", "t2", "t3", "i" + rng.Next(1000), "i" + rng.Next(1000));
+        var attacked = w.Report(t + 60, watch: 20);
+        Assert.Equal(["t1", "t2", "t3"], attacked.Items.Where(i => i.Flagged).Select(i => i.Item).Order());
+        Assert.Equal(Enumerable.Range(0, 30).Select(f => "fake" + f).Order(), attacked.SuspectAccounts.Select(a => a.Account).Order());
+        Assert.All(attacked.SuspectAccounts, a => Assert.Equal(3, a.FlaggedItems));
+        Assert.Equal(["t2", "t3"], attacked.Items.Single(i => i.Item == "t1").CoPushed);
+    }
+
+    [Fact]
     public void Arrivals_leave_the_window_and_accounts_grow_old()
     {
         var w = Window(options: new SurgeOptions { MinNewAccounts = 3, MinLift = 0, WindowSeconds = 100, NewAccountSeconds = 1000 });
-        for (var f = 0; f < 3; f++) See(w, 10, "f" + f, "t");
-        Assert.Equal(1, w.Report(50).FlaggedItems);
+        for (var f = 0; f < 3; f++) See(w, 10, "f" + f, "t", "u");
+        Assert.Equal(2, w.Report(50).FlaggedItems);
         var later = w.Report(110);                   // 110 − 100 ≥ 10: every arrival expired
         Assert.Equal((0, 0, 0), (later.Events, later.Accounts, later.FlaggedItems));
-        for (var f = 0; f < 3; f++) See(w, 500, "f" + f, "t");   // still new (first seen at 10, 490 s < 1,000 s)
-        Assert.Equal(1, w.Report(500).FlaggedItems);
+        for (var f = 0; f < 3; f++) See(w, 500, "f" + f, "t", "u");   // still new (first seen at 10, 490 s < 1,000 s)
+        Assert.Equal(2, w.Report(500).FlaggedItems);
         for (var f = 0; f < 3; f++) See(w, 1010, "f" + f, "t");  // 1,000 s after first seen: established now
         Assert.Equal(0, w.Report(1010).NewAccounts);
     }
@@ -98,7 +162,7 @@ public sealed class SurgeWindowTests
         Assert.Equal(3, w.RememberedAccounts);
         Assert.Equal(2, r.NewAccounts);                          // a1, a2 new; a3, a4 beyond MaxAccounts count as established
         w.ForgetAccounts(k => k == "a1".GetHashCode());
-        var after = w.Report(1);
+        var after = w.Report(1, watch: 5);
         Assert.Equal(3, after.Events);
         Assert.DoesNotContain(after.SuspectAccounts, a => a.Account == "a1");
         Assert.Equal(["a2"], after.Items.Single().NewAccountIds);
@@ -110,6 +174,7 @@ public sealed class SurgeWindowTests
     {
         Assert.Throws<ArgumentException>(() => new SurgeWindow(new SurgeOptions { WindowSeconds = 0 }));
         Assert.Throws<ArgumentException>(() => new SurgeWindow(new SurgeOptions { MinNewShare = 1.5 }));
+        Assert.Throws<ArgumentException>(() => new SurgeWindow(new SurgeOptions { MinCoPushShare = -0.1 }));
         Assert.Throws<ArgumentException>(() => new SurgeWindow(new SurgeOptions { MinLift = double.NaN }));
         Assert.Throws<ArgumentException>(() => new SurgeWindow(new SurgeOptions { MaxEvents = 0 }));
     }
