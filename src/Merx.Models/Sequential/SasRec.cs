@@ -49,12 +49,15 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     /// <summary>
     /// reps[i] = itemEmb[i] + mean of feature embeddings of item i + text[i]·W (when side information is on).
     /// An item with no training interaction has only its features: its id embedding would have
-    /// learned nothing but "not the next item" from the softmax, so it is left out. In training
+    /// learned nothing but "not the next item" from the softmax, so it is left out (outside training,
+    /// an item with text gets its text-nearest trained items' id embeddings instead: <see cref="ImputeColdIds"/>). In training
     /// with id dropout, the items marked in <paramref name="idOff"/> (only items that have side
     /// information) are represented by their features alone for this step, so that pathway learns
     /// to place an item by itself, as it must for a new item.
     /// </summary>
-    private void ComputeRepresentations(float[] p, float[] reps, bool[]? idOff = null)
+    /// <param name="training">True inside a training step: untrained items keep a cleared id part (their rows get
+    /// no gradient); false (validation, serving, after a fit) fills a cold item's id part by <see cref="ImputeColdIds"/>.</param>
+    private void ComputeRepresentations(float[] p, float[] reps, bool[]? idOff = null, bool training = false)
     {
         var l = Layout; var d = l.D;
         p.AsSpan(l.ItemEmb, l.Items * d).CopyTo(reps);
@@ -62,6 +65,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
         for (var i = 0; i < l.Items; i++)
             if (side && (!_trained[i] || (idOff is not null && idOff[i]))) reps.AsSpan(i * d, d).Clear();
         if (!side) return;
+        if (!training) ImputeColdIds(p, reps);
         if (l.TextDim > 0) TextForward(_text, p.AsSpan(l.TextProj, l.TextDim * d), reps, l.Items, l.TextDim, d);
         for (var i = 0; i < l.Items; i++)
         {

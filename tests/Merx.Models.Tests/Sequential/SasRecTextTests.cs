@@ -148,4 +148,55 @@ public class SasRecTextTests
         without.Fit(Data(null), new FitOptions { Seed = 5 });
         Assert.False(without.ItemVectorFromText(text.Of(29), v));
     }
+
+    [Fact]
+    public void A_cold_item_whose_text_is_a_trained_items_text_gets_that_items_representation_and_ranks_with_it()
+    {
+        // One-hot texts: item i reads e_i, except the never-consumed item 29, which reads item 5's text exactly. Every other
+        // trained item's cosine with it is 0, so item 5 is its one neighbour, weight 1: the imputed id embedding is item 5's.
+        var rows = Enumerable.Range(0, Items).Select(i => { var v = new float[Items]; v[i == 29 ? 5 : i] = 1; return v; }).ToArray();
+        var text = PretrainedVectors.FromRows("one-hot", Items, rows);
+        var model = Small(6);
+        model.Fit(Data(text), new FitOptions { Seed = 5 });
+        var reps = model.ItemVectors;
+        Assert.Equal(reps.Slice(5 * 16, 16).ToArray(), reps.Slice(29 * 16, 16).ToArray());
+        Assert.NotEqual(reps.Slice(4 * 16, 16).ToArray(), reps.Slice(29 * 16, 16).ToArray());
+        var scores = new float[Items];
+        model.Score(-1, [1, 2, 3, 4], scores);
+        Assert.Equal(scores[5], scores[29]);
+        // The serving path for a new item (no catalog row, only the text vector) gives the same vector.
+        var v = new float[16];
+        Assert.True(model.ItemVectorFromText(text.Of(29), v));
+        Assert.Equal(reps.Slice(5 * 16, 16).ToArray(), v);
+    }
+
+    [Fact]
+    public void A_cold_items_imputed_id_embedding_is_the_cosine_weighted_mean_of_its_ten_text_nearest_trained_items()
+    {
+        var text = TopicText();
+        var model = Small(6);
+        model.Fit(Data(text), new FitOptions { Seed = 5 });
+        var l = model.LayoutForTests; var p = model.Parameters; const int d = 16;
+        // Reference, written out: cosines of item 29's text with items 0..28 (all trained), the 10 largest positive ones.
+        var t = text.Of(29).ToArray();
+        double Cos(float[] a, float[] b) => a.Zip(b, (x, y) => (double)x * y).Sum() / Math.Sqrt(a.Sum(x => (double)x * x) * b.Sum(x => (double)x * x));
+        var nearest = Enumerable.Range(0, 29).Select(j => (j, cos: Cos(t, text.Of(j).ToArray()))).Where(x => x.cos > 0)
+            .OrderByDescending(x => x.cos).ThenBy(x => x.j).Take(SasRec.ColdNeighbours).ToArray();
+        Assert.Equal(10, nearest.Length);
+        var sum = nearest.Sum(x => x.cos);
+        var expected = new double[d];
+        foreach (var (j, cos) in nearest)
+            for (var k = 0; k < d; k++) expected[k] += cos / sum * p[l.ItemEmb + j * d + k];
+        for (var k = 0; k < d; k++)
+            for (var e = 0; e < E; e++) expected[k] += t[e] * p[l.TextProj + e * d + k];   // + t·W
+        var rep = model.ItemVectors.Slice(29 * d, d).ToArray();
+        for (var k = 0; k < d; k++) Assert.Equal(expected[k], rep[k], 4);
+        // A trained item's row is untouched: its own id embedding + t·W.
+        var t3 = text.Of(3).ToArray();
+        for (var k = 0; k < d; k++)
+        {
+            var own = p[l.ItemEmb + 3 * d + k] + Enumerable.Range(0, E).Sum(e => (double)t3[e] * p[l.TextProj + e * d + k]);
+            Assert.Equal(own, model.ItemVectors[3 * d + k], 4);
+        }
+    }
 }
