@@ -33,6 +33,7 @@ public sealed partial class SasRec
             new PlainRecipe(o.MaxEpochs, o.BatchSize, o.EvalEvery, o.Patience, o.ValidationUsers, o.RefitWithValidation), fit, Name);
         (EpochsRun, BestEpoch, BestValidationNdcg) = (run.EpochsRun, run.BestEpoch, run.BestValidationNdcg);
         (EpochSeconds, MedianEpochSeconds) = (run.EpochSeconds, run.MedianEpochSeconds);
+        SelectColdNeighbours(data.Validation, fit.Progress);
     }
 
     /// <summary>
@@ -95,6 +96,7 @@ public sealed partial class SasRec
         _trained = new bool[data.ItemCount];
         _popularity = new int[data.ItemCount];
         _coldNeighbours = null;
+        _coldK = ColdNeighbourChoices[0];
         return resolved;
     }
 

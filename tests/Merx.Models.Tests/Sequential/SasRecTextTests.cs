@@ -127,6 +127,8 @@ public class SasRecTextTests
         ms.Position = 0;
         var loaded = SasRec.Read(new BinaryReader(ms));
         Assert.Equal("test-topics", loaded.TextEncoder);
+        Assert.Equal(with.ColdNeighbours, loaded.ColdNeighbours);
+        Assert.Equal(with.ItemVectors.ToArray(), loaded.ItemVectors.ToArray());
         var a = new float[Items]; var b = new float[Items];
         with.Score(-1, [3, 4, 5], a); loaded.Score(-1, [3, 4, 5], b);
         Assert.Equal(a, b);
@@ -171,7 +173,7 @@ public class SasRecTextTests
     }
 
     [Fact]
-    public void A_cold_items_imputed_id_embedding_is_the_cosine_weighted_mean_of_its_ten_text_nearest_trained_items()
+    public void A_cold_items_imputed_id_embedding_is_the_cosine_weighted_mean_of_its_k_text_nearest_trained_items()
     {
         var text = TopicText();
         var model = Small(6);
@@ -181,8 +183,9 @@ public class SasRecTextTests
         var t = text.Of(29).ToArray();
         double Cos(float[] a, float[] b) => a.Zip(b, (x, y) => (double)x * y).Sum() / Math.Sqrt(a.Sum(x => (double)x * x) * b.Sum(x => (double)x * x));
         var nearest = Enumerable.Range(0, 29).Select(j => (j, cos: Cos(t, text.Of(j).ToArray()))).Where(x => x.cos > 0)
-            .OrderByDescending(x => x.cos).ThenBy(x => x.j).Take(SasRec.ColdNeighbours).ToArray();
-        Assert.Equal(10, nearest.Length);
+            .OrderByDescending(x => x.cos).ThenBy(x => x.j).Take(model.ColdNeighbours).ToArray();
+        Assert.Contains(model.ColdNeighbours, SasRec.ColdNeighbourChoices);
+        Assert.Equal(model.ColdNeighbours, nearest.Length);
         var sum = nearest.Sum(x => x.cos);
         var expected = new double[d];
         foreach (var (j, cos) in nearest)
