@@ -59,6 +59,9 @@ public sealed partial class SasRec : IColdItemEncoder
     public int ColdNeighbours => _coldK;
     private int _coldK = 10;
 
+    /// <summary>The last fit's pseudo-cold validation NDCG@10 per <see cref="ColdNeighbourChoices"/> entry (empty when nothing was chosen).</summary>
+    public IReadOnlyList<double> ColdNeighbourNdcg { get; private set; } = [];
+
     /// <summary>Per untrained item with text: its text-nearest trained items (item, cosine), best first; built lazily, reset when the trained set changes.</summary>
     private ScoredItem[]?[]? _coldNeighbours;
 
@@ -133,6 +136,7 @@ public sealed partial class SasRec : IColdItemEncoder
     {
         var l = Layout; var d = l.D;
         _coldK = ColdNeighbourChoices[0];
+        ColdNeighbourNdcg = [];
         if (l.TextDim == 0 || !Options.UseSideInformation) return;
         ComputeRepresentations(_params, _reps);
         var sims = new float[l.Items];
@@ -166,6 +170,7 @@ public sealed partial class SasRec : IColdItemEncoder
             used++;
         }
         if (used == 0) return;
+        ColdNeighbourNdcg = gains.Select(g => g / used).ToArray();
         var best = 0;
         for (var k = 1; k < gains.Length; k++) if (gains[k] > gains[best]) best = k;
         _coldK = ColdNeighbourChoices[best];
