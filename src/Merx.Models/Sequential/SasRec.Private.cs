@@ -149,7 +149,7 @@ public sealed partial class SasRec : IPrivatelyTrainable
     private bool[]? BeginPrivateStep(StepBuffers s)
     {
         var idOff = s.DrawIdDropout(Options.IdDropout, _featOffsets);
-        ComputeRepresentations(_params, _reps, idOff);
+        ComputeRepresentations(_params, _reps, idOff, training: true);
         if (Options.SampledNegatives > 0) s.DrawNegatives();
         else Transpose(_reps, s.RepsT, Layout.Items, Layout.D);
         return idOff;

@@ -33,6 +33,7 @@ public sealed partial class SasRec
             new PlainRecipe(o.MaxEpochs, o.BatchSize, o.EvalEvery, o.Patience, o.ValidationUsers, o.RefitWithValidation), fit, Name);
         (EpochsRun, BestEpoch, BestValidationNdcg) = (run.EpochsRun, run.BestEpoch, run.BestValidationNdcg);
         (EpochSeconds, MedianEpochSeconds) = (run.EpochSeconds, run.MedianEpochSeconds);
+        SelectColdNeighbours(data.Validation, fit.Progress);
     }
 
     /// <summary>
@@ -49,6 +50,7 @@ public sealed partial class SasRec
         public int[] Begin(Merx.Core.Data.UserSequences train, int seed)
         {
             foreach (var item in train.Items) model._trained[item] = true;
+            model._coldNeighbours = null;
             model.Layout.Initialize(model._params, seed);
             var users = Enumerable.Range(0, train.UserCount).Where(u => train.LengthOf(u) >= 2).ToArray();
             if (users.Length == 0) throw new InvalidOperationException("no training sequence has two or more items");
@@ -93,6 +95,8 @@ public sealed partial class SasRec
         _reps = new float[_layout.Items * _layout.D];
         _trained = new bool[data.ItemCount];
         _popularity = new int[data.ItemCount];
+        _coldNeighbours = null;
+        _coldK = ColdNeighbourChoices[0];
         return resolved;
     }
 
@@ -233,7 +237,7 @@ public sealed partial class SasRec
         var grads = s.Grads; var dReps = s.DReps;
         var n = s.Net.Tokens;
         var idOff = s.DrawIdDropout(Options.IdDropout, _featOffsets);
-        ComputeRepresentations(_params, _reps, idOff);
+        ComputeRepresentations(_params, _reps, idOff, training: true);
         Array.Clear(grads);
         Array.Clear(dReps);
         if (Options.SampledNegatives > 0) s.DrawNegatives();

@@ -49,12 +49,15 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     /// <summary>
     /// reps[i] = itemEmb[i] + mean of feature embeddings of item i + text[i]·W (when side information is on).
     /// An item with no training interaction has only its features: its id embedding would have
-    /// learned nothing but "not the next item" from the softmax, so it is left out. In training
+    /// learned nothing but "not the next item" from the softmax, so it is left out (outside training,
+    /// an item with text gets its text-nearest trained items' id embeddings instead: <see cref="ImputeColdIds"/>). In training
     /// with id dropout, the items marked in <paramref name="idOff"/> (only items that have side
     /// information) are represented by their features alone for this step, so that pathway learns
     /// to place an item by itself, as it must for a new item.
     /// </summary>
-    private void ComputeRepresentations(float[] p, float[] reps, bool[]? idOff = null)
+    /// <param name="training">True inside a training step: untrained items keep a cleared id part (their rows get
+    /// no gradient); false (validation, serving, after a fit) fills a cold item's id part by <see cref="ImputeColdIds"/>.</param>
+    private void ComputeRepresentations(float[] p, float[] reps, bool[]? idOff = null, bool training = false)
     {
         var l = Layout; var d = l.D;
         p.AsSpan(l.ItemEmb, l.Items * d).CopyTo(reps);
@@ -62,6 +65,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
         for (var i = 0; i < l.Items; i++)
             if (side && (!_trained[i] || (idOff is not null && idOff[i]))) reps.AsSpan(i * d, d).Clear();
         if (!side) return;
+        if (!training) ImputeColdIds(p, reps);
         if (l.TextDim > 0) TextForward(_text, p.AsSpan(l.TextProj, l.TextDim * d), reps, l.Items, l.TextDim, d);
         for (var i = 0; i < l.Items; i++)
         {
@@ -213,7 +217,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     {
         ThrowIfInt8();
         var l = Layout; var o = Options;
-        w.Write(l.TextDim > 0 ? 2 : 1); // payload version: 2 adds the text vectors (a model without text writes what it always wrote)
+        w.Write(l.TextDim > 0 ? 3 : 1); // payload version: 2 added the text vectors, 3 the cold items' neighbour count (a model without text writes what it always wrote)
         w.Write(o.Dim); w.Write(o.Blocks); w.Write(o.Heads); w.Write(o.MaxLength); w.Write(o.FfnMultiplier);
         w.Write(o.Dropout); w.Write(o.LearningRate); w.Write(o.WeightDecay); w.Write(o.ClipNorm); w.Write(o.BatchSize);
         w.Write(o.MaxEpochs); w.Write(o.Patience); w.Write(o.EvalEvery); w.Write(o.ValidationUsers); w.Write(o.UseSideInformation); w.Write(o.RefitWithValidation); w.Write(o.SampledNegatives);
@@ -222,6 +226,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
         {
             w.Write(l.TextDim); w.Write(_textEncoder ?? "");
             foreach (var v in _text.AsSpan(0, l.Items * l.TextDim)) w.Write(v);
+            w.Write(_coldK);
         }
         w.Write(EpochsRun); w.Write(BestEpoch); w.Write(BestValidationNdcg);
         WriteInts(w, _featOffsets); WriteInts(w, _featIds);
@@ -233,7 +238,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     public static SasRec Read(BinaryReader r)
     {
         var version = r.ReadInt32();
-        if (version is not (1 or 2)) throw new InvalidDataException($"sasrec payload version {version} is not supported");
+        if (version is not (1 or 2 or 3)) throw new InvalidDataException($"sasrec payload version {version} is not supported");
         var o = new SasRecOptions
         {
             Dim = r.ReadInt32(), Blocks = r.ReadInt32(), Heads = r.ReadInt32(), MaxLength = r.ReadInt32(), FfnMultiplier = r.ReadInt32(),
@@ -242,13 +247,14 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
         };
         var model = new SasRec(o);
         int items = r.ReadInt32(), features = r.ReadInt32(), textDim = 0;
-        if (version == 2)
+        if (version >= 2)
         {
             textDim = r.ReadInt32();
             if (textDim <= 0 || items < 0 || (long)items * textDim > Array.MaxLength) throw new InvalidDataException("sasrec payload has an invalid text shape");
             model._textEncoder = r.ReadString();
             model._text = new float[items * textDim];
             for (var i = 0; i < model._text.Length; i++) model._text[i] = r.ReadSingle();
+            if (version == 3) model._coldK = r.ReadInt32() is var k && ColdNeighbourChoices.Contains(k) ? k : throw new InvalidDataException($"sasrec payload has an unknown cold-item neighbour count {k}");
         }
         model.EpochsRun = r.ReadInt32(); model.BestEpoch = r.ReadInt32(); model.BestValidationNdcg = r.ReadDouble();
         model._featOffsets = ReadInts(r); model._featIds = ReadInts(r);
