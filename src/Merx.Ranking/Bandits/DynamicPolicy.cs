@@ -47,6 +47,7 @@ public sealed class DynamicPolicy : BanditPolicy
     private readonly double[] _armShows, _armClicks; // per arm, all contexts
     private readonly double[] _chosen;               // requests served per arm
     private double _uncMean = -1;
+    private int _lastContext;
     private readonly ConditionalWeakTable<BanditRequest, Choice> _served = new();
     private readonly Dictionary<int, (int Context, int Arm, double At)> _found = [];
 
@@ -139,9 +140,24 @@ public sealed class DynamicPolicy : BanditPolicy
 
     private protected override SlateDecision SelectCore(BanditRequest request, RankedCandidates c, int k, int maxExplore)
     {
-        var ctx = Context(request);
+        var ctx = _lastContext = Context(request);
         var s2 = UserVariance(request);
         if (s2 >= 0) _uncMean = _uncMean < 0 ? s2 : 0.99 * _uncMean + 0.01 * s2;
+        var arm = ChooseArm(ctx);
+        _chosen[arm]++;
+        _served.AddOrUpdate(request, new Choice(ctx, arm));
+        return Unconditional(_arms[arm].SelectFor(request, c, k, maxExplore));
+    }
+
+    private protected override SlateDecision Redraw(BanditRequest request, RankedCandidates c, int k, int maxExplore)
+    {
+        var arm = ChooseArm(_lastContext); // redraws follow the request's own selection (BanditPolicy.Estimate)
+        return Unconditional(_arms[arm].RedrawFor(request, c, k, maxExplore, Rng.NextULong()));
+    }
+
+    /// <summary>Thompson sampling over the arms' click rates in context <paramref name="ctx"/>.</summary>
+    private int ChooseArm(int ctx)
+    {
         var arm = 0; var best = double.NegativeInfinity;
         for (var a = 0; a < _arms.Length; a++)
         {
@@ -149,10 +165,12 @@ public sealed class DynamicPolicy : BanditPolicy
             var draw = _arms.Length == 1 ? 0 : Rng.NextBeta(alpha, beta);
             if (draw > best) { best = draw; arm = a; }
         }
-        _chosen[arm]++;
-        _served.AddOrUpdate(request, new Choice(ctx, arm));
-        return _arms[arm].SelectFor(request, c, k, maxExplore);
+        return arm;
     }
+
+    /// <summary>The arm's picks with its propensities cleared: they hold given the arm, and the arm itself was drawn (<see cref="BanditPolicy.PropensityDraws"/> estimates the whole).</summary>
+    private SlateDecision Unconditional(SlateDecision d) =>
+        _arms.Length == 1 ? d : d with { Picks = [.. d.Picks.Select(p => p with { Propensity = double.NaN })] };
 
     private protected override void UpdateCore(BanditFeedback f)
     {
