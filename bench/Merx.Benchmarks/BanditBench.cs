@@ -12,7 +12,9 @@ namespace Merx.Benchmarks;
 /// feedback of that slate brings. Policies first learn from 2,000 warm-up requests so their tables
 /// and heads are populated. Reports the median and p99 over 20,000 timed requests, in µs, and
 /// appends them to bench/results/bandits-latency.md.
-/// <c>bandits [--requests N] [--dim D] [--candidates C] [--slate K] [--seed S]</c>
+/// With <c>--propensity-draws D</c> the policies without closed-form propensities also estimate them
+/// from D redraws per request (<see cref="BanditPolicy.PropensityDraws"/>); <c>--policies a,b</c> limits the run.
+/// <c>bandits [--requests N] [--dim D] [--candidates C] [--slate K] [--seed S] [--propensity-draws D] [--policies a,b]</c>
 /// </summary>
 public sealed class BanditBench : IBenchCommand
 {
@@ -21,11 +23,14 @@ public sealed class BanditBench : IBenchCommand
     public int Run(string[] args)
     {
         int requests = 20_000, dim = 64, candidates = 200, slate = 10, seed = 42, items = 10_000;
+        var draws = 0; IReadOnlyList<string> names = BanditPolicies.Names;
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
+            if (args[i] == "--policies") { names = args[i + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); continue; }
             var v = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
             switch (args[i])
             {
+                case "--propensity-draws": draws = v; break;
                 case "--requests": requests = v; break;
                 case "--dim": dim = v; break;
                 case "--candidates": candidates = v; break;
@@ -38,11 +43,13 @@ public sealed class BanditBench : IBenchCommand
         var rng = new Random(seed);
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"\n## {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores: {candidates} candidates, slate {slate}, user vector d={dim}, {requests:N0} timed requests (seed {seed})\n");
+        if (draws > 0) sb.AppendLine(CultureInfo.InvariantCulture, $"Propensities estimated from {draws} redraws per request where the policy has no closed form.\n");
         sb.AppendLine("| policy | select p50 µs | select p99 µs | update µs (per item) | request total p50 µs (select + K updates) |");
         sb.AppendLine("|---|---|---|---|---|");
-        foreach (var name in BanditPolicies.Names)
+        foreach (var name in names)
         {
             var policy = BanditPolicies.Create(name, encoder, seed);
+            if (policy is BanditPolicy b) b.PropensityDraws = draws;
             var sel = new double[requests]; var upd = new double[requests];
             var sw = new Stopwatch();
             for (var t = -2000; t < requests; t++)
@@ -66,7 +73,7 @@ public sealed class BanditBench : IBenchCommand
             Console.WriteLine(line);
             sb.AppendLine(line);
         }
-        sb.AppendLine(CultureInfo.InvariantCulture, $"\nCommand: `dotnet run -c Release --project bench/Merx.Benchmarks -- bandits --requests {requests} --dim {dim} --candidates {candidates} --slate {slate} --seed {seed}`");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"\nCommand: `dotnet run -c Release --project bench/Merx.Benchmarks -- bandits --requests {requests} --dim {dim} --candidates {candidates} --slate {slate} --seed {seed}{(draws > 0 ? $" --propensity-draws {draws}" : "")}{(names == BanditPolicies.Names ? "" : " --policies " + string.Join(',', names))}`");
         var path = Path.Combine(FindResults(), "bandits-latency.md");
         if (!File.Exists(path)) File.WriteAllText(path, "# Explore/exploit policies: cost per request\n\nMeasured by `BanditBench` (bench/Merx.Benchmarks/BanditBench.cs). Selection includes sorting the candidates by exploit score; \"update\" is one `Update` call (one shown item).\n");
         File.AppendAllText(path, sb.ToString());

@@ -111,6 +111,28 @@ public sealed class DashboardApiTests(ShopStore shop)
         Assert.Equal(0, Count(after, "established", "explored", "shown") - Count(before, "established", "explored", "shown"));
     }
 
+    [Theory]
+    [InlineData(32)]
+    [InlineData(0)]
+    public async Task The_default_dynamic_policy_logs_Monte_Carlo_propensities_unless_told_not_to(int draws)
+    {
+        // Issue #23: Dynamic has no closed-form propensities; the server estimates them from PropensityDraws redraws,
+        // (hits + 1) / (draws + 1) per slot, and logs them with the served list (none when draws = 0).
+        await using var app = await MerxTestApp.StartAsync(shop.DbPath, o => { o.Policy = "dynamic:0.1"; o.PropensityDraws = draws; });
+        var (_, recs) = await app.GetAsync("/api/users/dash-mc-1/recommendations?n=10");
+        var id = recs.GetProperty("recommendation_id").GetString()!;
+        app.App.Services.GetRequiredService<ServedLog>().Flush();
+        var served = app.Store.GetServed(id)!;
+        if (draws == 0) { Assert.Null(served.Logging); return; }
+        var logging = served.Logging!;
+        Assert.Equal(recs.GetProperty("items").GetArrayLength(), logging.Propensities.Count);
+        Assert.All(logging.Propensities, p =>
+        {
+            Assert.InRange(p, 1.0 / (draws + 1), 1);
+            Assert.Equal(Math.Round(p * (draws + 1)), p * (draws + 1), 9);
+        });
+    }
+
     [Fact]
     public async Task User_events_are_newest_first_with_titles_and_a_click_shows_up_at_once()
     {

@@ -37,10 +37,11 @@ internal static class SimulateCommand
         var logDb = new Option<string?>("--log-db") { Description = "write every served list (with its propensities, user group and clicks) through the serving log into this store (SQLite file, created if missing, or postgres://…), for 'merx ope'; needs one policy and one seed" };
         var opeTruth = new Option<string?>("--ope-truth") { Description = "with --log-db: also write, to this JSON file, the simulator's true clicks per list of each --ope-targets policy on the logged lists" };
         var opeTargets = new Option<string>("--ope-targets") { Description = "the target policies whose truth --ope-truth writes (ranked family)", DefaultValueFactory = _ => "ranked,ranked:0.05,ranked:0.1,ranked:0.2,ranked:0.5" };
+        var draws = new Option<int>("--propensity-draws") { Description = "with --log-db: Monte Carlo redraws per list for the propensities of policies without a closed form (thompson, lints, dynamic); 0 logs none", DefaultValueFactory = _ => 0 };
         var cache = new Option<string?>("--truth-cache") { Description = "reuse the ground-truth rankings from this file between runs (written on the first run)" };
         var command = new Command("simulate", "Compare explore/exploit policies in a simulator built from a real data set: EASE on all data is the ground truth of clicks; reports cumulative reward, regret against the oracle slate, catalog coverage and new-interest discovery (mean ± sd over seeds), and optionally a replay estimate.")
         {
-            data, format, policies, rounds, slate, seeds, seed, users, candidates, dynamicArms, replay, replayArms, replayLog, threads, vectors, encoderCache, encoderEpochs, encoderMinutes, json, html, map, cache, logDb, opeTruth, opeTargets,
+            data, format, policies, rounds, slate, seeds, seed, users, candidates, dynamicArms, replay, replayArms, replayLog, threads, vectors, encoderCache, encoderEpochs, encoderMinutes, json, html, map, cache, logDb, opeTruth, opeTargets, draws,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
@@ -58,6 +59,8 @@ internal static class SimulateCommand
             };
             options.Validate();
             if (parse.GetValue(logDb) is not null && (names.Length != 1 || options.Seeds != 1)) throw new ArgumentException("--log-db logs one policy's run: give one policy and --seeds 1");
+            if (parse.GetValue(draws) is < 0 or > 100_000) throw new ArgumentException("--propensity-draws must be in 0 … 100,000");
+            if (parse.GetValue(draws) != 0 && parse.GetValue(logDb) is null) throw new ArgumentException("--propensity-draws needs --log-db (the propensities are logged)");
             if (parse.GetValue(opeTruth) is not null && parse.GetValue(logDb) is null) throw new ArgumentException("--ope-truth needs --log-db (the truth is of the logged lists)");
             _ = parse.GetValue(opeTargets)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(OffPolicyTarget.Parse).ToArray();
             var events = parse.GetValue(replay); var arms = parse.GetValue(replayArms);
@@ -72,7 +75,7 @@ internal static class SimulateCommand
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var world = SimulationWorld.Build(name, dataset, options, Cli.Progress, parse.GetValue(cache));
             var summaries = parse.GetValue(logDb) is { } logPath
-                ? LoggedRun(world, names, options, dyn, logPath, parse.GetValue(opeTruth), parse.GetValue(opeTargets)!)
+                ? LoggedRun(world, names, options, dyn, logPath, parse.GetValue(opeTruth), parse.GetValue(opeTargets)!, parse.GetValue(draws))
                 : SimulationRunner.Run(world, names, Cli.Progress, dyn, parse.GetValue(threads));
             List<ReplayResult>? replays = null;
             if (events > 0)
@@ -103,11 +106,12 @@ internal static class SimulateCommand
     /// One policy on the first seed, every served list and click written through the store's serving
     /// log (batches of 1,000) as the server writes them, and the truth of the OPE targets on those lists.
     /// </summary>
-    private static IReadOnlyList<PolicySummary> LoggedRun(SimulationWorld world, string[] names, SimulationOptions o, DynamicOptions? dyn, string db, string? truthPath, string targets)
+    private static IReadOnlyList<PolicySummary> LoggedRun(SimulationWorld world, string[] names, SimulationOptions o, DynamicOptions? dyn, string db, string? truthPath, string targets, int draws)
     {
         var spec = names[0];
         var shop = new SimulatedShop(world, o.FirstSeed, Cli.Progress);
         var policy = BanditPolicies.Create(spec, shop.Encoder, o.FirstSeed, dyn);
+        if (policy is BanditPolicy b) b.PropensityDraws = draws;
         var truth = new OffPolicyTruth(targets.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(OffPolicyTarget.Parse), spec);
         using var store = MerxStores.Open(db);
         var start = DateTimeOffset.FromUnixTimeSeconds(1_767_225_600); // 2026-01-01, one list per second

@@ -21,6 +21,7 @@ public abstract class BanditPolicy : IBanditPolicy
     private protected BanditRng Rng;
     private protected double TotalShows, TotalClicks;
     private BudgetMeter? _meter;
+    private int _draws;
 
     protected BanditPolicy(int seed) => Rng = BanditRng.FromSeed(seed);
 
@@ -36,6 +37,23 @@ public abstract class BanditPolicy : IBanditPolicy
     {
         get => _meter?.Budget;
         init { value?.Validate(); _meter = value is null ? null : new BudgetMeter(value); }
+    }
+
+    /// <summary>
+    /// Monte Carlo draws per request for the propensities of the policies that have no closed form
+    /// (Thompson sampling, linear TS, Dynamic): the policy redraws the slate this many times from the
+    /// same state and generator-independent seeds, and a pick's propensity is (redraws with the same
+    /// item at the same slot + 1) / (draws + 1), the served draw counted as one (never 0, so an
+    /// importance weight stays finite). 0 (the default) leaves them NaN. The redraws change no state.
+    /// </summary>
+    public int PropensityDraws
+    {
+        get { lock (Gate) return _draws; }
+        set
+        {
+            if (value is < 0 or > 100_000) throw new ArgumentOutOfRangeException(nameof(PropensityDraws), "propensity draws must be in 0 … 100,000");
+            lock (Gate) _draws = value;
+        }
     }
 
     /// <summary>Running CTR per impression with a 2% prior worth 50 impressions.</summary>
@@ -58,7 +76,46 @@ public abstract class BanditPolicy : IBanditPolicy
             var allowed = _meter?.Allow(request, k) ?? k;
             var decision = SelectCore(request, ranked, k, allowed);
             _meter?.Spend(request, decision.ExploredCount);
-            return decision;
+            return _draws > 0 && decision.Picks.Any(p => double.IsNaN(p.Propensity)) ? Estimate(request, ranked, k, allowed, decision) : decision;
+        }
+    }
+
+    /// <summary>Sets the NaN propensities of <paramref name="decision"/> by <see cref="PropensityDraws"/> redraws (the generator is restored after).</summary>
+    private SlateDecision Estimate(BanditRequest request, RankedCandidates c, int k, int maxExplore, SlateDecision decision)
+    {
+        var picks = (SlatePick[])decision.Picks.Clone();
+        var hits = new int[picks.Length];
+        var saved = Rng.State;
+        var seeds = new BanditRng(saved ^ 0xD1B54A32D192ED03UL);
+        for (var s = 0; s < _draws; s++)
+        {
+            Rng.State = seeds.NextULong();
+            var d = Redraw(request, c, k, maxExplore);
+            for (var j = 0; j < picks.Length && j < d.Picks.Length; j++)
+                if (d.Picks[j].Item == picks[j].Item) hits[j]++;
+        }
+        Rng.State = saved;
+        for (var j = 0; j < picks.Length; j++)
+            if (double.IsNaN(picks[j].Propensity)) picks[j] = picks[j] with { Propensity = (hits[j] + 1.0) / (_draws + 1) };
+        return decision with { Picks = picks };
+    }
+
+    /// <summary>
+    /// A fresh draw of the slate from the policy's current state that changes nothing but the generator
+    /// (the Monte Carlo propensities). The item and linear policies' selection is that already; the
+    /// Dynamic policy overrides it to skip its bookkeeping.
+    /// </summary>
+    private protected virtual SlateDecision Redraw(BanditRequest request, RankedCandidates c, int k, int maxExplore) => SelectCore(request, c, k, maxExplore);
+
+    /// <summary>As <see cref="Redraw"/> on behalf of the Dynamic policy, from the generator state <paramref name="seed"/>; this policy's own generator is restored after.</summary>
+    internal SlateDecision RedrawFor(BanditRequest request, RankedCandidates c, int k, int maxExplore, ulong seed)
+    {
+        lock (Gate)
+        {
+            var saved = Rng.State;
+            Rng.State = seed;
+            try { return Redraw(request, c, k, maxExplore); }
+            finally { Rng.State = saved; }
         }
     }
 

@@ -65,6 +65,7 @@ public sealed class PolicyHost(ISettingsStore store, IOptions<MerxServerOptions>
             {
                 _vectors = dimension > 0 ? new ItemVectorSlot(dimension) : null;
                 var policy = BanditPolicies.CreateOver(Spec, _vectors);
+                if (policy is BanditPolicy b) b.PropensityDraws = options.Value.PropensityDraws;
                 lock (_foldGate)
                 {
                     Restore(policy);

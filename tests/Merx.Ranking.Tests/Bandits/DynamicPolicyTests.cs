@@ -60,8 +60,9 @@ public sealed class DynamicPolicyTests
             var dynamic = Mean("dynamic", ctr, Rounds);
             var best = fixedRewards.MaxBy(x => x.Value.Mean);
                         report.Add($"{shop}: dynamic {dynamic.Mean:F0} ± {dynamic.Sd:F0}, " + string.Join(", ", fixedRewards.Select(x => $"{x.Key} {x.Value.Mean:F0} ± {x.Value.Sd:F0}")));
-            // Measured (4 seeds, 6,000 slates): honest dynamic 2502 ± 75 vs greedy 2422 ± 162 (the best fixed);
-            // gems dynamic 4824 ± 293 vs thompson 4990 ± 95 (the best fixed; dynamic 0.967 × it), egreedy 4574, ucb 4488.
+            // Measured (4 seeds, 6,000 slates; arms learning from their own slates): honest dynamic 2327 ± 77 vs
+            // greedy 2422 ± 162 (the best fixed; dynamic 0.961 × it), thompson 2304, egreedy 2265;
+            // gems dynamic 4862 ± 202 vs thompson 4990 ± 95 (the best fixed; dynamic 0.974 × it), egreedy 4574, ucb 4488.
             // The meta-policy pays for learning which rule fits; it must come within 4% of the best and beat the rest.
             Assert.True(dynamic.Mean >= 0.96 * best.Value.Mean, string.Join("; ", report));
             foreach (var (name, r) in fixedRewards)
@@ -80,11 +81,40 @@ public sealed class DynamicPolicyTests
         var h = honest.ArmUse.ToDictionary(x => x.Arm, x => x.Share);
         var g = gems.ArmUse.ToDictionary(x => x.Arm, x => x.Share);
         var why = "honest: " + string.Join(" ", h.Select(x => $"{x.Key} {x.Value:P0}")) + "; gems: " + string.Join(" ", g.Select(x => $"{x.Key} {x.Value:P0}"));
-        // Measured: honest greedy 15%, egreedy 10%, ucb 0%, thompson 1%, lints (here the prior alone: greedy) 75%;
-        // gems egreedy 53%, ucb 45%, the rest 2%.
-        Assert.True(h["ucb"] + h["thompson"] < 0.05, why);
+        // Measured (arms learning from their own slates only): honest greedy 8%, egreedy 12%, ucb 8%, thompson 0%,
+        // lints (here the prior alone: greedy) 72%; gems egreedy 96%, lints 3%, the rest 1%.
+        Assert.True(h["ucb"] + h["thompson"] < 0.1, why);
         Assert.True(h["greedy"] + h["lints"] > 0.7, why);
         Assert.True(g["egreedy"] + g["ucb"] + g["thompson"] > 0.8, why);
+    }
+
+    /// <summary>
+    /// Issue #23 (Taobao): when every arm learns from every slate, an exploiting arm reaps what an exploring
+    /// one finds and the meta-policy favours it; by default each arm learns only from the slates it served.
+    /// Read through each arm's running CTR: with no clicks it is 1/(impressions + 50), so it counts the
+    /// impressions the arm learned from.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Arms_LearnOnlyFromTheSlatesTheyServed_UnlessFeedbackIsShared(bool share)
+    {
+        var p = new DynamicPolicy(options: new DynamicOptions { Arms = ["greedy", "egreedy", "thompson"], ShareFeedback = share }, seed: 3);
+        var c = Many(Candidates);
+        const int requests = 300;
+        for (var t = 0; t < requests; t++)
+        {
+            var request = new BanditRequest { UserKey = "u" + t % 7, HistoryLength = t % 30 };
+            var slate = p.Select(request, c, Slate);
+            for (var j = 0; j < slate.Picks.Length; j++)
+                p.Update(new BanditFeedback { Request = request, Item = slate.Picks[j].Item, ExploitRank = slate.Picks[j].ExploitRank, Slot = j, SlateSize = Slate, Clicked = false });
+        }
+        var served = p.ArmUse.Select(a => a.Share * requests * Slate).ToArray();
+        var learned = p.ArmPolicies.Select(a => Math.Round(1 / a.GlobalCtr - 50)).ToArray();
+        Assert.Equal(requests * Slate, served.Sum(), 6);
+        Assert.All(served, s => Assert.True(s > 0, "every arm served some requests"));
+        for (var a = 0; a < served.Length; a++)
+            Assert.Equal(share ? requests * Slate : Math.Round(served[a]), learned[a]);
     }
 
     [Theory]
