@@ -34,7 +34,7 @@ public sealed record DetectorOptions
 /// <summary>What the detector found: the users to quarantine from training, and every user's features and anomaly score.</summary>
 /// <param name="Odd">Per user: the individual evidence (anomaly, taste anomaly or coordinated share at its threshold).</param>
 /// <param name="Groups">The coordinated groups' members (see <see cref="ShillingDetector.Groups"/>).</param>
-/// <param name="FlaggedGroups">Groups quarantined whole.</param>
+/// <param name="FlaggedGroups">Groups quarantined (their members holding what the group pushes).</param>
 public sealed record DetectionResult(IReadOnlySet<int> Suspects, ProfileFeatures[] Features, double[] Anomaly, double[] TasteAnomaly, bool[] Odd,
     IReadOnlyList<int[]> Groups, int FlaggedGroups, int CoordinatedPairs, int MinSupport);
 
@@ -45,9 +45,11 @@ public sealed record DetectionResult(IReadOnlySet<int> Suspects, ProfileFeatures
 /// (<see cref="Groups"/>). Individual evidence: a member's profile is unusual for this shop — on length, popularity of
 /// what it holds, the spread of that over popularity deciles, burstiness, account age (robust z against the median
 /// user), on taste (its items outside the group match no other user's closely: DegSim, low for filler drawn at random
-/// or by popularity), or it is mostly the group's items. A group is quarantined whole when at least half of its members
-/// show individual evidence: a fake that mimics a genuine profile well enough to pass alone is caught with the group it
-/// pushes with, while genuine fans of a tight bundle (sequels, variants of one product) form groups whose members are
+/// or by popularity), or it is mostly the group's items. A group (of at least as many members as a coordinated pair needs
+/// co-holders) is quarantined when at least half of its members show individual evidence — every member holding enough of
+/// what the group pushes (the coordinated items most of its odd members hold): a fake that mimics a genuine profile well
+/// enough to pass alone is caught with the group it pushes with, a genuine member that only shares a filler item the
+/// fakes made coordinated is not; genuine fans of a tight bundle (sequels, variants of one product) form groups whose members are
 /// ordinary (measured on ML-1M: at most 4 of 58 members odd) and stay untouched, odd members included.
 /// </summary>
 public static class ShillingDetector
@@ -73,9 +75,21 @@ public static class ShillingDetector
         var flagged = 0;
         foreach (var members in groups)
         {
-            if (members.Count(u => odd[u]) < options.MinOddShare * members.Length) continue;
+            // Fewer members than one coordinated pair's co-holders cannot be the crowd that made the pairs.
+            if (members.Length < support) continue;
+            var oddMembers = members.Where(u => odd[u]).ToArray();
+            if (oddMembers.Length < options.MinOddShare * members.Length) continue;
             flagged++;
-            suspects.UnionWith(members);
+            // What the group pushes: the coordinated items at least half of its odd members hold. A member is quarantined
+            // when it holds enough of those (a fake that passes alone still holds the targets), not merely for sharing
+            // some coordinated item with the group (genuine buyers of a filler item the fakes made coordinated).
+            var holders = new Dictionary<int, int>();
+            foreach (var u in oddMembers)
+                foreach (var i in coordination.CoordinatedSet(data.ItemsOf(u))) holders[i] = holders.GetValueOrDefault(i) + 1;
+            var core = holders.Where(h => 2 * h.Value >= oddMembers.Length).Select(h => h.Key).ToHashSet();
+            var need = Math.Min(options.MinCoordinatedItems, core.Count);
+            foreach (var u in members)
+                if (need > 0 && coordination.CoordinatedSet(data.ItemsOf(u)).Count(core.Contains) >= need) suspects.Add(u);
         }
         return new DetectionResult(suspects, features, anomaly, taste, odd, groups, flagged, coordination.Pairs, support);
     }
