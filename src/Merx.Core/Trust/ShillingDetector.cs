@@ -27,7 +27,7 @@ public sealed record DetectorOptions
     public double MinTasteAnomaly { get; init; } = 2.0;
     /// <summary>…or at least this share of its distinct items are coordinated items (a profile that is mostly the group's items).</summary>
     public double MinCoordinatedShare { get; init; } = 0.5;
-    /// <summary>A coordinated group is quarantined whole when at least this share of its members show individual evidence.</summary>
+    /// <summary>A coordinated group is quarantined (its members holding what it pushes) when at least this share of its members show individual evidence.</summary>
     public double MinOddShare { get; init; } = 0.5;
 }
 

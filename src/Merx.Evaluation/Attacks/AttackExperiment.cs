@@ -43,7 +43,7 @@ public static class AttackExperiment
         var precision = detection.Suspects.Count == 0 ? 0 : (double)caught / detection.Suspects.Count;
         var recall = (double)caught / fakes.Count;
         progress?.Report($"detector: {detection.CoordinatedPairs:N0} coordinated pairs (support ≥ {detection.MinSupport}), {detection.Groups.Count:N0} groups, " +
-            $"{detection.FlaggedGroups:N0} quarantined whole; {detection.Suspects.Count:N0} suspects, " +
+            $"{detection.FlaggedGroups:N0} quarantined; {detection.Suspects.Count:N0} suspects, " +
             $"{caught:N0} of them fake: precision {precision:F3}, recall {recall:F3}");
 
         var options = new EvaluationOptions { Ks = [10], BootstrapResamples = 0, KeepTopLists = true, Seed = fit.Seed };
