@@ -128,10 +128,11 @@ public sealed class MerxServerOptions
     /// <summary>
     /// Monte Carlo redraws per request that estimate the served slots' propensities for the policies
     /// without a closed form (Thompson sampling, linear TS, Dynamic), so their served lists can be
-    /// evaluated off-policy (<c>merx ope</c>); 0 logs none. Cost: about the policy's selection time
-    /// per draw (bench/results/bandits.md, "Propensities").
+    /// evaluated off-policy (<c>merx ope</c>); 0 (the default) logs none. Cost: about the policy's whole
+    /// selection per draw, on the request path: at 100k items 32 draws took a Dynamic request from about
+    /// 1.5 to 9.4 ms of CPU (bench/results/scaleout.md), so turn it on only to collect logs for evaluation.
     /// </summary>
-    public int PropensityDraws { get; set; } = 32;
+    public int PropensityDraws { get; set; }
     /// <summary>Most n a recommendation request may ask for.</summary>
     public int MaxN { get; set; } = 200;
     /// <summary>Retrain and publish on this schedule (null: only on request).</summary>
