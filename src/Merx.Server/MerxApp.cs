@@ -26,7 +26,10 @@ public static class MerxApp
 {
     public static WebApplication Build(MerxServerOptions options, string[]? args = null, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(args ?? []);
+        // Merx binds its settings once at start (a change needs a restart), so the host does not watch its
+        // folder for appsettings changes: a store in the working folder would wake that watcher on every
+        // WAL write (about 3 % of a serving process's CPU under load, bench/results/serving-scale.md).
+        var builder = WebApplication.CreateSlimBuilder([.. args ?? [], "--hostBuilder:reloadConfigOnChange=false"]);
         builder.Services.AddMerx(options, builder.Configuration);
         configure?.Invoke(builder);
         builder.Services.RedactLogs(); // after every logging provider is added, the host's and the caller's

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Merx.Service;
+using Microsoft.Extensions.Configuration;
 
 namespace Merx.Server.Tests;
 
@@ -45,6 +46,17 @@ public sealed class ConfigurationTests
         Assert.Contains("MaxNN", unknown.Message);
         var wrongType = Assert.Throws<ArgumentException>(() => MerxConfiguration.Bind(MerxConfiguration.Load(Path.GetTempPath(), new Dictionary<string, string?> { ["Merx:MaxN"] = "many" })));
         Assert.Contains("MaxN", wrongType.Message);
+    }
+
+    [Fact]
+    public async Task The_host_reads_appsettings_once_and_watches_no_folder()
+    {
+        // A file watcher on the working folder wakes on every write of a store kept there (its WAL), costing CPU per request.
+        var options = new MerxServerOptions { ApiKey = "k", PseudonymKey = MerxTestApp.PseudonymKeyText, Db = Path.Combine(Path.GetTempPath(), "never-opened.db") };
+        List<Microsoft.Extensions.Configuration.FileConfigurationSource> files = [];
+        await using var app = MerxApp.Build(options, [], b => files = ((IConfigurationBuilder)b.Configuration).Sources.OfType<Microsoft.Extensions.Configuration.FileConfigurationSource>().ToList());
+        Assert.NotEmpty(files);
+        Assert.All(files, f => Assert.False(f.ReloadOnChange, $"{f.Path} is watched for changes"));
     }
 
     [Fact]
