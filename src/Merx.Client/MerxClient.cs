@@ -40,7 +40,8 @@ public sealed class MerxClient(HttpClient http)
     private async Task<T> Send<T>(HttpMethod method, string url, object? body, CancellationToken cancel)
     {
         using var request = new HttpRequestMessage(method, url.TrimStart('/'));
-        if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: Wire.Options);
+        if (body is HttpContent content) request.Content = content;
+        else if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: Wire.Options);
         using var response = await http.SendAsync(request, cancel).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
@@ -59,6 +60,7 @@ public sealed class MerxClient(HttpClient http)
             catch (JsonException) { }
             throw new MerxApiException((int)response.StatusCode, title, detail, id, text);
         }
+        if (response.StatusCode == System.Net.HttpStatusCode.NoContent) return default!;   // a delete: no body to read
         return (await response.Content.ReadFromJsonAsync<T>(Wire.Options, cancel).ConfigureAwait(false))!;
     }
 
@@ -87,6 +89,23 @@ public sealed class MerxClient(HttpClient http)
     [MerxEndpoint("PUT", "/api/items/{id}/stock")]
     public Task<StockSet> SetStockAsync(string id, bool inStock, CancellationToken cancel = default) =>
         Send<StockSet>(HttpMethod.Put, $"api/items/{E(id)}/stock", new { in_stock = inStock }, cancel);
+
+    /// <summary>
+    /// Sets an item's image from its bytes (<paramref name="contentType"/>: image/png, image/jpeg, image/webp, image/gif or
+    /// image/bmp; at most 20 MB). The answer comes once the bytes are checked; the image vector is computed by the server afterwards.
+    /// </summary>
+    [MerxEndpoint("PUT", "/api/items/{id}/image")]
+    public Task<ImageAccepted> PutItemImageAsync(string id, byte[] image, string contentType, CancellationToken cancel = default)
+    {
+        var content = new ByteArrayContent(image);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        return Send<ImageAccepted>(HttpMethod.Put, $"api/items/{E(id)}/image", content, cancel);
+    }
+
+    /// <summary>Removes an item's image (a <see cref="MerxApiException"/> with status 404 when it has none).</summary>
+    [MerxEndpoint("DELETE", "/api/items/{id}/image")]
+    public Task DeleteItemImageAsync(string id, CancellationToken cancel = default) =>
+        Send<JsonElement>(HttpMethod.Delete, $"api/items/{E(id)}/image", null, cancel);
 
     [MerxEndpoint("GET", "/api/items/{id}/similar")]
     public Task<SimilarItems> SimilarAsync(string id, int? n = null, CancellationToken cancel = default) =>

@@ -13,6 +13,8 @@ public sealed record MerxItem(string Id, string? Title = null, string? Descripti
     double? Price = null, IReadOnlyList<string>? Tags = null, IReadOnlyDictionary<string, string>? Attributes = null, DateTimeOffset? CreatedAt = null, bool? InStock = null);
 public sealed record ItemsUpserted(int Upserted);
 public sealed record StockSet(string Item, bool InStock);
+/// <summary>An accepted item image: its content hash and the encoder its vector is (or will be) computed with.</summary>
+public sealed record ImageAccepted(string Item, string ImageHash, string Encoder);
 
 public sealed record RecommendedItem(string Item, float Score, string Reason, string Source, bool Explored, string? Title, string? Category);
 public sealed record ModelRef(string Name, long Version);

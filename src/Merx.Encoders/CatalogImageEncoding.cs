@@ -11,8 +11,16 @@ namespace Merx.Encoders;
 /// </summary>
 public static class CatalogImageEncoding
 {
-    /// <summary>The item-aligned vectors, the vectors this call computed (content hash → vector) for the caller to store, and one error per refused image.</summary>
-    public sealed record Result(PretrainedVectors Vectors, IReadOnlyDictionary<string, float[]> Computed, int Reused, IReadOnlyList<(int Item, string Error)> Errors);
+    /// <summary>
+    /// The item-aligned vectors, each item's image content hash (null: no image, or refused), the vectors this call
+    /// computed (content hash → vector) for the caller to store, how many images were read, and one error per refused image.
+    /// </summary>
+    public sealed record Result(PretrainedVectors Vectors, IReadOnlyDictionary<string, float[]> Computed, int Reused, IReadOnlyList<(int Item, string Error)> Errors)
+    {
+        public IReadOnlyList<string?> Hashes { get; init; } = [];
+        /// <summary>Images read (items with an image), whether encoded, reused or refused.</summary>
+        public int Read { get; init; }
+    }
 
     /// <summary>The content hash of an image for <paramref name="encoderId"/> (the same bytes give the same vector).</summary>
     public static string Hash(ReadOnlySpan<byte> image, string encoderId)
@@ -30,6 +38,7 @@ public static class CatalogImageEncoding
     {
         known ??= new Dictionary<string, float[]>();
         var rows = new float[]?[images.Count];
+        var hashes = new string?[images.Count];
         var computed = new Dictionary<string, float[]>(StringComparer.Ordinal);
         var errors = new List<(int, string)>();
         var reused = 0;
@@ -49,6 +58,7 @@ public static class CatalogImageEncoding
                 if (computed.TryGetValue(hash, out var v)) rows[i] = v;
                 else if (known.TryGetValue(hash, out v) && v.Length == encoder.Dimension) { rows[i] = v; reused++; }
                 else rows[i] = computed[hash] = encoder.Encode(bytes);
+                hashes[i] = hash;
             }
             catch (Exception e) when (e is ImageRejectedException or IOException or UnauthorizedAccessException)
             {
@@ -61,6 +71,6 @@ public static class CatalogImageEncoding
                 progress?.Report($"image vectors: {done:N0}/{total:N0} read, {computed.Count:N0} encoded, {errors.Count:N0} refused, {rate:F1} images/s");
             }
         }
-        return new Result(PretrainedVectors.FromRows(encoder.Id, encoder.Dimension, rows), computed, reused, errors);
+        return new Result(PretrainedVectors.FromRows(encoder.Id, encoder.Dimension, rows), computed, reused, errors) { Hashes = hashes, Read = done };
     }
 }

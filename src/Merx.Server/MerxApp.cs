@@ -72,6 +72,8 @@ public static class MerxApp
         services.AddHostedService(sp => sp.GetRequiredService<PolicyHost>());
         services.AddSingleton<Merx.Service.Catalog.ItemTextVectors>();
         services.AddHostedService(sp => sp.GetRequiredService<Merx.Service.Catalog.ItemTextVectors>());
+        services.AddSingleton<Merx.Service.Catalog.ItemImageVectors>();
+        services.AddHostedService(sp => sp.GetRequiredService<Merx.Service.Catalog.ItemImageVectors>());
         services.AddSingleton<ModelHost>();
         services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
         services.AddSingleton<TrainingService>();
@@ -153,9 +155,16 @@ public static class MerxApp
         app.Use(async (ctx, next) =>
         {
             // Kestrel enforces the limit on streamed bodies too; this answers a declared oversize body before reading it.
-            if (ctx.Request.ContentLength > maxBody)
+            // An image upload may carry up to ImageDecoding.MaxBytes (issue #19).
+            var limit = maxBody;
+            if (Endpoints.ItemImageEndpoints.IsUpload(ctx.Request))
             {
-                await Problems.Status(StatusCodes.Status413PayloadTooLarge, "request body too large", $"{ctx.Request.ContentLength:N0} bytes; at most {maxBody:N0}").ExecuteAsync(ctx);
+                limit = Math.Max(maxBody, Merx.Encoders.ImageDecoding.MaxBytes);
+                if (ctx.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limit;
+            }
+            if (ctx.Request.ContentLength > limit)
+            {
+                await Problems.Status(StatusCodes.Status413PayloadTooLarge, "request body too large", $"{ctx.Request.ContentLength:N0} bytes; at most {limit:N0}").ExecuteAsync(ctx);
                 return;
             }
             await next(ctx);
@@ -165,7 +174,7 @@ public static class MerxApp
         else app.UseRateLimiter();
 
         var api = app.MapGroup("/api");
-        api.MapEvents().MapTrust().MapItems().MapUsers().MapRecommendations().MapFeedback().MapModels().MapExperiments();
+        api.MapEvents().MapTrust().MapItems().MapItemImages().MapUsers().MapRecommendations().MapFeedback().MapModels().MapExperiments();
         app.MapHealth();
         app.MapMerxMetrics();
         app.MapDashboard();

@@ -41,4 +41,20 @@ public interface ICatalogStore
     /// Returns how many were written.
     /// </summary>
     int StoreItemVectors(string encoderId, IReadOnlyDictionary<string, float[]> vectors);
+
+    /// <summary>
+    /// Links catalog items to their image (issue #19): item id → the image's content hash for
+    /// <paramref name="encoderId"/>, the key of its vector in <see cref="ReadItemVectors"/> (the vector may
+    /// follow later: an item whose image is not encoded yet has a link and no vector). Replaces an item's
+    /// earlier link; an item upsert keeps it, <see cref="DeleteItem"/> clears it. The batch is validated
+    /// first: an item id that is not a catalog item, or an empty or overlong hash, rejects it whole,
+    /// writing nothing. Returns how many were written.
+    /// </summary>
+    int SetItemImages(string encoderId, IReadOnlyDictionary<string, string> images);
+
+    /// <summary>Removes a catalog item's image link (its vector stays, keyed by content). False when the item had none.</summary>
+    bool RemoveItemImage(string itemId);
+
+    /// <summary>Every catalog item's image link for <paramref name="encoderId"/>: item id → content hash.</summary>
+    IReadOnlyDictionary<string, string> ReadItemImages(string encoderId);
 }

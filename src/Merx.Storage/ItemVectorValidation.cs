@@ -21,4 +21,18 @@ public static class ItemVectorValidation
             throw new ArgumentException($"{encoderId} vectors are stored with {s} entries, this batch has {dim}; nothing from this batch was written", nameof(vectors));
         return dim;
     }
+
+    /// <summary>The longest content hash a link may name (the encoders write 32 hex digits).</summary>
+    public const int MaxHashLength = 128;
+
+    /// <summary>Checks a batch of item → image hash links before writing any (the items' existence is checked by the backend, in its transaction).</summary>
+    public static void CheckImages(IReadOnlyDictionary<string, string> images)
+    {
+        foreach (var (item, hash) in images)
+        {
+            if (string.IsNullOrEmpty(item)) throw new ArgumentException("an image link has an empty item id; nothing from this batch was written", nameof(images));
+            if (string.IsNullOrWhiteSpace(hash)) throw new ArgumentException($"the image link of item '{item}' has an empty content hash; nothing from this batch was written", nameof(images));
+            if (hash.Length > MaxHashLength) throw new ArgumentException($"the image link of item '{item}' has a content hash longer than {MaxHashLength} characters; nothing from this batch was written", nameof(images));
+        }
+    }
 }

@@ -68,6 +68,11 @@ public sealed class ClientTests(ShopStore shop)
         Assert.StartsWith("r_", recs.RecommendationId);
         var fb = await merx.PostFeedbackAsync([new Feedback(recs.RecommendationId, recs.Items[0].Item, "click")]);
         Assert.Equal((1, 1), (fb.Accepted, fb.EventsRecorded));
+        var picture = ItemImageApiTests.Draw(SkiaSharp.SKColors.Orange);                 // issue #19: an image as bytes, then removed
+        var image = await merx.PutItemImageAsync("i3", picture, "image/png");
+        Assert.Equal(("i3", Merx.Encoders.CatalogImageEncoding.Hash(picture, Merx.Encoders.ImageEncoder.ModelId)), (image.Item, image.ImageHash));
+        await merx.DeleteItemImageAsync("i3");
+        Assert.Equal(404, (await Assert.ThrowsAsync<MerxApiException>(() => merx.DeleteItemImageAsync("i3"))).Status);
         var similar = await merx.SimilarAsync("i3", 4);
         Assert.Equal("i3", similar.Item);
         Assert.Equal(4, similar.Items.Count);
@@ -87,7 +92,7 @@ public sealed class ClientTests(ShopStore shop)
         await merx.LinkUserAsync("client-app-1", "client-user-1");
         var forgotten = await merx.ForgetAsync("client-user-1");
         Assert.Equal(4, forgotten.EventsRemoved); // the two posted events, the click and the linked app id's view
-        Assert.Equal(14, attempts.Count); // one attempt per call: nothing failed, nothing retried
+        Assert.Equal(17, attempts.Count); // one attempt per call: nothing failed, nothing retried (a 404 is not retried)
 
         var error = await Assert.ThrowsAsync<MerxApiException>(() => merx.RecommendAsync("client-user-1", -1));
         Assert.Equal(400, error.Status);

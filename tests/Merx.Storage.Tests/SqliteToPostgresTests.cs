@@ -37,6 +37,8 @@ public sealed class SqliteToPostgresTests : IDisposable
         s.PutState("policy", [7, 8, 9]);
         s.ClaimSetting("pseudonym_key", "v1:abcd");
         s.RecordImport("a.csv", "csv", "ok", 300, 0);
+        s.StoreItemVectors("img", new Dictionary<string, float[]> { ["h1"] = [0.6f, 0.8f] });
+        s.SetItemImages("img", new Dictionary<string, string> { ["i1"] = "h1", ["i2"] = "h-not-encoded-yet" });
         return path;
     }
 
@@ -64,6 +66,9 @@ public sealed class SqliteToPostgresTests : IDisposable
         Assert.Equal(source.ListImports().Select(i => (i.Source, i.Accepted)), target.ListImports().Select(i => (i.Source, i.Accepted)));
         Assert.Equal(source.RecentEvents("u3", 50), target.RecentEvents("u3", 50));
         Assert.Equal(source.RecentUsers(5), target.RecentUsers(5));
+        Assert.Equal(2, result["item images"]);                                   // issue #19: the item → image links come along
+        Assert.Equal(source.ReadItemImages("img"), target.ReadItemImages("img"));
+        Assert.Equal([0.6f, 0.8f], target.ReadItemVectors("img")["h1"]);
 
         // Every counter continues where SQLite's stopped.
         Assert.Equal(source.NextEventSequence(), target.NextEventSequence());

@@ -14,7 +14,7 @@ internal static class GenerateCommand
         var events = new Option<long>("--events") { Description = "number of events", DefaultValueFactory = _ => 300_000 };
         var seed = Cli.Seed();
         var output = new Option<string>("--out") { Description = "output folder", Required = true };
-        var images = new Option<bool>("--images") { Description = "also draw one PNG per item into OUT/images/ID.png (a shape by category in the item's colour): pictures to exercise `evaluate --images`, not real product photos" };
+        var images = new Option<bool>("--images") { Description = "also draw one PNG per item into OUT/images/ID.png (a shape by category in the item's colour) and name it in items.jsonl's image field: pictures to exercise `merx import` and `evaluate --images`, not real product photos" };
         var command = new Command("generate", "Generate a synthetic shop: category tree, brands, shops, users with drifting interests, sessions with a view → cart → purchase funnel. Deterministic per seed.")
         {
             users, items, events, seed, output, images,
@@ -31,8 +31,9 @@ internal static class GenerateCommand
             var dir = parse.GetValue(output)!;
             var clock = Stopwatch.StartNew();
             var generator = new ShopGenerator(options);
-            ShopWriter.Write(generator, dir, Cli.Progress);
-            if (parse.GetValue(images)) Cli.Progress.Report($"generate: {ShopImages.Write(generator.Items(), Path.Combine(dir, "images"), Cli.Progress):N0} item images in {Path.Combine(dir, "images")}");
+            var drawn = parse.GetValue(images);
+            ShopWriter.Write(generator, dir, Cli.Progress, drawn ? item => ShopImages.RelativePath(item) : null);
+            if (drawn) Cli.Progress.Report($"generate: {ShopImages.Write(generator.Items(), Path.Combine(dir, "images"), Cli.Progress):N0} item images in {Path.Combine(dir, "images")}");
             Console.WriteLine($"wrote {options.Items:N0} items, {options.Users:N0} users, {options.Events:N0} events to {Path.GetFullPath(dir)} in {clock.Elapsed.TotalSeconds:F1} s");
             return 0;
         }));

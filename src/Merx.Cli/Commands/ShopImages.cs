@@ -13,6 +13,9 @@ internal static class ShopImages
 {
     public const int Side = 256;
 
+    /// <summary>Where an item's picture lies, relative to the shop folder (what items.jsonl's image field says).</summary>
+    public static string RelativePath(Item item) => "images/" + item.Id + ".png";
+
     public static int Write(IEnumerable<Item> items, string folder, IProgress<string>? progress = null)
     {
         Directory.CreateDirectory(folder);

@@ -54,8 +54,21 @@ public sealed class PretrainedVectors
         var used = parts.Where(p => p is { PresentCount: > 0 }).Select(p => p!).ToArray();
         if (used.Length == 0) return parts.FirstOrDefault(p => p is not null);
         if (used.Length == 1) return used[0];
+        return Concat(used);
+    }
+
+    /// <summary>No vector for any of <paramref name="items"/> items (a part of <see cref="Concat"/> that no item has).</summary>
+    public static PretrainedVectors None(string encoderId, int dimension, int items) => new(encoderId, dimension, new float[items * dimension], new bool[items]);
+
+    /// <summary>
+    /// Every part side by side, those no item has included (zeros), so the layout and id are the parts' whatever the
+    /// items have: serving rebuilds the exact side information a model was trained on (<see cref="Join"/> drops empty parts).
+    /// </summary>
+    public static PretrainedVectors Concat(IReadOnlyList<PretrainedVectors> used)
+    {
+        if (used.Count == 0) throw new ArgumentException("nothing to concatenate", nameof(used));
         var items = used[0].ItemCount;
-        if (used.Any(p => p.ItemCount != items)) throw new ArgumentException("the vectors to join cover different item counts", nameof(parts));
+        if (used.Any(p => p.ItemCount != items)) throw new ArgumentException("the vectors to join cover different item counts", nameof(used));
         var dimension = used.Sum(p => p.Dimension);
         var values = new float[items * dimension];
         var present = new bool[items];

@@ -10,16 +10,17 @@ namespace Merx.Core.Synthetic;
 /// Writes a generated shop in the generic format that <c>merx import</c> reads: <c>items.jsonl</c>,
 /// <c>users.csv</c> (<c>user,age_band,region,segment</c>), <c>events.csv</c>
 /// (<c>user,item,kind,timestamp,value,session,query</c>) and <c>shop.json</c> (the options and
-/// counts, to reproduce the run). Events stream straight to disk.
+/// counts, to reproduce the run). Events stream straight to disk. With <c>imagePath</c>, each item names its
+/// image file (<c>image</c>, relative to the folder), which <c>merx import</c> decodes and embeds.
 /// </summary>
 public static class ShopWriter
 {
     private static readonly UTF8Encoding Utf8 = new(false);
 
-    public static void Write(ShopGenerator generator, string dir, IProgress<string>? progress = null)
+    public static void Write(ShopGenerator generator, string dir, IProgress<string>? progress = null, Func<Item, string>? imagePath = null)
     {
         Directory.CreateDirectory(dir);
-        var items = WriteItems(generator, Path.Combine(dir, "items.jsonl"));
+        var items = WriteItems(generator, Path.Combine(dir, "items.jsonl"), imagePath);
         progress?.Report($"generate: {items:N0} items");
         using (var w = new StreamWriter(Path.Combine(dir, "users.csv"), false, Utf8, 1 << 16))
         {
@@ -50,7 +51,7 @@ public static class ShopWriter
         WriteManifest(generator.Options, Path.Combine(dir, "shop.json"), items, events, byKind);
     }
 
-    private static long WriteItems(ShopGenerator generator, string path)
+    private static long WriteItems(ShopGenerator generator, string path, Func<Item, string>? imagePath)
     {
         using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
         using var w = new Utf8JsonWriter(fs);
@@ -75,6 +76,7 @@ public static class ShopWriter
             w.WriteEndObject();
             if (item.CreatedAt is { } c0) w.WriteNumber("created_at", c0.ToUnixTimeSeconds());
             w.WriteBoolean("in_stock", item.InStock);
+            if (imagePath is not null) w.WriteString(ItemImagePaths.Column, imagePath(item));
             w.WriteEndObject();
             w.Flush();
             fs.WriteByte((byte)'\n');

@@ -34,6 +34,8 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyRing keys)
         [("POST", "/api/items")] = ApiScope.Write,
         [("DELETE", "/api/items/{id}")] = ApiScope.Write,
         [("PUT", "/api/items/{id}/stock")] = ApiScope.Write,
+        [("PUT", "/api/items/{id}/image")] = ApiScope.Write,
+        [("DELETE", "/api/items/{id}/image")] = ApiScope.Write,
         [("PUT", "/api/users/{id}")] = ApiScope.Write,
         [("POST", "/api/users/{id}/links")] = ApiScope.Write,
         [("DELETE", "/api/users/{id}/links")] = ApiScope.Write,

@@ -25,6 +25,9 @@ public sealed class ItemTextVectors(ICatalogStore catalog, ILogger<ItemTextVecto
     private TextEncoder? _encoder;
     private long _encoded;
 
+    /// <summary>The catalog store the vectors are kept in.</summary>
+    public ICatalogStore Catalog => catalog;
+
     /// <summary>Contents encoded by this process so far (each stored once).</summary>
     public long Encoded => Interlocked.Read(ref _encoded);
 

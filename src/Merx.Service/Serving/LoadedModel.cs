@@ -33,9 +33,9 @@ public sealed class LoadedModel
     /// <see cref="ItemIndexSettings.Int8"/> the Transformer serves from its int8 copy.
     /// </summary>
     /// <param name="previousCatalog">The catalog of the snapshot being replaced (deleted items are told by it), or null.</param>
-    /// <param name="text">Reads the catalog's stored text vectors when the index needs them (new items placed by their text).</param>
+    /// <param name="text">Reads the catalog's stored pre-trained vectors in the layout of the given encoder id (the model's) when the index needs them (new items placed by their text and image).</param>
     public static LoadedModel Load(IModelRegistry store, ModelVersion version, CatalogIndex catalog, LoadedModel? previous, ItemIndexSettings? index = null,
-        CatalogIndex? previousCatalog = null, Func<Core.Data.PretrainedVectors?>? text = null)
+        CatalogIndex? previousCatalog = null, Func<string, Core.Data.PretrainedVectors?>? text = null)
     {
         var same = previous is not null && previous.Version.Version == version.Version;
         var package = same ? previous!.Package : Quantized(ModelPackage.FromBytes(store.ReadModelPayload(version.Version), ModelRegistry.Read), index);
@@ -45,7 +45,7 @@ public sealed class LoadedModel
             : null;
         var mapping = new IndexMapping(package.Items.Ids, catalog);
         var cold = live is null ? null
-            : live.Sync(catalog, mapping, same ? previousCatalog : null, package.Model is IColdItemEncoder { TextEncoder: not null } ? text?.Invoke() : null);
+            : live.Sync(catalog, mapping, same ? previousCatalog : null, package.Model is IColdItemEncoder { TextEncoder: { } encoderId } ? text?.Invoke(encoderId) : null);
         return new LoadedModel(version, package, new CatalogScorer(package.Model, mapping, live?.Index, index?.Probes ?? 32, cold), live);
     }
 

@@ -14,7 +14,7 @@ namespace Merx.Service.Serving;
 /// path; a rebuild for the same model version updates its item index in place (<see cref="LiveItemIndex"/>),
 /// so a new item is retrievable at once.
 /// </summary>
-public sealed class ModelHost(ICatalogStore catalog, IModelRegistry store, PolicyHost policies, IOptions<MerxServerOptions> options, ILogger<ModelHost> log, Catalog.ItemTextVectors? text = null) : BackgroundService
+public sealed class ModelHost(ICatalogStore catalog, IModelRegistry store, PolicyHost policies, IOptions<MerxServerOptions> options, ILogger<ModelHost> log, Catalog.ItemTextVectors? text = null, Catalog.ItemImageVectors? images = null) : BackgroundService
 {
     private volatile ServingSnapshot? _current;
     private long _catalogStamp;
@@ -68,6 +68,7 @@ public sealed class ModelHost(ICatalogStore catalog, IModelRegistry store, Polic
             };
         // A new item's text vector places it in the large model's item index (LiveItemIndex): rebuild when one is stored.
         if (text is not null) text.VectorsStored += CatalogChanged;
+        if (images is not null) images.VectorsStored += CatalogChanged;
         while (!stoppingToken.IsCancellationRequested)
         {
             try { Refresh(); }

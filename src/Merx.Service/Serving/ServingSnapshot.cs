@@ -56,7 +56,7 @@ public sealed class ServingSnapshot
         var catalog = new CatalogIndex(items.Select(i => i.Id).ToArray(), items.Select(i => i.Item).ToArray());
         var primaryVersion = store.LatestModel(options.PrimaryModel) ?? LatestScoringModel(store, options);
         var primary = primaryVersion is null ? null : LoadedModel.Load(store, primaryVersion, catalog, previous?.Primary, ItemIndexes.Settings(options),
-            previous?.Catalog, () => Merx.Service.Catalog.ItemTextVectors.Stored(catalogStore, catalog.Count, catalog.Item));
+            previous?.Catalog, encoderId => Merx.Service.Catalog.ItemSideInformation.ForModel(catalogStore, encoderId, catalog.Count, catalog.Id, catalog.Item));
         var neighborVersion = store.LatestModel(options.NeighborModel);
         var neighbors = neighborVersion is null ? null : LoadedModel.Load(store, neighborVersion, catalog, previous?.Neighbors);
         var trendingVersion = store.LatestModel(options.TrendingModel) ?? store.LatestModel(Popularity.PopName);

@@ -28,7 +28,8 @@ public static class ModelTrainer
 
     /// <summary>
     /// Fits each named model on <paramref name="events"/>' data set and publishes it to <paramref name="registry"/>.
-    /// With <paramref name="text"/>, models that read item text vectors get them (stored ones reused, new contents encoded and stored).
+    /// With <paramref name="text"/>, models that read item text vectors get them (stored ones reused, new contents encoded and stored),
+    /// joined with the stored image vectors of items that have an image.
     /// </summary>
     public static IReadOnlyList<PublishedModel> Train(IEventStore events, IModelRegistry registry, IReadOnlyList<string> names, FitOptions fit, IProgress<string>? progress = null, CancellationToken cancel = default, ItemTextVectors? text = null)
     {
@@ -40,7 +41,8 @@ public static class ModelTrainer
         var dataset = events.LoadDataset();
         if (dataset.Events.Count == 0) throw new InvalidOperationException("the store has no events to train on (import some first)");
         var split = Splitter.LeaveOneOut(dataset.Sequences);
-        var vectors = text is not null && names.Any(ModelRegistry.ReadsText) ? text.VectorsFor(dataset.Catalog, progress, cancel) : null;
+        // Text ⊕ image vectors (issue #19); without images exactly the text vectors.
+        var vectors = text is not null && names.Any(ModelRegistry.ReadsText) ? ItemSideInformation.ForTraining(text, dataset.Items.Ids, dataset.Catalog, progress, cancel) : null;
         var data = TrainingData.FromSplit(split, dataset, text: vectors);
         var evalOptions = EvaluationOptions.ForTraining(split.Train, data.Features) with { Ks = [10, 20], BootstrapResamples = 200 };
         var test = split.Test.Count <= MaxEvaluationUsers ? split.Test

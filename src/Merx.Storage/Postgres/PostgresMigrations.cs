@@ -141,6 +141,11 @@ internal static class PostgresMigrations
         ALTER TABLE served ADD COLUMN user_group TEXT;
         ALTER TABLE served ADD COLUMN logging JSONB;
         """,
+        // 6: an item's image link (issue #19; SQLite's migration 7): encoder and content hash of its image vector.
+        """
+        ALTER TABLE items ADD COLUMN image_encoder TEXT;
+        ALTER TABLE items ADD COLUMN image_hash TEXT;
+        """,
     ];
 
     /// <summary>The version this build writes.</summary>

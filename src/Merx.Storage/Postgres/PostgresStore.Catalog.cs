@@ -85,7 +85,8 @@ public sealed partial class PostgresStore
         using var tx = c.BeginTransaction();
         var deleted = Exec(c, tx, """
             UPDATE items SET cataloged = 0, title = NULL, description = NULL, category_path = NULL, brand = NULL, shop = NULL,
-                price = NULL, tags = NULL, attributes = NULL, created_at = NULL, in_stock = 1
+                price = NULL, tags = NULL, attributes = NULL, created_at = NULL, in_stock = 1,
+                    image_encoder = NULL, image_hash = NULL
             WHERE ext_id = $1 AND cataloged = 1
             """, itemId) == 1;
         if (deleted) Notify(c, tx, new StoreChange(StoreChangeKind.Catalog));

@@ -47,4 +47,60 @@ public sealed partial class PostgresStore
         tx.Commit();
         return vectors.Count;
     }
+
+    public int SetItemImages(string encoderId, IReadOnlyDictionary<string, string> images)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(encoderId);
+        ArgumentNullException.ThrowIfNull(images);
+        ItemVectorValidation.CheckImages(images);
+        if (images.Count == 0) return 0;
+        using var c = Connect();
+        using var tx = c.BeginTransaction();
+        var ids = images.Keys.ToArray();
+        var updated = Exec(c, tx, """
+            UPDATE items SET image_encoder = $1, image_hash = t.hash
+            FROM unnest($2::text[], $3::text[]) AS t(id, hash)
+            WHERE items.ext_id = t.id AND items.cataloged = 1
+            """, encoderId, ids, ids.Select(i => images[i]).ToArray());
+        if (updated != images.Count)
+        {
+            // Some id is not a catalog item: roll back (the transaction is disposed uncommitted) and name one.
+            tx.Rollback();
+            var known = new HashSet<string>(StringComparer.Ordinal);
+            using (var cmd = new NpgsqlCommand("SELECT ext_id FROM items WHERE ext_id = ANY($1) AND cataloged = 1", c))
+            {
+                cmd.Parameters.Add(new NpgsqlParameter { Value = ids });
+                using var r = cmd.ExecuteReader();
+                while (r.Read()) known.Add(r.GetString(0));
+            }
+            var missing = ids.FirstOrDefault(i => !known.Contains(i)) ?? ids[0];
+            throw new ArgumentException($"no catalog item '{missing}' to link an image to; nothing from this batch was written", nameof(images));
+        }
+        Notify(c, tx, new StoreChange(StoreChangeKind.Catalog));
+        tx.Commit();
+        return images.Count;
+    }
+
+    public bool RemoveItemImage(string itemId)
+    {
+        ArgumentNullException.ThrowIfNull(itemId);
+        using var c = Connect();
+        using var tx = c.BeginTransaction();
+        var removed = Exec(c, tx, "UPDATE items SET image_encoder = NULL, image_hash = NULL WHERE ext_id = $1 AND image_hash IS NOT NULL", itemId) == 1;
+        if (removed) Notify(c, tx, new StoreChange(StoreChangeKind.Catalog));
+        tx.Commit();
+        return removed;
+    }
+
+    public IReadOnlyDictionary<string, string> ReadItemImages(string encoderId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(encoderId);
+        using var c = Connect();
+        using var cmd = new NpgsqlCommand("SELECT ext_id, image_hash FROM items WHERE image_encoder = $1 AND image_hash IS NOT NULL AND cataloged = 1", c);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = encoderId });
+        using var r = cmd.ExecuteReader();
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (r.Read()) map[r.GetString(0)] = r.GetString(1);
+        return map;
+    }
 }

@@ -54,10 +54,10 @@ public static class SqliteToPostgres
         Copy(src, dst, "SELECT id, ext_id, attributes, last_seq FROM users ORDER BY id",
             "users(id, ext_id, attributes, last_seq)", [NpgsqlDbType.Bigint, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Bigint]);
         Say($"users {Count(dst, tx, "users"):N0}");
-        Copy(src, dst, "SELECT id, ext_id, cataloged, title, description, category_path, brand, shop, price, tags, attributes, created_at, in_stock FROM items ORDER BY id",
-            "items(id, ext_id, cataloged, title, description, category_path, brand, shop, price, tags, attributes, created_at, in_stock)",
+        Copy(src, dst, "SELECT id, ext_id, cataloged, title, description, category_path, brand, shop, price, tags, attributes, created_at, in_stock, image_encoder, image_hash FROM items ORDER BY id",
+            "items(id, ext_id, cataloged, title, description, category_path, brand, shop, price, tags, attributes, created_at, in_stock, image_encoder, image_hash)",
             [NpgsqlDbType.Bigint, NpgsqlDbType.Text, NpgsqlDbType.Smallint, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text,
-             NpgsqlDbType.Text, NpgsqlDbType.Double, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Integer]);
+             NpgsqlDbType.Text, NpgsqlDbType.Double, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Integer, NpgsqlDbType.Text, NpgsqlDbType.Text]);
         Say($"items {Count(dst, tx, "items"):N0}");
 
         // The months' partitions first (no DDL while a COPY is open).
@@ -113,6 +113,12 @@ public static class SqliteToPostgres
             if (actual != expected) throw new InvalidDataException($"migration check failed: {table} has {actual:N0} rows in {target} but {expected:N0} in {sqlitePath}; nothing was committed");
             tables.Add(new MigratedTable(table, actual));
         }
+        // Item image links (issue #19) are columns of items, not rows of their own: check them by their own count.
+        const string withImage = "SELECT COUNT(*) FROM items WHERE image_hash IS NOT NULL";
+        var imagesSrc = SqliteLong(src, snapshot, withImage);
+        var imagesDst = Convert.ToInt64(Scalar(dst, tx, withImage), System.Globalization.CultureInfo.InvariantCulture);
+        if (imagesSrc != imagesDst) throw new InvalidDataException($"migration check failed: {imagesDst:N0} items have an image link in {target} but {imagesSrc:N0} in {sqlitePath}; nothing was committed");
+        tables.Add(new MigratedTable("item images", imagesDst));
         var sumSrc = SqliteLong(src, snapshot, "SELECT COALESCE(SUM(seq), 0) FROM events");
         var sumDst = (long)(decimal)Scalar(dst, tx, "SELECT COALESCE(SUM(seq), 0) FROM events")!;
         if (sumSrc != sumDst) throw new InvalidDataException($"migration check failed: the events' sequence numbers differ between {sqlitePath} and {target}; nothing was committed");

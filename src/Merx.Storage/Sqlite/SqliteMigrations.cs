@@ -121,6 +121,13 @@ internal static class SqliteMigrations
         ALTER TABLE served ADD COLUMN logging TEXT;
         CREATE INDEX served_at ON served(at);
         """,
+        // 7: an item's image (issue #19): the content hash of its image for an image encoder, the key of its
+        //    vector in item_vectors; kept apart from the item's fields, so an upsert of the item keeps it and
+        //    deleting the catalog entry clears it.
+        """
+        ALTER TABLE items ADD COLUMN image_encoder TEXT;
+        ALTER TABLE items ADD COLUMN image_hash TEXT;
+        """,
     ];
 
     /// <summary>The version this build writes.</summary>

@@ -59,7 +59,8 @@ public sealed partial class SqliteStore
         lock (_gate)
             return NonQuery("""
                 UPDATE items SET cataloged = 0, title = NULL, description = NULL, category_path = NULL, brand = NULL, shop = NULL,
-                    price = NULL, tags = NULL, attributes = NULL, created_at = NULL, in_stock = 1
+                    price = NULL, tags = NULL, attributes = NULL, created_at = NULL, in_stock = 1,
+                    image_encoder = NULL, image_hash = NULL
                 WHERE ext_id = $id AND cataloged = 1
                 """, null, ("$id", itemId)) == 1;
     }

@@ -46,6 +46,51 @@ public sealed partial class SqliteStore
         }
     }
 
+    public int SetItemImages(string encoderId, IReadOnlyDictionary<string, string> images)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(encoderId);
+        ArgumentNullException.ThrowIfNull(images);
+        ItemVectorValidation.CheckImages(images);
+        if (images.Count == 0) return 0;
+        lock (_gate)
+        {
+            using var tx = BeginWrite();
+            using var cmd = Command("UPDATE items SET image_encoder = $e, image_hash = $h WHERE ext_id = $id AND cataloged = 1", tx);
+            cmd.Parameters.AddWithValue("$e", encoderId);
+            var h = cmd.Parameters.Add("$h", Microsoft.Data.Sqlite.SqliteType.Text);
+            var id = cmd.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Text);
+            foreach (var (item, hash) in images)
+            {
+                (id.Value, h.Value) = (item, hash);
+                // Not a catalog item: the transaction is left uncommitted, so nothing of the batch is written.
+                if (cmd.ExecuteNonQuery() != 1) throw new ArgumentException($"no catalog item '{item}' to link an image to; nothing from this batch was written", nameof(images));
+            }
+            tx.Commit();
+            return images.Count;
+        }
+    }
+
+    public bool RemoveItemImage(string itemId)
+    {
+        ArgumentNullException.ThrowIfNull(itemId);
+        lock (_gate)
+            return NonQuery("UPDATE items SET image_encoder = NULL, image_hash = NULL WHERE ext_id = $id AND image_hash IS NOT NULL", null, ("$id", itemId)) == 1;
+    }
+
+    public IReadOnlyDictionary<string, string> ReadItemImages(string encoderId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(encoderId);
+        lock (_gate)
+        {
+            using var cmd = Command("SELECT ext_id, image_hash FROM items WHERE image_encoder = $e AND image_hash IS NOT NULL AND cataloged = 1");
+            cmd.Parameters.AddWithValue("$e", encoderId);
+            using var r = cmd.ExecuteReader();
+            var map = new Dictionary<string, string>(StringComparer.Ordinal);
+            while (r.Read()) map[r.GetString(0)] = r.GetString(1);
+            return map;
+        }
+    }
+
     private int? StoredDimension(string encoderId)
     {
         using var cmd = Command("SELECT length(vector) / 4 FROM item_vectors WHERE encoder = $e LIMIT 1");

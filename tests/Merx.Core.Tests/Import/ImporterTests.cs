@@ -135,4 +135,32 @@ public sealed class ImporterTests : IDisposable
         Assert.Contains("\"skipped_lines\": 4", json);
         Assert.Equal(["t1", "t2"], data.Catalog[data.Items.IndexOf("x")]!.Tags);
     }
+
+    [Fact]
+    public void Generic_items_name_their_image_relative_to_the_data_folder_and_other_paths_are_refused()
+    {
+        // Issue #19: the image column is a file inside the data folder; the import never fetches a URL.
+        Write("items.jsonl",
+            "{\"id\": \"a\", \"image\": \"pics/a.png\"}\n" +
+            "{\"id\": \"b\"}\n" +
+            "{\"id\": \"\", \"image\": \"pics/bad-line.png\"}\n" +                // a bad line: no image either
+            "{\"id\": \"c\", \"image\": \"https://cdn.example.com/c.png\"}\n" +
+            "{\"id\": \"d\", \"image\": \"/etc/passwd\"}\n" +
+            "{\"id\": \"e\", \"image\": \"pics/../../e.png\"}\n" +
+            "{\"id\": \"f\", \"picture\": \"pics/f.png\"}\n");
+        Write("events.csv", "user,item,kind,timestamp\nu1,a,view,1\n");
+        var source = (IItemImageSource)DataSources.Open(_dir);
+        var images = source.ReadItemImages().ToList();
+        Assert.Equal(["a", "c", "d", "e"], images.Select(i => i.ItemId));
+        Assert.Equal(Path.Combine(_dir, "pics", "a.png"), images[0].Path);
+        Assert.Equal(("items.jsonl", 1L), (images[0].File, images[0].Line));
+        Assert.Null(images[0].Problem);
+        Assert.Contains("is a URL", images[1].Problem);
+        Assert.Contains("is an absolute path", images[2].Problem);
+        Assert.Contains("points outside the data folder", images[3].Problem);
+        Assert.All(images.Skip(1), i => Assert.Null(i.Path));
+        // Another column name through the mapping.
+        var mapped = (IItemImageSource)DataSources.Open(_dir, options: new ImportOptions { ColumnMapping = new Dictionary<string, string> { ["image"] = "picture" } });
+        Assert.Equal(["f"], mapped.ReadItemImages().Select(i => i.ItemId));
+    }
 }

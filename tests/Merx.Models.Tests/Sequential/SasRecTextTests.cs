@@ -110,6 +110,25 @@ public class SasRecTextTests
     }
 
     [Fact]
+    public void Without_images_training_is_bit_identical_to_text_alone()
+    {
+        // Issue #19: the trainer joins text and image vectors (PretrainedVectors.Join); a catalog where no item has
+        // an image must train exactly as it did before images existed.
+        var textOnly = Small(6); var noImages = Small(6);
+        textOnly.Fit(Data(TopicText()), new FitOptions { Seed = 9 });
+        var joined = PretrainedVectors.Join(TopicText(), PretrainedVectors.None("test-images", 4, Items));
+        noImages.Fit(Data(joined), new FitOptions { Seed = 9 });
+        Assert.Equal("test-topics", noImages.TextEncoder);
+        Assert.Equal(textOnly.Parameters, noImages.Parameters);
+        // With an image part present the projection reads both parts (E + 4 inputs) under the joined id.
+        var rows = Enumerable.Range(0, Items).Select(i => i % 2 == 0 ? new float[] { 1, 0, 0, 0 } : null).ToArray();
+        var withImages = Small(6);
+        withImages.Fit(Data(PretrainedVectors.Join(TopicText(), PretrainedVectors.FromRows("test-images", 4, rows))), new FitOptions { Seed = 9 });
+        Assert.Equal("test-topics+test-images", withImages.TextEncoder);
+        Assert.Equal(textOnly.ParameterCount + 4 * 16, withImages.ParameterCount);
+    }
+
+    [Fact]
     public void A_cold_item_with_text_lands_beside_the_items_whose_text_it_shares_and_survives_save_and_load()
     {
         var with = Small(30);

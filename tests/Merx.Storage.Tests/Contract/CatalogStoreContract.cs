@@ -112,4 +112,49 @@ public abstract class CatalogStoreContract<TBackend> : StoreContract<TBackend> w
         Assert.Equal(["h1", "h2"], store.ReadItemVectors("enc-a").Keys.Order());
         Assert.Equal(0, store.StoreItemVectors("enc-a", new Dictionary<string, float[]>()));
     }
+
+    [SkippableFact]
+    public void ItemImages_link_catalog_items_to_a_content_hash_survive_upserts_and_a_bad_batch_writes_nothing()
+    {
+        var store = NewStore();
+        store.UpsertItems([new Item { Id = "p1", Title = "one" }, new Item { Id = "p2" }, new Item { Id = "p3" }]);
+        store.AppendEvents([new RawEvent("u1", "only-in-events", EventKind.View, 100)]);
+        Assert.Empty(store.ReadItemImages("img-a"));
+        Assert.Equal(2, store.SetItemImages("img-a", new Dictionary<string, string> { ["p1"] = "h1", ["p2"] = "h2" }));
+        Assert.Equal(1, store.SetItemImages("img-b", new Dictionary<string, string> { ["p3"] = "h9" }));
+        Assert.Equal(1, store.SetItemImages("img-a", new Dictionary<string, string> { ["p2"] = "h1" }));      // replaces p2's link
+        Assert.Equal(new Dictionary<string, string> { ["p1"] = "h1", ["p2"] = "h1" }, store.ReadItemImages("img-a"));
+        Assert.Equal(new Dictionary<string, string> { ["p3"] = "h9" }, store.ReadItemImages("img-b"));
+
+        // An upsert replaces the item's fields and keeps its image; deleting the catalog entry clears it.
+        store.UpsertItems([new Item { Id = "p1", Title = "renamed" }]);
+        Assert.Equal("h1", store.ReadItemImages("img-a")["p1"]);
+        Assert.True(store.DeleteItem("p2"));
+        store.UpsertItems([new Item { Id = "p2" }]);
+        Assert.Equal(["p1"], store.ReadItemImages("img-a").Keys);
+
+        // Each bad batch names its fault and writes nothing, not even its good links.
+        (Dictionary<string, string> Batch, string Fault)[] bad =
+        [
+            (new() { ["p3"] = "h5", ["nope"] = "h6" }, "no catalog item 'nope'"),
+            (new() { ["p3"] = "h5", ["only-in-events"] = "h6" }, "no catalog item 'only-in-events'"),   // known from events only
+            (new() { ["p3"] = "h5", ["p2"] = " " }, "empty content hash"),
+            (new() { ["p3"] = "h5", ["p2"] = new string('a', ItemVectorValidation.MaxHashLength + 1) }, "longer than"),
+        ];
+        foreach (var (batch, fault) in bad)
+        {
+            var e = Assert.Throws<ArgumentException>(() => store.SetItemImages("img-a", batch));
+            Assert.Contains(fault, e.Message);
+            Assert.Contains("nothing from this batch was written", e.Message);
+        }
+        Assert.Equal(new Dictionary<string, string> { ["p1"] = "h1" }, store.ReadItemImages("img-a"));
+        Assert.Equal(new Dictionary<string, string> { ["p3"] = "h9" }, store.ReadItemImages("img-b"));
+        Assert.Equal(0, store.SetItemImages("img-a", new Dictionary<string, string>()));
+
+        Assert.True(store.RemoveItemImage("p1"));
+        Assert.False(store.RemoveItemImage("p1"));
+        Assert.False(store.RemoveItemImage("nope"));
+        Assert.Empty(store.ReadItemImages("img-a"));
+        Assert.Equal("renamed", store.GetItem("p1")!.Title);                                                   // the item itself stays
+    }
 }
