@@ -61,8 +61,16 @@ public sealed class LiveItemIndexTests(ShopStore shop, ITestOutputHelper output)
         while (((HnswIndex)live.Index).Contains(j) && DateTime.UtcNow < deadline) await Task.Delay(5);
         output.WriteLine($"delete → out of the index: {clock.Elapsed.TotalMilliseconds:F0} ms");
         Assert.False(((HnswIndex)live.Index).Contains(j));
-        var snapshot = app.Host.Current!;
-        var everything = snapshot.Scorer!.Top(new UserVector(snapshot.Scorer, ItemVector(snapshot, "live-warm")!), snapshot.Catalog.Count + 5, _ => true);
+        // The graph is updated before the rebuilt snapshot is published: read the snapshot once it shows the deletes.
+        ServingSnapshot snapshot;
+        ScoredItem[] everything;
+        do
+        {
+            snapshot = app.Host.Current!;
+            everything = snapshot.Scorer!.Top(new UserVector(snapshot.Scorer, ItemVector(snapshot, "live-warm")!), snapshot.Catalog.Count + 5, _ => true);
+            if (!everything.Any(s => s.Item == snapshot.Catalog.IndexOf(trained) || s.Item == snapshot.Catalog.IndexOf("live-new"))) break;
+            await Task.Delay(5);
+        } while (DateTime.UtcNow < deadline);
         Assert.DoesNotContain(snapshot.Catalog.IndexOf(trained), everything.Select(s => s.Item));
         Assert.DoesNotContain(snapshot.Catalog.IndexOf("live-new"), everything.Select(s => s.Item));
         Assert.Contains(snapshot.Catalog.IndexOf("live-warm"), everything.Select(s => s.Item));
