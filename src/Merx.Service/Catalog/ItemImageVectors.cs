@@ -1,10 +1,8 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using Merx.Core.Data;
 using Merx.Core.Import;
 using Merx.Encoders;
 using Merx.Storage;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -18,20 +16,16 @@ namespace Merx.Service.Catalog;
 /// checked on the request path, encoded by the background loop). A refused image costs only its own item.
 /// The encoder is loaded on first need; a host that never meets an image never loads it.
 /// </summary>
-public sealed class ItemImageVectors(ICatalogStore catalog, ILogger<ItemImageVectors>? log = null) : BackgroundService
+public sealed class ItemImageVectors(ICatalogStore catalog, ILogger<ItemImageVectors>? log = null)
+    : BackgroundEncoding<(string Item, byte[] Bytes)>(log ?? NullLogger<ItemImageVectors>.Instance, "image vectors", "uploaded images get no vector")
 {
-    private readonly Channel<(string Item, byte[] Bytes)> _queue = Channel.CreateUnbounded<(string, byte[])>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ILogger _log = log ?? NullLogger<ItemImageVectors>.Instance;
     private readonly Lock _load = new();
     private ImageEncoder? _encoder;
     private long _encoded;
-    private int _pending;
 
     /// <summary>Images encoded by this process so far (each distinct image stored once).</summary>
     public long Encoded => Interlocked.Read(ref _encoded);
-
-    /// <summary>Uploaded images waiting for the background loop.</summary>
-    public int Pending => Volatile.Read(ref _pending);
 
     /// <summary>Raised after new image vectors were stored (the serving host rebuilds its snapshot).</summary>
     public event Action? VectorsStored;
@@ -148,18 +142,17 @@ public sealed class ItemImageVectors(ICatalogStore catalog, ILogger<ItemImageVec
         var hash = CatalogImageEncoding.Hash(bytes, ImageEncoder.ModelId);
         try { catalog.SetItemImages(ImageEncoder.ModelId, new Dictionary<string, string> { [itemId] = hash }); }
         catch (ArgumentException) { return new(UploadStatus.UnknownItem, Reason: $"no catalog item '{itemId}'"); }   // deleted meanwhile
-        if (_queue.Writer.TryWrite((itemId, bytes))) Interlocked.Increment(ref _pending);
+        Post((itemId, bytes));
         return new(UploadStatus.Accepted, hash);
     }
 
     /// <summary>Removes an item's image link. False when it had none.</summary>
     public bool Remove(string itemId) => catalog.RemoveItemImage(itemId);
 
-    /// <summary>Encodes everything uploaded so far (what the background loop does; tests call it directly). Returns how many images were new.</summary>
-    public int Drain(CancellationToken cancel = default)
+    /// <summary>Encodes the uploaded images (images already stored are reused). Returns how many images were new.</summary>
+    public override int Drain(CancellationToken cancel = default)
     {
-        var batch = new List<(string Item, byte[] Bytes)>();
-        while (_queue.Reader.TryRead(out var upload)) { batch.Add(upload); Interlocked.Decrement(ref _pending); }
+        var batch = TakeQueued();
         if (batch.Count == 0) return 0;
         var encoder = Encoder;
         var result = CatalogImageEncoding.Encode(encoder, batch.Select(b => (Func<byte[]>?)(() => b.Bytes)).ToArray(), catalog.ReadItemVectors(encoder.Id), null, cancel);
@@ -184,28 +177,6 @@ public sealed class ItemImageVectors(ICatalogStore catalog, ILogger<ItemImageVec
         for (var i = 0; i < count; i++)
             if (links.TryGetValue(idAt(i), out var hash) && vectors.TryGetValue(hash, out var v) && v.Length == ImageEncoder.VectorDimension) rows[i] = v;
         return PretrainedVectors.FromRows(ImageEncoder.ModelId, ImageEncoder.VectorDimension, rows);
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (await _queue.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
-        {
-            await Task.Delay(200, stoppingToken).ConfigureAwait(false); // gather a burst of uploads into one batch
-            try
-            {
-                var n = Drain(stoppingToken);
-                if (n > 0) _log.LogInformation("image vectors: {Count} new images encoded and stored", n);
-            }
-            catch (EncoderUnavailableException e)
-            {
-                while (_queue.Reader.TryRead(out _)) Interlocked.Decrement(ref _pending);
-                _log.LogError("image vectors: {Message}; uploaded images get no vector", e.Message);
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
-            {
-                _log.LogError(e, "image vectors: encoding a batch of uploaded images failed");
-            }
-        }
     }
 
     public override void Dispose()

@@ -1,9 +1,7 @@
-using System.Threading.Channels;
 using Merx.Core.Data;
 using Merx.Core.Domain;
 using Merx.Encoders;
 using Merx.Storage;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -17,9 +15,9 @@ namespace Merx.Service.Catalog;
 /// encoder is loaded on first need, so a host that never meets text never loads it; when it cannot
 /// load, the error says why and models that do not read text keep working.
 /// </summary>
-public sealed class ItemTextVectors(ICatalogStore catalog, ILogger<ItemTextVectors>? log = null) : BackgroundService
+public sealed class ItemTextVectors(ICatalogStore catalog, ILogger<ItemTextVectors>? log = null)
+    : BackgroundEncoding<Item>(log ?? NullLogger<ItemTextVectors>.Instance, "text vectors", "upserted items get no text vector")
 {
-    private readonly Channel<Item> _queue = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ILogger _log = log ?? NullLogger<ItemTextVectors>.Instance;
     private readonly Lock _load = new();
     private TextEncoder? _encoder;
@@ -33,11 +31,6 @@ public sealed class ItemTextVectors(ICatalogStore catalog, ILogger<ItemTextVecto
 
     /// <summary>Raised after new item vectors were stored (the serving host rebuilds its snapshot, so new items enter the item index).</summary>
     public event Action? VectorsStored;
-
-    /// <summary>Items waiting for the background loop.</summary>
-    public int Pending => Volatile.Read(ref _pending);
-
-    private int _pending;
 
     /// <summary>The encoder, loaded once. <exception cref="EncoderUnavailableException">It cannot be loaded.</exception></summary>
     public TextEncoder Encoder
@@ -128,40 +121,17 @@ public sealed class ItemTextVectors(ICatalogStore catalog, ILogger<ItemTextVecto
     public void Enqueue(IEnumerable<Item> items)
     {
         foreach (var item in items)
-            if (ItemText.Of(item) is not null && _queue.Writer.TryWrite(item)) Interlocked.Increment(ref _pending);
+            if (ItemText.Of(item) is not null) Post(item);
     }
 
-    /// <summary>Encodes everything queued so far (what the background loop does; tests and the CLI call it directly). Returns how many contents were new.</summary>
-    public int Drain(CancellationToken cancel = default)
+    /// <summary>Encodes the queued items (contents already stored are reused). Returns how many contents were new.</summary>
+    public override int Drain(CancellationToken cancel = default)
     {
-        var batch = new List<Item?>();
-        while (_queue.Reader.TryRead(out var item)) { batch.Add(item); Interlocked.Decrement(ref _pending); }
+        var batch = TakeQueued();
         if (batch.Count == 0) return 0;
         var before = Encoded;
         VectorsFor(batch, null, cancel);
         return (int)(Encoded - before);
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (await _queue.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
-        {
-            await Task.Delay(200, stoppingToken).ConfigureAwait(false); // gather a burst of upserts into one batch
-            try
-            {
-                var n = Drain(stoppingToken);
-                if (n > 0) _log.LogInformation("text vectors: {Count} new item contents encoded and stored", n);
-            }
-            catch (EncoderUnavailableException e)
-            {
-                while (_queue.Reader.TryRead(out _)) Interlocked.Decrement(ref _pending);
-                _log.LogError("text vectors: {Message}; upserted items get no text vector", e.Message);
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
-            {
-                _log.LogError(e, "text vectors: encoding a batch of upserted items failed");
-            }
-        }
     }
 
     public override void Dispose()
