@@ -50,7 +50,7 @@ public sealed class MerxServerOptions
         Check(SurgeMinNewAccounts >= 1, nameof(SurgeMinNewAccounts), "must be at least 1");
         Check(SurgePrimeUsers >= 0, nameof(SurgePrimeUsers), "must be 0 or more");
         Check(SizeNoiseEpsilon is null or > 0 and < double.PositiveInfinity, nameof(SizeNoiseEpsilon), "must be a finite number > 0");
-        Check(PropensityDraws is >= 0 and <= 100_000, nameof(PropensityDraws), "must be in 0 … 100,000");
+        Check(PropensityDraws is >= 0 and <= 1_000_000, nameof(PropensityDraws), "must be in 0 … 1,000,000");
         if (Policy != "discovery")
             try { Merx.Ranking.Bandits.BanditPolicies.Create(Policy); }
             catch (Exception e) when (e is ArgumentException or FormatException) { p.Add($"{nameof(Policy)}: {e.Message}"); }
@@ -126,12 +126,14 @@ public sealed class MerxServerOptions
     /// </summary>
     public string Policy { get; set; } = "dynamic:0.1";
     /// <summary>
-    /// Monte Carlo redraws per request that estimate the served slots' propensities for the policies
-    /// without a closed form (Thompson sampling, linear TS, Dynamic), so their served lists can be
-    /// evaluated off-policy (<c>merx ope</c>); 0 logs none. Cost: about the policy's selection time
-    /// per draw (bench/results/bandits.md, "Propensities").
+    /// Redraw cap for the served slots' propensities of the policies without a closed form (Thompson
+    /// sampling, linear TS, Dynamic), so their served lists can be evaluated off-policy (<c>merx ope</c>):
+    /// the slate's distribution is frozen at the request and, in the serving log's queue after the answer has
+    /// gone, redrawn until each served pick reappears at its slot, at most this many draws; μ̂ = 1/N is logged
+    /// (N = draws to the hit: E[N] = 1/μ). 0 logs none. Cost off the request path: about 1/μ of the rarest
+    /// pick draws per list, ~10–40 µs each (bench/results/bandits.md, "Propensities by geometric redraws").
     /// </summary>
-    public int PropensityDraws { get; set; } = 32;
+    public int PropensityDraws { get; set; } = 10_000;
     /// <summary>Most n a recommendation request may ask for.</summary>
     public int MaxN { get; set; } = 200;
     /// <summary>Retrain and publish on this schedule (null: only on request).</summary>
