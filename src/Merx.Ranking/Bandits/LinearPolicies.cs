@@ -121,9 +121,14 @@ public sealed class LinearThompsonPolicy(IItemVectors? vectors, double v = 1, in
     /// <summary>The features and the Cholesky factor once per request, so a redraw costs D² + n·D (not a whole selection).</summary>
     private protected override SlateSampler Freeze(BanditRequest request, RankedCandidates c, int k, int maxExplore)
     {
-        var (mean, _, xs) = Evaluate(request, c, k);
-        var prior = new double[c.Count];
-        for (var r = 0; r < c.Count; r++) prior[r] = PriorMean(r, k);
+        // Means only: the freeze runs on the request path (for Dynamic, for every request), and xᵀA⁻¹x (D² per candidate) is not needed.
+        var mean = new double[c.Count]; var prior = new double[c.Count]; var xs = new double[c.Count][];
+        for (var r = 0; r < c.Count; r++)
+        {
+            var x = xs[r] = new double[Head.D];
+            Features(request, c.Items[r].Item, r, k, x, out prior[r]);
+            mean[r] = prior[r] + Head.Mean(x);
+        }
         return new LinearSampler([.. Head.Theta], Head.Cholesky(), v * NoiseSd, xs, prior, ExploitSet(mean, k), k, maxExplore);
     }
 }
