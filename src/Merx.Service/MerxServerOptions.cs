@@ -50,7 +50,7 @@ public sealed class MerxServerOptions
         Check(SurgeMinNewAccounts >= 1, nameof(SurgeMinNewAccounts), "must be at least 1");
         Check(SurgePrimeUsers >= 0, nameof(SurgePrimeUsers), "must be 0 or more");
         Check(SizeNoiseEpsilon is null or > 0 and < double.PositiveInfinity, nameof(SizeNoiseEpsilon), "must be a finite number > 0");
-        Check(PropensityDraws is >= 0 and <= 100_000, nameof(PropensityDraws), "must be in 0 … 100,000");
+        Check(PropensityDraws is >= 0 and <= 1_000_000, nameof(PropensityDraws), "must be in 0 … 1,000,000");
         if (Policy != "discovery")
             try { Merx.Ranking.Bandits.BanditPolicies.Create(Policy); }
             catch (Exception e) when (e is ArgumentException or FormatException) { p.Add($"{nameof(Policy)}: {e.Message}"); }
@@ -126,11 +126,15 @@ public sealed class MerxServerOptions
     /// </summary>
     public string Policy { get; set; } = "dynamic:0.1";
     /// <summary>
-    /// Monte Carlo redraws per request that estimate the served slots' propensities for the policies
-    /// without a closed form (Thompson sampling, linear TS, Dynamic), so their served lists can be
-    /// evaluated off-policy (<c>merx ope</c>); 0 (the default) logs none. Cost: about the policy's whole
-    /// selection per draw, on the request path: at 100k items 32 draws took a Dynamic request from about
-    /// 1.5 to 9.4 ms of CPU (bench/results/scaleout.md), so turn it on only to collect logs for evaluation.
+    /// Redraw cap for the served slots' propensities of the policies without a closed form (Thompson
+    /// sampling, linear TS, Dynamic), so their served lists can be evaluated off-policy (<c>merx ope</c>):
+    /// the slate's distribution is frozen at the request and, in the serving log's queue after the answer has
+    /// gone, redrawn until each served pick reappears at its slot, at most this many draws; μ̂ = 1/N is logged
+    /// (N = draws to the hit: E[N] = 1/μ). 0 (the default) logs none. Off the request path but not free: about
+    /// 1/μ of the rarest pick draws per list, ~10–40 µs each (Dynamic ≈ 0.9 ms of CPU per list at the median,
+    /// Thompson ≈ 49 ms; bench/results/bandits.md, "Propensities by geometric redraws"), so a shop sets it
+    /// (e.g. 10,000) while it collects logs for evaluation. (Until this version the redraws ran on the request
+    /// path: 32 of them took a Dynamic request at 100k items from 1.5 to 9.4 ms of CPU, bench/results/scaleout.md.)
     /// </summary>
     public int PropensityDraws { get; set; }
     /// <summary>Most n a recommendation request may ask for.</summary>

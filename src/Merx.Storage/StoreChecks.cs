@@ -35,7 +35,7 @@ internal static class StoreChecks
         ArgumentOutOfRangeException.ThrowIfNegative(skipped);
     }
 
-    /// <summary>Checks served lists before any is written: one explored flag per item; a known user group; a logging record with one exploit rank and one propensity in (0, 1] per item, ranks among the candidates.</summary>
+    /// <summary>Checks served lists before any is written: one explored flag per item; a known user group; a logging record with one exploit rank and one propensity in (0, 1] per item, ranks among the candidates, capped slots among the items.</summary>
     public static void Served(IReadOnlyList<ServedRecommendation> served)
     {
         ArgumentNullException.ThrowIfNull(served);
@@ -47,6 +47,8 @@ internal static class StoreChecks
             if (l.ExploitRanks.Count != r.Items.Count || l.Propensities.Count != r.Items.Count)
                 throw new ArgumentException($"recommendation {r.Id}: one exploit rank and one propensity per item", nameof(served));
             if (l.Candidates < r.Items.Count) throw new ArgumentException($"recommendation {r.Id}: {l.Candidates} candidates cannot fill {r.Items.Count} slots", nameof(served));
+            if (l.DrawCap < 0 || l.CappedSlots < 0 || l.CappedSlots > r.Items.Count || (l.DrawCap == 0 && l.CappedSlots > 0))
+                throw new ArgumentException($"recommendation {r.Id}: draw cap {l.DrawCap} with {l.CappedSlots} capped slots is not a redraw record", nameof(served));
             for (var j = 0; j < r.Items.Count; j++)
             {
                 if (!(l.Propensities[j] > 0 && l.Propensities[j] <= 1)) throw new ArgumentException($"recommendation {r.Id}: slot {j}'s propensity {l.Propensities[j]} is not in (0, 1]", nameof(served));

@@ -2,6 +2,7 @@ using System.Data;
 using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Merx.Core.Domain;
 
 namespace Merx.Storage;
@@ -67,13 +68,15 @@ internal static class StoreJson
             JsonSerializer.Deserialize<string[]>(r.GetString(6)) ?? [], JsonSerializer.Deserialize<bool[]>(r.GetString(7)) ?? [])
         {
             UserGroup = Text(r, 8),
-            Logging = Text(r, 9) is { } l ? JsonSerializer.Deserialize<LoggingJson>(l) is { } j ? new SlotLogging(j.n, j.r, j.p) : null : null,
+            Logging = Text(r, 9) is { } l ? JsonSerializer.Deserialize<LoggingJson>(l) is { } j ? new SlotLogging(j.n, j.r, j.p) { DrawCap = j.cap, CappedSlots = j.capped } : null : null,
         };
 
-    /// <summary>The logging record as stored: {"n": candidates, "r": [exploit ranks], "p": [propensities]}.</summary>
-    public static string? WriteLogging(SlotLogging? l) => l is null ? null : JsonSerializer.Serialize(new LoggingJson(l.Candidates, [.. l.ExploitRanks], [.. l.Propensities]));
+    /// <summary>The logging record as stored: {"n": candidates, "r": [exploit ranks], "p": [propensities]}, with "cap" and "capped" when the propensities were redrawn.</summary>
+    public static string? WriteLogging(SlotLogging? l) => l is null ? null : JsonSerializer.Serialize(new LoggingJson(l.Candidates, [.. l.ExploitRanks], [.. l.Propensities], l.DrawCap, l.CappedSlots));
 
-    private sealed record LoggingJson(int n, int[] r, double[] p);
+    private sealed record LoggingJson(int n, int[] r, double[] p,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int cap = 0,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int capped = 0);
 
     /// <summary>Groups (served list, clicked item) rows, ordered by list, into outcomes: each list once, its clicked items each once.</summary>
     public static IReadOnlyList<ServedOutcome> Outcomes(DbDataReader r)

@@ -49,7 +49,19 @@ public sealed record ServedRecommendation(string Id, string User, DateTimeOffset
 /// among the <see cref="Candidates"/> the policy chose from and the probability the policy gave to
 /// showing it in that slot (in (0, 1]).
 /// </summary>
-public sealed record SlotLogging(int Candidates, IReadOnlyList<int> ExploitRanks, IReadOnlyList<double> Propensities);
+public sealed record SlotLogging(int Candidates, IReadOnlyList<int> ExploitRanks, IReadOnlyList<double> Propensities)
+{
+    /// <summary>
+    /// 0: the propensities are exact. Above 0: they came from geometric redraws with at most this many draws
+    /// (the Thompson-style policies): each is 1/N with N the draws until the pick reappeared at its slot, so
+    /// its inverse N is an unbiased estimate of 1/propensity (what the importance weight uses), not the
+    /// propensity itself.
+    /// </summary>
+    public int DrawCap { get; init; }
+
+    /// <summary>Slots whose pick did not reappear within <see cref="DrawCap"/> draws (logged as 1/cap: their weight is biased low).</summary>
+    public int CappedSlots { get; init; }
+}
 
 /// <summary>A served list and the items clicked on it (each once, in the order of the first click).</summary>
 public sealed record ServedOutcome(ServedRecommendation Served, IReadOnlyList<string> Clicked)

@@ -112,24 +112,29 @@ public sealed class DashboardApiTests(ShopStore shop)
     }
 
     [Theory]
-    [InlineData(32)]
+    [InlineData(10_000)]
     [InlineData(0)]
-    public async Task The_default_dynamic_policy_logs_Monte_Carlo_propensities_unless_told_not_to(int draws)
+    public async Task The_default_dynamic_policy_logs_redrawn_propensities_unless_told_not_to(int draws)
     {
-        // Issue #23: Dynamic has no closed-form propensities; the server estimates them from PropensityDraws redraws,
-        // (hits + 1) / (draws + 1) per slot, and logs them with the served list (none when draws = 0).
+        // Issue #23: Dynamic has no closed-form propensities; the server freezes the slate's distribution at the request
+        // and, in the serving log's queue, redraws it until each pick reappears at its slot (at most PropensityDraws
+        // draws), logging 1/N per slot with the cap (none when draws = 0). The flush waits for the redraws.
         await using var app = await MerxTestApp.StartAsync(shop.DbPath, o => { o.Policy = "dynamic:0.1"; o.PropensityDraws = draws; });
         var (_, recs) = await app.GetAsync("/api/users/dash-mc-1/recommendations?n=10");
         var id = recs.GetProperty("recommendation_id").GetString()!;
-        app.App.Services.GetRequiredService<ServedLog>().Flush();
+        var log = app.App.Services.GetRequiredService<ServedLog>();
+        log.Flush();
+        Assert.Equal(0, log.RedrawsSkipped);
         var served = app.Store.GetServed(id)!;
         if (draws == 0) { Assert.Null(served.Logging); return; }
         var logging = served.Logging!;
         Assert.Equal(recs.GetProperty("items").GetArrayLength(), logging.Propensities.Count);
+        Assert.Equal(draws, logging.DrawCap);
+        Assert.InRange(logging.CappedSlots, 0, logging.Propensities.Count);
         Assert.All(logging.Propensities, p =>
         {
-            Assert.InRange(p, 1.0 / (draws + 1), 1);
-            Assert.Equal(Math.Round(p * (draws + 1)), p * (draws + 1), 9);
+            Assert.InRange(p, 1.0 / draws, 1);
+            Assert.Equal(Math.Round(1 / p), 1 / p, 9); // 1/N
         });
     }
 

@@ -33,8 +33,9 @@ internal static class OpeCommand
             if (!MerxStores.Exists(path)) throw new FileNotFoundException($"no store at {path}");
             using var store = MerxStores.Open(path);
             Cli.Progress.Report("ope: reading the served lists and clicks");
-            var (estimates, lists, skipped) = OffPolicyLog.Evaluate(store, names, parse.GetValue(since) ?? DateTimeOffset.MinValue, level);
+            var (estimates, lists, skipped, redrawn, capped) = OffPolicyLog.Evaluate(store, names, parse.GetValue(since) ?? DateTimeOffset.MinValue, level);
             Console.WriteLine($"{lists:N0} lists with propensities ({skipped:N0} without); clicks per list, {level:P0} intervals");
+            if (redrawn > 0) Console.WriteLine($"{redrawn:N0} lists with redrawn propensities (1/N, N = draws to the pick's reappearance): {capped:N0} slots reached the draw cap (their weights are biased low)");
             Console.WriteLine($"{"policy",-14} {"IPS",-26} {"SNIPS",-26} {"doubly robust",-26} {"mean w",7} {"eff. lists",10}{(truths is null ? "" : "  truth")}");
             static string F(OpeValue v) => $"{v.Value:F4} [{v.Lo:F4}, {v.Hi:F4}]";
             foreach (var e in estimates)
@@ -45,6 +46,7 @@ internal static class OpeCommand
                 {
                     w.WriteStartObject();
                     w.WriteNumber("lists", lists); w.WriteNumber("lists_without_propensities", skipped); JsonFile.Number(w, "confidence", level);
+                    w.WriteNumber("lists_with_redrawn_propensities", redrawn); w.WriteNumber("capped_slots", capped);
                     w.WriteStartArray("policies");
                     foreach (var e in estimates)
                     {

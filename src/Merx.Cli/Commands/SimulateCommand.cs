@@ -37,7 +37,7 @@ internal static class SimulateCommand
         var logDb = new Option<string?>("--log-db") { Description = "write every served list (with its propensities, user group and clicks) through the serving log into this store (SQLite file, created if missing, or postgres://…), for 'merx ope'; needs one policy and one seed" };
         var opeTruth = new Option<string?>("--ope-truth") { Description = "with --log-db: also write, to this JSON file, the simulator's true clicks per list of each --ope-targets policy on the logged lists" };
         var opeTargets = new Option<string>("--ope-targets") { Description = "the target policies whose truth --ope-truth writes (ranked family)", DefaultValueFactory = _ => "ranked,ranked:0.05,ranked:0.1,ranked:0.2,ranked:0.5" };
-        var draws = new Option<int>("--propensity-draws") { Description = "with --log-db: Monte Carlo redraws per list for the propensities of policies without a closed form (thompson, lints, dynamic); 0 logs none", DefaultValueFactory = _ => 0 };
+        var draws = new Option<int>("--propensity-draws") { Description = "with --log-db: for the policies without closed-form propensities (thompson, lints, dynamic), redraw each served list until every pick reappears at its slot, at most this many draws, and log 1/N (N = draws to the hit, an unbiased estimate of 1/propensity); 0 logs none", DefaultValueFactory = _ => 0 };
         var cache = new Option<string?>("--truth-cache") { Description = "reuse the ground-truth rankings from this file between runs (written on the first run)" };
         var command = new Command("simulate", "Compare explore/exploit policies in a simulator built from a real data set: EASE on all data is the ground truth of clicks; reports cumulative reward, regret against the oracle slate, catalog coverage and new-interest discovery (mean ± sd over seeds), and optionally a replay estimate.")
         {
@@ -59,7 +59,7 @@ internal static class SimulateCommand
             };
             options.Validate();
             if (parse.GetValue(logDb) is not null && (names.Length != 1 || options.Seeds != 1)) throw new ArgumentException("--log-db logs one policy's run: give one policy and --seeds 1");
-            if (parse.GetValue(draws) is < 0 or > 100_000) throw new ArgumentException("--propensity-draws must be in 0 … 100,000");
+            if (parse.GetValue(draws) is < 0 or > 1_000_000) throw new ArgumentException("--propensity-draws must be in 0 … 1,000,000");
             if (parse.GetValue(draws) != 0 && parse.GetValue(logDb) is null) throw new ArgumentException("--propensity-draws needs --log-db (the propensities are logged)");
             if (parse.GetValue(opeTruth) is not null && parse.GetValue(logDb) is null) throw new ArgumentException("--ope-truth needs --log-db (the truth is of the logged lists)");
             _ = parse.GetValue(opeTargets)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(OffPolicyTarget.Parse).ToArray();
@@ -127,6 +127,7 @@ internal static class SimulateCommand
         });
         Flush();
         Cli.Progress.Report($"simulate: logged {truth.Lists:N0} lists, {run.Reward:F0} clicks ({truth.LoggedReward:F4} per list)");
+        if (policy is BanditPolicy { PropensityStats.Lists: > 0 } redrawn) Cli.Progress.Report($"simulate: propensity redraws (cap {draws:N0}): {redrawn.PropensityStats}");
         foreach (var (name, v) in truth.Values) Cli.Progress.Report($"simulate: truth {name,-12} {v:F4} clicks per list");
         if (truthPath is not null) { truth.WriteJson(truthPath); Console.WriteLine($"wrote {truthPath}"); }
         return [PolicySummary.From(spec, [run], o.Slate, o.Rounds)];

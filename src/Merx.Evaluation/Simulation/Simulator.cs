@@ -21,7 +21,11 @@ public sealed record SimulationRun(string Policy, int Seed, double Reward, doubl
 /// looked at, so a slot's click probability is Examination[j]·CtrByRank[rank]. Off-policy estimates are
 /// checked against them (<see cref="OffPolicy.OffPolicyTarget.Expected"/>).
 /// </summary>
-public sealed record SimulatedList(int Round, string User, bool NewUser, IReadOnlyList<SlatePick> Picks, bool[] Clicked, int Candidates, double[] CtrByRank, double[] Examination);
+public sealed record SimulatedList(int Round, string User, bool NewUser, IReadOnlyList<SlatePick> Picks, bool[] Clicked, int Candidates, double[] CtrByRank, double[] Examination)
+{
+    /// <summary>The redraws that estimated the picks' propensities (null when they are exact or absent).</summary>
+    public PropensityRedraws? Redraws { get; init; }
+}
 
 /// <summary>
 /// Runs one policy through T rounds of a simulated shop. Each round a visitor arrives (uniformly
@@ -113,7 +117,7 @@ public static class Simulator
                 if (cat >= 0) { v.Known.Add(cat); if (!v.Initial.Contains(cat)) discovery++; }
             }
             for (var j = slate.Picks.Length; j < k; j++) clicks.NextDouble(); // keep the click stream aligned across policies
-            log?.Invoke(new SimulatedList(t, request.UserKey, ExplorationBudget.IsNewUser(request), slate.Picks, clickedSlots!, candidates.Count, truth!, bias));
+            log?.Invoke(new SimulatedList(t, request.UserKey, ExplorationBudget.IsNewUser(request), slate.Picks, clickedSlots!, candidates.Count, truth!, bias) { Redraws = slate.Redraws });
             reward += roundClicks;
             v.RecentImpressions = 0.8 * v.RecentImpressions + slate.Picks.Length;
             v.RecentClicks = 0.8 * v.RecentClicks + roundClicks;

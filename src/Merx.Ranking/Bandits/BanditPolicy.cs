@@ -40,21 +40,34 @@ public abstract class BanditPolicy : IBanditPolicy
     }
 
     /// <summary>
-    /// Monte Carlo draws per request for the propensities of the policies that have no closed form
-    /// (Thompson sampling, linear TS, Dynamic): the policy redraws the slate this many times from the
-    /// same state and generator-independent seeds, and a pick's propensity is (redraws with the same
-    /// item at the same slot + 1) / (draws + 1), the served draw counted as one (never 0, so an
-    /// importance weight stays finite). 0 (the default) leaves them NaN. The redraws change no state.
+    /// The most redraws per served slate for the inverse propensities of the policies that have no closed
+    /// form (Thompson sampling, linear TS, Dynamic; <see cref="PropensityRedraws"/>): the policy's frozen
+    /// distribution is redrawn until each served pick reappears at its slot, and μ̂ = 1/N with N the draws to
+    /// that hit (E[N] = 1/μ); a pick not seen again in this many draws gets 1/cap (counted in
+    /// <see cref="PropensityStats"/>). 0 (the default) leaves the propensities NaN. Redraws change no state.
     /// </summary>
     public int PropensityDraws
     {
         get { lock (Gate) return _draws; }
         set
         {
-            if (value is < 0 or > 100_000) throw new ArgumentOutOfRangeException(nameof(PropensityDraws), "propensity draws must be in 0 … 100,000");
+            if (value is < 0 or > 1_000_000) throw new ArgumentOutOfRangeException(nameof(PropensityDraws), "propensity draws must be in 0 … 1,000,000");
             lock (Gate) _draws = value;
         }
     }
+
+    /// <summary>
+    /// When true, <see cref="Select"/> freezes the slate's distribution and returns the redraws in
+    /// <see cref="SlateDecision.Pending"/> for the caller to run later (the server's logging queue), leaving the
+    /// propensities NaN; when false (the default) they run inside <see cref="Select"/>.
+    /// </summary>
+    public bool DeferPropensities { get; set; }
+
+    /// <summary>Totals of the redraws made for this policy's slates (lists, draws, capped slots).</summary>
+    public PropensityStats PropensityStats { get; } = new();
+
+    /// <summary>The generator's state (tests: a redraw from the state a selection started from reproduces it).</summary>
+    internal ulong GeneratorState { get { lock (Gate) return Rng.State; } set { lock (Gate) Rng.State = value; } }
 
     /// <summary>Running CTR per impression with a 2% prior worth 50 impressions.</summary>
     public double GlobalCtr { get { lock (Gate) return Ctr; } }
@@ -76,47 +89,26 @@ public abstract class BanditPolicy : IBanditPolicy
             var allowed = _meter?.Allow(request, k) ?? k;
             var decision = SelectCore(request, ranked, k, allowed);
             _meter?.Spend(request, decision.ExploredCount);
-            return _draws > 0 && decision.Picks.Any(p => double.IsNaN(p.Propensity)) ? Estimate(request, ranked, k, allowed, decision) : decision;
+            if (_draws == 0 || !decision.Picks.Any(p => double.IsNaN(p.Propensity))) return decision;
+            // The served slate's distribution, frozen now (later feedback changes the state). The redraws' stream starts
+            // at a mixed output of the generator's state (never at a nearby state of the same SplitMix64 sequence, whose
+            // draws would repeat the policy's own), without advancing it, so they leave the policy's course unchanged.
+            var seed = new BanditRng(Rng.State ^ 0xD1B54A32D192ED03UL).NextULong();
+            var redraws = new PropensityRedraws(Freeze(request, ranked, k, allowed), decision.Picks, seed, _draws, PropensityStats);
+            return DeferPropensities ? decision with { Pending = redraws } : redraws.Apply(decision);
         }
-    }
-
-    /// <summary>Sets the NaN propensities of <paramref name="decision"/> by <see cref="PropensityDraws"/> redraws (the generator is restored after).</summary>
-    private SlateDecision Estimate(BanditRequest request, RankedCandidates c, int k, int maxExplore, SlateDecision decision)
-    {
-        var picks = (SlatePick[])decision.Picks.Clone();
-        var hits = new int[picks.Length];
-        var saved = Rng.State;
-        var seeds = new BanditRng(saved ^ 0xD1B54A32D192ED03UL);
-        for (var s = 0; s < _draws; s++)
-        {
-            Rng.State = seeds.NextULong();
-            var d = Redraw(request, c, k, maxExplore);
-            for (var j = 0; j < picks.Length && j < d.Picks.Length; j++)
-                if (d.Picks[j].Item == picks[j].Item) hits[j]++;
-        }
-        Rng.State = saved;
-        for (var j = 0; j < picks.Length; j++)
-            if (double.IsNaN(picks[j].Propensity)) picks[j] = picks[j] with { Propensity = (hits[j] + 1.0) / (_draws + 1) };
-        return decision with { Picks = picks };
     }
 
     /// <summary>
-    /// A fresh draw of the slate from the policy's current state that changes nothing but the generator
-    /// (the Monte Carlo propensities). The item and linear policies' selection is that already; the
-    /// Dynamic policy overrides it to skip its bookkeeping.
+    /// The slate distribution of this request, frozen (<see cref="SlateSampler"/>): a copy of what
+    /// <see cref="SelectCore"/> reads of the state, taken under the lock right after the selection.
     /// </summary>
-    private protected virtual SlateDecision Redraw(BanditRequest request, RankedCandidates c, int k, int maxExplore) => SelectCore(request, c, k, maxExplore);
+    private protected abstract SlateSampler Freeze(BanditRequest request, RankedCandidates c, int k, int maxExplore);
 
-    /// <summary>As <see cref="Redraw"/> on behalf of the Dynamic policy, from the generator state <paramref name="seed"/>; this policy's own generator is restored after.</summary>
-    internal SlateDecision RedrawFor(BanditRequest request, RankedCandidates c, int k, int maxExplore, ulong seed)
+    /// <summary>As <see cref="Freeze"/> on behalf of the Dynamic policy, under this policy's lock.</summary>
+    internal SlateSampler FreezeFor(BanditRequest request, RankedCandidates c, int k, int maxExplore)
     {
-        lock (Gate)
-        {
-            var saved = Rng.State;
-            Rng.State = seed;
-            try { return Redraw(request, c, k, maxExplore); }
-            finally { Rng.State = saved; }
-        }
+        lock (Gate) return Freeze(request, c, k, maxExplore);
     }
 
     /// <summary>A selection by this policy on behalf of another (the Dynamic policy's arms), under this policy's lock, with at most <paramref name="maxExplore"/> explored slots.</summary>
@@ -184,21 +176,40 @@ public abstract class BanditPolicy : IBanditPolicy
     /// </summary>
     private protected static SlateDecision TopSlate(RankedCandidates c, ReadOnlySpan<double> index, ReadOnlySpan<double> mean, int k, int maxExplore = int.MaxValue, bool deterministic = false)
     {
-        var byIndex = Order(index);
-        var byMean = Order(mean);
-        var exploit = new HashSet<int>(k);
-        for (var i = 0; i < k; i++) exploit.Add(byMean[i]);
+        var exploit = ExploitSet(mean, k);
+        Span<int> ranks = stackalloc int[k];
+        var explored = SlateRanks(index, exploit, k, maxExplore, ranks);
         var picks = new SlatePick[k];
+        for (var n = 0; n < k; n++) picks[n] = c.Pick(ranks[n], index[ranks[n]], !exploit[ranks[n]], deterministic ? 1 : double.NaN);
+        return new SlateDecision(picks, (double)explored / k);
+    }
+
+    /// <summary>Per candidate position: whether it is among the top <paramref name="k"/> by <paramref name="mean"/> (the policy's best estimate).</summary>
+    private protected static bool[] ExploitSet(ReadOnlySpan<double> mean, int k)
+    {
+        var byMean = Order(mean);
+        var exploit = new bool[mean.Length];
+        for (var i = 0; i < k; i++) exploit[byMean[i]] = true;
+        return exploit;
+    }
+
+    /// <summary>
+    /// <see cref="TopSlate"/>'s rule on positions: the top <paramref name="k"/> by <paramref name="index"/>, at most
+    /// <paramref name="maxExplore"/> of them outside <paramref name="exploit"/>, into <paramref name="ranks"/>; returns the explored count.
+    /// </summary>
+    internal static int SlateRanks(ReadOnlySpan<double> index, bool[] exploit, int k, int maxExplore, Span<int> ranks)
+    {
+        var byIndex = Order(index);
         int explored = 0, n = 0;
         for (var i = 0; n < k; i++)
         {
             var j = byIndex[i];
-            var e = !exploit.Contains(j);
+            var e = !exploit[j];
             if (e && explored >= maxExplore) continue;
             if (e) explored++;
-            picks[n++] = c.Pick(j, index[j], e, deterministic ? 1 : double.NaN);
+            ranks[n++] = j;
         }
-        return new SlateDecision(picks, (double)explored / k);
+        return explored;
     }
 
     /// <summary>Candidate positions sorted by value, largest first; ties keep the exploit order.</summary>

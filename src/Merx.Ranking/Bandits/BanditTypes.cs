@@ -42,6 +42,15 @@ public readonly record struct SlatePick(int Item, int ExploitRank, float Value, 
 public sealed record SlateDecision(SlatePick[] Picks, double ExploreShare)
 {
     public int ExploredCount => Picks.Count(p => p.Explored);
+
+    /// <summary>
+    /// With <see cref="BanditPolicy.DeferPropensities"/>: the redraws that will estimate the NaN propensities,
+    /// to run off the request path (<see cref="PropensityRedraws.Apply"/>); null otherwise.
+    /// </summary>
+    public PropensityRedraws? Pending { get; init; }
+
+    /// <summary>The redraws that estimated this slate's propensities (their cap and capped slots), or null when none did.</summary>
+    public PropensityRedraws? Redraws { get; init; }
 }
 
 /// <summary>

@@ -149,10 +149,16 @@ public sealed class DynamicPolicy : BanditPolicy
         return Unconditional(_arms[arm].SelectFor(request, c, k, maxExplore));
     }
 
-    private protected override SlateDecision Redraw(BanditRequest request, RankedCandidates c, int k, int maxExplore)
+    /// <summary>The arm choice in the request's context cell and every arm's own distribution, frozen (the arms' states change with later feedback).</summary>
+    private protected override SlateSampler Freeze(BanditRequest request, RankedCandidates c, int k, int maxExplore)
     {
-        var arm = ChooseArm(_lastContext); // redraws follow the request's own selection (BanditPolicy.Estimate)
-        return Unconditional(_arms[arm].RedrawFor(request, c, k, maxExplore, Rng.NextULong()));
+        var alpha = new double[_arms.Length]; var beta = new double[_arms.Length]; var arms = new SlateSampler[_arms.Length];
+        for (var a = 0; a < _arms.Length; a++)
+        {
+            (alpha[a], beta[a]) = Cell(_lastContext, a);
+            arms[a] = _arms[a].FreezeFor(request, c, k, maxExplore);
+        }
+        return new MixtureSampler(alpha, beta, arms);
     }
 
     /// <summary>Thompson sampling over the arms' click rates in context <paramref name="ctx"/>.</summary>
@@ -168,7 +174,7 @@ public sealed class DynamicPolicy : BanditPolicy
         return arm;
     }
 
-    /// <summary>The arm's picks with its propensities cleared: they hold given the arm, and the arm itself was drawn (<see cref="BanditPolicy.PropensityDraws"/> estimates the whole).</summary>
+    /// <summary>The arm's picks with its propensities cleared: they hold given the arm, and the arm itself was drawn (<see cref="BanditPolicy.PropensityDraws"/> redraws estimate the whole).</summary>
     private SlateDecision Unconditional(SlateDecision d) =>
         _arms.Length == 1 ? d : d with { Picks = [.. d.Picks.Select(p => p with { Propensity = double.NaN })] };
 

@@ -65,6 +65,8 @@ public sealed class GreedyPolicy(int seed = 42, double priorStrength = 10) : Ite
         var (mean, _) = Means(request, c, k);
         return TopSlate(c, mean, mean, k, deterministic: true);
     }
+
+    private protected override SlateSampler Freeze(BanditRequest request, RankedCandidates c, int k, int maxExplore) => new FixedSlateSampler(SelectCore(request, c, k, maxExplore));
 }
 
 /// <summary>ε-greedy: the greedy slate, each slot replaced with probability ε by a uniformly drawn other candidate.</summary>
@@ -85,6 +87,12 @@ public sealed class EpsilonGreedyPolicy : ItemArmPolicy
         var greedy = TopSlate(c, mean, mean, k);
         return SlotPropensity.Explore(greedy.Picks, c, Epsilon, maxExplore, ref Rng, r => mean[r]);
     }
+
+    private protected override SlateSampler Freeze(BanditRequest request, RankedCandidates c, int k, int maxExplore)
+    {
+        var (mean, _) = Means(request, c, k);
+        return new EpsilonSampler(TopSlate(c, mean, mean, k).Picks, c, Epsilon, maxExplore);
+    }
 }
 
 /// <summary>
@@ -104,6 +112,8 @@ public sealed class Ucb1Policy(double scale = 1, int seed = 42, double priorStre
         for (var r = 0; r < c.Count; r++) index[r] = mean[r] + scale * Math.Sqrt(2 * Ctr * logN / pulls[r]);
         return TopSlate(c, index, mean, k, maxExplore, deterministic: true);
     }
+
+    private protected override SlateSampler Freeze(BanditRequest request, RankedCandidates c, int k, int maxExplore) => new FixedSlateSampler(SelectCore(request, c, k, maxExplore));
 }
 
 /// <summary>Beta-Bernoulli Thompson sampling per item, or per (user segment, item) when segmented.</summary>
@@ -121,5 +131,16 @@ public sealed class ThompsonPolicy(bool segmented = false, int seed = 42, double
             sample[r] = Rng.NextBeta(a, b);
         }
         return TopSlate(c, sample, mean, k, maxExplore);
+    }
+
+    private protected override SlateSampler Freeze(BanditRequest request, RankedCandidates c, int k, int maxExplore)
+    {
+        var a = new double[c.Count]; var b = new double[c.Count]; var mean = new double[c.Count];
+        for (var r = 0; r < c.Count; r++)
+        {
+            (a[r], b[r]) = Posterior(request, c, r, k);
+            mean[r] = a[r] / (a[r] + b[r]);
+        }
+        return new BetaSampler(a, b, ExploitSet(mean, k), k, maxExplore);
     }
 }

@@ -81,7 +81,10 @@ internal sealed class LinearHead
     }
 
     /// <summary>A draw θ̃ ~ N(θ̂, scale²·A⁻¹) via the Cholesky factor of A⁻¹ (D³/6 flops).</summary>
-    public double[] Sample(ref BanditRng rng, double scale)
+    public double[] Sample(ref BanditRng rng, double scale) => Sample(Theta, Cholesky(), ref rng, scale);
+
+    /// <summary>(D, D) row-major lower-triangular L with L·Lᵀ = A⁻¹ (a non-positive pivot floored at 1e-12).</summary>
+    public double[] Cholesky()
     {
         var l = new double[D * D];
         for (var i = 0; i < D; i++)
@@ -91,16 +94,23 @@ internal sealed class LinearHead
                 for (var p = 0; p < j; p++) s -= l[i * D + p] * l[j * D + p];
                 l[i * D + j] = i == j ? Math.Sqrt(Math.Max(s, 1e-12)) : s / l[j * D + j];
             }
-        var xi = new double[D];
-        for (var i = 0; i < D; i++) xi[i] = rng.NextGaussian();
-        var theta = new double[D];
-        for (var i = 0; i < D; i++)
+        return l;
+    }
+
+    /// <summary>θ̃ = <paramref name="theta"/> + scale·L·ξ, ξ ~ N(0, I) (D normal draws in order): reused across draws from one factor.</summary>
+    public static double[] Sample(double[] theta, double[] cholesky, ref BanditRng rng, double scale)
+    {
+        var d = theta.Length;
+        Span<double> xi = stackalloc double[d];
+        for (var i = 0; i < d; i++) xi[i] = rng.NextGaussian();
+        var result = new double[d];
+        for (var i = 0; i < d; i++)
         {
             double s = 0;
-            for (var p = 0; p <= i; p++) s += l[i * D + p] * xi[p];
-            theta[i] = Theta[i] + scale * s;
+            for (var p = 0; p <= i; p++) s += cholesky[i * d + p] * xi[p];
+            result[i] = theta[i] + scale * s;
         }
-        return theta;
+        return result;
     }
 
     public void Write(BinaryWriter w)

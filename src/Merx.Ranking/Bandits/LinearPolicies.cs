@@ -92,6 +92,8 @@ public sealed class LinUcbPolicy(IItemVectors? vectors, double alpha = 1, int se
         for (var r = 0; r < c.Count; r++) index[r] = mean[r] + alpha * sd * Math.Sqrt(variance[r]);
         return TopSlate(c, index, mean, k, maxExplore, deterministic: true);
     }
+
+    private protected override SlateSampler Freeze(BanditRequest request, RankedCandidates c, int k, int maxExplore) => new FixedSlateSampler(SelectCore(request, c, k, maxExplore));
 }
 
 /// <summary>Linear Thompson sampling (Agrawal &amp; Goyal 2013): one θ̃ ~ N(θ̂, v²σ²A⁻¹) per request, index p₀ + θ̃ᵀx.</summary>
@@ -114,5 +116,19 @@ public sealed class LinearThompsonPolicy(IItemVectors? vectors, double v = 1, in
             index[r] = PriorMean(r, k) + s;
         }
         return TopSlate(c, index, mean, k, maxExplore);
+    }
+
+    /// <summary>The features and the Cholesky factor once per request, so a redraw costs D² + n·D (not a whole selection).</summary>
+    private protected override SlateSampler Freeze(BanditRequest request, RankedCandidates c, int k, int maxExplore)
+    {
+        // Means only: the freeze runs on the request path (for Dynamic, for every request), and xᵀA⁻¹x (D² per candidate) is not needed.
+        var mean = new double[c.Count]; var prior = new double[c.Count]; var xs = new double[c.Count][];
+        for (var r = 0; r < c.Count; r++)
+        {
+            var x = xs[r] = new double[Head.D];
+            Features(request, c.Items[r].Item, r, k, x, out prior[r]);
+            mean[r] = prior[r] + Head.Mean(x);
+        }
+        return new LinearSampler([.. Head.Theta], Head.Cholesky(), v * NoiseSd, xs, prior, ExploitSet(mean, k), k, maxExplore);
     }
 }

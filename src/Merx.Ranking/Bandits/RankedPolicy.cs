@@ -26,6 +26,13 @@ public sealed class RankedPolicy : BanditPolicy
         return SlotPropensity.Explore(picks, c, Epsilon, maxExplore, ref Rng, r => c.Items[r].Score);
     }
 
+    private protected override SlateSampler Freeze(BanditRequest request, RankedCandidates c, int k, int maxExplore)
+    {
+        var picks = new SlatePick[k];
+        for (var r = 0; r < k; r++) picks[r] = c.Pick(r, c.Items[r].Score, false);
+        return new EpsilonSampler(picks, c, Epsilon, maxExplore);
+    }
+
     private protected override void UpdateCore(BanditFeedback feedback) { }
     private protected override void WriteState(BinaryWriter w) => w.Write(Epsilon);
 

@@ -4,7 +4,11 @@ using Merx.Ranking.Scoring;
 namespace Merx.Ranking.Pipeline;
 
 /// <summary>What a bandit stage decided for one request: kept by the server so feedback can teach the policy.</summary>
-public sealed record ExplorationTrace(BanditRequest Request, IReadOnlyList<SlatePick> Picks, int CandidateCount);
+public sealed record ExplorationTrace(BanditRequest Request, IReadOnlyList<SlatePick> Picks, int CandidateCount)
+{
+    /// <summary>The redraws that will estimate the picks' propensities off the request path (<see cref="BanditPolicy.DeferPropensities"/>), or null.</summary>
+    public PropensityRedraws? Pending { get; init; }
+}
 
 /// <summary>
 /// Explore/exploit by a bandit policy (<see cref="IBanditPolicy"/>: Thompson sampling, LinUCB,
@@ -50,7 +54,7 @@ public sealed class BanditExploration(IBanditPolicy policy, CatalogScorer? score
                 ? original with { Source = "explore", Explored = true, Reason = $"something new for you{(category >= 0 ? ": " + catalog.CategoryName(category) : "")}" }
                 : original);
         }
-        input.Trace = new ExplorationTrace(request, decision.Picks, candidates.Length);
+        input.Trace = new ExplorationTrace(request, decision.Picks, candidates.Length) { Pending = decision.Pending };
         return (double)decision.ExploredCount / n;
     }
 }

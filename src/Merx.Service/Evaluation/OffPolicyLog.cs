@@ -29,14 +29,22 @@ public static class OffPolicyLog
         return slates;
     }
 
-    /// <summary>IPS, SNIPS and doubly-robust estimates of each target from the lists served at or after <paramref name="since"/>.</summary>
-    public static (IReadOnlyList<OpeEstimate> Estimates, int Lists, int Skipped) Evaluate(IServingLog log, IReadOnlyList<string> targets, DateTimeOffset since, double confidence = 0.95)
+    /// <summary>
+    /// IPS, SNIPS and doubly-robust estimates of each target from the lists served at or after <paramref name="since"/>;
+    /// <c>Redrawn</c> counts the lists whose propensities came from geometric redraws and <c>CappedSlots</c> their
+    /// slots that reached the draw cap (weights biased low).
+    /// </summary>
+    public static (IReadOnlyList<OpeEstimate> Estimates, int Lists, int Skipped, int Redrawn, int CappedSlots) Evaluate(IServingLog log, IReadOnlyList<string> targets, DateTimeOffset since, double confidence = 0.95)
     {
         ArgumentNullException.ThrowIfNull(log); ArgumentNullException.ThrowIfNull(targets);
         var parsed = targets.Select(OffPolicyTarget.Parse).ToArray();
-        var slates = Slates(log.ServedOutcomes(since), out var skipped);
-        if (slates.Count < 2) throw new InvalidOperationException($"the serving log holds {slates.Count} list(s) with propensities ({skipped} without); off-policy evaluation needs lists served by a policy that logs them (ranked:E, egreedy, greedy, ucb, linucb)");
-        return (parsed.Select(t => OffPolicyEstimator.Estimate(slates, t, confidence)).ToArray(), slates.Count, skipped);
+        var outcomes = log.ServedOutcomes(since);
+        var slates = Slates(outcomes, out var skipped);
+        int redrawn = 0, capped = 0;
+        foreach (var o in outcomes)
+            if (o.Served.Logging is { DrawCap: > 0 } l) { redrawn++; capped += l.CappedSlots; }
+        if (slates.Count < 2) throw new InvalidOperationException($"the serving log holds {slates.Count} list(s) with propensities ({skipped} without); off-policy evaluation needs lists served by a policy that logs them (ranked:E, egreedy, greedy, ucb, linucb; thompson, lints and dynamic with propensity draws)");
+        return (parsed.Select(t => OffPolicyEstimator.Estimate(slates, t, confidence)).ToArray(), slates.Count, skipped, redrawn, capped);
     }
 
     /// <summary>
@@ -51,6 +59,9 @@ public static class OffPolicyLog
         var items = list.Picks.Select(p => "item" + p.Item.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         var logged = list.Picks.All(p => p.Propensity > 0)
             ? new SlotLogging(list.Candidates, list.Picks.Select(p => p.ExploitRank).ToArray(), list.Picks.Select(p => p.Propensity).ToArray())
+            {
+                DrawCap = list.Redraws?.Cap ?? 0, CappedSlots = list.Redraws?.Capped ?? 0,
+            }
             : null;
         var served = new ServedRecommendation(id, user, at, "simulator", "full", policy, items, list.Picks.Select(p => p.Explored).ToArray())
         {

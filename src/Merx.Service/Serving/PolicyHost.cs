@@ -65,7 +65,7 @@ public sealed class PolicyHost(ISettingsStore store, IOptions<MerxServerOptions>
             {
                 _vectors = dimension > 0 ? new ItemVectorSlot(dimension) : null;
                 var policy = BanditPolicies.CreateOver(Spec, _vectors);
-                if (policy is BanditPolicy b) b.PropensityDraws = options.Value.PropensityDraws;
+                if (policy is BanditPolicy b) { b.PropensityDraws = options.Value.PropensityDraws; b.DeferPropensities = true; } // redrawn in ServedLog's queue
                 lock (_foldGate)
                 {
                     Restore(policy);
@@ -109,7 +109,7 @@ public sealed class PolicyHost(ISettingsStore store, IOptions<MerxServerOptions>
     public void Remember(string recommendationId, ExplorationTrace? trace, CatalogIndex catalog)
     {
         if (trace is null) return;
-        _decisions[recommendationId] = (trace, DateTime.UtcNow.Ticks, catalog);
+        _decisions[recommendationId] = (trace with { Pending = null }, DateTime.UtcNow.Ticks, catalog); // the frozen sampler is the serving log's to run
         if (_decisions.Count > MaxRemembered)
             foreach (var old in _decisions.OrderBy(p => p.Value.At).Take(MaxRemembered / 10).ToArray()) _decisions.TryRemove(old.Key, out _);
     }

@@ -96,12 +96,13 @@ public sealed class RecommendationService(IEventStore store, HistoryCache histor
         var id = NewId("r");
         policies.Remember(id, result.Trace, cat);
         var items = result.Items.Select(r => ToWire(cat, r.Item, r.Score, r.Reason, r.Source, r.Explored)).ToArray();
+        var redrawn = RedrawnLogging(result);
         served.Add(new ServedRecommendation(id, user, DateTimeOffset.UtcNow, snapshot.Primary?.Version.Name, result.Path, assignment?.Tag,
             items.Select(i => i.Item).ToArray(), items.Select(i => i.Explored).ToArray())
         {
             UserGroup = result.Trace is { } trace ? (ExplorationBudget.IsNewUser(trace.Request) ? "new" : "established") : null,
-            Logging = Logging(result),
-        });
+            Logging = redrawn is null ? Logging(result) : null,
+        }, redrawn);
         var model = snapshot.Primary is { } p ? new ModelRef(p.Version.Name, p.Version.Version) : null;
         var stages = q.Debug ? result.Stages.Select(s => new StageDto(s.Stage, Math.Round(s.Milliseconds, 3), s.Skipped, s.Why)).ToArray() : null;
         return new RecommendationResponse(items, id, result.Path, model, Math.Round(result.ExplorationRate, 4), Math.Round(result.SessionShare, 4), Math.Round(clock.Elapsed.TotalMilliseconds, 3), stages, assignment?.Tag);
@@ -110,19 +111,38 @@ public sealed class RecommendationService(IEventStore store, HistoryCache histor
     /// <summary>
     /// The bandit's logging record of a served list (exploit rank and propensity per slot, for
     /// off-policy evaluation), or null when there was no bandit stage, the list is not the policy's
-    /// slate slot for slot, or the policy gives no propensities (Thompson-style policies).
+    /// slate slot for slot, or the policy gives no propensities (yet: see <see cref="RedrawnLogging"/>).
     /// </summary>
-    internal static SlotLogging? Logging(RankingResult result)
+    internal static SlotLogging? Logging(RankingResult result) => result.Trace is { } trace ? Logging(trace.Picks, trace.CandidateCount, result, null) : null;
+
+    /// <summary>
+    /// For a slate whose propensities the policy left to redraws (<see cref="ExplorationTrace.Pending"/>), the
+    /// logging record to work out later, in the serving log's queue (the redraws take about 1/μ draws for the
+    /// rarest pick, off the request path); null when there are none or the list is not the slate slot for slot.
+    /// </summary>
+    internal static Func<SlotLogging?>? RedrawnLogging(RankingResult result)
     {
-        if (result.Trace is not { } trace || trace.Picks.Count != result.Items.Count) return null;
-        var ranks = new int[trace.Picks.Count]; var propensities = new double[ranks.Length];
+        if (result.Trace is not { Pending: { } redraws } trace || !SlotForSlot(trace.Picks, result)) return null;
+        return () => Logging(redraws.Apply(new SlateDecision([.. trace.Picks], 0)).Picks, trace.CandidateCount, result, redraws);
+    }
+
+    private static bool SlotForSlot(IReadOnlyList<SlatePick> picks, RankingResult result)
+    {
+        if (picks.Count != result.Items.Count) return false;
+        for (var j = 0; j < picks.Count; j++) if (picks[j].Item != result.Items[j].Item) return false;
+        return true;
+    }
+
+    private static SlotLogging? Logging(IReadOnlyList<SlatePick> picks, int candidates, RankingResult result, PropensityRedraws? redraws)
+    {
+        if (!SlotForSlot(picks, result)) return null;
+        var ranks = new int[picks.Count]; var propensities = new double[ranks.Length];
         for (var j = 0; j < ranks.Length; j++)
         {
-            var pick = trace.Picks[j];
-            if (pick.Item != result.Items[j].Item || !(pick.Propensity > 0)) return null;
-            ranks[j] = pick.ExploitRank; propensities[j] = pick.Propensity;
+            if (!(picks[j].Propensity > 0)) return null;
+            ranks[j] = picks[j].ExploitRank; propensities[j] = picks[j].Propensity;
         }
-        return new SlotLogging(trace.CandidateCount, ranks, propensities);
+        return new SlotLogging(candidates, ranks, propensities) { DrawCap = redraws?.Cap ?? 0, CappedSlots = redraws?.Capped ?? 0 };
     }
 
     /// <summary>Session (cart) recommendations for an anonymous visitor: the given items act as the history, newest last.</summary>

@@ -20,11 +20,46 @@ public sealed class ServedLog(IServingLog store, ILogger<ServedLog> log) : Backg
     private readonly ConcurrentDictionary<string, ServedRecommendation> _pending = new(StringComparer.Ordinal);
     private readonly Channel<ServedRecommendation> _queue = Channel.CreateUnbounded<ServedRecommendation>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SemaphoreSlim _flushGate = new(1, 1);
+    private readonly Channel<(string Id, Func<SlotLogging?> Logging)> _redraws = Channel.CreateUnbounded<(string, Func<SlotLogging?>)>();
+    private readonly Lock _redrawGate = new();
+    private int _awaiting;
+    private long _skipped;
 
-    public void Add(ServedRecommendation served)
+    /// <summary>Most lists waiting for their propensity redraws; beyond it a list is written without propensities (counted in <see cref="RedrawsSkipped"/>).</summary>
+    public const int MaxAwaitingRedraws = 1000;
+
+    /// <summary>Lists written without propensities because <see cref="MaxAwaitingRedraws"/> were waiting.</summary>
+    public long RedrawsSkipped => Interlocked.Read(ref _skipped);
+
+    /// <summary>
+    /// Queues a served list for writing. With <paramref name="redrawnLogging"/> (issue #23: the policy's propensity
+    /// redraws, <c>RecommendationService.RedrawnLogging</c>) the list is answered from memory at once and written once
+    /// its logging record has been worked out, one list at a time on a background thread, after the response has gone.
+    /// </summary>
+    public void Add(ServedRecommendation served, Func<SlotLogging?>? redrawnLogging = null)
     {
         _pending[served.Id] = served;
+        if (redrawnLogging is not null)
+        {
+            if (Interlocked.Increment(ref _awaiting) <= MaxAwaitingRedraws && _redraws.Writer.TryWrite((served.Id, redrawnLogging))) return;
+            Interlocked.Decrement(ref _awaiting);
+            Interlocked.Increment(ref _skipped);
+        }
         _queue.Writer.TryWrite(served);
+    }
+
+    /// <summary>Works out one waiting list's logging record and queues the list for writing (under the redraw lock); false when none waits.</summary>
+    private bool RedrawOne()
+    {
+        if (!_redraws.Reader.TryRead(out var job)) return false;
+        SlotLogging? logging = null;
+        try { logging = job.Logging(); }
+        catch (Exception e) { log.LogError(e, "estimating the propensities of served list {Id} failed; it is written without them", job.Id); }
+        Interlocked.Decrement(ref _awaiting);
+        // The list as it is now: a deleted user's is gone (nothing is written), a renamed user's re-addressed.
+        while (_pending.TryGetValue(job.Id, out var current))
+            if (_pending.TryUpdate(job.Id, current with { Logging = logging }, current)) { _queue.Writer.TryWrite(current); break; }
+        return true;
     }
 
     public ServedRecommendation? Get(string id) => _pending.TryGetValue(id, out var s) ? s : store.GetServed(id);
@@ -32,6 +67,7 @@ public sealed class ServedLog(IServingLog store, ILogger<ServedLog> log) : Backg
     /// <summary>Writes everything queued so far (before a deletion, and at shutdown).</summary>
     public void Flush()
     {
+        lock (_redrawGate) while (RedrawOne()) { } // lists waiting for their propensities first (the one in progress finishes)
         _flushGate.Wait();
         try
         {
@@ -73,6 +109,24 @@ public sealed class ServedLog(IServingLog store, ILogger<ServedLog> log) : Backg
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var redraws = Task.Run(() => RedrawLoop(stoppingToken), stoppingToken);
+        await WriteLoop(stoppingToken);
+        try { await redraws; } catch (OperationCanceledException) { }
+    }
+
+    /// <summary>Propensity redraws, one list at a time (at most one core), off the request path.</summary>
+    private async Task RedrawLoop(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await _redraws.Reader.WaitToReadAsync(stoppingToken))
+                lock (_redrawGate) RedrawOne();
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    private async Task WriteLoop(CancellationToken stoppingToken)
     {
         try
         {

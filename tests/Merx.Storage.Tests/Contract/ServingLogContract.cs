@@ -99,18 +99,24 @@ public abstract class ServingLogContract<TBackend> : StoreContract<TBackend> whe
         Assert.Equal(250, back.Logging!.Candidates);
         Assert.Equal([0, 137, 2], back.Logging.ExploitRanks);
         Assert.Equal([0.8, 0.2 / 240, 1], back.Logging.Propensities); // doubles round-trip exactly
+        Assert.Equal((0, 0), (back.Logging.DrawCap, back.Logging.CappedSlots));
         Assert.Null(store.GetServed("r2")!.Logging);
+        // Redrawn propensities (1/N) keep their draw cap and capped-slot count.
+        store.RecordServed([Served("r3", "u3") with { At = t0.AddSeconds(2), Logging = new SlotLogging(250, [0, 40, 2], [1, 1.0 / 7, 1.0 / 10_000]) { DrawCap = 10_000, CappedSlots = 1 } }]);
+        var redrawn = store.GetServed("r3")!.Logging!;
+        Assert.Equal([1, 1.0 / 7, 1.0 / 10_000], redrawn.Propensities);
+        Assert.Equal((10_000, 1), (redrawn.DrawCap, redrawn.CappedSlots));
         store.RecordFeedback([
             new("r1", "u1", "i2", EventKind.Click, t0), new("r1", "u1", "i1", EventKind.Impression, t0), new("r1", "u1", "i3", EventKind.Click, t0),
             new("r1", "u1", "i2", EventKind.Click, t0), new("old", "u1", "i1", EventKind.Click, t0),
         ]);
         var outcomes = store.ServedOutcomes(t0);
-        Assert.Equal(["r1", "r2"], outcomes.Select(o => o.Served.Id));
+        Assert.Equal(["r1", "r2", "r3"], outcomes.Select(o => o.Served.Id));
         Assert.Equal(["i2", "i3"], outcomes[0].Clicked);
         Assert.Empty(outcomes[1].Clicked);
         Assert.Equal("established", outcomes[1].Served.UserGroup);
         Assert.Equal([0.8, 0.2 / 240, 1], outcomes[0].Served.Logging!.Propensities);
-        Assert.Equal(3, store.ServedOutcomes(DateTimeOffset.UnixEpoch).Count);
+        Assert.Equal(4, store.ServedOutcomes(DateTimeOffset.UnixEpoch).Count);
 
         // A bad record anywhere in the batch writes nothing.
         foreach (var bad in new[]
@@ -119,6 +125,8 @@ public abstract class ServingLogContract<TBackend> : StoreContract<TBackend> whe
             Served("b1", "u1") with { Logging = new SlotLogging(250, [0, 1, 2], [1, 0, 1]) },
             Served("b1", "u1") with { Logging = new SlotLogging(250, [0, 1, 250], [1, 1, 1]) },
             Served("b1", "u1") with { Logging = new SlotLogging(2, [0, 1, 1], [1, 1, 1]) },
+            Served("b1", "u1") with { Logging = new SlotLogging(250, [0, 1, 2], [1, 1, 1]) { DrawCap = 100, CappedSlots = 4 } },
+            Served("b1", "u1") with { Logging = new SlotLogging(250, [0, 1, 2], [1, 1, 1]) { CappedSlots = 1 } },
             Served("b1", "u1") with { UserGroup = "vip" },
         })
         {
