@@ -10,6 +10,7 @@
 # Usage: load-bench.sh LABEL URL "MERX_PIDS" [PGDATA] ["NGINX_PIDS"]   (USERS, ITEMS, MERX_API_KEY from the environment)
 set -uo pipefail
 label=$1; url=$2; merx_pids=$3; pgdata=${4:-}; nginx_pids=${5:-}
+command -v wrk > /dev/null || { echo "load-bench.sh: wrk is not installed (Debian: apt-get install wrk)" >&2; exit 2; }
 here=$(cd "$(dirname "$0")/.." && pwd)
 tick_ms=$((1000 / $(getconf CLK_TCK)))
 ticks() { local t=0 p; for p in "$@"; do [ -r "/proc/$p/stat" ] && t=$((t + $(sed 's/.*) //' "/proc/$p/stat" | awk '{print $12+$13}'))); done; echo "$t"; }

@@ -64,7 +64,8 @@ public sealed class SqliteToPostgresTests : IDisposable
         Assert.Equal("v1:abcd", target.GetSetting("pseudonym_key"));
         Assert.Equal(source.UserChangesAfter(0, 10).Changes, target.UserChangesAfter(0, 10).Changes);
         Assert.Equal(source.ListImports().Select(i => (i.Source, i.Accepted)), target.ListImports().Select(i => (i.Source, i.Accepted)));
-        Assert.Equal(source.RecentEvents("u3", 50), target.RecentEvents("u3", 50));
+        foreach (var user in source.LoadDataset().Users.Ids)
+            Assert.Equal(source.RecentEvents(user, 500), target.RecentEvents(user, 500));
         Assert.Equal(source.RecentUsers(5), target.RecentUsers(5));
         Assert.Equal(2, result["item images"]);                                   // issue #19: the item → image links come along
         Assert.Equal(source.ReadItemImages("img"), target.ReadItemImages("img"));

@@ -98,6 +98,7 @@ public sealed partial class PostgresStore : IMerxStore, IStoreChangeSignals
             Database = location.Database,
             SearchPath = options.Schema,
             MaxPoolSize = options.MaxPoolSize,
+            MaxAutoPrepare = options.MaxAutoPrepare,
             CommandTimeout = options.CommandTimeoutSeconds,
             Timeout = 10,
             ApplicationName = "merx",

@@ -113,6 +113,28 @@ public abstract class EventStoreContract<TBackend> : StoreContract<TBackend> whe
         Assert.Empty(store.RecentEvents("nobody", 5));
     }
 
+    /// <summary>
+    /// A user's events across many months (PostgreSQL's monthly partitions), some arriving late with an older
+    /// time and some after another user's deletion, all come back in arrival order.
+    /// </summary>
+    [SkippableFact]
+    public void RecentEvents_FindEveryMonthInArrivalOrder_LateEventsIncluded()
+    {
+        var store = NewStore();
+        const long month = 31 * 86400;
+        RawEvent[] first = [.. Enumerable.Range(0, 3).Select(k => new RawEvent("a", $"i{k}", EventKind.View, Day0 + k * month))];
+        store.AppendEvents(first);
+        var late = new RawEvent("a", "i9", EventKind.Purchase, Day0 - 14 * month, 2f);
+        store.AppendEvents([new RawEvent("b", "i1", EventKind.View, Day0 + 20 * month), late]);
+        store.DeleteUser("b");
+        var later = new RawEvent("a", "i8", EventKind.Click, Day0 + 9 * month);
+        store.AppendEvents([later, new RawEvent("c", "i1", EventKind.View, Day0)]);
+        Assert.Equal([later, late, first[2], first[1], first[0]], store.RecentEvents("a", 10));
+        Assert.Equal([later, late], store.RecentEvents("a", 2));
+        Assert.Equal([new RawEvent("c", "i1", EventKind.View, Day0)], store.RecentEvents("c", 10));
+        Assert.Empty(store.RecentEvents("b", 10));
+    }
+
     [SkippableFact]
     public void RecentUsers_orders_by_activity()
     {
