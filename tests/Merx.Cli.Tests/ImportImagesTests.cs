@@ -1,6 +1,7 @@
 using Merx.Encoders;
 using Merx.Storage.Sqlite;
 using SkiaSharp;
+using static Merx.Tests.Shared.DrawnImages;
 
 namespace Merx.Cli.Tests;
 
@@ -11,21 +12,6 @@ namespace Merx.Cli.Tests;
 /// </summary>
 public sealed class ImportImagesTests() : CliTestBase("merx-img-")
 {
-    private static byte[] Draw(SKColor colour, bool stripes = false, SKEncodedImageFormat format = SKEncodedImageFormat.Png)
-    {
-        using var bitmap = new SKBitmap(160, 160);
-        using (var canvas = new SKCanvas(bitmap))
-        {
-            canvas.Clear(SKColors.White);
-            using var paint = new SKPaint { Color = colour, IsAntialias = true };
-            if (stripes) for (var y = 0; y < 160; y += 16) canvas.DrawRect(0, y, 160, 8, paint);
-            else canvas.DrawCircle(80, 80, 50, paint);
-        }
-        using var image = SKImage.FromBitmap(bitmap);
-        using var data = image.Encode(format, 90);
-        return data.ToArray();
-    }
-
     private void Shop(string dir)
     {
         Directory.CreateDirectory(P($"{dir}/pics"));
@@ -33,7 +19,7 @@ public sealed class ImportImagesTests() : CliTestBase("merx-img-")
         File.WriteAllBytes(P($"{dir}/pics/a.png"), red);
         File.WriteAllBytes(P($"{dir}/pics/b.png"), red);                                   // the same picture: encoded once
         File.WriteAllBytes(P($"{dir}/pics/c.png"), red[..(red.Length * 2 / 3)]);           // truncated
-        File.WriteAllBytes(P($"{dir}/pics/g.jpg"), Draw(SKColors.Blue, stripes: true, SKEncodedImageFormat.Jpeg));
+        File.WriteAllBytes(P($"{dir}/pics/g.jpg"), Draw(SKColors.Blue, stripes: true, format: SKEncodedImageFormat.Jpeg));
         File.WriteAllBytes(P("outside.png"), red);
         File.WriteAllText(P($"{dir}/items.csv"),
             "id,title,image\n" +

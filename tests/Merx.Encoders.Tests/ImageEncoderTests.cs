@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Merx.Encoders;
 using SkiaSharp;
+using static Merx.Tests.Shared.DrawnImages;
 
 namespace Merx.Encoders.Tests;
 
@@ -19,23 +20,6 @@ public sealed class ImageEncoderFixture : IDisposable
 public sealed class ImageEncoderTests(ImageEncoderFixture fixture) : IClassFixture<ImageEncoderFixture>
 {
     private ImageEncoder Encoder => fixture.Encoder;
-
-    /// <summary>A drawn "product": a filled disc (or, with <paramref name="stripes"/>, horizontal stripes) of a colour on white.</summary>
-    internal static byte[] Draw(SKColor colour, bool stripes = false, int size = 300, float shift = 0, SKEncodedImageFormat format = SKEncodedImageFormat.Png)
-    {
-        using var bitmap = new SKBitmap(size, size);
-        using (var canvas = new SKCanvas(bitmap))
-        {
-            canvas.Clear(SKColors.White);
-            using var paint = new SKPaint { Color = colour, IsAntialias = true };
-            if (stripes)
-                for (var y = 0; y < size; y += size / 10) canvas.DrawRect(0, y, size, size / 20f, paint);
-            else canvas.DrawCircle(size / 2f + shift, size / 2f, size / 3f, paint);
-        }
-        using var image = SKImage.FromBitmap(bitmap);
-        using var data = image.Encode(format, 90);
-        return data.ToArray();
-    }
 
     private static double Dot(float[] a, float[] b) => a.Zip(b, (x, y) => (double)x * y).Sum();
 

@@ -68,7 +68,7 @@ public sealed class ClientTests(ShopStore shop)
         Assert.StartsWith("r_", recs.RecommendationId);
         var fb = await merx.PostFeedbackAsync([new Feedback(recs.RecommendationId, recs.Items[0].Item, "click")]);
         Assert.Equal((1, 1), (fb.Accepted, fb.EventsRecorded));
-        var picture = ItemImageApiTests.Draw(SkiaSharp.SKColors.Orange);                 // issue #19: an image as bytes, then removed
+        var picture = Merx.Tests.Shared.DrawnImages.Draw(SkiaSharp.SKColors.Orange);                 // issue #19: an image as bytes, then removed
         var image = await merx.PutItemImageAsync("i3", picture, "image/png");
         Assert.Equal(("i3", Merx.Encoders.CatalogImageEncoding.Hash(picture, Merx.Encoders.ImageEncoder.ModelId)), (image.Item, image.ImageHash));
         await merx.DeleteItemImageAsync("i3");

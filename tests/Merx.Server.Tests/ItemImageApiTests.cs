@@ -7,6 +7,7 @@ using Merx.Service.Catalog;
 using Merx.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using SkiaSharp;
+using static Merx.Tests.Shared.DrawnImages;
 
 namespace Merx.Server.Tests;
 
@@ -19,21 +20,6 @@ namespace Merx.Server.Tests;
 public sealed class ItemImageApiTests(ShopStore shop)
 {
     private const string ReadKey = "read-key-0123456789", WriteKey = "write-key-0123456789";
-
-    internal static byte[] Draw(SKColor colour, bool stripes = false, SKEncodedImageFormat format = SKEncodedImageFormat.Png)
-    {
-        using var bitmap = new SKBitmap(200, 200);
-        using (var canvas = new SKCanvas(bitmap))
-        {
-            canvas.Clear(SKColors.White);
-            using var paint = new SKPaint { Color = colour, IsAntialias = true };
-            if (stripes) for (var y = 0; y < 200; y += 20) canvas.DrawRect(0, y, 200, 10, paint);
-            else canvas.DrawCircle(100, 100, 66, paint);
-        }
-        using var image = SKImage.FromBitmap(bitmap);
-        using var data = image.Encode(format, 90);
-        return data.ToArray();
-    }
 
     private static HttpRequestMessage Put(MerxTestApp app, string item, byte[] bytes, string type = "image/png", string key = WriteKey)
     {
@@ -86,7 +72,7 @@ public sealed class ItemImageApiTests(ShopStore shop)
         Assert.False(app.Store.ReadItemImages(ImageEncoder.ModelId).ContainsKey("img-2"));
 
         // A JPEG of another drawing is accepted too; deleting the image removes the link (the vector stays, by content).
-        Assert.Equal(HttpStatusCode.Accepted, (await app.SendAsync(Put(app, "img-2", Draw(SKColors.Blue, stripes: true, SKEncodedImageFormat.Jpeg), "image/jpeg"))).Status);
+        Assert.Equal(HttpStatusCode.Accepted, (await app.SendAsync(Put(app, "img-2", Draw(SKColors.Blue, stripes: true, format: SKEncodedImageFormat.Jpeg), "image/jpeg"))).Status);
         Assert.Equal(HttpStatusCode.NoContent, (await app.SendAsync(app.Write(HttpMethod.Delete, "/api/items/img-1/image", key: WriteKey))).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await app.SendAsync(app.Write(HttpMethod.Delete, "/api/items/img-1/image", key: WriteKey))).Status);
         Assert.Equal(["img-2"], app.Store.ReadItemImages(ImageEncoder.ModelId).Keys);
