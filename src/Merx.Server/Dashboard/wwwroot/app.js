@@ -16,11 +16,18 @@ function initKey() {
   return sessionStorage.getItem("merx-key") || "";
 }
 
-async function api(path, options = {}) {
+// A read the server shed (503 with Retry-After: it is busy, e.g. the page's own burst of requests on a small
+// machine, and did not start on the request) is tried again after the time it asks for, up to three times.
+async function api(path, options = {}, attempt = 0) {
   const headers = Object.assign({ Accept: "application/json" }, options.headers || {});
   if (state.key) headers["X-Api-Key"] = state.key;
   if (options.body) headers["Content-Type"] = "application/json";
   const response = await fetch(path, Object.assign({}, options, { headers }));
+  const retryAfter = Number(response.headers.get("Retry-After"));
+  if (response.status === 503 && retryAfter > 0 && (options.method || "GET").toUpperCase() === "GET" && attempt < 3) {
+    await new Promise(resolve => setTimeout(resolve, Math.min(retryAfter, 5) * 1000));
+    return api(path, options, attempt + 1);
+  }
   const text = await response.text();
   const body = text ? JSON.parse(text) : null;
   if (!response.ok) {
