@@ -8,15 +8,16 @@
 set -uo pipefail
 label=$1; dll=$2; db=$3; port=$4
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/bench/scaleout/lib.sh"
 command -v wrk > /dev/null || { echo "db-time.sh: wrk is not installed (Debian: apt-get install wrk)" >&2; exit 2; }
 P="psql $db -qAt"
 dotnet "$dll" serve --db "$db" --urls "http://127.0.0.1:$port" --rate-limit 1000000 > "${TMPDIR:-/tmp}/db-time-$label.out" 2>&1 &
 pid=$!
-for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/health/ready" > /dev/null && break; sleep 1; done
+ready "http://127.0.0.1:$port" || { kill "$pid"; exit 1; }
 wrk -t1 -c4 -d15s -s "$root/bench/wrk/recommend.lua" "http://127.0.0.1:$port" > /dev/null
 $P -c "SELECT pg_stat_statements_reset()" > /dev/null
 out=$(wrk -t1 -c4 -d20s --latency -s "$root/bench/wrk/recommend.lua" "http://127.0.0.1:$port")
-ok=$(echo "$out" | awk '/requests in/ {r=$1} /Non-2xx/ {b=$NF} END {print r - b}')
+ok=$(answered_2xx "$out")
 mine="dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
 echo "# $label $(date -u +%FT%TZ) $dll: $ok 2xx answers in 20 s"
 echo "$out" | grep -E "Latency|50%|99%|Requests/sec"

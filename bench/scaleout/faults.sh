@@ -11,7 +11,7 @@ what=$1; pg=$2
 here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/../.." && pwd)
 merx="dotnet $root/src/Merx.Cli/bin/Release/net10.0/merx.dll"
 base=${BASE:-5500}; work=${WORK:-/tmp/merx-load}; mkdir -p "$work"
-ready() { for _ in $(seq 1 600); do curl -sf "$1/health/ready" > /dev/null && return 0; sleep 1; done; echo "not ready: $1" >&2; return 1; }
+. "$here/lib.sh"
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done' EXIT
 if [ "$what" = failover ]; then

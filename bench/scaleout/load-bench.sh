@@ -12,6 +12,7 @@ set -uo pipefail
 label=$1; url=$2; merx_pids=$3; pgdata=${4:-}; nginx_pids=${5:-}
 command -v wrk > /dev/null || { echo "load-bench.sh: wrk is not installed (Debian: apt-get install wrk)" >&2; exit 2; }
 here=$(cd "$(dirname "$0")/.." && pwd)
+. "$here/scaleout/lib.sh"
 tick_ms=$((1000 / $(getconf CLK_TCK)))
 ticks() { local t=0 p; for p in "$@"; do [ -r "/proc/$p/stat" ] && t=$((t + $(sed 's/.*) //' "/proc/$p/stat" | awk '{print $12+$13}'))); done; echo "$t"; }
 pg_ticks() {
@@ -29,7 +30,7 @@ phase() { # NAME UNIT_PER_REQUEST WRK_ARGS...
   m1=$(ticks $merx_pids); p1=$(pg_ticks); n1=$(ticks $nginx_pids)
   echo "## $name: wrk $*"
   echo "$out"
-  ok=$(echo "$out" | awk '/requests in/ {r=$1} /Non-2xx/ {b=$NF} END {print r - b}')
+  ok=$(answered_2xx "$out")
   awk -v n="$name" -v ok="$ok" -v per="$per" -v m=$(((m1 - m0) * tick_ms)) -v p=$(((p1 - p0) * tick_ms)) -v x=$(((n1 - n0) * tick_ms)) 'BEGIN {
     u = ok * per; if (u == 0) u = 1
     printf "cpu %s: merx %d ms, postgres %d ms, nginx %d ms over %d 2xx answers (%d units); per unit: merx %.3f ms, postgres %.3f ms, nginx %.3f ms, total %.3f ms\n", n, m, p, x, ok, ok * per, m / u, p / u, x / u, (m + p + x) / u }'
