@@ -52,7 +52,7 @@ public static class MerxApp
         services.AddSingleton<IngestPrivacy>();
         services.AddSingleton<IMerxStore>(_ =>
         {
-            var store = MerxStores.Open(options.Db, new Merx.Storage.Sqlite.SqliteStoreOptions { Durability = options.Durability });
+            var store = MerxStores.Open(options.Db, new Merx.Storage.Sqlite.SqliteStoreOptions { Durability = options.Durability, ReadConnections = options.SqliteReadConnections });
             try { PseudonymKeys.Bind(store, key); }
             catch { store.Dispose(); throw; }
             return Merx.Storage.Tracing.TracedStore.Wrap(store);

@@ -33,6 +33,7 @@ public sealed class MerxServerOptions
         Check(RateLimitPerSecond >= 1, nameof(RateLimitPerSecond), "must be at least 1");
         Check(OverloadInFlight >= 1, nameof(OverloadInFlight), "must be at least 1");
         Check(MaxInFlight >= 0, nameof(MaxInFlight), "must be 0 (no limit) or more");
+        Check(SqliteReadConnections is >= 0 and <= 256, nameof(SqliteReadConnections), "must be in 0 … 256");
         Check(DefaultBudgetMs is null or > 0 and < double.PositiveInfinity, nameof(DefaultBudgetMs), "must be a positive number of milliseconds");
         Check(HistoryCacheUsers >= 0, nameof(HistoryCacheUsers), "must be 0 or more");
         Check(HistoryCacheRefreshMs >= 0, nameof(HistoryCacheRefreshMs), "must be 0 or more");
@@ -94,6 +95,8 @@ public sealed class MerxServerOptions
     public int MaxInFlight { get; set; } = 8 * Environment.ProcessorCount;
     /// <summary>When the store acknowledges a write: <see cref="Storage.Durability.Full"/> (survives a power cut, the default) or <see cref="Storage.Durability.Normal"/> (survives a process crash).</summary>
     public Merx.Storage.Durability Durability { get; set; } = Merx.Storage.Durability.Full;
+    /// <summary>SQLite only: read connections beside the writing one for a user's recent events and linked users on a cache miss (0: every read waits for the writing connection's lock).</summary>
+    public int SqliteReadConnections { get; set; } = 2 * Environment.ProcessorCount;
     /// <summary>Requests in flight above which recommendations take the fast path.</summary>
     public int OverloadInFlight { get; set; } = 32;
     /// <summary>Latency budget of a recommendation request that names none (null: no deadline).</summary>

@@ -27,7 +27,29 @@ public sealed class SqliteBackend : IStoreBackend
     }
 }
 
+/// <summary>The SQLite backend with every read through the writing connection (no read connections): the fallback path.</summary>
+public sealed class SqliteWriterOnlyBackend : IStoreBackend
+{
+    private static readonly SqliteStoreOptions WriterOnly = new() { ReadConnections = 0 };
+    private readonly SqliteBackend _files = new();
+
+    public IMerxStore Create() => SqliteStore.Open(_files.NewPath(), WriterOnly);
+
+    public IMerxStore Reopen(IMerxStore store)
+    {
+        var path = ((SqliteStore)store).Path;
+        store.Dispose();
+        return SqliteStore.Open(path, WriterOnly);
+    }
+
+    public void Dispose() => _files.Dispose();
+}
+
 public sealed class SqliteEventStoreTests : EventStoreContract<SqliteBackend>;
+
+public sealed class SqliteWriterOnlyEventStoreTests : EventStoreContract<SqliteWriterOnlyBackend>;
+
+public sealed class SqliteWriterOnlyUserLinkTests : UserLinkContract<SqliteWriterOnlyBackend>;
 
 public sealed class SqliteCatalogStoreTests : CatalogStoreContract<SqliteBackend>;
 

@@ -113,13 +113,24 @@ public sealed partial class SqliteStore
         ArgumentNullException.ThrowIfNull(userId);
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         if (limit == 0) return [];
+        if (_readers.TryRent() is { } reader)
+        {
+            try { return InReadTransaction(reader.Handle, () => reader.Chain.Recent(userId, limit)); }
+            finally { _readers.Return(reader); }
+        }
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            RawSql.Exec(_handle, "BEGIN");
-            try { return _chain.Recent(userId, limit); }
-            finally { RawSql.Exec(_handle, "COMMIT"); }
+            return InReadTransaction(_handle, () => _chain.Recent(userId, limit));
         }
+    }
+
+    /// <summary>Runs <paramref name="read"/> inside one read transaction of <paramref name="db"/>: one consistent snapshot.</summary>
+    private static T InReadTransaction<T>(SQLitePCL.sqlite3 db, Func<T> read)
+    {
+        RawSql.Exec(db, "BEGIN");
+        try { return read(); }
+        finally { RawSql.Exec(db, "COMMIT"); }
     }
 
     public long NextEventSequence()

@@ -61,6 +61,11 @@ public sealed partial class SqliteStore
     public IReadOnlyList<string> LinkedUsers(string userId)
     {
         ArgumentException.ThrowIfNullOrEmpty(userId);
+        if (_readers.TryRent() is { } reader)
+        {
+            try { return InReadTransaction(reader.Handle, () => reader.LinkedUsers(userId) ?? [userId]); }
+            finally { _readers.Return(reader); }
+        }
         lock (_gate)
         {
             using var tx = _db.BeginTransaction(deferred: true);

@@ -13,7 +13,9 @@ namespace Merx.Storage.Sqlite;
 /// PRAGMA foreign_keys is on, but event rows carry keys the store itself resolved in the same
 /// transaction and declare no REFERENCES (checking them cost 28% of insert throughput). External
 /// id → key maps stay in memory between appends and are dropped on rollback or when another
-/// connection commits (PRAGMA data_version). One connection per store; calls are serialized by a lock.
+/// connection commits (PRAGMA data_version). One writing connection per store; calls on it are serialized by a
+/// lock. The request path's reads (a user's recent events and linked users) go to a few read connections
+/// beside it (<see cref="ReadConnections"/>), so a cache miss does not queue behind writes and other reads.
 /// PRAGMA secure_delete is on, so freed space is zeroed and a deleted user leaves no bytes behind
 /// (bench/results/pseudonymize.md measures what it costs an import).
 /// </summary>
@@ -26,6 +28,7 @@ public sealed partial class SqliteStore : IMerxStore
     private readonly KeyCache _users, _items;
     private readonly EventAppender _appender;
     private readonly UserChainReader _chain;
+    private readonly ReadConnections _readers;
     private sqlite3_stmt? _dataVersion;
     private long _knownDataVersion = -1;
     private bool _disposed;
@@ -42,6 +45,7 @@ public sealed partial class SqliteStore : IMerxStore
         _items = new KeyCache(_handle, "items", "NULL");
         _appender = new EventAppender(_handle, _users, _items);
         _chain = new UserChainReader(_handle);
+        _readers = new ReadConnections(db.ConnectionString, options);
     }
 
     /// <summary>The database file.</summary>
@@ -166,6 +170,7 @@ public sealed partial class SqliteStore : IMerxStore
         {
             if (_disposed) return;
             _disposed = true;
+            _readers.Dispose();
             _appender.Dispose();
             _chain.Dispose();
             _dataVersion?.Dispose();

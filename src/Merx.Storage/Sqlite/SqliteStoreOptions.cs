@@ -9,6 +9,15 @@ public sealed record SqliteStoreOptions
     /// <summary>SQLite page cache per connection, in KiB (PRAGMA cache_size = -N).</summary>
     public int CacheSizeKiB { get; init; } = 64 * 1024;
 
+    /// <summary>
+    /// Read connections beside the writing one for the request path's reads (a user's recent events and linked
+    /// users); 0 sends every read through the writing connection and its lock. Opened on first use.
+    /// </summary>
+    public int ReadConnections { get; init; } = 2 * Environment.ProcessorCount;
+
+    /// <summary>SQLite page cache per read connection, in KiB (the operating system's page cache is shared by all).</summary>
+    public int ReadCacheSizeKiB { get; init; } = 16 * 1024;
+
     /// <summary>Most external ids kept in memory per kind (user, item) between appends; an append that starts past it starts the cache over.</summary>
     public int KeyCacheLimit { get; init; } = 4_000_000;
 
