@@ -67,6 +67,37 @@ public sealed class ItemTextVectorsTests(ShopStore shop)
     }
 
     [Fact]
+    public async Task A_new_item_whose_attributes_match_nothing_reaches_a_user_through_its_text()
+    {
+        await using var app = await MerxTestApp.StartAsync(shop.Copy("text-new-items.db"));
+        var now = DateTimeOffset.UtcNow;
+        object[] items =
+        [
+            new { id = "tn-anchor", title = "Cordless drill with two lithium batteries", category = new[] { "Tools", "Drills" }, brand = "Acme", created_at = now.AddDays(-400) },
+            new { id = "tn-new", title = "Battery powered drill driver for home repairs", category = new[] { "Workshop", "Misc" }, brand = "Zed", created_at = now },
+            new { id = "tn-decoy", title = "Silk evening dress in midnight blue", category = new[] { "Workshop", "Misc" }, brand = "Zed", created_at = now },
+        ];
+        var (status, _) = await app.SendAsync(app.Write(HttpMethod.Post, "/api/items", new { items }));
+        Assert.Equal(HttpStatusCode.OK, status);
+        (status, _) = await app.SendAsync(app.Write(HttpMethod.Post, "/api/events", new { events = new[] { new { user = "tn-user", item = "tn-anchor", kind = "view" } } }));
+        Assert.Equal(HttpStatusCode.OK, status);
+        var hashes = new[] { "tn-anchor", "tn-new", "tn-decoy" }.Select(id => ItemText.Hash(app.Store.GetItem(id)!, TextEncoder.ModelId)!).ToArray();
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (!hashes.All(app.Store.ReadItemVectors(TextEncoder.ModelId).ContainsKey) && DateTime.UtcNow < deadline) await Task.Delay(100);
+        var stored = app.Store.ReadItemVectors(TextEncoder.ModelId);
+        var cosine = stored[hashes[0]].Zip(stored[hashes[1]], (a, b) => a * b).Sum();
+        app.Host.CatalogChanged();
+        var snapshot = app.Host.Refresh();
+        Assert.True(snapshot.NewItems.UsesText);
+
+        var (_, recs) = await app.GetAsync("/api/users/tn-user/recommendations?n=30&explore=false");
+        var found = recs.GetProperty("items").EnumerateArray().ToDictionary(i => i.GetProperty("item").GetString()!, i => i.GetProperty("reason").GetString());
+        Assert.True(found.TryGetValue("tn-new", out var reason), $"the drill driver (text cosine {cosine:F3} with the drill viewed) was not recommended");
+        Assert.Equal("new, and much like Cordless drill with two lithium batteries", reason);
+        Assert.False(found.TryGetValue("tn-decoy", out var decoy) && decoy!.StartsWith("new", StringComparison.Ordinal), "the dress came from the new-item source");
+    }
+
+    [Fact]
     public async Task Items_sent_without_tags_get_the_tags_of_the_items_nearest_their_text()
     {
         await using var app = await MerxTestApp.StartAsync(shop.Copy("text-tags.db"));

@@ -29,6 +29,26 @@ public sealed class PretrainedVectors
     public bool Has(int item) => Present[item];
     public ReadOnlySpan<float> Of(int item) => Values.AsSpan(item * Dimension, Dimension);
 
+    /// <summary>
+    /// A user's taste as one vector: the sum of the rows of <paramref name="items"/> (newest last), the newest weighted 1
+    /// and each older one <paramref name="decay"/> times the next; indices outside the rows, and with
+    /// <paramref name="present"/> the items without a vector, add nothing. Returns the total weight of the rows added.
+    /// </summary>
+    public static float RecencyWeightedSum(ReadOnlySpan<float> rows, int dimension, ReadOnlySpan<int> items, float decay, Span<float> sum, ReadOnlySpan<bool> present = default)
+    {
+        var profile = sum[..dimension];
+        profile.Clear();
+        var count = rows.Length / dimension;
+        float weight = 1f, total = 0f;
+        for (var h = items.Length - 1; h >= 0; h--, weight *= decay)
+        {
+            if ((uint)items[h] >= (uint)count || (!present.IsEmpty && !present[items[h]])) continue;
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(rows.Slice(items[h] * dimension, dimension), weight, profile, profile);
+            total += weight;
+        }
+        return total;
+    }
+
     /// <summary>From per-item vectors (null where absent), each of length <paramref name="dimension"/>.</summary>
     public static PretrainedVectors FromRows(string encoderId, int dimension, IReadOnlyList<float[]?> rows)
     {

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Merx.Core.Contracts;
 using Merx.Core.Data;
 
@@ -41,14 +40,8 @@ public sealed class TextContent : IRecommender, IUserEncoder
         _vectors = (float[])text.Values.Clone();
     }
 
-    public void EncodeUser(int user, ReadOnlySpan<int> history, Span<float> vector)
-    {
-        var profile = vector[.._dim];
-        profile.Clear();
-        var weight = 1f;
-        for (var h = history.Length - 1; h >= 0; h--, weight *= RecencyDecay)
-            if ((uint)history[h] < (uint)ItemCount) TensorPrimitives.MultiplyAdd(_vectors.AsSpan(history[h] * _dim, _dim), weight, profile, profile);
-    }
+    public void EncodeUser(int user, ReadOnlySpan<int> history, Span<float> vector) =>
+        PretrainedVectors.RecencyWeightedSum(_vectors, _dim, history, RecencyDecay, vector);
 
     public void Score(int user, ReadOnlySpan<int> history, Span<float> scores)
     {

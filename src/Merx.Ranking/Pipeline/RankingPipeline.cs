@@ -215,6 +215,8 @@ public sealed class RankingPipeline
         {
             var brand = cat.Brand(c.Item);
             if (brand >= 0 && context.RecentItems.Any(i => cat.Brand(i) == brand)) return $"new in {cat.BrandName(brand)}, a brand you like";
+            // Placed by its text alone (its attributes match none of the user's recent items well enough): name the closest one.
+            if (c.Anchor >= 0 && NewItemSource.Match(cat, c.Item, c.Anchor) < 1f) return $"new, and much like {cat.Label(c.Anchor)}";
             return $"new in {CategoryOf(c.Item)}";
         }
         if (source == Trending.Name) return $"popular in {CategoryOf(c.Item)}";

@@ -18,9 +18,9 @@ public sealed class ServingSnapshot
 
     private readonly Lazy<Core.Data.PretrainedVectors?> _textVectors;
 
-    private ServingSnapshot(CatalogIndex catalog, LoadedModel? primary, LoadedModel? neighbors, LoadedModel? trending, RankingPipeline pipeline, NewItemSource newItems, long catalogStamp, long storeModelVersion, ICatalogStore catalogStore)
+    private ServingSnapshot(CatalogIndex catalog, LoadedModel? primary, LoadedModel? neighbors, LoadedModel? trending, RankingPipeline pipeline, NewItemSource newItems, long catalogStamp, long storeModelVersion, Lazy<Core.Data.PretrainedVectors?> textVectors)
     {
-        _textVectors = new Lazy<Core.Data.PretrainedVectors?>(() => Merx.Service.Catalog.ItemTextVectors.Stored(catalogStore, catalog.Count, catalog.Item), LazyThreadSafetyMode.ExecutionAndPublication);
+        _textVectors = textVectors;
         StoreModelVersion = storeModelVersion;
         Catalog = catalog; Primary = primary; Neighbors = neighbors; TrendingModel = trending; Pipeline = pipeline; NewItems = newItems; CatalogStamp = catalogStamp;
         _search = new Lazy<SearchIndex>(() => new SearchIndex(catalog), LazyThreadSafetyMode.ExecutionAndPublication);
@@ -68,7 +68,9 @@ public sealed class ServingSnapshot
                 if (trending.Scorer.ToCatalog(j) is var c and >= 0) trendingScores[c] = pop.ItemScores[j];
         var trendingSource = new TrendingSource(trendingScores);
         var scorer = primary?.Scorer;
-        var newItems = new NewItemSource(catalog, i => scorer is null || !scorer.Knows(i), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        // Read once per snapshot and shared: by the new-item source here (only when there are new items), else on the first search or tag suggestion.
+        var textVectors = new Lazy<Core.Data.PretrainedVectors?>(() => Merx.Service.Catalog.ItemTextVectors.Stored(catalogStore, catalog.Count, catalog.Item), LazyThreadSafetyMode.ExecutionAndPublication);
+        var newItems = new NewItemSource(catalog, i => scorer is null || !scorer.Knows(i), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), text: () => textVectors.Value);
 
         var sources = new List<ICandidateSource>();
         if (scorer is not null) sources.Add(new ModelSource("transformer", scorer));
@@ -76,7 +78,7 @@ public sealed class ServingSnapshot
         sources.Add(trendingSource);
         sources.Add(newItems);
         var pipeline = new RankingPipeline(catalog, sources, trendingSource, exploration?.Invoke(primary) ?? new DiscoveryExploration());
-        return new ServingSnapshot(catalog, primary, neighbors, trending, pipeline, newItems, catalogStamp, storeVersion, catalogStore);
+        return new ServingSnapshot(catalog, primary, neighbors, trending, pipeline, newItems, catalogStamp, storeVersion, textVectors);
     }
 
     /// <summary>The newest published model other than the neighbour and popularity ones (they do not model a user's sequence).</summary>
