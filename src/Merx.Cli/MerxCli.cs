@@ -18,6 +18,7 @@ public static class MerxCli
         EvaluateCommand.Create(),
         SuggestTagsCommand.Create(),
         SearchBenchCommand.Create(),
+        NewItemsBenchCommand.Create(),
         FederatedCommand.Create(),
         TuneCommand.Create(),
         AbTestCommand.Create(),

@@ -37,6 +37,24 @@ public sealed class CliEndToEndTests() : CliTestBase("merx-cli-")
     }
 
     [Fact]
+    public void NewItemsBench_WritesTheDocumentedJson_AndRefusesABadFraction()
+    {
+        Merx("generate", "--users", "300", "--items", "200", "--events", "9000", "--seed", "5", "--out", P("shop"));
+        var (code, output, err) = Merx("new-items-bench", "--data", P("shop"), "--cold-items", "0.2", "--seed", "3", "--no-text", "--json", P("n.json"));
+        Assert.True(code == 0, err);
+        Assert.Contains("ranked among the new items", output);
+        var run = Json(P("n.json"));
+        Assert.True(run.GetProperty("cases").GetInt32() > 0);
+        Assert.True(run.GetProperty("new_items").GetInt32() is > 0 and < 200);
+        var attributes = run.GetProperty("attributes");
+        foreach (var key in new[] { "ndcg@10", "ndcg@10_ci", "hr@10", "hr@10_ci", "proposed" }) Assert.True(attributes.TryGetProperty(key, out _), $"attributes lacks {key}");
+        Assert.Equal(JsonValueKind.Null, run.GetProperty("attributes_text").ValueKind);   // --no-text
+        var (bad, _, message) = Merx("new-items-bench", "--data", P("shop"), "--cold-items", "1.5");
+        Assert.Equal(1, bad);
+        Assert.Contains("--cold-items", message);
+    }
+
+    [Fact]
     public void Evaluate_WritesTheDocumentedJson_AndTrainRecommendWork()
     {
         Merx("generate", "--users", "300", "--items", "200", "--events", "9000", "--seed", "5", "--out", P("shop"));

@@ -8,7 +8,8 @@ public readonly record struct SourceCandidate(int Item, float Score, int Anchor 
 /// <summary>What the pipeline tells each candidate source about the request.</summary>
 public sealed class CandidateContext
 {
-    internal CandidateContext(RankingRequest request, CatalogIndex catalog, int[] recentItems, int[] sessionItems, Func<int, bool> admissible)
+    /// <summary>Built by the pipeline for each request; evaluation harnesses build one to drive a single source.</summary>
+    public CandidateContext(RankingRequest request, CatalogIndex catalog, int[] recentItems, int[] sessionItems, Func<int, bool> admissible)
     {
         Request = request; Catalog = catalog; RecentItems = recentItems; SessionItems = sessionItems; Admissible = admissible;
     }
