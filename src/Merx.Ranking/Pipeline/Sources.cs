@@ -178,7 +178,7 @@ public sealed class NewItemSource : ICandidateSource
     {
         var cat = context.Catalog;
         var recent = context.RecentItems.TakeLast(20).ToArray();
-        var (text, textBest, textAnchor) = TextMatches(recent, limit);
+        var (text, textBest, textAnchor) = TextMatches(recent, context.Admissible, limit);
         var recentAttributes = new int[recent.Length * Attributes];
         for (var h = 0; h < recent.Length; h++) AttributesOf(cat, recent[h], recentAttributes.AsSpan(h * Attributes, Attributes));
         var result = new List<SourceCandidate>();
@@ -203,11 +203,11 @@ public sealed class NewItemSource : ICandidateSource
 
     /// <summary>
     /// Per new item: Σ over the recent items of w·cos (newest w = 1, each older one × <see cref="Decay"/>; one product
-    /// with the recent items' profile), and, for the <paramref name="check"/> new items with the highest sum, the best
+    /// with the recent items' profile), and, for the <paramref name="check"/> admissible new items with the highest sum, the best
     /// single recent item's <c>w·TextWeight·cos</c> and that item (the admission test, pair by pair, like the
     /// attributes'; the others get 0). Nulls without text.
     /// </summary>
-    private (float[]? Sum, float[]? Best, int[]? Anchor) TextMatches(int[] recent, int check)
+    private (float[]? Sum, float[]? Best, int[]? Anchor) TextMatches(int[] recent, Func<int, bool> admissible, int check)
     {
         if (_text is null || recent.Length == 0) return (null, null, null);
         var d = _text.Dimension;
@@ -224,10 +224,10 @@ public sealed class NewItemSource : ICandidateSource
         var best = new float[_newItems.Length];
         var anchor = new int[_newItems.Length];
         // The `check` highest sums (a min-heap of that size: no sort of every new item).
-        var top = new PriorityQueue<int, float>(check + 1);
+        var top = new PriorityQueue<int, float>(Math.Min(check, sum.Length) + 1);
         for (var k = 0; k < sum.Length; k++)
         {
-            if (!_text.Has(_newItems[k])) continue;
+            if (!_text.Has(_newItems[k]) || !admissible(_newItems[k])) continue;
             if (top.Count < check) top.Enqueue(k, sum[k]);
             else if (top.TryPeek(out _, out var least) && sum[k] > least) top.EnqueueDequeue(k, sum[k]);
         }

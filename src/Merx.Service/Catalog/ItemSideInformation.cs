@@ -27,15 +27,16 @@ public static class ItemSideInformation
     /// <summary>
     /// For serving a model trained on <paramref name="encoderId"/>'s vectors ("all-MiniLM-L6-v2", "resnet18-imagenet" or
     /// both joined with '+'): the stored vectors in that exact layout, zeros for a part no item has now; null when the
-    /// id names an encoder this host does not know.
+    /// id names an encoder this host does not know. <paramref name="storedText"/>, when given, is the caller's read of the
+    /// stored text vectors (<see cref="ItemTextVectors.Stored"/> over the same catalog), so a snapshot reads them once.
     /// </summary>
-    public static PretrainedVectors? ForModel(ICatalogStore catalog, string encoderId, int count, Func<int, string> idAt, Func<int, Item?> itemAt)
+    public static PretrainedVectors? ForModel(ICatalogStore catalog, string encoderId, int count, Func<int, string> idAt, Func<int, Item?> itemAt, Func<PretrainedVectors?>? storedText = null)
     {
         var parts = new List<PretrainedVectors>();
         foreach (var part in encoderId.Split('+'))
         {
             if (part == TextEncoder.ModelId)
-                parts.Add(ItemTextVectors.Stored(catalog, count, itemAt) ?? PretrainedVectors.None(part, TextEncoder.VectorDimension, count));
+                parts.Add((storedText is not null ? storedText() : ItemTextVectors.Stored(catalog, count, itemAt)) ?? PretrainedVectors.None(part, TextEncoder.VectorDimension, count));
             else if (part == ImageEncoder.ModelId)
                 parts.Add(ItemImageVectors.Stored(catalog, count, idAt) ?? PretrainedVectors.None(part, ImageEncoder.VectorDimension, count));
             else return null;

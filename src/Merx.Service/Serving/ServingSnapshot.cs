@@ -54,9 +54,12 @@ public sealed class ServingSnapshot
         var storeVersion = store.LatestModel()?.Version ?? 0;
         var items = catalogStore.ReadItems();
         var catalog = new CatalogIndex(items.Select(i => i.Id).ToArray(), items.Select(i => i.Item).ToArray());
+        // The stored text vectors, read at most once per snapshot and shared: the large model's item index (new items
+        // placed by their text), the new-item source (only when there are new items), search and tag suggestion.
+        var textVectors = new Lazy<Core.Data.PretrainedVectors?>(() => Merx.Service.Catalog.ItemTextVectors.Stored(catalogStore, catalog.Count, catalog.Item), LazyThreadSafetyMode.ExecutionAndPublication);
         var primaryVersion = store.LatestModel(options.PrimaryModel) ?? LatestScoringModel(store, options);
         var primary = primaryVersion is null ? null : LoadedModel.Load(store, primaryVersion, catalog, previous?.Primary, ItemIndexes.Settings(options),
-            previous?.Catalog, encoderId => Merx.Service.Catalog.ItemSideInformation.ForModel(catalogStore, encoderId, catalog.Count, catalog.Id, catalog.Item));
+            previous?.Catalog, encoderId => Merx.Service.Catalog.ItemSideInformation.ForModel(catalogStore, encoderId, catalog.Count, catalog.Id, catalog.Item, () => textVectors.Value));
         var neighborVersion = store.LatestModel(options.NeighborModel);
         var neighbors = neighborVersion is null ? null : LoadedModel.Load(store, neighborVersion, catalog, previous?.Neighbors);
         var trendingVersion = store.LatestModel(options.TrendingModel) ?? store.LatestModel(Popularity.PopName);
@@ -68,8 +71,6 @@ public sealed class ServingSnapshot
                 if (trending.Scorer.ToCatalog(j) is var c and >= 0) trendingScores[c] = pop.ItemScores[j];
         var trendingSource = new TrendingSource(trendingScores);
         var scorer = primary?.Scorer;
-        // Read once per snapshot and shared: by the new-item source here (only when there are new items), else on the first search or tag suggestion.
-        var textVectors = new Lazy<Core.Data.PretrainedVectors?>(() => Merx.Service.Catalog.ItemTextVectors.Stored(catalogStore, catalog.Count, catalog.Item), LazyThreadSafetyMode.ExecutionAndPublication);
         var newItems = new NewItemSource(catalog, i => scorer is null || !scorer.Knows(i), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), text: () => textVectors.Value);
 
         var sources = new List<ICandidateSource>();
