@@ -52,11 +52,10 @@ internal sealed class ReadConnections(string connectionString, SqliteStoreOption
         while (_idle.TryTake(out var reader)) reader.Dispose();
     }
 
-    /// <summary>One read connection with its statements prepared once. Used by one thread at a time.</summary>
+    /// <summary>One read connection with its readers' statements prepared once. Used by one thread at a time.</summary>
     internal sealed class Reader : IDisposable
     {
         private readonly SqliteConnection _db;
-        private sqlite3_stmt? _group, _members;
 
         public Reader(string connectionString, SqliteStoreOptions options)
         {
@@ -71,6 +70,7 @@ internal sealed class ReadConnections(string connectionString, SqliteStoreOption
                     PRAGMA cache_size=-{options.ReadCacheSizeKiB};
                     """);
                 Chain = new UserChainReader(Handle);
+                Links = new UserLinkReader(Handle);
             }
             catch
             {
@@ -83,39 +83,12 @@ internal sealed class ReadConnections(string connectionString, SqliteStoreOption
 
         public UserChainReader Chain { get; }
 
-        /// <summary>The group key of a linked user, or null; then the group's ids. Call inside a read transaction.</summary>
-        public IReadOnlyList<string>? LinkedUsers(string userId)
-        {
-            _group ??= RawSql.Prepare(Handle, "SELECT l.grp FROM user_links l JOIN users u ON u.id = l.user_id WHERE u.ext_id = ?1");
-            _members ??= RawSql.Prepare(Handle, "SELECT u.ext_id FROM user_links l JOIN users u ON u.id = l.user_id WHERE l.grp = ?1");
-            long? grp = null;
-            try
-            {
-                RawSql.BindText(_group, 1, userId);
-                var rc = raw.sqlite3_step(_group);
-                if (rc == raw.SQLITE_ROW) grp = raw.sqlite3_column_int64(_group, 0);
-                else if (rc != raw.SQLITE_DONE) RawSql.Fail(Handle, rc, "reading a user's link group");
-            }
-            finally { raw.sqlite3_reset(_group); }
-            if (grp is null) return null;
-            var members = new List<string>();
-            try
-            {
-                raw.sqlite3_bind_int64(_members, 1, grp.Value);
-                int rc;
-                while ((rc = raw.sqlite3_step(_members)) == raw.SQLITE_ROW) members.Add(raw.sqlite3_column_text(_members, 0).utf8_to_string());
-                if (rc != raw.SQLITE_DONE) RawSql.Fail(Handle, rc, "reading a link group's members");
-            }
-            finally { raw.sqlite3_reset(_members); }
-            members.Sort(StringComparer.Ordinal);
-            return members;
-        }
+        public UserLinkReader Links { get; }
 
         public void Dispose()
         {
             Chain.Dispose();
-            _group?.Dispose();
-            _members?.Dispose();
+            Links.Dispose();
             _db.Dispose();
         }
     }

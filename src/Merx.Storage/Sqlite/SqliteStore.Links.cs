@@ -31,7 +31,7 @@ public sealed partial class SqliteStore
                     NonQuery("INSERT INTO user_links(user_id, grp) VALUES($a, $g), ($b, $g) ON CONFLICT(user_id) DO NOTHING", tx, ("$a", a), ("$b", b), ("$g", grp));
                     NonQuery("UPDATE user_links SET grp = $g WHERE grp IN ($x, $y)", tx, ("$g", grp), ("$x", ga ?? grp), ("$y", gb ?? grp));
                 }
-                var members = GroupMembers(tx, grp);
+                var members = _links.Members(grp);
                 foreach (var m in members) RecordUserChange(tx, UserChangeKind.Relinked, m, null);
                 tx.Commit();
                 foreach (var (id, key) in created) _users.Remember(id, key);
@@ -63,14 +63,13 @@ public sealed partial class SqliteStore
         ArgumentException.ThrowIfNullOrEmpty(userId);
         if (_readers.TryRent() is { } reader)
         {
-            try { return InReadTransaction(reader.Handle, () => reader.LinkedUsers(userId) ?? [userId]); }
+            try { return InReadTransaction(reader.Handle, () => reader.Links.GroupOf(userId) ?? [userId]); }
             finally { _readers.Return(reader); }
         }
         lock (_gate)
         {
-            using var tx = _db.BeginTransaction(deferred: true);
-            return Scalar("SELECT l.grp FROM user_links l JOIN users u ON u.id = l.user_id WHERE u.ext_id = $u", tx, ("$u", userId)) is long grp
-                ? GroupMembers(tx, grp) : [userId];
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return InReadTransaction(_handle, () => _links.GroupOf(userId) ?? [userId]);
         }
     }
 
@@ -78,7 +77,7 @@ public sealed partial class SqliteStore
     private List<string> UnlinkKey(SqliteTransaction tx, long key, string userId)
     {
         if (Scalar("SELECT grp FROM user_links WHERE user_id = $k", tx, ("$k", key)) is not long grp) return [];
-        var members = GroupMembers(tx, grp);
+        var members = _links.Members(grp);
         NonQuery("DELETE FROM user_links WHERE user_id = $k", tx, ("$k", key));
         if (members.Count <= 2) NonQuery("DELETE FROM user_links WHERE grp = $g", tx, ("$g", grp));
         foreach (var m in members) RecordUserChange(tx, UserChangeKind.Relinked, m, null);
@@ -106,15 +105,4 @@ public sealed partial class SqliteStore
 
     private long GroupSize(SqliteTransaction tx, long? grp) =>
         grp is { } g ? (long)Scalar("SELECT COUNT(*) FROM user_links WHERE grp = $g", tx, ("$g", g))! : 1;
-
-    private List<string> GroupMembers(SqliteTransaction tx, long grp)
-    {
-        var members = new List<string>();
-        using var cmd = Command("SELECT u.ext_id FROM user_links l JOIN users u ON u.id = l.user_id WHERE l.grp = $g", tx);
-        cmd.Parameters.AddWithValue("$g", grp);
-        using var r = cmd.ExecuteReader();
-        while (r.Read()) members.Add(r.GetString(0));
-        members.Sort(StringComparer.Ordinal);
-        return members;
-    }
 }

@@ -28,6 +28,7 @@ public sealed partial class SqliteStore : IMerxStore
     private readonly KeyCache _users, _items;
     private readonly EventAppender _appender;
     private readonly UserChainReader _chain;
+    private readonly UserLinkReader _links;
     private readonly ReadConnections _readers;
     private sqlite3_stmt? _dataVersion;
     private long _knownDataVersion = -1;
@@ -45,6 +46,7 @@ public sealed partial class SqliteStore : IMerxStore
         _items = new KeyCache(_handle, "items", "NULL");
         _appender = new EventAppender(_handle, _users, _items);
         _chain = new UserChainReader(_handle);
+        _links = new UserLinkReader(_handle);
         _readers = new ReadConnections(db.ConnectionString, options);
     }
 
@@ -173,6 +175,7 @@ public sealed partial class SqliteStore : IMerxStore
             _readers.Dispose();
             _appender.Dispose();
             _chain.Dispose();
+            _links.Dispose();
             _dataVersion?.Dispose();
             _users.Dispose();
             _items.Dispose();
