@@ -25,6 +25,7 @@ public static class ModelRegistry
         [Sequential.SasRec.IdOnlyName] = () => new Sequential.SasRec(new Sequential.SasRecOptions { UseSideInformation = false }),
         [Sequential.SasRec.IdDropoutName] = () => new Sequential.SasRec(new Sequential.SasRecOptions { IdDropout = 0.2f }),
         [Sequential.SasRec.AdversarialName] = () => new Sequential.SasRec(new Sequential.SasRecOptions { AdversarialEpsilon = 0.1f }),
+        [Sequential.SasRec.IpwName] = () => new Sequential.SasRec(new Sequential.SasRecOptions { PopularityIpw = 0.5f }),
     };
 
     private static readonly Dictionary<string, Func<BinaryReader, IRecommender>> Readers = new(StringComparer.Ordinal)
@@ -42,11 +43,13 @@ public static class ModelRegistry
         [Sequential.SasRec.IdOnlyName] = Sequential.SasRec.Read,
         [Sequential.SasRec.IdDropoutName] = Sequential.SasRec.Read,
         [Sequential.SasRec.AdversarialName] = Sequential.SasRec.Read,
+        [Sequential.SasRec.IpwName] = Sequential.SasRec.Read,
     };
 
     private static readonly HashSet<string> TextReaders = new(StringComparer.Ordinal)
     {
         TextContent.ModelName, Sequential.SasRec.ModelName, Sequential.SasRec.IdDropoutName, Sequential.SasRec.AdversarialName,
+        Sequential.SasRec.IpwName,
     };
 
     /// <summary>Whether the model reads item text vectors (<see cref="Core.Contracts.TrainingData.Text"/>) when they are given: hosts compute them only then.</summary>

@@ -22,6 +22,7 @@ public sealed partial class SasRec : IFederatedModel
     public float[] InitializeFederated(TrainingData data, int seed)
     {
         ArgumentNullException.ThrowIfNull(data);
+        if (Options.PopularityIpw > 0) throw new ArgumentException("popularity inverse-propensity weights are not combined with federated training (the clients would need every user's item counts)");
         AllocateState(data, Options.Resolve(data.Train));
         CountTrainingItems(data.Train);
         _layout.Initialize(_params, seed);

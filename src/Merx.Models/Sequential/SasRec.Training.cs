@@ -24,6 +24,7 @@ public sealed partial class SasRec
         if (fit.Privacy is { } dp)
         {
             if (Options.AdversarialEpsilon > 0) throw new ArgumentException("adversarial training is not combined with DP-SGD (its per-user clipping would not bound the second pass)");
+            if (Options.PopularityIpw > 0) throw new ArgumentException("popularity inverse-propensity weights are not combined with DP-SGD (the weights come from every user's counts, which the privacy accounting does not cover)");
             FitPrivate(data, fit, dp);
             return;
         }
@@ -132,6 +133,7 @@ public sealed partial class SasRec
             RepsT = new float[l.D * l.Items];
             IdOff = new bool[l.Items];
             Masked = model.SoftmaxMasked();
+            TargetWeights = o.PopularityIpw > 0 ? InversePropensityWeights(model._popularity, o.PopularityIpw, o.IpwClip) : null;
             _idRng = (ulong)seed * 0xA24BAED4963EE407UL + 3;
             if (o.AdversarialEpsilon > 0) { AdversarialDelta = new float[l.Items * l.D]; AdversarialReps = new float[l.Items * l.D]; }
             Optimizer = new AdamW(l.Total, o.LearningRate, 0.9f, 0.98f, 1e-8f, o.WeightDecay) { DecayFrom = l.EmbeddingEnd };
@@ -180,6 +182,27 @@ public sealed partial class SasRec
         }
 
         /// <summary>
+        /// Per item, the weight of a training target: count^−η normalised so the count-weighted mean (the mean over the
+        /// training targets) is 1, then clipped at <paramref name="clip"/>. Items never seen get weight 0 (they are never targets).
+        /// </summary>
+        internal static float[] InversePropensityWeights(int[] counts, float eta, float clip)
+        {
+            var weights = new float[counts.Length];
+            double weighted = 0, total = 0;
+            for (var i = 0; i < counts.Length; i++)
+            {
+                if (counts[i] == 0) continue;
+                var w = Math.Pow(counts[i], -eta);
+                weights[i] = (float)w;
+                weighted += counts[i] * w; total += counts[i];
+            }
+            if (total == 0) return weights;
+            var norm = total / weighted;
+            for (var i = 0; i < weights.Length; i++) weights[i] = (float)Math.Min(clip, weights[i] * norm);
+            return weights;
+        }
+
+        /// <summary>
         /// Marks each item that has side information with probability <paramref name="rate"/> for
         /// this step (its id embedding is left out); null when the rate is 0.
         /// </summary>
@@ -198,6 +221,7 @@ public sealed partial class SasRec
         private ulong _idRng;
         public bool[] IdOff { get; }      // (Items) this step's id-dropout marks
         public int[] Masked { get; }      // items left out of the training softmax (see SasRecOptions.MaskUntrainedItems)
+        public float[]? TargetWeights { get; }   // (Items) inverse-propensity weight per target item (SasRecOptions.PopularityIpw); null = all 1
 
         public SasRecNetwork Net { get; }
         public float[]? AdversarialDelta { get; }      // (Items, D) this step's worst-case perturbation δ
@@ -271,7 +295,7 @@ public sealed partial class SasRec
         net.Forward(_params, reps, Options.Dropout, training: true);
         double loss = 0;
         if (Options.SampledNegatives > 0)
-            loss = SampledSoftmax.ForwardBackward(net.Hf, reps, net.Targets.AsSpan(0, n), s.Negatives, s.LogQ, net.DH, dReps, s.SampledScratch, n, d, scale);
+            loss = SampledSoftmax.ForwardBackward(net.Hf, reps, net.Targets.AsSpan(0, n), s.Negatives, s.LogQ, net.DH, dReps, s.SampledScratch, n, d, scale, s.TargetWeights);
         else
         {
             Transpose(reps, s.RepsT, l.Items, d);
@@ -282,7 +306,7 @@ public sealed partial class SasRec
                 var z = logits.AsSpan(0, rows * l.Items);
                 Gemm.AB(h, s.RepsT, z, rows, d, l.Items);                                // (rows, Items) logits
                 MaskLogits(z, s.Masked, rows, l.Items);
-                loss += SoftmaxCrossEntropy.ForwardBackwardParallel(logits, net.Targets, r0, rows, l.Items, scale, Gemm.MaxDegreeOfParallelism);
+                loss += SoftmaxCrossEntropy.ForwardBackwardParallel(logits, net.Targets, r0, rows, l.Items, scale, Gemm.MaxDegreeOfParallelism, s.TargetWeights);
                 Gemm.AB(z, reps, net.DH.AsSpan(r0 * d, rows * d), rows, l.Items, d);       // dH = dZ · R
                 Gemm.AtB(z, h, dReps, l.Items, rows, d, accumulate: true);               // dR += dZᵀ · H
             }

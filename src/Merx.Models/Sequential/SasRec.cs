@@ -21,6 +21,8 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     public const string IdDropoutName = "sasrec-iddrop";
     /// <summary>The Transformer with adversarial training of its item vectors (<see cref="SasRecOptions.AdversarialEpsilon"/> 0.1), a defence against fake profiles.</summary>
     public const string AdversarialName = "sasrec-adv";
+    /// <summary>The Transformer trained with inverse-propensity weights against popularity bias (<see cref="SasRecOptions.PopularityIpw"/> η = 0.5).</summary>
+    public const string IpwName = "sasrec-ipw";
 
     private SasRecLayout? _layout;
     private float[] _params = [];
@@ -37,7 +39,8 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     }
 
     public SasRecOptions Options { get; private set; }
-    public string Name => !Options.UseSideInformation ? IdOnlyName : Options.IdDropout > 0 ? IdDropoutName : Options.AdversarialEpsilon > 0 ? AdversarialName : ModelName;
+    public string Name => !Options.UseSideInformation ? IdOnlyName : Options.IdDropout > 0 ? IdDropoutName : Options.AdversarialEpsilon > 0 ? AdversarialName
+        : Options.PopularityIpw > 0 ? IpwName : ModelName;
     public int ItemCount => _layout?.Items ?? 0;
     public int EpochsRun { get; private set; }
     public int BestEpoch { get; private set; }

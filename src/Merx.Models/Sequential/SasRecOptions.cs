@@ -58,6 +58,19 @@ public sealed record SasRecOptions
     public float AdversarialWeight { get; init; } = 1f;
 
     /// <summary>
+    /// Inverse-propensity weighting of the training targets against popularity (exposure) bias: an item's propensity of being
+    /// seen is taken as count^η (its training occurrences; Yang et al., RecSys 2018, "Unbiased offline recommender evaluation
+    /// for missing-not-at-random implicit feedback"), and each next-item target's loss is weighted by the inverse,
+    /// normalised so the weights average 1 over the training targets and clipped at <see cref="IpwClip"/>. Popular targets
+    /// count less, rare ones more, so the model stops learning the exposure it was shown. η = 0: off (the default, every
+    /// target counts once, training exactly as before). The cost in accuracy and the change in head share are in
+    /// bench/results/bias.md.
+    /// </summary>
+    public float PopularityIpw { get; init; }
+    /// <summary>The largest inverse-propensity weight, as a multiple of the mean weight (clipping bounds the variance).</summary>
+    public float IpwClip { get; init; } = 10f;
+
+    /// <summary>
     /// Leave the items that never occur in the training sequences out of the training softmax (they cannot be
     /// targets there, so as full-softmax negatives they would only teach the shared side-information pathway
     /// to push down items like them: exactly the new items it must place). Null = on when the model reads
@@ -83,6 +96,8 @@ public sealed record SasRecOptions
         if (IdDropout is < 0 or >= 1) throw new ArgumentException("IdDropout must be in [0, 1)");
         if (!(AdversarialEpsilon >= 0) || float.IsInfinity(AdversarialEpsilon) || !(AdversarialWeight >= 0) || float.IsInfinity(AdversarialWeight))
             throw new ArgumentException("AdversarialEpsilon and AdversarialWeight must be finite numbers ≥ 0");
+        if (!(PopularityIpw >= 0 && PopularityIpw <= 2)) throw new ArgumentException("PopularityIpw (η) must be in [0, 2]");
+        if (!(IpwClip >= 1) || float.IsInfinity(IpwClip)) throw new ArgumentException("IpwClip must be a finite number ≥ 1");
         if (BatchSize <= 0 || MaxEpochs <= 0 || LearningRate <= 0) throw new ArgumentException("BatchSize, MaxEpochs and LearningRate must be positive");
     }
 }

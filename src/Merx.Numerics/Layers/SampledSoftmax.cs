@@ -14,10 +14,11 @@ public static class SampledSoftmax
     /// h: (rows, d) hidden states; table: (items, d) output embeddings; targets: (rows);
     /// negatives: (S) item ids; logQ: (items) log proposal probabilities (all 0 = no correction).
     /// Returns Σ loss; writes dh (rows, d) and adds into dTable (items, d), both scaled by <paramref name="scale"/>.
+    /// targetWeights: (items) or empty (all 1); a row whose target is t counts w[t] times (loss and gradient).
     /// scratch: at least S·d + rows·S + S floats.
     /// </summary>
     public static double ForwardBackward(ReadOnlySpan<float> h, ReadOnlySpan<float> table, ReadOnlySpan<int> targets, ReadOnlySpan<int> negatives,
-        ReadOnlySpan<float> logQ, Span<float> dh, Span<float> dTable, Span<float> scratch, int rows, int d, float scale)
+        ReadOnlySpan<float> logQ, Span<float> dh, Span<float> dTable, Span<float> scratch, int rows, int d, float scale, ReadOnlySpan<float> targetWeights = default)
     {
         var s = negatives.Length;
         var neg = scratch[..(s * d)];                         // (S, d) gathered negative embeddings
@@ -41,9 +42,11 @@ public static class SampledSoftmax
             var ePos = MathF.Exp(pos - max);
             var sum = ePos;
             for (var j = 0; j < s; j++) sum += zr[j] = MathF.Exp(zr[j] - max);
-            loss += Math.Log(sum) - (pos - max);
-            var dPos = (ePos / sum - 1) * scale;
-            TensorPrimitives.Multiply(zr, scale / sum, zr);   // dz for negatives
+            var w = targetWeights.IsEmpty ? 1f : targetWeights[t];
+            loss += w * (Math.Log(sum) - (pos - max));
+            var rowScale = scale * w;
+            var dPos = (ePos / sum - 1) * rowScale;
+            TensorPrimitives.Multiply(zr, rowScale / sum, zr);   // dz for negatives
             var dhr = dh.Slice(r * d, d);
             TensorPrimitives.Multiply(table.Slice(t * d, d), dPos, dhr);
             var dt = dTable.Slice(t * d, d);
@@ -59,8 +62,9 @@ public static class SampledSoftmax
         return loss;
     }
 
-    /// <summary>Plain double-precision twin: the loss only.</summary>
-    public static double ReferenceLoss(ReadOnlySpan<float> h, ReadOnlySpan<float> table, ReadOnlySpan<int> targets, ReadOnlySpan<int> negatives, ReadOnlySpan<float> logQ, int rows, int d)
+    /// <summary>Plain double-precision twin: the loss only (Σ w[target]·loss with <paramref name="targetWeights"/>).</summary>
+    public static double ReferenceLoss(ReadOnlySpan<float> h, ReadOnlySpan<float> table, ReadOnlySpan<int> targets, ReadOnlySpan<int> negatives, ReadOnlySpan<float> logQ, int rows, int d,
+        ReadOnlySpan<float> targetWeights = default)
     {
         double loss = 0;
         for (var r = 0; r < rows; r++)
@@ -69,7 +73,7 @@ public static class SampledSoftmax
             var logits = new List<double> { Logit(h, table, logQ, r, t, d) };
             foreach (var n in negatives) if (n != t) logits.Add(Logit(h, table, logQ, r, n, d));
             var max = logits.Max();
-            loss += Math.Log(logits.Sum(v => Math.Exp(v - max))) + max - logits[0];
+            loss += (targetWeights.IsEmpty ? 1.0 : targetWeights[t]) * (Math.Log(logits.Sum(v => Math.Exp(v - max))) + max - logits[0]);
         }
         return loss;
     }

@@ -134,6 +134,32 @@ public class LayerTests
     }
 
     [Fact]
+    public void SoftmaxCrossEntropy_WithTargetWeights_ScalesEachRowByItsTargetsWeight()
+    {
+        const int rows = 4, classes = 7;
+        var z = Rand(rows * classes, 9, 3);
+        int[] targets = [2, -1, 6, 2];
+        var weights = Rand(classes, 10).Select(v => 0.2f + MathF.Abs(v) * 3).ToArray();
+        var reference = SoftmaxCrossEntropy.ReferenceLoss(z, targets, rows, classes, weights);
+        var grad = (float[])z.Clone();
+        var loss = SoftmaxCrossEntropy.ForwardBackward(grad, targets, rows, classes, 0.5f, weights);
+        Assert.Equal(reference, loss, 4);
+        var numeric = GradCheck.Numerical(D(z), v => 0.5 * SoftmaxCrossEntropy.ReferenceLoss(F(v), targets, rows, classes, weights), 1e-3);
+        GradCheck.AssertClose(numeric, grad, 1e-2, 1e-3);
+        // Row by row: the unweighted row's loss times its target's weight.
+        var plain = SoftmaxCrossEntropy.ReferenceLoss(z.AsSpan(0, classes), targets.AsSpan(0, 1), 1, classes);
+        Assert.Equal(weights[2] * plain, SoftmaxCrossEntropy.ReferenceLoss(z.AsSpan(0, classes), targets.AsSpan(0, 1), 1, classes, weights), 6);
+        // The parallel path gives the same.
+        var big = Rand(2_100 * 500, 11, 3); var bigTargets = Enumerable.Range(0, 2_100).Select(r => r * 7 % 500).ToArray();
+        var bigWeights = Rand(500, 12).Select(v => 0.2f + MathF.Abs(v)).ToArray();
+        var serial = (float[])big.Clone(); var parallel = (float[])big.Clone();
+        var a = SoftmaxCrossEntropy.ForwardBackward(serial, bigTargets, 2_100, 500, 1f / 2_100, bigWeights);
+        var b = SoftmaxCrossEntropy.ForwardBackwardParallel(parallel, bigTargets, 0, 2_100, 500, 1f / 2_100, 2, bigWeights);
+        Assert.Equal(a, b, 6);
+        Assert.Equal(serial, parallel);
+    }
+
+    [Fact]
     public void AdamW_MatchesReferenceStep_AndClippingBoundsTheNorm()
     {
         var p = Rand(300, 11); var g = Rand(300, 12);

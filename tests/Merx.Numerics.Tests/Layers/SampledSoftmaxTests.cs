@@ -28,6 +28,20 @@ public class SampledSoftmaxTests
     }
 
     [Fact]
+    public void WithTargetWeights_LossMatchesReference_AndGradientsMatchFiniteDifferences()
+    {
+        var h = Rand(Rows * D, 6); var table = Rand(Items * D, 7); var logQ = Rand(Items, 8);
+        var weights = Rand(Items, 9).Select(v => 0.2f + MathF.Abs(v) * 3).ToArray();
+        var dh = new float[Rows * D]; var dTable = new float[Items * D];
+        var loss = SampledSoftmax.ForwardBackward(h, table, Targets, Negatives, logQ, dh, dTable, new float[Negatives.Length * D * 2 + Rows * Negatives.Length], Rows, D, 1f, weights);
+        Assert.Equal(SampledSoftmax.ReferenceLoss(h, table, Targets, Negatives, logQ, Rows, D, weights), loss, 4);
+        var numH = GradCheck.Numerical(h.Select(v => (double)v).ToArray(), x => SampledSoftmax.ReferenceLoss(x.Select(v => (float)v).ToArray(), table, Targets, Negatives, logQ, Rows, D, weights), 1e-3);
+        GradCheck.AssertClose(numH, dh, 2e-2, 1e-3);
+        var numT = GradCheck.Numerical(table.Select(v => (double)v).ToArray(), x => SampledSoftmax.ReferenceLoss(h, x.Select(v => (float)v).ToArray(), Targets, Negatives, logQ, Rows, D, weights), 1e-3);
+        GradCheck.AssertClose(numT, dTable, 2e-2, 1e-3);
+    }
+
+    [Fact]
     public void WithEveryItemAsNegative_AndNoCorrection_EqualsTheFullSoftmax()
     {
         var h = Rand(Rows * D, 4); var table = Rand(Items * D, 5);
