@@ -28,6 +28,20 @@ public static class ModelRegistry
         [Sequential.SasRec.IpwName] = () => new Sequential.SasRec(new Sequential.SasRecOptions { PopularityIpw = 0.5f }),
     };
 
+    /// <summary>
+    /// Families that also take one setting in their name, <c>NAME:VALUE</c>: <c>sasrec-ipw:η</c> is the Transformer with
+    /// inverse-propensity strength η in (0, 2] (plain <c>sasrec-ipw</c> is η = 0.5). The published version keeps the full
+    /// name; its payload is read by the family's reader.
+    /// </summary>
+    private static readonly Dictionary<string, Func<string, IRecommender>> Parametrised = new(StringComparer.Ordinal)
+    {
+        [Sequential.SasRec.IpwName] = v => new Sequential.SasRec(new Sequential.SasRecOptions { PopularityIpw = Setting(Sequential.SasRec.IpwName, v, "η", 0, 2) }),
+    };
+
+    private static float Setting(string family, string value, string what, float above, float atMost) =>
+        float.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var x) && x > above && x <= atMost
+            ? x : throw new ArgumentException($"model '{family}:{value}': {what} must be a number in ({above}, {atMost}], e.g. {family}:0.25");
+
     private static readonly Dictionary<string, Func<BinaryReader, IRecommender>> Readers = new(StringComparer.Ordinal)
     {
         [Popularity.PopName] = Popularity.Read,
@@ -53,19 +67,43 @@ public static class ModelRegistry
     };
 
     /// <summary>Whether the model reads item text vectors (<see cref="Core.Contracts.TrainingData.Text"/>) when they are given: hosts compute them only then.</summary>
-    public static bool ReadsText(string name) => TextReaders.Contains(name);
+    public static bool ReadsText(string name) => TextReaders.Contains(Family(name));
 
-    /// <summary>Every registered model name, sorted.</summary>
+    /// <summary>Every registered model name, sorted (a parametrised family by its plain name).</summary>
     public static IReadOnlyList<string> Names => Factories.Keys.Order(StringComparer.Ordinal).ToArray();
 
-    /// <summary>A new, unfitted model with default settings.</summary>
-    /// <exception cref="ArgumentException">Unknown name (the message lists the known ones).</exception>
+    /// <summary>The names for a help text or an error: every registered name, and each parametrised family's form.</summary>
+    public static string Known => $"{string.Join(", ", Names)}; with a setting: {string.Join(", ", Parametrised.Keys.Select(k => k + ":VALUE"))}";
+
+    /// <summary>Whether <paramref name="name"/> names a model <see cref="Create"/> can build (a parametrised name with a valid setting included).</summary>
+    public static bool IsKnown(string name)
+    {
+        if (Factories.ContainsKey(name)) return true;
+        try { return TryParametrised(name) is not null; }
+        catch (ArgumentException) { return false; }
+    }
+
+    /// <summary>A new, unfitted model with default settings, or with the setting a parametrised name carries.</summary>
+    /// <exception cref="ArgumentException">Unknown name (the message lists the known ones), or a setting out of range.</exception>
     public static IRecommender Create(string name) =>
-        Factories.TryGetValue(name, out var f) ? f() : throw new ArgumentException($"unknown model '{name}' (known: {string.Join(", ", Names)})", nameof(name));
+        Factories.TryGetValue(name, out var f) ? f() : TryParametrised(name) ?? throw new ArgumentException($"unknown model '{name}' (known: {Known})", nameof(name));
+
+    private static IRecommender? TryParametrised(string name)
+    {
+        var colon = name.IndexOf(':');
+        return colon > 0 && Parametrised.TryGetValue(name[..colon], out var make) ? make(name[(colon + 1)..]) : null;
+    }
+
+    /// <summary>The family of a name: the part before ':' for a parametrised family, else the name itself.</summary>
+    private static string Family(string name)
+    {
+        var colon = name.IndexOf(':');
+        return colon > 0 && Parametrised.ContainsKey(name[..colon]) ? name[..colon] : name;
+    }
 
     /// <summary>Reads a model payload written by <see cref="IRecommender.Write"/>; the loader to pass to ModelFile/ModelPackage.</summary>
     public static IRecommender Read(string name, BinaryReader reader) =>
-        Readers.TryGetValue(name, out var r) ? r(reader) : throw new InvalidDataException($"no reader registered for model '{name}' (known: {string.Join(", ", Names)})");
+        Readers.TryGetValue(Family(name), out var r) ? r(reader) : throw new InvalidDataException($"no reader registered for model '{name}' (known: {string.Join(", ", Names)})");
 
     /// <summary>Adds (or replaces) a model family: its factory and its payload reader.</summary>
     public static void Register(string name, Func<IRecommender> factory, Func<BinaryReader, IRecommender> reader)

@@ -66,5 +66,8 @@ public sealed class ServiceApiTests(ShopStore shop)
         Assert.All(models, m => Assert.True(m.GetProperty("metrics").TryGetProperty("ndcg@10", out _)));
         var (conflictOrAccepted, _) = await app.SendAsync(app.Write(HttpMethod.Post, "/api/models/train", new { models = new[] { "nope" } }));
         Assert.Equal(HttpStatusCode.BadRequest, conflictOrAccepted);
+        // A parametrised family with a setting out of range is refused the same way.
+        (conflictOrAccepted, _) = await app.SendAsync(app.Write(HttpMethod.Post, "/api/models/train", new { models = new[] { "sasrec-ipw:9" } }));
+        Assert.Equal(HttpStatusCode.BadRequest, conflictOrAccepted);
     }
 }

@@ -15,7 +15,7 @@ internal static class EvaluateCommand
     {
         var data = Cli.Data();
         var format = Cli.Format();
-        var models = new Option<string>("--models") { Description = $"comma-separated models ({string.Join(", ", ModelRegistry.Names)})", DefaultValueFactory = _ => "pop,itemknn,ease" };
+        var models = new Option<string>("--models") { Description = $"comma-separated models ({ModelRegistry.Known})", DefaultValueFactory = _ => "pop,itemknn,ease" };
         var split = new Option<string>("--split") { Description = "loo (leave-one-out), temporal or random", DefaultValueFactory = _ => "loo" }.AcceptOnlyFromAmong("loo", "temporal", "random");
         var ks = new Option<string>("--k") { Description = "cut-offs for the metrics, e.g. 10,20", DefaultValueFactory = _ => "5,10,20" };
         var seed = Cli.Seed();

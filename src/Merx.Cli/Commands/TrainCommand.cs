@@ -15,7 +15,7 @@ internal static class TrainCommand
     public static Command Create()
     {
         var db = Cli.Db();
-        var models = new Option<string>("--models") { Description = $"comma-separated models to train and publish ({string.Join(", ", ModelRegistry.Names)})", DefaultValueFactory = _ => DefaultModels };
+        var models = new Option<string>("--models") { Description = $"comma-separated models to train and publish ({ModelRegistry.Known})", DefaultValueFactory = _ => DefaultModels };
         var seed = Cli.Seed();
         var budget = new Option<double?>("--time-budget") { Description = "minutes of training per model at most" };
         var keyFile = CliPrivacy.KeyFile();

@@ -18,7 +18,7 @@ internal static class WorkerCommand
     public static Command Create()
     {
         var db = Cli.Db();
-        var models = new Option<string>("--models") { Description = $"comma-separated models to train and publish ({string.Join(", ", ModelRegistry.Names)})", DefaultValueFactory = _ => TrainCommand.DefaultModels };
+        var models = new Option<string>("--models") { Description = $"comma-separated models to train and publish ({ModelRegistry.Known})", DefaultValueFactory = _ => TrainCommand.DefaultModels };
         var every = new Option<double?>("--train-every") { Description = "train again every MIN minutes (default: train once and exit)" };
         var budget = new Option<double?>("--time-budget") { Description = "minutes of training per model at most" };
         var seed = Cli.Seed();

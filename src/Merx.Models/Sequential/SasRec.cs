@@ -40,7 +40,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
 
     public SasRecOptions Options { get; private set; }
     public string Name => !Options.UseSideInformation ? IdOnlyName : Options.IdDropout > 0 ? IdDropoutName : Options.AdversarialEpsilon > 0 ? AdversarialName
-        : Options.PopularityIpw > 0 ? IpwName : ModelName;
+        : Options.PopularityIpw > 0 ? (Options.PopularityIpw == 0.5f ? IpwName : $"{IpwName}:{Options.PopularityIpw.ToString(System.Globalization.CultureInfo.InvariantCulture)}") : ModelName;
     public int ItemCount => _layout?.Items ?? 0;
     public int EpochsRun { get; private set; }
     public int BestEpoch { get; private set; }

@@ -44,8 +44,8 @@ public static class ModelEndpoints
         }
         var models = body.Models ?? options.Value.TrainModels.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (models.Count == 0) return Problems.Bad("name at least one model");
-        var unknown = models.Where(m => !ModelRegistry.Names.Contains(m)).ToArray();
-        if (unknown.Length > 0) return Problems.Bad($"unknown model(s) {string.Join(", ", unknown)} (known: {string.Join(", ", ModelRegistry.Names)})");
+        var unknown = models.Where(m => !ModelRegistry.IsKnown(m)).ToArray();
+        if (unknown.Length > 0) return Problems.Bad($"unknown model(s) {string.Join(", ", unknown)} (known: {ModelRegistry.Known})");
         var minutes = body.TimeBudgetMinutes ?? options.Value.TrainBudgetMinutes;
         if (!double.IsFinite(minutes) || minutes <= 0 || minutes > 24 * 60) return Problems.Bad("time_budget_minutes must be between 0 and 1440");
         return training.TryStart(models, minutes)

@@ -56,6 +56,37 @@ public class SasRecIpwTests
     }
 
     [Fact]
+    public void A_name_with_a_setting_chooses_eta_and_bad_settings_are_clear_errors()
+    {
+        var model = (SasRec)ModelRegistry.Create("sasrec-ipw:0.25");
+        Assert.Equal(0.25f, model.Options.PopularityIpw);
+        Assert.Equal("sasrec-ipw:0.25", model.Name);
+        Assert.True(ModelRegistry.IsKnown("sasrec-ipw:0.25"));
+        Assert.True(ModelRegistry.ReadsText("sasrec-ipw:0.25"));
+        foreach (var bad in new[] { "sasrec-ipw:0", "sasrec-ipw:-1", "sasrec-ipw:2.5", "sasrec-ipw:abc", "sasrec-ipw:", "sasrec-ipw:NaN" })
+        {
+            Assert.False(ModelRegistry.IsKnown(bad));
+            var e = Assert.Throws<ArgumentException>(() => ModelRegistry.Create(bad));
+            Assert.Contains("η must be a number in (0, 2]", e.Message);
+        }
+        Assert.False(ModelRegistry.IsKnown("sasrec:0.25"));  // only parametrised families take a setting
+        Assert.Contains("sasrec-ipw:VALUE", Assert.Throws<ArgumentException>(() => ModelRegistry.Create("sasrec:0.25")).Message);
+    }
+
+    [Fact]
+    public void A_model_published_under_a_name_with_a_setting_reads_back_through_its_family()
+    {
+        var model = (SasRec)ModelRegistry.Create("sasrec-ipw:0.25");
+        model.Fit(Data(users: 40, length: 8), new FitOptions { Seed = 1, MaxEpochs = 1 });
+        using var buffer = new MemoryStream();
+        using (var w = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) model.Write(w);
+        buffer.Position = 0;
+        using var r = new BinaryReader(buffer);
+        var loaded = ModelRegistry.Read("sasrec-ipw:0.25", r);
+        Assert.Equal(model.Recommend(-1, [1, 2], 5), loaded.Recommend(-1, [1, 2], 5));
+    }
+
+    [Fact]
     public void The_weights_are_the_inverse_propensities_averaging_one_over_the_targets_and_clipped()
     {
         int[] counts = [100, 25, 4, 1, 0];
