@@ -2,10 +2,11 @@
 # The online push-attack signal against a real `merx serve` (issue 20): a generated shop is imported, the server started on
 # PORT, then genuine traffic (GENUINE established customers and NEWCOMERS new accounts, each viewing 3 items: with probability
 # HEAD one of the 20 busiest i0-i19, else any; CONCENTRATED=1 sends the newcomers only to i0-i19 instead) and an attack burst
-# (FAKES new accounts each viewing the 3 targets i991-i993 and 2 items drawn like a customer's) are
+# (FAKES new accounts each viewing the 3 targets i991-i993, or with ONE_ITEM=1 the one target i991, and 2 items drawn like a
+# customer's) are
 # posted to /api/events, one account per request; GET /api/trust/surge is read after each phase. Prints both reports
 # (flagged items, suspect accounts) and the gauge from /metrics. Seeded: SEED drives every choice.
-# usage: [CONCENTRATED=0] [HEAD=0.5] bench/scripts/surge-signal.sh [PORT=5450] [GENUINE=400] [NEWCOMERS=60] [FAKES=60] [SEED=20]
+# usage: [CONCENTRATED=0] [HEAD=0.5] [ONE_ITEM=0] bench/scripts/surge-signal.sh [PORT=5450] [GENUINE=400] [NEWCOMERS=60] [FAKES=60] [SEED=20]
 set -euo pipefail
 port=${1:-5450}; genuine=${2:-400}; newcomers=${3:-60}; fakes=${4:-60}; seed=${5:-20}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,10 +22,10 @@ $merx import --db "$work/s.db" --data "$work/shop" > /dev/null
 $merx serve --db "$work/s.db" --urls "$url" > "$work/serve.out" 2>&1 &
 server=$!
 for _ in $(seq 1 300); do curl -sf "$url/health/live" > /dev/null && break; sleep 1; done
-python3 - "$url" "$MERX_API_KEY" "$genuine" "$newcomers" "$fakes" "$seed" "${CONCENTRATED:-0}" "${HEAD:-0.5}" <<'PY'
+python3 - "$url" "$MERX_API_KEY" "$genuine" "$newcomers" "$fakes" "$seed" "${CONCENTRATED:-0}" "${HEAD:-0.5}" "${ONE_ITEM:-0}" <<'PY'
 import json, random, sys, time, urllib.request
 url, key, genuine, newcomers, fakes, seed, concentrated = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:8])
-head = float(sys.argv[8])
+head = float(sys.argv[8]); targets = ["i991"] if sys.argv[9] == "1" else ["i991", "i992", "i993"]
 rng = random.Random(seed)
 def pick(): return f"i{rng.randrange(20)}" if rng.random() < head else f"i{rng.randrange(990)}"
 def call(path, body=None):
@@ -41,7 +42,7 @@ def report(title):
     print("| item | flagged | new accounts | accounts | new share | lift | burst | co-pushed with |")
     print("|---|---|---|---|---|---|---|---|")
     for i in r["items"]:
-        print(f"| {i['item']} | {'yes' if i['flagged'] else 'no'} | {i['new_accounts']} | {i['accounts']} | {i['new_share']:.2f} | {i['lift']:.2f} | {i['burst']:.2f} | {', '.join(i['co_pushed'])} |")
+        print(f"| {i['item']} | {'yes' if i['flagged'] else 'no'} | {i['new_accounts']} | {i['accounts']} | {i['new_share']:.2f} | {i['lift']:.2f} | {i['burst']:.2f} | {'alone (one-item push)' if i['alone'] else ', '.join(i['co_pushed'])} |")
     print()
     return r
 for _ in range(120):
@@ -51,8 +52,8 @@ start = time.time()
 for u in range(genuine): post(f"u{u}", [pick() for _ in range(3)])
 for n in range(newcomers): post(f"newcomer-{n}", [f"i{rng.randrange(20)}" if concentrated else pick() for _ in range(3)])
 report(f"after genuine traffic only ({genuine} customers, {newcomers} newcomers, {time.time() - start:.1f} s)")
-for f in range(fakes): post(f"fake-{f}", ["i991", "i992", "i993"] + [pick() for _ in range(2)])
+for f in range(fakes): post(f"fake-{f}", targets + [pick() for _ in range(2)])
 r = report(f"after the attack burst ({fakes} fakes, {time.time() - start:.1f} s since the start)")
-print(f"suspect accounts: {len(r['suspect_accounts'])}, each on {sorted(set(a['flagged_items'] for a in r['suspect_accounts']))} flagged items (pseudonyms; the fakes are {fakes} accounts)")
+print(f"suspect accounts: {len(r['suspect_accounts'])}, each on {sorted(set(a['flagged_items'] for a in r['suspect_accounts']))} flagged items (pseudonyms; the fakes are {fakes} accounts pushing {', '.join(targets)})")
 PY
 curl -s "$url/metrics" | grep -E '^merx_trust_surge_items' || echo "no merx_trust_surge_items sample"

@@ -49,6 +49,7 @@ public sealed class MerxServerOptions
         Check(KAnonymity >= 1, nameof(KAnonymity), "must be at least 1");
         Check(SurgeWindowSeconds >= 1, nameof(SurgeWindowSeconds), "must be at least 1");
         Check(SurgeMinNewAccounts >= 1, nameof(SurgeMinNewAccounts), "must be at least 1");
+        Check(SurgeSoloFactor == 0 || (SurgeSoloFactor >= 1 && double.IsFinite(SurgeSoloFactor)), nameof(SurgeSoloFactor), "must be 0 (off) or a number ≥ 1");
         Check(SurgePrimeUsers >= 0, nameof(SurgePrimeUsers), "must be 0 or more");
         Check(SizeNoiseEpsilon is null or > 0 and < double.PositiveInfinity, nameof(SizeNoiseEpsilon), "must be a finite number > 0");
         Check(PropensityDraws is >= 0 and <= 1_000_000, nameof(PropensityDraws), "must be in 0 … 1,000,000");
@@ -167,9 +168,11 @@ public sealed class MerxServerOptions
     public long SurgeWindowSeconds { get; set; } = 3600;
     /// <summary>New accounts an item needs in the window before the signal may flag it.</summary>
     public int SurgeMinNewAccounts { get; set; } = 10;
+    /// <summary>A one-item push (no co-pushed partner) is flagged with this many times <see cref="SurgeMinNewAccounts"/> new accounts, half of them in a burst; 0 = off.</summary>
+    public double SurgeSoloFactor { get; set; } = 3;
     /// <summary>Most recently active users loaded at start as established accounts (users beyond them count as new when they come back).</summary>
     public int SurgePrimeUsers { get; set; } = 200_000;
 
     /// <summary>The push-attack signal's settings (the rest at <see cref="SurgeOptions"/>' measured defaults).</summary>
-    public Merx.Core.Trust.SurgeOptions SurgeOptions() => new() { WindowSeconds = SurgeWindowSeconds, MinNewAccounts = SurgeMinNewAccounts };
+    public Merx.Core.Trust.SurgeOptions SurgeOptions() => new() { WindowSeconds = SurgeWindowSeconds, MinNewAccounts = SurgeMinNewAccounts, SoloFactor = SurgeSoloFactor };
 }

@@ -7,7 +7,8 @@ namespace Merx.Server.Tests;
 /// <summary>
 /// Issue 20: the server's online push-attack signal. The real app over a copy of the shop: established shoppers and a few
 /// newcomers browse, then 30 fresh accounts push three unpopular items; GET /api/trust/surge must flag exactly those items and
-/// list exactly those accounts, flag nothing before the attack, count the items in /metrics, and drop a deleted account.
+/// list exactly those accounts, flag nothing before the attack, count the items in /metrics, and drop a deleted account; then 30
+/// more push a single item, which is flagged alone.
 /// </summary>
 [Collection(ShopCollection.Name)]
 public sealed class SurgeSignalTests(ShopStore shop)
@@ -64,6 +65,17 @@ public sealed class SurgeSignalTests(ShopStore shop)
         Assert.Equal(pseudonyms.Where(p => p != app.Pseudonym("fake-0")), Accounts(after));
         Assert.Equal(Targets, Flagged(after).Order());
         Assert.Equal(HttpStatusCode.BadRequest, (await app.SendAsync(app.Write(HttpMethod.Get, "/api/trust/surge?watch=101"))).Status);
+
+        // A one-item push: 30 more fresh accounts each view i233 and two random filler items. No second item shares their
+        // new accounts, but 30 (3 × the 10 the server needs) arrived within seconds: flagged alone, its accounts listed.
+        var solo = Enumerable.Range(0, 30).Select(f => "solo-" + f).ToArray();
+        foreach (var f in solo) await Post(f, new[] { "i233" }.Concat(Enumerable.Range(0, 2).Select(_ => "i" + rng.Next(230))));
+        var pushed = (await Surge(app)).GetProperty("report");
+        Assert.Equal([.. Targets, "i233"], Flagged(pushed).Order());
+        var one = pushed.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("item").GetString() == "i233");
+        Assert.True(one.GetProperty("alone").GetBoolean());
+        Assert.Equal(0, one.GetProperty("co_pushed").GetArrayLength());
+        Assert.Equal(pseudonyms.Where(p => p != app.Pseudonym("fake-0")).Concat(solo.Select(app.Pseudonym)).Order(), Accounts(pushed));
     }
 
     private static async Task<JsonElement> Surge(MerxTestApp app)

@@ -20,6 +20,14 @@ public sealed record SurgeOptions
     /// accounts rarely coincide item to item.
     /// </summary>
     public double MinCoPushShare { get; init; } = 0.5;
+    /// <summary>
+    /// A one-item push: an item passing the new-account tests with no co-pushed partner is still flagged when it has at least
+    /// this many times <see cref="MinNewAccounts"/> new accounts (without a second item's corroboration the evidence must be
+    /// larger) and <see cref="MinSoloBurst"/> of them arrived within one <see cref="BurstSeconds"/> span. 0 = never flag one item alone.
+    /// </summary>
+    public double SoloFactor { get; init; } = 3;
+    /// <summary>The burstiness a one-item push needs (<see cref="SoloFactor"/>); 1 = every new account within one span.</summary>
+    public double MinSoloBurst { get; init; } = 0.5;
     /// <summary>Burstiness: the largest share of an item's new accounts that arrived within one span this long.</summary>
     public long BurstSeconds { get; init; } = 300;
     /// <summary>Arrivals kept at most; the oldest go first when full (the report counts them).</summary>
@@ -33,6 +41,8 @@ public sealed record SurgeOptions
         if (MinNewAccounts < 1) throw new ArgumentException("MinNewAccounts must be at least 1");
         if (MinNewShare is < 0 or > 1 || double.IsNaN(MinNewShare)) throw new ArgumentException("MinNewShare must be in [0, 1]");
         if (MinCoPushShare is < 0 or > 1 || double.IsNaN(MinCoPushShare)) throw new ArgumentException("MinCoPushShare must be in [0, 1]");
+        if (!(SoloFactor == 0 || SoloFactor >= 1) || double.IsInfinity(SoloFactor)) throw new ArgumentException("SoloFactor must be 0 (off) or a finite number ≥ 1");
+        if (MinSoloBurst is < 0 or > 1 || double.IsNaN(MinSoloBurst)) throw new ArgumentException("MinSoloBurst must be in [0, 1]");
         if (!(MinLift >= 0) || double.IsInfinity(MinLift)) throw new ArgumentException("MinLift must be a finite number ≥ 0");
         if (MaxEvents < 1 || MaxAccounts < 1) throw new ArgumentException("MaxEvents and MaxAccounts must be positive");
     }
@@ -43,11 +53,13 @@ public sealed record SurgeOptions
 /// <param name="Burst">Largest share of the item's new accounts whose first arrival fell within one <see cref="SurgeOptions.BurstSeconds"/> span.</param>
 /// <param name="NewAccountIds">Up to 20 of the new accounts, in arrival order.</param>
 /// <param name="CoPushed">The other items that pass the new-account tests and share enough of this item's new accounts
-/// (<see cref="SurgeOptions.MinCoPushShare"/>), in ordinal order; an item is flagged only with at least one.</param>
+/// (<see cref="SurgeOptions.MinCoPushShare"/>), in ordinal order; an item is flagged with at least one, or alone (<paramref name="Alone"/>).</param>
+/// <param name="Alone">Flagged as a one-item push: no co-pushed partner, but many new accounts in a burst
+/// (<see cref="SurgeOptions.SoloFactor"/>, <see cref="SurgeOptions.MinSoloBurst"/>).</param>
 public sealed record SurgeItem(string Item, int Accounts, int NewAccounts, double NewShare, double Lift, double Burst, bool Flagged, IReadOnlyList<string> NewAccountIds,
-    IReadOnlyList<string> CoPushed);
+    IReadOnlyList<string> CoPushed, bool Alone);
 
-/// <summary>A new account in the window that pushed flagged items together: it is a new account of both items of a co-pushed pair.</summary>
+/// <summary>A new account in the window that pushed flagged items: a new account of both items of a co-pushed pair, or of an item flagged alone.</summary>
 public sealed record SurgeAccount(string Account, long FirstSeen, int FlaggedItems, int Events);
 
 /// <summary>
@@ -68,8 +80,10 @@ public sealed record SurgeReport(long Now, long WindowSeconds, int Events, int A
 /// compared with the rest of the traffic (<see cref="SurgeOptions.MinLift"/>): a product a shop's new customers find
 /// through ordinary browsing has the window's usual share of new accounts, one pushed by fake accounts has almost only
 /// new ones. Such an item is flagged only with co-push evidence (<see cref="SurgeOptions.MinCoPushShare"/>): the same new
-/// accounts pushing another such item too. The suspect accounts are the new accounts shared by a co-pushed pair of
-/// flagged items. Burstiness is reported beside it. Not thread-safe: the host serializes calls.
+/// accounts pushing another such item too, or, for a one-item push, with more new accounts arriving in a burst
+/// (<see cref="SurgeOptions.SoloFactor"/>, <see cref="SurgeOptions.MinSoloBurst"/>). The suspect accounts are the
+/// new accounts shared by a co-pushed pair of flagged items and the new accounts of an item flagged alone. Burstiness is
+/// reported beside each item. Not thread-safe: the host serializes calls.
 /// </summary>
 public sealed class SurgeWindow
 {
@@ -159,11 +173,17 @@ public sealed class SurgeWindow
         }
         var (partners, pushers) = CoPushes(candidates.Select(c => c.Item).ToArray());
         var items = new List<SurgeItem>();
+        var isCandidate = candidates.Select(c => c.Item).ToHashSet(StringComparer.Ordinal);
         foreach (var (item, n, fresh, share, lift) in candidates.Concat(others))
         {
             var times = arrivals[item];
             var coPushed = partners.TryGetValue(item, out var p) ? p.Order(StringComparer.Ordinal).ToArray() : [];
-            items.Add(new SurgeItem(item, n, fresh, share, lift, Burst(times), coPushed.Length > 0, times.Take(20).Select(t => t.Account).ToArray(), coPushed));
+            var burst = Burst(times);
+            var alone = coPushed.Length == 0 && _o.SoloFactor > 0 && isCandidate.Contains(item) && fresh >= _o.SoloFactor * _o.MinNewAccounts && burst >= _o.MinSoloBurst;
+            if (alone)
+                foreach (var k in _items[item].Accounts.Keys)
+                    if (_accounts[k].New) pushers.Add(k);
+            items.Add(new SurgeItem(item, n, fresh, share, lift, burst, coPushed.Length > 0 || alone, times.Take(20).Select(t => t.Account).ToArray(), coPushed, alone));
         }
         var flaggedItems = items.Where(i => i.Flagged).OrderByDescending(i => i.NewAccounts).ThenBy(i => i.Item, StringComparer.Ordinal).ToList();
         var watched = items.Where(i => !i.Flagged).OrderByDescending(i => i.NewAccounts).ThenByDescending(i => i.NewShare).ThenBy(i => i.Item, StringComparer.Ordinal).Take(watch);

@@ -95,6 +95,35 @@ public sealed class SurgeWindowTests
         Assert.Empty(Run(0.51).SuspectAccounts);
     }
 
+    [Fact]
+    public void A_one_item_push_is_flagged_alone_with_enough_new_accounts_in_a_burst_and_every_bound_is_a_boundary()
+    {
+        // 10 established accounts view "x"; new accounts view only "t": `burst` of them at t = 20, the others 400 s apart
+        // from t = 400 (no 300-s span holds two of those). "t" passes the per-item tests (share 1, lift far above 3).
+        SurgeReport Run(int burst, int spread, SurgeOptions? o = null)
+        {
+            var w = new SurgeWindow(o ?? new SurgeOptions { MinNewAccounts = 4 });   // alone: ≥ 3 × 4 = 12 new accounts, burst ≥ 0.5
+            w.MarkEstablished(Enumerable.Range(0, 10).Select(i => (long)("old" + i).GetHashCode()));
+            for (var i = 0; i < 10; i++) See(w, 10, "old" + i, "x");
+            for (var f = 0; f < burst; f++) See(w, 20, "new" + f, "t");
+            for (var f = 0; f < spread; f++) See(w, 400 * (f + 1), "late" + f, "t");
+            return w.Report(3000, watch: 5);
+        }
+        var flagged = Run(12, 0);
+        var t = flagged.Items.Single(i => i.Item == "t");
+        Assert.True(t.Flagged && t.Alone);
+        Assert.Empty(t.CoPushed);
+        Assert.Equal(Enumerable.Range(0, 12).Select(f => "new" + f).Order(), flagged.SuspectAccounts.Select(a => a.Account).Order());
+        Assert.All(flagged.SuspectAccounts, a => Assert.Equal(1, a.FlaggedItems));
+        Assert.Equal(0, Run(11, 0).FlaggedItems);                       // one new account short of 3 × 4
+        Assert.Empty(Run(11, 0).SuspectAccounts);
+        Assert.Equal(1, Run(6, 6).FlaggedItems);                        // burst 6 / 12 = 0.5: at the bound
+        Assert.Equal(0, Run(5, 7).FlaggedItems);                        // burst 5 / 12 < 0.5
+        Assert.Equal(0, Run(12, 0, new SurgeOptions { MinNewAccounts = 4, SoloFactor = 0 }).FlaggedItems);   // off
+        Assert.Equal(1, Run(8, 0, new SurgeOptions { MinNewAccounts = 4, SoloFactor = 2 }).FlaggedItems);
+        Assert.Equal(0, Run(7, 0, new SurgeOptions { MinNewAccounts = 4, SoloFactor = 2 }).FlaggedItems);
+    }
+
     /// <summary>
     /// The case the per-item tests alone got wrong (bench/results/trust.md, CONCENTRATED=1): a crowd of genuine
     /// newcomers landing only on a few niche items that established customers rarely visit. Each item on its own looks
@@ -136,6 +165,17 @@ public sealed class SurgeWindowTests
         Assert.Equal(Enumerable.Range(0, 30).Select(f => "fake" + f).Order(), attacked.SuspectAccounts.Select(a => a.Account).Order());
         Assert.All(attacked.SuspectAccounts, a => Assert.Equal(3, a.FlaggedItems));
         Assert.Equal(["t2", "t3"], attacked.Items.Single(i => i.Item == "t1").CoPushed);
+        Assert.All(attacked.Items, i => Assert.False(i.Alone));
+
+        // 30 more fresh accounts push one item, "s", within a minute (and view two ordinary items each): flagged alone,
+        // with exactly those 30 accounts added to the suspects; the niche items stay unflagged.
+        for (var f = 0; f < 30; f++) See(w, t + 60 + f, "solo" + f, "s", "i" + rng.Next(1000), "i" + rng.Next(1000));
+        var solo = w.Report(t + 120, watch: 20);
+        Assert.Equal(["s", "t1", "t2", "t3"], solo.Items.Where(i => i.Flagged).Select(i => i.Item).Order());
+        Assert.True(solo.Items.Single(i => i.Item == "s").Alone);
+        Assert.Equal(Enumerable.Range(0, 30).Select(f => "fake" + f).Concat(Enumerable.Range(0, 30).Select(f => "solo" + f)).Order(),
+            solo.SuspectAccounts.Select(a => a.Account).Order());
+        Assert.DoesNotContain(solo.Items, i => i.Flagged && i.Item.StartsWith('n'));
     }
 
     [Fact]
@@ -177,5 +217,8 @@ public sealed class SurgeWindowTests
         Assert.Throws<ArgumentException>(() => new SurgeWindow(new SurgeOptions { MinCoPushShare = -0.1 }));
         Assert.Throws<ArgumentException>(() => new SurgeWindow(new SurgeOptions { MinLift = double.NaN }));
         Assert.Throws<ArgumentException>(() => new SurgeWindow(new SurgeOptions { MaxEvents = 0 }));
+        Assert.Throws<ArgumentException>(() => new SurgeWindow(new SurgeOptions { SoloFactor = 0.5 }));
+        Assert.Throws<ArgumentException>(() => new SurgeWindow(new SurgeOptions { SoloFactor = double.PositiveInfinity }));
+        Assert.Throws<ArgumentException>(() => new SurgeWindow(new SurgeOptions { MinSoloBurst = 1.1 }));
     }
 }

@@ -144,9 +144,9 @@ async function loadTrust() {
   const rows = r.items.map(i => h("tr", { class: i.flagged ? "flagged" : null },
     h("td", {}, i.item), h("td", {}, h("span", { class: "badge " + (i.flagged ? "flag" : "idle") }, i.flagged ? "flagged" : "watch")),
     h("td", { class: "num" }, fmt(i.new_accounts)), h("td", { class: "num" }, fmt(i.accounts)), h("td", { class: "num" }, pct(i.new_share)),
-    h("td", { class: "num" }, f2(i.lift)), h("td", { class: "num" }, pct(i.burst)), h("td", {}, i.co_pushed.join(", "))));
+    h("td", { class: "num" }, f2(i.lift)), h("td", { class: "num" }, pct(i.burst)), h("td", {}, i.alone ? "none: a one-item push" : i.co_pushed.join(", "))));
   $("surge-items").tBodies[0].replaceChildren(...(rows.length ? rows : [h("tr", {}, h("td", { colspan: 8, class: "muted" }, "no new accounts in the window"))]));
-  $("surge-accounts-meta").textContent = r.suspect_accounts.length ? `· ${plural(r.suspect_accounts.length, "account")} pushing flagged items together` : "";
+  $("surge-accounts-meta").textContent = r.suspect_accounts.length ? `· ${plural(r.suspect_accounts.length, "account")} pushing flagged items` : "";
   const accounts = r.suspect_accounts.map(a => h("tr", {}, h("td", {}, a.account), h("td", {}, when(new Date(a.first_seen * 1000).toISOString())),
     h("td", { class: "num" }, fmt(a.flagged_items)), h("td", { class: "num" }, fmt(a.events))));
   $("surge-accounts").tBodies[0].replaceChildren(...(accounts.length ? accounts : [h("tr", {}, h("td", { colspan: 4, class: "muted" }, "none: no item is flagged"))]));
