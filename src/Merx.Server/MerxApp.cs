@@ -72,6 +72,7 @@ public static class MerxApp
         services.AddHostedService(sp => sp.GetRequiredService<PolicyHost>());
         services.AddSingleton<Merx.Service.Catalog.ItemTextVectors>();
         services.AddHostedService(sp => sp.GetRequiredService<Merx.Service.Catalog.ItemTextVectors>());
+        services.AddSingleton(sp => new Merx.Service.Catalog.CatalogWrites(sp.GetRequiredService<IMerxStore>(), sp.GetRequiredService<ModelHost>(), sp.GetRequiredService<Merx.Service.Catalog.ItemTextVectors>()));
         services.AddSingleton<Merx.Service.Catalog.ItemImageVectors>();
         services.AddHostedService(sp => sp.GetRequiredService<Merx.Service.Catalog.ItemImageVectors>());
         services.AddSingleton<ModelHost>();

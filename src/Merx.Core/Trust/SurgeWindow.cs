@@ -173,13 +173,12 @@ public sealed class SurgeWindow
         }
         var (partners, pushers) = CoPushes(candidates.Select(c => c.Item).ToArray());
         var items = new List<SurgeItem>();
-        var isCandidate = candidates.Select(c => c.Item).ToHashSet(StringComparer.Ordinal);
-        foreach (var (item, n, fresh, share, lift) in candidates.Concat(others))
+        foreach (var ((item, n, fresh, share, lift), candidate) in candidates.Select(c => (c, true)).Concat(others.Select(o => (o, false))))
         {
             var times = arrivals[item];
             var coPushed = partners.TryGetValue(item, out var p) ? p.Order(StringComparer.Ordinal).ToArray() : [];
             var burst = Burst(times);
-            var alone = coPushed.Length == 0 && _o.SoloFactor > 0 && isCandidate.Contains(item) && fresh >= _o.SoloFactor * _o.MinNewAccounts && burst >= _o.MinSoloBurst;
+            var alone = candidate && coPushed.Length == 0 && _o.SoloFactor > 0 && fresh >= _o.SoloFactor * _o.MinNewAccounts && burst >= _o.MinSoloBurst;
             if (alone)
                 foreach (var k in _items[item].Accounts.Keys)
                     if (_accounts[k].New) pushers.Add(k);

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Merx.Service;
+using Merx.Service.Catalog;
 
 namespace Merx.Server.Endpoints;
 
@@ -23,7 +24,7 @@ public static class ItemEndpoints
         return api;
     }
 
-    private static async Task<Results<Ok<ItemsUpserted>, ProblemHttpResult>> Upsert(HttpRequest http, IMerxStore store, ModelHost host, IOptions<MerxServerOptions> options, Merx.Service.Catalog.ItemTextVectors text)
+    private static async Task<Results<Ok<ItemsUpserted>, ProblemHttpResult>> Upsert(HttpRequest http, CatalogWrites catalog, IOptions<MerxServerOptions> options)
     {
         var (body, error) = await Json.ReadAsync<ItemBatchDto>(http);
         if (error is not null) return error;
@@ -41,31 +42,23 @@ public static class ItemEndpoints
             else valid[i] = item!;
         }
         if (errors.Count > 0) return Problems.Validation(errors);
-        var written = store.UpsertItems(valid);
-        host.CatalogChanged();
-        text.Enqueue(valid); // text vectors are computed in the background, off the request path
-        var suggested = text.SuggestTags(valid, host.Current);
+        var (written, suggested) = catalog.Upsert(valid);
         return TypedResults.Ok(new ItemsUpserted(written, suggested.Count == 0 ? null : suggested));
     }
 
-    private static Results<NoContent, ProblemHttpResult> Delete(string id, IMerxStore store, ModelHost host)
+    private static Results<NoContent, ProblemHttpResult> Delete(string id, CatalogWrites catalog)
     {
         if (Validate.Id(id, "item id") is { } e) return Problems.Bad(e);
-        if (!store.DeleteItem(id)) return Problems.NotFound($"no catalog item '{id}'");
-        host.CatalogChanged();
-        return TypedResults.NoContent();
+        return catalog.Delete(id) ? TypedResults.NoContent() : Problems.NotFound($"no catalog item '{id}'");
     }
 
-    private static async Task<Results<Ok<StockSet>, ProblemHttpResult>> Stock(string id, HttpRequest http, IMerxStore store, ModelHost host)
+    private static async Task<Results<Ok<StockSet>, ProblemHttpResult>> Stock(string id, HttpRequest http, CatalogWrites catalog)
     {
         if (Validate.Id(id, "item id") is { } e) return Problems.Bad(e);
         var (body, error) = await Json.ReadAsync<StockDto>(http);
         if (error is not null) return error;
         if (body!.InStock is not { } inStock) return Problems.Bad("in_stock (true or false) is required");
-        if (!store.SetInStock(id, inStock)) return Problems.NotFound($"no catalog item '{id}'");
-        var snapshot = host.Current;
-        if (snapshot is not null && snapshot.Catalog.IndexOf(id) is var i and >= 0) snapshot.Catalog.SetInStock(i, inStock);
-        return TypedResults.Ok(new StockSet(id, inStock));
+        return catalog.SetInStock(id, inStock) ? TypedResults.Ok(new StockSet(id, inStock)) : Problems.NotFound($"no catalog item '{id}'");
     }
 
     private static Results<Ok<SimilarResponse>, ProblemHttpResult> Similar(string id, int? n, RecommendationService service, IOptions<MerxServerOptions> options)

@@ -59,20 +59,14 @@ public static class UserEndpoints
         if (error is not null) return error;
         if (Validate.Id(body!.User, "user") is { } oe) return Problems.Bad(oe);
         if (body.User == id) return Problems.Bad("user: an id cannot be linked to itself");
-        ids.Rekey([id, body.User!]);
-        try
-        {
-            var group = links.Link(ids.ToStored(id), ids.ToStored(body.User!));
-            return TypedResults.Ok(new UsersLinked(id, body.User!, group.Count));
-        }
+        try { return TypedResults.Ok(new UsersLinked(id, body.User!, links.LinkShopIds(ids, id, body.User!).Count)); }
         catch (ArgumentException ex) { return Problems.Bad(ex.Message); }
     }
 
     private static Results<Ok<UserUnlinked>, ProblemHttpResult> Unlink(string id, UserLinks links, UserIds ids)
     {
         if (Validate.Id(id, "user id") is { } e) return Problems.Bad(e);
-        ids.Rekey([id]);
-        return TypedResults.Ok(new UserUnlinked(id, links.Unlink(ids.ToStored(id)).Count));
+        return TypedResults.Ok(new UserUnlinked(id, links.UnlinkShopId(ids, id).Count));
     }
 
     private static Results<Ok<InterestProfile>, ProblemHttpResult> Profile(string id, RecommendationService service, UserIds ids)

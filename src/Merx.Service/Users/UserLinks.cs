@@ -37,6 +37,20 @@ public sealed class UserLinks(IUserStore store) : IUserStateHolder
     /// <summary>Takes a stored id out of its group; returns the ids it was linked to.</summary>
     public IReadOnlyList<string> Unlink(string user) => store.UnlinkUser(user);
 
+    /// <summary>Links two of the shop's ids, pseudonymized by <paramref name="ids"/> (re-keyed first during a key rotation); returns the group.</summary>
+    public IReadOnlyList<string> LinkShopIds(Privacy.UserIds ids, string user, string other)
+    {
+        ids.Rekey([user, other]);
+        return Link(ids.ToStored(user), ids.ToStored(other));
+    }
+
+    /// <summary>Takes one of the shop's ids out of its group (pseudonymized as in <see cref="LinkShopIds"/>); returns the ids it was linked to.</summary>
+    public IReadOnlyList<string> UnlinkShopId(Privacy.UserIds ids, string user)
+    {
+        ids.Rekey([user]);
+        return Unlink(ids.ToStored(user));
+    }
+
     public void Relink(UserSet users) => Drop(users.ContainsHash);
 
     public void Forget(UserSet users) => Drop(users.ContainsHash);
