@@ -35,7 +35,7 @@ internal static class StoreChecks
         ArgumentOutOfRangeException.ThrowIfNegative(skipped);
     }
 
-    /// <summary>Checks served lists before any is written: one explored flag per item; a known user group; a logging record with one exploit rank and one propensity in (0, 1] per item, ranks among the candidates, capped slots among the items.</summary>
+    /// <summary>Checks served lists before any is written: one explored flag per item; a known user group; a logging record with one exploit rank and one propensity in (0, 1] per item, ranks among the candidates, capped slots among the items, presences (when given) one per item between its propensity and 1.</summary>
     public static void Served(IReadOnlyList<ServedRecommendation> served)
     {
         ArgumentNullException.ThrowIfNull(served);
@@ -49,10 +49,15 @@ internal static class StoreChecks
             if (l.Candidates < r.Items.Count) throw new ArgumentException($"recommendation {r.Id}: {l.Candidates} candidates cannot fill {r.Items.Count} slots", nameof(served));
             if (l.DrawCap < 0 || l.CappedSlots < 0 || l.CappedSlots > r.Items.Count || (l.DrawCap == 0 && l.CappedSlots > 0))
                 throw new ArgumentException($"recommendation {r.Id}: draw cap {l.DrawCap} with {l.CappedSlots} capped slots is not a redraw record", nameof(served));
+            if (l.CappedPresences < 0 || l.CappedPresences > l.CappedSlots || (l.CappedPresences > 0 && l.Presences is null))
+                throw new ArgumentException($"recommendation {r.Id}: {l.CappedPresences} capped presences with {l.CappedSlots} capped slots is not a redraw record (an item not seen anywhere was not seen at its slot either)", nameof(served));
+            if (l.Presences is { } q && q.Count != r.Items.Count) throw new ArgumentException($"recommendation {r.Id}: one presence per item", nameof(served));
             for (var j = 0; j < r.Items.Count; j++)
             {
                 if (!(l.Propensities[j] > 0 && l.Propensities[j] <= 1)) throw new ArgumentException($"recommendation {r.Id}: slot {j}'s propensity {l.Propensities[j]} is not in (0, 1]", nameof(served));
                 if (l.ExploitRanks[j] < 0 || l.ExploitRanks[j] >= l.Candidates) throw new ArgumentException($"recommendation {r.Id}: slot {j}'s exploit rank {l.ExploitRanks[j]} is not among {l.Candidates} candidates", nameof(served));
+                if (l.Presences is { } p && !(p[j] >= l.Propensities[j] && p[j] <= 1))
+                    throw new ArgumentException($"recommendation {r.Id}: slot {j}'s presence {p[j]} is not in [its propensity {l.Propensities[j]}, 1] (showing the item anywhere is at least as likely as showing it there)", nameof(served));
             }
         }
     }

@@ -68,15 +68,21 @@ internal static class StoreJson
             JsonSerializer.Deserialize<string[]>(r.GetString(6)) ?? [], JsonSerializer.Deserialize<bool[]>(r.GetString(7)) ?? [])
         {
             UserGroup = Text(r, 8),
-            Logging = Text(r, 9) is { } l ? JsonSerializer.Deserialize<LoggingJson>(l) is { } j ? new SlotLogging(j.n, j.r, j.p) { DrawCap = j.cap, CappedSlots = j.capped } : null : null,
+            Logging = Text(r, 9) is { } l ? JsonSerializer.Deserialize<LoggingJson>(l) is { } j ? new SlotLogging(j.n, j.r, j.p) { DrawCap = j.cap, CappedSlots = j.capped, Presences = j.q, CappedPresences = j.cappedq } : null : null,
         };
 
-    /// <summary>The logging record as stored: {"n": candidates, "r": [exploit ranks], "p": [propensities]}, with "cap" and "capped" when the propensities were redrawn.</summary>
-    public static string? WriteLogging(SlotLogging? l) => l is null ? null : JsonSerializer.Serialize(new LoggingJson(l.Candidates, [.. l.ExploitRanks], [.. l.Propensities], l.DrawCap, l.CappedSlots));
+    /// <summary>
+    /// The logging record as stored: {"n": candidates, "r": [exploit ranks], "p": [propensities]}, with "q": [presences]
+    /// when logged, and "cap", "capped", "cappedq" when the propensities were redrawn.
+    /// </summary>
+    public static string? WriteLogging(SlotLogging? l) => l is null ? null
+        : JsonSerializer.Serialize(new LoggingJson(l.Candidates, [.. l.ExploitRanks], [.. l.Propensities], l.DrawCap, l.CappedSlots, l.Presences is { } q ? [.. q] : null, l.CappedPresences));
 
     private sealed record LoggingJson(int n, int[] r, double[] p,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int cap = 0,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int capped = 0);
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int capped = 0,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double[]? q = null,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int cappedq = 0);
 
     /// <summary>Groups (served list, clicked item) rows, ordered by list, into outcomes: each list once, its clicked items each once.</summary>
     public static IReadOnlyList<ServedOutcome> Outcomes(DbDataReader r)

@@ -61,6 +61,16 @@ public sealed record SlotLogging(int Candidates, IReadOnlyList<int> ExploitRanks
 
     /// <summary>Slots whose pick did not reappear within <see cref="DrawCap"/> draws (logged as 1/cap: their weight is biased low).</summary>
     public int CappedSlots { get; init; }
+
+    /// <summary>
+    /// Per slot, the probability that the policy shows the slot's item in any slot of the list (exact, or 1/M from the
+    /// same redraws as <see cref="Propensities"/>, M the draws until the item reappears anywhere); null in records
+    /// written before it was logged. The examination-model estimator of <c>merx ope</c> needs it.
+    /// </summary>
+    public IReadOnlyList<double>? Presences { get; init; }
+
+    /// <summary>Slots whose item did not reappear in any slot within <see cref="DrawCap"/> draws (presence logged as 1/cap).</summary>
+    public int CappedPresences { get; init; }
 }
 
 /// <summary>A served list and the items clicked on it (each once, in the order of the first click).</summary>

@@ -25,6 +25,40 @@ public sealed class SimulateCommandTests() : CliTestBase("merx-sim-")
     }
 
     [Fact]
+    public void A_simulated_log_goes_through_the_store_to_merx_ope_with_the_examination_model_estimates()
+    {
+        // Issue #23: Thompson sampling logs redrawn propensities and presences into a SQLite store; `merx ope` reads them
+        // back and writes each target's item-position and examination-model estimates beside the simulator's truth.
+        Assert.Equal(0, Merx("generate", "--users", "300", "--items", "400", "--events", "9000", "--seed", "5", "--out", P("shop")).Code);
+        var (code, _, err) = Merx("simulate", "--data", P("shop"), "--policies", "thompson", "--rounds", "1500", "--slate", "5", "--seeds", "1",
+            "--candidates", "40", "--threads", "1", "--log-db", P("log.db"), "--propensity-draws", "20000", "--ope-targets", "ranked,ranked:0.3", "--ope-truth", P("truth.json"));
+        Assert.True(code == 0, err);
+        (code, var output, err) = Merx("ope", "--db", P("log.db"), "--policies", "ranked,ranked:0.3", "--truth", P("truth.json"), "--json", P("ope.json"));
+        Assert.True(code == 0, err);
+        Assert.Contains("examination model (dcg)", output);
+        var root = JsonDocument.Parse(File.ReadAllText(P("ope.json"))).RootElement;
+        Assert.Equal("dcg", root.GetProperty("examination").GetString());
+        Assert.Equal(1500, root.GetProperty("lists").GetInt32());
+        foreach (var policy in root.GetProperty("policies").EnumerateArray())
+        {
+            var exam = policy.GetProperty("exam_ips");
+            Assert.True(exam.GetProperty("lo").GetDouble() <= exam.GetProperty("estimate").GetDouble());
+            Assert.True(exam.GetProperty("covers_truth").GetBoolean(), policy.ToString());
+            Assert.True(policy.GetProperty("exam_effective_lists").GetDouble() > policy.GetProperty("effective_lists").GetDouble());
+        }
+        // 'none' leaves them out; a bad model is one clear line.
+        (code, output, _) = Merx("ope", "--db", P("log.db"), "--policies", "ranked", "--examination", "none");
+        Assert.Equal(0, code);
+        Assert.DoesNotContain("examination model", output);
+        (code, _, err) = Merx("ope", "--db", P("log.db"), "--policies", "ranked", "--examination", "1,0.5,2");
+        Assert.Equal(1, code);
+        Assert.Contains("not a probability in (0, 1]", err);
+        (code, _, err) = Merx("ope", "--db", P("log.db"), "--policies", "ranked", "--examination", "1,0.5");
+        Assert.Equal(1, code);
+        Assert.Contains("gives 2 slot(s)", err);
+    }
+
+    [Fact]
     public void Simulate_BadArguments_GiveOneClearLine()
     {
         var (code, _, err) = Merx("simulate", "--data", P("nowhere"), "--policies", "softmax");

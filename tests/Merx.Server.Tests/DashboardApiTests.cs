@@ -136,6 +136,15 @@ public sealed class DashboardApiTests(ShopStore shop)
             Assert.InRange(p, 1.0 / draws, 1);
             Assert.Equal(Math.Round(1 / p), 1 / p, 9); // 1/N
         });
+        // The same draws count M, the draws until each pick reappears in any slot: 1/M, never below 1/N.
+        var presences = logging.Presences!;
+        Assert.Equal(logging.Propensities.Count, presences.Count);
+        for (var j = 0; j < presences.Count; j++)
+        {
+            Assert.InRange(presences[j], logging.Propensities[j], 1);
+            Assert.Equal(Math.Round(1 / presences[j]), 1 / presences[j], 9);
+        }
+        Assert.InRange(logging.CappedPresences, 0, logging.CappedSlots);
     }
 
     [Fact]

@@ -16,10 +16,15 @@ internal static class OpeCommand
         var since = new Option<DateTimeOffset?>("--since") { Description = "only lists served at or after this time (ISO 8601; default: all)" };
         var confidence = new Option<double>("--confidence") { Description = "confidence level of the intervals", DefaultValueFactory = _ => 0.95 };
         var truth = new Option<string?>("--truth") { Description = "a truth file written by 'merx simulate --ope-truth': each estimate is compared with the simulator's value" };
+        var examination = new Option<string>("--examination")
+        {
+            Description = "the chance a shopper looks at each slot, for the examination-model estimates: 'dcg' (1/log2(slot + 2), the simulator's), comma-separated probabilities best slot first, or 'none'",
+            DefaultValueFactory = _ => "dcg",
+        };
         var json = Cli.Json();
         var command = new Command("ope", "Off-policy evaluation: estimates what candidate policies would have earned on the shop's logged traffic (served lists with propensities and their clicks): IPS, SNIPS and doubly robust, with confidence intervals, in clicks per list.")
         {
-            db, policies, since, confidence, truth, json,
+            db, policies, since, confidence, truth, examination, json,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
@@ -33,20 +38,33 @@ internal static class OpeCommand
             if (!MerxStores.Exists(path)) throw new FileNotFoundException($"no store at {path}");
             using var store = MerxStores.Open(path);
             Cli.Progress.Report("ope: reading the served lists and clicks");
-            var (estimates, lists, skipped, redrawn, capped) = OffPolicyLog.Evaluate(store, names, parse.GetValue(since) ?? DateTimeOffset.MinValue, level);
+            var exam = parse.GetValue(examination)!;
+            if (!exam.Equals("none", StringComparison.OrdinalIgnoreCase)) ExaminationModel.Parse(exam, 0); // a clear error before reading the log
+            var (estimates, lists, skipped, redrawn, capped, cappedPresences) = OffPolicyLog.Evaluate(store, names, parse.GetValue(since) ?? DateTimeOffset.MinValue, level,
+                exam.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : exam);
             Console.WriteLine($"{lists:N0} lists with propensities ({skipped:N0} without); clicks per list, {level:P0} intervals");
-            if (redrawn > 0) Console.WriteLine($"{redrawn:N0} lists with redrawn propensities (1/N, N = draws to the pick's reappearance): {capped:N0} slots reached the draw cap (their weights are biased low)");
+            if (redrawn > 0) Console.WriteLine($"{redrawn:N0} lists with redrawn propensities (1/N, N = draws to the pick's reappearance): {capped:N0} slots reached the draw cap (their weights are biased low), {cappedPresences:N0} slots' items did not reappear in any slot");
             Console.WriteLine($"{"policy",-14} {"IPS",-26} {"SNIPS",-26} {"doubly robust",-26} {"mean w",7} {"eff. lists",10}{(truths is null ? "" : "  truth")}");
             static string F(OpeValue v) => $"{v.Value:F4} [{v.Lo:F4}, {v.Hi:F4}]";
             foreach (var e in estimates)
                 Console.WriteLine($"{e.Policy,-14} {F(e.Ips),-26} {F(e.Snips),-26} {F(e.DoublyRobust),-26} {e.MeanWeight,7:F3} {e.EffectiveLists,10:N0}{(truths?.TryGetValue(e.Policy, out var t) == true ? $"  {t:F4}" : "")}");
+            if (estimates.Any(e => e.Examination is not null))
+            {
+                Console.WriteLine($"examination model ({exam}): the item counts wherever the logging policy showed it");
+                Console.WriteLine($"{"policy",-14} {"IPS",-26} {"self-normalised",-26} {"mean w",7} {"eff. lists",10}");
+                foreach (var e in estimates)
+                    if (e.Examination is { } x) Console.WriteLine($"{e.Policy,-14} {F(x.Ips),-26} {F(x.SelfNormalised),-26} {x.MeanWeight,7:F3} {x.EffectiveLists,10:N0}");
+            }
+            else if (!exam.Equals("none", StringComparison.OrdinalIgnoreCase))
+                Console.WriteLine("no examination-model estimates: some lists carry no presences (logged before this version)");
             if (parse.GetValue(json) is { } j)
             {
                 JsonFile.Write(j, w =>
                 {
                     w.WriteStartObject();
                     w.WriteNumber("lists", lists); w.WriteNumber("lists_without_propensities", skipped); JsonFile.Number(w, "confidence", level);
-                    w.WriteNumber("lists_with_redrawn_propensities", redrawn); w.WriteNumber("capped_slots", capped);
+                    w.WriteNumber("lists_with_redrawn_propensities", redrawn); w.WriteNumber("capped_slots", capped); w.WriteNumber("capped_presences", cappedPresences);
+                    if (!exam.Equals("none", StringComparison.OrdinalIgnoreCase)) w.WriteString("examination", exam);
                     w.WriteStartArray("policies");
                     foreach (var e in estimates)
                     {
@@ -54,7 +72,9 @@ internal static class OpeCommand
                         w.WriteString("name", e.Policy);
                         double? t = truths?.TryGetValue(e.Policy, out var tv) == true ? tv : null;
                         if (t is { } tt) JsonFile.Number(w, "truth", tt);
-                        foreach (var (key, v) in new[] { ("ips", e.Ips), ("snips", e.Snips), ("dr", e.DoublyRobust) })
+                        var values = new List<(string, OpeValue)> { ("ips", e.Ips), ("snips", e.Snips), ("dr", e.DoublyRobust) };
+                        if (e.Examination is { } em) { values.Add(("exam_ips", em.Ips)); values.Add(("exam_snips", em.SelfNormalised)); }
+                        foreach (var (key, v) in values)
                         {
                             w.WriteStartObject(key);
                             JsonFile.Number(w, "estimate", v.Value); JsonFile.Number(w, "lo", v.Lo); JsonFile.Number(w, "hi", v.Hi);
@@ -62,6 +82,7 @@ internal static class OpeCommand
                             w.WriteEndObject();
                         }
                         JsonFile.Number(w, "mean_weight", e.MeanWeight); JsonFile.Number(w, "effective_lists", e.EffectiveLists);
+                        if (e.Examination is { } ex) { JsonFile.Number(w, "exam_mean_weight", ex.MeanWeight); JsonFile.Number(w, "exam_effective_lists", ex.EffectiveLists); }
                         w.WriteEndObject();
                     }
                     w.WriteEndArray();

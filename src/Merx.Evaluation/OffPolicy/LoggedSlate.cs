@@ -11,12 +11,18 @@ public sealed record LoggedSlate(int Candidates, int[] Ranks, double[] Propensit
 {
     public int Slots => Ranks.Length;
 
-    /// <summary>A simulated list as logged (every pick must carry its propensity).</summary>
+    /// <summary>Per slot, the logging policy's probability of showing the slot's item in any slot (<see cref="SlatePick.Presence"/>); null when not logged.</summary>
+    public double[]? Presences { get; init; }
+
+    /// <summary>A simulated list as logged (every pick must carry its propensity; presences are kept when every pick has one).</summary>
     public static LoggedSlate From(Simulation.SimulatedList list)
     {
         ArgumentNullException.ThrowIfNull(list);
         return new LoggedSlate(list.Candidates, list.Picks.Select(p => p.ExploitRank).ToArray(), list.Picks.Select(p => p.Propensity).ToArray(),
-            list.Clicked.Select(c => c ? 1.0 : 0.0).ToArray());
+            list.Clicked.Select(c => c ? 1.0 : 0.0).ToArray())
+        {
+            Presences = list.Picks.All(p => p.Presence > 0) ? list.Picks.Select(p => p.Presence).ToArray() : null,
+        };
     }
 
     /// <summary>Throws when the record cannot be evaluated (lengths differ, a propensity outside (0, 1], a rank outside the candidates).</summary>
@@ -29,6 +35,12 @@ public sealed record LoggedSlate(int Candidates, int[] Ranks, double[] Propensit
             if (!(Propensities[j] > 0 && Propensities[j] <= 1)) throw new ArgumentException($"slot {j}: propensity {Propensities[j]} is not in (0, 1]");
             if (Ranks[j] < 0 || Ranks[j] >= Candidates) throw new ArgumentException($"slot {j}: exploit rank {Ranks[j]} is not among the {Candidates} candidates");
             if (!double.IsFinite(Rewards[j])) throw new ArgumentException($"slot {j}: the reward must be finite");
+        }
+        if (Presences is { } q)
+        {
+            if (q.Length != Ranks.Length) throw new ArgumentException("a logged slate's presences need one value per slot");
+            for (var j = 0; j < q.Length; j++)
+                if (!(q[j] > 0 && q[j] <= 1)) throw new ArgumentException($"slot {j}: presence {q[j]} is not in (0, 1]");
         }
     }
 }

@@ -15,7 +15,19 @@ public readonly record struct OpeValue(double Value, double Lo, double Hi)
 /// target), <see cref="EffectiveLists"/> Kish's effective sample size (Σw)²/Σw² of the slot weights
 /// divided by the slots per list: how many lists' worth of information the reweighted log carries.
 /// </summary>
-public sealed record OpeEstimate(string Policy, int Lists, OpeValue Ips, OpeValue Snips, OpeValue DoublyRobust, double MeanWeight, double EffectiveLists);
+public sealed record OpeEstimate(string Policy, int Lists, OpeValue Ips, OpeValue Snips, OpeValue DoublyRobust, double MeanWeight, double EffectiveLists)
+{
+    /// <summary>The examination-model estimates (<see cref="OffPolicyEstimator.EstimateByExamination"/>), or null when not asked for or the log has no presences.</summary>
+    public ExaminationOpe? Examination { get; init; }
+}
+
+/// <summary>
+/// Estimates under the examination (position-based) click model: IPS and its self-normalised twin, with
+/// <see cref="MeanWeight"/> the mean of the per-list control variate over its known expectation (≈ 1 when the
+/// log shows every item the target shows) and <see cref="EffectiveLists"/> Kish's effective sample of the slot weights
+/// per slots per list, as for <see cref="OpeEstimate"/>.
+/// </summary>
+public sealed record ExaminationOpe(OpeValue Ips, OpeValue SelfNormalised, double MeanWeight, double EffectiveLists);
 
 /// <summary>
 /// Off-policy estimates of a slate policy's reward from logged lists under the item-position model
@@ -68,6 +80,81 @@ public static class OffPolicyEstimator
         }
         return new OpeEstimate(target.Name, n, Mean(ips, z), Snips(wy, w, n, k, z), Mean(dr, z),
             sumW / slots, sumW2 > 0 ? sumW * sumW / sumW2 / ((double)slots / n) : 0);
+    }
+
+    /// <summary>
+    /// <see cref="Estimate"/> plus, when every list carries presences, the examination-model estimates with the
+    /// slot examination probabilities <paramref name="examination"/> (<see cref="EstimateByExamination"/>).
+    /// </summary>
+    public static OpeEstimate Estimate(IReadOnlyList<LoggedSlate> log, OffPolicyTarget target, IReadOnlyList<double>? examination, double confidence = 0.95)
+    {
+        var e = Estimate(log, target, confidence);
+        return examination is null || log.Any(s => s.Presences is null) ? e : e with { Examination = EstimateByExamination(log, target, examination, confidence) };
+    }
+
+    /// <summary>
+    /// Off-policy estimates under the examination (position-based) click model: the reward of the item x shown in
+    /// slot j is θ_j·a(request, x), with θ_j the chance slot j is looked at (<paramref name="examination"/>) and a
+    /// the item's attractiveness, whatever the slot. Then the target's value is Σ_x π̃(x)·a(x) with
+    /// π̃(x) = Σ_j θ_j·π(x at j), and, with ρ(x) the logging policy's probability of showing x in any slot
+    /// (<see cref="LoggedSlate.Presences"/>), the per-list value Σ_j (r_j/θ_j)·π̃(x_j)/ρ(x_j) is unbiased for it
+    /// wherever ρ > 0 where π̃ > 0 (the policy-aware estimator of Oosterhuis &amp; de Rijke 2020, with item-level
+    /// propensities). It needs no item at the target's own slot: a pick the logging policy showed in another slot
+    /// counts, so its weights are far smaller than the item-position weights π/μ of <see cref="Estimate"/> when the
+    /// logging policy moves items between slots (Thompson sampling, Dynamic). Its price is the model: θ must be known
+    /// (only ratios matter; the simulator's clicks follow 1/log2(j + 2)), and a reward that depends on the slot
+    /// otherwise biases it.
+    /// <para>
+    /// Self-normalised: the control variate c = Σ_j π̃(x_j)/ρ(x_j) has expectation Σ_j θ_j over the target's slots
+    /// (when the log shows everything the target shows), so the estimate is (v̄/c̄)·Σθ, its interval by the delta
+    /// method. Intervals: normal, from the per-list values, at <paramref name="confidence"/>.
+    /// </para>
+    /// </summary>
+    public static ExaminationOpe EstimateByExamination(IReadOnlyList<LoggedSlate> log, OffPolicyTarget target, IReadOnlyList<double> examination, double confidence = 0.95)
+    {
+        ArgumentNullException.ThrowIfNull(log); ArgumentNullException.ThrowIfNull(target); ArgumentNullException.ThrowIfNull(examination);
+        if (log.Count < 2) throw new ArgumentException("off-policy evaluation needs at least two logged lists", nameof(log));
+        if (!(confidence > 0 && confidence < 1)) throw new ArgumentOutOfRangeException(nameof(confidence), "confidence must be in (0, 1)");
+        var k = log.Max(s => s.Slots);
+        if (examination.Count < k) throw new ArgumentException($"the examination model gives {examination.Count} slot(s); the log has lists of {k}", nameof(examination));
+        for (var j = 0; j < k; j++)
+            if (!(examination[j] > 0 && examination[j] <= 1)) throw new ArgumentException($"slot {j}: examination probability {examination[j]} is not in (0, 1]", nameof(examination));
+        foreach (var s in log)
+        {
+            s.Validate();
+            if (s.Presences is null) throw new ArgumentException("the examination estimator needs every list's presences (lists logged before they were recorded have none)", nameof(log));
+        }
+        var z = Distributions.NormalQuantile(0.5 + confidence / 2);
+        var n = log.Count;
+        var v = new double[n]; var c = new double[n];
+        double sumW = 0, sumW2 = 0, theta = 0; long slots = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var s = log[i];
+            double vi = 0, ci = 0, ti = 0;
+            for (var j = 0; j < s.Slots; j++)
+            {
+                double exposure = 0; // π̃(x_j) = Σ_j' θ_j'·π(rank of x_j at j')
+                for (var jj = 0; jj < s.Slots; jj++) exposure += examination[jj] * target.Probability(s.Ranks[j], jj, s.Candidates, s.Slots);
+                var wij = exposure / s.Presences![j];
+                vi += wij * s.Rewards[j] / examination[j];
+                ci += wij; ti += examination[j];
+                sumW += wij; sumW2 += wij * wij; slots++;
+            }
+            v[i] = vi; c[i] = ci; theta += ti;
+        }
+        theta /= n; // Σ_j θ_j over a list's slots, on average
+        var cbar = c.Average();
+        OpeValue selfNormalised;
+        if (cbar > 0)
+        {
+            var ratio = v.Average() / cbar;
+            var sd = Math.Sqrt(Enumerable.Range(0, n).Sum(i => Math.Pow((v[i] - ratio * c[i]) / cbar, 2)) / (n - 1));
+            var h = z * sd / Math.Sqrt(n) * theta;
+            selfNormalised = new OpeValue(ratio * theta, ratio * theta - h, ratio * theta + h);
+        }
+        else selfNormalised = new OpeValue(0, 0, 0);
+        return new ExaminationOpe(Mean(v, z), selfNormalised, cbar / theta, sumW2 > 0 ? sumW * sumW / sumW2 / ((double)slots / n) : 0);
     }
 
     private static OpeValue Mean(double[] x, double z)

@@ -56,7 +56,7 @@ public static class Simulator
         var clock = Stopwatch.StartNew();
         var arrivals = new Random(shop.Seed * 31 + 1); var clicks = new Random(shop.Seed * 31 + 2); var extras = new Random(shop.Seed * 31 + 3);
         var n = world.ItemCount; var k = o.Slate;
-        var bias = Enumerable.Range(0, k).Select(j => 1 / Math.Log2(j + 2)).ToArray();
+        var bias = OffPolicy.ExaminationModel.Dcg(k);
         var visitors = new Dictionary<int, Visitor>();
         var scores = new float[n];
         var shown = new int[n];

@@ -180,7 +180,7 @@ public abstract class BanditPolicy : IBanditPolicy
         Span<int> ranks = stackalloc int[k];
         var explored = SlateRanks(index, exploit, k, maxExplore, ranks);
         var picks = new SlatePick[k];
-        for (var n = 0; n < k; n++) picks[n] = c.Pick(ranks[n], index[ranks[n]], !exploit[ranks[n]], deterministic ? 1 : double.NaN);
+        for (var n = 0; n < k; n++) picks[n] = c.Pick(ranks[n], index[ranks[n]], !exploit[ranks[n]], deterministic ? 1 : double.NaN, deterministic ? 1 : double.NaN);
         return new SlateDecision(picks, (double)explored / k);
     }
 
@@ -244,5 +244,5 @@ public sealed class RankedCandidates
     public BanditCandidate[] Items { get; }
     public int Count => Items.Length;
 
-    internal SlatePick Pick(int rank, double value, bool explored, double propensity = double.NaN) => new(Items[rank].Item, rank, (float)value, explored, Items[rank].Category, propensity);
+    internal SlatePick Pick(int rank, double value, bool explored, double propensity = double.NaN, double presence = double.NaN) => new(Items[rank].Item, rank, (float)value, explored, Items[rank].Category, propensity, presence);
 }

@@ -34,9 +34,11 @@ public sealed record BanditRequest
 /// <see cref="Propensity"/> is the probability that the policy, in its state at the request, puts
 /// this item in this slot (1 for deterministic policies, exact for ε-greedy and ranked:E), or NaN
 /// where it has no closed form (the Thompson-style policies and Dynamic): off-policy evaluation
-/// (<c>merx ope</c>) needs it.
+/// (<c>merx ope</c>) needs it. <see cref="Presence"/> is the probability that the policy shows this item
+/// in any slot of the slate (≥ <see cref="Propensity"/>; the same where an item can only land in one slot):
+/// the examination-model estimator of <c>merx ope</c> weighs by it.
 /// </summary>
-public readonly record struct SlatePick(int Item, int ExploitRank, float Value, bool Explored, int Category = -1, double Propensity = double.NaN);
+public readonly record struct SlatePick(int Item, int ExploitRank, float Value, bool Explored, int Category = -1, double Propensity = double.NaN, double Presence = double.NaN);
 
 /// <summary>A slate of K picks, best slot first, and the share of slots the policy meant to explore.</summary>
 public sealed record SlateDecision(SlatePick[] Picks, double ExploreShare)

@@ -176,7 +176,7 @@ public sealed class DynamicPolicy : BanditPolicy
 
     /// <summary>The arm's picks with its propensities cleared: they hold given the arm, and the arm itself was drawn (<see cref="BanditPolicy.PropensityDraws"/> redraws estimate the whole).</summary>
     private SlateDecision Unconditional(SlateDecision d) =>
-        _arms.Length == 1 ? d : d with { Picks = [.. d.Picks.Select(p => p with { Propensity = double.NaN })] };
+        _arms.Length == 1 ? d : d with { Picks = [.. d.Picks.Select(p => p with { Propensity = double.NaN, Presence = double.NaN })] };
 
     private protected override void UpdateCore(BanditFeedback f)
     {

@@ -12,6 +12,11 @@ namespace Merx.Ranking.Bandits;
 /// E[min(N, cap)] = (1 − (1 − μ)^cap)/μ). The logged propensity is μ̂_j = 1/N_j, whose inverse is the
 /// estimate (a μ̂ that is exact only in its inverse).
 /// <para>
+/// The same draws also count M_j, the draws until the served pick reappears in <em>any</em> slot:
+/// Geometric(ρ_j) with ρ_j the pick's presence (<see cref="SlatePick.Presence"/>), logged as 1/M_j. A hit at its
+/// slot is also a hit anywhere, so M_j ≤ N_j and this costs no extra draw.
+/// </para>
+/// <para>
 /// Cost: max_j N_j draws, 1/μ for the rarest pick on average. Nothing here touches the policy, so the
 /// server runs it in its logging queue, after the answer has gone (<see cref="BanditPolicy.DeferPropensities"/>).
 /// </para>
@@ -39,41 +44,61 @@ public sealed class PropensityRedraws
     /// <summary>After <see cref="Apply"/>: slots whose pick did not reappear in <see cref="Cap"/> draws.</summary>
     public int Capped { get; private set; }
 
-    /// <summary>Runs the redraws (once: a second call throws) and returns the slate with μ̂_j = 1/N_j at each slot whose propensity was NaN.</summary>
+    /// <summary>After <see cref="Apply"/>: slots whose pick did not reappear in any slot in <see cref="Cap"/> draws (their presence is logged as 1/cap).</summary>
+    public int CappedPresences { get; private set; }
+
+    /// <summary>
+    /// Runs the redraws (once: a second call throws) and returns the slate with μ̂_j = 1/N_j at each slot whose
+    /// propensity was NaN and ρ̂_j = 1/M_j at each slot whose presence was NaN.
+    /// </summary>
     public SlateDecision Apply(SlateDecision decision)
     {
         ArgumentNullException.ThrowIfNull(decision);
-        var n = Run();
+        var (n, m) = Run();
         var picks = (SlatePick[])decision.Picks.Clone();
         for (var j = 0; j < picks.Length; j++)
+        {
             if (n[j] > 0) picks[j] = picks[j] with { Propensity = 1.0 / n[j] };
+            if (m[j] > 0) picks[j] = picks[j] with { Presence = 1.0 / m[j] };
+        }
         return decision with { Picks = picks, Pending = null, Redraws = this };
     }
 
-    /// <summary>N_j per slot (0 for slots with a known propensity).</summary>
-    private long[] Run()
+    /// <summary>N_j (draws to the pick at its slot) and M_j (draws to the pick in any slot) per slot; 0 where the value is known.</summary>
+    private (long[] AtSlot, long[] Anywhere) Run()
     {
         var k = _served.Length;
-        var n = new long[k];
-        var open = 0;
-        for (var j = 0; j < k; j++) if (double.IsNaN(_served[j].Propensity)) { n[j] = -1; open++; }
+        var n = new long[k]; var m = new long[k];
+        int open = 0, openAnywhere = 0;
+        for (var j = 0; j < k; j++)
+        {
+            if (double.IsNaN(_served[j].Propensity)) { n[j] = -1; open++; }
+            if (double.IsNaN(_served[j].Presence)) { m[j] = -1; openAnywhere++; }
+        }
         var sampler = _sampler ?? throw new InvalidOperationException("these redraws have run already");
         _sampler = null;
         var rng = new BanditRng(_seed);
         Span<int> ranks = stackalloc int[k];
         var draws = 0;
-        while (open > 0 && draws < Cap)
+        while ((open > 0 || openAnywhere > 0) && draws < Cap)
         {
             sampler.Draw(ref rng, ranks);
             draws++;
             for (var j = 0; j < k; j++)
+            {
                 if (n[j] < 0 && ranks[j] == _served[j].ExploitRank) { n[j] = draws; open--; }
+                if (m[j] < 0 && ranks.Contains(_served[j].ExploitRank)) { m[j] = draws; openAnywhere--; }
+            }
         }
-        var capped = 0;
-        for (var j = 0; j < k; j++) if (n[j] < 0) { n[j] = Cap; capped++; }
-        Draws = draws; Capped = capped;
+        int capped = 0, cappedAnywhere = 0;
+        for (var j = 0; j < k; j++)
+        {
+            if (n[j] < 0) { n[j] = Cap; capped++; }
+            if (m[j] < 0) { m[j] = Cap; cappedAnywhere++; }
+        }
+        Draws = draws; Capped = capped; CappedPresences = cappedAnywhere;
         _stats?.Add(k - CountKnown(), draws, capped);
-        return n;
+        return (n, m);
     }
 
     private int CountKnown() => _served.Count(p => !double.IsNaN(p.Propensity));

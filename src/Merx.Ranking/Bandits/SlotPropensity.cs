@@ -45,22 +45,25 @@ public static class SlotPropensity
         return replace / (candidates - k);
     }
 
-    /// <summary>Applies the rule to <paramref name="basePicks"/> (changed in place), setting every pick's exact propensity.</summary>
+    /// <summary>Applies the rule to <paramref name="basePicks"/> (changed in place), setting every pick's exact propensity and presence (a base pick can only be at its slot; an outside one at any slot).</summary>
     internal static SlateDecision Explore(SlatePick[] basePicks, RankedCandidates c, double epsilon, int maxExplore, ref BanditRng rng, Func<int, double> value)
     {
         var k = basePicks.Length;
         var m = Math.Min(maxExplore, c.Count - k);
         var used = new HashSet<int>(basePicks.Select(p => p.ExploitRank));
         var explored = 0;
+        // An outside candidate lands in at most one slot: its chance of being shown at all is the sum over slots.
+        double outside = 0;
+        for (var i = 0; i < k && m > 0; i++) outside += ReplaceProbability(epsilon, i, m) / (c.Count - k);
         for (var i = 0; i < k; i++)
         {
             var replace = ReplaceProbability(epsilon, i, m);
-            basePicks[i] = basePicks[i] with { Explored = false, Propensity = 1 - replace };
+            basePicks[i] = basePicks[i] with { Explored = false, Propensity = 1 - replace, Presence = 1 - replace };
             if (explored >= m || rng.NextDouble() >= epsilon) continue;
             int r;
             do r = rng.Next(c.Count); while (used.Contains(r));
             used.Add(r);
-            basePicks[i] = c.Pick(r, value(r), true, replace / (c.Count - k));
+            basePicks[i] = c.Pick(r, value(r), true, replace / (c.Count - k), outside);
             explored++;
         }
         return new SlateDecision(basePicks, k == 0 ? 0 : (double)explored / k);

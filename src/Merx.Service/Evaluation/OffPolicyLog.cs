@@ -1,6 +1,7 @@
 using Merx.Core.Domain;
 using Merx.Evaluation.OffPolicy;
 using Merx.Evaluation.Simulation;
+using Merx.Ranking.Bandits;
 using Merx.Storage;
 
 namespace Merx.Service.Evaluation;
@@ -24,27 +25,49 @@ public static class OffPolicyLog
             var items = o.Served.Items;
             var rewards = new double[items.Count];
             for (var j = 0; j < items.Count; j++) rewards[j] = o.ClickedAt(j) ? 1 : 0;
-            slates.Add(new LoggedSlate(l.Candidates, [.. l.ExploitRanks], [.. l.Propensities], rewards));
+            slates.Add(new LoggedSlate(l.Candidates, [.. l.ExploitRanks], [.. l.Propensities], rewards) { Presences = l.Presences is { } q ? [.. q] : null });
         }
         return slates;
     }
 
     /// <summary>
-    /// IPS, SNIPS and doubly-robust estimates of each target from the lists served at or after <paramref name="since"/>;
-    /// <c>Redrawn</c> counts the lists whose propensities came from geometric redraws and <c>CappedSlots</c> their
-    /// slots that reached the draw cap (weights biased low).
+    /// IPS, SNIPS and doubly-robust estimates of each target from the lists served at or after <paramref name="since"/>,
+    /// and the examination-model estimates when <paramref name="examination"/> ("dcg" or one probability per slot) is
+    /// given and every list logged its presences; <c>Redrawn</c> counts the lists whose propensities came from
+    /// geometric redraws and <c>CappedSlots</c> their slots that reached the draw cap (weights biased low), <c>CappedPresences</c> the slots whose item did not reappear in any slot.
     /// </summary>
-    public static (IReadOnlyList<OpeEstimate> Estimates, int Lists, int Skipped, int Redrawn, int CappedSlots) Evaluate(IServingLog log, IReadOnlyList<string> targets, DateTimeOffset since, double confidence = 0.95)
+    public static (IReadOnlyList<OpeEstimate> Estimates, int Lists, int Skipped, int Redrawn, int CappedSlots, int CappedPresences) Evaluate(IServingLog log, IReadOnlyList<string> targets, DateTimeOffset since, double confidence = 0.95, string? examination = null)
     {
         ArgumentNullException.ThrowIfNull(log); ArgumentNullException.ThrowIfNull(targets);
         var parsed = targets.Select(OffPolicyTarget.Parse).ToArray();
         var outcomes = log.ServedOutcomes(since);
         var slates = Slates(outcomes, out var skipped);
-        int redrawn = 0, capped = 0;
+        int redrawn = 0, capped = 0, cappedPresences = 0;
         foreach (var o in outcomes)
-            if (o.Served.Logging is { DrawCap: > 0 } l) { redrawn++; capped += l.CappedSlots; }
+            if (o.Served.Logging is { DrawCap: > 0 } l) { redrawn++; capped += l.CappedSlots; cappedPresences += l.CappedPresences; }
         if (slates.Count < 2) throw new InvalidOperationException($"the serving log holds {slates.Count} list(s) with propensities ({skipped} without); off-policy evaluation needs lists served by a policy that logs them (ranked:E, egreedy, greedy, ucb, linucb; thompson, lints and dynamic with propensity draws)");
-        return (parsed.Select(t => OffPolicyEstimator.Estimate(slates, t, confidence)).ToArray(), slates.Count, skipped, redrawn, capped);
+        var theta = examination is null ? null : ExaminationModel.Parse(examination, slates.Max(s => s.Slots));
+        return (parsed.Select(t => OffPolicyEstimator.Estimate(slates, t, theta, confidence)).ToArray(), slates.Count, skipped, redrawn, capped, cappedPresences);
+    }
+
+    /// <summary>
+    /// The logging record of a slate served slot for slot: exploit rank, propensity and presence per slot, with the
+    /// redraws' cap and capped counts; null when a pick has no propensity. Presences are kept only when every pick has one.
+    /// </summary>
+    public static SlotLogging? Record(IReadOnlyList<SlatePick> picks, int candidates, PropensityRedraws? redraws)
+    {
+        ArgumentNullException.ThrowIfNull(picks);
+        var ranks = new int[picks.Count]; var propensities = new double[ranks.Length]; var presences = new double[ranks.Length];
+        for (var j = 0; j < ranks.Length; j++)
+        {
+            if (!(picks[j].Propensity > 0)) return null;
+            ranks[j] = picks[j].ExploitRank; propensities[j] = picks[j].Propensity; presences[j] = picks[j].Presence;
+        }
+        return new SlotLogging(candidates, ranks, propensities)
+        {
+            DrawCap = redraws?.Cap ?? 0, CappedSlots = redraws?.Capped ?? 0,
+            Presences = presences.All(q => q > 0) ? presences : null, CappedPresences = redraws?.CappedPresences ?? 0,
+        };
     }
 
     /// <summary>
@@ -57,12 +80,7 @@ public static class OffPolicyLog
         ArgumentNullException.ThrowIfNull(list);
         var id = $"sim-{list.Round}"; var user = "sim:" + list.User; var at = start.AddSeconds(list.Round);
         var items = list.Picks.Select(p => "item" + p.Item.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        var logged = list.Picks.All(p => p.Propensity > 0)
-            ? new SlotLogging(list.Candidates, list.Picks.Select(p => p.ExploitRank).ToArray(), list.Picks.Select(p => p.Propensity).ToArray())
-            {
-                DrawCap = list.Redraws?.Cap ?? 0, CappedSlots = list.Redraws?.Capped ?? 0,
-            }
-            : null;
+        var logged = Record(list.Picks, list.Candidates, list.Redraws);
         var served = new ServedRecommendation(id, user, at, "simulator", "full", policy, items, list.Picks.Select(p => p.Explored).ToArray())
         {
             UserGroup = list.NewUser ? "new" : "established",

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Merx.Core.Domain;
 using Merx.Ranking.Bandits;
 using Merx.Ranking.Pipeline;
+using Merx.Service.Evaluation;
 using Merx.Service.Experiments;
 using Merx.Storage;
 using Microsoft.Extensions.Options;
@@ -133,17 +134,8 @@ public sealed class RecommendationService(IEventStore store, HistoryCache histor
         return true;
     }
 
-    private static SlotLogging? Logging(IReadOnlyList<SlatePick> picks, int candidates, RankingResult result, PropensityRedraws? redraws)
-    {
-        if (!SlotForSlot(picks, result)) return null;
-        var ranks = new int[picks.Count]; var propensities = new double[ranks.Length];
-        for (var j = 0; j < ranks.Length; j++)
-        {
-            if (!(picks[j].Propensity > 0)) return null;
-            ranks[j] = picks[j].ExploitRank; propensities[j] = picks[j].Propensity;
-        }
-        return new SlotLogging(candidates, ranks, propensities) { DrawCap = redraws?.Cap ?? 0, CappedSlots = redraws?.Capped ?? 0 };
-    }
+    private static SlotLogging? Logging(IReadOnlyList<SlatePick> picks, int candidates, RankingResult result, PropensityRedraws? redraws) =>
+        SlotForSlot(picks, result) ? OffPolicyLog.Record(picks, candidates, redraws) : null;
 
     /// <summary>Session (cart) recommendations for an anonymous visitor: the given items act as the history, newest last.</summary>
     public RecommendationResponse Session(IReadOnlyList<string> itemIds, RecommendationQuery q)

@@ -32,6 +32,8 @@ public sealed class OffPolicyEstimatorTests
             {
                 counts[d.Picks[j].ExploitRank, j]++;
                 Assert.Equal(SlotPropensity.OverExploitOrder(0.3, d.Picks[j].ExploitRank, j, n, k), d.Picks[j].Propensity, 12);
+                // Presence: the sum over slots (an item is in at most one).
+                Assert.Equal(Enumerable.Range(0, k).Sum(jj => SlotPropensity.OverExploitOrder(0.3, d.Picks[j].ExploitRank, jj, n, k)), d.Picks[j].Presence, 12);
             }
         }
         Assert.InRange(counts[2, 2] / draws, 0.7 - 4 * Math.Sqrt(0.21 / draws), 0.7 + 4 * Math.Sqrt(0.21 / draws));
@@ -58,6 +60,10 @@ public sealed class OffPolicyEstimatorTests
             Assert.True(e.Ips.Covers(values[t.Name]), $"{t.Name}: IPS {e.Ips} vs truth {values[t.Name]}");
             Assert.True(e.Snips.Covers(values[t.Name]), $"{t.Name}: SNIPS {e.Snips} vs truth {values[t.Name]}");
             Assert.True(e.DoublyRobust.Covers(values[t.Name]), $"{t.Name}: DR {e.DoublyRobust} vs truth {values[t.Name]}");
+            // The examination model (the simulator's clicks follow it) with the closed-form presences of ranked:0.3.
+            var x = OffPolicyEstimator.EstimateByExamination(log, t, ExaminationModel.Dcg(5));
+            Assert.True(x.Ips.Covers(values[t.Name]), $"{t.Name}: examination IPS {x.Ips} vs truth {values[t.Name]}");
+            Assert.True(x.SelfNormalised.Covers(values[t.Name]), $"{t.Name}: examination SN {x.SelfNormalised} vs truth {values[t.Name]}");
         }
         // On-policy, IPS is the logged mean reward.
         var own = OffPolicyEstimator.Estimate(log, targets[2]);
@@ -71,6 +77,46 @@ public sealed class OffPolicyEstimatorTests
         Assert.Equal(0.0520714286, heavy.Ips.Value, 9);
         // In this small shop (40 candidates, 6 categories) exploring earns more, and the log says so with confidence.
         Assert.True(heavy.Ips.Lo > exploit.Ips.Hi);
+    }
+
+    [Fact]
+    public void Examination_model_estimates_from_a_Thompson_log_cover_the_truth_with_a_larger_effective_sample()
+    {
+        // Thompson sampling moves items between slots, so the item-position weights π(x at j)/μ(x at j) of the ranked
+        // targets are heavy; the examination-model weights π̃(x)/ρ(x) count an item wherever it was shown. The
+        // simulator's clicks follow the examination model (θ_j = 1/log2(j + 2)), so both are unbiased here.
+        var world = SimulationWorld.Build("shop", SimulatorTests.Shop(), new SimulationOptions { Rounds = 3000, Slate = 5, Seeds = 1, Candidates = 40, DiscoveryCandidates = 10, TruthDepth = 100, Users = 200 });
+        var shop = new SimulatedShop(world, 1);
+        var targets = new[] { "ranked", "ranked:0.1", "ranked:0.3", "ranked:0.6" }.Select(OffPolicyTarget.Parse).ToArray();
+        var truth = new OffPolicyTruth(targets, "thompson");
+        var log = new List<LoggedSlate>();
+        var policy = (BanditPolicy)BanditPolicies.Create("thompson", seed: 1);
+        policy.PropensityDraws = 100_000;
+        Simulator.Run(shop, policy, "thompson", l => { truth.Add(l); log.Add(LoggedSlate.From(l)); });
+        Assert.All(log, s => Assert.NotNull(s.Presences));
+        Assert.All(log, s => Assert.All(Enumerable.Range(0, s.Slots), j => Assert.True(s.Presences![j] >= s.Propensities[j])));
+        var values = truth.Values.ToDictionary(v => v.Policy, v => v.Value);
+        var theta = ExaminationModel.Dcg(5);
+        foreach (var t in targets)
+        {
+            var e = OffPolicyEstimator.Estimate(log, t, theta);
+            var x = e.Examination!;
+            Assert.True(x.Ips.Covers(values[t.Name]), $"{t.Name}: examination IPS {x.Ips} vs truth {values[t.Name]}");
+            Assert.True(x.SelfNormalised.Covers(values[t.Name]), $"{t.Name}: examination SN {x.SelfNormalised} vs truth {values[t.Name]}");
+            Assert.True(x.EffectiveLists > 2 * e.EffectiveLists, $"{t.Name}: effective lists {x.EffectiveLists:F0} vs item-position {e.EffectiveLists:F0}");
+            Assert.InRange(x.MeanWeight, 0.8, 1.2);
+        }
+        // Without presences (a log written before they were recorded) there is no examination estimate, and asking for one directly is refused.
+        var old = log.Select(s => s with { Presences = null }).ToList();
+        Assert.Null(OffPolicyEstimator.Estimate(old, targets[0], theta).Examination);
+        Assert.Throws<ArgumentException>(() => OffPolicyEstimator.EstimateByExamination(old, targets[0], theta));
+        Assert.Throws<ArgumentException>(() => OffPolicyEstimator.EstimateByExamination(log, targets[0], [1, 0.5]));
+        Assert.Throws<ArgumentException>(() => OffPolicyEstimator.EstimateByExamination(log, targets[0], [1, 0.5, 0, 0.3, 0.2]));
+        Assert.Equal(theta, ExaminationModel.Parse("dcg", 5));
+        Assert.Equal([1, 0.5, 0.25], ExaminationModel.Parse("1, 0.5,0.25", 3));
+        Assert.Throws<ArgumentException>(() => ExaminationModel.Parse("1,0.5", 3));
+        Assert.Throws<ArgumentException>(() => ExaminationModel.Parse("1,abc,0.2", 3));
+        Assert.Throws<ArgumentException>(() => ExaminationModel.Parse("1,1.5,0.2", 3));
     }
 
     [Fact]

@@ -17,7 +17,7 @@ public sealed class MonteCarloPropensityTests
     private static BanditCandidate[] Many(int n) => Enumerable.Range(0, n).Select(i => new BanditCandidate(i, n - i, i % 6)).ToArray();
 
     /// <summary>Mean of N = 1/μ̂ at slot <paramref name="slot"/> over <paramref name="replicates"/> independent redraw runs of one frozen slate.</summary>
-    private static double MeanInverse(SlateSampler sampler, SlatePick[] served, int slot, int replicates, int cap = 1_000_000)
+    private static double MeanInverse(SlateSampler sampler, SlatePick[] served, int slot, int replicates, int cap = 1_000_000, bool presence = false)
     {
         double sum = 0;
         var decision = new SlateDecision(served, 0);
@@ -27,7 +27,8 @@ public sealed class MonteCarloPropensityTests
             var redraws = new PropensityRedraws(sampler, served, new BanditRng((ulong)s).NextULong(), cap);
             var d = redraws.Apply(decision);
             Assert.Equal(0, redraws.Capped);
-            sum += 1 / d.Picks[slot].Propensity;
+            Assert.True(d.Picks[slot].Presence >= d.Picks[slot].Propensity); // anywhere is never rarer than at its slot
+            sum += 1 / (presence ? d.Picks[slot].Presence : d.Picks[slot].Propensity);
         }
         return sum / replicates;
     }
@@ -105,6 +106,13 @@ public sealed class MonteCarloPropensityTests
             var mean = MeanInverse(sampler, slate.Picks, j, n);
             var se = Math.Sqrt((1 - mu) / (mu * mu) / n);
             Assert.InRange(mean, 1 / mu - 4 * se, 1 / mu + 4 * se);
+            // Presence (the pick in any slot): a kept pick can only be at its slot (1/ρ = 1.25); an explored one lands in
+            // any of the K slots, ρ = Σ_j' ε/(n − K) = K·ε/(n − K) (1/ρ = 55), the same draws counting to its first hit anywhere.
+            var rho = Enumerable.Range(0, Slate).Sum(jj => SlotPropensity.OverExploitOrder(eps, slate.Picks[j].ExploitRank, jj, Candidates, Slate));
+            var meanAnywhere = MeanInverse(sampler, slate.Picks, j, n, presence: true);
+            var seAnywhere = Math.Sqrt((1 - rho) / (rho * rho) / n);
+            Assert.InRange(meanAnywhere, 1 / rho - 4 * seAnywhere, 1 / rho + 4 * seAnywhere);
+            Assert.Equal(slate.Picks[j].Explored ? Slate * eps / (Candidates - Slate) : 1 - eps, rho, 12);
         }
     }
 

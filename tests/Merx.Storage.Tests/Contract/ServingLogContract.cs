@@ -106,17 +106,23 @@ public abstract class ServingLogContract<TBackend> : StoreContract<TBackend> whe
         var redrawn = store.GetServed("r3")!.Logging!;
         Assert.Equal([1, 1.0 / 7, 1.0 / 10_000], redrawn.Propensities);
         Assert.Equal((10_000, 1), (redrawn.DrawCap, redrawn.CappedSlots));
+        Assert.Null(redrawn.Presences);
+        // Presences (the chance of the item in any slot) round-trip with their capped count; records without them read back null.
+        store.RecordServed([Served("r4", "u3") with { At = t0.AddSeconds(3), Logging = new SlotLogging(250, [0, 40, 2], [1, 1.0 / 7, 1.0 / 10_000]) { DrawCap = 10_000, CappedSlots = 1, Presences = [1, 1.0 / 3, 1.0 / 10_000], CappedPresences = 1 } }]);
+        var present = store.GetServed("r4")!.Logging!;
+        Assert.Equal([1, 1.0 / 3, 1.0 / 10_000], present.Presences!);
+        Assert.Equal(1, present.CappedPresences);
         store.RecordFeedback([
             new("r1", "u1", "i2", EventKind.Click, t0), new("r1", "u1", "i1", EventKind.Impression, t0), new("r1", "u1", "i3", EventKind.Click, t0),
             new("r1", "u1", "i2", EventKind.Click, t0), new("old", "u1", "i1", EventKind.Click, t0),
         ]);
         var outcomes = store.ServedOutcomes(t0);
-        Assert.Equal(["r1", "r2", "r3"], outcomes.Select(o => o.Served.Id));
+        Assert.Equal(["r1", "r2", "r3", "r4"], outcomes.Select(o => o.Served.Id));
         Assert.Equal(["i2", "i3"], outcomes[0].Clicked);
         Assert.Empty(outcomes[1].Clicked);
         Assert.Equal("established", outcomes[1].Served.UserGroup);
         Assert.Equal([0.8, 0.2 / 240, 1], outcomes[0].Served.Logging!.Propensities);
-        Assert.Equal(4, store.ServedOutcomes(DateTimeOffset.UnixEpoch).Count);
+        Assert.Equal(5, store.ServedOutcomes(DateTimeOffset.UnixEpoch).Count);
 
         // A bad record anywhere in the batch writes nothing.
         foreach (var bad in new[]
@@ -127,6 +133,10 @@ public abstract class ServingLogContract<TBackend> : StoreContract<TBackend> whe
             Served("b1", "u1") with { Logging = new SlotLogging(2, [0, 1, 1], [1, 1, 1]) },
             Served("b1", "u1") with { Logging = new SlotLogging(250, [0, 1, 2], [1, 1, 1]) { DrawCap = 100, CappedSlots = 4 } },
             Served("b1", "u1") with { Logging = new SlotLogging(250, [0, 1, 2], [1, 1, 1]) { CappedSlots = 1 } },
+            Served("b1", "u1") with { Logging = new SlotLogging(250, [0, 1, 2], [1, 0.5, 1]) { Presences = [1, 1] } },
+            Served("b1", "u1") with { Logging = new SlotLogging(250, [0, 1, 2], [1, 0.5, 1]) { Presences = [1, 0.25, 1] } },
+            Served("b1", "u1") with { Logging = new SlotLogging(250, [0, 1, 2], [1, 0.5, 1]) { Presences = [1, 1.5, 1] } },
+            Served("b1", "u1") with { Logging = new SlotLogging(250, [0, 1, 2], [1, 0.5, 1]) { DrawCap = 100, CappedSlots = 1, Presences = [1, 0.5, 1], CappedPresences = 2 } },
             Served("b1", "u1") with { UserGroup = "vip" },
         })
         {
