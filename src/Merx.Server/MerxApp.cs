@@ -84,6 +84,7 @@ public static class MerxApp
         services.AddSingleton(Holder<ExperimentService>);
         services.AddSingleton(Holder<HistoryCache>);
         services.AddSingleton(Holder<UserLinks>);
+        services.AddSingleton(sp => new UserProfiles(sp.GetRequiredService<IMerxStore>(), sp.GetRequiredService<IngestPrivacy>()));
         services.AddSingleton(Holder<Merx.Service.Trust.IngestSignals>);
         services.AddHostedService(sp => sp.GetRequiredService<Merx.Service.Trust.IngestSignals>());
         services.AddSingleton<RecommendationService>();

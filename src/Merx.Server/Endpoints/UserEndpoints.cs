@@ -1,5 +1,4 @@
 using Merx.Core.Domain;
-using Merx.Privacy.Scrubbing;
 using Merx.Server.Http;
 using Merx.Service.Privacy;
 using Merx.Service.Serving;
@@ -31,7 +30,7 @@ public static class UserEndpoints
         return api;
     }
 
-    private static async Task<Results<Ok<UserUpdated>, ProblemHttpResult>> Put(string id, HttpRequest http, IMerxStore store, IngestPrivacy privacy)
+    private static async Task<Results<Ok<UserUpdated>, ProblemHttpResult>> Put(string id, HttpRequest http, UserProfiles profiles)
     {
         if (Validate.Id(id, "user id") is { } e) return Problems.Bad(e);
         var (body, error) = await Json.ReadAsync<UserDto>(http);
@@ -39,10 +38,7 @@ public static class UserEndpoints
         var attrs = body!.Attributes ?? [];
         if (attrs.Count > 100 || attrs.Any(a => a.Key.Length > 200 || a.Value is null || a.Value.Length > 1000))
             return Problems.Bad("attributes: at most 100 entries, keys ≤ 200 and non-null values ≤ 1000 characters");
-        var report = new ScrubReport();
-        privacy.Ids.Rekey([id]);
-        var user = privacy.User(new UserProfile { Id = id, Attributes = attrs }, report);
-        store.UpsertUsers([user]);
+        var (user, report) = profiles.Set(id, attrs);
         return TypedResults.Ok(new UserUpdated(id, user.Id, user.Attributes.Count, report.TotalDropped + report.TotalMasked, report.DroppedKeys, report.TotalMasked));
     }
 
