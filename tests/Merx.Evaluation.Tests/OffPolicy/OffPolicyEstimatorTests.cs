@@ -41,20 +41,27 @@ public sealed class OffPolicyEstimatorTests
         Assert.Equal(0, counts[1, 3]);
     }
 
+    private static readonly OffPolicyTarget[] Targets = [.. new[] { "ranked", "ranked:0.1", "ranked:0.3", "ranked:0.6" }.Select(OffPolicyTarget.Parse)];
+
+    /// <summary>A log of <paramref name="rounds"/> lists (slate 5, 40 + 10 candidates) served by <paramref name="policy"/> in the small shop, with each target's truth on the same requests.</summary>
+    private static (List<LoggedSlate> Log, OffPolicyTruth Truth) SimulatedLog(IBanditPolicy policy, string name, int rounds)
+    {
+        var world = SimulationWorld.Build("shop", SimulatorTests.Shop(), new SimulationOptions { Rounds = rounds, Slate = 5, Seeds = 1, Candidates = 40, DiscoveryCandidates = 10, TruthDepth = 100, Users = 200 });
+        var truth = new OffPolicyTruth(Targets, name);
+        var log = new List<LoggedSlate>();
+        Simulator.Run(new SimulatedShop(world, 1), policy, name, l => { truth.Add(l); log.Add(LoggedSlate.From(l)); });
+        return (log, truth);
+    }
+
     [Fact]
     public void Estimates_from_a_simulated_log_cover_each_target_policys_true_reward()
     {
         // A ranked:0.3 log of 4,000 lists from the small shop; the truth of each target is its expected
         // clicks on the same requests under the simulator's click probabilities.
-        var world = SimulationWorld.Build("shop", SimulatorTests.Shop(), new SimulationOptions { Rounds = 4000, Slate = 5, Seeds = 1, Candidates = 40, DiscoveryCandidates = 10, TruthDepth = 100, Users = 200 });
-        var shop = new SimulatedShop(world, 1);
-        var targets = new[] { "ranked", "ranked:0.1", "ranked:0.3", "ranked:0.6" }.Select(OffPolicyTarget.Parse).ToArray();
-        var truth = new OffPolicyTruth(targets, "ranked:0.3");
-        var log = new List<LoggedSlate>();
-        Simulator.Run(shop, BanditPolicies.Create("ranked:0.3", seed: 1), "ranked:0.3", l => { truth.Add(l); log.Add(LoggedSlate.From(l)); });
+        var (log, truth) = SimulatedLog(BanditPolicies.Create("ranked:0.3", seed: 1), "ranked:0.3", 4000);
         Assert.Equal(4000, log.Count);
         var values = truth.Values.ToDictionary(v => v.Policy, v => v.Value);
-        foreach (var t in targets)
+        foreach (var t in Targets)
         {
             var e = OffPolicyEstimator.Estimate(log, t);
             Assert.True(e.Ips.Covers(values[t.Name]), $"{t.Name}: IPS {e.Ips} vs truth {values[t.Name]}");
@@ -66,13 +73,13 @@ public sealed class OffPolicyEstimatorTests
             Assert.True(x.SelfNormalised.Covers(values[t.Name]), $"{t.Name}: examination SN {x.SelfNormalised} vs truth {values[t.Name]}");
         }
         // On-policy, IPS is the logged mean reward.
-        var own = OffPolicyEstimator.Estimate(log, targets[2]);
+        var own = OffPolicyEstimator.Estimate(log, Targets[2]);
         Assert.Equal(truth.LoggedReward, own.Ips.Value, 12);
         Assert.Equal(1.0, own.MeanWeight, 12);
         // Pinned (this run, deterministic): the truth and the IPS estimate of the exploit slate and of ranked:0.6.
         Assert.Equal(0.0333222547, values["ranked"], 9);
         Assert.Equal(0.0538803470, values["ranked:0.6"], 9);
-        var exploit = OffPolicyEstimator.Estimate(log, targets[0]); var heavy = OffPolicyEstimator.Estimate(log, targets[3]);
+        var exploit = OffPolicyEstimator.Estimate(log, Targets[0]); var heavy = OffPolicyEstimator.Estimate(log, Targets[3]);
         Assert.Equal(0.0289285714, exploit.Ips.Value, 9);
         Assert.Equal(0.0520714286, heavy.Ips.Value, 9);
         // In this small shop (40 candidates, 6 categories) exploring earns more, and the log says so with confidence.
@@ -85,19 +92,14 @@ public sealed class OffPolicyEstimatorTests
         // Thompson sampling moves items between slots, so the item-position weights π(x at j)/μ(x at j) of the ranked
         // targets are heavy; the examination-model weights π̃(x)/ρ(x) count an item wherever it was shown. The
         // simulator's clicks follow the examination model (θ_j = 1/log2(j + 2)), so both are unbiased here.
-        var world = SimulationWorld.Build("shop", SimulatorTests.Shop(), new SimulationOptions { Rounds = 3000, Slate = 5, Seeds = 1, Candidates = 40, DiscoveryCandidates = 10, TruthDepth = 100, Users = 200 });
-        var shop = new SimulatedShop(world, 1);
-        var targets = new[] { "ranked", "ranked:0.1", "ranked:0.3", "ranked:0.6" }.Select(OffPolicyTarget.Parse).ToArray();
-        var truth = new OffPolicyTruth(targets, "thompson");
-        var log = new List<LoggedSlate>();
         var policy = (BanditPolicy)BanditPolicies.Create("thompson", seed: 1);
         policy.PropensityDraws = 100_000;
-        Simulator.Run(shop, policy, "thompson", l => { truth.Add(l); log.Add(LoggedSlate.From(l)); });
+        var (log, truth) = SimulatedLog(policy, "thompson", 3000);
         Assert.All(log, s => Assert.NotNull(s.Presences));
         Assert.All(log, s => Assert.All(Enumerable.Range(0, s.Slots), j => Assert.True(s.Presences![j] >= s.Propensities[j])));
         var values = truth.Values.ToDictionary(v => v.Policy, v => v.Value);
         var theta = ExaminationModel.Dcg(5);
-        foreach (var t in targets)
+        foreach (var t in Targets)
         {
             var e = OffPolicyEstimator.Estimate(log, t, theta);
             var x = e.Examination!;
@@ -108,10 +110,10 @@ public sealed class OffPolicyEstimatorTests
         }
         // Without presences (a log written before they were recorded) there is no examination estimate, and asking for one directly is refused.
         var old = log.Select(s => s with { Presences = null }).ToList();
-        Assert.Null(OffPolicyEstimator.Estimate(old, targets[0], theta).Examination);
-        Assert.Throws<ArgumentException>(() => OffPolicyEstimator.EstimateByExamination(old, targets[0], theta));
-        Assert.Throws<ArgumentException>(() => OffPolicyEstimator.EstimateByExamination(log, targets[0], [1, 0.5]));
-        Assert.Throws<ArgumentException>(() => OffPolicyEstimator.EstimateByExamination(log, targets[0], [1, 0.5, 0, 0.3, 0.2]));
+        Assert.Null(OffPolicyEstimator.Estimate(old, Targets[0], theta).Examination);
+        Assert.Throws<ArgumentException>(() => OffPolicyEstimator.EstimateByExamination(old, Targets[0], theta));
+        Assert.Throws<ArgumentException>(() => OffPolicyEstimator.EstimateByExamination(log, Targets[0], [1, 0.5]));
+        Assert.Throws<ArgumentException>(() => OffPolicyEstimator.EstimateByExamination(log, Targets[0], [1, 0.5, 0, 0.3, 0.2]));
         Assert.Equal(theta, ExaminationModel.Parse("dcg", 5));
         Assert.Equal([1, 0.5, 0.25], ExaminationModel.Parse("1, 0.5,0.25", 3));
         Assert.Throws<ArgumentException>(() => ExaminationModel.Parse("1,0.5", 3));
