@@ -53,6 +53,7 @@ public sealed class MerxServerOptions
         Check(SurgePrimeUsers >= 0, nameof(SurgePrimeUsers), "must be 0 or more");
         Check(SizeNoiseEpsilon is null or > 0 and < double.PositiveInfinity, nameof(SizeNoiseEpsilon), "must be a finite number > 0");
         Check(PropensityDraws is >= 0 and <= 1_000_000, nameof(PropensityDraws), "must be in 0 … 1,000,000");
+        Check(PropensitySample is > 0 and <= 1, nameof(PropensitySample), "must be in (0, 1]");
         if (Policy != "discovery")
             try { Merx.Ranking.Bandits.BanditPolicies.Create(Policy); }
             catch (Exception e) when (e is ArgumentException or FormatException) { p.Add($"{nameof(Policy)}: {e.Message}"); }
@@ -141,6 +142,13 @@ public sealed class MerxServerOptions
     /// path: 32 of them took a Dynamic request at 100k items from 1.5 to 9.4 ms of CPU, bench/results/scaleout.md.)
     /// </summary>
     public int PropensityDraws { get; set; }
+    /// <summary>
+    /// With <see cref="PropensityDraws"/> &gt; 0: the share of requests, drawn at random, whose slates are frozen and
+    /// redrawn (the others are logged without propensities, which <c>merx ope</c> counts and leaves out: a random
+    /// subset keeps its estimates unbiased). 1 (the default) redraws every list; 0.1 costs a tenth of the CPU and
+    /// gives a tenth of the logged lists (bench/results/policy-cost.md).
+    /// </summary>
+    public double PropensitySample { get; set; } = 1;
     /// <summary>Most n a recommendation request may ask for.</summary>
     public int MaxN { get; set; } = 200;
     /// <summary>Retrain and publish on this schedule (null: only on request).</summary>

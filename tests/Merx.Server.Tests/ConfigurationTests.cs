@@ -46,6 +46,8 @@ public sealed class ConfigurationTests
         Assert.Contains("MaxNN", unknown.Message);
         var wrongType = Assert.Throws<ArgumentException>(() => MerxConfiguration.Bind(MerxConfiguration.Load(Path.GetTempPath(), new Dictionary<string, string?> { ["Merx:MaxN"] = "many" })));
         Assert.Contains("MaxN", wrongType.Message);
+        foreach (var share in new[] { 0.0, 1.5, double.NaN })
+            Assert.Equal(["PropensitySample: must be in (0, 1]"], new MerxServerOptions { PropensitySample = share, ApiKey = "k", PseudonymKey = MerxTestApp.PseudonymKeyText, Db = options.Db }.Problems());
     }
 
     [Fact]

@@ -148,6 +148,23 @@ public sealed class DashboardApiTests(ShopStore shop)
     }
 
     [Fact]
+    public async Task A_propensity_sample_redraws_only_that_share_of_the_lists()
+    {
+        // Merx:PropensitySample 0.3: about 3 lists in 10 are frozen and redrawn, the others logged without propensities.
+        await using var app = await MerxTestApp.StartAsync(shop.DbPath, o => { o.Policy = "dynamic:0.1"; o.PropensityDraws = 10_000; o.PropensitySample = 0.3; });
+        var ids = new List<string>();
+        for (var i = 0; i < 60; i++)
+        {
+            var (_, recs) = await app.GetAsync($"/api/users/dash-sample-{i}/recommendations?n=10");
+            ids.Add(recs.GetProperty("recommendation_id").GetString()!);
+        }
+        app.App.Services.GetRequiredService<ServedLog>().Flush();
+        var logged = ids.Count(id => app.Store.GetServed(id)!.Logging is not null);
+        Assert.InRange(logged, 5, 36); // Binomial(60, 0.3): mean 18, sd 3.5
+        Assert.All(ids.Select(id => app.Store.GetServed(id)!.Logging).OfType<Merx.Storage.SlotLogging>(), l => Assert.Equal(10_000, l.DrawCap));
+    }
+
+    [Fact]
     public async Task User_events_are_newest_first_with_titles_and_a_click_shows_up_at_once()
     {
         await using var app = await MerxTestApp.StartAsync(shop.DbPath);

@@ -89,7 +89,7 @@ public abstract class BanditPolicy : IBanditPolicy
             var allowed = _meter?.Allow(request, k) ?? k;
             var decision = SelectCore(request, ranked, k, allowed);
             _meter?.Spend(request, decision.ExploredCount);
-            if (_draws == 0 || !decision.Picks.Any(p => double.IsNaN(p.Propensity))) return decision;
+            if (_draws == 0 || request.SkipRedraws || !decision.Picks.Any(p => double.IsNaN(p.Propensity))) return decision;
             // The served slate's distribution, frozen now (later feedback changes the state). The redraws' stream starts
             // at a mixed output of the generator's state (never at a nearby state of the same SplitMix64 sequence, whose
             // draws would repeat the policy's own), without advancing it, so they leave the policy's course unchanged.

@@ -25,6 +25,9 @@ public sealed record BanditRequest
     public double RecentClicks { get; init; }
     public IReadOnlySet<int>? KnownCategories { get; init; }
     public int Segment { get; init; } = -1;
+
+    /// <summary>True: this request's slate is not frozen for propensity redraws (a host that logs propensities for a sample of its lists).</summary>
+    public bool SkipRedraws { get; init; }
 }
 
 /// <summary>

@@ -18,7 +18,8 @@ public sealed record ExplorationTrace(BanditRequest Request, IReadOnlyList<Slate
 /// here from the recent items), their recent impressions and clicks from <c>recentFeedback</c>.
 /// </summary>
 /// <param name="scorer">The large model of the snapshot this stage serves; null or without vectors: no user vector.</param>
-public sealed class BanditExploration(IBanditPolicy policy, CatalogScorer? scorer, Func<string, (double Impressions, double Clicks)>? recentFeedback = null, int poolSize = 200) : IExplorationStage
+/// <param name="propensitySample">The share of requests whose slate the policy freezes for propensity redraws (when it makes them at all); the others skip them.</param>
+public sealed class BanditExploration(IBanditPolicy policy, CatalogScorer? scorer, Func<string, (double Impressions, double Clicks)>? recentFeedback = null, int poolSize = 200, double propensitySample = 1) : IExplorationStage
 {
     public string Name => policy.Name;
     public IBanditPolicy Policy => policy;
@@ -41,6 +42,7 @@ public sealed class BanditExploration(IBanditPolicy policy, CatalogScorer? score
         {
             UserKey = input.Request.UserKey, UserVector = vector, HistoryLength = input.Context.RecentItems.Length,
             RecentImpressions = impressions, RecentClicks = clicks, KnownCategories = input.KnownCategories,
+            SkipRedraws = propensitySample < 1 && random.NextDouble() >= propensitySample,
         };
         var candidates = pool.Select(p => new BanditCandidate(p.Item, p.Score, catalog.Category(p.Item))).ToArray();
         var decision = policy.Select(request, candidates, n);

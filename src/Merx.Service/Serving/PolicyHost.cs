@@ -73,7 +73,7 @@ public sealed class PolicyHost(ISettingsStore store, IOptions<MerxServerOptions>
                 }
             }
             if (_vectors is not null && scorer is { Encoder: not null }) _vectors.Point(scorer);
-            return new BanditExploration(_policy, _vectors is null ? null : scorer, RecentFeedback);
+            return new BanditExploration(_policy, _vectors is null ? null : scorer, RecentFeedback, propensitySample: options.Value.PropensitySample);
         }
     }
 
