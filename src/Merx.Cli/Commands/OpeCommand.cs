@@ -56,7 +56,7 @@ internal static class OpeCommand
                     if (e.Examination is { } x) Console.WriteLine($"{e.Policy,-14} {F(x.Ips),-26} {F(x.SelfNormalised),-26} {x.MeanWeight,7:F3} {x.EffectiveLists,10:N0}");
             }
             else if (!exam.Equals("none", StringComparison.OrdinalIgnoreCase))
-                Console.WriteLine("no examination-model estimates: some lists carry no presences (logged before this version)");
+                Console.WriteLine("no examination-model estimates: some lists carry no presences (logged before this version; --since the upgrade evaluates only the newer ones)");
             if (parse.GetValue(json) is { } j)
             {
                 JsonFile.Write(j, w =>
