@@ -88,6 +88,7 @@ public static class MerxApp
         services.AddSingleton(Holder<Merx.Service.Trust.IngestSignals>);
         services.AddHostedService(sp => sp.GetRequiredService<Merx.Service.Trust.IngestSignals>());
         services.AddSingleton<RecommendationService>();
+        services.AddSingleton<FeedbackIntake>();
         services.AddSingleton<SegmentRelease>();
         services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
         // The request id (also the X-Request-Id header, and RequestId in every log line's scope) in every problem+json answer.

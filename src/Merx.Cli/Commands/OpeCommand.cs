@@ -39,9 +39,9 @@ internal static class OpeCommand
             using var store = MerxStores.Open(path);
             Cli.Progress.Report("ope: reading the served lists and clicks");
             var exam = parse.GetValue(examination)!;
-            if (!exam.Equals("none", StringComparison.OrdinalIgnoreCase)) ExaminationModel.Parse(exam, 0); // a clear error before reading the log
-            var (estimates, lists, skipped, redrawn, capped, cappedPresences) = OffPolicyLog.Evaluate(store, names, parse.GetValue(since) ?? DateTimeOffset.MinValue, level,
-                exam.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : exam);
+            string? model = exam.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : exam;
+            if (model is not null) ExaminationModel.Parse(model, 0); // a clear error before reading the log
+            var (estimates, lists, skipped, redrawn, capped, cappedPresences) = OffPolicyLog.Evaluate(store, names, parse.GetValue(since) ?? DateTimeOffset.MinValue, level, model);
             Console.WriteLine($"{lists:N0} lists with propensities ({skipped:N0} without); clicks per list, {level:P0} intervals");
             if (redrawn > 0) Console.WriteLine($"{redrawn:N0} lists with redrawn propensities (1/N, N = draws to the pick's reappearance): {capped:N0} slots reached the draw cap (their weights are biased low), {cappedPresences:N0} slots' items did not reappear in any slot");
             Console.WriteLine($"{"policy",-14} {"IPS",-26} {"SNIPS",-26} {"doubly robust",-26} {"mean w",7} {"eff. lists",10}{(truths is null ? "" : "  truth")}");
@@ -50,12 +50,12 @@ internal static class OpeCommand
                 Console.WriteLine($"{e.Policy,-14} {F(e.Ips),-26} {F(e.Snips),-26} {F(e.DoublyRobust),-26} {e.MeanWeight,7:F3} {e.EffectiveLists,10:N0}{(truths?.TryGetValue(e.Policy, out var t) == true ? $"  {t:F4}" : "")}");
             if (estimates.Any(e => e.Examination is not null))
             {
-                Console.WriteLine($"examination model ({exam}): the item counts wherever the logging policy showed it");
+                Console.WriteLine($"examination model ({model}): the item counts wherever the logging policy showed it");
                 Console.WriteLine($"{"policy",-14} {"IPS",-26} {"self-normalised",-26} {"mean w",7} {"eff. lists",10}");
                 foreach (var e in estimates)
                     if (e.Examination is { } x) Console.WriteLine($"{e.Policy,-14} {F(x.Ips),-26} {F(x.SelfNormalised),-26} {x.MeanWeight,7:F3} {x.EffectiveLists,10:N0}");
             }
-            else if (!exam.Equals("none", StringComparison.OrdinalIgnoreCase))
+            else if (model is not null)
                 Console.WriteLine("no examination-model estimates: some lists carry no presences (logged before this version; --since the upgrade evaluates only the newer ones)");
             if (parse.GetValue(json) is { } j)
             {
@@ -64,7 +64,7 @@ internal static class OpeCommand
                     w.WriteStartObject();
                     w.WriteNumber("lists", lists); w.WriteNumber("lists_without_propensities", skipped); JsonFile.Number(w, "confidence", level);
                     w.WriteNumber("lists_with_redrawn_propensities", redrawn); w.WriteNumber("capped_slots", capped); w.WriteNumber("capped_presences", cappedPresences);
-                    if (!exam.Equals("none", StringComparison.OrdinalIgnoreCase)) w.WriteString("examination", exam);
+                    if (model is not null) w.WriteString("examination", model);
                     w.WriteStartArray("policies");
                     foreach (var e in estimates)
                     {

@@ -27,17 +27,14 @@ public static class FeedbackEndpoints
         return api;
     }
 
-    private static async Task<Results<Ok<FeedbackAccepted>, ProblemHttpResult>> Post(HttpRequest http, IMerxStore store, HistoryCache histories, Merx.Service.Trust.IngestSignals signals, ServedLog log, ExperimentService experiments, PolicyHost policies, Merx.Service.Telemetry.MerxMetrics metrics, IOptions<MerxServerOptions> options)
+    private static async Task<Results<Ok<FeedbackAccepted>, ProblemHttpResult>> Post(HttpRequest http, FeedbackIntake intake, IOptions<MerxServerOptions> options)
     {
         // The storefront beacon sends JSON as text/plain: a CORS-safelisted type, so sendBeacon needs no preflight from a shop's origin.
         if (http.ContentType?.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase) == true) http.ContentType = "application/json";
         var (entries, error) = await Json.ReadOneOrManyAsync<FeedbackDto>(http, "feedback", options.Value.MaxBatch);
         if (error is not null) return error;
-        var now = DateTimeOffset.UtcNow;
-        var records = new List<FeedbackRecord>(entries.Count);
-        var events = new List<RawEvent>();
         var errors = new Dictionary<string, string[]>();
-        var served = new Dictionary<string, ServedRecommendation?>();
+        var wellFormed = new List<(int, FeedbackEntry)>();
         for (var i = 0; i < entries.Count; i++)
         {
             var f = entries[i];
@@ -49,27 +46,13 @@ public static class FeedbackEndpoints
             if (string.IsNullOrWhiteSpace(f.Kind) || !EventKinds.TryParse(f.Kind, out kind) || !Allowed.Contains(kind))
                 problems.Add("kind must be impression, click, add_to_cart or purchase");
             if (f.Value is { } v && (!double.IsFinite(v) || v < 0 || v > 1e9)) problems.Add("value must be a finite number between 0 and 1e9");
-            if (problems.Count == 0)
-            {
-                if (!served.TryGetValue(f.RecommendationId!, out var rec)) served[f.RecommendationId!] = rec = log.Get(f.RecommendationId!);
-                if (rec is null) problems.Add($"unknown recommendation_id '{f.RecommendationId}'");
-                else if (!rec.Items.Contains(f.Item!)) problems.Add($"item '{f.Item}' was not in recommendation {f.RecommendationId}");
-                else
-                {
-                    records.Add(new FeedbackRecord(rec.Id, rec.User, f.Item!, kind, now, f.Value ?? 0));
-                    if (kind != EventKind.Impression && !rec.User.StartsWith("anonymous:", StringComparison.Ordinal))
-                        events.Add(new RawEvent(rec.User, f.Item, kind, now.ToUnixTimeSeconds(), (float)(f.Value ?? 0)));
-                }
-            }
-            if (problems.Count > 0) errors[$"feedback[{i}]"] = problems.ToArray();
+            if (problems.Count > 0) errors[$"feedback[{i}]"] = [.. problems];
+            else wellFormed.Add((i, new FeedbackEntry(f.RecommendationId!, f.Item!, kind, f.Value ?? 0)));
         }
+        var (batch, unattributed) = intake.Attribute(wellFormed, DateTimeOffset.UtcNow);
+        foreach (var (i, problem) in unattributed) errors[$"feedback[{i}]"] = [problem];
         if (errors.Count > 0) return Problems.Validation(errors);
-        store.RecordFeedback(records);
-        if (events.Count > 0) { histories.Append(events); signals.Observe(events); metrics.EventsIngested(events.Count); }
-        foreach (var r in records)
-            if (served[r.RecommendationId]?.Variant is { } tag) experiments.Record(tag, r.User, r.Kind, r.Value);
-        policies.Learn(records);
-        foreach (var r in records) metrics.Feedback(r.Kind.ToWireName());
-        return TypedResults.Ok(new FeedbackAccepted(records.Count, events.Count));
+        intake.Record(batch);
+        return TypedResults.Ok(new FeedbackAccepted(batch.Records.Count, batch.Events.Count));
     }
 }
