@@ -46,6 +46,27 @@ public sealed class SimulateCommandTests() : CliTestBase("merx-sim-")
             Assert.True(exam.GetProperty("covers_truth").GetBoolean(), policy.ToString());
             Assert.True(policy.GetProperty("exam_effective_lists").GetDouble() > policy.GetProperty("effective_lists").GetDouble());
         }
+        // 'estimate' fits θ on the same lists (the simulator's is 1/log2(slot + 2); coverage is tested on larger logs in
+        // OffPolicyEstimatorTests) and writes it with its intervals.
+        (code, output, err) = Merx("ope", "--db", P("log.db"), "--policies", "ranked,ranked:0.3", "--truth", P("truth.json"), "--examination", "estimate", "--json", P("ope-estimate.json"));
+        Assert.True(code == 0, err);
+        Assert.Contains("examination model estimated from the log", output);
+        root = JsonDocument.Parse(File.ReadAllText(P("ope-estimate.json"))).RootElement;
+        var fit = root.GetProperty("examination_fit");
+        var theta = fit.GetProperty("theta").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+        Assert.Equal(5, theta.Length);
+        Assert.Equal(1.0, theta.Max(), 9);
+        Assert.True(theta[0] > theta[4], string.Join(", ", theta));
+        var lo = fit.GetProperty("lo").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+        var hi = fit.GetProperty("hi").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+        for (var j = 0; j < 5; j++) Assert.InRange(theta[j], lo[j], hi[j]);
+        Assert.Equal(200, fit.GetProperty("resamples").GetInt32());
+        foreach (var policy in root.GetProperty("policies").EnumerateArray())
+        {
+            var exam = policy.GetProperty("exam_ips");
+            Assert.InRange(exam.GetProperty("estimate").GetDouble(), exam.GetProperty("lo").GetDouble(), exam.GetProperty("hi").GetDouble());
+            Assert.True(exam.TryGetProperty("covers_truth", out _));
+        }
         // 'none' leaves them out; a bad model is one clear line.
         (code, output, _) = Merx("ope", "--db", P("log.db"), "--policies", "ranked", "--examination", "none");
         Assert.Equal(0, code);

@@ -18,7 +18,7 @@ internal static class OpeCommand
         var truth = new Option<string?>("--truth") { Description = "a truth file written by 'merx simulate --ope-truth': each estimate is compared with the simulator's value" };
         var examination = new Option<string>("--examination")
         {
-            Description = "the chance a shopper looks at each slot, for the examination-model estimates: 'dcg' (1/log2(slot + 2), the simulator's), comma-separated probabilities best slot first, or 'none'",
+            Description = "the chance a shopper looks at each slot, for the examination-model estimates: 'dcg' (1/log2(slot + 2), the simulator's), 'estimate' (fitted on the same lists by EM, its uncertainty carried into the intervals), comma-separated probabilities best slot first, or 'none'",
             DefaultValueFactory = _ => "dcg",
         };
         var json = Cli.Json();
@@ -40,8 +40,14 @@ internal static class OpeCommand
             Cli.Progress.Report("ope: reading the served lists and clicks");
             var exam = parse.GetValue(examination)!;
             string? model = exam.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : exam;
-            if (model is not null) ExaminationModel.Parse(model, 0); // a clear error before reading the log
-            var (estimates, lists, skipped, redrawn, capped, cappedPresences) = OffPolicyLog.Evaluate(store, names, parse.GetValue(since) ?? DateTimeOffset.MinValue, level, model);
+            if (model is not null && !ExaminationModel.Estimated(model)) ExaminationModel.Parse(model, 0); // a clear error before reading the log
+            var report = OffPolicyLog.Evaluate(store, names, parse.GetValue(since) ?? DateTimeOffset.MinValue, level, model);
+            var (estimates, lists, skipped, redrawn, capped, cappedPresences) = (report.Estimates, report.Lists, report.Skipped, report.Redrawn, report.CappedSlots, report.CappedPresences);
+            if (report.ExaminationFit is { } fit)
+            {
+                Console.WriteLine($"examination model estimated from the log (EM over slot × exploit-rank bucket, {fit.Replicates.Length} bootstrap replicates; {fit.Movement:P1} of the shows moved a rank out of its usual slot):");
+                for (var s = 0; s < fit.Theta.Length; s++) Console.WriteLine($"  slot {s + 1,2}: θ {fit.Theta[s]:F3} [{fit.Lo[s]:F3}, {fit.Hi[s]:F3}]");
+            }
             Console.WriteLine($"{lists:N0} lists with propensities ({skipped:N0} without); clicks per list, {level:P0} intervals");
             if (redrawn > 0) Console.WriteLine($"{redrawn:N0} lists with redrawn propensities (1/N, N = draws to the pick's reappearance): {capped:N0} slots reached the draw cap (their weights are biased low), {cappedPresences:N0} slots' items did not reappear in any slot");
             Console.WriteLine($"{"policy",-14} {"IPS",-26} {"SNIPS",-26} {"doubly robust",-26} {"mean w",7} {"eff. lists",10}{(truths is null ? "" : "  truth")}");
@@ -65,6 +71,18 @@ internal static class OpeCommand
                     w.WriteNumber("lists", lists); w.WriteNumber("lists_without_propensities", skipped); JsonFile.Number(w, "confidence", level);
                     w.WriteNumber("lists_with_redrawn_propensities", redrawn); w.WriteNumber("capped_slots", capped); w.WriteNumber("capped_presences", cappedPresences);
                     if (model is not null) w.WriteString("examination", model);
+                    if (report.ExaminationFit is { } ef)
+                    {
+                        w.WriteStartObject("examination_fit");
+                        foreach (var (key, values) in new[] { ("theta", ef.Theta), ("lo", ef.Lo), ("hi", ef.Hi) })
+                        {
+                            w.WriteStartArray(key);
+                            foreach (var x in values) w.WriteNumberValue(Math.Round(x, 6));
+                            w.WriteEndArray();
+                        }
+                        w.WriteNumber("resamples", ef.Replicates.Length); w.WriteNumber("seed", ef.Seed); JsonFile.Number(w, "movement", ef.Movement); w.WriteNumber("iterations", ef.Iterations);
+                        w.WriteEndObject();
+                    }
                     w.WriteStartArray("policies");
                     foreach (var e in estimates)
                     {

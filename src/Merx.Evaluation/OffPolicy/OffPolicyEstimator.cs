@@ -157,6 +157,79 @@ public static class OffPolicyEstimator
         return new ExaminationOpe(Mean(v, z), selfNormalised, cbar / theta, sumW2 > 0 ? sumW * sumW / sumW2 / ((double)slots / n) : 0);
     }
 
+    /// <summary><see cref="Estimate"/> plus the examination-model estimates with θ estimated from the log (<see cref="EstimateByExamination(IReadOnlyList{LoggedSlate}, OffPolicyTarget, ExaminationFit)"/>), when every list carries presences.</summary>
+    public static OpeEstimate Estimate(IReadOnlyList<LoggedSlate> log, OffPolicyTarget target, ExaminationFit fit)
+    {
+        ArgumentNullException.ThrowIfNull(fit);
+        var e = Estimate(log, target, fit.Confidence);
+        return log.Any(s => s.Presences is null) ? e : e with { Examination = EstimateByExamination(log, target, fit) };
+    }
+
+    /// <summary>
+    /// The examination-model estimates with θ estimated from the same log (<see cref="ExaminationModel.Fit"/>): the point
+    /// estimates use the fitted θ, and the intervals are percentile intervals over the fit's bootstrap replicates, each
+    /// replicate re-weighting the lists and using the θ fitted on that replicate, so they hold θ's uncertainty as well as
+    /// the clicks'.
+    /// </summary>
+    public static ExaminationOpe EstimateByExamination(IReadOnlyList<LoggedSlate> log, OffPolicyTarget target, ExaminationFit fit)
+    {
+        ArgumentNullException.ThrowIfNull(fit);
+        var point = EstimateByExamination(log, target, fit.Theta, fit.Confidence);
+        var n = log.Count;
+        // π(rank at each slot) per (rank, candidates, slots): fixed across replicates, few distinct.
+        var rows = new Dictionary<(int Rank, int Candidates, int Slots), double[]>();
+        var pi = new double[n][][];
+        for (var i = 0; i < n; i++)
+        {
+            var s = log[i];
+            pi[i] = new double[s.Slots][];
+            for (var j = 0; j < s.Slots; j++)
+            {
+                if (!rows.TryGetValue((s.Ranks[j], s.Candidates, s.Slots), out var row))
+                {
+                    row = new double[s.Slots];
+                    for (var jj = 0; jj < s.Slots; jj++) row[jj] = target.Probability(s.Ranks[j], jj, s.Candidates, s.Slots);
+                    rows[(s.Ranks[j], s.Candidates, s.Slots)] = row;
+                }
+                pi[i][j] = row;
+            }
+        }
+        var replicates = fit.Replicates.Length;
+        var ips = new double[replicates]; var sn = new double[replicates];
+        var w = new byte[n];
+        for (var b = 0; b < replicates; b++)
+        {
+            ExaminationModel.BootstrapWeights(fit.Seed, b, w);
+            var theta = fit.Replicates[b];
+            double sw = 0, sv = 0, sc = 0, st = 0;
+            for (var i = 0; i < n; i++)
+            {
+                if (w[i] == 0) continue;
+                var s = log[i];
+                double vi = 0, ci = 0, ti = 0;
+                for (var j = 0; j < s.Slots; j++)
+                {
+                    double exposure = 0;
+                    var row = pi[i][j];
+                    for (var jj = 0; jj < row.Length; jj++) exposure += theta[jj] * row[jj];
+                    var wij = exposure / s.Presences![j];
+                    if (s.Rewards[j] != 0) vi += wij * s.Rewards[j] / theta[j];
+                    ci += wij; ti += theta[j];
+                }
+                sw += w[i]; sv += w[i] * vi; sc += w[i] * ci; st += w[i] * ti;
+            }
+            ips[b] = sw > 0 ? sv / sw : 0;
+            sn[b] = sc > 0 ? sv / sc * (st / sw) : 0;
+        }
+        Array.Sort(ips); Array.Sort(sn);
+        var a = (1 - fit.Confidence) / 2;
+        return point with
+        {
+            Ips = point.Ips with { Lo = ExaminationModel.Percentile(ips, a), Hi = ExaminationModel.Percentile(ips, 1 - a) },
+            SelfNormalised = point.SelfNormalised with { Lo = ExaminationModel.Percentile(sn, a), Hi = ExaminationModel.Percentile(sn, 1 - a) },
+        };
+    }
+
     private static OpeValue Mean(double[] x, double z)
     {
         var m = x.Average();
@@ -193,17 +266,15 @@ public static class OffPolicyEstimator
 
         private RewardModel(double[,] rate, int k) { _rate = rate; _k = k; }
 
-        private static int Bucket(int rank, int k) => rank < k ? rank : k + (int)Math.Log2((double)rank / k);
-
         public double Predict(int rank, int slot)
         {
-            var b = Math.Min(Bucket(rank, _k), _rate.GetLength(1) - 1);
+            var b = Math.Min(RankBuckets.Of(rank, _k), _rate.GetLength(1) - 1);
             return _rate[slot, b];
         }
 
         public static RewardModel Fit(IReadOnlyList<LoggedSlate> log, int k, int fold)
         {
-            var buckets = Bucket(Math.Max(k, log.Max(s => s.Candidates)), k) + 1;
+            var buckets = RankBuckets.Count(k, log.Max(s => s.Candidates));
             var shows = new double[k, buckets]; var sum = new double[k, buckets];
             var slotShows = new double[k]; var slotSum = new double[k];
             for (var i = fold; i < log.Count; i += 2)
@@ -211,7 +282,7 @@ public static class OffPolicyEstimator
                 var s = log[i];
                 for (var j = 0; j < s.Slots; j++)
                 {
-                    var b = Bucket(s.Ranks[j], k);
+                    var b = RankBuckets.Of(s.Ranks[j], k);
                     shows[j, b]++; sum[j, b] += s.Rewards[j]; slotShows[j]++; slotSum[j] += s.Rewards[j];
                 }
             }

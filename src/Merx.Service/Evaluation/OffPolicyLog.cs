@@ -32,11 +32,10 @@ public static class OffPolicyLog
 
     /// <summary>
     /// IPS, SNIPS and doubly-robust estimates of each target from the lists served at or after <paramref name="since"/>,
-    /// and the examination-model estimates when <paramref name="examination"/> ("dcg" or one probability per slot) is
-    /// given and every list logged its presences; <c>Redrawn</c> counts the lists whose propensities came from
-    /// geometric redraws and <c>CappedSlots</c> their slots that reached the draw cap (weights biased low), <c>CappedPresences</c> the slots whose item did not reappear in any slot.
+    /// and the examination-model estimates when <paramref name="examination"/> is given ("dcg", one probability per slot,
+    /// or "estimate": θ fitted on the same lists by <see cref="ExaminationModel.Fit"/>) and every list logged its presences.
     /// </summary>
-    public static (IReadOnlyList<OpeEstimate> Estimates, int Lists, int Skipped, int Redrawn, int CappedSlots, int CappedPresences) Evaluate(IServingLog log, IReadOnlyList<string> targets, DateTimeOffset since, double confidence = 0.95, string? examination = null)
+    public static OffPolicyReport Evaluate(IServingLog log, IReadOnlyList<string> targets, DateTimeOffset since, double confidence = 0.95, string? examination = null)
     {
         ArgumentNullException.ThrowIfNull(log); ArgumentNullException.ThrowIfNull(targets);
         var parsed = targets.Select(OffPolicyTarget.Parse).ToArray();
@@ -46,8 +45,20 @@ public static class OffPolicyLog
         foreach (var o in outcomes)
             if (o.Served.Logging is { DrawCap: > 0 } l) { redrawn++; capped += l.CappedSlots; cappedPresences += l.CappedPresences; }
         if (slates.Count < 2) throw new InvalidOperationException($"the serving log holds {slates.Count} list(s) with propensities ({skipped} without); off-policy evaluation needs lists served by a policy that logs them (ranked:E, egreedy, greedy, ucb, linucb; thompson, lints and dynamic with propensity draws)");
-        var theta = examination is null ? null : ExaminationModel.Parse(examination, slates.Max(s => s.Slots));
-        return (parsed.Select(t => OffPolicyEstimator.Estimate(slates, t, theta, confidence)).ToArray(), slates.Count, skipped, redrawn, capped, cappedPresences);
+        var withPresences = slates.All(s => s.Presences is not null);
+        ExaminationFit? fit = null;
+        IReadOnlyList<OpeEstimate> estimates;
+        if (examination is not null && ExaminationModel.Estimated(examination) && withPresences)
+        {
+            fit = ExaminationModel.Fit(slates, confidence: confidence);
+            estimates = [.. parsed.Select(t => OffPolicyEstimator.Estimate(slates, t, fit))];
+        }
+        else
+        {
+            var theta = examination is null || ExaminationModel.Estimated(examination) ? null : ExaminationModel.Parse(examination, slates.Max(s => s.Slots));
+            estimates = [.. parsed.Select(t => OffPolicyEstimator.Estimate(slates, t, theta, confidence))];
+        }
+        return new OffPolicyReport(estimates, slates.Count, skipped, redrawn, capped, cappedPresences) { ExaminationFit = fit };
     }
 
     /// <summary>
@@ -89,4 +100,16 @@ public static class OffPolicyLog
         var clicks = Enumerable.Range(0, items.Length).Where(j => list.Clicked[j]).Select(j => new FeedbackRecord(id, user, items[j], EventKind.Click, at)).ToArray();
         return (served, clicks);
     }
+}
+
+/// <summary>
+/// What <see cref="OffPolicyLog.Evaluate"/> found: the estimates per target, the lists evaluated and those without
+/// propensities (<see cref="Skipped"/>); <see cref="Redrawn"/> counts the lists whose propensities came from geometric
+/// redraws, <see cref="CappedSlots"/> their slots that reached the draw cap (weights biased low) and
+/// <see cref="CappedPresences"/> the slots whose item did not reappear in any slot; <see cref="ExaminationFit"/> the
+/// examination model fitted on the lists, when asked for.
+/// </summary>
+public sealed record OffPolicyReport(IReadOnlyList<OpeEstimate> Estimates, int Lists, int Skipped, int Redrawn, int CappedSlots, int CappedPresences)
+{
+    public ExaminationFit? ExaminationFit { get; init; }
 }
