@@ -80,6 +80,24 @@ public sealed class SimulateCommandTests() : CliTestBase("merx-sim-")
     }
 
     [Fact]
+    public void Merx_ope_says_why_a_log_of_the_exploit_slate_alone_gives_no_estimated_examination_curve()
+    {
+        // The exploit slate always shows rank j in slot j: position and relevance cannot be told apart. The item-position
+        // estimates are still written; the examination-model ones are left out with the reason, on the console and in the JSON.
+        Assert.Equal(0, Merx("generate", "--users", "200", "--items", "300", "--events", "6000", "--seed", "6", "--out", P("fixed-shop")).Code);
+        var (code, _, err) = Merx("simulate", "--data", P("fixed-shop"), "--policies", "ranked", "--rounds", "400", "--slate", "5", "--seeds", "1",
+            "--candidates", "40", "--threads", "1", "--log-db", P("fixed.db"));
+        Assert.True(code == 0, err);
+        (code, var output, err) = Merx("ope", "--db", P("fixed.db"), "--policies", "ranked,ranked:0.2", "--examination", "estimate", "--json", P("fixed.json"));
+        Assert.True(code == 0, err);
+        Assert.Contains("cannot separate position from relevance", output);
+        var root = JsonDocument.Parse(File.ReadAllText(P("fixed.json"))).RootElement;
+        Assert.Contains("cannot separate position from relevance", root.GetProperty("examination_note").GetString());
+        Assert.False(root.TryGetProperty("examination_fit", out _));
+        Assert.All(root.GetProperty("policies").EnumerateArray(), p => { Assert.True(p.TryGetProperty("ips", out _)); Assert.False(p.TryGetProperty("exam_ips", out _)); });
+    }
+
+    [Fact]
     public void Simulate_BadArguments_GiveOneClearLine()
     {
         var (code, _, err) = Merx("simulate", "--data", P("nowhere"), "--policies", "softmax");

@@ -61,8 +61,7 @@ internal static class OpeCommand
                 foreach (var e in estimates)
                     if (e.Examination is { } x) Console.WriteLine($"{e.Policy,-14} {F(x.Ips),-26} {F(x.SelfNormalised),-26} {x.MeanWeight,7:F3} {x.EffectiveLists,10:N0}");
             }
-            else if (model is not null)
-                Console.WriteLine("no examination-model estimates: some lists carry no presences (logged before this version; --since the upgrade evaluates only the newer ones)");
+            else if (report.ExaminationNote is { } note) Console.WriteLine(note);
             if (parse.GetValue(json) is { } j)
             {
                 JsonFile.Write(j, w =>
@@ -71,6 +70,7 @@ internal static class OpeCommand
                     w.WriteNumber("lists", lists); w.WriteNumber("lists_without_propensities", skipped); JsonFile.Number(w, "confidence", level);
                     w.WriteNumber("lists_with_redrawn_propensities", redrawn); w.WriteNumber("capped_slots", capped); w.WriteNumber("capped_presences", cappedPresences);
                     if (model is not null) w.WriteString("examination", model);
+                    if (report.ExaminationNote is { } en) w.WriteString("examination_note", en);
                     if (report.ExaminationFit is { } ef)
                     {
                         w.WriteStartObject("examination_fit");

@@ -43,7 +43,11 @@ public static class ExaminationModel
     /// policies whose draws follow their estimates. Intervals: percentile, over <paramref name="resamples"/> Poisson
     /// bootstrap replicates of the lists.
     /// </summary>
-    public static ExaminationFit Fit(IReadOnlyList<LoggedSlate> log, int resamples = 200, int seed = 1, double confidence = 0.95)
+    public static ExaminationFit Fit(IReadOnlyList<LoggedSlate> log, int resamples = 200, int seed = 1, double confidence = 0.95) =>
+        TryFit(log, out var reason, resamples, seed, confidence) ?? throw new ArgumentException(reason, nameof(log));
+
+    /// <summary><see cref="Fit"/>, or null with the <paramref name="reason"/> when the log holds no click or cannot separate position from relevance.</summary>
+    public static ExaminationFit? TryFit(IReadOnlyList<LoggedSlate> log, out string reason, int resamples = 200, int seed = 1, double confidence = 0.95)
     {
         ArgumentNullException.ThrowIfNull(log);
         if (log.Count < 2) throw new ArgumentException("estimating the examination model needs at least two logged lists", nameof(log));
@@ -54,10 +58,14 @@ public static class ExaminationModel
         var buckets = RankBuckets.Count(k, log.Max(s => s.Candidates));
         var shows = new double[k, buckets]; var clicks = new double[k, buckets];
         Tally(log, k, null, shows, clicks);
-        if (log.All(s => s.Rewards.All(r => r <= 0))) throw new ArgumentException("the log holds no click: there is nothing to estimate the examination model from", nameof(log));
+        if (log.All(s => s.Rewards.All(r => r <= 0))) { reason = "the log holds no click: there is nothing to estimate the examination model from"; return null; }
+        if (!Connected(shows, k, buckets, out var why))
+        {
+            reason = $"the log cannot separate position from relevance: {why}. Log with exploration (ranked:E, egreedy, thompson, dynamic with propensities) or give the curve (--examination dcg or one value per slot)";
+            return null;
+        }
+        reason = "";
         var movement = Movement(shows);
-        var connected = Connected(shows, k, buckets, out var reason);
-        if (!connected) throw new ArgumentException($"the log cannot separate position from relevance: {reason}. Log with exploration (ranked:E, egreedy, thompson, dynamic with propensities) or give the curve (--examination dcg or one value per slot)", nameof(log));
         var theta = Em(shows, clicks, k, buckets, out var iterations);
         var replicates = new double[resamples][];
         var w = new byte[log.Count];

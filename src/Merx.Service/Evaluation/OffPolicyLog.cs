@@ -45,20 +45,19 @@ public static class OffPolicyLog
         foreach (var o in outcomes)
             if (o.Served.Logging is { DrawCap: > 0 } l) { redrawn++; capped += l.CappedSlots; cappedPresences += l.CappedPresences; }
         if (slates.Count < 2) throw new InvalidOperationException($"the serving log holds {slates.Count} list(s) with propensities ({skipped} without); off-policy evaluation needs lists served by a policy that logs them (ranked:E, egreedy, greedy, ucb, linucb; thompson, lints and dynamic with propensity draws)");
-        var withPresences = slates.All(s => s.Presences is not null);
         ExaminationFit? fit = null;
-        IReadOnlyList<OpeEstimate> estimates;
-        if (examination is not null && ExaminationModel.Estimated(examination) && withPresences)
+        string? note = null;
+        if (examination is not null && slates.Any(s => s.Presences is null))
+            note = "no examination-model estimates: some lists carry no presences (logged before this version; --since the upgrade evaluates only the newer ones)";
+        else if (examination is not null && ExaminationModel.Estimated(examination))
         {
-            fit = ExaminationModel.Fit(slates, confidence: confidence);
-            estimates = [.. parsed.Select(t => OffPolicyEstimator.Estimate(slates, t, fit))];
+            fit = ExaminationModel.TryFit(slates, out var reason, confidence: confidence);
+            if (fit is null) note = $"no examination-model estimates: {reason}";
         }
-        else
-        {
-            var theta = examination is null || ExaminationModel.Estimated(examination) ? null : ExaminationModel.Parse(examination, slates.Max(s => s.Slots));
-            estimates = [.. parsed.Select(t => OffPolicyEstimator.Estimate(slates, t, theta, confidence))];
-        }
-        return new OffPolicyReport(estimates, slates.Count, skipped, redrawn, capped, cappedPresences) { ExaminationFit = fit };
+        IReadOnlyList<OpeEstimate> estimates = fit is not null
+            ? [.. parsed.Select(t => OffPolicyEstimator.Estimate(slates, t, fit))]
+            : [.. parsed.Select(t => OffPolicyEstimator.Estimate(slates, t, examination is null || note is not null ? null : ExaminationModel.Parse(examination, slates.Max(s => s.Slots)), confidence))];
+        return new OffPolicyReport(estimates, slates.Count, skipped, redrawn, capped, cappedPresences) { ExaminationFit = fit, ExaminationNote = note };
     }
 
     /// <summary>
@@ -107,9 +106,12 @@ public static class OffPolicyLog
 /// propensities (<see cref="Skipped"/>); <see cref="Redrawn"/> counts the lists whose propensities came from geometric
 /// redraws, <see cref="CappedSlots"/> their slots that reached the draw cap (weights biased low) and
 /// <see cref="CappedPresences"/> the slots whose item did not reappear in any slot; <see cref="ExaminationFit"/> the
-/// examination model fitted on the lists, when asked for.
+/// examination model fitted on the lists, when asked for; <see cref="ExaminationNote"/> why the examination-model
+/// estimates asked for are missing.
 /// </summary>
 public sealed record OffPolicyReport(IReadOnlyList<OpeEstimate> Estimates, int Lists, int Skipped, int Redrawn, int CappedSlots, int CappedPresences)
 {
     public ExaminationFit? ExaminationFit { get; init; }
+
+    public string? ExaminationNote { get; init; }
 }
