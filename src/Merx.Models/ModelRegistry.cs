@@ -30,12 +30,14 @@ public static class ModelRegistry
 
     /// <summary>
     /// Families that also take one setting in their name, <c>NAME:VALUE</c>: <c>sasrec-ipw:η</c> is the Transformer with
-    /// inverse-propensity strength η in (0, 2] (plain <c>sasrec-ipw</c> is η = 0.5). The published version keeps the full
+    /// inverse-propensity strength η in (0, 2] (plain <c>sasrec-ipw</c> is η = 0.5), <c>sasrec-adv:ε</c> the adversarially
+    /// trained Transformer with perturbation size ε in (0, 2] (plain <c>sasrec-adv</c> is ε = 0.1). The published version keeps the full
     /// name; its payload is read by the family's reader.
     /// </summary>
     private static readonly Dictionary<string, Func<string, IRecommender>> Parametrised = new(StringComparer.Ordinal)
     {
         [Sequential.SasRec.IpwName] = v => new Sequential.SasRec(new Sequential.SasRecOptions { PopularityIpw = Setting(Sequential.SasRec.IpwName, v, "η", 0, 2) }),
+        [Sequential.SasRec.AdversarialName] = v => new Sequential.SasRec(new Sequential.SasRecOptions { AdversarialEpsilon = Setting(Sequential.SasRec.AdversarialName, v, "ε", 0, 2) }),
     };
 
     private static float Setting(string family, string value, string what, float above, float atMost) =>

@@ -39,7 +39,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     }
 
     public SasRecOptions Options { get; private set; }
-    public string Name => !Options.UseSideInformation ? IdOnlyName : Options.IdDropout > 0 ? IdDropoutName : Options.AdversarialEpsilon > 0 ? AdversarialName
+    public string Name => !Options.UseSideInformation ? IdOnlyName : Options.IdDropout > 0 ? IdDropoutName : Options.AdversarialEpsilon > 0 ? (Options.AdversarialEpsilon == 0.1f ? AdversarialName : $"{AdversarialName}:{Options.AdversarialEpsilon.ToString(System.Globalization.CultureInfo.InvariantCulture)}")
         : Options.PopularityIpw > 0 ? (Options.PopularityIpw == 0.5f ? IpwName : $"{IpwName}:{Options.PopularityIpw.ToString(System.Globalization.CultureInfo.InvariantCulture)}") : ModelName;
     public int ItemCount => _layout?.Items ?? 0;
     public int EpochsRun { get; private set; }

@@ -27,6 +27,18 @@ public class SasRecAdversarialTests
             UseSideInformation = false, AdversarialEpsilon = epsilon, AdversarialWeight = Lambda });
 
     [Fact]
+    public void A_name_with_a_setting_chooses_epsilon_and_bad_settings_are_clear_errors()
+    {
+        var model = (SasRec)ModelRegistry.Create("sasrec-adv:0.5");
+        Assert.Equal(0.5f, model.Options.AdversarialEpsilon);
+        Assert.Equal("sasrec-adv:0.5", model.Name);
+        Assert.Equal("sasrec-adv", ModelRegistry.Create("sasrec-adv").Name);
+        Assert.True(ModelRegistry.IsKnown("sasrec-adv:0.5"));
+        foreach (var bad in new[] { "sasrec-adv:0", "sasrec-adv:3", "sasrec-adv:x" })
+            Assert.Contains("ε must be a number in (0, 2]", Assert.Throws<ArgumentException>(() => ModelRegistry.Create(bad)).Message);
+    }
+
+    [Fact]
     public void Off_by_default()
     {
         Assert.Equal(0f, new SasRecOptions().AdversarialEpsilon);
