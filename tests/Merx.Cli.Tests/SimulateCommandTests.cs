@@ -33,7 +33,7 @@ public sealed class SimulateCommandTests() : CliTestBase("merx-sim-")
         var (code, _, err) = Merx("simulate", "--data", P("shop"), "--policies", "thompson", "--rounds", "1500", "--slate", "5", "--seeds", "1",
             "--candidates", "40", "--threads", "1", "--log-db", P("log.db"), "--propensity-draws", "20000", "--ope-targets", "ranked,ranked:0.3", "--ope-truth", P("truth.json"));
         Assert.True(code == 0, err);
-        (code, var output, err) = Merx("ope", "--db", P("log.db"), "--policies", "ranked,ranked:0.3", "--truth", P("truth.json"), "--json", P("ope.json"));
+        (code, var output, err) = Merx("ope", "--db", P("log.db"), "--policies", "ranked,ranked:0.3", "--truth", P("truth.json"), "--examination", "dcg", "--json", P("ope.json"));
         Assert.True(code == 0, err);
         Assert.Contains("examination model (dcg)", output);
         var root = JsonDocument.Parse(File.ReadAllText(P("ope.json"))).RootElement;
@@ -46,12 +46,13 @@ public sealed class SimulateCommandTests() : CliTestBase("merx-sim-")
             Assert.True(exam.GetProperty("covers_truth").GetBoolean(), policy.ToString());
             Assert.True(policy.GetProperty("exam_effective_lists").GetDouble() > policy.GetProperty("effective_lists").GetDouble());
         }
-        // 'estimate' fits θ on the same lists (the simulator's is 1/log2(slot + 2); coverage is tested on larger logs in
-        // OffPolicyEstimatorTests) and writes it with its intervals.
-        (code, output, err) = Merx("ope", "--db", P("log.db"), "--policies", "ranked,ranked:0.3", "--truth", P("truth.json"), "--examination", "estimate", "--json", P("ope-estimate.json"));
+        // By default θ is estimated on the same lists (the simulator's is 1/log2(slot + 2); coverage is tested on larger logs
+        // in OffPolicyEstimatorTests) and written with its intervals.
+        (code, output, err) = Merx("ope", "--db", P("log.db"), "--policies", "ranked,ranked:0.3", "--truth", P("truth.json"), "--json", P("ope-estimate.json"));
         Assert.True(code == 0, err);
         Assert.Contains("examination model estimated from the log", output);
         root = JsonDocument.Parse(File.ReadAllText(P("ope-estimate.json"))).RootElement;
+        Assert.Equal("estimate", root.GetProperty("examination").GetString());
         var fit = root.GetProperty("examination_fit");
         var theta = fit.GetProperty("theta").EnumerateArray().Select(x => x.GetDouble()).ToArray();
         Assert.Equal(5, theta.Length);
@@ -88,7 +89,7 @@ public sealed class SimulateCommandTests() : CliTestBase("merx-sim-")
         var (code, _, err) = Merx("simulate", "--data", P("fixed-shop"), "--policies", "ranked", "--rounds", "400", "--slate", "5", "--seeds", "1",
             "--candidates", "40", "--threads", "1", "--log-db", P("fixed.db"));
         Assert.True(code == 0, err);
-        (code, var output, err) = Merx("ope", "--db", P("fixed.db"), "--policies", "ranked,ranked:0.2", "--examination", "estimate", "--json", P("fixed.json"));
+        (code, var output, err) = Merx("ope", "--db", P("fixed.db"), "--policies", "ranked,ranked:0.2", "--json", P("fixed.json")); // the default: --examination estimate
         Assert.True(code == 0, err);
         Assert.Contains("cannot separate position from relevance", output);
         var root = JsonDocument.Parse(File.ReadAllText(P("fixed.json"))).RootElement;

@@ -18,8 +18,8 @@ internal static class OpeCommand
         var truth = new Option<string?>("--truth") { Description = "a truth file written by 'merx simulate --ope-truth': each estimate is compared with the simulator's value" };
         var examination = new Option<string>("--examination")
         {
-            Description = "the chance a shopper looks at each slot, for the examination-model estimates: 'dcg' (1/log2(slot + 2), the simulator's), 'estimate' (fitted on the same lists by EM, its uncertainty carried into the intervals), comma-separated probabilities best slot first, or 'none'",
-            DefaultValueFactory = _ => "dcg",
+            Description = "the chance a shopper looks at each slot, for the examination-model estimates: 'estimate' (the default: fitted on the same lists by EM, its uncertainty carried into the intervals; a log without exploration cannot give it and says so), 'dcg' (1/log2(slot + 2), the simulator's), comma-separated probabilities best slot first, or 'none'",
+            DefaultValueFactory = _ => "estimate",
         };
         var json = Cli.Json();
         var command = new Command("ope", "Off-policy evaluation: estimates what candidate policies would have earned on the shop's logged traffic (served lists with propensities and their clicks): IPS, SNIPS and doubly robust, with confidence intervals, in clicks per list.")
