@@ -33,7 +33,8 @@ public static class ItemIndexes
             case "ivf": return IvfIndex.Build(encoder.ItemVectors, d, probes: settings.Probes);
             case "int8-scan": return Int8ScanIndex.Build(floats, d);
             case "hnsw" or "hnsw-i8":
-                var options = new HnswOptions(settings.Kind == "hnsw-i8" ? HnswStorage.Int8 : HnswStorage.Float16);
+                var options = new HnswOptions(settings.Kind == "hnsw-i8" ? HnswStorage.Int8 : HnswStorage.Float16,
+                    ExpansionSearch: HnswOptions.ExpansionSearchFor(encoder.ItemVectors.Length / d));
                 var file = settings.Directory is { } dir && versionKey is not null ? Path.Combine(dir, $"{versionKey}.{settings.Kind}.usearch") : null;
                 if (file is not null && File.Exists(file))
                 {

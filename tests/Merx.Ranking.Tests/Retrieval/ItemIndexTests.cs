@@ -110,6 +110,35 @@ public sealed class ItemIndexTests
     }
 
     [Fact]
+    public void Hnsw_SearchWidth_GrowsWithTheCatalog_AsMeasuredAtOneAndTenMillion()
+    {
+        Assert.Equal(new HnswOptions().ExpansionSearch, HnswOptions.ExpansionSearchFor(1_000_000));
+        Assert.Equal(128, HnswOptions.ExpansionSearchFor(50_000));
+        Assert.Equal(256, HnswOptions.ExpansionSearchFor(4_000_000));
+        Assert.Equal(512, HnswOptions.ExpansionSearchFor(10_000_000));
+    }
+
+    [Fact]
+    public void Hnsw_SearchesAsWideAsItsOptionsSay_AlsoWhenReadBackFromAFile()
+    {
+        // The binding loads a file with USearch's default search width (64); the options' width must hold anyway:
+        // a sparse graph searched as wide as the catalog finds what the built one finds, and more than a narrow search.
+        var options = new HnswOptions(ExpansionSearch: N, Connectivity: 4, ExpansionAdd: 8);
+        var path = Path.Combine(Path.GetTempPath(), $"merx-hnsw-{Guid.NewGuid():N}.usearch");
+        try
+        {
+            using var built = HnswIndex.Build(() => Vectors, D, options);
+            built.Save(path);
+            using var loaded = HnswIndex.Load(path, () => Vectors, D, options);
+            var wide = Recall(built, 10);
+            Assert.Equal(wide, Recall(loaded, 10));
+            using var narrow = HnswIndex.Load(path, () => Vectors, D, options with { ExpansionSearch = 1 });
+            Assert.True(Recall(narrow, 10) < wide - 0.05, $"a narrow search of a sparse graph finds less ({Recall(narrow, 10)} vs {wide})");
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
     public void Hnsw_SavedAndLoaded_AnswersAsBuilt_AndRefusesAFileOfOtherVectors()
     {
         var path = Path.Combine(Path.GetTempPath(), $"merx-hnsw-{Guid.NewGuid():N}.usearch");
