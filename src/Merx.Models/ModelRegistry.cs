@@ -24,14 +24,14 @@ public static class ModelRegistry
         [Sequential.SasRec.ModelName] = () => new Sequential.SasRec(),
         [Sequential.SasRec.IdOnlyName] = () => new Sequential.SasRec(new Sequential.SasRecOptions { UseSideInformation = false }),
         [Sequential.SasRec.IdDropoutName] = () => new Sequential.SasRec(new Sequential.SasRecOptions { IdDropout = 0.2f }),
-        [Sequential.SasRec.AdversarialName] = () => new Sequential.SasRec(new Sequential.SasRecOptions { AdversarialEpsilon = 0.1f }),
+        [Sequential.SasRec.AdversarialName] = () => new Sequential.SasRec(new Sequential.SasRecOptions { AdversarialEpsilon = Sequential.SasRec.DefaultAdversarialEpsilon }),
         [Sequential.SasRec.IpwName] = () => new Sequential.SasRec(new Sequential.SasRecOptions { PopularityIpw = 0.5f }),
     };
 
     /// <summary>
     /// Families that also take one setting in their name, <c>NAME:VALUE</c>: <c>sasrec-ipw:η</c> is the Transformer with
     /// inverse-propensity strength η in (0, 2] (plain <c>sasrec-ipw</c> is η = 0.5), <c>sasrec-adv:ε</c> the adversarially
-    /// trained Transformer with perturbation size ε in (0, 2] (plain <c>sasrec-adv</c> is ε = 0.1). The published version keeps the full
+    /// trained Transformer with perturbation size ε in (0, 2] (plain <c>sasrec-adv</c> is ε = <see cref="Sequential.SasRec.DefaultAdversarialEpsilon"/>). The published version keeps the full
     /// name; its payload is read by the family's reader.
     /// </summary>
     private static readonly Dictionary<string, Func<string, IRecommender>> Parametrised = new(StringComparer.Ordinal)
