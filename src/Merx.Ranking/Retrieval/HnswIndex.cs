@@ -8,7 +8,8 @@ namespace Merx.Ranking.Retrieval;
 public enum HnswStorage { Float32, Float16, Int8 }
 
 /// <summary>HNSW graph settings (Malkov &amp; Yashunin): links per node, candidate lists while building and searching.</summary>
-/// <param name="CandidateFactor">The graph is asked for k × this items, re-ranked exactly with the float vectors.</param>
+/// <param name="ExpansionSearch">The search width: the graph is asked for at least this many items, whatever width a graph read from a file holds.</param>
+/// <param name="CandidateFactor">The graph is asked for k × this items (at least <paramref name="ExpansionSearch"/>), all re-ranked exactly with the float vectors.</param>
 /// <param name="Lift">Graph on the lifted unit vectors under cosine instead of inner product on the vectors as they are (see <see cref="HnswIndex"/>); always for int8.</param>
 public sealed record HnswOptions(HnswStorage Storage = HnswStorage.Float16, int Connectivity = 16, int ExpansionAdd = 64, int ExpansionSearch = 128, int CandidateFactor = 2, bool Lift = false)
 {
