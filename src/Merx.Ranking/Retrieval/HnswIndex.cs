@@ -9,7 +9,7 @@ public enum HnswStorage { Float32, Float16, Int8 }
 
 /// <summary>HNSW graph settings (Malkov &amp; Yashunin): links per node, candidate lists while building and searching.</summary>
 /// <param name="ExpansionSearch">The search width: the graph is asked for at least this many items, whatever width a graph read from a file holds.</param>
-/// <param name="CandidateFactor">The graph is asked for k × this items (at least <paramref name="ExpansionSearch"/>), all re-ranked exactly with the float vectors.</param>
+/// <param name="CandidateFactor">The best k × this items the graph finds are re-ranked exactly with the float vectors.</param>
 /// <param name="Lift">Graph on the lifted unit vectors under cosine instead of inner product on the vectors as they are (see <see cref="HnswIndex"/>); always for int8.</param>
 public sealed record HnswOptions(HnswStorage Storage = HnswStorage.Float16, int Connectivity = 16, int ExpansionAdd = 64, int ExpansionSearch = 128, int CandidateFactor = 2, bool Lift = false)
 {
@@ -156,14 +156,14 @@ public sealed class HnswIndex : IItemIndex, IDisposable
         {
             var size = (int)_graph.Size();
             // Ask for more when the filter rejects many of those found: ×1, ×4, ×16 the candidates, then the whole graph.
-            // The graph is asked for at least ExpansionSearch items (USearch searches with max(its ef, count)), so the
-            // search is as wide as the options say whatever the native graph holds: a graph read back from a file
-            // has USearch's default ef (64), the binding passes no options to a load.
+            // The graph is asked for at least ExpansionSearch items (USearch searches with max(its ef, count)) and the
+            // best `want` of them are kept, so the search is as wide as the options say whatever the native graph
+            // holds: a graph read back from a file has USearch's default ef (64), the binding passes no options to a load.
             for (var want = Math.Min(size, k * Options.CandidateFactor); ; want = Math.Min(size, want * 4))
             {
                 int found; ulong[] keys;
                 _searchSlots.Wait();
-                try { found = _graph.Search(q, Math.Min(size, Math.Max(want, Options.ExpansionSearch)), out keys, out _); }
+                try { found = Math.Min(want, _graph.Search(q, Math.Min(size, Math.Max(want, Options.ExpansionSearch)), out keys, out _)); }
                 finally { _searchSlots.Release(); }
                 var candidates = new List<ScoredItem>(found);
                 for (var i = 0; i < found; i++)
