@@ -1,10 +1,9 @@
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
-using Merx.Service;
 using Microsoft.Extensions.Configuration;
 
-namespace Merx.Server;
+namespace Merx.Service;
 
 /// <summary>
 /// Where <see cref="MerxServerOptions"/> come from, the ASP.NET Core way: defaults, then
