@@ -117,20 +117,7 @@ public static partial class Gemm
             fixed (float* pt = tile)
             {
                 if (rows == MR) Kernel(a + (long)i0 * ars + (long)k0 * acs, panel, kc, pt, NR, store: false);
-                else
-                {
-                    for (var r = 0; r < rows; r++)
-                    {
-                        var ar = a + (long)(i0 + r) * ars + (long)k0 * acs;
-                        var tr = pt + r * NR;
-                        for (var kk = 0; kk < kc; kk++)
-                        {
-                            var s = ar[(long)kk * acs];
-                            var br = panel + kk * NR;
-                            for (var j = 0; j < NR; j++) tr[j] += s * br[j];
-                        }
-                    }
-                }
+                else for (var r = 0; r < rows; r++) Row(a + (long)(i0 + r) * ars + (long)k0 * acs, panel, kc, pt + r * NR);
                 for (var r = 0; r < rows; r++)
                 {
                     var cr = c + (long)(i0 + r) * n + j0;
@@ -138,6 +125,45 @@ public static partial class Gemm
                     else for (var j = 0; j < width; j++) cr[j] += pt[r * NR + j];
                 }
             }
+        }
+
+        /// <summary>
+        /// One row of a partial tile, t[32] += a[kc] · P[kc×32], in vector registers (the rows of an M below 6: a serving
+        /// request's one sequence). A multiply then an add, never fused, in the order of the scalar loop of the fallback:
+        /// each element rounds exactly as that loop rounds it, so results do not depend on the CPU's vector width.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Row(float* ar, float* panel, int kc, float* tr)
+        {
+            if (Vector512.IsHardwareAccelerated)
+            {
+                var t0 = Vector512.Load(tr); var t1 = Vector512.Load(tr + 16);
+                for (var kk = 0; kk < kc; kk++)
+                {
+                    var s = Vector512.Create(ar[(long)kk * acs]);
+                    var br = panel + kk * NR;
+                    t0 += s * Vector512.Load(br); t1 += s * Vector512.Load(br + 16);
+                }
+                t0.Store(tr); t1.Store(tr + 16);
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                var t0 = Vector256.Load(tr); var t1 = Vector256.Load(tr + 8); var t2 = Vector256.Load(tr + 16); var t3 = Vector256.Load(tr + 24);
+                for (var kk = 0; kk < kc; kk++)
+                {
+                    var s = Vector256.Create(ar[(long)kk * acs]);
+                    var br = panel + kk * NR;
+                    t0 += s * Vector256.Load(br); t1 += s * Vector256.Load(br + 8); t2 += s * Vector256.Load(br + 16); t3 += s * Vector256.Load(br + 24);
+                }
+                t0.Store(tr); t1.Store(tr + 8); t2.Store(tr + 16); t3.Store(tr + 24);
+            }
+            else
+                for (var kk = 0; kk < kc; kk++)
+                {
+                    var s = ar[(long)kk * acs];
+                    var br = panel + kk * NR;
+                    for (var j = 0; j < NR; j++) tr[j] += s * br[j];
+                }
         }
 
         /// <summary>C[6×32] += A[6×kc] · P[kc×32]: 12 Vector512 accumulators, or two 6×16 passes of Vector256 on AVX2.</summary>

@@ -62,6 +62,31 @@ public class GemmTests
         Assert.Equal(c1, c2);
     }
 
+    /// <summary>
+    /// Fewer rows than the register tile (a serving request's one sequence) run a vector row kernel that must round
+    /// each element exactly as the plain float loop c += a·b does (no fused multiply-add): trained weights and
+    /// published figures stay bit for bit what they were before that kernel. Within one K block (k ≤ 256).
+    /// </summary>
+    [Theory]
+    [InlineData(1, 64, 64)]
+    [InlineData(5, 64, 200)]
+    [InlineData(3, 256, 31)]
+    [InlineData(2, 17, 65)]
+    public void RowsBelowTheTile_RoundAsThePlainFloatLoop(int m, int k, int n)
+    {
+        var a = Random(m * k, 7); var b = Random(k * n, 8); var bt = Random(n * k, 9);
+        var got = new float[m * n]; var gotT = new float[m * n];
+        Gemm.AB(a, b, got, m, k, n); Gemm.ABt(a, bt, gotT, m, k, n);
+        for (var i = 0; i < m; i++)
+            for (var j = 0; j < n; j++)
+            {
+                float s = 0, st = 0;
+                for (var p = 0; p < k; p++) { s += a[i * k + p] * b[p * n + j]; st += a[i * k + p] * bt[j * k + p]; }
+                Assert.Equal(BitConverter.SingleToInt32Bits(s), BitConverter.SingleToInt32Bits(got[i * n + j]));
+                Assert.Equal(BitConverter.SingleToInt32Bits(st), BitConverter.SingleToInt32Bits(gotT[i * n + j]));
+            }
+    }
+
     [Fact]
     public void TooShortBuffers_AreRejected()
     {

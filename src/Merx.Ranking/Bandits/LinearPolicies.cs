@@ -48,18 +48,18 @@ public abstract class LinearPolicy : BanditPolicy
         x[_d + 1] = 1;
     }
 
-    /// <summary>Posterior mean p₀ + θᵀx and variance xᵀA⁻¹x of every candidate.</summary>
-    private protected (double[] Mean, double[] Var, double[][] X) Evaluate(BanditRequest request, RankedCandidates c, int k)
+    /// <summary>Posterior mean p₀ + θᵀx and variance xᵀA⁻¹x of every candidate (the variance is D² per candidate: only LinUCB needs it).</summary>
+    private protected (double[] Mean, double[] Var) Evaluate(BanditRequest request, RankedCandidates c, int k)
     {
-        var mean = new double[c.Count]; var variance = new double[c.Count]; var xs = new double[c.Count][];
+        var mean = new double[c.Count]; var variance = new double[c.Count];
+        Span<double> x = stackalloc double[Head.D];
         for (var r = 0; r < c.Count; r++)
         {
-            var x = xs[r] = new double[Head.D];
             Features(request, c.Items[r].Item, r, k, x, out var p0);
             mean[r] = p0 + Head.Mean(x);
             variance[r] = Head.Variance(x);
         }
-        return (mean, variance, xs);
+        return (mean, variance);
     }
 
     private protected override void UpdateCore(BanditFeedback f)
@@ -86,7 +86,7 @@ public sealed class LinUcbPolicy(IItemVectors? vectors, double alpha = 1, int se
 
     private protected override SlateDecision SelectCore(BanditRequest request, RankedCandidates c, int k, int maxExplore)
     {
-        var (mean, variance, _) = Evaluate(request, c, k);
+        var (mean, variance) = Evaluate(request, c, k);
         var index = new double[c.Count];
         var sd = NoiseSd;
         for (var r = 0; r < c.Count; r++) index[r] = mean[r] + alpha * sd * Math.Sqrt(variance[r]);
@@ -106,14 +106,17 @@ public sealed class LinearThompsonPolicy(IItemVectors? vectors, double v = 1, in
 
     private protected override SlateDecision SelectCore(BanditRequest request, RankedCandidates c, int k, int maxExplore)
     {
-        var (mean, _, xs) = Evaluate(request, c, k);
+        // The features live one candidate at a time (200 arrays of D doubles a request were most of the policy's allocation).
         var theta = Head.Sample(ref Rng, v * NoiseSd);
-        var index = new double[c.Count];
+        var mean = new double[c.Count]; var index = new double[c.Count];
+        Span<double> x = stackalloc double[Head.D];
         for (var r = 0; r < c.Count; r++)
         {
+            Features(request, c.Items[r].Item, r, k, x, out var p0);
+            mean[r] = p0 + Head.Mean(x);
             double s = 0;
-            for (var j = 0; j < theta.Length; j++) s += theta[j] * xs[r][j];
-            index[r] = PriorMean(r, k) + s;
+            for (var j = 0; j < theta.Length; j++) s += theta[j] * x[j];
+            index[r] = p0 + s;
         }
         return TopSlate(c, index, mean, k, maxExplore);
     }

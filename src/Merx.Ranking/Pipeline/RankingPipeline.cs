@@ -178,7 +178,7 @@ public sealed class RankingPipeline
         // the rest is explained when (if) it is served, by ExplainServed.
         var explainTop = Math.Max(3 * context.Request.N, 10);
         var ranked = new List<RankedItem>(acc.Count);
-        foreach (var (item, v) in acc.OrderByDescending(p => p.Value.Score).ThenBy(p => p.Key))
+        foreach (var (item, v) in ScoreOrder.Best(acc, v => v.Score))
             ranked.Add(new RankedItem(item, v.Score, v.Source.Name, ranked.Count < explainTop ? Explain(context, v.Source.Name, v.Candidate) : "", false));
         pending = acc;
         return ranked;

@@ -77,8 +77,7 @@ public sealed class NeighborSource(CatalogScorer knn, int anchors = 10, int perA
                 acc[c] = contribution > cur.Best ? (cur.Score + contribution, anchor, contribution) : (cur.Score + contribution, cur.Anchor, cur.Best);
             }
         }
-        return acc.OrderByDescending(p => p.Value.Score).ThenBy(p => p.Key).Take(limit)
-            .Select(p => new SourceCandidate(p.Key, p.Value.Score, p.Value.Anchor)).ToArray();
+        return Array.ConvertAll(ScoreOrder.Best(acc, v => v.Score, limit), p => new SourceCandidate(p.Item, p.Value.Score, p.Value.Anchor));
     }
 }
 

@@ -17,6 +17,7 @@ public sealed class UserLinks(IUserStore store) : IUserStateHolder
 
     private readonly ConcurrentDictionary<string, Members> _groups = new(StringComparer.Ordinal);
     private long _generation;
+    private int _misses; // groups read from the store since the memory last started over
 
     /// <summary>The ids of <paramref name="user"/>'s group in ordinal order, itself included (just the user when it is not linked).</summary>
     public IReadOnlyList<string> Group(string user)
@@ -24,7 +25,8 @@ public sealed class UserLinks(IUserStore store) : IUserStateHolder
         if (_groups.TryGetValue(user, out var cached)) return cached.Ids;
         var generation = Interlocked.Read(ref _generation);
         var group = new Members(store.LinkedUsers(user));
-        if (_groups.Count >= Capacity) _groups.Clear();
+        // Counted, not asked: ConcurrentDictionary.Count takes every one of its locks.
+        if (Interlocked.Increment(ref _misses) > Capacity) { _groups.Clear(); Interlocked.Exchange(ref _misses, 0); }
         // A change applied while the store was read bumps the generation: the group read may predate it, so it is not kept.
         if (Interlocked.Read(ref _generation) == generation) _groups[user] = group;
         if (Interlocked.Read(ref _generation) != generation) _groups.TryRemove(user, out _);

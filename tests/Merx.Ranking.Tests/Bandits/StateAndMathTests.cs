@@ -25,6 +25,39 @@ public sealed class StateAndMathTests
                 Assert.Equal(direct[i, j], head.Inverse[i * D + j], 9);
     }
 
+    /// <summary>The Cholesky factor is cached per state of A⁻¹: after every update (and a state load) it is the new A⁻¹'s.</summary>
+    [Fact]
+    public void LinearHead_CholeskyFollowsEveryUpdateAndLoad()
+    {
+        const int D = 6;
+        var head = new LinearHead(D, lambda: 0.5);
+        var rng = new Random(5);
+        void AssertFactors(LinearHead h)
+        {
+            var l = h.Cholesky();
+            Assert.Same(l, h.Cholesky());
+            for (var i = 0; i < D; i++)
+                for (var j = 0; j < D; j++)
+                {
+                    double s = 0;
+                    for (var p = 0; p < D; p++) s += l[i * D + p] * l[j * D + p];
+                    Assert.Equal(h.Inverse[i * D + j], s, 10);
+                }
+        }
+        for (var t = 0; t < 40; t++)
+        {
+            AssertFactors(head);
+            head.Update(Enumerable.Range(0, D).Select(_ => rng.NextDouble() * 2 - 1).ToArray(), rng.NextDouble());
+        }
+        var copy = new LinearHead(D, lambda: 0.5);
+        _ = copy.Cholesky();
+        using var buffer = new MemoryStream();
+        head.Write(new BinaryWriter(buffer));
+        buffer.Position = 0;
+        copy.Read(new BinaryReader(buffer));
+        AssertFactors(copy);
+    }
+
     [Fact]
     public void LinearHead_RecoversKnownWeights()
     {
