@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Merx.Privacy.Pseudonymization;
@@ -86,4 +88,12 @@ public abstract class CliTestBase : IDisposable
     }
 
     protected static JsonElement Json(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement;
+
+    /// <summary>A loopback port free now (for a server a test starts).</summary>
+    protected static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
 }

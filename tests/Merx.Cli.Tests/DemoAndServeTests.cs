@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace Merx.Cli.Tests;
@@ -97,12 +96,5 @@ public sealed class DemoAndServeTests() : CliTestBase("merx-demo-")
         {
             foreach (var (v, value) in saved) Environment.SetEnvironmentVariable(v, value);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
