@@ -1,11 +1,6 @@
-using System.Net;
 using System.Threading.RateLimiting;
 using Merx.Server.Endpoints;
-using Merx.Service.Experiments;
 using Merx.Server.Http;
-using Merx.Service.Privacy;
-using Merx.Service.Serving;
-using Merx.Service.Training;
 using Merx.Service.Users;
 using Merx.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -18,8 +13,9 @@ using Merx.Service;
 namespace Merx.Server;
 
 /// <summary>
-/// Builds the Merx HTTP service: <c>AddMerx</c> registers the store, the model host, the
-/// recommendation and training services; <c>MapMerx</c> maps /api, health, metrics (OpenTelemetry, <see cref="Http.Telemetry"/>) and OpenAPI.
+/// Builds the Merx HTTP service: <c>AddMerx</c> adds HTTP's own services (telemetry, proxies, JSON, problem
+/// details, OpenAPI, Kestrel limits, the rate limiter) to the service layer's (<see cref="MerxServices"/>);
+/// <c>MapMerx</c> maps /api, health, metrics (OpenTelemetry, <see cref="Http.Telemetry"/>) and OpenAPI.
 /// <c>merx serve</c> and the integration tests both build the app here.
 /// </summary>
 public static class MerxApp
@@ -38,58 +34,13 @@ public static class MerxApp
         return app;
     }
 
+    /// <summary>The service layer (<see cref="MerxServices.AddMerxServices"/>) and what HTTP adds to it.</summary>
     public static IServiceCollection AddMerx(this IServiceCollection services, MerxServerOptions options, Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
-        if (options.Problems() is { Count: > 0 } problems) throw new ArgumentException($"invalid settings (section {MerxServerOptions.Section}): {string.Join("; ", problems)}", nameof(options));
-        // Built now, so that a server without a usable key (or with a malformed key list or file) refuses to start.
-        services.AddSingleton(new Merx.Service.Security.ApiKeyRing(options.ApiKey, options.ApiKeys, options.ApiKeysFile));
-        services.AddSingleton(Options.Create(options));
-        services.AddTrustedProxies(options.TrustedProxies);
-        // The key is resolved before anything is served: a server without a usable key refuses to start.
-        var key = PseudonymKeys.Resolve(options.Db, KeyUse.Serve, options.PseudonymKey, options.PseudonymKeyFile, options.LoopbackOnly, configuredOldKeys: options.PseudonymOldKeys);
-        services.AddSingleton(sp => new UserIds(key.Key, key.OldKeys, sp.GetRequiredService<IUserStore>()));
-        services.AddSingleton(sp => new UserLifecycle(sp.GetRequiredService<IUserStore>(), sp.GetRequiredService<IUserChangeFeed>(), sp.GetRequiredService<UserIds>()));
-        services.AddSingleton<IngestPrivacy>();
-        services.AddSingleton<IMerxStore>(_ =>
-        {
-            var store = MerxStores.Open(options.Db, new Merx.Storage.Sqlite.SqliteStoreOptions { Durability = options.Durability, ReadConnections = options.SqliteReadConnections });
-            try { PseudonymKeys.Bind(store, key); }
-            catch { store.Dispose(); throw; }
-            return Merx.Storage.Tracing.TracedStore.Wrap(store);
-        });
-        // One store, handed out by role: each service asks only for the roles it uses.
-        services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<IMerxStore>());
-        services.AddSingleton<ICatalogStore>(sp => sp.GetRequiredService<IMerxStore>());
-        services.AddSingleton<IUserStore>(sp => sp.GetRequiredService<IMerxStore>());
-        services.AddSingleton<IModelRegistry>(sp => sp.GetRequiredService<IMerxStore>());
-        services.AddSingleton<IServingLog>(sp => sp.GetRequiredService<IMerxStore>());
-        services.AddSingleton<ISettingsStore>(sp => sp.GetRequiredService<IMerxStore>());
-        services.AddSingleton<IUserChangeFeed>(sp => sp.GetRequiredService<IMerxStore>());
-        services.AddSingleton<ServingLoad>();
+        // Telemetry first: its hosted service starts before the service layer's, as it always has.
         services.AddMerxTelemetry(configuration);
-        // Holders of per-user state register with the lifecycle as they are made (it reads the change feed's position first).
-        services.AddSingleton(Holder<PolicyHost>);
-        services.AddHostedService(sp => sp.GetRequiredService<PolicyHost>());
-        services.AddSingleton<Merx.Service.Catalog.ItemTextVectors>();
-        services.AddHostedService(sp => sp.GetRequiredService<Merx.Service.Catalog.ItemTextVectors>());
-        services.AddSingleton(sp => new Merx.Service.Catalog.CatalogWrites(sp.GetRequiredService<IMerxStore>(), sp.GetRequiredService<ModelHost>(), sp.GetRequiredService<Merx.Service.Catalog.ItemTextVectors>()));
-        services.AddSingleton<Merx.Service.Catalog.ItemImageVectors>();
-        services.AddHostedService(sp => sp.GetRequiredService<Merx.Service.Catalog.ItemImageVectors>());
-        services.AddSingleton<ModelHost>();
-        services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
-        services.AddSingleton<TrainingService>();
-        services.AddHostedService(sp => sp.GetRequiredService<TrainingService>());
-        services.AddSingleton(Holder<ServedLog>);
-        services.AddHostedService(sp => sp.GetRequiredService<ServedLog>());
-        services.AddSingleton(Holder<ExperimentService>);
-        services.AddSingleton(Holder<HistoryCache>);
-        services.AddSingleton(Holder<UserLinks>);
-        services.AddSingleton(sp => new UserProfiles(sp.GetRequiredService<IMerxStore>(), sp.GetRequiredService<IngestPrivacy>()));
-        services.AddSingleton(Holder<Merx.Service.Trust.IngestSignals>);
-        services.AddHostedService(sp => sp.GetRequiredService<Merx.Service.Trust.IngestSignals>());
-        services.AddSingleton<RecommendationService>();
-        services.AddSingleton<FeedbackIntake>();
-        services.AddSingleton<SegmentRelease>();
+        services.AddMerxServices(options);
+        services.AddTrustedProxies(options.TrustedProxies);
         services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
         // The request id (also the X-Request-Id header, and RequestId in every log line's scope) in every problem+json answer.
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx => ctx.ProblemDetails.Extensions["request_id"] = ctx.HttpContext.TraceIdentifier);
@@ -119,9 +70,6 @@ public static class MerxApp
         });
         return services;
     }
-
-    private static T Holder<T>(IServiceProvider sp) where T : IUserStateHolder =>
-        sp.GetRequiredService<UserLifecycle>().Register(ActivatorUtilities.CreateInstance<T>(sp));
 
     public static WebApplication MapMerx(this WebApplication app)
     {

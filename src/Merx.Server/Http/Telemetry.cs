@@ -27,7 +27,6 @@ public static class Telemetry
 
     public static IServiceCollection AddMerxTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton<MerxMetrics>();
         var otel = services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName: "merx", serviceVersion: typeof(Telemetry).Assembly.GetName().Version?.ToString(3)))
             .WithMetrics(m => m.AddAspNetCoreInstrumentation().AddMeter(MerxDiagnostics.Name).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
