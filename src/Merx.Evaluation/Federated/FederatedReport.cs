@@ -89,11 +89,11 @@ public sealed class FederatedReport(string dataset, string protocol, int seed, F
                     w.WriteNumber("clients", Options.Clients);
                     w.WriteNumber("participants_per_round", t.ParticipantsPerRound);
                     w.WriteNumber("dropped", t.DroppedTotal);
-                    w.WriteNumber("federated_wall_seconds", Math.Round(t.WallSeconds, 1));
+                    w.WriteNumber("federated_wall_seconds", Math.Round(t.WallSeconds, 3));
                     Number(w, "epsilon", t.Epsilon);
                     Number(w, "delta", t.Delta);
                 }
-                Number(w, "centralized_wall_seconds", m.CentralizedSeconds is { } s ? Math.Round(s, 1) : null);
+                Number(w, "centralized_wall_seconds", m.CentralizedSeconds is { } s ? Math.Round(s, 3) : null);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
