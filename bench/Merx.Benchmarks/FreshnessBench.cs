@@ -42,7 +42,7 @@ public sealed class FreshnessBench : IBenchCommand
             var explored = before.GetProperty("items").EnumerateArray().FirstOrDefault(i => i.GetProperty("explored").GetBoolean());
             var target = explored.ValueKind == JsonValueKind.Object ? explored.GetProperty("item").GetString()! : items[^1];
             var clock = Stopwatch.StartNew();
-            using (var post = http.PostAsJsonAsync("/api/events", new { user, item = target, kind = "purchase" }).Result) post.EnsureSuccessStatusCode();
+            using (var post = http.PostAsJsonAsync("/api/events", new { user, item = target, kind = "purchase" }).Result) Check(post, "POST /api/events");
             var after = Get(http, $"/api/users/{user}/recommendations?n=10");
             var ms = clock.Elapsed.TotalMilliseconds;
             var afterItems = after.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("item").GetString()!).ToArray();
@@ -54,10 +54,18 @@ public sealed class FreshnessBench : IBenchCommand
         return 0;
     }
 
+    /// <summary>A failed answer stops the run with what the server said (status, Retry-After, problem body).</summary>
+    private static void Check(HttpResponseMessage response, string request)
+    {
+        if (response.IsSuccessStatusCode) return;
+        var retry = response.Headers.RetryAfter is { } r ? $", Retry-After {r}" : "";
+        throw new HttpRequestException($"{request}: {(int)response.StatusCode}{retry} at {DateTime.UtcNow:HH:mm:ss.fff} UTC: {response.Content.ReadAsStringAsync().Result}");
+    }
+
     private static JsonElement Get(HttpClient http, string path)
     {
         using var response = http.GetAsync(path).Result;
-        response.EnsureSuccessStatusCode();
+        Check(response, "GET " + path);
         return JsonDocument.Parse(response.Content.ReadAsStringAsync().Result).RootElement.Clone();
     }
 }

@@ -47,7 +47,10 @@ public sealed class TelemetryTests(ShopStore shop)
         Assert.Equal(3, Sample(text, "merx_pipeline_stage_duration_seconds_count", "stage=\"fusion\""));
         Assert.Equal(3, Sample(text, "merx_recommendation_exploration_share_count"));
         Assert.DoesNotContain("merx_http_requests_total", text); // the hand-written exposition is gone
-
+        // The runtime's own meter: what a p99 investigation reads first (GC pauses, thread-pool queue, working set).
+        Assert.Matches("(?m)^dotnet_gc_pause_time_seconds_total(\\{[^}]*\\})? ", text);
+        Assert.Matches("(?m)^dotnet_thread_pool_queue_length(\\{[^}]*\\})? ", text);
+        Assert.True(Sample(text, "dotnet_process_memory_working_set_bytes") > 0);
     }
 
     [Fact]

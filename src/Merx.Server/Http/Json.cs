@@ -35,6 +35,12 @@ public static class Json
         {
             return (null, Problems.Status(StatusCodes.Status413PayloadTooLarge, "request body too large", e.Message));
         }
+        catch (BadHttpRequestException e)
+        {
+            // The client sent less than it declared, or stopped sending (a closed connection, a body timeout): its
+            // fault, answered with Kestrel's status and not logged as a server error with a stack trace.
+            return (null, Problems.Status(e.StatusCode, "request body unreadable", e.Message));
+        }
     }
 
     /// <summary>

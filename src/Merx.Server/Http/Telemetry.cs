@@ -29,7 +29,7 @@ public static class Telemetry
     {
         var otel = services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName: "merx", serviceVersion: typeof(Telemetry).Assembly.GetName().Version?.ToString(3)))
-            .WithMetrics(m => m.AddAspNetCoreInstrumentation().AddMeter(MerxDiagnostics.Name).AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+            .WithMetrics(m => m.AddAspNetCoreInstrumentation().AddMeter(MerxDiagnostics.Name).AddMeter("System.Runtime").AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         if (OtlpConfigured(configuration))
         {
             otel.WithTracing(t => t.AddAspNetCoreInstrumentation(o => o.Filter = ctx => !ctx.Request.Path.StartsWithSegments(MetricsPath)).AddSource(MerxDiagnostics.Name));

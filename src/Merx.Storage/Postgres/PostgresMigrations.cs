@@ -5,7 +5,7 @@ namespace Merx.Storage.Postgres;
 /// <summary>
 /// The PostgreSQL schema as an ordered list of migrations, like <see cref="Sqlite.SqliteMigrations"/>:
 /// <c>schema_version</c> records the versions applied; opening applies the missing ones (all in
-/// one transaction, under an advisory lock so that replicas starting together migrate once) and refuses a
+/// one transaction, under an advisory lock of the store's schema so that replicas starting together migrate once) and refuses a
 /// database written by a newer Merx. Append new migrations; never edit a shipped one.
 /// </summary>
 internal static class PostgresMigrations
@@ -152,11 +152,11 @@ internal static class PostgresMigrations
     public static int Latest => Steps.Length;
 
     /// <summary>Brings the schema of <paramref name="c"/>'s search path to <see cref="Latest"/>; returns the resulting version.</summary>
-    public static int Apply(NpgsqlConnection c, string where)
+    public static int Apply(NpgsqlConnection c, string where, string schema)
     {
         using (var tx = c.BeginTransaction())
         {
-            Exec(c, tx, $"SELECT pg_advisory_xact_lock({MigrationLock})");
+            Exec(c, tx, $"SELECT pg_advisory_xact_lock({PostgresStore.ScopedLockKey(MigrationLock, schema)})");
             Exec(c, tx, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)");
             var current = Current(c, tx);
             if (current > Latest) throw new NotSupportedException($"store {where} has schema version {current}, newer than this Merx understands ({Latest}); open it with a newer Merx");
@@ -176,9 +176,16 @@ internal static class PostgresMigrations
         return Convert.ToInt32(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// A migration step's time limit. A step on a large store, or the wait for the lock while another replica
+    /// migrates, may take far longer than the 30 s that bounds a request's command; an opening store must not fail
+    /// half-way for that (the transaction would roll back and the next start try again, but the start is lost).
+    /// </summary>
+    private const int StepTimeoutSeconds = 900;
+
     private static void Exec(NpgsqlConnection c, NpgsqlTransaction? tx, string sql)
     {
-        using var cmd = new NpgsqlCommand(sql, c, tx);
+        using var cmd = new NpgsqlCommand(sql, c, tx) { CommandTimeout = StepTimeoutSeconds };
         cmd.ExecuteNonQuery();
     }
 }

@@ -14,7 +14,7 @@ public sealed partial class PostgresStore
         UserLinkRules.CheckPair(userId, otherId);
         using var c = Connect();
         using var tx = c.BeginTransaction();
-        Exec(c, tx, $"SELECT pg_advisory_xact_lock({FeedLock})");
+        Exec(c, tx, $"SELECT pg_advisory_xact_lock({Scoped(FeedLock)})");
         var a = EnsureUserKey(c, tx, userId);
         var b = EnsureUserKey(c, tx, otherId);
         var ga = Scalar(c, tx, "SELECT grp FROM user_links WHERE user_id = $1", a) as long?;
@@ -41,7 +41,7 @@ public sealed partial class PostgresStore
         ArgumentException.ThrowIfNullOrEmpty(userId);
         using var c = Connect();
         using var tx = c.BeginTransaction();
-        Exec(c, tx, $"SELECT pg_advisory_xact_lock({FeedLock})");
+        Exec(c, tx, $"SELECT pg_advisory_xact_lock({Scoped(FeedLock)})");
         if (Scalar(c, tx, "SELECT id FROM users WHERE ext_id = $1", userId) is not long key) return [];
         var others = UnlinkKey(c, tx, key, userId);
         tx.Commit();

@@ -23,7 +23,7 @@ public sealed partial class PostgresStore : ISharedServingState
         using var c = Connect();
         using var tx = c.BeginTransaction();
         // Taken before the rows draw their sequence numbers and held to the commit: a reader never sees row n+1 without row n.
-        Exec(c, tx, $"SELECT pg_advisory_xact_lock({BanditLogLock})");
+        Exec(c, tx, $"SELECT pg_advisory_xact_lock({Scoped(BanditLogLock)})");
         using var cmd = Command(c, tx, """
             INSERT INTO bandit_log(policy, instance, resolution, user_ext, rec_id, item, clicked, update, at)
             VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)

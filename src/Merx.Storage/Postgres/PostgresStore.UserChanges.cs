@@ -47,7 +47,7 @@ public sealed partial class PostgresStore
     /// <summary>Records a deletion: the id only as its hash; renames that named it as their new id forget that id.</summary>
     private void RecordDeletion(NpgsqlConnection c, NpgsqlTransaction tx, string userId)
     {
-        Exec(c, tx, $"SELECT pg_advisory_xact_lock({FeedLock})");
+        Exec(c, tx, $"SELECT pg_advisory_xact_lock({Scoped(FeedLock)})");
         Exec(c, tx, "UPDATE user_changes SET new_id = NULL WHERE new_id = $1", userId);
         RecordUserChange(c, tx, UserChangeKind.Deleted, userId, null);
     }
@@ -55,7 +55,7 @@ public sealed partial class PostgresStore
     /// <summary>Adds one change to the feed (in the caller's transaction), prunes what is older than <see cref="UserChangeRetention"/>, and announces it.</summary>
     private void RecordUserChange(NpgsqlConnection c, NpgsqlTransaction tx, UserChangeKind kind, string oldId, string? newId)
     {
-        Exec(c, tx, $"SELECT pg_advisory_xact_lock({FeedLock})");
+        Exec(c, tx, $"SELECT pg_advisory_xact_lock({Scoped(FeedLock)})");
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         using (var cmd = Command(c, tx, "INSERT INTO user_changes(kind, user_hash, new_id, at) VALUES($1, $2, $3, $4)", (short)kind, UserIdHash.Of(oldId), newId ?? (object)DBNull.Value, now))
         {

@@ -23,7 +23,7 @@ public sealed partial class PostgresStore
             // Served lists and feedback may name a user who has no events or profile (recommendations for a new visitor).
             if (Scalar(c, tx, "SELECT id FROM users WHERE ext_id = $1 FOR UPDATE", userId) is long key)
             {
-                Exec(c, tx, $"SELECT pg_advisory_xact_lock({FeedLock})");
+                Exec(c, tx, $"SELECT pg_advisory_xact_lock({Scoped(FeedLock)})");
                 UnlinkKey(c, tx, key, userId);
                 removed = Exec(c, tx, "DELETE FROM events WHERE user_id = $1", key);
                 Exec(c, tx, "DELETE FROM users WHERE id = $1", key);

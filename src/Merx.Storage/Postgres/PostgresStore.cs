@@ -18,6 +18,7 @@ public sealed partial class PostgresStore : IMerxStore, IStoreChangeSignals
     private readonly NpgsqlDataSource _source;
     private readonly PostgresStoreOptions _options;
     private readonly string _where, _connectionString;
+    private readonly long _lockSalt;
     private volatile bool _disposed;
 
     private PostgresStore(NpgsqlDataSource source, string connectionString, PostgresStoreOptions options, string where)
@@ -27,6 +28,7 @@ public sealed partial class PostgresStore : IMerxStore, IStoreChangeSignals
         _options = options;
         _where = where;
         _partitions = new EventPartitions();
+        _lockSalt = LockSalt(options.Schema);
     }
 
     public int SchemaVersion { get; private set; }
@@ -63,7 +65,7 @@ public sealed partial class PostgresStore : IMerxStore, IStoreChangeSignals
             using (var c = store.Connect())
             {
                 if (options.Schema != "public") Exec(c, null, $"CREATE SCHEMA IF NOT EXISTS {Ident(options.Schema)}");
-                store.SchemaVersion = PostgresMigrations.Apply(c, where);
+                store.SchemaVersion = PostgresMigrations.Apply(c, where, options.Schema);
             }
             store.PrepareCurrentPartitions();
             return store;
@@ -169,6 +171,19 @@ public sealed partial class PostgresStore : IMerxStore, IStoreChangeSignals
 public sealed partial class PostgresStore
 {
     /// <summary>
+    /// <paramref name="key"/> scoped to <paramref name="schema"/>. Advisory locks are database-wide, so two shops
+    /// (or two test runs) in separate schemas of one database would otherwise serialize each other's appends,
+    /// migrations and training. The public schema keeps the bare key, the one earlier versions take, so replicas
+    /// of both versions still exclude each other during a rolling upgrade.
+    /// </summary>
+    internal static long ScopedLockKey(long key, string schema) => key ^ LockSalt(schema);
+
+    private static long LockSalt(string schema) =>
+        schema == "public" ? 0 : BitConverter.ToInt64(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(schema)));
+
+    private long Scoped(long key) => key ^ _lockSalt;
+
+    /// <summary>
     /// Takes the session-level advisory lock <paramref name="key"/> on a connection of its own, without waiting:
     /// the lease, or null when another session (any process) holds it. The lock goes with the lease's connection:
     /// disposing it, or the process dying, releases it (the server notices the closed socket).
@@ -180,7 +195,7 @@ public sealed partial class PostgresStore
         try
         {
             c.Open();
-            if (Scalar(c, null, $"SELECT pg_try_advisory_lock({key})") is true) return c;
+            if (Scalar(c, null, $"SELECT pg_try_advisory_lock({Scoped(key)})") is true) return c;
             c.Dispose();
             return null;
         }
