@@ -165,7 +165,10 @@ public sealed class RankingPipeline
     private List<RankedItem> Fuse(List<(ICandidateSource Source, IReadOnlyList<SourceCandidate> Items, float Weight)> proposals, CandidateContext context,
         out Dictionary<int, (float Score, float Best, ICandidateSource Source, SourceCandidate Candidate)> pending)
     {
-        var acc = new Dictionary<int, (float Score, float Best, ICandidateSource Source, SourceCandidate Candidate)>();
+        // Sized for every proposal up front: growing it step by step was a fifth of a request's allocations at 1M items.
+        var capacity = 0;
+        foreach (var (_, items, _) in proposals) capacity += items.Count;
+        var acc = new Dictionary<int, (float Score, float Best, ICandidateSource Source, SourceCandidate Candidate)>(capacity);
         foreach (var (source, items, weight) in proposals)
             for (var r = 0; r < items.Count; r++)
             {

@@ -109,8 +109,9 @@ public sealed partial class PostgresStore
         using var cmd = Command(c, null, $"SELECT cataloged, {ItemColumns} FROM items ORDER BY id");
         cmd.CommandTimeout = 0;
         using var r = cmd.ExecuteReader();
+        var pool = new CatalogValuePool();
         var result = new List<(string, Item?)>();
-        while (r.Read()) result.Add((r.GetString(1), r.GetInt16(0) != 0 ? StoreJson.ReadItem(r, 1) : null));
+        while (r.Read()) result.Add((r.GetString(1), r.GetInt16(0) != 0 ? StoreJson.ReadItem(r, 1, pool) : null));
         return result;
     }
 

@@ -20,11 +20,12 @@ public sealed partial class PostgresStore
         using (var cmd = Command(c, tx, $"SELECT id, cataloged, {ItemColumns} FROM items ORDER BY id"))
         {
             cmd.CommandTimeout = 0;
+            var pool = new CatalogValuePool();
             using var r = cmd.ExecuteReader();
             while (r.Read())
             {
                 itemIds[r.GetInt64(0)] = r.GetString(2);
-                if (r.GetInt16(1) != 0) builder.AddItem(StoreJson.ReadItem(r, 2));
+                if (r.GetInt16(1) != 0) builder.AddItem(StoreJson.ReadItem(r, 2, pool));
             }
         }
         // A linked group is one user, named by its first member (lowest key, read first); its first profile in key order is the group's.

@@ -13,12 +13,13 @@ public sealed partial class SqliteStore
             using var tx = _db.BeginTransaction(deferred: true);
             var builder = new DatasetBuilder();
             var itemIds = new string?[MaxKey("items", tx) + 1];
+            var pool = new CatalogValuePool();
             using (var cmd = Command($"SELECT id, cataloged, {ItemColumns} FROM items ORDER BY id", tx))
             using (var r = cmd.ExecuteReader())
                 while (r.Read())
                 {
                     itemIds[r.GetInt64(0)] = r.GetString(2);
-                    if (r.GetInt64(1) != 0) builder.AddItem(StoreJson.ReadItem(r, 2));
+                    if (r.GetInt64(1) != 0) builder.AddItem(StoreJson.ReadItem(r, 2, pool));
                 }
 
             // A linked group is one user, named by its first member (lowest key, read first); its first profile in key order is the group's.

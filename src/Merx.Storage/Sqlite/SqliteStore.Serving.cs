@@ -12,7 +12,8 @@ public sealed partial class SqliteStore
             var result = new List<(string, Item?)>();
             using var cmd = Command($"SELECT cataloged, {ItemColumns} FROM items ORDER BY id");
             using var r = cmd.ExecuteReader();
-            while (r.Read()) result.Add((r.GetString(1), r.GetInt64(0) != 0 ? StoreJson.ReadItem(r, 1) : null));
+            var pool = new CatalogValuePool();
+            while (r.Read()) result.Add((r.GetString(1), r.GetInt64(0) != 0 ? StoreJson.ReadItem(r, 1, pool) : null));
             return result;
         }
     }
