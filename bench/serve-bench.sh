@@ -20,9 +20,10 @@ $merx serve --db "$db" --urls "$url" --rate-limit 1000000 > "/tmp/serve-$label.o
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 600); do curl -sf "$url/health/ready" > /dev/null && break; sleep 1; done
-# After each phase: GC pauses and collections, the thread pool's queue, requests in flight and shed (counters since the start).
+# After each phase: the server's resident memory now and at its peak, GC pauses and collections, the thread pool's
+# queue, requests in flight and shed (counters since the start).
 snapshot() {
-  echo "# after $1: $(curl -s "$url/metrics" | grep -E '^(dotnet_gc_pause_time_seconds_total|dotnet_gc_collections_total|dotnet_thread_pool_queue_length|dotnet_process_memory_working_set_bytes|merx_http_requests_in_flight|merx_requests_shed_total)' | sed -E 's/\{[^}]*gc_heap_generation="([^"]*)"[^}]*\}/[\1]/; s/\{[^}]*reason="([^"]*)"[^}]*\}/[\1]/; s/\{[^}]*\}//; s/ [0-9]{13}$//' | tr '\n' ' ')"
+  echo "# after $1: $(awk '/VmRSS|VmHWM/{printf "%s %.2f GB ", $1, $2 / 1048576}' /proc/$server/status)$(curl -s "$url/metrics" | grep -E '^(dotnet_gc_pause_time_seconds_total|dotnet_gc_collections_total|dotnet_thread_pool_queue_length|dotnet_process_memory_working_set_bytes|merx_http_requests_in_flight|merx_requests_shed_total)' | sed -E 's/\{[^}]*gc_heap_generation="([^"]*)"[^}]*\}/[\1]/; s/\{[^}]*reason="([^"]*)"[^}]*\}/[\1]/; s/\{[^}]*\}//; s/ [0-9]{13}$//' | tr '\n' ' ')"
 }
 {
   echo "# serving benchmark $label: $(date -u +%FT%TZ), store $db ($users users, $items items)"

@@ -43,4 +43,5 @@ phase() { # NAME UNIT_PER_REQUEST WRK_ARGS...
   phase max 1 -t1 -c32 -d20s --latency -s "$here/wrk/recommend.lua" "$url"
   BATCH=100 phase ingest 100 -t1 -c8 -d15s --latency -s "$here/wrk/events.lua" "$url"
   echo "# load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  for p in $merx_pids; do [ -r "/proc/$p/status" ] && echo "# merx memory $p: $(awk '/VmRSS|VmHWM/{printf "%s %.2f GB ", $1, $2 / 1048576}' "/proc/$p/status")"; done
 }

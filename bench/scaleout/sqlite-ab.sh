@@ -25,7 +25,8 @@ run() { # LABEL DLL ENV
     /^## fixed-500/ {ph="500"} /^## max/ {ph="max"} /^## ingest/ {ph="ingest"}
     / 50% / {p50[ph]=$2} / 99% / {p99[ph]=$2} /Requests\/sec/ {rps[ph]=$2}
     /^cpu max/ {match($0, /over [0-9]+ 2xx/); split(substr($0, RSTART, RLENGTH), o, " "); ok=o[2]; match($0, /per unit: merx [0-9.]+/); split(substr($0, RSTART, RLENGTH), a, " "); cpu=a[4]}
-    END {printf "%-10s 500: %s req/s p50 %s p99 %s | max: %d 2xx/s (%s req/s with 503s) p50 %s p99 %s, merx CPU %s ms per 2xx | ingest %s req/s\n", l, rps["500"], p50["500"], p99["500"], ok / 20, rps["max"], p50["max"], p99["max"], cpu, rps["ingest"]}'
+    /^# merx memory/ {hwm=$6; rss=$9}
+    END {printf "%-10s 500: %s req/s p50 %s p99 %s | max: %d 2xx/s (%s req/s with 503s) p50 %s p99 %s, merx CPU %s ms per 2xx | ingest %s req/s | RSS %s GB (peak %s)\n", l, rps["500"], p50["500"], p99["500"], ok / 20, rps["max"], p50["max"], p99["max"], cpu, rps["ingest"], rss, hwm}'
 }
 echo "# sqlite-ab $(date -u +%FT%TZ): $db, $rounds rounds, A=$la ($da ${ENV_A:-}) B=$lb ($dbb ${ENV_B:-})" | tee -a "$log"
 for r in $(seq 1 "$rounds"); do
