@@ -8,6 +8,7 @@ using Merx.Tests.Shared;
 namespace Merx.Models.Tests.Sequential;
 
 /// <summary>Issue 20: adversarial training of the Transformer's item vectors (APR / the fast gradient method), off by default.</summary>
+[Collection(GemmParallelismCollection.Name)]
 public class SasRecAdversarialTests
 {
     private const int Items = 30;

@@ -9,6 +9,7 @@ using Merx.Tests.Shared;
 namespace Merx.Models.Tests.Sequential;
 
 /// <summary>Issue 23 (data bias): inverse-propensity weighting of the Transformer's training targets against popularity bias, off by default.</summary>
+[Collection(GemmParallelismCollection.Name)]
 public class SasRecIpwTests
 {
     private const int Items = 30, Bestseller = 0;

@@ -11,6 +11,7 @@ using Merx.Privacy.Accounting;
 namespace Merx.Models.Tests.Sequential;
 
 /// <summary>User-level DP-SGD for the Transformer (issue #7).</summary>
+[Collection(GemmParallelismCollection.Name)]
 public class SasRecPrivateTests
 {
     private const int Items = 40;

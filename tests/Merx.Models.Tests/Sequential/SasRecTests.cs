@@ -7,6 +7,7 @@ using Merx.Numerics;
 
 namespace Merx.Models.Tests.Sequential;
 
+[Collection(GemmParallelismCollection.Name)]
 public class SasRecTests
 {
     private const int Items = 30;
