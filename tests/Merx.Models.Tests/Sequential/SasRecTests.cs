@@ -71,8 +71,10 @@ public class SasRecTests
     {
         var model = new SasRec(new SasRecOptions { Dim = 16, Blocks = blocks, Heads = heads, MaxLength = 8, Dropout = 0.1f, LearningRate = 5e-3f, BatchSize = 32, MaxEpochs = 3, EvalEvery = 5, Patience = 100 });
         model.Fit(CycleData(), new FitOptions { Seed = 3 });
-        int[][] histories = [[1, 2], [5], [], [7, 8, 9, 10, 11, 12, 13, 14, 15, 16]];
+        // Empty histories before and between others: their rows score nothing (all zero) and the others' rows land in place.
+        int[][] histories = [[], [1, 2], [5], [], [7, 8, 9, 10, 11, 12, 13, 14, 15, 16]];
         var batch = new float[histories.Length * Items];
+        Array.Fill(batch, 123f); // a reused buffer: what it held before must not survive
         model.ScoreBatch(new int[histories.Length], histories, batch);
         for (var r = 0; r < histories.Length; r++)
         {
