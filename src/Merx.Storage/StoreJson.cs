@@ -43,19 +43,19 @@ internal static class StoreJson
     /// <summary>
     /// Reads an item from <c>ItemColumns</c> starting at column <paramref name="o"/>. A bulk read passes one
     /// <paramref name="pool"/> for all its rows, so items share their equal category paths, brands, shops, tags and
-    /// attribute maps instead of each holding copies.
+    /// attribute maps instead of each holding copies; a single read passes a new one.
     /// </summary>
-    public static Item ReadItem(DbDataReader r, int o, CatalogValuePool? pool = null) => new()
+    public static Item ReadItem(DbDataReader r, int o, CatalogValuePool pool) => new()
     {
         Id = r.GetString(o),
         Title = Text(r, o + 1),
         Description = Text(r, o + 2),
-        CategoryPath = pool is null ? ReadList(Text(r, o + 3)) : pool.List(Text(r, o + 3)),
-        Brand = pool is null ? Text(r, o + 4) : pool.Text(Text(r, o + 4)),
-        Shop = pool is null ? Text(r, o + 5) : pool.Text(Text(r, o + 5)),
+        CategoryPath = pool.List(Text(r, o + 3)),
+        Brand = pool.Text(Text(r, o + 4)),
+        Shop = pool.Text(Text(r, o + 5)),
         Price = r.IsDBNull(o + 6) ? null : r.GetDouble(o + 6),
-        Tags = pool is null ? ReadList(Text(r, o + 7)) : pool.List(Text(r, o + 7)),
-        Attributes = pool is null ? ReadAttributes(Text(r, o + 8)) : pool.Attributes(Text(r, o + 8)),
+        Tags = pool.List(Text(r, o + 7)),
+        Attributes = pool.Attributes(Text(r, o + 8)),
         CreatedAt = Text(r, o + 9) is { } at ? DateTimeOffset.ParseExact(at, "o", CultureInfo.InvariantCulture) : null,
         InStock = r.GetInt64(o + 10) != 0,
     };

@@ -31,15 +31,13 @@ public static class Json
             var line = e.LineNumber is { } l ? $" (line {l + 1}, byte {e.BytePositionInLine + 1})" : "";
             return (null, Problems.Bad($"malformed JSON{where}{line}: {FirstSentence(e.Message)}"));
         }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return (null, Problems.Status(StatusCodes.Status413PayloadTooLarge, "request body too large", e.Message));
-        }
         catch (BadHttpRequestException e)
         {
-            // The client sent less than it declared, or stopped sending (a closed connection, a body timeout): its
-            // fault, answered with Kestrel's status and not logged as a server error with a stack trace.
-            return (null, Problems.Status(e.StatusCode, "request body unreadable", e.Message));
+            // Kestrel's own verdict on the body: too large (413), or the client sent less than it declared or stopped
+            // sending (a closed connection, a body timeout). The client's fault, answered with Kestrel's status and
+            // not logged as a server error with a stack trace.
+            var title = e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "request body too large" : "request body unreadable";
+            return (null, Problems.Status(e.StatusCode, title, e.Message));
         }
     }
 

@@ -100,7 +100,7 @@ public sealed partial class PostgresStore
         using var c = Connect();
         using var cmd = Command(c, null, $"SELECT {ItemColumns} FROM items WHERE ext_id = $1 AND cataloged = 1", id);
         using var r = cmd.ExecuteReader();
-        return r.Read() ? StoreJson.ReadItem(r, 0) : null;
+        return r.Read() ? StoreJson.ReadItem(r, 0, new CatalogValuePool()) : null;
     }
 
     public IReadOnlyList<(string Id, Item? Item)> ReadItems()

@@ -73,7 +73,7 @@ public sealed partial class SqliteStore
             using var cmd = Command($"SELECT {ItemColumns} FROM items WHERE ext_id = $id AND cataloged = 1");
             cmd.Parameters.AddWithValue("$id", id);
             using var r = cmd.ExecuteReader();
-            return r.Read() ? StoreJson.ReadItem(r, 0) : null;
+            return r.Read() ? StoreJson.ReadItem(r, 0, new CatalogValuePool()) : null;
         }
     }
 

@@ -82,6 +82,7 @@ public abstract class CatalogStoreContract<TBackend> : StoreContract<TBackend> w
         Assert.Equal("Catalogued", items[0].Item?.Title);
         Assert.Null(items[1].Item);
     }
+
     [SkippableFact]
     public void Bulk_reads_share_equal_values_among_items_and_keep_every_field()
     {
