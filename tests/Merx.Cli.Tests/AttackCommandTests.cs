@@ -9,12 +9,14 @@ public sealed class AttackCommandTests() : CliTestBase("merx-attack-")
     public void Simulate_WritesTheIssuesKeys_TopLevelForTheFirstModel_AndOneObjectPerModel()
     {
         Assert.Equal(0, Merx("generate", "--users", "300", "--items", "400", "--events", "9000", "--seed", "5", "--out", P("shop")).Code);
-        var (code, output, err) = Merx("attack", "simulate", "--data", P("shop"), "--attack", "random", "--size", "0.04", "--filler", "0.25",
-            "--models", "itemknn,pop", "--seed", "3", "--json", P("a.json"));
+        var (code, output, err) = Merx("attack", "simulate", "--data", P("shop"), "--attack", "random,bandwagon", "--size", "0.04", "--filler", "0.25",
+            "--models", "itemknn,pop", "--seed", "3", "--json", P("a-{attack}.json"));
         Assert.True(code == 0, err);
         Assert.Contains("detector:", err);
         Assert.Contains("| itemknn |", output);
-        var root = Json(P("a.json"));
+        Assert.Contains("clean (bandwagon): the same data as the clean fits before, which are reused", err);
+        Assert.Equal("bandwagon", Json(P("a-bandwagon.json")).GetProperty("attack").GetString());
+        var root = Json(P("a-random.json"));
         Assert.Equal("random", root.GetProperty("attack").GetString());
         Assert.Equal(0.04, root.GetProperty("size").GetDouble());
         var genuine = root.GetProperty("genuine_users").GetInt32();
@@ -35,7 +37,8 @@ public sealed class AttackCommandTests() : CliTestBase("merx-attack-")
         Assert.Equal(1, root.GetProperty("detection_precision").GetDouble());
         Assert.Equal(1, root.GetProperty("detection_recall").GetDouble());
         Assert.Equal(1, root.GetProperty("detection_f1").GetDouble());
-        // Quarantining exactly the fakes trains item-kNN on exactly the clean data: defended equals clean to the last digit.
+        // Quarantining exactly the fakes leaves exactly the clean data: the defended figures are the clean fit's.
+        Assert.True(root.GetProperty("defended_is_clean").GetBoolean());
         var knn = models[0];
         Assert.Equal(knn.GetProperty("target_hr@10_clean").GetDouble(), knn.GetProperty("target_hr@10_defended").GetDouble());
         Assert.Equal(knn.GetProperty("ndcg@10_clean").GetDouble(), knn.GetProperty("ndcg@10_defended").GetDouble());
@@ -53,7 +56,14 @@ public sealed class AttackCommandTests() : CliTestBase("merx-attack-")
         (code, _, err) = Merx("attack", "simulate", "--data", P("nowhere"), "--attack", "random", "--models", "gpt");
         Assert.Equal(1, code);
         Assert.Contains("unknown model 'gpt'", err);
-        (code, _, _) = Merx("attack", "simulate", "--data", P("nowhere"), "--attack", "sybil");
-        Assert.NotEqual(0, code);
+        (code, _, err) = Merx("attack", "simulate", "--data", P("nowhere"), "--attack", "random,sybil");
+        Assert.Equal(1, code);
+        Assert.Contains("unknown attack 'sybil'", err);
+        (code, _, err) = Merx("attack", "simulate", "--data", P("nowhere"), "--attack", "random,random");
+        Assert.Equal(1, code);
+        Assert.Contains("names an attack twice", err);
+        (code, _, err) = Merx("attack", "simulate", "--data", P("nowhere"), "--attack", "random,segment", "--json", P("one.json"));
+        Assert.Equal(1, code);
+        Assert.Contains("needs {attack} in its path", err);
     }
 }

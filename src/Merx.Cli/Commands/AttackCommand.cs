@@ -14,7 +14,12 @@ internal static class AttackCommand
         var data = Cli.Data();
         var format = Cli.Format();
         var map = Cli.Map();
-        var attack = new Option<string>("--attack") { Description = "random | average | bandwagon | segment", Required = true }.AcceptOnlyFromAmong("random", "average", "bandwagon", "segment");
+        var attack = new Option<string>("--attack")
+        {
+            Description = "random | average | bandwagon | segment, or several comma-separated: one report each, the clean fits made once " +
+                "(and the defended ones too where the detector quarantined exactly the fakes); --json then needs {attack} in its path",
+            Required = true,
+        };
         var size = new Option<double>("--size") { Description = "fake users as a share of the genuine users (0.03: 3 fakes per 100 users)", DefaultValueFactory = _ => 0.03 };
         var filler = new Option<double>("--filler") { Description = "filler items per fake profile as a share of the catalog", DefaultValueFactory = _ => 0.01 };
         var targets = new Option<int>("--targets") { Description = "low-popularity items the attack pushes (every fake holds all of them); target HR@10 is averaged over them", DefaultValueFactory = _ => 5 };
@@ -43,32 +48,49 @@ internal static class AttackCommand
             if (names.Length == 0) throw new ArgumentException("--models names no model");
             foreach (var n in names) ModelRegistry.Create(n);
             if (parse.GetValue(budget) is <= 0) throw new ArgumentException("--time-budget must be positive");
-            var options = new AttackOptions
+            var kinds = parse.GetValue(attack)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(AttackOptions.ParseKind).ToArray();
+            if (kinds.Length == 0) throw new ArgumentException("--attack names no attack");
+            if (kinds.Distinct().Count() != kinds.Length) throw new ArgumentException("--attack names an attack twice");
+            var jsonPath = parse.GetValue(json);
+            if (kinds.Length > 1 && jsonPath is not null && !jsonPath.Contains("{attack}", StringComparison.Ordinal))
+                throw new ArgumentException("with several attacks, --json needs {attack} in its path (one file per attack, e.g. out/ml1m-{attack}.json)");
+            var attacks = kinds.Select(k => new AttackOptions
             {
-                Kind = AttackOptions.ParseKind(parse.GetValue(attack)!),
+                Kind = k,
                 Size = parse.GetValue(size),
                 Filler = parse.GetValue(filler),
                 Targets = parse.GetValue(targets),
                 Seed = parse.GetValue(seed),
                 Camouflage = parse.GetValue(camouflage),
-            };
-            options.Check();
+            }).ToArray();
+            foreach (var a in attacks) a.Check();
             var path = parse.GetValue(data)!;
             var dataset = Cli.LoadDataset("attack", path, parse.GetValue(format), parse.GetValue(map));
             var fit = new FitOptions
             {
-                Seed = options.Seed, Progress = Cli.Progress, MaxEpochs = Cli.MaxEpochs(parse, epochs),
+                Seed = parse.GetValue(seed), Progress = Cli.Progress, MaxEpochs = Cli.MaxEpochs(parse, epochs),
                 TimeBudget = parse.GetValue(budget) is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
             };
             var factories = names.Select(n => (n, (Func<IRecommender>)(() => ModelRegistry.Create(n)))).ToArray();
-            var result = AttackExperiment.Run(EvaluateCommand.DatasetName(path), dataset.Sequences, dataset.Catalog, options, new DetectorOptions(), factories, fit, Cli.Progress);
-            Console.WriteLine($"{result.Dataset}: {options.Kind.ToString().ToLowerInvariant()} attack, size {options.Size:P1}, filler {options.Filler:P1}, seed {options.Seed}; " +
-                $"{result.FakeUsers:N0} fakes; detection precision {result.DetectionPrecision:F3} recall {result.DetectionRecall:F3} F1 {result.DetectionF1:F3}");
-            Console.WriteLine("| model | target HR@10 clean | attacked | defended | gain cut | NDCG@10 clean | attacked | defended |");
-            Console.WriteLine("|---|---|---|---|---|---|---|---|");
-            foreach (var m in result.Models)
-                Console.WriteLine($"| {m.Model} | {m.TargetHr.Clean:F4} | {m.TargetHr.Attacked:F4} | {m.TargetHr.Defended:F4} | {m.GainCut:P1} | {m.Ndcg.Clean:F4} | {m.Ndcg.Attacked:F4} | {m.Ndcg.Defended:F4} |");
-            if (parse.GetValue(json) is { } j) { result.WriteJson(j); Console.WriteLine($"wrote {j}"); }
+            var reports = AttackExperiment.Run(EvaluateCommand.DatasetName(path), dataset.Sequences, dataset.Catalog, attacks, new DetectorOptions(), factories, fit, Cli.Progress);
+            foreach (var result in reports)
+            {
+                var kind = result.Attack.Kind.ToString().ToLowerInvariant();
+                Console.WriteLine($"{result.Dataset}: {kind} attack, size {result.Attack.Size:P1}, filler {result.Attack.Filler:P1}, seed {result.Attack.Seed}; " +
+                    $"{result.FakeUsers:N0} fakes; detection precision {result.DetectionPrecision:F3} recall {result.DetectionRecall:F3} F1 {result.DetectionF1:F3}" +
+                    (result.DefendedIsClean ? " (exactly the fakes: the defended fit is the clean one)" : ""));
+                Console.WriteLine("| model | target HR@10 clean | attacked | defended | gain cut | NDCG@10 clean | attacked | defended |");
+                Console.WriteLine("|---|---|---|---|---|---|---|---|");
+                foreach (var m in result.Models)
+                    Console.WriteLine($"| {m.Model} | {m.TargetHr.Clean:F4} | {m.TargetHr.Attacked:F4} | {m.TargetHr.Defended:F4} | {m.GainCut:P1} | {m.Ndcg.Clean:F4} | {m.Ndcg.Attacked:F4} | {m.Ndcg.Defended:F4} |");
+                if (jsonPath is not null)
+                {
+                    var file = jsonPath.Replace("{attack}", kind, StringComparison.Ordinal);
+                    result.WriteJson(file);
+                    Console.WriteLine($"wrote {file}");
+                }
+            }
             return 0;
         }));
         return new Command("attack", "Fake-profile (shilling) attacks and the defence against them.") { simulate };

@@ -6,4 +6,26 @@ namespace Merx.Core.Splits;
 /// A train/validation/test split. Models train on <see cref="Train"/>, select hyper-parameters
 /// and early-stop on <see cref="Validation"/> only, and are reported on <see cref="Test"/>.
 /// </summary>
-public sealed record Split(string Protocol, UserSequences Train, IReadOnlyList<EvalCase> Validation, IReadOnlyList<EvalCase> Test);
+public sealed record Split(string Protocol, UserSequences Train, IReadOnlyList<EvalCase> Validation, IReadOnlyList<EvalCase> Test)
+{
+    /// <summary>
+    /// Whether <paramref name="other"/> holds the same training sequences (items, clocks and kinds, user by user) and the
+    /// same validation and test cases, so a deterministic fit on either gives the same model. (The record's own equality
+    /// compares references.)
+    /// </summary>
+    public bool SameDataAs(Split other)
+    {
+        var (x, y) = (Train, other.Train);
+        return x.ItemCount == y.ItemCount && x.Offsets.AsSpan().SequenceEqual(y.Offsets) && x.Items.AsSpan().SequenceEqual(y.Items)
+            && x.Timestamps.AsSpan().SequenceEqual(y.Timestamps) && x.Kinds.AsSpan().SequenceEqual(y.Kinds)
+            && SameCases(Validation, other.Validation) && SameCases(Test, other.Test);
+
+        static bool SameCases(IReadOnlyList<EvalCase> p, IReadOnlyList<EvalCase> q)
+        {
+            if (p.Count != q.Count) return false;
+            for (var i = 0; i < p.Count; i++)
+                if (p[i].User != q[i].User || !p[i].Input.AsSpan().SequenceEqual(q[i].Input) || !p[i].Targets.AsSpan().SequenceEqual(q[i].Targets)) return false;
+            return true;
+        }
+    }
+}

@@ -5,7 +5,8 @@ namespace Merx.Evaluation.Attacks;
 
 /// <summary>What `merx attack simulate` measured.</summary>
 public sealed record AttackReport(string Dataset, AttackOptions Attack, int GenuineUsers, int FakeUsers, int[] Targets, int[] Selected, int FillerPerProfile,
-    int Suspects, double DetectionPrecision, double DetectionRecall, int TestUsers, IReadOnlyList<AttackModelResult> Models)
+    int Suspects, double DetectionPrecision, double DetectionRecall, int TestUsers, IReadOnlyList<AttackModelResult> Models,
+    bool DefendedIsClean = false)
 {
     public double DetectionF1 => DetectionPrecision + DetectionRecall == 0 ? 0 : 2 * DetectionPrecision * DetectionRecall / (DetectionPrecision + DetectionRecall);
 
@@ -13,7 +14,8 @@ public sealed record AttackReport(string Dataset, AttackOptions Attack, int Genu
     /// Writes {"attack", "size", "filler", "seed", "dataset", …, "detection_precision", "detection_recall", "detection_f1",
     /// the per-model keys of the headline model (the first one: the Transformer when it was run) at the top level, and
     /// "models": [one object per model with "name", "target_hr@10_clean|attacked|defended", "ndcg@10_clean|attacked|defended",
-    /// "gain_cut", "train_seconds_*", "epochs_*"]}. Non-finite values are written as null.
+    /// "gain_cut", "train_seconds_*", "epochs_*"]}; "defended_is_clean" says the suspects were exactly the fakes, so the
+    /// defended figures (train seconds and epochs included) are the clean fit's. Non-finite values are written as null.
     /// </summary>
     public void WriteJson(string path)
     {
@@ -36,6 +38,7 @@ public sealed record AttackReport(string Dataset, AttackOptions Attack, int Genu
             JsonFile.Number(w, "detection_precision", DetectionPrecision);
             JsonFile.Number(w, "detection_recall", DetectionRecall);
             JsonFile.Number(w, "detection_f1", DetectionF1);
+            w.WriteBoolean("defended_is_clean", DefendedIsClean);
             if (Models.Count > 0)
             {
                 w.WriteString("headline_model", Models[0].Model);

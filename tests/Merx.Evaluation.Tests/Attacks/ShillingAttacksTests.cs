@@ -30,6 +30,37 @@ public sealed class ShillingAttacksTests
         return new UserSequences(Items, offsets, items, times, new EventKind[items.Length]);
     }
 
+    /// <summary>
+    /// 600 users of a 300-item shop: 12–30 distinct items each, drawn with Zipf-like popularity (item i weighs 1 / (i + 5)),
+    /// one hour apart from a per-user start day (seeded).
+    /// </summary>
+    private static UserSequences Shop()
+    {
+        var rng = new Random(11);
+        const int items = 300;
+        var weights = Enumerable.Range(0, items).Select(i => 1.0 / (i + 5)).ToArray();
+        var total = weights.Sum();
+        var lists = new List<IReadOnlyList<int>>();
+        for (var u = 0; u < 600; u++)
+        {
+            var held = new List<int>();
+            var length = rng.Next(12, 31);
+            while (held.Count < length)
+            {
+                var x = rng.NextDouble() * total;
+                var i = 0;
+                while ((x -= weights[i]) > 0 && i < items - 1) i++;
+                if (!held.Contains(i)) held.Add(i);
+            }
+            lists.Add(held);
+        }
+        var seq = UserSequences.FromLists(lists, items);
+        var times = new long[seq.EventCount];
+        for (var u = 0; u < seq.UserCount; u++)
+            for (var k = seq.Offsets[u]; k < seq.Offsets[u + 1]; k++) times[k] = 1_577_836_800L + u * 86_400L + (k - seq.Offsets[u]) * 3_600L;
+        return new UserSequences(items, seq.Offsets, seq.Items, times, seq.Kinds);
+    }
+
     private static List<int[]> Fakes(AttackedData a) =>
         Enumerable.Range(a.FirstFake, a.FakeUsers).Select(u => a.Data.ItemsOf(u).ToArray()).ToList();
 
@@ -142,5 +173,43 @@ public sealed class ShillingAttacksTests
         Assert.Equal((2.0 / 3 + 0.5) / 2, AttackExperiment.TargetHitRate(cases, tops, [5, 7], 2), 12);
         // At k = 1 only the first slot counts: target 5 in case 0 → 1/3; target 7 in case 1 → 1/4.
         Assert.Equal((1.0 / 3 + 0.25) / 2, AttackExperiment.TargetHitRate(cases, tops, [5, 7], 1), 12);
+    }
+
+    /// <param name="quarantine">false: a detector that quarantines nobody, so every defended fit is made (on the attacked data).</param>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Several_attacks_fit_the_clean_data_once_and_report_what_separate_runs_report(bool quarantine)
+    {
+        // MinLift 5: this small shop's rare targets cannot reach the default lift; the detector then finds exactly the fakes.
+        var detector = new Merx.Core.Trust.DetectorOptions { MinLift = 5, MinOddShare = quarantine ? 0.5 : 2 };
+        var clean = Shop();
+        var catalog = new Item?[clean.ItemCount];
+        var fits = 0;
+        (string, Func<Merx.Core.Contracts.IRecommender>)[] models = [("itemknn", () => { fits++; return new Merx.Models.Classic.ItemKnn(); })];
+        var fit = new Merx.Core.Contracts.FitOptions { Seed = 3 };
+        AttackOptions Attack(AttackKind kind) => new() { Kind = kind, Size = 0.05, Filler = 0.2, Targets = 5, Seed = 7 };
+        AttackKind[] kinds = [AttackKind.Random, AttackKind.Bandwagon, AttackKind.Segment];
+
+        var together = AttackExperiment.Run("t", clean, catalog, kinds.Select(Attack).ToArray(), detector, models, fit);
+        var fitsTogether = fits;
+        Assert.Equal(kinds.Length, together.Count);
+        // One clean fit for all, one attacked fit each, and a defended fit only where the suspects are not exactly the fakes.
+        Assert.Equal(1 + kinds.Length + (quarantine ? 0 : kinds.Length), fitsTogether);
+
+        for (var k = 0; k < kinds.Length; k++)
+        {
+            fits = 0;
+            var alone = AttackExperiment.Run("t", clean, catalog, Attack(kinds[k]), detector, models, fit);
+            Assert.Equal(alone.DefendedIsClean ? 2 : 3, fits);
+            var (a, b) = (alone.Models[0], together[k].Models[0]);
+            Assert.Equal(alone.Attack, together[k].Attack);
+            Assert.Equal(alone.DefendedIsClean, together[k].DefendedIsClean);
+            Assert.Equal((alone.DetectionPrecision, alone.DetectionRecall), (together[k].DetectionPrecision, together[k].DetectionRecall));
+            Assert.Equal(a.TargetHr, b.TargetHr);
+            Assert.Equal(a.Ndcg, b.Ndcg);
+        }
+        Assert.All(together, r => Assert.Equal(quarantine, r.DefendedIsClean));
+        Assert.All(together, r => Assert.True(r.Models[0].TargetHr.Attacked > r.Models[0].TargetHr.Clean)); // the push shows, so equal figures mean something
     }
 }
