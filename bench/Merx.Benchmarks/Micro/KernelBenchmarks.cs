@@ -7,7 +7,7 @@ namespace Merx.Benchmarks.Micro;
 /// <summary>
 /// The dense kernels beside their plain reference twins (issue 22), on the shapes serving and training use:
 /// GEMM (a 256-token batch through a d = 64 layer into 1,024 outputs, both layouts the Transformer runs),
-/// one user vector against every item row (float and int8), and causal attention over a batch of 16
+/// one user vector against every item row (float and int8), one item's cosine with every item row (similar items), and causal attention over a batch of 16
 /// sequences of 50 tokens (d = 64, 2 heads). One thread (<see cref="Gemm.MaxDegreeOfParallelism"/> = 1), so a
 /// kernel is compared with its twin and not with the machine's core count. Inputs from a fixed seed.
 /// </summary>
@@ -41,6 +41,8 @@ public class KernelBenchmarks
     [Benchmark(Description = "GEMM A·Bᵀ reference")] public void GemmABtReference() => Gemm.ReferenceABt(_a, _b, _c, M, K, N);
     [Benchmark(Description = "row dots 12101×64 · x")] public void RowDotsFast() => RowDots.Forward(_rows, _x, _y);
     [Benchmark(Description = "row dots reference")] public void RowDotsReference() => RowDots.Reference(_rows, _x, _y);
+    [Benchmark(Description = "row cosines 12101×64 · x")] public void RowCosinesFast() => RowCosines.Forward(_rows, _x, _y);
+    [Benchmark(Description = "row cosines reference")] public void RowCosinesReference() => RowCosines.Reference(_rows, _x, _y);
     [Benchmark(Description = "int8 row dots 12101×64 · x")] public void Int8Dots() => Int8Rows.Dots(_rows8, _x8, _y8);
     [Benchmark(Description = "int8 row dots reference")] public void Int8DotsReference() => Int8Rows.Reference(_rows8, _x8, _y8);
     [Benchmark(Description = "attention forward 16×50, d 64, 2 heads")] public void Attention() => CausalSelfAttention.Forward(_qkv, _att, _probs, _offsets, D, Heads);

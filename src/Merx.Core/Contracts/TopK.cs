@@ -14,6 +14,31 @@ public static class TopK
         for (var i = 0; i < scores.Length; i++) heap.Offer(i, scores[i]);
         return heap.ToSortedArray();
     }
+
+    /// <summary>
+    /// The <paramref name="k"/> rows of a row-major (n, d) matrix most similar to row <paramref name="item"/> by cosine,
+    /// the row itself excluded, best first (ties: lower row first); a row of norm 0 scores 0. The one similar-items pass
+    /// over factor or embedding rows: scored block by block (<see cref="Merx.Numerics.RowCosines"/>), nothing of size n allocated.
+    /// </summary>
+    public static ScoredItem[] CosineNeighbours(ReadOnlySpan<float> rows, int d, int item, int k)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        ArgumentOutOfRangeException.ThrowIfLessThan(d, 1);
+        var n = rows.Length / d;
+        if ((uint)item >= (uint)n) return [];
+        var query = rows.Slice(item * d, d);
+        const int block = 2048;
+        Span<float> scores = stackalloc float[block];
+        var heap = new TopKHeap(Math.Min(k, n - 1));
+        for (var r0 = 0; r0 < n; r0 += block)
+        {
+            var count = Math.Min(block, n - r0);
+            Merx.Numerics.RowCosines.Forward(rows.Slice(r0 * d, count * d), query, scores[..count]);
+            for (var r = 0; r < count; r++)
+                if (r0 + r != item) heap.Offer(r0 + r, scores[r]);
+        }
+        return heap.ToSortedArray();
+    }
 }
 
 /// <summary>

@@ -228,11 +228,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     {
         var l = Layout;
         if ((uint)item >= (uint)l.Items) throw new ArgumentOutOfRangeException(nameof(item));
-        var scores = new float[l.Items];
-        var q = _reps.AsSpan(item * l.D, l.D);
-        for (var i = 0; i < l.Items; i++) scores[i] = TensorPrimitives.CosineSimilarity(q, _reps.AsSpan(i * l.D, l.D));
-        scores[item] = float.NegativeInfinity;
-        return TopK.Select(scores, n);
+        return TopK.CosineNeighbours(_reps.AsSpan(0, l.Items * l.D), l.D, item, n);
     }
 
     public void Write(BinaryWriter w)
