@@ -41,8 +41,8 @@ public class KernelBenchmarks
     [Benchmark(Description = "GEMM A·Bᵀ reference")] public void GemmABtReference() => Gemm.ReferenceABt(_a, _b, _c, M, K, N);
     [Benchmark(Description = "row dots 12101×64 · x")] public void RowDotsFast() => RowDots.Forward(_rows, _x, _y);
     [Benchmark(Description = "row dots reference")] public void RowDotsReference() => RowDots.Reference(_rows, _x, _y);
-    [Benchmark(Description = "row cosines 12101×64 · x")] public void RowCosinesFast() => RowCosines.Forward(_rows, _x, _y);
-    [Benchmark(Description = "row cosines reference")] public void RowCosinesReference() => RowCosines.Reference(_rows, _x, _y);
+    [Benchmark(Description = "row cosines 12101×64 · x")] public void RowCosinesFast() => RowDots.Cosines(_rows, _x, _y);
+    [Benchmark(Description = "row cosines reference")] public void RowCosinesReference() => RowDots.ReferenceCosines(_rows, _x, _y);
     [Benchmark(Description = "int8 row dots 12101×64 · x")] public void Int8Dots() => Int8Rows.Dots(_rows8, _x8, _y8);
     [Benchmark(Description = "int8 row dots reference")] public void Int8DotsReference() => Int8Rows.Reference(_rows8, _x8, _y8);
     [Benchmark(Description = "attention forward 16×50, d 64, 2 heads")] public void Attention() => CausalSelfAttention.Forward(_qkv, _att, _probs, _offsets, D, Heads);

@@ -18,7 +18,7 @@ public static class TopK
     /// <summary>
     /// The <paramref name="k"/> rows of a row-major (n, d) matrix most similar to row <paramref name="item"/> by cosine,
     /// the row itself excluded, best first (ties: lower row first); a row of norm 0 scores 0. The one similar-items pass
-    /// over factor or embedding rows: scored block by block (<see cref="Merx.Numerics.RowCosines"/>), nothing of size n allocated.
+    /// over factor or embedding rows: scored block by block (<see cref="Merx.Numerics.RowDots.Cosines"/>), nothing of size n allocated.
     /// </summary>
     public static ScoredItem[] CosineNeighbours(ReadOnlySpan<float> rows, int d, int item, int k)
     {
@@ -33,7 +33,7 @@ public static class TopK
         for (var r0 = 0; r0 < n; r0 += block)
         {
             var count = Math.Min(block, n - r0);
-            Merx.Numerics.RowCosines.Forward(rows.Slice(r0 * d, count * d), query, scores[..count]);
+            Merx.Numerics.RowDots.Cosines(rows.Slice(r0 * d, count * d), query, scores[..count]);
             for (var r = 0; r < count; r++)
                 if (r0 + r != item) heap.Offer(r0 + r, scores[r]);
         }
