@@ -73,8 +73,9 @@ internal static class AttackCommand
                 TimeBudget = parse.GetValue(budget) is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
             };
             var factories = names.Select(n => (n, (Func<IRecommender>)(() => ModelRegistry.Create(n)))).ToArray();
-            var reports = AttackExperiment.Run(EvaluateCommand.DatasetName(path), dataset.Sequences, dataset.Catalog, attacks, new DetectorOptions(), factories, fit, Cli.Progress);
-            foreach (var result in reports)
+            // Each attack's table and file as soon as it is complete: a run over several attacks of a converged model
+            // takes hours, and the finished attacks' figures must survive a stop.
+            AttackExperiment.Run(EvaluateCommand.DatasetName(path), dataset.Sequences, dataset.Catalog, attacks, new DetectorOptions(), factories, fit, Cli.Progress, result =>
             {
                 var kind = result.Attack.Kind.ToString().ToLowerInvariant();
                 Console.WriteLine($"{result.Dataset}: {kind} attack, size {result.Attack.Size:P1}, filler {result.Attack.Filler:P1}, seed {result.Attack.Seed}; " +
@@ -90,7 +91,7 @@ internal static class AttackCommand
                     result.WriteJson(file);
                     Console.WriteLine($"wrote {file}");
                 }
-            }
+            });
             return 0;
         }));
         return new Command("attack", "Fake-profile (shilling) attacks and the defence against them.") { simulate };

@@ -38,8 +38,11 @@ public static class AttackExperiment
     /// change with the attack), and a defence that quarantined exactly the fakes trains on the clean data, so its
     /// figures are the clean fit's. Training is deterministic for a seed, so the figures equal separate runs'.
     /// </summary>
+    /// <param name="completed">Called with each attack's report as soon as it is complete, before the next attack's fits
+    /// (a converged Transformer takes tens of minutes a fit: the finished attacks' figures are kept if the run stops).</param>
     public static IReadOnlyList<AttackReport> Run(string dataset, UserSequences clean, IReadOnlyList<Item?> catalog, IReadOnlyList<AttackOptions> attacks,
-        DetectorOptions detector, IReadOnlyList<(string Name, Func<IRecommender> Create)> models, FitOptions fit, IProgress<string>? progress = null)
+        DetectorOptions detector, IReadOnlyList<(string Name, Func<IRecommender> Create)> models, FitOptions fit, IProgress<string>? progress = null,
+        Action<AttackReport>? completed = null)
     {
         if (attacks.Count == 0) throw new ArgumentException("no attack to run", nameof(attacks));
         var options = new EvaluationOptions { Ks = [10], BootstrapResamples = 0, KeepTopLists = true, Seed = fit.Seed };
@@ -101,8 +104,10 @@ public static class AttackExperiment
                     $"(gain cut {result.GainCut:P1}); NDCG@10 clean {result.Ndcg.Clean:F4} defended {result.Ndcg.Defended:F4}");
                 results.Add(result);
             }
-            reports.Add(new AttackReport(dataset, attack, attacked.GenuineUsers, attacked.FakeUsers, attacked.Targets, attacked.Selected, attacked.FillerPerProfile,
-                detection.Suspects.Count, precision, recall, genuineTest.Length, results, defendedIsClean));
+            var report = new AttackReport(dataset, attack, attacked.GenuineUsers, attacked.FakeUsers, attacked.Targets, attacked.Selected, attacked.FillerPerProfile,
+                detection.Suspects.Count, precision, recall, genuineTest.Length, results, defendedIsClean);
+            reports.Add(report);
+            completed?.Invoke(report);
         }
         return reports;
     }

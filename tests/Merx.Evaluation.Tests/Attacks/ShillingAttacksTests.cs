@@ -191,11 +191,16 @@ public sealed class ShillingAttacksTests
         AttackOptions Attack(AttackKind kind) => new() { Kind = kind, Size = 0.05, Filler = 0.2, Targets = 5, Seed = 7 };
         AttackKind[] kinds = [AttackKind.Random, AttackKind.Bandwagon, AttackKind.Segment];
 
-        var together = AttackExperiment.Run("t", clean, catalog, kinds.Select(Attack).ToArray(), detector, models, fit);
+        var completed = new List<(AttackReport Report, int FitsSoFar)>();
+        var together = AttackExperiment.Run("t", clean, catalog, kinds.Select(Attack).ToArray(), detector, models, fit, completed: r => completed.Add((r, fits)));
         var fitsTogether = fits;
         Assert.Equal(kinds.Length, together.Count);
         // One clean fit for all, one attacked fit each, and a defended fit only where the suspects are not exactly the fakes.
         Assert.Equal(1 + kinds.Length + (quarantine ? 0 : kinds.Length), fitsTogether);
+        // Each report is handed over as soon as its attack is done, before the next attack's fits.
+        Assert.Equal(together, completed.Select(c => c.Report));
+        var perAttack = quarantine ? 1 : 2;
+        Assert.Equal(Enumerable.Range(1, kinds.Length).Select(k => 1 + k * perAttack), completed.Select(c => c.FitsSoFar));
 
         for (var k = 0; k < kinds.Length; k++)
         {
