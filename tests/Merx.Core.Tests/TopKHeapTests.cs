@@ -62,6 +62,8 @@ public class CosineNeighboursTests
         for (var i = 0; i < found.Length; i++) Assert.Equal(cosine[pattern[found[i].Item]], found[i].Score, 4);
         Assert.Empty(TopK.CosineNeighbours(rows, d, n, k));
         Assert.Empty(TopK.CosineNeighbours(rows, d, item, 0));
+        var zero = Array.IndexOf(pattern, 7);                       // an all-zero row: nothing is similar to it
+        Assert.Empty(TopK.CosineNeighbours(rows, d, zero, k));
     }
 
     private static double Cosine(float[] a, float[] b)

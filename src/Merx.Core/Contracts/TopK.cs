@@ -17,7 +17,8 @@ public static class TopK
 
     /// <summary>
     /// The <paramref name="k"/> rows of a row-major (n, d) matrix most similar to row <paramref name="item"/> by cosine,
-    /// the row itself excluded, best first (ties: lower row first); a row of norm 0 scores 0. The one similar-items pass
+    /// the row itself excluded, best first (ties: lower row first); a row of norm 0 scores 0, and a query row of norm 0 (an
+    /// item the model knows nothing of) has no neighbours. The one similar-items pass
     /// over factor or embedding rows: scored block by block (<see cref="Merx.Numerics.RowDots.Cosines"/>), nothing of size n allocated.
     /// </summary>
     public static ScoredItem[] CosineNeighbours(ReadOnlySpan<float> rows, int d, int item, int k)
@@ -27,6 +28,7 @@ public static class TopK
         var n = rows.Length / d;
         if ((uint)item >= (uint)n) return [];
         var query = rows.Slice(item * d, d);
+        if (!query.ContainsAnyExcept(0f)) return [];
         const int block = 2048;
         Span<float> scores = stackalloc float[block];
         var heap = new TopKHeap(Math.Min(k, n - 1));
