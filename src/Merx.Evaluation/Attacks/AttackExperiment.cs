@@ -60,7 +60,8 @@ public static class AttackExperiment
             var attacked = ShillingAttacks.Inject(clean, attack);
             var kind = attack.Kind.ToString().ToLowerInvariant();
             progress?.Report($"attack: {kind} — {attacked.FakeUsers:N0} fake users ({attack.Size:P1} of {attacked.GenuineUsers:N0}), " +
-                $"{attacked.FillerPerProfile} filler + {attacked.Selected.Length} selected + {attacked.Targets.Length} targets each; targets {string.Join(",", attacked.Targets)}");
+                $"{(attacked.FillerPerProfile >= 0 ? $"{attacked.FillerPerProfile} filler" : "filler as long as a copied genuine profile")} + {attacked.Selected.Length} selected + " +
+                $"{attacked.Targets.Length} targets each; targets {string.Join(",", attacked.Targets)}");
             var split = Splitter.LeaveOneOut(attacked.Data);
             var genuineTest = split.Test.Where(c => !attacked.IsFake(c.User)).ToArray();
             split = split with { Test = genuineTest };

@@ -63,7 +63,8 @@ public sealed record AttackOptions
 /// <summary>
 /// The genuine data with fake users appended: users 0..<see cref="FirstFake"/>−1 are the genuine ones (same
 /// indices as in the clean data; <see cref="GenuineUsers"/> of them have events), the rest are fakes.
-/// <see cref="Selected"/> is empty for random and average.
+/// <see cref="Selected"/> is empty for random and average. <see cref="FillerPerProfile"/> is −1 for a camouflaged attack,
+/// whose fakes each copy a genuine profile's length (so "filler_items_per_profile": -1 in the report).
 /// </summary>
 public sealed record AttackedData(UserSequences Data, int FirstFake, int GenuineUsers, int[] Targets, int[] Selected, int FillerPerProfile, bool RealClock)
 {
