@@ -64,5 +64,11 @@ public class SplitterTests
         Assert.DoesNotContain(cold.Train.Items, hidden.Contains);
         Assert.All(cold.Validation, c => Assert.DoesNotContain(c.Targets, hidden.Contains));
         Assert.True(cold.Test.Count < split.Test.Count);
+        // The other test cases are kept apart, in order, so the same fit can be reported on them too.
+        Assert.NotNull(cold.WarmTest);
+        Assert.All(cold.WarmTest, c => Assert.DoesNotContain(c.Targets, hidden.Contains));
+        Assert.Equal(split.Test.Where(c => !c.Targets.Any(hidden.Contains)).Select(c => c.User), cold.WarmTest.Select(c => c.User));
+        Assert.Equal(split.Test.Count, cold.Test.Count + cold.WarmTest.Count);
+        Assert.Null(split.WarmTest);
     }
 }

@@ -29,6 +29,21 @@ public sealed class HarnessTests
     }
 
     [Fact]
+    public void A_cold_item_split_also_reports_each_fitted_model_on_the_test_cases_whose_target_was_not_hidden()
+    {
+        var (split, catalog) = TestData.Create();
+        var cold = Merx.Core.Splits.Splitter.HideItems(split, 0.3, seed: 2);
+        Assert.NotEmpty(cold.Test); Assert.NotEmpty(cold.WarmTest!);
+        var run = EvaluationRunner.Run(cold, new EvaluationInputs("two-blocks", catalog), [("itemknn", () => new ItemKnn(5, 1))], seed: 3);
+        Assert.Equal(["itemknn", "itemknn+warm"], run.Models.Select(m => m.Name));
+        Assert.Equal(cold.Test.Count, run.Models[0].Result!.Cases);
+        Assert.Equal(cold.WarmTest!.Count, run.Models[1].Result!.Cases);
+        // item-kNN cannot place an item it never saw: nothing on the cold cases, the known ones ranked as usual.
+        Assert.Equal(0, run.Models[0].Result!["ndcg@10"]);
+        Assert.True(run.Models[1].Result!["ndcg@10"] > 0);
+    }
+
+    [Fact]
     public void Json_HasTheBenchmarkSchema()
     {
         var run = Run();

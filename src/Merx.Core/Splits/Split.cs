@@ -9,6 +9,12 @@ namespace Merx.Core.Splits;
 public sealed record Split(string Protocol, UserSequences Train, IReadOnlyList<EvalCase> Validation, IReadOnlyList<EvalCase> Test)
 {
     /// <summary>
+    /// In the cold-item protocol (<see cref="Splitter.HideItems"/>), the test cases whose target was not hidden: the same
+    /// fitted models are also reported on them, so what placing new items costs the other users shows beside it. Null elsewhere.
+    /// </summary>
+    public IReadOnlyList<EvalCase>? WarmTest { get; init; }
+
+    /// <summary>
     /// Whether <paramref name="other"/> holds the same training sequences (items, clocks and kinds, user by user) and the
     /// same validation and test cases, so a deterministic fit on either gives the same model. (The record's own equality
     /// compares references.)

@@ -93,7 +93,8 @@ public static class Splitter
     /// The cold-item protocol: a seeded <paramref name="fraction"/> of the items that are test
     /// targets is removed from every training sequence, validation keeps only cases whose target
     /// is still known, and test keeps only cases whose target was hidden — so the figure says how
-    /// well a model places items it never saw an interaction with (from side information alone).
+    /// well a model places items it never saw an interaction with (from side information alone). The other test cases
+    /// are kept apart as <see cref="Split.WarmTest"/>.
     /// </summary>
     public static Split HideItems(Split split, double fraction, int seed)
     {
@@ -106,7 +107,8 @@ public static class Splitter
             if (!hidden.Contains(train.Items[i])) keep.Add(i);
         var test = split.Test.Where(c => c.Targets.All(hidden.Contains)).ToArray();
         var validation = split.Validation.Where(c => !c.Targets.Any(hidden.Contains)).ToArray();
-        return new Split(split.Protocol + "+cold", Subset(train, keep), validation, test);
+        var warm = split.Test.Where(c => !c.Targets.Any(hidden.Contains)).ToArray();
+        return new Split(split.Protocol + "+cold", Subset(train, keep), validation, test) { WarmTest = warm };
     }
 
     /// <summary>

@@ -62,6 +62,12 @@ public static class EvaluationRunner
             var parameters = ModelIntrospection.Parameters(model);
             run.Models.Add(new ModelRunResult(name, result, trainSeconds, ModelIntrospection.Epochs(model), seed, parameters,
                 Privacy: (model as IPrivatelyTrainable)?.PrivacySpent));
+            if (split.WarmTest is { Count: > 0 } warmCases)
+            {
+                var warm = Evaluator.Evaluate(model, warmCases, baseOptions);
+                progress?.Report($"{name}+warm ({warmCases.Count:N0} test cases whose target was not hidden): NDCG@10={warm.Metrics.GetValueOrDefault("ndcg@10"):F4} HR@10={warm.Metrics.GetValueOrDefault("hr@10"):F4}");
+                run.Models.Add(new ModelRunResult(name + "+warm", warm, trainSeconds, ModelIntrospection.Epochs(model), seed, parameters));
+            }
             if (baseOptions.Int8Twin && model is IInt8Inference quantizable)
             {
                 var q = quantizable.ToInt8();

@@ -46,11 +46,12 @@ public sealed partial class SasRec : IColdItemEncoder
         if (vector.Length < l.D) throw new ArgumentException($"vector needs {l.D} entries", nameof(vector));
         Gemm.AB(text, _params.AsSpan(l.TextProj, l.TextDim * l.D), vector[..l.D], 1, l.TextDim, l.D);
         AddImputedId(_params, TextNeighbours(text, new float[l.Items]), _coldK, vector[..l.D]);
+        if (TensorPrimitives.MaxMagnitude(text) != 0) AddColdBoost(vector[..l.D]);
         return true;
     }
 
     /// <summary>
-    /// The neighbour counts <see cref="SelectColdNeighbours"/> chooses among (fixed before any measurement); the first,
+    /// The neighbour counts <see cref="SelectColdImputation"/> chooses among (fixed before any measurement); the first,
     /// 10, is the count used when no validation case can decide.
     /// </summary>
     public static readonly int[] ColdNeighbourChoices = [10, 3, 1];
@@ -59,8 +60,6 @@ public sealed partial class SasRec : IColdItemEncoder
     public int ColdNeighbours => _coldK;
     private int _coldK = 10;
 
-    /// <summary>The last fit's pseudo-cold validation NDCG@10 per <see cref="ColdNeighbourChoices"/> entry (empty when nothing was chosen).</summary>
-    public IReadOnlyList<double> ColdNeighbourNdcg { get; private set; } = [];
 
     /// <summary>Per untrained item with text: its text-nearest trained items (item, cosine), best first; built lazily, reset when the trained set changes.</summary>
     private ScoredItem[]?[]? _coldNeighbours;
@@ -92,7 +91,7 @@ public sealed partial class SasRec : IColdItemEncoder
             _coldNeighbours = built;
         }
         for (var i = 0; i < l.Items; i++)
-            if (_coldNeighbours[i] is { } neighbours) AddImputedId(p, neighbours, _coldK, reps.AsSpan(i * d, d));
+            if (_coldNeighbours[i] is { } neighbours) { AddImputedId(p, neighbours, _coldK, reps.AsSpan(i * d, d)); AddColdBoost(reps.AsSpan(i * d, d)); }
     }
 
     /// <summary>row (D) += Σ wⱼ·idⱼ over the first <paramref name="k"/> <paramref name="neighbours"/>, wⱼ = their cosine as a share of the sum.</summary>
@@ -107,16 +106,18 @@ public sealed partial class SasRec : IColdItemEncoder
 
     /// <summary>
     /// The trained items with text whose text vectors have the highest positive cosine with <paramref name="text"/>
-    /// (at most the largest of <see cref="ColdNeighbourChoices"/>), best first, leaving out <paramref name="except"/>.
+    /// (at most the largest of <see cref="ColdNeighbourChoices"/>), best first, leaving out <paramref name="except"/>;
+    /// <paramref name="candidates"/> (Items) narrows the trained items to those it marks.
     /// <paramref name="sims"/> (Items) is scratch. Costs one cosine per item (Items × E).
     /// </summary>
-    private ScoredItem[] TextNeighbours(ReadOnlySpan<float> text, float[] sims, int except = -1)
+    private ScoredItem[] TextNeighbours(ReadOnlySpan<float> text, float[] sims, int except = -1, bool[]? candidates = null)
     {
+        candidates ??= _trained;
         var l = Layout; var e = l.TextDim;
         var norm = TensorPrimitives.Norm(text);
         for (var j = 0; j < l.Items; j++)
         {
-            if (!_trained[j] || norm == 0 || j == except) { sims[j] = float.NegativeInfinity; continue; }
+            if (!candidates[j] || norm == 0 || j == except) { sims[j] = float.NegativeInfinity; continue; }
             var row = _text.AsSpan(j * e, e);
             var rowNorm = TensorPrimitives.Norm(row);
             var cos = rowNorm == 0 ? 0 : TensorPrimitives.Dot(text, row) / (norm * rowNorm);
@@ -126,57 +127,149 @@ public sealed partial class SasRec : IColdItemEncoder
     }
 
     /// <summary>
-    /// Chooses <see cref="ColdNeighbours"/> on validation, never on test: each validation case whose target is a trained
-    /// item with text (the first 2,000 such cases, fewer for a large catalog) is scored as if that target were cold — its id embedding
-    /// replaced by the imputation from its text-nearest other trained items, its text and attribute parts kept — and
-    /// ranked against every other item (the case's history left out); the count with the highest NDCG@10 of these
-    /// pseudo-cold targets wins (ties keep the earlier of <see cref="ColdNeighbourChoices"/>). No usable case: 10.
+    /// The cold-item boosts <see cref="SelectColdImputation"/> chooses among (fixed before any measurement), in logits of
+    /// the average validation user: a cold item's representation gains β·v, where v is the mean validation user state
+    /// scaled so that h·v averages 1 over those users. 0 (no boost) first, so it wins ties.
     /// </summary>
-    private void SelectColdNeighbours(IReadOnlyList<Merx.Core.Splits.EvalCase> validation, IProgress<string>? progress)
+    public static readonly float[] ColdBoostChoices = [0, 0.5f, 1, 1.5f, 2, 3, 4, 6];
+
+    /// <summary>The share of the validation cases' distinct targets treated as pseudo-cold when the imputation is chosen (fixed a priori).</summary>
+    public const double PseudoColdShare = 0.1;
+
+    /// <summary>The chosen cold-item boost β (logits of the average validation user; 0 = none).</summary>
+    public float ColdBoost => _coldBoost;
+    private float _coldBoost;
+    private float[] _coldDirection = [];    // (D) v: the mean validation user state, scaled so h·v averages 1; empty = no boost
+
+    /// <summary>The last choice's validation NDCG@10 over all its cases, per (k, β): [k index][β index] (empty when nothing was chosen).</summary>
+    public IReadOnlyList<double[]> ColdImputationNdcg { get; private set; } = [];
+
+    /// <summary>row (D) += β·v: the chosen boost of an item placed by its text.</summary>
+    private void AddColdBoost(Span<float> row)
+    {
+        if (_coldBoost != 0 && _coldDirection.Length == row.Length) TensorPrimitives.MultiplyAdd(_coldDirection, _coldBoost, row, row);
+    }
+
+    /// <summary>
+    /// Chooses the cold items' neighbour count k (<see cref="ColdNeighbourChoices"/>) and boost β (<see cref="ColdBoostChoices"/>)
+    /// on validation, never on test, by simulating what a cold split does: a seeded <see cref="PseudoColdShare"/> of the
+    /// validation cases' distinct targets that are trained items with text become pseudo-cold — their id embedding
+    /// replaced, in every case, by the imputation from their text-nearest trained items outside that set, plus β·v — beside
+    /// the items that really are untrained (imputed the same way). Every usable case (one target, the first 2,000; fewer
+    /// for a large catalog) ranks its target against all items outside its history, whether the target is one of the
+    /// pseudo-cold items or not, and the (k, β) with the highest NDCG@10 over all of them wins (ties keep the earlier
+    /// choice: k = 10, β = 0 first). So a boost is kept only where the cold items it lifts into the lists are worth more
+    /// than the trained ones it pushes out, at the shop's own mix of targets. No usable case: k = 10, no boost.
+    /// </summary>
+    private void SelectColdImputation(IReadOnlyList<Merx.Core.Splits.EvalCase> validation, int seed, IProgress<string>? progress)
     {
         var l = Layout; var d = l.D;
-        _coldK = ColdNeighbourChoices[0];
-        ColdNeighbourNdcg = [];
+        _coldK = ColdNeighbourChoices[0]; _coldBoost = 0; _coldDirection = [];
+        ColdImputationNdcg = [];
         if (l.TextDim == 0 || !Options.UseSideInformation) return;
+        _coldNeighbours = null;
         ComputeRepresentations(_params, _reps);
-        var sims = new float[l.Items];
-        var scores = new float[l.Items];
-        var h = new float[d];
-        var pseudo = new float[d];
-        var gains = new double[ColdNeighbourChoices.Length];
-        var used = 0;
+        bool HasText(int i) => TensorPrimitives.MaxMagnitude(_text.AsSpan(i * l.TextDim, l.TextDim)) != 0;
         var most = (int)Math.Clamp(4e9 / ((double)l.Items * (l.TextDim + d)), 100, 2000); // a large catalog gets fewer cases (each costs Items × (E + D))
-        foreach (var c in validation)
+        var cases = validation.Where(c => c.Targets.Length == 1 && (uint)c.Targets[0] < (uint)l.Items && c.Input.Length > 0).Take(most).ToArray();
+        if (cases.Length == 0) return;
+
+        // The pseudo-cold items, and every item placed by its text in this simulation.
+        var rng = new Random(seed);
+        var pseudo = new bool[l.Items];
+        foreach (var t in cases.Select(c => c.Targets[0]).Distinct().Order())
+            if (rng.NextDouble() < PseudoColdShare && _trained[t] && HasText(t)) pseudo[t] = true;
+        var cold = Enumerable.Range(0, l.Items).Where(i => (pseudo[i] || !_trained[i]) && HasText(i)).ToArray();
+        var slot = new int[l.Items]; Array.Fill(slot, -1);
+        for (var q = 0; q < cold.Length; q++) slot[cold[q]] = q;
+
+        // Side-only rows for the pseudo-cold and untrained items (trained ones: their full representation), then each
+        // cold row with its imputed id part for every k, neighbours drawn from the trained items outside the pseudo-cold set.
+        var side = new float[l.Items * d];
+        ComputeRepresentations(_params, side, idOff: pseudo, training: true);
+        var outside = (bool[])_trained.Clone();
+        for (var i = 0; i < l.Items; i++) if (pseudo[i]) outside[i] = false;
+        var sims = new float[l.Items];
+        var coldRows = new float[ColdNeighbourChoices.Length][];
+        for (var k = 0; k < ColdNeighbourChoices.Length; k++) coldRows[k] = new float[cold.Length * d];
+        for (var q = 0; q < cold.Length; q++)
         {
-            if (used == most) break;
-            if (c.Targets.Length != 1 || c.Targets[0] is var t && ((uint)t >= (uint)l.Items || !_trained[t])) continue;
-            var text = _text.AsSpan(t * l.TextDim, l.TextDim);
-            if (TensorPrimitives.MaxMagnitude(text) == 0) continue;
-            var neighbours = TextNeighbours(text, sims, except: t);
-            if (neighbours.Length == 0) continue;
-            EncodeUser(c.User, c.Input, h);
-            Gemm.ABt(h, _reps, scores, 1, d, l.Items);
-            foreach (var i in c.Input) if ((uint)i < (uint)l.Items) scores[i] = float.NegativeInfinity;
+            var i = cold[q];
+            var neighbours = TextNeighbours(_text.AsSpan(i * l.TextDim, l.TextDim), sims, candidates: outside);
             for (var k = 0; k < ColdNeighbourChoices.Length; k++)
             {
-                _reps.AsSpan(t * d, d).CopyTo(pseudo);
-                TensorPrimitives.Subtract(pseudo, _params.AsSpan(l.ItemEmb + t * d, d), pseudo);   // its own id embedding out
-                AddImputedId(_params, neighbours, ColdNeighbourChoices[k], pseudo);               // the imputed one in
-                var s = TensorPrimitives.Dot(h, pseudo);
-                var rank = 0;
-                for (var i = 0; i < l.Items && rank < 10; i++) if (i != t && scores[i] > s) rank++;
-                if (rank < 10) gains[k] += 1 / Math.Log2(rank + 2);
+                var row = coldRows[k].AsSpan(q * d, d);
+                side.AsSpan(i * d, d).CopyTo(row);
+                AddImputedId(_params, neighbours, ColdNeighbourChoices[k], row);
             }
-            used++;
         }
-        if (used == 0) return;
-        ColdNeighbourNdcg = gains.Select(g => g / used).ToArray();
-        var best = 0;
-        for (var k = 1; k < gains.Length; k++) if (gains[k] > gains[best]) best = k;
-        _coldK = ColdNeighbourChoices[best];
+
+        // The users' states, their mean direction v (h·v averages 1), then every case ranked under every (k, β).
+        var hs = new float[cases.Length * d];
+        for (var c = 0; c < cases.Length; c++) EncodeUser(cases[c].User, cases[c].Input, hs.AsSpan(c * d, d));
+        var mean = new float[d];
+        for (var c = 0; c < cases.Length; c++) TensorPrimitives.Add(mean, hs.AsSpan(c * d, d), mean);
+        TensorPrimitives.Divide(mean, cases.Length, mean);
+        var meanDot = 0.0;
+        for (var c = 0; c < cases.Length; c++) meanDot += TensorPrimitives.Dot(hs.AsSpan(c * d, d), mean);
+        meanDot /= cases.Length;
+        var direction = meanDot > 0 ? mean.Select(x => (float)(x / meanDot)).ToArray() : null;
+        var boosts = direction is null ? 1 : ColdBoostChoices.Length;
+
+        var gains = new double[ColdNeighbourChoices.Length, boosts];
+        var coldGains = new double[ColdNeighbourChoices.Length, boosts];
+        var scores = new float[l.Items];
+        var coldScores = new float[cold.Length];
+        var excluded = new bool[l.Items];
+        var coldCases = 0;
+        for (var c = 0; c < cases.Length; c++)
+        {
+            var h = hs.AsSpan(c * d, d);
+            var t = cases[c].Targets[0];
+            Gemm.ABt(h, side, scores, 1, d, l.Items);
+            foreach (var i in cases[c].Input) if ((uint)i < (uint)l.Items) excluded[i] = true;
+            var g = direction is null ? 0f : TensorPrimitives.Dot(h, direction);
+            var targetCold = slot[t] >= 0;
+            if (targetCold) coldCases++;
+            for (var k = 0; k < ColdNeighbourChoices.Length; k++)
+            {
+                Gemm.ABt(h, coldRows[k], coldScores, 1, d, cold.Length);
+                for (var b = 0; b < boosts; b++)
+                {
+                    var lift = ColdBoostChoices[b] * g;
+                    var target = targetCold ? coldScores[slot[t]] + lift : scores[t];
+                    var rank = 0;
+                    for (var i = 0; i < l.Items && rank < 10; i++)
+                    {
+                        if (i == t || excluded[i]) continue;
+                        var s = slot[i] >= 0 ? coldScores[slot[i]] + lift : scores[i];
+                        if (s > target) rank++;
+                    }
+                    if (rank >= 10) continue;
+                    var gain = 1 / Math.Log2(rank + 2);
+                    gains[k, b] += gain;
+                    if (targetCold) coldGains[k, b] += gain;
+                }
+            }
+            foreach (var i in cases[c].Input) if ((uint)i < (uint)l.Items) excluded[i] = false;
+        }
+
+        var (bestK, bestB) = (0, 0);
+        for (var k = 0; k < ColdNeighbourChoices.Length; k++)
+            for (var b = 0; b < boosts; b++)
+                if (gains[k, b] > gains[bestK, bestB]) (bestK, bestB) = (k, b);
+        _coldK = ColdNeighbourChoices[bestK];
+        _coldBoost = ColdBoostChoices[bestB];
+        _coldDirection = _coldBoost != 0 ? direction! : [];
+        ColdImputationNdcg = Enumerable.Range(0, ColdNeighbourChoices.Length).Select(k => Enumerable.Range(0, boosts).Select(b => gains[k, b] / cases.Length).ToArray()).ToArray();
+        _coldNeighbours = null;
         ComputeRepresentations(_params, _reps);
-        progress?.Report($"{Name}: cold items' id embeddings imputed from the {_coldK} text-nearest trained items (chosen on {used:N0} pseudo-cold validation cases; NDCG@10 "
-            + string.Join(", ", ColdNeighbourChoices.Select((k, i) => $"k={k} {gains[i] / used:F4}")) + ")");
+        progress?.Report($"{Name}: cold items placed by the {_coldK} text-nearest trained items' id embeddings, boost β = {_coldBoost:0.##} (chosen on {cases.Length:N0} validation cases, "
+            + $"{coldCases:N0} of them with one of {pseudo.Count(x => x):N0} pseudo-cold targets beside {cold.Length - pseudo.Count(x => x):N0} untrained items with text; "
+            + $"NDCG@10 all / pseudo-cold: chosen {gains[bestK, bestB] / cases.Length:F4} / {(coldCases == 0 ? 0 : coldGains[bestK, bestB] / coldCases):F4}, "
+            + $"k = 10 without boost {gains[0, 0] / cases.Length:F4} / {(coldCases == 0 ? 0 : coldGains[0, 0] / coldCases):F4}; all cases per β "
+            + string.Join(", ", ColdBoostChoices.Take(boosts)) + ": "
+            + string.Join("; ", ColdNeighbourChoices.Select((k, i) => $"k={k} " + string.Join(" ", Enumerable.Range(0, boosts).Select(b => $"{gains[i, b] / cases.Length:F4}/{(coldCases == 0 ? 0 : coldGains[i, b] / coldCases):F3}")))) + ")");
     }
 
     /// <summary>reps (Items, D) += text (Items, E) · W (E, D).</summary>
@@ -215,4 +308,5 @@ public sealed partial class SasRec : IColdItemEncoder
     /// <summary>The fitted parameters (for gradient checks).</summary>
     internal float[] Parameters => _params;
     internal SasRecLayout LayoutForTests => Layout;
+    internal ReadOnlySpan<float> ColdDirectionForTests => _coldDirection;
 }

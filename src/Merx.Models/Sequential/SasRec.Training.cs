@@ -34,7 +34,7 @@ public sealed partial class SasRec
             new PlainRecipe(o.MaxEpochs, o.BatchSize, o.EvalEvery, o.Patience, o.ValidationUsers, o.RefitWithValidation), fit, Name);
         (EpochsRun, BestEpoch, BestValidationNdcg) = (run.EpochsRun, run.BestEpoch, run.BestValidationNdcg);
         (EpochSeconds, MedianEpochSeconds) = (run.EpochSeconds, run.MedianEpochSeconds);
-        SelectColdNeighbours(data.Validation, fit.Progress);
+        SelectColdImputation(data.Validation, fit.Seed, fit.Progress);
     }
 
     /// <summary>
@@ -97,7 +97,7 @@ public sealed partial class SasRec
         _trained = new bool[data.ItemCount];
         _popularity = new int[data.ItemCount];
         _coldNeighbours = null;
-        _coldK = ColdNeighbourChoices[0];
+        _coldK = ColdNeighbourChoices[0]; _coldBoost = 0; _coldDirection = [];
         return resolved;
     }
 

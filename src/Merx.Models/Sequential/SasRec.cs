@@ -235,7 +235,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     {
         ThrowIfInt8();
         var l = Layout; var o = Options;
-        w.Write(l.TextDim > 0 ? 3 : 1); // payload version: 2 added the text vectors, 3 the cold items' neighbour count (a model without text writes what it always wrote)
+        w.Write(l.TextDim > 0 ? 4 : 1); // payload version: 2 added the text vectors, 3 the cold items' neighbour count, 4 their boost (a model without text writes what it always wrote)
         w.Write(o.Dim); w.Write(o.Blocks); w.Write(o.Heads); w.Write(o.MaxLength); w.Write(o.FfnMultiplier);
         w.Write(o.Dropout); w.Write(o.LearningRate); w.Write(o.WeightDecay); w.Write(o.ClipNorm); w.Write(o.BatchSize);
         w.Write(o.MaxEpochs); w.Write(o.Patience); w.Write(o.EvalEvery); w.Write(o.ValidationUsers); w.Write(o.UseSideInformation); w.Write(o.RefitWithValidation); w.Write(o.SampledNegatives);
@@ -245,6 +245,8 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
             w.Write(l.TextDim); w.Write(_textEncoder ?? "");
             foreach (var v in _text.AsSpan(0, l.Items * l.TextDim)) w.Write(v);
             w.Write(_coldK);
+            w.Write(_coldBoost); w.Write(_coldDirection.Length);
+            foreach (var v in _coldDirection) w.Write(v);
         }
         w.Write(EpochsRun); w.Write(BestEpoch); w.Write(BestValidationNdcg);
         WriteInts(w, _featOffsets); WriteInts(w, _featIds);
@@ -256,7 +258,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     public static SasRec Read(BinaryReader r)
     {
         var version = r.ReadInt32();
-        if (version is not (1 or 2 or 3)) throw new InvalidDataException($"sasrec payload version {version} is not supported");
+        if (version is not (1 or 2 or 3 or 4)) throw new InvalidDataException($"sasrec payload version {version} is not supported");
         var o = new SasRecOptions
         {
             Dim = r.ReadInt32(), Blocks = r.ReadInt32(), Heads = r.ReadInt32(), MaxLength = r.ReadInt32(), FfnMultiplier = r.ReadInt32(),
@@ -272,7 +274,15 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
             model._textEncoder = r.ReadString();
             model._text = new float[items * textDim];
             for (var i = 0; i < model._text.Length; i++) model._text[i] = r.ReadSingle();
-            if (version == 3) model._coldK = r.ReadInt32() is var k && ColdNeighbourChoices.Contains(k) ? k : throw new InvalidDataException($"sasrec payload has an unknown cold-item neighbour count {k}");
+            if (version >= 3) model._coldK = r.ReadInt32() is var k && ColdNeighbourChoices.Contains(k) ? k : throw new InvalidDataException($"sasrec payload has an unknown cold-item neighbour count {k}");
+            if (version >= 4)
+            {
+                model._coldBoost = r.ReadSingle();
+                var length = r.ReadInt32();
+                if (!float.IsFinite(model._coldBoost) || length != (model._coldBoost == 0 ? 0 : o.Dim)) throw new InvalidDataException("sasrec payload has an invalid cold-item boost");
+                model._coldDirection = new float[length];
+                for (var i = 0; i < length; i++) model._coldDirection[i] = r.ReadSingle();
+            }
         }
         model.EpochsRun = r.ReadInt32(); model.BestEpoch = r.ReadInt32(); model.BestValidationNdcg = r.ReadDouble();
         model._featOffsets = ReadInts(r); model._featIds = ReadInts(r);

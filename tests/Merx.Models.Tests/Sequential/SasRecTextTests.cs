@@ -147,6 +147,8 @@ public class SasRecTextTests
         var loaded = SasRec.Read(new BinaryReader(ms));
         Assert.Equal("test-topics", loaded.TextEncoder);
         Assert.Equal(with.ColdNeighbours, loaded.ColdNeighbours);
+        Assert.Equal(with.ColdBoost, loaded.ColdBoost);
+        Assert.Equal(with.ColdDirectionForTests.ToArray(), loaded.ColdDirectionForTests.ToArray());
         Assert.Equal(with.ItemVectors.ToArray(), loaded.ItemVectors.ToArray());
         var a = new float[Items]; var b = new float[Items];
         with.Score(-1, [3, 4, 5], a); loaded.Score(-1, [3, 4, 5], b);
@@ -211,6 +213,8 @@ public class SasRecTextTests
             for (var k = 0; k < d; k++) expected[k] += cos / sum * p[l.ItemEmb + j * d + k];
         for (var k = 0; k < d; k++)
             for (var e = 0; e < E; e++) expected[k] += t[e] * p[l.TextProj + e * d + k];   // + t·W
+        var direction = model.ColdDirectionForTests;                                          // + β·v, when a boost was chosen
+        for (var k = 0; k < direction.Length; k++) expected[k] += model.ColdBoost * direction[k];
         var rep = model.ItemVectors.Slice(29 * d, d).ToArray();
         for (var k = 0; k < d; k++) Assert.Equal(expected[k], rep[k], 4);
         // A trained item's row is untouched: its own id embedding + t·W.
@@ -223,41 +227,66 @@ public class SasRecTextTests
     }
 
     [Fact]
-    public void The_cold_neighbour_count_is_the_one_that_places_pseudo_cold_validation_targets_best()
+    public void The_cold_items_neighbour_count_and_boost_are_the_ones_that_rank_all_validation_cases_best_with_pseudo_cold_targets()
     {
         var data = Data(TopicText());
         var model = Small(6);
         model.Fit(data, new FitOptions { Seed = 5 });
         var l = model.LayoutForTests; var p = model.Parameters; const int d = 16;
         var text = data.Text!;
-        // Reference, written out: each validation case's target scored with its own id embedding swapped for the
-        // cosine-weighted mean of its k text-nearest other trained items, ranked against all items outside the history.
+        // Reference, written out: a seeded 10 % of the validation targets become pseudo-cold (all of 0..28 are trained and
+        // have text); they and the never-consumed item 29 are scored as t·W + the cosine-weighted mean id embedding of their
+        // k text-nearest trained items outside the pseudo-cold set + β·v, v the mean user state scaled so h·v averages 1;
+        // every other item keeps its own id embedding + t·W. Each case ranks its target against all items outside its history.
         double Cos(float[] a, float[] b) => a.Zip(b, (x, y) => (double)x * y).Sum() / Math.Sqrt(a.Sum(x => (double)x * x) * b.Sum(x => (double)x * x));
-        var expected = new double[SasRec.ColdNeighbourChoices.Length];
-        var cases = data.Validation.Where(c => c.Targets.Length == 1 && c.Targets[0] < 29).ToArray();
-        Assert.NotEmpty(cases);
-        foreach (var c in cases)
+        var cases = data.Validation.Where(c => c.Targets.Length == 1 && c.Targets[0] < Items && c.Input.Length > 0).ToArray();
+        var rng = new Random(5);
+        var pseudo = cases.Select(c => c.Targets[0]).Distinct().Order().Where(_ => rng.NextDouble() < SasRec.PseudoColdShare).ToHashSet();
+        Assert.NotEmpty(pseudo);
+        var cold = pseudo.Append(29).ToHashSet();
+        double[] Side(int i) => Enumerable.Range(0, d).Select(q => Enumerable.Range(0, E).Sum(e => (double)text.Of(i)[e] * p[l.TextProj + e * d + q])).ToArray();
+        double[] Own(int i) { var s = Side(i); for (var q = 0; q < d; q++) s[q] += p[l.ItemEmb + i * d + q]; return s; }
+        double[] Imputed(int i, int k)
         {
-            var t = c.Targets[0];
-            var scores = new float[Items]; model.Score(c.User, c.Input, scores);
-            var h = new float[d]; model.EncodeUser(c.User, c.Input, h);
-            var near = Enumerable.Range(0, 29).Where(j => j != t).Select(j => (j, cos: Cos(text.Of(t).ToArray(), text.Of(j).ToArray())))
-                .Where(x => x.cos > 0).OrderByDescending(x => x.cos).ThenBy(x => x.j).ToArray();
-            for (var k = 0; k < expected.Length; k++)
-            {
-                var take = near.Take(SasRec.ColdNeighbourChoices[k]).ToArray();
-                var sum = take.Sum(x => x.cos);
-                double s = scores[t];
-                for (var q = 0; q < d; q++)
-                    s += h[q] * (take.Sum(x => x.cos / sum * p[l.ItemEmb + x.j * d + q]) - p[l.ItemEmb + t * d + q]);
-                var rank = Enumerable.Range(0, Items).Count(i => i != t && !c.Input.Contains(i) && scores[i] > s);
-                if (rank < 10) expected[k] += 1 / Math.Log2(rank + 2);
-            }
+            var near = Enumerable.Range(0, 29).Where(j => !pseudo.Contains(j)).Select(j => (j, cos: Cos(text.Of(i).ToArray(), text.Of(j).ToArray())))
+                .Where(x => x.cos > 0).OrderByDescending(x => x.cos).ThenBy(x => x.j).Take(k).ToArray();
+            var sum = near.Sum(x => x.cos);
+            var s = Side(i);
+            foreach (var (j, cos) in near) for (var q = 0; q < d; q++) s[q] += cos / sum * p[l.ItemEmb + j * d + q];
+            return s;
         }
-        Assert.True(expected.Any(x => x > 0), "some pseudo-cold target reaches a top 10");
-        Assert.Equal(expected.Length, model.ColdNeighbourNdcg.Count);
-        for (var k = 0; k < expected.Length; k++) Assert.Equal(expected[k] / cases.Length, model.ColdNeighbourNdcg[k], 3);
-        var best = Enumerable.Range(0, expected.Length).MaxBy(k => model.ColdNeighbourNdcg[k]);
-        Assert.Equal(SasRec.ColdNeighbourChoices[best], model.ColdNeighbours);
+        var hs = cases.Select(c => { var h = new float[d]; model.EncodeUser(c.User, c.Input, h); return h.Select(x => (double)x).ToArray(); }).ToArray();
+        var mean = Enumerable.Range(0, d).Select(q => hs.Average(h => h[q])).ToArray();
+        var meanDot = hs.Average(h => h.Zip(mean, (a, b) => a * b).Sum());
+        Assert.True(meanDot > 0);
+        var expected = new double[SasRec.ColdNeighbourChoices.Length, SasRec.ColdBoostChoices.Length];
+        for (var k = 0; k < SasRec.ColdNeighbourChoices.Length; k++)
+        {
+            var rows = Enumerable.Range(0, Items).Select(i => cold.Contains(i) ? Imputed(i, SasRec.ColdNeighbourChoices[k]) : Own(i)).ToArray();
+            for (var b = 0; b < SasRec.ColdBoostChoices.Length; b++)
+                for (var c = 0; c < cases.Length; c++)
+                {
+                    var h = hs[c];
+                    var lift = SasRec.ColdBoostChoices[b] * h.Zip(mean, (x, y) => x * y).Sum() / meanDot;
+                    double Score(int i) => h.Zip(rows[i], (x, y) => x * y).Sum() + (cold.Contains(i) ? lift : 0);
+                    var t = cases[c].Targets[0];
+                    var rank = Enumerable.Range(0, Items).Count(i => i != t && !cases[c].Input.Contains(i) && Score(i) > Score(t));
+                    if (rank < 10) expected[k, b] += 1 / Math.Log2(rank + 2);
+                }
+        }
+        Assert.Equal(SasRec.ColdNeighbourChoices.Length, model.ColdImputationNdcg.Count);
+        var (bestK, bestB) = (0, 0);
+        for (var k = 0; k < SasRec.ColdNeighbourChoices.Length; k++)
+            for (var b = 0; b < SasRec.ColdBoostChoices.Length; b++)
+            {
+                Assert.Equal(expected[k, b] / cases.Length, model.ColdImputationNdcg[k][b], 3);
+                if (model.ColdImputationNdcg[k][b] > model.ColdImputationNdcg[bestK][bestB]) (bestK, bestB) = (k, b);
+            }
+        Assert.Equal(SasRec.ColdNeighbourChoices[bestK], model.ColdNeighbours);
+        Assert.Equal(SasRec.ColdBoostChoices[bestB], model.ColdBoost);
+        // The served row of the really untrained item 29 is built the same way (neighbours from every trained item).
+        var direction = model.ColdDirectionForTests.ToArray();
+        Assert.Equal(model.ColdBoost == 0 ? 0 : d, direction.Length);
+        for (var q = 0; q < direction.Length; q++) Assert.Equal(mean[q] / meanDot, direction[q], 4);
     }
 }
