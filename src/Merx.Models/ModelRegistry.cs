@@ -31,13 +31,15 @@ public static class ModelRegistry
     /// <summary>
     /// Families that also take one setting in their name, <c>NAME:VALUE</c>: <c>sasrec-ipw:η</c> is the Transformer with
     /// inverse-propensity strength η in (0, 2] (plain <c>sasrec-ipw</c> is η = 0.5), <c>sasrec-adv:ε</c> the adversarially
-    /// trained Transformer with perturbation size ε in (0, 2] (plain <c>sasrec-adv</c> is ε = <see cref="Sequential.SasRec.DefaultAdversarialEpsilon"/>). The published version keeps the full
+    /// trained Transformer with perturbation size ε in (0, 2] (plain <c>sasrec-adv</c> is ε = <see cref="Sequential.SasRec.DefaultAdversarialEpsilon"/>),
+    /// <c>sasrec-new:W</c> the Transformer whose cold-item placement weighs new items W times in (0, 100]. The published version keeps the full
     /// name; its payload is read by the family's reader.
     /// </summary>
     private static readonly Dictionary<string, Func<string, IRecommender>> Parametrised = new(StringComparer.Ordinal)
     {
         [Sequential.SasRec.IpwName] = v => new Sequential.SasRec(new Sequential.SasRecOptions { PopularityIpw = Setting(Sequential.SasRec.IpwName, v, "η", 0, 2) }),
         [Sequential.SasRec.AdversarialName] = v => new Sequential.SasRec(new Sequential.SasRecOptions { AdversarialEpsilon = Setting(Sequential.SasRec.AdversarialName, v, "ε", 0, 2) }),
+        [Sequential.SasRec.NewItemName] = v => new Sequential.SasRec(new Sequential.SasRecOptions { NewItemWeight = Setting(Sequential.SasRec.NewItemName, v, "the new-item weight W", 0, 100) }),
     };
 
     private static float Setting(string family, string value, string what, float above, float atMost) =>
@@ -60,12 +62,13 @@ public static class ModelRegistry
         [Sequential.SasRec.IdDropoutName] = Sequential.SasRec.Read,
         [Sequential.SasRec.AdversarialName] = Sequential.SasRec.Read,
         [Sequential.SasRec.IpwName] = Sequential.SasRec.Read,
+        [Sequential.SasRec.NewItemName] = Sequential.SasRec.Read,
     };
 
     private static readonly HashSet<string> TextReaders = new(StringComparer.Ordinal)
     {
         TextContent.ModelName, Sequential.SasRec.ModelName, Sequential.SasRec.IdDropoutName, Sequential.SasRec.AdversarialName,
-        Sequential.SasRec.IpwName,
+        Sequential.SasRec.IpwName, Sequential.SasRec.NewItemName,
     };
 
     /// <summary>Whether the model reads item text vectors (<see cref="Core.Contracts.TrainingData.Text"/>) when they are given: hosts compute them only then.</summary>

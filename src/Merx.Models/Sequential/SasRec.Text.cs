@@ -144,6 +144,9 @@ public sealed partial class SasRec : IColdItemEncoder
     /// <summary>The last choice's validation NDCG@10 over all its cases, per (k, β): [k index][β index] (empty when nothing was chosen).</summary>
     public IReadOnlyList<double[]> ColdImputationNdcg { get; private set; } = [];
 
+    /// <summary>The same choice's NDCG@10 over its pseudo-cold cases alone, per (k, β) (empty when nothing was chosen).</summary>
+    public IReadOnlyList<double[]> PseudoColdNdcg { get; private set; } = [];
+
     /// <summary>row (D) += β·v: the chosen boost of an item placed by its text.</summary>
     private void AddColdBoost(Span<float> row)
     {
@@ -157,15 +160,16 @@ public sealed partial class SasRec : IColdItemEncoder
     /// replaced, in every case, by the imputation from their text-nearest trained items outside that set, plus β·v — beside
     /// the items that really are untrained (imputed the same way). Every usable case (one target, the first 2,000; fewer
     /// for a large catalog) ranks its target against all items outside its history, whether the target is one of the
-    /// pseudo-cold items or not, and the (k, β) with the highest NDCG@10 over all of them wins (ties keep the earlier
-    /// choice: k = 10, β = 0 first). So a boost is kept only where the cold items it lifts into the lists are worth more
-    /// than the trained ones it pushes out, at the shop's own mix of targets. No usable case: k = 10, no boost.
+    /// pseudo-cold items or not, and the (k, β) with the highest NDCG@10 over all of them wins, each pseudo-cold case
+    /// counted <see cref="SasRecOptions.NewItemWeight"/> times (ties keep the earlier choice: k = 10, β = 0 first). So at
+    /// the default weight 1 a boost is kept only where the cold items it lifts into the lists are worth more than the
+    /// trained ones it pushes out, at the shop's own mix of targets. No usable case: k = 10, no boost.
     /// </summary>
     private void SelectColdImputation(IReadOnlyList<Merx.Core.Splits.EvalCase> validation, int seed, IProgress<string>? progress)
     {
         var l = Layout; var d = l.D;
         _coldK = ColdNeighbourChoices[0]; _coldBoost = 0; _coldDirection = [];
-        ColdImputationNdcg = [];
+        ColdImputationNdcg = []; PseudoColdNdcg = [];
         if (l.TextDim == 0 || !Options.UseSideInformation) return;
         _coldNeighbours = null;
         ComputeRepresentations(_params, _reps);
@@ -254,22 +258,36 @@ public sealed partial class SasRec : IColdItemEncoder
             foreach (var i in cases[c].Input) if ((uint)i < (uint)l.Items) excluded[i] = false;
         }
 
-        var (bestK, bestB) = (0, 0);
-        for (var k = 0; k < ColdNeighbourChoices.Length; k++)
-            for (var b = 0; b < boosts; b++)
-                if (gains[k, b] > gains[bestK, bestB]) (bestK, bestB) = (k, b);
+        var w = Options.NewItemWeight;
+        var (bestK, bestB) = BestColdChoice(gains, coldGains, w);
         _coldK = ColdNeighbourChoices[bestK];
         _coldBoost = ColdBoostChoices[bestB];
         _coldDirection = _coldBoost != 0 ? direction! : [];
         ColdImputationNdcg = Enumerable.Range(0, ColdNeighbourChoices.Length).Select(k => Enumerable.Range(0, boosts).Select(b => gains[k, b] / cases.Length).ToArray()).ToArray();
+        PseudoColdNdcg = Enumerable.Range(0, ColdNeighbourChoices.Length).Select(k => Enumerable.Range(0, boosts).Select(b => coldCases == 0 ? 0 : coldGains[k, b] / coldCases).ToArray()).ToArray();
         _coldNeighbours = null;
         ComputeRepresentations(_params, _reps);
-        progress?.Report($"{Name}: cold items placed by the {_coldK} text-nearest trained items' id embeddings, boost β = {_coldBoost:0.##} (chosen on {cases.Length:N0} validation cases, "
+        progress?.Report($"{Name}: cold items placed by the {_coldK} text-nearest trained items' id embeddings, boost β = {_coldBoost:0.##} (chosen on {cases.Length:N0} validation cases{(w != 1 ? $", new items weighted {w:0.##} ×" : "")}, "
             + $"{coldCases:N0} of them with one of {pseudo.Count(x => x):N0} pseudo-cold targets beside {cold.Length - pseudo.Count(x => x):N0} untrained items with text; "
             + $"NDCG@10 all / pseudo-cold: chosen {gains[bestK, bestB] / cases.Length:F4} / {(coldCases == 0 ? 0 : coldGains[bestK, bestB] / coldCases):F4}, "
             + $"k = 10 without boost {gains[0, 0] / cases.Length:F4} / {(coldCases == 0 ? 0 : coldGains[0, 0] / coldCases):F4}; all cases per β "
             + string.Join(", ", ColdBoostChoices.Take(boosts)) + ": "
             + string.Join("; ", ColdNeighbourChoices.Select((k, i) => $"k={k} " + string.Join(" ", Enumerable.Range(0, boosts).Select(b => $"{gains[i, b] / cases.Length:F4}/{(coldCases == 0 ? 0 : coldGains[i, b] / coldCases):F3}")))) + ")");
+    }
+
+    /// <summary>
+    /// The (k, β) cell with the highest objective: the summed NDCG gains of every case (<paramref name="gains"/>), each
+    /// pseudo-cold case's (<paramref name="coldGains"/>, a part of them) counted <paramref name="newItemWeight"/> times in
+    /// all; ties keep the earlier cell (k = 10, β = 0 first).
+    /// </summary>
+    internal static (int K, int B) BestColdChoice(double[,] gains, double[,] coldGains, double newItemWeight)
+    {
+        double Objective(int k, int b) => gains[k, b] + (newItemWeight - 1) * coldGains[k, b];
+        var best = (K: 0, B: 0);
+        for (var k = 0; k < gains.GetLength(0); k++)
+            for (var b = 0; b < gains.GetLength(1); b++)
+                if (Objective(k, b) > Objective(best.K, best.B)) best = (k, b);
+        return best;
     }
 
     /// <summary>reps (Items, D) += text (Items, E) · W (E, D).</summary>

@@ -28,6 +28,8 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     /// (bench/results/trust-attacks.md); 0.3 and more cost accuracy.
     /// </summary>
     public const float DefaultAdversarialEpsilon = 0.2f;
+    /// <summary>The Transformer whose cold-item placement is chosen with new items weighted W times (<see cref="SasRecOptions.NewItemWeight"/>, model name <c>sasrec-new:W</c>).</summary>
+    public const string NewItemName = "sasrec-new";
     /// <summary>The Transformer trained with inverse-propensity weights against popularity bias (<see cref="SasRecOptions.PopularityIpw"/> η = 0.5).</summary>
     public const string IpwName = "sasrec-ipw";
 
@@ -47,7 +49,8 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
 
     public SasRecOptions Options { get; private set; }
     public string Name => !Options.UseSideInformation ? IdOnlyName : Options.IdDropout > 0 ? IdDropoutName : Options.AdversarialEpsilon > 0 ? (Options.AdversarialEpsilon == DefaultAdversarialEpsilon ? AdversarialName : $"{AdversarialName}:{Options.AdversarialEpsilon.ToString(System.Globalization.CultureInfo.InvariantCulture)}")
-        : Options.PopularityIpw > 0 ? (Options.PopularityIpw == 0.5f ? IpwName : $"{IpwName}:{Options.PopularityIpw.ToString(System.Globalization.CultureInfo.InvariantCulture)}") : ModelName;
+        : Options.PopularityIpw > 0 ? (Options.PopularityIpw == 0.5f ? IpwName : $"{IpwName}:{Options.PopularityIpw.ToString(System.Globalization.CultureInfo.InvariantCulture)}")
+        : Options.NewItemWeight != 1 ? $"{NewItemName}:{Options.NewItemWeight.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : ModelName;
     public int ItemCount => _layout?.Items ?? 0;
     public int EpochsRun { get; private set; }
     public int BestEpoch { get; private set; }

@@ -54,6 +54,14 @@ public sealed record SasRecOptions
     /// vector (bench/results/trust-attacks.md); costs a second forward and backward pass per step.
     /// </summary>
     public float AdversarialEpsilon { get; init; }
+    /// <summary>
+    /// What placing a new item is worth against placing a known one, when the cold items' imputation and boost are chosen
+    /// on validation (<see cref="SasRec.ColdBoost"/>): each pseudo-cold case counts this many times beside a known one. 1 (the
+    /// default) takes the shop's own mix of targets as it is, and keeps a boost only where it gains more than it costs the
+    /// other users; a shop launching a collection may value new items more (model <c>sasrec-new:W</c>), at a cost to the
+    /// known items' accuracy that the choice's progress line and <c>evaluate --cold-items</c>'s "+warm" row state.
+    /// </summary>
+    public float NewItemWeight { get; init; } = 1f;
     /// <summary>λ, the weight of the adversarial loss beside the clean one (APR's λ).</summary>
     public float AdversarialWeight { get; init; } = 1f;
 
@@ -96,6 +104,7 @@ public sealed record SasRecOptions
         if (IdDropout is < 0 or >= 1) throw new ArgumentException("IdDropout must be in [0, 1)");
         if (!(AdversarialEpsilon >= 0) || float.IsInfinity(AdversarialEpsilon) || !(AdversarialWeight >= 0) || float.IsInfinity(AdversarialWeight))
             throw new ArgumentException("AdversarialEpsilon and AdversarialWeight must be finite numbers ≥ 0");
+        if (!(NewItemWeight > 0 && NewItemWeight <= 100)) throw new ArgumentException("NewItemWeight must be in (0, 100]");
         if (!(PopularityIpw >= 0 && PopularityIpw <= 2)) throw new ArgumentException("PopularityIpw (η) must be in [0, 2]");
         if (!(IpwClip >= 1) || float.IsInfinity(IpwClip)) throw new ArgumentException("IpwClip must be a finite number ≥ 1");
         if (BatchSize <= 0 || MaxEpochs <= 0 || LearningRate <= 0) throw new ArgumentException("BatchSize, MaxEpochs and LearningRate must be positive");

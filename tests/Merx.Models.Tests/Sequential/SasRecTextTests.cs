@@ -260,6 +260,9 @@ public class SasRecTextTests
         var meanDot = hs.Average(h => h.Zip(mean, (a, b) => a * b).Sum());
         Assert.True(meanDot > 0);
         var expected = new double[SasRec.ColdNeighbourChoices.Length, SasRec.ColdBoostChoices.Length];
+        var expectedCold = new double[SasRec.ColdNeighbourChoices.Length, SasRec.ColdBoostChoices.Length];
+        var coldCases = cases.Count(c => cold.Contains(c.Targets[0]));
+        Assert.True(coldCases > 0);
         for (var k = 0; k < SasRec.ColdNeighbourChoices.Length; k++)
         {
             var rows = Enumerable.Range(0, Items).Select(i => cold.Contains(i) ? Imputed(i, SasRec.ColdNeighbourChoices[k]) : Own(i)).ToArray();
@@ -271,7 +274,9 @@ public class SasRecTextTests
                     double Score(int i) => h.Zip(rows[i], (x, y) => x * y).Sum() + (cold.Contains(i) ? lift : 0);
                     var t = cases[c].Targets[0];
                     var rank = Enumerable.Range(0, Items).Count(i => i != t && !cases[c].Input.Contains(i) && Score(i) > Score(t));
-                    if (rank < 10) expected[k, b] += 1 / Math.Log2(rank + 2);
+                    if (rank >= 10) continue;
+                    expected[k, b] += 1 / Math.Log2(rank + 2);
+                    if (cold.Contains(t)) expectedCold[k, b] += 1 / Math.Log2(rank + 2);
                 }
         }
         Assert.Equal(SasRec.ColdNeighbourChoices.Length, model.ColdImputationNdcg.Count);
@@ -280,6 +285,7 @@ public class SasRecTextTests
             for (var b = 0; b < SasRec.ColdBoostChoices.Length; b++)
             {
                 Assert.Equal(expected[k, b] / cases.Length, model.ColdImputationNdcg[k][b], 3);
+                Assert.Equal(expectedCold[k, b] / coldCases, model.PseudoColdNdcg[k][b], 3);
                 if (model.ColdImputationNdcg[k][b] > model.ColdImputationNdcg[bestK][bestB]) (bestK, bestB) = (k, b);
             }
         Assert.Equal(SasRec.ColdNeighbourChoices[bestK], model.ColdNeighbours);
@@ -288,5 +294,31 @@ public class SasRecTextTests
         var direction = model.ColdDirectionForTests.ToArray();
         Assert.Equal(model.ColdBoost == 0 ? 0 : d, direction.Length);
         for (var q = 0; q < direction.Length; q++) Assert.Equal(mean[q] / meanDot, direction[q], 4);
+    }
+
+    [Fact]
+    public void A_shop_that_values_new_items_more_gets_the_choice_that_weighs_pseudo_cold_cases_that_many_times()
+    {
+        // Summed gains of 100 cases, 10 of them pseudo-cold: cell (0, 0) ranks the known targets best, (0, 1) gives up 2
+        // of their gain for 1.5 more on the new items, (1, 0) ties (0, 0) and loses to it (the earlier cell wins ties), (1, 1) is best for new items.
+        var gains = new double[,] { { 12.0, 11.5 }, { 12.0, 9.0 } };
+        var cold = new double[,] { { 0.5, 2.0 }, { 0.5, 2.5 } };
+        Assert.Equal((0, 0), SasRec.BestColdChoice(gains, cold, 1));     // 12 > 11.5
+        Assert.Equal((0, 0), SasRec.BestColdChoice(gains, cold, 1.2));   // 12.1 = 12.1 > 11.9 > 9.5
+        Assert.Equal((0, 1), SasRec.BestColdChoice(gains, cold, 2));     // 13.5 > 12.5 = 12.5 > 11.5
+        Assert.Equal((1, 1), SasRec.BestColdChoice(gains, cold, 10));    // 31.5 > 29.5 > 16.5
+        // The family's name round-trips, and the same fit gets the same figures whatever the weight: it changes the choice only.
+        var model = (SasRec)Merx.Models.ModelRegistry.Create("sasrec-new:3");
+        Assert.Equal("sasrec-new:3", model.Name);
+        Assert.Equal(3f, model.Options.NewItemWeight);
+        Assert.Throws<ArgumentException>(() => Merx.Models.ModelRegistry.Create("sasrec-new:0"));
+        var data = Data(TopicText());
+        var weighted = new SasRec(Small(6).Options with { NewItemWeight = 100 });
+        weighted.Fit(data, new FitOptions { Seed = 5 });
+        var plain = Small(6);
+        plain.Fit(data, new FitOptions { Seed = 5 });
+        Assert.Equal(plain.Parameters, weighted.Parameters);
+        Assert.Equal(plain.ColdImputationNdcg.SelectMany(x => x), weighted.ColdImputationNdcg.SelectMany(x => x));
+        Assert.Equal(plain.PseudoColdNdcg.SelectMany(x => x), weighted.PseudoColdNdcg.SelectMany(x => x));
     }
 }
