@@ -60,7 +60,6 @@ public sealed partial class SasRec : IColdItemEncoder
     public int ColdNeighbours => _coldK;
     private int _coldK = 10;
 
-
     /// <summary>Per untrained item with text: its text-nearest trained items (item, cosine), best first; built lazily, reset when the trained set changes.</summary>
     private ScoredItem[]?[]? _coldNeighbours;
 
