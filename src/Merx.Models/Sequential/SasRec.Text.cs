@@ -162,7 +162,9 @@ public sealed partial class SasRec : IColdItemEncoder
     /// pseudo-cold items or not, and the (k, β) with the highest NDCG@10 over all of them wins, each pseudo-cold case
     /// counted <see cref="SasRecOptions.NewItemWeight"/> times (ties keep the earlier choice: k = 10, β = 0 first). So at
     /// the default weight 1 a boost is kept only where the cold items it lifts into the lists are worth more than the
-    /// trained ones it pushes out, at the shop's own mix of targets. No usable case: k = 10, no boost.
+    /// trained ones it pushes out, at the shop's own mix of targets. No usable case: k = 10, no boost. Runs on the model
+    /// selected by early stopping, before the refit trains on these validation targets (<see cref="RefreshColdBoost"/>
+    /// then moves v into the refit model's space).
     /// </summary>
     private void SelectColdImputation(IReadOnlyList<Merx.Core.Splits.EvalCase> validation, int seed, IProgress<string>? progress)
     {
@@ -173,8 +175,7 @@ public sealed partial class SasRec : IColdItemEncoder
         _coldNeighbours = null;
         ComputeRepresentations(_params, _reps);
         bool HasText(int i) => TensorPrimitives.MaxMagnitude(_text.AsSpan(i * l.TextDim, l.TextDim)) != 0;
-        var most = (int)Math.Clamp(4e9 / ((double)l.Items * (l.TextDim + d)), 100, 2000); // a large catalog gets fewer cases (each costs Items × (E + D))
-        var cases = validation.Where(c => c.Targets.Length == 1 && (uint)c.Targets[0] < (uint)l.Items && c.Input.Length > 0).Take(most).ToArray();
+        var cases = ColdChoiceCases(validation);
         if (cases.Length == 0) return;
 
         // The pseudo-cold items, and every item placed by its text in this simulation.
@@ -208,15 +209,7 @@ public sealed partial class SasRec : IColdItemEncoder
         }
 
         // The users' states, their mean direction v (h·v averages 1), then every case ranked under every (k, β).
-        var hs = new float[cases.Length * d];
-        for (var c = 0; c < cases.Length; c++) EncodeUser(cases[c].User, cases[c].Input, hs.AsSpan(c * d, d));
-        var mean = new float[d];
-        for (var c = 0; c < cases.Length; c++) TensorPrimitives.Add(mean, hs.AsSpan(c * d, d), mean);
-        TensorPrimitives.Divide(mean, cases.Length, mean);
-        var meanDot = 0.0;
-        for (var c = 0; c < cases.Length; c++) meanDot += TensorPrimitives.Dot(hs.AsSpan(c * d, d), mean);
-        meanDot /= cases.Length;
-        var direction = meanDot > 0 ? mean.Select(x => (float)(x / meanDot)).ToArray() : null;
+        var (hs, direction) = UserStates(cases);
         var boosts = direction is null ? 1 : ColdBoostChoices.Length;
 
         var gains = new double[ColdNeighbourChoices.Length, boosts];
@@ -272,6 +265,45 @@ public sealed partial class SasRec : IColdItemEncoder
             + $"k = 10 without boost {gains[0, 0] / cases.Length:F4} / {(coldCases == 0 ? 0 : coldGains[0, 0] / coldCases):F4}; all cases per β "
             + string.Join(", ", ColdBoostChoices.Take(boosts)) + ": "
             + string.Join("; ", ColdNeighbourChoices.Select((k, i) => $"k={k} " + string.Join(" ", Enumerable.Range(0, boosts).Select(b => $"{gains[i, b] / cases.Length:F4}/{(coldCases == 0 ? 0 : coldGains[i, b] / coldCases):F3}")))) + ")");
+    }
+
+    /// <summary>The validation cases the cold-item choice ranks: one target in the catalog, a history, the first 2,000 (fewer for a large catalog: each costs Items × (E + D)).</summary>
+    private Merx.Core.Splits.EvalCase[] ColdChoiceCases(IReadOnlyList<Merx.Core.Splits.EvalCase> validation)
+    {
+        var l = Layout;
+        var most = (int)Math.Clamp(4e9 / ((double)l.Items * (l.TextDim + l.D)), 100, 2000);
+        return validation.Where(c => c.Targets.Length == 1 && (uint)c.Targets[0] < (uint)l.Items && c.Input.Length > 0).Take(most).ToArray();
+    }
+
+    /// <summary>The cases' user states (cases × D) and their mean scaled so that h·v averages 1 (null when that mean is not positive).</summary>
+    private (float[] States, float[]? Direction) UserStates(Merx.Core.Splits.EvalCase[] cases)
+    {
+        var d = Layout.D;
+        var hs = new float[cases.Length * d];
+        for (var c = 0; c < cases.Length; c++) EncodeUser(cases[c].User, cases[c].Input, hs.AsSpan(c * d, d));
+        var mean = new float[d];
+        for (var c = 0; c < cases.Length; c++) TensorPrimitives.Add(mean, hs.AsSpan(c * d, d), mean);
+        TensorPrimitives.Divide(mean, cases.Length, mean);
+        var meanDot = 0.0;
+        for (var c = 0; c < cases.Length; c++) meanDot += TensorPrimitives.Dot(hs.AsSpan(c * d, d), mean);
+        meanDot /= cases.Length;
+        return (hs, meanDot > 0 ? mean.Select(x => (float)(x / meanDot)).ToArray() : null);
+    }
+
+    /// <summary>
+    /// After a refit (a new model from scratch, chosen k and β kept): the boost's direction v recomputed from the final
+    /// model's user states on the same validation cases, since v lives in the model's own space.
+    /// </summary>
+    private void RefreshColdBoost(IReadOnlyList<Merx.Core.Splits.EvalCase> validation)
+    {
+        if (_coldBoost == 0) return;
+        _coldDirection = [];                     // the states are encoded without the old model's boost
+        _coldNeighbours = null;
+        ComputeRepresentations(_params, _reps);
+        var direction = UserStates(ColdChoiceCases(validation)).Direction;
+        if (direction is null) _coldBoost = 0;
+        _coldDirection = direction ?? [];
+        ComputeRepresentations(_params, _reps);
     }
 
     /// <summary>

@@ -30,11 +30,13 @@ public sealed partial class SasRec
         }
         var o = AllocateState(data, Options.Resolve(data.Train));
         CountTrainingItems(data.Train);
+        // The cold items' placement is chosen by the selected model, before the refit trains on the validation targets it is judged on.
         var run = PlainTrainer.Train(new PlainSurface(this), data,
-            new PlainRecipe(o.MaxEpochs, o.BatchSize, o.EvalEvery, o.Patience, o.ValidationUsers, o.RefitWithValidation), fit, Name);
+            new PlainRecipe(o.MaxEpochs, o.BatchSize, o.EvalEvery, o.Patience, o.ValidationUsers, o.RefitWithValidation), fit, Name,
+            afterSelection: () => SelectColdImputation(data.Validation, fit.Seed, fit.Progress));
         (EpochsRun, BestEpoch, BestValidationNdcg) = (run.EpochsRun, run.BestEpoch, run.BestValidationNdcg);
         (EpochSeconds, MedianEpochSeconds) = (run.EpochSeconds, run.MedianEpochSeconds);
-        SelectColdImputation(data.Validation, fit.Seed, fit.Progress);
+        RefreshColdBoost(data.Validation);
     }
 
     /// <summary>

@@ -32,7 +32,9 @@ internal sealed record PlainTrainingResult(int EpochsRun, int BestEpoch, double 
 internal static class PlainTrainer
 {
     /// <summary>Trains <paramref name="model"/> on <paramref name="data"/>; progress lines start with "<paramref name="label"/>:".</summary>
-    public static PlainTrainingResult Train(IMinibatchModel model, TrainingData data, PlainRecipe recipe, FitOptions fit, string label)
+    /// <param name="afterSelection">Runs on the selected model, before any refit: choices made on validation cases must be made
+    /// by a model that has not trained on them (the refit trains on their targets).</param>
+    public static PlainTrainingResult Train(IMinibatchModel model, TrainingData data, PlainRecipe recipe, FitOptions fit, string label, Action? afterSelection = null)
     {
         var clock = Stopwatch.StartNew();
         // Unset, validation uses every case unless that means more than 5e9 scores per check (a 1M-item catalog: 5,000 users).
@@ -45,6 +47,7 @@ internal static class PlainTrainer
             ValidationRefit.SelectionBudget(fit.TimeBudget, refit), recipe, fit, clock, epochSeconds, label);
         var median = epochSeconds.Order().ElementAt(epochSeconds.Count / 2);
         var result = new PlainTrainingResult(select.Epochs, select.BestEpoch, select.BestNdcg, epochSeconds, median);
+        afterSelection?.Invoke();
         if (!refit || select.BestEpoch == 0) return result;
         // Phase 2: the same recipe from scratch on training + validation items, for the selected number of epochs.
         if (!ValidationRefit.HasTimeFor(fit.TimeBudget, clock.Elapsed, select.BestEpoch, median, out var left))

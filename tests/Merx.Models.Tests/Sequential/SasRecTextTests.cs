@@ -230,7 +230,7 @@ public class SasRecTextTests
     public void The_cold_items_neighbour_count_and_boost_are_the_ones_that_rank_all_validation_cases_best_with_pseudo_cold_targets()
     {
         var data = Data(TopicText());
-        var model = Small(6);
+        var model = new SasRec(Small(6).Options with { RefitWithValidation = false });   // the choice is made by this very model
         model.Fit(data, new FitOptions { Seed = 5 });
         var l = model.LayoutForTests; var p = model.Parameters; const int d = 16;
         var text = data.Text!;
@@ -320,5 +320,33 @@ public class SasRecTextTests
         Assert.Equal(plain.Parameters, weighted.Parameters);
         Assert.Equal(plain.ColdImputationNdcg.SelectMany(x => x), weighted.ColdImputationNdcg.SelectMany(x => x));
         Assert.Equal(plain.PseudoColdNdcg.SelectMany(x => x), weighted.PseudoColdNdcg.SelectMany(x => x));
+    }
+
+    [Fact]
+    public void The_cold_choice_is_made_before_the_refit_trains_on_the_validation_targets_and_its_direction_follows_the_refit()
+    {
+        var data = Data(TopicText());
+        // Early stopping on, so the selected model is the one a fit without refit ends with; then the refit from scratch.
+        var options = Small(10).Options with { EvalEvery = 1, Patience = 2 };
+        var selectedOnly = new SasRec(options with { RefitWithValidation = false });
+        selectedOnly.Fit(data, new FitOptions { Seed = 5 });
+        var refit = new SasRec(options with { NewItemWeight = 100 });       // heavy weight: a boost is chosen here
+        refit.Fit(data, new FitOptions { Seed = 5 });
+        var selectedWeighted = new SasRec(options with { RefitWithValidation = false, NewItemWeight = 100 });
+        selectedWeighted.Fit(data, new FitOptions { Seed = 5 });
+        Assert.NotEqual(selectedWeighted.Parameters, refit.Parameters);                                   // the refit ran
+        Assert.Equal(selectedWeighted.ColdImputationNdcg.SelectMany(x => x), refit.ColdImputationNdcg.SelectMany(x => x));
+        Assert.Equal(selectedWeighted.ColdNeighbours, refit.ColdNeighbours);
+        Assert.Equal(selectedWeighted.ColdBoost, refit.ColdBoost);
+        Assert.True(refit.ColdBoost > 0, "weighted 100 ×, the choice boosts new items");
+        Assert.Equal(selectedOnly.ColdImputationNdcg.SelectMany(x => x), selectedWeighted.ColdImputationNdcg.SelectMany(x => x));
+        // v is the refit model's own mean user state (h·v averages 1 over the choice's cases), not the selected model's.
+        var cases = data.Validation.Where(c => c.Targets.Length == 1 && c.Input.Length > 0).ToArray();
+        var hs = cases.Select(c => { var h = new float[16]; refit.EncodeUser(c.User, c.Input, h); return h.Select(x => (double)x).ToArray(); }).ToArray();
+        var mean = Enumerable.Range(0, 16).Select(q => hs.Average(h => h[q])).ToArray();
+        var meanDot = hs.Average(h => h.Zip(mean, (a, b) => a * b).Sum());
+        var direction = refit.ColdDirectionForTests.ToArray();
+        for (var q = 0; q < 16; q++) Assert.Equal(mean[q] / meanDot, direction[q], 4);
+        Assert.NotEqual(selectedWeighted.ColdDirectionForTests.ToArray(), direction);
     }
 }
