@@ -83,15 +83,17 @@ public sealed partial class SasRec : IColdItemEncoder
             for (var i = 0; i < l.Items; i++)
             {
                 if (_trained[i]) continue;
-                var t = _text.AsSpan(i * l.TextDim, l.TextDim);
-                if (TensorPrimitives.MaxMagnitude(t) == 0) continue; // no text: nothing to place it by
-                built[i] = TextNeighbours(t, sims);
+                if (!HasText(i)) continue; // no text: nothing to place it by
+                built[i] = TextNeighbours(_text.AsSpan(i * l.TextDim, l.TextDim), sims);
             }
             _coldNeighbours = built;
         }
         for (var i = 0; i < l.Items; i++)
             if (_coldNeighbours[i] is { } neighbours) { AddImputedId(p, neighbours, _coldK, reps.AsSpan(i * d, d)); AddColdBoost(reps.AsSpan(i * d, d)); }
     }
+
+    /// <summary>Whether item <paramref name="i"/> has a text vector (a zero row means none).</summary>
+    private bool HasText(int i) => TensorPrimitives.MaxMagnitude(_text.AsSpan(i * Layout.TextDim, Layout.TextDim)) != 0;
 
     /// <summary>row (D) += Σ wⱼ·idⱼ over the first <paramref name="k"/> <paramref name="neighbours"/>, wⱼ = their cosine as a share of the sum.</summary>
     private void AddImputedId(float[] p, ReadOnlySpan<ScoredItem> neighbours, int k, Span<float> row)
@@ -174,7 +176,6 @@ public sealed partial class SasRec : IColdItemEncoder
         if (l.TextDim == 0 || !Options.UseSideInformation) return;
         _coldNeighbours = null;
         ComputeRepresentations(_params, _reps);
-        bool HasText(int i) => TensorPrimitives.MaxMagnitude(_text.AsSpan(i * l.TextDim, l.TextDim)) != 0;
         var cases = ColdChoiceCases(validation);
         if (cases.Length == 0) return;
 
