@@ -1,5 +1,6 @@
 using Merx.Core.Contracts;
 using Merx.Core.Data;
+using Merx.Core.Splits;
 using Merx.Models.Classic;
 using Merx.Models.Sequential;
 
@@ -48,7 +49,7 @@ public sealed class SimulatedShop
     private SasRec Transformer(TrainingData observed, IProgress<string>? progress)
     {
         var o = World.Options;
-        var key = $"{World.Name}|{World.UserCount}|{World.ItemCount}|{World.Full.EventCount}|seed {Seed}|{o.Rounds}|{o.Users}|{o.MinObserved}|{o.MaxObserved}|epochs {o.EncoderEpochs}|minutes {o.EncoderMinutes}";
+        var key = $"{World.Name}|{World.UserCount}|{World.ItemCount}|{World.Full.EventCount}|seed {Seed}|{o.Rounds}|{o.Users}|{o.MinObserved}|{o.MaxObserved}|epochs {o.EncoderEpochs}|minutes {o.EncoderMinutes}|loo";
         string? path = null;
         if (o.EncoderCache is { } dir)
         {
@@ -60,15 +61,17 @@ public sealed class SimulatedShop
                 return ModelFile.Load(path, (name, r) => name == "sim:" + key ? SasRec.Read(r) : throw new InvalidDataException($"{path} holds another simulation's Transformer"));
             }
         }
-        progress?.Report($"simulate: seed {Seed}: training the Transformer (SASRec) on the shop's observed {observed.Train.EventCount:N0} events");
+        // The server's recipe (ModelTrainer): leave-one-out, early stopping on the second-last items, the refit with them.
+        var split = Splitter.LeaveOneOut(observed.Train);
+        progress?.Report($"simulate: seed {Seed}: training the Transformer (SASRec) on the shop's observed data ({split.Train.EventCount:N0} events, {split.Validation.Count:N0} validation cases)");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var model = new SasRec();
-        model.Fit(observed, new FitOptions
+        model.Fit(new TrainingData(split.Train, observed.Catalog, split.Validation), new FitOptions
         {
             Seed = Seed, MaxEpochs = o.EncoderEpochs, Progress = progress,
             TimeBudget = o.EncoderMinutes is { } m ? TimeSpan.FromMinutes(m) : null,
         });
-        progress?.Report($"simulate: seed {Seed}: Transformer trained in {clock.Elapsed.TotalMinutes:F1} min ({model.EpochsRun} epochs)");
+        progress?.Report($"simulate: seed {Seed}: Transformer trained in {clock.Elapsed.TotalMinutes:F1} min ({model.EpochsRun} epochs, the refit's included)");
         if (path is not null) { ModelFile.Save(path, "sim:" + key, model.Write); progress?.Report($"simulate: seed {Seed}: Transformer cached at {path}"); }
         return model;
     }

@@ -75,6 +75,11 @@ public sealed class SimulatorTests
             Assert.IsType<Merx.Models.Sequential.SasRec>(first.Encoder);
             Assert.Equal(world.ItemCount * first.Encoder.Dimension, first.Encoder.ItemVectors.Length);
             Assert.Contains(lines, l => l.Contains("training the Transformer", StringComparison.Ordinal));
+            // The server's recipe: early stopping on held-out second-last items, then the refit on them.
+            var sasrec = (Merx.Models.Sequential.SasRec)first.Encoder;
+            Assert.InRange(sasrec.BestEpoch, 1, 2);
+            Assert.Equal(2 + sasrec.BestEpoch, sasrec.EpochsRun);
+            Assert.Contains(lines, l => l.Contains("refit", StringComparison.Ordinal));
             Assert.Single(Directory.GetFiles(dir));
             var second = new SimulatedShop(world, 1, progress);
             Assert.Contains(lines, l => l.Contains("Transformer read from", StringComparison.Ordinal));
