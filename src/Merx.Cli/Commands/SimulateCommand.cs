@@ -23,11 +23,12 @@ internal static class SimulateCommand
         var users = new Option<int>("--users") { Description = "visiting users (0: max(500, rounds/10))", DefaultValueFactory = _ => 0 };
         var candidates = new Option<int>("--candidates") { Description = "exploit candidates per request (item-kNN top N)", DefaultValueFactory = _ => 200 };
         var dynamicArms = new Option<string?>("--dynamic-arms") { Description = "the policies the dynamic meta-policy chooses among, comma-separated (default greedy,egreedy,ucb,thompson,lints)" };
+        var dynamicShared = new Option<string?>("--dynamic-shared") { Description = "arms of the dynamic meta-policy that learn from every slate's feedback, not only their own, comma-separated (default lints; \"none\" for none)" };
         var replay = new Option<int>("--replay") { Description = "also generate a uniform-random log of this many events and report each policy's replay CTR (Li et al. 2011)", DefaultValueFactory = _ => 0 };
         var replayArms = new Option<int>("--replay-arms") { Description = "candidates per logged event (the logging policy picks one uniformly)", DefaultValueFactory = _ => 20 };
         var replayLog = new Option<string?>("--replay-log") { Description = "write the generated replay log (TSV) to this file" };
         var threads = new Option<int>("--threads") { Description = "parallel runs (0: all cores)", DefaultValueFactory = _ => 0 };
-        var vectors = new Option<string>("--vectors") { Description = "user/item vectors of linucb, lints and dynamic: sasrec (the Transformer, trained per seed on the shop's observed data) or cooccurrence (a fast stand-in)", DefaultValueFactory = _ => "cooccurrence" };
+        var vectors = new Option<string>("--vectors") { Description = "user/item vectors of linucb, lints and dynamic: sasrec (the default: the Transformer, trained per seed on the shop's observed data with the server's recipe; keep them with --encoder-cache) or cooccurrence (a fast stand-in)", DefaultValueFactory = _ => "sasrec" };
         var encoderCache = new Option<string?>("--encoder-cache") { Description = "folder where trained Transformers are kept (per data set, seed and settings) and reused by later runs" };
         var encoderEpochs = new Option<int?>("--encoder-epochs") { Description = "most training epochs of the Transformer" };
         var encoderMinutes = new Option<double?>("--encoder-minutes") { Description = "most minutes of training of the Transformer per seed" };
@@ -41,13 +42,15 @@ internal static class SimulateCommand
         var cache = new Option<string?>("--truth-cache") { Description = "reuse the ground-truth rankings from this file between runs (written on the first run)" };
         var command = new Command("simulate", "Compare explore/exploit policies in a simulator built from a real data set: EASE on all data is the ground truth of clicks; reports cumulative reward, regret against the oracle slate, catalog coverage and new-interest discovery (mean ± sd over seeds), and optionally a replay estimate.")
         {
-            data, format, policies, rounds, slate, seeds, seed, users, candidates, dynamicArms, replay, replayArms, replayLog, threads, vectors, encoderCache, encoderEpochs, encoderMinutes, json, html, map, cache, logDb, opeTruth, opeTargets, draws,
+            data, format, policies, rounds, slate, seeds, seed, users, candidates, dynamicArms, dynamicShared, replay, replayArms, replayLog, threads, vectors, encoderCache, encoderEpochs, encoderMinutes, json, html, map, cache, logDb, opeTruth, opeTargets, draws,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
             var names = parse.GetValue(policies)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             if (names.Length == 0) throw new ArgumentException("--policies names no policy");
             var dyn = parse.GetValue(dynamicArms) is { } a ? new DynamicOptions { Arms = a.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) } : null;
+            if (parse.GetValue(dynamicShared) is { } sh)
+                dyn = (dyn ?? new DynamicOptions()) with { SharedArms = sh.Trim() == "none" ? [] : sh.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
             dyn?.Validate();
             foreach (var n in names) BanditPolicies.Create(n, null, 1, dyn);
             var options = new SimulationOptions

@@ -34,11 +34,12 @@ public sealed record SimulationOptions
     /// <summary>Dimension of the co-occurrence user/item vectors used by linucb, lints and dynamic (with <see cref="Vectors"/> = "cooccurrence").</summary>
     public int VectorDimension { get; init; } = 32;
     /// <summary>
-    /// Where the user/item vectors of linucb, lints and dynamic come from: "sasrec" (the Transformer,
-    /// trained per seed on the shop's observed data only, as the exploit model is) or "cooccurrence"
-    /// (random indexing over item-kNN neighbourhoods: seconds to build, a stand-in).
+    /// Where the user/item vectors of linucb, lints and dynamic come from: "sasrec" (the default: the
+    /// Transformer, trained per seed on the shop's observed data only, as the exploit model is, with the
+    /// server's recipe) or "cooccurrence" (random indexing over item-kNN neighbourhoods: seconds to build,
+    /// the earlier stand-in, kept for quick runs).
     /// </summary>
-    public string Vectors { get; init; } = "cooccurrence";
+    public string Vectors { get; init; } = "sasrec";
     /// <summary>Folder where trained Transformers are kept per data set, seed and settings, so later runs reuse them (null: train every run).</summary>
     public string? EncoderCache { get; init; }
     /// <summary>Most training epochs of the Transformer (null: its own early stopping), and most minutes (null: no limit).</summary>

@@ -41,6 +41,7 @@ public sealed class DynamicPolicy : BanditPolicy
     private readonly DynamicOptions _o;
     private readonly BanditPolicy[] _arms;
     private readonly string[] _armNames;
+    private readonly bool[] _shared;                 // arms that learn from every slate (DynamicOptions.SharedArms)
     private readonly LinearHead? _users;
     private readonly int _d;
     private readonly double[] _shows, _clicks;      // (Contexts × arms)
@@ -63,6 +64,7 @@ public sealed class DynamicPolicy : BanditPolicy
         for (var a = 0; a < _arms.Length; a++)
             _arms[a] = BanditPolicies.CreateOver(_armNames[a], vectors, unchecked(seed * 7919 + a + 1)) as BanditPolicy
                 ?? throw new ArgumentException($"dynamic arm '{_armNames[a]}' is not a built-in policy");
+        _shared = [.. _armNames.Select(n => _o.SharedArms.Contains(n.Split(':', 2)[0].Trim(), StringComparer.OrdinalIgnoreCase))];
         _d = vectors?.Dimension ?? 0;
         if (_d > 0) _users = new LinearHead(_d, _o.Lambda);
         _shows = new double[Contexts * _arms.Length]; _clicks = new double[_shows.Length];
@@ -181,7 +183,11 @@ public sealed class DynamicPolicy : BanditPolicy
     private protected override void UpdateCore(BanditFeedback f)
     {
         var served = _served.TryGetValue(f.Request, out var choice) ? choice : null; // null: served before a restart
-        if (served is not null && !_o.ShareFeedback) _arms[served.Arm].Update(f);
+        if (served is not null && !_o.ShareFeedback)
+        {
+            for (var a = 0; a < _arms.Length; a++)
+                if (a == served.Arm || _shared[a]) _arms[a].Update(f);
+        }
         else foreach (var a in _arms) a.Update(f);
         if (served is not null)
         {

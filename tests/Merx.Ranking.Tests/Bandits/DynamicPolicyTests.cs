@@ -92,14 +92,16 @@ public sealed class DynamicPolicyTests
     /// Issue #23 (Taobao): when every arm learns from every slate, an exploiting arm reaps what an exploring
     /// one finds and the meta-policy favours it; by default each arm learns only from the slates it served.
     /// Read through each arm's running CTR: with no clicks it is 1/(impressions + 50), so it counts the
-    /// impressions the arm learned from.
+    /// impressions the arm learned from. An arm named in <see cref="DynamicOptions.SharedArms"/> learns from every slate.
     /// </summary>
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Arms_LearnOnlyFromTheSlatesTheyServed_UnlessFeedbackIsShared(bool share)
+    [InlineData(false, null)]
+    [InlineData(true, null)]
+    [InlineData(false, "egreedy")]
+    public void Arms_LearnOnlyFromTheSlatesTheyServed_UnlessFeedbackIsShared(bool share, string? sharedArm)
     {
-        var p = new DynamicPolicy(options: new DynamicOptions { Arms = ["greedy", "egreedy", "thompson"], ShareFeedback = share }, seed: 3);
+        string[] arms = ["greedy", "egreedy:0.1", "thompson"];
+        var p = new DynamicPolicy(options: new DynamicOptions { Arms = arms, ShareFeedback = share, SharedArms = sharedArm is null ? [] : [sharedArm] }, seed: 3);
         var c = Many(Candidates);
         const int requests = 300;
         for (var t = 0; t < requests; t++)
@@ -114,7 +116,8 @@ public sealed class DynamicPolicyTests
         Assert.Equal(requests * Slate, served.Sum(), 6);
         Assert.All(served, s => Assert.True(s > 0, "every arm served some requests"));
         for (var a = 0; a < served.Length; a++)
-            Assert.Equal(share ? requests * Slate : Math.Round(served[a]), learned[a]);
+            Assert.Equal(share || arms[a].Split(':')[0] == sharedArm ? requests * Slate : Math.Round(served[a]), learned[a]);
+        Assert.Throws<ArgumentException>(() => new DynamicOptions { Arms = arms, SharedArms = ["bert"] }.Validate());
     }
 
     [Theory]
