@@ -22,7 +22,10 @@ public sealed class SimulatedShop
         Seed = seed;
         var rng = new Random(seed);
         var pool = o.Users > 0 ? o.Users : Math.Max(500, o.Rounds / 10);
-        Visitors = Enumerable.Range(0, world.UserCount).OrderBy(_ => rng.Next()).Take(Math.Min(pool, world.UserCount)).ToArray();
+        // Visitors are drawn among users with a history (a data set may list users without events: ML-1M's users.dat beside a subset of ratings).
+        var active = Enumerable.Range(0, world.UserCount).Where(u => world.Full.LengthOf(u) > 0).ToArray();
+        if (active.Length == 0) throw new ArgumentException($"simulation: {world.Name} has no user with events");
+        Visitors = active.OrderBy(_ => rng.Next()).Take(Math.Min(pool, active.Length)).ToArray();
         ObservedLength = new int[world.UserCount];
         var lists = new List<IReadOnlyList<int>>(world.UserCount);
         for (var u = 0; u < world.UserCount; u++)

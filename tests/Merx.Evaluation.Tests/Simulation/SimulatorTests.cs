@@ -98,6 +98,24 @@ public sealed class SimulatorTests
         public void Report(string value) { lock (this) report(value); }
     }
 
+    /// <summary>A data set may list users who have no events (ML-1M's users.dat beside a subset of the ratings): they never visit.</summary>
+    [Fact]
+    public void Users_WithoutEvents_AreNotDrawnAsVisitors()
+    {
+        var b = new DatasetBuilder();
+        for (var i = 0; i < 40; i++) b.AddItem(new Item { Id = "i" + i, CategoryPath = ["root", "c" + i / 10] });
+        for (var u = 0; u < 30; u++)
+            for (var t = 0; t < 6; t++) b.AddEvent(new RawEvent("u" + u, "i" + (u + 7 * t) % 40, EventKind.Purchase, t));
+        for (var u = 30; u < 90; u++) b.AddUser(new UserProfile { Id = "u" + u });
+        var o = new SimulationOptions { Rounds = 300, Slate = 5, Seeds = 1, Candidates = 20, DiscoveryCandidates = 5, TruthDepth = 30, Users = 80, Vectors = "cooccurrence" };
+        var world = SimulationWorld.Build("listed", b.Build(), o);
+        Assert.Equal(90, world.UserCount);
+        var shop = new SimulatedShop(world, 1);
+        Assert.Equal(30, shop.Visitors.Length);
+        Assert.All(shop.Visitors, u => Assert.True(shop.Observed(u).Length > 0));
+        Assert.True(Simulator.Run(shop, BanditPolicies.Create("greedy", shop.Encoder, 1), "greedy").Reward >= 0);
+    }
+
     [Fact]
     public void Report_WritesTheCheckedJsonFields()
     {
