@@ -28,10 +28,11 @@ public sealed record DynamicOptions
     /// </summary>
     public bool ShareFeedback { get; init; }
     /// <summary>
-    /// Policies (by name: "lints" covers the arm "lints:0.5" too; a name absent from <see cref="Arms"/> does nothing) whose arms learn from the feedback on every slate even when
-    /// <see cref="ShareFeedback"/> is false. An arm whose own learning needs more data than its share of
-    /// requests gives it is starved otherwise: linear TS's head over 64-d Transformer vectors learned from
-    /// 5 % of Beauty's slates and the meta-policy, seeing it earn little, gave it no more (bench/results/bandits.md).
+    /// Policies whose arms learn from the feedback on every slate even when <see cref="ShareFeedback"/> is
+    /// false, by name ("lints" covers the arm "lints:0.5"; a name absent from <see cref="Arms"/> does nothing).
+    /// An arm whose own learning needs more data than its share of requests gives it is starved otherwise:
+    /// linear TS's head over 64-d Transformer vectors learned from 5 % of Beauty's slates, and the
+    /// meta-policy, seeing it earn little, gave it no more (bench/results/bandits.md).
     /// </summary>
     public IReadOnlyList<string> SharedArms { get; init; } = ["lints"];
     /// <summary>Ridge λ of the user-vector posterior that measures a user's uncertainty.</summary>

@@ -113,7 +113,6 @@ public sealed class SimulatorTests
         var shop = new SimulatedShop(world, 1);
         Assert.Equal(30, shop.Visitors.Length);
         Assert.All(shop.Visitors, u => Assert.True(shop.Observed(u).Length > 0));
-        Assert.True(Simulator.Run(shop, BanditPolicies.Create("greedy", shop.Encoder, 1), "greedy").Reward >= 0);
     }
 
     [Fact]
