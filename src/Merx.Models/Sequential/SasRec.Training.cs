@@ -36,7 +36,7 @@ public sealed partial class SasRec
             afterSelection: () => SelectColdImputation(data.Validation, fit.Seed, fit.Progress));
         (EpochsRun, BestEpoch, BestValidationNdcg) = (run.EpochsRun, run.BestEpoch, run.BestValidationNdcg);
         (EpochSeconds, MedianEpochSeconds) = (run.EpochSeconds, run.MedianEpochSeconds);
-        RefreshColdBoost(data.Validation);
+        if (run.Refitted) RefreshColdBoost(data.Validation);
     }
 
     /// <summary>

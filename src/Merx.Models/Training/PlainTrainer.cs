@@ -20,7 +20,11 @@ internal sealed record PlainRecipe(int MaxEpochs, int BatchSize, int EvalEvery, 
 /// <param name="BestValidationNdcg">Validation NDCG@10 at <paramref name="BestEpoch"/> (−∞ when no check ran).</param>
 /// <param name="EpochSeconds">Wall seconds of every epoch, in order (selection and refit phases).</param>
 /// <param name="MedianEpochSeconds">Median wall seconds of a selection-phase epoch.</param>
-internal sealed record PlainTrainingResult(int EpochsRun, int BestEpoch, double BestValidationNdcg, IReadOnlyList<double> EpochSeconds, double MedianEpochSeconds);
+internal sealed record PlainTrainingResult(int EpochsRun, int BestEpoch, double BestValidationNdcg, IReadOnlyList<double> EpochSeconds, double MedianEpochSeconds)
+{
+    /// <summary>Whether the refit on training + validation items ran (the model is then not the selected one).</summary>
+    public bool Refitted { get; init; }
+}
 
 /// <summary>
 /// Plain minibatch training over a model's <see cref="IMinibatchModel"/> surface: epochs over the shuffled
@@ -59,7 +63,7 @@ internal static class PlainTrainer
         RunEpochs(model, ValidationRefit.WithTargets(data.Train, data.Validation), [], select.BestEpoch, null, recipe, fit, clock, epochSeconds, label + " refit");
         if (HasNaN(model.Parameters)) selected.CopyTo(model.Parameters);
         model.Refresh();
-        return result with { EpochsRun = select.Epochs + select.BestEpoch };
+        return result with { EpochsRun = select.Epochs + select.BestEpoch, Refitted = true };
     }
 
     /// <summary>

@@ -68,7 +68,7 @@ public sealed class DynamicPolicy : BanditPolicy
         for (var a = 0; a < _arms.Length; a++)
             _arms[a] = BanditPolicies.CreateOver(_armNames[a], vectors, unchecked(seed * 7919 + a + 1)) as BanditPolicy
                 ?? throw new ArgumentException($"dynamic arm '{_armNames[a]}' is not a built-in policy");
-        _shared = [.. _armNames.Select(n => _o.SharedArms.Contains(n.Split(':', 2)[0].Trim(), StringComparer.OrdinalIgnoreCase))];
+        _shared = [.. _arms.Select(a => _o.SharedArms.Contains(a.Name))];
         _d = vectors?.Dimension ?? 0;
         if (_d > 0) _users = new LinearHead(_d, _o.Lambda);
         _shows = new double[Contexts * _arms.Length]; _clicks = new double[_shows.Length];
