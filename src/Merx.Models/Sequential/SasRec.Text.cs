@@ -161,7 +161,8 @@ public sealed partial class SasRec : IColdItemEncoder
     /// replaced, in every case, by the imputation from their text-nearest trained items outside that set, plus β·v — beside
     /// the items that really are untrained (imputed the same way). Every usable case (one target, the first 2,000; fewer
     /// for a large catalog) ranks its target against all items outside its history, whether the target is one of the
-    /// pseudo-cold items or not, and the (k, β) with the highest NDCG@10 over all of them wins, each pseudo-cold case
+    /// pseudo-cold items or not, by the harness's own metric (<see cref="ValidationMetric.CaseNdcg"/>: ties count against
+    /// the target, a target that repeats an item of the history is a miss), and the (k, β) with the highest NDCG@10 over all of them wins, each pseudo-cold case
     /// counted <see cref="SasRecOptions.NewItemWeight"/> times (ties keep the earlier choice: k = 10, β = 0 first). So at
     /// the default weight 1 a boost is kept only where the cold items it lifts into the lists are worth more than the
     /// trained ones it pushes out, at the shop's own mix of targets. No usable case: k = 10, no boost. Runs on the model
@@ -218,16 +219,19 @@ public sealed partial class SasRec : IColdItemEncoder
         var scores = new float[l.Items];
         var coldScores = new float[cold.Length];
         var excluded = new bool[l.Items];
-        var coldCases = 0;
+        var coldCases = 0; var seenTargets = 0;
         for (var c = 0; c < cases.Length; c++)
         {
             var h = hs.AsSpan(c * d, d);
             var t = cases[c].Targets[0];
+            var targetCold = slot[t] >= 0;
+            if (targetCold) coldCases++;
+            // The metric (ValidationMetric.CaseNdcg, the harness's) leaves a case's own history out of the ranking, a
+            // target that repeats an item of it included: such a case gains nothing in any cell.
+            if (cases[c].Input.Contains(t)) { seenTargets++; continue; }
             Gemm.ABt(h, side, scores, 1, d, l.Items);
             foreach (var i in cases[c].Input) if ((uint)i < (uint)l.Items) excluded[i] = true;
             var g = direction is null ? 0f : TensorPrimitives.Dot(h, direction);
-            var targetCold = slot[t] >= 0;
-            if (targetCold) coldCases++;
             for (var k = 0; k < ColdNeighbourChoices.Length; k++)
             {
                 Gemm.ABt(h, coldRows[k], coldScores, 1, d, cold.Length);
@@ -240,7 +244,7 @@ public sealed partial class SasRec : IColdItemEncoder
                     {
                         if (i == t || excluded[i]) continue;
                         var s = slot[i] >= 0 ? coldScores[slot[i]] + lift : scores[i];
-                        if (s > target) rank++;
+                        if (s >= target) rank++;   // ties count against the target, as in the metric
                     }
                     if (rank >= 10) continue;
                     var gain = 1 / Math.Log2(rank + 2);
@@ -261,7 +265,8 @@ public sealed partial class SasRec : IColdItemEncoder
         _coldNeighbours = null;
         ComputeRepresentations(_params, _reps);
         progress?.Report($"{Name}: cold items placed by the {_coldK} text-nearest trained items' id embeddings, boost β = {_coldBoost:0.##} (chosen on {cases.Length:N0} validation cases{(w != 1 ? $", new items weighted {w:0.##} ×" : "")}, "
-            + $"{coldCases:N0} of them with one of {pseudo.Count(x => x):N0} pseudo-cold targets beside {cold.Length - pseudo.Count(x => x):N0} untrained items with text; "
+            + $"{coldCases:N0} of them with one of {pseudo.Count(x => x):N0} pseudo-cold targets beside {cold.Length - pseudo.Count(x => x):N0} untrained items with text"
+            + (seenTargets > 0 ? $", {seenTargets:N0} whose target repeats its history and counts 0 as in the metric" : "") + "; "
             + $"NDCG@10 all / pseudo-cold: chosen {gains[bestK, bestB] / cases.Length:F4} / {(coldCases == 0 ? 0 : coldGains[bestK, bestB] / coldCases):F4}, "
             + $"k = 10 without boost {gains[0, 0] / cases.Length:F4} / {(coldCases == 0 ? 0 : coldGains[0, 0] / coldCases):F4}; all cases per β "
             + string.Join(", ", ColdBoostChoices.Take(boosts)) + ": "
