@@ -131,8 +131,10 @@ public sealed partial class SasRec
             // About 8 MB of logits per chunk: the block stays in the last-level cache between its
             // product, its softmax and the two backward products instead of streaming through memory.
             ChunkRows = Math.Clamp(LogitsChunkFloats / Math.Max(1, l.Items) / 6 * 6, 6, Math.Max(6, maxTokens));
-            Logits = new float[ChunkRows * l.Items];
-            RepsT = new float[l.D * l.Items];
+            // Sampled softmax never forms full logits: no chunk, no transpose (at 10M items and D 64, 2.8 GB not held).
+            var full = o.SampledNegatives == 0;
+            Logits = full ? new float[ChunkRows * l.Items] : [];
+            RepsT = full ? new float[l.D * l.Items] : [];
             IdOff = new bool[l.Items];
             Masked = model.SoftmaxMasked();
             TargetWeights = o.PopularityIpw > 0 ? InversePropensityWeights(model._popularity, o.PopularityIpw, o.IpwClip) : null;
@@ -232,8 +234,8 @@ public sealed partial class SasRec
         public float[]? FixedDelta { get; set; }
         public float[] Grads { get; }     // (Total) one flat gradient, same layout as the parameters
         public float[] DReps { get; }     // (Items, D)
-        public float[] Logits { get; }    // (ChunkRows, Items)
-        public float[] RepsT { get; }     // (D, Items) this step's item representations transposed, so the logits product packs rows by plain copies
+        public float[] Logits { get; }    // (ChunkRows, Items); empty under sampled softmax
+        public float[] RepsT { get; }     // (D, Items), empty under sampled softmax: this step's item representations transposed, so the logits product packs rows by plain copies
         public int ChunkRows { get; }
         public AdamW Optimizer { get; }
     }

@@ -40,6 +40,17 @@ public class SasRecTests
         var model = new SasRec(new SasRecOptions { Dim = 16, Blocks = 1, MaxLength = 8, Dropout = 0.1f, LearningRate = 5e-3f, BatchSize = 32, MaxEpochs = 40, EvalEvery = 5, Patience = 100, SampledNegatives = 8 });
         model.Fit(CycleData(), new FitOptions { Seed = 7 });
         Assert.True(model.BestValidationNdcg > 0.8, $"validation NDCG@10 {model.BestValidationNdcg}");
+        // It never forms full logits, so its step holds neither their chunk nor the (D, Items) transpose
+        // (2.8 GB at 10M items), and a step still allocates nothing.
+        var buffers = new SasRec.StepBuffers(model, 7);
+        Assert.Empty(buffers.Logits);
+        Assert.Empty(buffers.RepsT);
+        var full = Small(1);
+        full.Fit(CycleData(), new FitOptions { Seed = 7 });
+        Assert.NotEmpty(new SasRec.StepBuffers(full, 7).RepsT);
+        var keep = Gemm.MaxDegreeOfParallelism;
+        try { Gemm.MaxDegreeOfParallelism = 1; Assert.Equal(0, model.MeasureStepAllocations(CycleData())); }
+        finally { Gemm.MaxDegreeOfParallelism = keep; }
     }
 
     [Fact]
