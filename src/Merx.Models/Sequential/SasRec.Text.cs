@@ -162,7 +162,7 @@ public sealed partial class SasRec : IColdItemEncoder
     /// the items that really are untrained (imputed the same way). Every usable case (one target, the first 2,000; fewer
     /// for a large catalog) ranks its target against all items outside its history, whether the target is one of the
     /// pseudo-cold items or not, by the harness's own metric (<see cref="ValidationMetric.CaseNdcg"/>: ties count against
-    /// the target, a target that repeats an item of the history is a miss), and the (k, β) with the highest NDCG@10 over all of them wins, each pseudo-cold case
+    /// the target; a case whose target repeats its history, a miss in every cell, is left out), and the (k, β) with the highest NDCG@10 over all of them wins, each pseudo-cold case
     /// counted <see cref="SasRecOptions.NewItemWeight"/> times (ties keep the earlier choice: k = 10, β = 0 first). So at
     /// the default weight 1 a boost is kept only where the cold items it lifts into the lists are worth more than the
     /// trained ones it pushes out, at the shop's own mix of targets. No usable case: k = 10, no boost. Runs on the model
@@ -177,7 +177,7 @@ public sealed partial class SasRec : IColdItemEncoder
         if (l.TextDim == 0 || !Options.UseSideInformation) return;
         _coldNeighbours = null;
         ComputeRepresentations(_params, _reps);
-        var cases = ColdChoiceCases(validation);
+        var cases = ColdChoiceCases(validation, out var repeats);
         if (cases.Length == 0) return;
 
         // The pseudo-cold items, and every item placed by its text in this simulation.
@@ -219,19 +219,16 @@ public sealed partial class SasRec : IColdItemEncoder
         var scores = new float[l.Items];
         var coldScores = new float[cold.Length];
         var excluded = new bool[l.Items];
-        var coldCases = 0; var seenTargets = 0;
+        var coldCases = 0;
         for (var c = 0; c < cases.Length; c++)
         {
             var h = hs.AsSpan(c * d, d);
             var t = cases[c].Targets[0];
-            var targetCold = slot[t] >= 0;
-            if (targetCold) coldCases++;
-            // The metric (ValidationMetric.CaseNdcg, the harness's) leaves a case's own history out of the ranking, a
-            // target that repeats an item of it included: such a case gains nothing in any cell.
-            if (cases[c].Input.Contains(t)) { seenTargets++; continue; }
             Gemm.ABt(h, side, scores, 1, d, l.Items);
             foreach (var i in cases[c].Input) if ((uint)i < (uint)l.Items) excluded[i] = true;
             var g = direction is null ? 0f : TensorPrimitives.Dot(h, direction);
+            var targetCold = slot[t] >= 0;
+            if (targetCold) coldCases++;
             for (var k = 0; k < ColdNeighbourChoices.Length; k++)
             {
                 Gemm.ABt(h, coldRows[k], coldScores, 1, d, cold.Length);
@@ -266,19 +263,33 @@ public sealed partial class SasRec : IColdItemEncoder
         ComputeRepresentations(_params, _reps);
         progress?.Report($"{Name}: cold items placed by the {_coldK} text-nearest trained items' id embeddings, boost β = {_coldBoost:0.##} (chosen on {cases.Length:N0} validation cases{(w != 1 ? $", new items weighted {w:0.##} ×" : "")}, "
             + $"{coldCases:N0} of them with one of {pseudo.Count(x => x):N0} pseudo-cold targets beside {cold.Length - pseudo.Count(x => x):N0} untrained items with text"
-            + (seenTargets > 0 ? $", {seenTargets:N0} whose target repeats its history and counts 0 as in the metric" : "") + "; "
+            + (repeats > 0 ? $"; {repeats:N0} cases whose target repeats their history left out" : "") + "; "
             + $"NDCG@10 all / pseudo-cold: chosen {gains[bestK, bestB] / cases.Length:F4} / {(coldCases == 0 ? 0 : coldGains[bestK, bestB] / coldCases):F4}, "
             + $"k = 10 without boost {gains[0, 0] / cases.Length:F4} / {(coldCases == 0 ? 0 : coldGains[0, 0] / coldCases):F4}; all cases per β "
             + string.Join(", ", ColdBoostChoices.Take(boosts)) + ": "
             + string.Join("; ", ColdNeighbourChoices.Select((k, i) => $"k={k} " + string.Join(" ", Enumerable.Range(0, boosts).Select(b => $"{gains[i, b] / cases.Length:F4}/{(coldCases == 0 ? 0 : coldGains[i, b] / coldCases):F3}")))) + ")");
     }
 
-    /// <summary>The validation cases the cold-item choice ranks: one target in the catalog, a history, the first 2,000 (fewer for a large catalog: each costs Items × (E + D)).</summary>
-    private Merx.Core.Splits.EvalCase[] ColdChoiceCases(IReadOnlyList<Merx.Core.Splits.EvalCase> validation)
+    /// <summary>
+    /// The validation cases the cold-item choice ranks: one target in the catalog, a history, the first 2,000 (fewer for a
+    /// large catalog: each costs Items × (E + D)). A case whose target repeats an item of its history is left out: the
+    /// metric leaves the whole history out of the ranking, so it scores 0 in every cell and cannot inform the choice
+    /// (<paramref name="repeats"/> counts those met before the cap).
+    /// </summary>
+    private Merx.Core.Splits.EvalCase[] ColdChoiceCases(IReadOnlyList<Merx.Core.Splits.EvalCase> validation, out int repeats)
     {
         var l = Layout;
         var most = (int)Math.Clamp(4e9 / ((double)l.Items * (l.TextDim + l.D)), 100, 2000);
-        return validation.Where(c => c.Targets.Length == 1 && (uint)c.Targets[0] < (uint)l.Items && c.Input.Length > 0).Take(most).ToArray();
+        var usable = validation.Where(c => c.Targets.Length == 1 && (uint)c.Targets[0] < (uint)l.Items && c.Input.Length > 0);
+        var chosen = new List<Merx.Core.Splits.EvalCase>(most);
+        repeats = 0;
+        foreach (var c in usable)
+        {
+            if (chosen.Count == most) break;
+            if (c.Input.Contains(c.Targets[0])) repeats++;
+            else chosen.Add(c);
+        }
+        return chosen.ToArray();
     }
 
     /// <summary>The cases' user states (cases × D) and their mean scaled so that h·v averages 1 (null when that mean is not positive).</summary>
@@ -306,7 +317,7 @@ public sealed partial class SasRec : IColdItemEncoder
         _coldDirection = [];                     // the states are encoded without the old model's boost
         _coldNeighbours = null;
         ComputeRepresentations(_params, _reps);
-        var direction = UserStates(ColdChoiceCases(validation)).Direction;
+        var direction = UserStates(ColdChoiceCases(validation, out _)).Direction;
         if (direction is null) _coldBoost = 0;
         _coldDirection = direction ?? [];
         ComputeRepresentations(_params, _reps);
