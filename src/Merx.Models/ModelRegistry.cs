@@ -74,6 +74,9 @@ public static class ModelRegistry
     /// <summary>Whether the model reads item text vectors (<see cref="Core.Contracts.TrainingData.Text"/>) when they are given: hosts compute them only then.</summary>
     public static bool ReadsText(string name) => TextReaders.Contains(Family(name));
 
+    /// <summary>Whether the model reads the catalog items' titles and descriptions itself (their words, not text vectors): a host loads them only then or when text vectors are computed.</summary>
+    public static bool ReadsCatalogText(string name) => Family(name) == Classic.ContentBased.ModelName;
+
     /// <summary>Every registered model name, sorted (a parametrised family by its plain name).</summary>
     public static IReadOnlyList<string> Names => Factories.Keys.Order(StringComparer.Ordinal).ToArray();
 

@@ -21,18 +21,52 @@ public sealed class AdamW(int parameterCount, float learningRate, float beta1 = 
     public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
     {
         if (parameters.Length != _m.Length || gradients.Length != _m.Length) throw new ArgumentException("parameter and gradient lengths must match the optimizer");
+        var (lr, c2) = Advance();
+        Update(parameters, gradients, 0, lr, c2);
+    }
+
+    /// <summary>
+    /// One lazy step (TensorFlow's LazyAdam, PyTorch's SparseAdam): parameters from <paramref name="denseFrom"/> on take the
+    /// plain step with <paramref name="denseGradients"/> (their gradient, index 0 = parameter <paramref name="denseFrom"/>);
+    /// below it only the listed rows of <paramref name="rowLength"/> parameters move, row k (parameters rows[k]·rowLength …)
+    /// with gradient row k of <paramref name="rowGradients"/>. Every other row keeps its value and both moments, where the
+    /// plain step would move it by its decaying first moment: a large catalog's step touches its batch's items and
+    /// negatives only. Equals <see cref="Step"/> when the unlisted rows' moments are zero (the first step, or rows never
+    /// touched) and they are not decayed (an unlisted row is not decayed either). Rows must be distinct. Allocates nothing.
+    /// </summary>
+    public void StepRows(Span<float> parameters, int denseFrom, ReadOnlySpan<float> denseGradients, ReadOnlySpan<int> rows, ReadOnlySpan<float> rowGradients, int rowLength)
+    {
+        if (parameters.Length != _m.Length) throw new ArgumentException("the parameter length must match the optimizer");
+        if ((uint)denseFrom > (uint)parameters.Length || denseGradients.Length != parameters.Length - denseFrom) throw new ArgumentException("the dense gradient must cover the parameters from denseFrom on");
+        if (rowLength <= 0 || rowGradients.Length < rows.Length * rowLength) throw new ArgumentException("each listed row needs its gradient row");
+        var (lr, c2) = Advance();
+        Update(parameters[denseFrom..], denseGradients, denseFrom, lr, c2);
+        for (var k = 0; k < rows.Length; k++)
+        {
+            var start = rows[k] * rowLength;
+            if (rows[k] < 0 || start + rowLength > denseFrom) throw new ArgumentOutOfRangeException(nameof(rows), $"row {rows[k]} is not below denseFrom");
+            Update(parameters.Slice(start, rowLength), rowGradients.Slice(k * rowLength, rowLength), start, lr, c2);
+        }
+    }
+
+    private (float Lr, float C2) Advance()
+    {
         Steps++;
         var c1 = 1 - MathF.Pow(beta1, Steps);
-        var c2 = 1 - MathF.Pow(beta2, Steps);
-        var lr = LearningRate / c1;
-        var decay = 1 - LearningRate * WeightDecay;
-        if (WeightDecay > 0) TensorPrimitives.Multiply(parameters[DecayFrom..], decay, parameters[DecayFrom..]);
+        return (LearningRate / c1, 1 - MathF.Pow(beta2, Steps));
+    }
+
+    /// <summary>The step for parameters [offset, offset + p.Length) of the buffer: decay (from <see cref="DecayFrom"/>), moments, update.</summary>
+    private void Update(Span<float> parameters, ReadOnlySpan<float> gradients, int offset, float lr, float c2)
+    {
+        var decayFrom = Math.Clamp(DecayFrom - offset, 0, parameters.Length);
+        if (WeightDecay > 0 && decayFrom < parameters.Length) TensorPrimitives.Multiply(parameters[decayFrom..], 1 - LearningRate * WeightDecay, parameters[decayFrom..]);
         const int chunk = 4096;
-        Span<float> step = stackalloc float[chunk];
+        Span<float> step = stackalloc float[Math.Min(chunk, Math.Max(1, parameters.Length))];
         for (var i = 0; i < parameters.Length; i += chunk)
         {
             var n = Math.Min(chunk, parameters.Length - i);
-            var g = gradients.Slice(i, n); var m = _m.AsSpan(i, n); var v = _v.AsSpan(i, n); var s = step[..n];
+            var g = gradients.Slice(i, n); var m = _m.AsSpan(offset + i, n); var v = _v.AsSpan(offset + i, n); var s = step[..n];
             TensorPrimitives.Multiply(m, beta1, m);
             TensorPrimitives.MultiplyAdd(g, 1 - beta1, m, m);          // m = β1 m + (1−β1) g
             TensorPrimitives.Multiply(v, beta2, v);

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Globalization;
 using Merx.Core.Domain;
 
@@ -37,33 +38,48 @@ public sealed class ItemFeatures
     public static ItemFeatures FromCatalog(IReadOnlyList<Item?> catalog, bool includeText = false, int minItems = 1)
     {
         var bands = PriceBandEdges(catalog);
-        var perItem = new List<string>[catalog.Count];
-        var df = new Dictionary<string, int>(StringComparer.Ordinal);
+        // One pass keeps each distinct feature string once and an item's features as ints (first-seen numbers), not a
+        // list of strings per item: at 10M items those lists held about 4 GB until the vocabulary was built.
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var names = new List<string>(); var df = new List<int>();
+        var firstSeen = new List<int>();
+        var seenOffsets = new int[catalog.Count + 1];
+        var list = new List<string>();
+        var mine = new HashSet<int>();
         for (var i = 0; i < catalog.Count; i++)
         {
-            var list = perItem[i] = [];
             var item = catalog[i];
-            if (item is null) continue;
-            var path = "";
-            foreach (var c in item.CategoryPath) { path = path.Length == 0 ? c : path + "/" + c; list.Add("cat:" + path); }
-            if (!string.IsNullOrWhiteSpace(item.Brand)) list.Add("brand:" + item.Brand);
-            if (!string.IsNullOrWhiteSpace(item.Shop)) list.Add("shop:" + item.Shop);
-            if (item.Price is { } p && p > 0 && bands.Length > 0) list.Add("price:" + PriceBand(p, bands).ToString(CultureInfo.InvariantCulture));
-            foreach (var t in item.Tags) list.Add("tag:" + t);
-            foreach (var (k, v) in item.Attributes) list.Add("attr:" + k + "=" + v);
-            if (includeText)
-                foreach (var tok in TextTokenizer.Tokens(item.Title + " " + item.Description)) list.Add("tok:" + tok);
-            var distinct = list.Distinct(StringComparer.Ordinal).ToList();
-            perItem[i] = distinct;
-            foreach (var f in distinct) df[f] = df.GetValueOrDefault(f) + 1;
+            if (item is not null)
+            {
+                list.Clear(); mine.Clear();
+                var path = "";
+                foreach (var c in item.CategoryPath) { path = path.Length == 0 ? c : path + "/" + c; list.Add("cat:" + path); }
+                if (!string.IsNullOrWhiteSpace(item.Brand)) list.Add("brand:" + item.Brand);
+                if (!string.IsNullOrWhiteSpace(item.Shop)) list.Add("shop:" + item.Shop);
+                if (item.Price is { } p && p > 0 && bands.Length > 0) list.Add("price:" + PriceBand(p, bands).ToString(CultureInfo.InvariantCulture));
+                foreach (var t in item.Tags) list.Add("tag:" + t);
+                foreach (var (k, v) in item.Attributes) list.Add("attr:" + k + "=" + v);
+                if (includeText)
+                    foreach (var tok in TextTokenizer.Tokens(item.Title + " " + item.Description)) list.Add("tok:" + tok);
+                foreach (var f in list)
+                {
+                    ref var id = ref CollectionsMarshal.GetValueRefOrAddDefault(seen, f, out var exists);
+                    if (!exists) { id = names.Count; names.Add(f); df.Add(0); }
+                    if (!mine.Add(id)) continue;   // an item counts a feature once, in the order it first lists it
+                    df[id]++;
+                    firstSeen.Add(id);
+                }
+            }
+            seenOffsets[i + 1] = firstSeen.Count;
         }
+        // The vocabulary numbers the features that reach minItems items in the order items first list them.
         var vocab = new IdMap();
         var offsets = new int[catalog.Count + 1];
         var ids = new List<int>();
         for (var i = 0; i < catalog.Count; i++)
         {
-            foreach (var f in perItem[i])
-                if (df[f] >= minItems) ids.Add(vocab.GetOrAdd(f));
+            for (var k = seenOffsets[i]; k < seenOffsets[i + 1]; k++)
+                if (df[firstSeen[k]] >= minItems) ids.Add(vocab.GetOrAdd(names[firstSeen[k]]));
             offsets[i + 1] = ids.Count;
         }
         return new ItemFeatures(vocab, offsets, ids.ToArray());

@@ -57,7 +57,8 @@ public sealed partial class SasRec
             model.Layout.Initialize(model._params, seed);
             var users = Enumerable.Range(0, train.UserCount).Where(u => train.LengthOf(u) >= 2).ToArray();
             if (users.Length == 0) throw new InvalidOperationException("no training sequence has two or more items");
-            _step = new StepBuffers(model, seed);
+            _step = null; // the previous run's buffers (the optimizer's two parameter-sized moments among them) go before the new ones come
+            _step = new StepBuffers(model, seed, lazyItemRows: model.LazyItemRows);
             _train = train;
             return users;
         }
@@ -115,19 +116,29 @@ public sealed partial class SasRec
     /// <summary>Wall seconds of every training epoch of the last fit, in order (selection and refit phases).</summary>
     public IReadOnlyList<double> EpochSeconds { get; private set; } = [];
 
+    /// <summary>Whether the plain trainer's steps are lazy (<see cref="SasRecOptions.LazyItemRows"/>): sampled softmax, no adversarial pass.</summary>
+    private bool LazyItemRows => Options.LazyItemRows && Options.SampledNegatives > 0 && Options.AdversarialEpsilon == 0;
+
     /// <summary>Floats in one chunk of logits rows (see <see cref="StepBuffers.ChunkRows"/>).</summary>
     internal static int LogitsChunkFloats { get; set; } = 2_000_000;
 
     /// <summary>Everything a training step writes into, allocated once per fit.</summary>
     internal sealed class StepBuffers
     {
-        public StepBuffers(SasRec model, int seed)
+        /// <param name="lazyItemRows">The lazy step's buffers (<see cref="LazyTrainStep"/>): a gradient without the item table,
+        /// and (Rows, D) representations and gradients of the step's own items in place of (Items, D) ones.</param>
+        public StepBuffers(SasRec model, int seed, bool lazyItemRows = false)
         {
             var l = model.Layout; var o = model.Options;
             var maxTokens = o.BatchSize * l.T;
+            Lazy = lazyItemRows;
+            if (Lazy && (o.SampledNegatives == 0 || o.AdversarialEpsilon > 0)) throw new ArgumentException("a lazy step needs sampled softmax and no adversarial pass");
             Net = new SasRecNetwork(l, o.Heads, maxTokens, o.BatchSize, (ulong)seed * 0x9E3779B97F4A7C15UL + 1);
-            Grads = new float[l.Total];
-            DReps = new float[l.Items * l.D];
+            GradFrom = Lazy ? l.ItemEnd : 0;
+            Grads = new float[l.Total - GradFrom];
+            // A step's items: its inputs, its targets (every one but each sequence's last is also an input) and its negatives.
+            var maxRows = Lazy ? Math.Min(l.Items, maxTokens + o.BatchSize + o.SampledNegatives) : 0;
+            DReps = new float[(Lazy ? maxRows : l.Items) * l.D];
             // About 8 MB of logits per chunk: the block stays in the last-level cache between its
             // product, its softmax and the two backward products instead of streaming through memory.
             ChunkRows = Math.Clamp(LogitsChunkFloats / Math.Max(1, l.Items) / 6 * 6, 6, Math.Max(6, maxTokens));
@@ -135,7 +146,7 @@ public sealed partial class SasRec
             var full = o.SampledNegatives == 0;
             Logits = full ? new float[ChunkRows * l.Items] : [];
             RepsT = full ? new float[l.D * l.Items] : [];
-            IdOff = new bool[l.Items];
+            IdOff = new bool[Lazy ? maxRows : l.Items];
             Masked = model.SoftmaxMasked();
             TargetWeights = o.PopularityIpw > 0 ? InversePropensityWeights(model._popularity, o.PopularityIpw, o.IpwClip) : null;
             _idRng = (ulong)seed * 0xA24BAED4963EE407UL + 3;
@@ -148,6 +159,69 @@ public sealed partial class SasRec
                 (ProposalCumulative, LogQ) = Proposal(model._popularity, l.Items, Masked);
                 _rng = (ulong)seed * 0xD1B54A32D192ED03UL + 7;
             }
+            if (Lazy)
+            {
+                RowItems = new int[maxRows];
+                RowOf = new int[l.Items];
+                Array.Fill(RowOf, -1);
+                RowReps = new float[maxRows * l.D];
+                RowLogQ = new float[maxRows];
+                RowWeights = TargetWeights is null ? [] : new float[maxRows];
+                RowText = new float[l.TextDim > 0 ? maxRows * l.TextDim : 0];
+            }
+        }
+
+        /// <summary>Whether this run's steps are lazy (<see cref="SasRecOptions.LazyItemRows"/>).</summary>
+        public bool Lazy { get; }
+        /// <summary>The parameter whose gradient is <see cref="Grads"/>[0]: 0, or the end of the item table in a lazy step.</summary>
+        public int GradFrom { get; }
+        public int[] RowItems { get; } = [];    // (Rows) the step's items, in order of first appearance
+        /// <summary>The number of rows of the last lazy step.</summary>
+        public int Rows { get; private set; }
+        public int[] RowOf { get; } = [];       // (Items) an item's row in this step, −1 when it has none (reset after each step)
+        public float[] RowReps { get; } = [];   // (Rows, D) their representations
+        public float[] RowLogQ { get; } = [];   // (Rows) their log proposal probabilities
+        public float[] RowWeights { get; } = [];// (Rows) their inverse-propensity weights (empty: all 1)
+        public float[] RowText { get; } = [];   // (Rows, E) their text vectors
+
+        /// <summary>
+        /// Renames the packed batch's inputs and targets and the step's negatives to rows 0, 1, … in order of first appearance
+        /// (<see cref="RowItems"/> holds the items); returns the number of rows. The loss and network see only rows, so they run
+        /// unchanged on (Rows, D) tables.
+        /// </summary>
+        public int AssignRows()
+        {
+            var rows = 0;
+            var n = Net.Tokens;
+            int Row(int item)
+            {
+                var r = RowOf[item];
+                if (r < 0) { r = RowOf[item] = rows; RowItems[rows++] = item; }
+                return r;
+            }
+            for (var t = 0; t < n; t++) { Net.Items[t] = Row(Net.Items[t]); Net.Targets[t] = Row(Net.Targets[t]); }
+            for (var j = 0; j < Negatives.Length; j++) Negatives[j] = Row(Negatives[j]);
+            return Rows = rows;
+        }
+
+        /// <summary>Forgets the step's rows (<see cref="RowOf"/> back to −1 for its items).</summary>
+        public void ReleaseRows(int rows)
+        {
+            foreach (var item in RowItems.AsSpan(0, rows)) RowOf[item] = -1;
+        }
+
+        /// <summary>As <see cref="DrawIdDropout"/>, for the step's rows: marks row k's item with probability <paramref name="rate"/> when it has side information.</summary>
+        public ReadOnlySpan<bool> DrawRowIdDropout(float rate, int[] featOffsets, int rows)
+        {
+            if (rate <= 0) return default;
+            var threshold = (ulong)(rate * (double)ulong.MaxValue);
+            for (var k = 0; k < rows; k++)
+            {
+                _idRng = XorShift64.Next(_idRng);
+                var i = RowItems[k];
+                IdOff[k] = _idRng < threshold && featOffsets[i + 1] > featOffsets[i];
+            }
+            return IdOff.AsSpan(0, rows);
         }
 
         private ulong _rng;
@@ -223,7 +297,7 @@ public sealed partial class SasRec
         }
 
         private ulong _idRng;
-        public bool[] IdOff { get; }      // (Items) this step's id-dropout marks
+        public bool[] IdOff { get; }      // (Items) this step's id-dropout marks; (Rows) in a lazy step
         public int[] Masked { get; }      // items left out of the training softmax (see SasRecOptions.MaskUntrainedItems)
         public float[]? TargetWeights { get; }   // (Items) inverse-propensity weight per target item (SasRecOptions.PopularityIpw); null = all 1
 
@@ -232,8 +306,8 @@ public sealed partial class SasRec
         public float[]? AdversarialReps { get; }       // (Items, D) R + δ
         /// <summary>For gradient checks: a δ to use instead of computing one (the objective with δ held fixed).</summary>
         public float[]? FixedDelta { get; set; }
-        public float[] Grads { get; }     // (Total) one flat gradient, same layout as the parameters
-        public float[] DReps { get; }     // (Items, D)
+        public float[] Grads { get; }     // (Total − GradFrom) one flat gradient, the parameters' layout from GradFrom on
+        public float[] DReps { get; }     // (Items, D); (Rows, D) in a lazy step
         public float[] Logits { get; }    // (ChunkRows, Items); empty under sampled softmax
         public float[] RepsT { get; }     // (D, Items), empty under sampled softmax: this step's item representations transposed, so the logits product packs rows by plain copies
         public int ChunkRows { get; }
@@ -255,12 +329,20 @@ public sealed partial class SasRec
         return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
+    /// <summary>For tests: packs <paramref name="users"/>' training sequences into the buffers' network and takes one <see cref="TrainStep"/>.</summary>
+    internal double StepForTests(StepBuffers s, Merx.Core.Data.UserSequences train, ReadOnlySpan<int> users)
+    {
+        PackTraining(s.Net, Layout.T, train, users);
+        return TrainStep(s);
+    }
+
     /// <summary>
     /// One optimizer step on the packed batch in the buffers' network; returns the summed loss. Allocates nothing.
     /// With <paramref name="applyUpdate"/> false it stops at the clipped gradient in <c>s.Grads</c> (federated local optimizers apply their own step).
     /// </summary>
     internal double TrainStep(StepBuffers s, bool applyUpdate = true)
     {
+        if (s.Lazy) return applyUpdate ? LazyTrainStep(s) : throw new InvalidOperationException("a lazy step always applies its update");
         var l = Layout;
         var grads = s.Grads; var dReps = s.DReps;
         var n = s.Net.Tokens;
@@ -269,7 +351,7 @@ public sealed partial class SasRec
         Array.Clear(grads);
         Array.Clear(dReps);
         if (Options.SampledNegatives > 0) s.DrawNegatives();
-        var loss = ForwardBackward(s, _reps, 1f / n);
+        var loss = ForwardBackward(s, _reps, s.LogQ, s.TargetWeights, 1f / n);
         if (Options.AdversarialEpsilon > 0)
         {
             // APR: a second pass on R + δ, δ from the clean gradient (complete in dReps now) and held constant;
@@ -278,7 +360,7 @@ public sealed partial class SasRec
             if (s.FixedDelta is { } fixedDelta) fixedDelta.CopyTo(delta, 0);
             else AdversarialPerturbation(_reps, dReps, delta, Options.AdversarialEpsilon, l.Items, l.D);
             TensorPrimitives.Add(_reps, delta, perturbed);
-            loss += Options.AdversarialWeight * ForwardBackward(s, perturbed, Options.AdversarialWeight / n);
+            loss += Options.AdversarialWeight * ForwardBackward(s, perturbed, s.LogQ, s.TargetWeights, Options.AdversarialWeight / n);
         }
         BackpropRepresentations(dReps, grads, idOff);
         GradientClipping.ClipGlobalNorm(grads, Options.ClipNorm);
@@ -287,11 +369,47 @@ public sealed partial class SasRec
     }
 
     /// <summary>
-    /// Forward over the packed batch with item representations <paramref name="reps"/> (Items, D) for both the input and the
-    /// tied output layer, the softmax cross-entropy, and the backward pass: the parameters' gradients accumulate into
-    /// <c>s.Grads</c>, the representations' into <c>s.DReps</c>, each scaled by <paramref name="scale"/>. Returns the summed loss.
+    /// The lazy step (<see cref="SasRecOptions.LazyItemRows"/>): the batch's inputs, targets and the step's negatives are renamed
+    /// to rows (<see cref="StepBuffers.AssignRows"/>); only their representations are computed, the loss and network run on those
+    /// (Rows, D) tables, the rows' gradients go to their id rows, features and text projection, the global norm is clipped over
+    /// the dense gradient and the rows together, and <see cref="AdamW.StepRows"/> moves the dense parameters and those rows.
+    /// The full (Items, D) representations are stale until the next <see cref="PlainSurface.Refresh"/>. Allocates nothing.
     /// </summary>
-    private double ForwardBackward(StepBuffers s, float[] reps, float scale)
+    private double LazyTrainStep(StepBuffers s)
+    {
+        var l = Layout; var d = l.D;
+        var n = s.Net.Tokens;
+        s.DrawNegatives();
+        var rows = s.AssignRows();
+        var items = s.RowItems.AsSpan(0, rows);
+        var idOff = s.DrawRowIdDropout(Options.IdDropout, _featOffsets, rows);
+        ComputeRepresentationRows(_params, items, s.RowReps, idOff, s.RowText);
+        for (var k = 0; k < rows; k++) s.RowLogQ[k] = s.LogQ[items[k]];
+        if (s.TargetWeights is { } weights) for (var k = 0; k < rows; k++) s.RowWeights[k] = weights[items[k]];
+        Array.Clear(s.Grads);
+        var dRows = s.DReps.AsSpan(0, rows * d);
+        dRows.Clear();
+        var loss = ForwardBackward(s, s.RowReps, s.RowLogQ, s.TargetWeights is null ? null : s.RowWeights, 1f / n);
+        BackpropRepresentationRows(dRows, items, s.Grads, s.GradFrom, idOff, s.RowText);
+        // The global norm over everything that has a gradient: the dense part and the rows (every other row's is 0).
+        var norm = MathF.Sqrt(TensorPrimitives.SumOfSquares(s.Grads) + TensorPrimitives.SumOfSquares(dRows));
+        if (Options.ClipNorm > 0 && norm > Options.ClipNorm)
+        {
+            TensorPrimitives.Multiply(s.Grads, Options.ClipNorm / norm, s.Grads);
+            TensorPrimitives.Multiply(dRows, Options.ClipNorm / norm, dRows);
+        }
+        s.Optimizer.StepRows(_params, s.GradFrom, s.Grads, items, dRows, d);
+        s.ReleaseRows(rows);
+        return loss;
+    }
+
+    /// <summary>
+    /// Forward over the packed batch with item representations <paramref name="reps"/> (Items, D; a lazy step's (Rows, D)) for
+    /// both the input and the tied output layer, the softmax cross-entropy, and the backward pass: the parameters' gradients
+    /// accumulate into <c>s.Grads</c>, the representations' into <c>s.DReps</c>, each scaled by <paramref name="scale"/>.
+    /// logQ and targetWeights are indexed as reps is. Returns the summed loss.
+    /// </summary>
+    private double ForwardBackward(StepBuffers s, float[] reps, float[] logQ, float[]? targetWeights, float scale)
     {
         var l = Layout; var d = l.D;
         var net = s.Net; var logits = s.Logits; var chunkRows = s.ChunkRows; var dReps = s.DReps;
@@ -299,7 +417,7 @@ public sealed partial class SasRec
         net.Forward(_params, reps, Options.Dropout, training: true);
         double loss = 0;
         if (Options.SampledNegatives > 0)
-            loss = SampledSoftmax.ForwardBackward(net.Hf, reps, net.Targets.AsSpan(0, n), s.Negatives, s.LogQ, net.DH, dReps, s.SampledScratch, n, d, scale, s.TargetWeights);
+            loss = SampledSoftmax.ForwardBackward(net.Hf, reps, net.Targets.AsSpan(0, n), s.Negatives, logQ, net.DH, dReps, s.SampledScratch, n, d, scale, targetWeights);
         else
         {
             Transpose(reps, s.RepsT, l.Items, d);
@@ -310,12 +428,12 @@ public sealed partial class SasRec
                 var z = logits.AsSpan(0, rows * l.Items);
                 Gemm.AB(h, s.RepsT, z, rows, d, l.Items);                                // (rows, Items) logits
                 MaskLogits(z, s.Masked, rows, l.Items);
-                loss += SoftmaxCrossEntropy.ForwardBackwardParallel(logits, net.Targets, r0, rows, l.Items, scale, Gemm.MaxDegreeOfParallelism, s.TargetWeights);
+                loss += SoftmaxCrossEntropy.ForwardBackwardParallel(logits, net.Targets, r0, rows, l.Items, scale, Gemm.MaxDegreeOfParallelism, targetWeights);
                 Gemm.AB(z, reps, net.DH.AsSpan(r0 * d, rows * d), rows, l.Items, d);       // dH = dZ · R
                 Gemm.AtB(z, h, dReps, l.Items, rows, d, accumulate: true);               // dR += dZᵀ · H
             }
         }
-        net.Backward(_params, s.Grads, dReps);
+        net.Backward(_params, s.Grads, dReps, s.GradFrom);
         return loss;
     }
 

@@ -74,20 +74,13 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     {
         var l = Layout; var d = l.D;
         p.AsSpan(l.ItemEmb, l.Items * d).CopyTo(reps);
-        var side = Options.UseSideInformation && (l.Features > 0 || l.TextDim > 0);
+        var side = HasSideInformation;
         for (var i = 0; i < l.Items; i++)
             if (side && (!_trained[i] || (idOff is not null && idOff[i]))) reps.AsSpan(i * d, d).Clear();
         if (!side) return;
         if (!training) ImputeColdIds(p, reps);
         if (l.TextDim > 0) TextForward(_text, p.AsSpan(l.TextProj, l.TextDim * d), reps, l.Items, l.TextDim, d);
-        for (var i = 0; i < l.Items; i++)
-        {
-            int start = _featOffsets[i], count = _featOffsets[i + 1] - start;
-            if (count == 0) continue;
-            var row = reps.AsSpan(i * d, d);
-            var w = 1f / count;
-            for (var k = 0; k < count; k++) TensorPrimitives.MultiplyAdd(p.AsSpan(l.FeatEmb + _featIds[start + k] * d, d), w, row, row);
-        }
+        for (var i = 0; i < l.Items; i++) AddFeatures(p, i, reps.AsSpan(i * d, d));
     }
 
     private void BackpropRepresentations(float[] dReps, float[] g, bool[]? idOff = null)
@@ -95,21 +88,73 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
         var l = Layout; var d = l.D;
         var dItem = g.AsSpan(l.ItemEmb, l.Items * d);
         TensorPrimitives.Add(dItem, dReps, dItem);
-        if (!Options.UseSideInformation || (l.Features == 0 && l.TextDim == 0)) return;
+        if (!HasSideInformation) return;
         if (l.TextDim > 0 && !_textFrozen) TextBackward(_text, dReps, g.AsSpan(l.TextProj, l.TextDim * d), l.Items, l.TextDim, d);
         for (var i = 0; i < l.Items; i++)
             if (!_trained[i] || (idOff is not null && idOff[i])) dItem.Slice(i * d, d).Clear();
-        for (var i = 0; i < l.Items; i++)
+        for (var i = 0; i < l.Items; i++) BackpropFeatures(dReps.AsSpan(i * d, d), i, g, 0);
+    }
+
+    /// <summary>
+    /// The lazy training step's <see cref="ComputeRepresentations"/> for some items: row k of <paramref name="reps"/> is item
+    /// items[k]'s training representation (its id part cleared when it is untrained or marked in <paramref name="idOff"/>[k]).
+    /// textRows: scratch of items.Length × E floats (the items' text vectors are gathered there).
+    /// </summary>
+    private void ComputeRepresentationRows(float[] p, ReadOnlySpan<int> items, Span<float> reps, ReadOnlySpan<bool> idOff, float[] textRows)
+    {
+        var l = Layout; var d = l.D;
+        var side = HasSideInformation;
+        for (var k = 0; k < items.Length; k++)
         {
-            int start = _featOffsets[i], count = _featOffsets[i + 1] - start;
-            if (count == 0) continue;
-            var w = 1f / count;
-            var row = dReps.AsSpan(i * d, d);
-            for (var k = 0; k < count; k++)
-            {
-                var dst = g.AsSpan(l.FeatEmb + _featIds[start + k] * d, d);
-                TensorPrimitives.MultiplyAdd(row, w, dst, dst);
-            }
+            var i = items[k]; var row = reps.Slice(k * d, d);
+            if (side && (!_trained[i] || (!idOff.IsEmpty && idOff[k]))) row.Clear();
+            else p.AsSpan(l.ItemEmb + i * d, d).CopyTo(row);
+        }
+        if (!side) return;
+        if (l.TextDim > 0)
+        {
+            for (var k = 0; k < items.Length; k++) _text.AsSpan(items[k] * l.TextDim, l.TextDim).CopyTo(textRows.AsSpan(k * l.TextDim, l.TextDim));
+            TextForward(textRows, p.AsSpan(l.TextProj, l.TextDim * d), reps, items.Length, l.TextDim, d);
+        }
+        for (var k = 0; k < items.Length; k++) AddFeatures(p, items[k], reps.Slice(k * d, d));
+    }
+
+    /// <summary>
+    /// The lazy step's <see cref="BackpropRepresentations"/>: the rows' gradients flow to the feature embeddings and the text
+    /// projection in g (g[0] is parameter <paramref name="gradFrom"/>'s gradient), and each row is then left as the gradient of
+    /// its item's id row (cleared where the representation had no id part). textRows: as <see cref="ComputeRepresentationRows"/> left them.
+    /// </summary>
+    private void BackpropRepresentationRows(Span<float> dReps, ReadOnlySpan<int> items, float[] g, int gradFrom, ReadOnlySpan<bool> idOff, float[] textRows)
+    {
+        var l = Layout; var d = l.D;
+        if (!HasSideInformation) return;
+        if (l.TextDim > 0 && !_textFrozen) TextBackward(textRows, dReps, g.AsSpan(l.TextProj - gradFrom, l.TextDim * d), items.Length, l.TextDim, d);
+        for (var k = 0; k < items.Length; k++) BackpropFeatures(dReps.Slice(k * d, d), items[k], g, gradFrom);
+        for (var k = 0; k < items.Length; k++)
+            if (!_trained[items[k]] || (!idOff.IsEmpty && idOff[k])) dReps.Slice(k * d, d).Clear();
+    }
+
+    private bool HasSideInformation => Options.UseSideInformation && (Layout.Features > 0 || Layout.TextDim > 0);
+
+    /// <summary>row += the mean of item i's feature embeddings.</summary>
+    private void AddFeatures(float[] p, int i, Span<float> row)
+    {
+        int start = _featOffsets[i], count = _featOffsets[i + 1] - start;
+        if (count == 0) return;
+        var w = 1f / count; var d = row.Length; var at = Layout.FeatEmb;
+        for (var k = 0; k < count; k++) TensorPrimitives.MultiplyAdd(p.AsSpan(at + _featIds[start + k] * d, d), w, row, row);
+    }
+
+    /// <summary>Item i's feature embeddings' gradients (in g, whose [0] is parameter gradFrom's) += dRow / (its feature count).</summary>
+    private void BackpropFeatures(ReadOnlySpan<float> dRow, int i, float[] g, int gradFrom)
+    {
+        int start = _featOffsets[i], count = _featOffsets[i + 1] - start;
+        if (count == 0) return;
+        var w = 1f / count; var d = dRow.Length; var at = Layout.FeatEmb - gradFrom;
+        for (var k = 0; k < count; k++)
+        {
+            var dst = g.AsSpan(at + _featIds[start + k] * d, d);
+            TensorPrimitives.MultiplyAdd(dRow, w, dst, dst);
         }
     }
 

@@ -14,6 +14,7 @@ internal sealed class SasRecLayout
         var at = 0;
         int Take(int n) { var start = at; at += n; return start; }
         ItemEmb = Take(items * D);
+        ItemEnd = at;
         FeatEmb = Take(features * D);
         PosEmb = Take(T * D);
         EmbeddingEnd = at;
@@ -31,6 +32,8 @@ internal sealed class SasRecLayout
     public int Items { get; }
     public int Features { get; }
     public int ItemEmb { get; }
+    /// <summary>The end of the item table (ItemEmb is first): a lazy step's dense gradient starts here.</summary>
+    public int ItemEnd { get; }
     public int FeatEmb { get; }
     public int PosEmb { get; }
     public int EmbeddingEnd { get; }

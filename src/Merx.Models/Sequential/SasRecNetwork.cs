@@ -131,11 +131,16 @@ internal sealed partial class SasRecNetwork
 
     public int MaxTokens => _maxTokens;
 
-    /// <summary>Backpropagates <see cref="DH"/> (gradient of Hf) to the parameters g and to dReps (Items, D), both accumulated.</summary>
-    public void Backward(float[] p, float[] g, float[] dReps)
+    /// <summary>
+    /// Backpropagates <see cref="DH"/> (gradient of Hf) to the parameters g and to dReps (Items, D), both accumulated.
+    /// g[0] is parameter <paramref name="gradFrom"/>'s gradient: a lazy step holds no gradient for the item table (the
+    /// network never writes one; item rows get theirs through dReps).
+    /// </summary>
+    public void Backward(float[] p, float[] g, float[] dReps, int gradFrom = 0)
     {
+        Span<float> G(int offset, int length) => g.AsSpan(offset - gradFrom, length);
         int n = Tokens, d = _l.D, f = _l.F;
-        LayerNorm.Backward(DH, XFinal, MeanF, RstdF, p.AsSpan(_l.LnfG, d), DX, g.AsSpan(_l.LnfG, d), g.AsSpan(_l.LnfB, d), Scratch, n, d);
+        LayerNorm.Backward(DH, XFinal, MeanF, RstdF, p.AsSpan(_l.LnfG, d), DX, G(_l.LnfG, d), G(_l.LnfB, d), Scratch, n, d);
         ReadOnlySpan<int> offsets = Offsets.AsSpan(0, Sequences + 1);
         for (var l = _blocks.Length - 1; l >= 0; l--)
         {
@@ -143,23 +148,23 @@ internal sealed partial class SasRecNetwork
             // FFN: out = Xmid + drop(G·W2 + b2)
             var dF2 = DAtt.AsSpan(0, n * d);
             Dropout.Backward(DX.AsSpan(0, n * d), s.Mask2, dF2);
-            LinearBackward(s.G, p, g, b.W2, b.B2, DAtt, DG, n, f, d);
+            LinearBackward(s.G, p, g, gradFrom, b.W2, b.B2, DAtt, DG, n, f, d);
             Gelu.Backward(s.F1.AsSpan(0, n * f), DG.AsSpan(0, n * f), DF);
-            LinearBackward(s.H2, p, g, b.W1, b.B1, DF, DH, n, d, f);
-            LayerNorm.Backward(DH, s.Xmid, s.Mean2, s.Rstd2, p.AsSpan(b.Ln2G, d), DQkv, g.AsSpan(b.Ln2G, d), g.AsSpan(b.Ln2B, d), Scratch, n, d);
+            LinearBackward(s.H2, p, g, gradFrom, b.W1, b.B1, DF, DH, n, d, f);
+            LayerNorm.Backward(DH, s.Xmid, s.Mean2, s.Rstd2, p.AsSpan(b.Ln2G, d), DQkv, G(b.Ln2G, d), G(b.Ln2B, d), Scratch, n, d);
             Residual.Backward(DX.AsSpan(0, n * d), DQkv);                                                  // dXmid
             // Attention: Xmid = Xin + drop(Att·Wo + bo)
             Dropout.Backward(DX.AsSpan(0, n * d), s.Mask1, DH);                                     // dO
-            LinearBackward(s.Att, p, g, b.Wo, b.Bo, DH, DAtt, n, d, d);
+            LinearBackward(s.Att, p, g, gradFrom, b.Wo, b.Bo, DH, DAtt, n, d, d);
             CausalSelfAttention.Backward(s.Qkv, s.Probs, DAtt, DQkv, Scratch, offsets, d, _heads);
-            LinearBackward(s.H1, p, g, b.Wqkv, b.Bqkv, DQkv, DH, n, d, 3 * d);
-            LayerNorm.Backward(DH, s.Xin, s.Mean1, s.Rstd1, p.AsSpan(b.Ln1G, d), DAtt, g.AsSpan(b.Ln1G, d), g.AsSpan(b.Ln1B, d), Scratch, n, d);
+            LinearBackward(s.H1, p, g, gradFrom, b.Wqkv, b.Bqkv, DQkv, DH, n, d, 3 * d);
+            LayerNorm.Backward(DH, s.Xin, s.Mean1, s.Rstd1, p.AsSpan(b.Ln1G, d), DAtt, G(b.Ln1G, d), G(b.Ln1B, d), Scratch, n, d);
             Residual.Backward(DX.AsSpan(0, n * d), DAtt);                                                  // dXin
         }
         // Embedding: x0 = drop(reps[item]·√D + pos)
         var scale = MathF.Sqrt(d);
         Dropout.Backward(DX.AsSpan(0, n * d), Mask0, DX);
-        Embedding.ScatterAdd(DX.AsSpan(0, n * d), Positions.AsSpan(0, n), g.AsSpan(_l.PosEmb, _l.T * d), d);
+        Embedding.ScatterAdd(DX.AsSpan(0, n * d), Positions.AsSpan(0, n), G(_l.PosEmb, _l.T * d), d);
         Embedding.ScatterAdd(DX.AsSpan(0, n * d), Items.AsSpan(0, n), dReps, d, scale);
     }
 
@@ -175,11 +180,11 @@ internal sealed partial class SasRecNetwork
         for (var t = 0; t < n; t++) TensorPrimitives.Add(y.AsSpan(t * outDim, outDim), bv, y.AsSpan(t * outDim, outDim));
     }
 
-    /// <summary>From dy (N, out): dW += xᵀ·dy, db += Σ dy, dx = dy · Wᵀ (overwritten).</summary>
-    private static void LinearBackward(float[] x, float[] p, float[] g, int w, int bias, float[] dy, float[] dx, int n, int inDim, int outDim)
+    /// <summary>From dy (N, out): dW += xᵀ·dy, db += Σ dy, dx = dy · Wᵀ (overwritten). g[0] is parameter gradFrom's gradient.</summary>
+    private static void LinearBackward(float[] x, float[] p, float[] g, int gradFrom, int w, int bias, float[] dy, float[] dx, int n, int inDim, int outDim)
     {
-        Gemm.AtB(x.AsSpan(0, n * inDim), dy.AsSpan(0, n * outDim), g.AsSpan(w, inDim * outDim), inDim, n, outDim, accumulate: true);
-        var db = g.AsSpan(bias, outDim);
+        Gemm.AtB(x.AsSpan(0, n * inDim), dy.AsSpan(0, n * outDim), g.AsSpan(w - gradFrom, inDim * outDim), inDim, n, outDim, accumulate: true);
+        var db = g.AsSpan(bias - gradFrom, outDim);
         for (var t = 0; t < n; t++) TensorPrimitives.Add(db, dy.AsSpan(t * outDim, outDim), db);
         Gemm.ABt(dy.AsSpan(0, n * outDim), p.AsSpan(w, inDim * outDim), dx.AsSpan(0, n * inDim), n, outDim, inDim);
     }

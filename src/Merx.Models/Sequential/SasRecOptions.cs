@@ -31,6 +31,15 @@ public sealed record SasRecOptions
     /// full softmax over the catalog, which is the default up to <see cref="FullSoftmaxMaxItems"/> items.
     /// </summary>
     public int SampledNegatives { get; init; }
+    /// <summary>
+    /// With sampled softmax, a training step updates only the item rows it touched (the batch's items, its targets and the
+    /// step's negatives) by a lazy AdamW step (<see cref="Merx.Numerics.AdamW.StepRows"/>), and holds no item-sized gradient:
+    /// at 10M items and D 64 that is two 2.56 GB tables not held and 640M parameters not stepped per batch. An untouched row
+    /// keeps its value, where the dense step would keep moving it by its decaying momentum. False: the dense step over every
+    /// row (the comparison is in bench/results/serving-scale.md). Adversarial training always steps densely (its perturbation
+    /// covers every item).
+    /// </summary>
+    public bool LazyItemRows { get; init; } = true;
     /// <summary>Above this many items, training switches to sampled softmax with 2,048 negatives unless <see cref="SampledNegatives"/> says otherwise.</summary>
     public int FullSoftmaxMaxItems { get; init; } = 200_000;
     /// <summary>

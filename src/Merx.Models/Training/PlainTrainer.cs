@@ -74,7 +74,7 @@ internal static class PlainTrainer
         int maxEpochs, TimeSpan? budget, PlainRecipe recipe, FitOptions fit, Stopwatch clock, List<double> epochSeconds, string label)
     {
         var examples = model.Begin(train, fit.Seed);
-        var best = model.Parameters.ToArray();   // (P)
+        var best = validation.Count > 0 ? model.Parameters.ToArray() : [];   // (P): the best parameters so far (a refit keeps its last)
         var rng = new Random(fit.Seed);
         var start = clock.Elapsed;
         var bestNdcg = double.NegativeInfinity;
@@ -84,20 +84,24 @@ internal static class PlainTrainer
             var epochClock = Stopwatch.StartNew();
             rng.Shuffle(examples);
             double lossSum = 0; long countSum = 0;
+            var done = 0;
             for (var b0 = 0; b0 < examples.Length; b0 += recipe.BatchSize)
             {
                 fit.Cancellation.ThrowIfCancellationRequested();
                 // The budget also ends an epoch part-way: on a large catalog one epoch can take longer than the whole budget.
                 if (budget is { } cut && b0 > 0 && clock.Elapsed - start > cut) { fit.Progress?.Report($"{label}: time budget reached in epoch {epoch} after {b0:N0} of {examples.Length:N0} sequences"); break; }
-                var (loss, count) = model.Step(examples.AsSpan(b0, Math.Min(recipe.BatchSize, examples.Length - b0)));
+                var batch = Math.Min(recipe.BatchSize, examples.Length - b0);
+                var (loss, count) = model.Step(examples.AsSpan(b0, batch));
                 lossSum += loss;
                 countSum += count;
+                done += batch;
             }
             epochsRun = epoch;
             epochSeconds.Add(epochClock.Elapsed.TotalSeconds);
             var used = clock.Elapsed - start;
             var overBudget = budget is { } b && used > b;
-            var line = $"{label}: epoch {epoch} loss {lossSum / Math.Max(1, countSum):F4} {examples.Length / epochSeconds[^1]:F0} seq/s {epochSeconds[^1]:F1} s/epoch";
+            // The rate of the sequences this epoch trained on (a budget can end it part-way).
+            var line = $"{label}: epoch {epoch} loss {lossSum / Math.Max(1, countSum):F4} {done / epochSeconds[^1]:F0} seq/s {epochSeconds[^1]:F1} s/epoch{(done < examples.Length ? $" ({done:N0} of {examples.Length:N0} sequences)" : "")}";
             if (validation.Count > 0 && (epoch % recipe.EvalEvery == 0 || epoch == maxEpochs || overBudget))
             {
                 var ndcg = model.ValidationNdcg(validation);

@@ -8,16 +8,18 @@ namespace Merx.Storage.Postgres;
 public sealed partial class PostgresStore
 {
     private const string ItemColumns = "ext_id, title, description, category_path, brand, shop, price, tags, attributes, created_at, in_stock::int8";
+    /// <summary><see cref="ItemColumns"/> with NULL for the title and description (<see cref="LoadDataset"/> without item text).</summary>
+    private const string ItemColumnsWithoutText = "ext_id, NULL::text, NULL::text, category_path, brand, shop, price, tags, attributes, created_at, in_stock::int8";
     private const long SecondsPerDay = 86_400;
 
     /// <summary>Reads the whole store in one repeatable-read transaction (one snapshot); events stream in arrival order by binary COPY.</summary>
-    public Dataset LoadDataset()
+    public Dataset LoadDataset(bool itemText = true)
     {
         using var c = Connect();
         using var tx = c.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
         var builder = new DatasetBuilder();
         var itemIds = new Dictionary<long, string>();
-        using (var cmd = Command(c, tx, $"SELECT id, cataloged, {ItemColumns} FROM items ORDER BY id"))
+        using (var cmd = Command(c, tx, $"SELECT id, cataloged, {(itemText ? ItemColumns : ItemColumnsWithoutText)} FROM items ORDER BY id"))
         {
             cmd.CommandTimeout = 0;
             var pool = new CatalogValuePool();

@@ -6,6 +6,8 @@ namespace Merx.Storage.Sqlite;
 public sealed partial class SqliteStore
 {
     private const string ItemColumns = "ext_id, title, description, category_path, brand, shop, price, tags, attributes, created_at, in_stock";
+    /// <summary><see cref="ItemColumns"/> with NULL for the title and description (<see cref="LoadDataset"/> without item text).</summary>
+    private const string ItemColumnsWithoutText = "ext_id, NULL, NULL, category_path, brand, shop, price, tags, attributes, created_at, in_stock";
 
     public int UpsertItems(IEnumerable<Item> items)
     {

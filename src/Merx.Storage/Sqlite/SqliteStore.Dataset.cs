@@ -6,7 +6,7 @@ namespace Merx.Storage.Sqlite;
 
 public sealed partial class SqliteStore
 {
-    public Dataset LoadDataset()
+    public Dataset LoadDataset(bool itemText = true)
     {
         lock (_gate)
         {
@@ -14,7 +14,7 @@ public sealed partial class SqliteStore
             var builder = new DatasetBuilder();
             var itemIds = new string?[MaxKey("items", tx) + 1];
             var pool = new CatalogValuePool();
-            using (var cmd = Command($"SELECT id, cataloged, {ItemColumns} FROM items ORDER BY id", tx))
+            using (var cmd = Command($"SELECT id, cataloged, {(itemText ? ItemColumns : ItemColumnsWithoutText)} FROM items ORDER BY id", tx))
             using (var r = cmd.ExecuteReader())
                 while (r.Read())
                 {

@@ -53,6 +53,73 @@ public class SasRecTests
         finally { Gemm.MaxDegreeOfParallelism = keep; }
     }
 
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(0.5f)]
+    public void LazyStep_FirstStepIsTheDenseStep_ThenUntouchedRowsStayPut(float ipw)
+    {
+        // Side information on (brands), so the rows' gradients also reach the feature embeddings; with and without target weights.
+        var data = CycleData();
+        var model = new SasRec(new SasRecOptions { Dim = 16, Blocks = 1, MaxLength = 8, Dropout = 0.1f, LearningRate = 5e-3f, BatchSize = 32, MaxEpochs = 1, SampledNegatives = 6, PopularityIpw = ipw });
+        model.Fit(data, new FitOptions { Seed = 4 });
+        AssertLazyStepIsDenseThenLazy(model, data);
+        var full = Small(1);
+        full.Fit(data, new FitOptions { Seed = 1 });
+        Assert.Throws<ArgumentException>(() => new SasRec.StepBuffers(full, 1, lazyItemRows: true));   // full softmax: no lazy step
+    }
+
+    /// <summary>
+    /// Three steps from the fitted parameters, dense and lazy (<see cref="SasRecOptions.LazyItemRows"/>) from the same state: the
+    /// first has the same loss and gradient; in the second, item rows the step did not touch keep their value in
+    /// the lazy run, where the dense run moves them by momentum. The parameters are left as the last lazy step left them.
+    /// </summary>
+    internal static void AssertLazyStepIsDenseThenLazy(SasRec model, TrainingData data)
+    {
+        var l = model.LayoutForTests;
+        var start = (float[])model.Parameters.Clone();
+        var dense = new SasRec.StepBuffers(model, 9, lazyItemRows: false);
+        var lazy = new SasRec.StepBuffers(model, 9, lazyItemRows: true);
+        Assert.Equal(l.Total - l.ItemEnd, lazy.Grads.Length);   // no item-sized gradient
+        int[][] batches = [[0, 1, 2, 3], [10, 11], [20, 21, 22]];
+        var after = new Dictionary<bool, List<float[]>> { [false] = [], [true] = [] };
+        var firstLoss = new Dictionary<bool, double>();
+        var firstGrads = new Dictionary<bool, float[]>();
+        foreach (var buffers in new[] { dense, lazy })
+        {
+            start.CopyTo(model.Parameters, 0);
+            foreach (var batch in batches)
+            {
+                var loss = model.StepForTests(buffers, data.Train, batch);
+                if (firstLoss.TryAdd(buffers.Lazy, loss))
+                {
+                    // The step's clipped gradient over the whole layout: the lazy one's dense part, and its rows at their items.
+                    var g = new float[l.Total];
+                    buffers.Grads.CopyTo(g, buffers.GradFrom);
+                    if (buffers.Lazy)
+                        for (var k = 0; k < buffers.Rows; k++) buffers.DReps.AsSpan(k * l.D, l.D).CopyTo(g.AsSpan(l.ItemEmb + buffers.RowItems[k] * l.D));
+                    firstGrads[buffers.Lazy] = g;
+                }
+                after[buffers.Lazy].Add((float[])model.Parameters.Clone());
+            }
+        }
+        // Step 1: the same loss and gradient, to rounding (the rows' sums run in another order). The parameters are not
+        // compared: where the gradient is 0 in exact arithmetic (the attention's key bias), Adam's first step turns rounding
+        // noise into a full step of either sign.
+        var (gd, gl) = (firstGrads[false], firstGrads[true]);
+        var scale = gd.Max(MathF.Abs);
+        for (var i = 0; i < l.Total; i++) Assert.True(MathF.Abs(gd[i] - gl[i]) <= 1e-5f * scale, $"gradient {i}: dense {gd[i]}, lazy {gl[i]}");
+        Assert.Equal(firstLoss[false], firstLoss[true], 4);
+        // Step 2: an item row the step did not touch keeps its value in the lazy run; the dense run moves it by momentum.
+        var d = l.D; int stayed = 0, moved = 0;
+        for (var item = 0; item < l.Items; item++)
+        {
+            bool Same(bool lazyRun) => after[lazyRun][1].AsSpan(l.ItemEmb + item * d, d).SequenceEqual(after[lazyRun][0].AsSpan(l.ItemEmb + item * d, d));
+            if (Same(true)) { stayed++; if (!Same(false)) moved++; }
+        }
+        Assert.True(stayed > 0 && moved > 0, $"{stayed} rows untouched by step 2, {moved} of them moved by the dense step");
+        Assert.All(after[true][2], v => Assert.True(float.IsFinite(v)));
+    }
+
     [Fact]
     public void SaveLoad_GivesIdenticalScores_AndHistoryChangesScores()
     {

@@ -42,6 +42,16 @@ public class SasRecTextTests
         return PretrainedVectors.FromRows("test-topics", E, rows);
     }
 
+    [Fact]
+    public void LazyStep_WithText_FirstStepIsTheDenseStep()
+    {
+        // Text is the only side information here: the rows' gradients reach the text projection through their gathered vectors.
+        var data = Data(TopicText());
+        var model = new SasRec(Small(1).Options with { SampledNegatives = 6 });
+        model.Fit(data, new FitOptions { Seed = 4 });
+        SasRecTests.AssertLazyStepIsDenseThenLazy(model, data);
+    }
+
     private static SasRec Small(int epochs, float dropout = 0.1f, bool? mask = null) =>
         new(new SasRecOptions { Dim = 16, Blocks = 1, MaxLength = 8, Dropout = dropout, LearningRate = 5e-3f, BatchSize = 32, MaxEpochs = epochs, EvalEvery = 5, Patience = 100, ClipNorm = 1e9f, MaskUntrainedItems = mask });
 

@@ -171,4 +171,45 @@ public class LayerTests
         Assert.True(norm > 1);
         Assert.Equal(1f, MathF.Sqrt(g.Sum(v => v * v)), 4);
     }
+
+    [Fact]
+    public void AdamW_LazyRows_MoveOnlyTheListedRows_AsTheReferenceStepDoes()
+    {
+        // 10 rows of 4 below denseFrom 40, then 20 dense parameters; decay from 36 (inside row 9, which is never listed).
+        const int rowLength = 4, denseFrom = 40, total = 60;
+        float lr = 0.01f, b1 = 0.9f, b2 = 0.98f, eps = 1e-8f, wd = 0.1f;
+        var p = Rand(total, 21); var lazy = new AdamW(total, lr, b1, b2, eps, wd) { DecayFrom = 36 };
+        var plain = new AdamW(total, lr, b1, b2, eps, wd) { DecayFrom = 36 };
+        var q = (float[])p.Clone();
+        var m = new float[total]; var v = new float[total]; var r = (float[])p.Clone();
+        int[][] steps = [[3, 0, 7], [7, 2], [5]];
+        for (var t = 0; t < steps.Length; t++)
+        {
+            var rows = steps[t];
+            var rowGrads = Rand(rows.Length * rowLength, 30 + t); var dense = Rand(total - denseFrom, 40 + t);
+            lazy.StepRows(p, denseFrom, dense, rows, rowGrads, rowLength);
+            // The plain twin, parameter by parameter: listed rows and the dense part step; every other row stays as it is.
+            for (var k = 0; k < rows.Length; k++)
+                for (var j = 0; j < rowLength; j++)
+                {
+                    var i = rows[k] * rowLength + j;
+                    (r[i], m[i], v[i]) = AdamW.ReferenceStep(r[i], rowGrads[k * rowLength + j], m[i], v[i], t + 1, lr, b1, b2, eps, i >= 36 ? wd : 0);
+                }
+            for (var i = denseFrom; i < total; i++)
+                (r[i], m[i], v[i]) = AdamW.ReferenceStep(r[i], dense[i - denseFrom], m[i], v[i], t + 1, lr, b1, b2, eps, wd);
+            for (var i = 0; i < total; i++) Assert.Equal(r[i], p[i], 5);
+            if (t == 0)
+            {
+                // On the first step (all moments zero) the lazy step is the plain step with zero gradients elsewhere.
+                var full = new float[total];
+                for (var k = 0; k < rows.Length; k++) rowGrads.AsSpan(k * rowLength, rowLength).CopyTo(full.AsSpan(rows[k] * rowLength));
+                dense.CopyTo(full, denseFrom);
+                plain.Step(q, full);
+                for (var i = 0; i < total; i++)
+                    if (i is < 36 or >= denseFrom) Assert.Equal(q[i], p[i], 6);   // row 9 is decayed by the plain step only
+            }
+        }
+        Assert.Equal(p[9 * rowLength + 3], Rand(total, 21)[9 * rowLength + 3]);   // never listed, past DecayFrom: not decayed either
+        Assert.Throws<ArgumentOutOfRangeException>(() => lazy.StepRows(p, denseFrom, new float[total - denseFrom], [10], new float[rowLength], rowLength));
+    }
 }

@@ -95,6 +95,10 @@ public abstract class CatalogStoreContract<TBackend> : StoreContract<TBackend> w
         store.UpsertItems([a, b, c]);
         var read = store.ReadItems().ToDictionary(i => i.Id, i => i.Item!);
         var loaded = store.LoadDataset().Catalog.Where(i => i is not null).ToDictionary(i => i!.Id, i => i!);
+        // Without item text: the same items, everything but the title and description.
+        var lean = store.LoadDataset(itemText: false).Catalog.Where(i => i is not null).ToDictionary(i => i!.Id, i => i!);
+        foreach (var item in new[] { a, b, c }) AssertSameItem(item with { Title = null, Description = null }, lean[item.Id]);
+        Assert.NotNull(a.Title);
         foreach (var items in new[] { read, loaded })
         {
             AssertSameItem(a, items["sku-a"]);
