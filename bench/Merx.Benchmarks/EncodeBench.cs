@@ -1,3 +1,4 @@
+using Merx.Storage;
 using System.Diagnostics;
 using Merx.Core.Contracts;
 using Merx.Models;

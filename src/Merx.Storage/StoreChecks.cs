@@ -6,15 +6,13 @@ namespace Merx.Storage;
 /// <summary>Argument checks every backend applies before it writes (one home, so the backends refuse the same inputs alike).</summary>
 internal static class StoreChecks
 {
-    /// <summary>Checks a model to publish (name, payload, metrics that must be JSON); returns the payload's lower-case hex SHA-256.</summary>
-    public static string ModelPayload(string name, byte[] payload, string metricsJson)
+    /// <summary>Checks a model's name and metrics (JSON) before its payload is written.</summary>
+    public static void ModelMetadata(string name, string metricsJson)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ArgumentNullException.ThrowIfNull(payload);
         ArgumentNullException.ThrowIfNull(metricsJson);
         try { using var _ = JsonDocument.Parse(metricsJson); }
         catch (JsonException e) { throw new ArgumentException($"metrics of model '{name}' are not valid JSON: {e.Message}", nameof(metricsJson), e); }
-        return Convert.ToHexStringLower(SHA256.HashData(payload));
     }
 
     /// <summary>A model payload read back, checked against the SHA-256 stored with it (a corrupt one is never loaded).</summary>

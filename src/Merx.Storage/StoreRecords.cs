@@ -21,7 +21,7 @@ public sealed record StoreStats(long Users, long Items, long Events, long[] Even
     public long this[EventKind kind] => EventsByKind[(int)kind];
 }
 
-/// <summary>One published model version (metadata; the payload is read with <see cref="IModelRegistry.ReadModelPayload"/>).</summary>
+/// <summary>One published model version (metadata; the payload is read with <see cref="IModelRegistry.OpenModelPayload"/>).</summary>
 /// <param name="Version">1, 2, … in publication order across all names.</param>
 /// <param name="Sha256">Lower-case hex SHA-256 of the payload.</param>
 /// <param name="SizeBytes">Payload length in bytes.</param>

@@ -40,6 +40,38 @@ public class ContractsTests
     }
 
     [Fact]
+    public void ModelFile_StreamsPayloadsAboveTheLimit_AndStillDetectsCorruption()
+    {
+        // Above the in-memory limit (here 0: every payload) the payload is parsed as it streams and checked at its end.
+        var path = Path.Combine(Path.GetTempPath(), "merx-test-" + Guid.NewGuid().ToString("N") + ".model");
+        var keep = ModelFile.InMemoryPayloadLimit;
+        try
+        {
+            var floats = Enumerable.Range(0, 300_000).Select(i => i * 0.5f).ToArray();   // 1.2 MB: more than one 1 MB buffer
+            void Write(BinaryWriter w) { w.Write("big"); w.Write(floats.Length); foreach (var v in floats) w.Write(v); }
+            float[] ReadAll(BinaryReader r) { Assert.Equal("big", r.ReadString()); var a = new float[r.ReadInt32()]; for (var i = 0; i < a.Length; i++) a[i] = r.ReadSingle(); return a; }
+            ModelFile.Save(path, "toy", Write);
+            var inMemory = ModelFile.Load(path, (_, r) => ReadAll(r));
+            ModelFile.InMemoryPayloadLimit = 0;
+            Assert.Equal(floats, ModelFile.Load(path, (_, r) => ReadAll(r)));
+            Assert.Equal(inMemory, floats);
+            // The same bytes whichever way they are written: the envelope has one format.
+            using (var ms = new MemoryStream()) { ModelFile.Write(ms, "toy", Write); Assert.Equal(File.ReadAllBytes(path), ms.ToArray()); }
+            var bytes = File.ReadAllBytes(path);
+            bytes[bytes.Length / 2] ^= 0x01;   // a payload byte the parser reads as part of a float
+            File.WriteAllBytes(path, bytes);
+            Assert.Contains("checksum", Assert.Throws<InvalidDataException>(() => ModelFile.Load(path, (_, r) => ReadAll(r))).Message);
+            Assert.Contains("checksum", Assert.Throws<InvalidDataException>(() => ModelFile.Load(path, (n, _) => n)).Message);   // nothing parsed: the rest is still hashed
+            File.WriteAllBytes(path, bytes.AsSpan(0, bytes.Length - 100).ToArray());
+            Assert.Throws<InvalidDataException>(() => ModelFile.Load(path, (n, _) => n));                                   // truncated
+            // A writer whose second pass writes another length is refused rather than written with a wrong header.
+            var calls = 0;
+            Assert.Throws<InvalidOperationException>(() => ModelFile.Write(new MemoryStream(), "toy", w => w.Write(new string((char)(40 + calls), ++calls))));
+        }
+        finally { ModelFile.InMemoryPayloadLimit = keep; File.Delete(path); }
+    }
+
+    [Fact]
     public void ValidationNdcg_IsOneForPerfectRanking_AndIgnoresInputItems()
     {
         var c = new Merx.Core.Splits.EvalCase(0, [0], [3]);

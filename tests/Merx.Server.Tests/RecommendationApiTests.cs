@@ -1,3 +1,4 @@
+using Merx.Storage;
 using System.Net;
 using System.Text.Json;
 

@@ -94,6 +94,19 @@ public sealed class SqliteStoreTests : IDisposable
         var v = store.PublishModel("m", [1, 2, 3], "{}");
         using (var c = Raw(path)) Scalar(c, $"UPDATE models SET payload = x'010204' WHERE version = {v}");
         Assert.Throws<InvalidDataException>(() => store.ReadModelPayload(v));
+        // A chunked payload: a changed chunk, and a missing one, are detected when read.
+        var keep = ModelChunks.ChunkBytes;
+        try
+        {
+            ModelChunks.ChunkBytes = 16;
+            var chunked = store.PublishModel("m", Enumerable.Range(0, 40).Select(i => (byte)i).ToArray(), "{}");
+            Assert.Equal(40, store.ReadModelPayload(chunked).Length);
+            using (var c = Raw(path)) Scalar(c, $"UPDATE model_chunks SET bytes = x'00000000000000000000000000000000' WHERE version = {chunked} AND seq = 1");
+            Assert.Contains("SHA-256", Assert.Throws<InvalidDataException>(() => store.ReadModelPayload(chunked)).Message);
+            using (var c = Raw(path)) Scalar(c, $"DELETE FROM model_chunks WHERE version = {chunked} AND seq = 2");
+            Assert.Contains("missing", Assert.Throws<InvalidDataException>(() => store.ReadModelPayload(chunked)).Message);
+        }
+        finally { ModelChunks.ChunkBytes = keep; }
     }
 
     [Fact]

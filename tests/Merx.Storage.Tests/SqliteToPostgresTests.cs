@@ -32,6 +32,10 @@ public sealed class SqliteToPostgresTests : IDisposable
         s.DeleteUser("gone");
         s.PublishModel("pop", [1, 2, 3, 4], "{\"ndcg@10\":0.1}");
         s.PublishModel("sasrec", new byte[5000], "{}");
+        var keep = ModelChunks.ChunkBytes;
+        ModelChunks.ChunkBytes = 2_000;                                          // a payload in three chunks (issue #21)
+        try { s.PublishModel("big", Enumerable.Range(0, 5_000).Select(i => (byte)(i * 7)).ToArray(), "{}"); }
+        finally { ModelChunks.ChunkBytes = keep; }
         s.RecordServed([Served("r1", "u1", "exp1:A"), Served("r2", "u2", "exp1:B")]);
         s.RecordFeedback([new("r1", "u1", "i1", EventKind.Click, DateTimeOffset.FromUnixTimeSeconds(Day0)), new("r2", "u2", "i2", EventKind.Purchase, DateTimeOffset.FromUnixTimeSeconds(Day0), 9.5)]);
         s.PutState("policy", [7, 8, 9]);
@@ -52,12 +56,14 @@ public sealed class SqliteToPostgresTests : IDisposable
         using var target = _pg.Open(schema);
 
         Assert.Equal(source.GetStats().Events, result["events"]);
-        Assert.Equal(2, result["models"]);
+        Assert.Equal(3, result["models"]);
+        Assert.Equal(3, result["model_chunks"]);
         AssertSameDataset(source.LoadDataset(), target.LoadDataset());
         AssertStatsMatch(source.LoadDataset(), target.GetStats());
         Assert.Equal(source.ListModels(), target.ListModels(), (a, b) => a.Version == b.Version && a.Name == b.Name && a.Sha256 == b.Sha256
             && a.MetricsJson == b.MetricsJson && a.SizeBytes == b.SizeBytes && Math.Abs((a.CreatedAt - b.CreatedAt).TotalMilliseconds) < 1);
         Assert.Equal(source.ReadModelPayload(2), target.ReadModelPayload(2));
+        Assert.Equal(source.ReadModelPayload(3), target.ReadModelPayload(3));
         Assert.Equal(source.FeedbackCounts(), target.FeedbackCounts());
         Assert.Equal(source.ExperimentLog("exp1:"), target.ExperimentLog("exp1:"));
         Assert.Equal([7, 8, 9], target.GetState("policy"));
@@ -74,7 +80,7 @@ public sealed class SqliteToPostgresTests : IDisposable
         // Every counter continues where SQLite's stopped.
         Assert.Equal(source.NextEventSequence(), target.NextEventSequence());
         Assert.Equal(source.NextEventSequence(), target.AppendEvents([new RawEvent("u1", "i1", EventKind.View, 10)]).FirstSequence);
-        Assert.Equal(3, target.PublishModel("pop", [1], "{}"));
+        Assert.Equal(4, target.PublishModel("pop", [1], "{}"));
         Assert.True(target.DeleteUser("u4") > 0);
         Assert.True(target.LatestUserChange() > source.LatestUserChange());
     }

@@ -41,7 +41,7 @@ internal static class RecommendCommand
     public static ModelPackage LoadLatest(IMerxStore store, string? name)
     {
         var version = store.LatestModel(name) ?? throw new InvalidOperationException(name is null ? "no model published yet (run 'merx train')" : $"no published model named '{name}'");
-        return ModelPackage.FromBytes(store.ReadModelPayload(version.Version), ModelRegistry.Read);
+        return Merx.Service.Serving.LoadedModel.ReadPackage(store, version.Version);
     }
 
     /// <summary>The user's history (oldest first, items the model knows), then the top-N with titles.</summary>

@@ -21,6 +21,9 @@ public sealed record ModelPackage(IRecommender Model, IdMap Items, string Metric
 
     public void Save(string path) => ModelFile.Save(path, Model.Name, WritePayload);
 
+    /// <summary>Writes the package's bytes (what <see cref="ToBytes"/> returns) to a stream, never holding them whole.</summary>
+    public void WriteTo(Stream stream) => ModelFile.Write(stream, Model.Name, WritePayload);
+
     private void WritePayload(BinaryWriter w)
     {
         Items.Write(w);
@@ -37,6 +40,15 @@ public sealed record ModelPackage(IRecommender Model, IdMap Items, string Metric
 
     public static ModelPackage FromBytes(byte[] bytes, Func<string, BinaryReader, IRecommender> readModel) =>
         Read(new MemoryStream(bytes), readModel, "model package");
+
+    /// <summary>Reads a package from a stream (a registry's payload stream), to the stream's end.</summary>
+    public static ModelPackage FromStream(Stream stream, Func<string, BinaryReader, IRecommender> readModel)
+    {
+        var package = Read(stream, readModel, "model package");
+        // The rest, if any, still goes through the stream, whose end is where a registry checks its checksum.
+        if (stream.ReadByte() >= 0) throw new InvalidDataException("model package has bytes after its end");
+        return package;
+    }
 
     private static ModelPackage Read(Stream stream, Func<string, BinaryReader, IRecommender> readModel, string source) =>
         ModelFile.Read(stream, (name, r) =>

@@ -38,7 +38,7 @@ public sealed class LoadedModel
         CatalogIndex? previousCatalog = null, Func<string, Core.Data.PretrainedVectors?>? text = null)
     {
         var same = previous is not null && previous.Version.Version == version.Version;
-        var package = same ? previous!.Package : Quantized(ModelPackage.FromBytes(store.ReadModelPayload(version.Version), ModelRegistry.Read), index);
+        var package = same ? previous!.Package : Quantized(ReadPackage(store, version.Version), index);
         // Above MinItems a full pass per request no longer fits a few-ms budget: retrieve through an index.
         var live = index is not null && package.Model is IUserEncoder enc && package.Model.ItemCount >= index.MinItems
             ? (same ? previous!.Live : null) ?? new LiveItemIndex(ItemIndexes.Build(enc, index, $"v{version.Version}-{version.Sha256[..Math.Min(16, version.Sha256.Length)]}{(index.Int8 ? "-int8" : "")}"), enc, package.Model.ItemCount)
@@ -47,6 +47,13 @@ public sealed class LoadedModel
         var cold = live is null ? null
             : live.Sync(catalog, mapping, same ? previousCatalog : null, package.Model is IColdItemEncoder { TextEncoder: { } encoderId } ? text?.Invoke(encoderId) : null);
         return new LoadedModel(version, package, new CatalogScorer(package.Model, mapping, live?.Index, index?.Probes ?? 32, cold), live);
+    }
+
+    /// <summary>A published version's package, streamed from the registry (a 10M-item model's payload is more than one array holds).</summary>
+    public static ModelPackage ReadPackage(IModelRegistry store, long version)
+    {
+        using var payload = store.OpenModelPayload(version);
+        return ModelPackage.FromStream(payload, ModelRegistry.Read);
     }
 
     // The int8 inference copy when asked for and the model has one (the package keeps its ids and metadata).

@@ -146,6 +146,15 @@ internal static class PostgresMigrations
         ALTER TABLE items ADD COLUMN image_encoder TEXT;
         ALTER TABLE items ADD COLUMN image_hash TEXT;
         """,
+        // 7: model payloads larger than one BYTEA holds (issue #21; SQLite's migration 8): chunk rows past one chunk.
+        """
+        ALTER TABLE models ADD COLUMN chunks INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE model_chunks(
+            version BIGINT NOT NULL,
+            seq INTEGER NOT NULL,
+            bytes BYTEA NOT NULL,
+            PRIMARY KEY(version, seq));
+        """,
     ];
 
     /// <summary>The version this build writes.</summary>

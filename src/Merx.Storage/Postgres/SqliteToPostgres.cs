@@ -26,7 +26,7 @@ public sealed record MigrationResult(IReadOnlyList<MigratedTable> Tables, TimeSp
 /// </summary>
 public static class SqliteToPostgres
 {
-    private static readonly string[] CheckedTables = ["users", "items", "events", "models", "imports", "served", "feedback", "state", "settings", "user_changes", "item_vectors", "user_links"];
+    private static readonly string[] CheckedTables = ["users", "items", "events", "models", "model_chunks", "imports", "served", "feedback", "state", "settings", "user_changes", "item_vectors", "user_links"];
 
     public static MigrationResult Migrate(string sqlitePath, PostgresLocation target, IProgress<string>? progress = null, PostgresStoreOptions? options = null)
     {
@@ -71,9 +71,11 @@ public static class SqliteToPostgres
             [NpgsqlDbType.Bigint, NpgsqlDbType.Bigint, NpgsqlDbType.Bigint, NpgsqlDbType.Smallint, NpgsqlDbType.Bigint, NpgsqlDbType.Real, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text]);
         Say($"events {Count(dst, tx, "events"):N0}");
 
-        Copy(src, dst, "SELECT version, name, created_at, sha256, metrics, size, payload FROM models ORDER BY version",
-            "models(version, name, created_at, sha256, metrics, size, payload)",
-            [NpgsqlDbType.Bigint, NpgsqlDbType.Text, NpgsqlDbType.TimestampTz, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Bigint, NpgsqlDbType.Bytea]);
+        Copy(src, dst, "SELECT version, name, created_at, sha256, metrics, size, payload, chunks FROM models ORDER BY version",
+            "models(version, name, created_at, sha256, metrics, size, payload, chunks)",
+            [NpgsqlDbType.Bigint, NpgsqlDbType.Text, NpgsqlDbType.TimestampTz, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Bigint, NpgsqlDbType.Bytea, NpgsqlDbType.Integer]);
+        Copy(src, dst, "SELECT version, seq, bytes FROM model_chunks ORDER BY version, seq", "model_chunks(version, seq, bytes)",
+            [NpgsqlDbType.Bigint, NpgsqlDbType.Integer, NpgsqlDbType.Bytea]);
         Copy(src, dst, "SELECT id, at, source, format, summary, accepted, skipped FROM imports ORDER BY id",
             "imports(id, at, source, format, summary, accepted, skipped)",
             [NpgsqlDbType.Bigint, NpgsqlDbType.TimestampTz, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Bigint, NpgsqlDbType.Bigint]);

@@ -128,6 +128,17 @@ internal static class SqliteMigrations
         ALTER TABLE items ADD COLUMN image_encoder TEXT;
         ALTER TABLE items ADD COLUMN image_hash TEXT;
         """,
+        // 8: model payloads larger than one blob (issue #21: a 10M-item Transformer's is 2.7 GB, SQLite's blob limit 1 GB):
+        //    past one chunk a payload goes to numbered chunk rows (ModelChunks), and models.chunks says how many (0: the
+        //    payload is in models.payload, as every earlier version's is).
+        """
+        ALTER TABLE models ADD COLUMN chunks INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE model_chunks(
+            version INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            bytes BLOB NOT NULL,
+            PRIMARY KEY(version, seq));
+        """,
     ];
 
     /// <summary>The version this build writes.</summary>

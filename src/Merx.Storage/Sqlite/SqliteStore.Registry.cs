@@ -8,22 +8,36 @@ public sealed partial class SqliteStore
 {
     private const string ModelColumns = "version, name, created_at, sha256, metrics, size";
 
-    public long PublishModel(string name, byte[] payload, string metricsJson)
+    public long PublishModel(string name, Action<Stream> writePayload, string metricsJson)
     {
-        var sha = StoreChecks.ModelPayload(name, payload, metricsJson);
+        StoreChecks.ModelMetadata(name, metricsJson);
+        ArgumentNullException.ThrowIfNull(writePayload);
         lock (_gate)
         {
-            using var cmd = Command("""
-                INSERT INTO models(name, created_at, sha256, metrics, size, payload) VALUES($n, $at, $sha, $m, $size, $p)
-                RETURNING version
-                """);
-            cmd.Parameters.AddWithValue("$n", name);
-            cmd.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToString("o", CultureInfo.InvariantCulture));
-            cmd.Parameters.AddWithValue("$sha", sha);
-            cmd.Parameters.AddWithValue("$m", metricsJson);
-            cmd.Parameters.AddWithValue("$size", payload.LongLength);
-            cmd.Parameters.Add("$p", SqliteType.Blob).Value = payload;
-            return Convert.ToInt64(cmd.ExecuteScalar());
+            using var tx = BeginWrite();
+            // The version's row first (its number names the chunks), completed once the payload is written.
+            var version = Convert.ToInt64(Scalar("INSERT INTO models(name, created_at, sha256, metrics, size, payload) VALUES($n, $at, '', $m, 0, x'') RETURNING version", tx,
+                ("$n", name), ("$at", DateTimeOffset.UtcNow.ToString("o", CultureInfo.InvariantCulture)), ("$m", metricsJson)));
+            using var chunk = Command("INSERT INTO model_chunks(version, seq, bytes) VALUES($v, $s, $b)", tx);
+            var (pv, ps, pb) = (chunk.Parameters.Add("$v", SqliteType.Integer), chunk.Parameters.Add("$s", SqliteType.Integer), chunk.Parameters.Add("$b", SqliteType.Blob));
+            using var writer = new ModelChunkWriter((seq, bytes) =>
+            {
+                (pv.Value, ps.Value, pb.Value) = (version, seq, bytes);
+                chunk.ExecuteNonQuery();
+            });
+            writePayload(writer);
+            var (sha, length, chunks, inline) = writer.Complete();
+            using (var done = Command("UPDATE models SET sha256 = $sha, size = $size, chunks = $c, payload = $p WHERE version = $v", tx))
+            {
+                done.Parameters.AddWithValue("$sha", sha);
+                done.Parameters.AddWithValue("$size", length);
+                done.Parameters.AddWithValue("$c", chunks);
+                done.Parameters.Add("$p", SqliteType.Blob).Value = inline ?? [];
+                done.Parameters.AddWithValue("$v", version);
+                done.ExecuteNonQuery();
+            }
+            tx.Commit();
+            return version;
         }
     }
 
@@ -52,15 +66,26 @@ public sealed partial class SqliteStore
         }
     }
 
-    public byte[] ReadModelPayload(long version)
+    public Stream OpenModelPayload(long version)
     {
         lock (_gate)
         {
-            using var cmd = Command("SELECT payload, sha256 FROM models WHERE version = $v");
+            using var cmd = Command("SELECT sha256, size, chunks, CASE WHEN chunks = 0 THEN payload END FROM models WHERE version = $v");
             cmd.Parameters.AddWithValue("$v", version);
             using var r = cmd.ExecuteReader();
             if (!r.Read()) throw new KeyNotFoundException($"no model version {version} in '{Path}'");
-            return StoreChecks.VerifiedPayload((byte[])r.GetValue(0), r.GetString(1), version, $"'{Path}'");
+            var (sha, length, chunks) = (r.GetString(0), r.GetInt64(1), r.GetInt32(2));
+            if (chunks == 0) return new MemoryStream(StoreChecks.VerifiedPayload((byte[])r.GetValue(3), sha, version, $"'{Path}'"), writable: false);
+            return new ModelChunkReader(chunks, length, sha, seq => ReadChunk(version, seq), version, $"'{Path}'");
+        }
+    }
+
+    private byte[] ReadChunk(long version, int seq)
+    {
+        lock (_gate)
+        {
+            var bytes = Scalar("SELECT bytes FROM model_chunks WHERE version = $v AND seq = $s", null, ("$v", version), ("$s", seq));
+            return bytes as byte[] ?? throw new InvalidDataException($"model version {version} in '{Path}' is corrupt: chunk {seq} is missing");
         }
     }
 

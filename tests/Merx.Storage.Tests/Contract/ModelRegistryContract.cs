@@ -46,4 +46,43 @@ public abstract class ModelRegistryContract<TBackend> : StoreContract<TBackend> 
         Assert.Throws<ArgumentException>(() => store.PublishModel("bad", [1], "{not json"));
         Assert.Equal(2, store.ListModels().Count);
     }
+
+    [SkippableFact]
+    public void Models_PayloadsLargerThanAChunk_AreStoredInChunks_AndStreamedBack()
+    {
+        var store = NewStore();
+        var keep = ModelChunks.ChunkBytes;
+        try
+        {
+            ModelChunks.ChunkBytes = 1_000;
+            var payload = new byte[3_500];
+            new Random(17).NextBytes(payload);
+            // Written in pieces of every size, read back whole and in small reads.
+            var v = store.PublishModel("chunked", s => { s.Write(payload, 0, 1); s.Write(payload, 1, 1_999); s.Write(payload.AsSpan(2_000)); }, "{\"n\":1}");
+            var version = store.LatestModel("chunked")!;
+            Assert.Equal((v, 3_500L, Convert.ToHexStringLower(SHA256.HashData(payload))), (version.Version, version.SizeBytes, version.Sha256));
+            Assert.Equal(payload, store.ReadModelPayload(v));
+            using (var stream = store.OpenModelPayload(v))
+            {
+                var back = new List<byte>();
+                var buffer = new byte[7];
+                int n;
+                while ((n = stream.Read(buffer, 0, buffer.Length)) > 0) back.AddRange(buffer.AsSpan(0, n).ToArray());
+                Assert.Equal(payload, back);
+            }
+            // At the chunk size and one byte past it.
+            foreach (var size in new[] { 1_000, 1_001, 2_000 })
+            {
+                var exact = payload[..size];
+                Assert.Equal(exact, store.ReadModelPayload(store.PublishModel("edge", exact, "{}")));
+            }
+            // A writer that fails part-way publishes nothing: no version, no chunks read back under a later number.
+            var before = store.ListModels().Count;
+            Assert.Throws<IOException>(() => store.PublishModel("broken", s => { s.Write(payload); throw new IOException("disk full"); }, "{}"));
+            Assert.Equal(before, store.ListModels().Count);
+            Assert.Null(store.LatestModel("broken"));
+            Assert.Equal(payload[..1_001], store.ReadModelPayload(store.PublishModel("after", payload[..1_001], "{}")));
+        }
+        finally { ModelChunks.ChunkBytes = keep; }
+    }
 }
