@@ -13,8 +13,9 @@ namespace Merx.Benchmarks;
 /// Issue 21: the Transformer's sampled softmax (N negatives drawn by popularity, log-Q corrected) against the
 /// full softmax over the catalog, on a data set where both fit: one fit per process (so the peak RSS is that
 /// fit's own), the leave-one-out split, early stopping on validation and the refit as `merx evaluate` does,
-/// test metrics by full ranking. Run it once with <c>--negatives 0</c> (full) and once with N.
-/// <c>softmax-compare --data PATH --negatives N [--seed 42] [--max-epochs E] --json OUT</c>
+/// test metrics by full ranking. Run it once with <c>--negatives 0</c> (full) and once with N; with N, <c>--item-updates
+/// dense</c> steps every item row each batch instead of the lazy step's touched rows (<see cref="SasRecOptions.LazyItemRows"/>).
+/// <c>softmax-compare --data PATH --negatives N [--seed 42] [--max-epochs E] [--item-updates lazy|dense] --json OUT</c>
 /// </summary>
 public sealed class SoftmaxCompareBench : IBenchCommand
 {
@@ -22,7 +23,7 @@ public sealed class SoftmaxCompareBench : IBenchCommand
 
     public int Run(string[] args)
     {
-        string? data = null, json = null; int? negatives = null, maxEpochs = null; var seed = 42;
+        string? data = null, json = null; int? negatives = null, maxEpochs = null; var seed = 42; var lazy = true;
         for (var i = 0; i + 1 < args.Length; i += 2)
             switch (args[i])
             {
@@ -31,17 +32,18 @@ public sealed class SoftmaxCompareBench : IBenchCommand
                 case "--seed": seed = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
                 case "--max-epochs": maxEpochs = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
                 case "--json": json = args[i + 1]; break;
+                case "--item-updates": lazy = args[i + 1] switch { "lazy" => true, "dense" => false, _ => throw new ArgumentException("--item-updates is lazy or dense") }; break;
                 default: Console.Error.WriteLine($"softmax-compare: unknown argument '{args[i]}'"); return 2;
             }
         if (data is null || json is null || negatives is not >= 0 || maxEpochs is <= 0)
         {
-            Console.Error.WriteLine("usage: softmax-compare --data PATH --negatives N (0 = full softmax) [--seed S] [--max-epochs E] --json OUT");
+            Console.Error.WriteLine("usage: softmax-compare --data PATH --negatives N (0 = full softmax) [--seed S] [--max-epochs E] [--item-updates lazy|dense] --json OUT");
             return 2;
         }
         var dataset = DatasetLoader.Load(data);
         var split = Splitter.Create("loo", dataset.Sequences, seed);
-        var name = negatives == 0 ? "sasrec full softmax" : $"sasrec sampled softmax ({negatives} negatives, log-Q)";
-        var options = new SasRecOptions { SampledNegatives = negatives.Value, FullSoftmaxMaxItems = int.MaxValue };
+        var name = negatives == 0 ? "sasrec full softmax" : $"sasrec sampled softmax ({negatives} negatives, log-Q, {(lazy ? "lazy" : "dense")} item updates)";
+        var options = new SasRecOptions { SampledNegatives = negatives.Value, FullSoftmaxMaxItems = int.MaxValue, LazyItemRows = lazy };
         SasRec? model = null;
         var progress = new Progress<string>(line => Console.Error.WriteLine(line));
         var load0 = BenchFiles.LoadAverage();
