@@ -102,4 +102,16 @@ public static class GradientClipping
         if (maxNorm > 0 && norm > maxNorm) TensorPrimitives.Multiply(gradients, maxNorm / norm, gradients);
         return norm;
     }
+
+    /// <summary>The same over a gradient kept in two parts (a lazy step's dense part and its rows): their joint norm, both rescaled alike.</summary>
+    public static float ClipGlobalNorm(Span<float> first, Span<float> second, float maxNorm)
+    {
+        var norm = MathF.Sqrt(TensorPrimitives.SumOfSquares(first) + TensorPrimitives.SumOfSquares(second));
+        if (maxNorm > 0 && norm > maxNorm)
+        {
+            TensorPrimitives.Multiply(first, maxNorm / norm, first);
+            TensorPrimitives.Multiply(second, maxNorm / norm, second);
+        }
+        return norm;
+    }
 }

@@ -205,9 +205,9 @@ public sealed partial class SasRec
         }
 
         /// <summary>Forgets the step's rows (<see cref="RowOf"/> back to −1 for its items).</summary>
-        public void ReleaseRows(int rows)
+        public void ReleaseRows()
         {
-            foreach (var item in RowItems.AsSpan(0, rows)) RowOf[item] = -1;
+            foreach (var item in RowItems.AsSpan(0, Rows)) RowOf[item] = -1;
         }
 
         /// <summary>As <see cref="DrawIdDropout"/>, for the step's rows: marks row k's item with probability <paramref name="rate"/> when it has side information.</summary>
@@ -392,14 +392,9 @@ public sealed partial class SasRec
         var loss = ForwardBackward(s, s.RowReps, s.RowLogQ, s.TargetWeights is null ? null : s.RowWeights, 1f / n);
         BackpropRepresentationRows(dRows, items, s.Grads, s.GradFrom, idOff, s.RowText);
         // The global norm over everything that has a gradient: the dense part and the rows (every other row's is 0).
-        var norm = MathF.Sqrt(TensorPrimitives.SumOfSquares(s.Grads) + TensorPrimitives.SumOfSquares(dRows));
-        if (Options.ClipNorm > 0 && norm > Options.ClipNorm)
-        {
-            TensorPrimitives.Multiply(s.Grads, Options.ClipNorm / norm, s.Grads);
-            TensorPrimitives.Multiply(dRows, Options.ClipNorm / norm, dRows);
-        }
+        GradientClipping.ClipGlobalNorm(s.Grads, dRows, Options.ClipNorm);
         s.Optimizer.StepRows(_params, s.GradFrom, s.Grads, items, dRows, d);
-        s.ReleaseRows(rows);
+        s.ReleaseRows();
         return loss;
     }
 

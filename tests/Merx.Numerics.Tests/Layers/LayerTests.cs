@@ -170,6 +170,13 @@ public class LayerTests
         var norm = GradientClipping.ClipGlobalNorm(g, 1f);
         Assert.True(norm > 1);
         Assert.Equal(1f, MathF.Sqrt(g.Sum(v => v * v)), 4);
+        // In two parts: the joint norm, both parts scaled alike, as one buffer would be.
+        var whole = Rand(300, 13); var a = whole[..120]; var b = whole[120..];
+        var joint = GradientClipping.ClipGlobalNorm(a, b, 1f);
+        Assert.Equal(MathF.Sqrt(Rand(300, 13).Sum(v => v * v)), joint, 3);
+        GradientClipping.ClipGlobalNorm(whole, 1f);
+        var parts = a.Concat(b).ToArray();
+        for (var i = 0; i < whole.Length; i++) Assert.Equal(whole[i], parts[i], 6);
     }
 
     [Fact]
