@@ -4,7 +4,7 @@ namespace Merx.Storage;
 
 /// <summary>
 /// How a registry keeps a model payload larger than one blob holds (1 GB in SQLite and PostgreSQL; a 10M-item
-/// Transformer's payload is 2.7 GB): a payload of at most <see cref="ChunkBytes"/> stays in the version's row as before;
+/// Transformer's payload is 3.2 GB): a payload of at most <see cref="ChunkBytes"/> stays in the version's row as before;
 /// a larger one goes to numbered chunk rows of <see cref="ChunkBytes"/> each (the last shorter), written in the same
 /// transaction as the version, so a version never exists without all of its bytes.
 /// </summary>

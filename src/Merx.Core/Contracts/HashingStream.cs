@@ -6,10 +6,11 @@ namespace Merx.Core.Contracts;
 /// A pass-through stream that keeps the SHA-256 and the count of every byte written through it or read through it,
 /// reading at most <see cref="Limit"/> bytes from the inner stream (so a reader buffering ahead never passes the end of
 /// a payload embedded in a larger stream). Used by <see cref="ModelFile"/> to hash payloads too large to hold in memory.
+/// With <paramref name="countOnly"/> it only counts (<see cref="Hash"/> is then unavailable).
 /// </summary>
-public sealed class HashingStream(Stream inner, long limit = long.MaxValue) : Stream
+public sealed class HashingStream(Stream inner, long limit = long.MaxValue, bool countOnly = false) : Stream
 {
-    private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly IncrementalHash? _sha = countOnly ? null : IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
     /// <summary>Bytes written or read so far.</summary>
     public long Count { get; private set; }
@@ -17,7 +18,7 @@ public sealed class HashingStream(Stream inner, long limit = long.MaxValue) : St
     public long Limit { get; } = limit;
 
     /// <summary>The SHA-256 of the bytes so far (the stream can go on).</summary>
-    public byte[] Hash() => _sha.GetCurrentHash();
+    public byte[] Hash() => (_sha ?? throw new InvalidOperationException("this stream only counts")).GetCurrentHash();
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -27,7 +28,7 @@ public sealed class HashingStream(Stream inner, long limit = long.MaxValue) : St
         if (left <= 0) return 0;
         if (buffer.Length > left) buffer = buffer[..(int)left];
         var n = inner.Read(buffer);
-        _sha.AppendData(buffer[..n]);
+        _sha?.AppendData(buffer[..n]);
         Count += n;
         return n;
     }
@@ -37,7 +38,7 @@ public sealed class HashingStream(Stream inner, long limit = long.MaxValue) : St
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         inner.Write(buffer);
-        _sha.AppendData(buffer);
+        _sha?.AppendData(buffer);
         Count += buffer.Length;
     }
 
@@ -52,7 +53,7 @@ public sealed class HashingStream(Stream inner, long limit = long.MaxValue) : St
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) _sha.Dispose();
+        if (disposing) _sha?.Dispose();
         base.Dispose(disposing);
     }
 }

@@ -39,12 +39,12 @@ public static class ModelFile
     /// <summary>
     /// Writes the envelope (header, payload, SHA-256) to a stream. The payload is written twice: once to count its bytes (the
     /// header states the length), then to the stream, hashed on the way; so no payload is held in memory whole (a 10M-item
-    /// Transformer's is 2.7 GB, more than one .NET array holds). The writer must write the same bytes both times.
+    /// Transformer's is 3.2 GB, more than one .NET array holds). The writer must write the same bytes both times.
     /// </summary>
     public static void Write(Stream stream, string name, Action<BinaryWriter> writePayload)
     {
         long length;
-        using (var counter = new HashingStream(Stream.Null))
+        using (var counter = new HashingStream(Stream.Null, countOnly: true))
         {
             using (var w = new BinaryWriter(new BufferedStream(counter, 1 << 20), Encoding.UTF8)) writePayload(w);
             length = counter.Count;
