@@ -128,7 +128,7 @@ internal static class SqliteMigrations
         ALTER TABLE items ADD COLUMN image_encoder TEXT;
         ALTER TABLE items ADD COLUMN image_hash TEXT;
         """,
-        // 8: model payloads larger than one blob (issue #21: a 10M-item Transformer's is 2.7 GB, SQLite's blob limit 1 GB):
+        // 8: model payloads larger than one blob (issue #21: a 10M-item Transformer's is 3.2 GB, SQLite's blob limit 1 GB):
         //    past one chunk a payload goes to numbered chunk rows (ModelChunks), and models.chunks says how many (0: the
         //    payload is in models.payload, as every earlier version's is).
         """
