@@ -12,6 +12,13 @@ public sealed partial class SqliteStore
     {
         StoreChecks.ModelMetadata(name, metricsJson);
         ArgumentNullException.ThrowIfNull(writePayload);
+        // Staged in a temporary file beside the store before its lock is taken: serializing a large model (two passes over
+        // 3 GB at 10M items) would otherwise hold every other write of this process for that long; copying the file is quick.
+        // Beside the store, because the payload needs that disk anyway (a temporary folder may be memory).
+        using var staged = new FileStream($"{System.IO.Path.GetFullPath(Path)}.model-{Guid.NewGuid():N}.tmp",
+            FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20, FileOptions.DeleteOnClose);
+        writePayload(staged);
+        staged.Position = 0;
         lock (_gate)
         {
             using var tx = BeginWrite();
@@ -25,7 +32,7 @@ public sealed partial class SqliteStore
                 (pv.Value, ps.Value, pb.Value) = (version, seq, bytes);
                 chunk.ExecuteNonQuery();
             });
-            writePayload(writer);
+            staged.CopyTo(writer, 1 << 20);
             var (sha, length, chunks, inline) = writer.Complete();
             using (var done = Command("UPDATE models SET sha256 = $sha, size = $size, chunks = $c, payload = $p WHERE version = $v", tx))
             {
