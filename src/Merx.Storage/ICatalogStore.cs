@@ -24,8 +24,13 @@ public interface ICatalogStore
     /// <summary>The catalog entry, or null when the catalog has no such item.</summary>
     Item? GetItem(string id);
 
-    /// <summary>Every item the store knows, in key order: its id and its catalog entry (null for items known only from events).</summary>
-    IReadOnlyList<(string Id, Item? Item)> ReadItems();
+    /// <summary>
+    /// Visits every item the store knows, in key order: its id and its catalog entry (null for items known
+    /// only from events), one at a time, so a caller keeps only what it needs of a large catalog (the serving
+    /// catalog keeps a few columns of each item; <see cref="CatalogStores.ReadItems"/> keeps all). The visitor
+    /// must not call back into the store.
+    /// </summary>
+    void ScanItems(Action<string, Item?> visit);
 
     /// <summary>
     /// Every stored pre-trained vector of <paramref name="encoderId"/>, by content hash
@@ -57,4 +62,16 @@ public interface ICatalogStore
 
     /// <summary>Every catalog item's image link for <paramref name="encoderId"/>: item id → content hash.</summary>
     IReadOnlyDictionary<string, string> ReadItemImages(string encoderId);
+}
+
+/// <summary>Reads over <see cref="ICatalogStore"/>'s scan.</summary>
+public static class CatalogStores
+{
+    /// <summary>Every item the store knows, in key order, held in one list: for catalogs that fit in memory whole (tests, tools).</summary>
+    public static IReadOnlyList<(string Id, Item? Item)> ReadItems(this ICatalogStore store)
+    {
+        var result = new List<(string, Item?)>();
+        store.ScanItems((id, item) => result.Add((id, item)));
+        return result;
+    }
 }

@@ -112,14 +112,15 @@ public sealed class ItemImageApiTests(ShopStore shop)
             Assert.Equal(store.ReadItemVectors(ImageEncoder.ModelId).Values.Single(), joined.Of(2)[384..].ToArray());
 
             // Serving rebuilds the layout a model was trained on, whatever the catalog has now.
-            var served = ItemSideInformation.ForModel(store, joined.EncoderId, 3, i => ids[i], i => items[i])!;
+            var catalog = new Merx.Ranking.Pipeline.CatalogIndex(ids, items);
+            var served = ItemSideInformation.ForModel(store, joined.EncoderId, catalog)!;
             Assert.Equal(joined.Values, served.Values);
-            Assert.Equal(textOnly.Values, ItemSideInformation.ForModel(store, TextEncoder.ModelId, 3, i => ids[i], i => items[i])!.Values);
+            Assert.Equal(textOnly.Values, ItemSideInformation.ForModel(store, TextEncoder.ModelId, catalog)!.Values);
             Assert.True(images.Remove("c"));
-            var afterRemoval = ItemSideInformation.ForModel(store, joined.EncoderId, 3, i => ids[i], i => items[i])!;
+            var afterRemoval = ItemSideInformation.ForModel(store, joined.EncoderId, catalog)!;
             Assert.Equal(joined.EncoderId, afterRemoval.EncoderId);
             Assert.False(afterRemoval.Has(2));
-            Assert.Null(ItemSideInformation.ForModel(store, "some-other-encoder", 3, i => ids[i], i => items[i]));
+            Assert.Null(ItemSideInformation.ForModel(store, "some-other-encoder", catalog));
         }
         finally { dir.Delete(recursive: true); }
     }

@@ -42,18 +42,19 @@ public sealed record ModelPackage(IRecommender Model, IdMap Items, string Metric
         Read(new MemoryStream(bytes), readModel, "model package");
 
     /// <summary>Reads a package from a stream (a registry's payload stream), to the stream's end.</summary>
-    public static ModelPackage FromStream(Stream stream, Func<string, BinaryReader, IRecommender> readModel)
+    /// <param name="sharedIds">Maps an item id read to an equal string the caller holds (<see cref="IdMap.Read"/>), or null.</param>
+    public static ModelPackage FromStream(Stream stream, Func<string, BinaryReader, IRecommender> readModel, Func<string, string>? sharedIds = null)
     {
-        var package = Read(stream, readModel, "model package");
+        var package = Read(stream, readModel, "model package", sharedIds);
         // The rest, if any, still goes through the stream, whose end is where a registry checks its checksum.
         if (stream.ReadByte() >= 0) throw new InvalidDataException("model package has bytes after its end");
         return package;
     }
 
-    private static ModelPackage Read(Stream stream, Func<string, BinaryReader, IRecommender> readModel, string source) =>
+    private static ModelPackage Read(Stream stream, Func<string, BinaryReader, IRecommender> readModel, string source, Func<string, string>? sharedIds = null) =>
         ModelFile.Read(stream, (name, r) =>
         {
-            var items = IdMap.Read(r);
+            var items = IdMap.Read(r, sharedIds);
             var metrics = r.ReadString();
             var model = readModel(name, r);
             if (model.ItemCount != items.Count) throw new InvalidDataException($"model '{name}' scores {model.ItemCount} items but its id map has {items.Count}");

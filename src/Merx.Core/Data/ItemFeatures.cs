@@ -94,9 +94,13 @@ public sealed class ItemFeatures
     }
 
     /// <summary>Upper edges of the first PriceBands-1 bands: octiles of the known prices.</summary>
-    public static double[] PriceBandEdges(IReadOnlyList<Item?> catalog)
+    public static double[] PriceBandEdges(IReadOnlyList<Item?> catalog) =>
+        PriceBandEdges(catalog.Where(i => i?.Price is > 0).Select(i => i!.Price!.Value));
+
+    /// <summary>Upper edges of the first PriceBands-1 bands: octiles of <paramref name="knownPrices"/> (the prices above 0).</summary>
+    public static double[] PriceBandEdges(IEnumerable<double> knownPrices)
     {
-        var prices = catalog.Where(i => i?.Price is > 0).Select(i => i!.Price!.Value).Order().ToArray();
+        var prices = knownPrices.Order().ToArray();
         if (prices.Length == 0) return [];
         var edges = new double[PriceBands - 1];
         for (var b = 0; b < edges.Length; b++) edges[b] = prices[(int)((long)(b + 1) * (prices.Length - 1) / PriceBands)];

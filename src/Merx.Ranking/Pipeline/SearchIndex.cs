@@ -19,10 +19,8 @@ public sealed class SearchIndex
         var n = catalog.Count;
         _length = new float[n];
         var building = new Dictionary<string, Dictionary<int, float>>(StringComparer.Ordinal);
-        for (var i = 0; i < n; i++)
+        catalog.ForEachEntry((i, item) =>
         {
-            var item = catalog.Item(i);
-            if (item is null) continue;
             void AddText(string? text, float weight)
             {
                 foreach (var tok in TextTokenizer.Tokens(text ?? ""))
@@ -39,7 +37,7 @@ public sealed class SearchIndex
             AddText(item.Shop, 1f);
             AddText(string.Join(' ', item.Tags), 1f);
             AddText(string.Join(' ', item.Attributes.Values), 1f);
-        }
+        });
         _postings = building.ToDictionary(p => p.Key, p => (p.Value.Keys.ToArray(), p.Value.Values.ToArray()), StringComparer.Ordinal);
         var docs = _length.Count(l => l > 0);
         _avgLength = docs == 0 ? 1 : _length.Sum() / docs;

@@ -139,7 +139,7 @@ public sealed class NewItemSource : ICandidateSource
         MaxAgeDays = maxAgeDays;
         var cutoff = now - (long)(maxAgeDays * 86400);
         _newItems = Enumerable.Range(0, catalog.Count)
-            .Where(i => catalog.Item(i) is not null && (catalog.CreatedAt(i) >= cutoff || unknownToModel(i)))
+            .Where(i => catalog.Cataloged(i) && (catalog.CreatedAt(i) >= cutoff || unknownToModel(i)))
             .OrderByDescending(catalog.CreatedAt).ThenBy(i => i).Take(maxItems).ToArray();
         _attributes = new int[_newItems.Length * Attributes];
         for (var k = 0; k < _newItems.Length; k++) AttributesOf(catalog, _newItems[k], _attributes.AsSpan(k * Attributes, Attributes));

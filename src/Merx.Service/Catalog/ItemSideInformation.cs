@@ -1,6 +1,7 @@
 using Merx.Core.Data;
 using Merx.Core.Domain;
 using Merx.Encoders;
+using Merx.Ranking.Pipeline;
 using Merx.Storage;
 
 namespace Merx.Service.Catalog;
@@ -30,15 +31,15 @@ public static class ItemSideInformation
     /// id names an encoder this host does not know. <paramref name="storedText"/>, when given, is the caller's read of the
     /// stored text vectors (<see cref="ItemTextVectors.Stored"/> over the same catalog), so a snapshot reads them once.
     /// </summary>
-    public static PretrainedVectors? ForModel(ICatalogStore catalog, string encoderId, int count, Func<int, string> idAt, Func<int, Item?> itemAt, Func<PretrainedVectors?>? storedText = null)
+    public static PretrainedVectors? ForModel(ICatalogStore store, string encoderId, CatalogIndex catalog, Func<PretrainedVectors?>? storedText = null)
     {
         var parts = new List<PretrainedVectors>();
         foreach (var part in encoderId.Split('+'))
         {
             if (part == TextEncoder.ModelId)
-                parts.Add((storedText is not null ? storedText() : ItemTextVectors.Stored(catalog, count, itemAt)) ?? PretrainedVectors.None(part, TextEncoder.VectorDimension, count));
+                parts.Add((storedText is not null ? storedText() : ItemTextVectors.Stored(store, catalog)) ?? PretrainedVectors.None(part, TextEncoder.VectorDimension, catalog.Count));
             else if (part == ImageEncoder.ModelId)
-                parts.Add(ItemImageVectors.Stored(catalog, count, idAt) ?? PretrainedVectors.None(part, ImageEncoder.VectorDimension, count));
+                parts.Add(ItemImageVectors.Stored(store, catalog.Count, catalog.Id) ?? PretrainedVectors.None(part, ImageEncoder.VectorDimension, catalog.Count));
             else return null;
         }
         return parts.Count == 1 ? parts[0] : PretrainedVectors.Concat(parts);

@@ -1,6 +1,7 @@
 using Merx.Core.Data;
 using Merx.Core.Domain;
 using Merx.Encoders;
+using Merx.Ranking.Pipeline;
 using Merx.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -64,13 +65,15 @@ public sealed class ItemTextVectors(ICatalogStore catalog, ILogger<ItemTextVecto
     /// The stored vectors of a catalog's items (no encoding: an item whose current content has not
     /// been encoded yet has none); null when none is stored.
     /// </summary>
-    public static PretrainedVectors? Stored(ICatalogStore catalog, int count, Func<int, Item?> itemAt)
+    public static PretrainedVectors? Stored(ICatalogStore store, CatalogIndex catalog)
     {
-        var stored = catalog.ReadItemVectors(TextEncoder.ModelId);
+        var stored = store.ReadItemVectors(TextEncoder.ModelId);
         if (stored.Count == 0) return null;
-        var rows = new float[]?[count];
-        for (var i = 0; i < count; i++)
-            if (itemAt(i) is { } item && ItemText.Hash(item, TextEncoder.ModelId) is { } h && stored.TryGetValue(h, out var v) && v.Length == TextEncoder.VectorDimension) rows[i] = v;
+        var rows = new float[]?[catalog.Count];
+        catalog.ForEachEntry((i, item) =>
+        {
+            if (ItemText.Hash(item, TextEncoder.ModelId) is { } h && stored.TryGetValue(h, out var v) && v.Length == TextEncoder.VectorDimension) rows[i] = v;
+        });
         return PretrainedVectors.FromRows(TextEncoder.ModelId, TextEncoder.VectorDimension, rows);
     }
 
@@ -101,7 +104,9 @@ public sealed class ItemTextVectors(ICatalogStore catalog, ILogger<ItemTextVecto
     {
         var untagged = items.Where(i => i.Tags.Count == 0 && i.CategoryPath.Count == 0 && ItemText.Of(i) is not null).Take(MaxTagSuggestions).ToArray();
         if (untagged.Length == 0 || snapshot?.TextVectors is not { PresentCount: > 0 } vectors || _unavailable) return new Dictionary<string, string[]>();
-        var labels = Enumerable.Range(0, snapshot.Catalog.Count).Select(i => Models.Tags.TagSuggester.LabelsOf(snapshot.Catalog.Item(i))).ToArray();
+        var labels = new IReadOnlyList<string>[snapshot.Catalog.Count];
+        Array.Fill(labels, []);
+        snapshot.Catalog.ForEachEntry((i, item) => labels[i] = Models.Tags.TagSuggester.LabelsOf(item));
         var suggester = new Models.Tags.TagSuggester(labels, vectors, null);
         float[][] encoded;
         try { encoded = Encoder.Encode(untagged.Select(i => ItemText.Of(i)!).ToArray()); }

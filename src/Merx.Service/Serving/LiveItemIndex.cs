@@ -48,8 +48,8 @@ public sealed class LiveItemIndex(IItemIndex index, IUserEncoder encoder, int mo
             var c = toCatalog[j];
             bool want;
             if (c < 0) want = false;
-            else if (catalog.Item(c) is { } item) want = item.InStock;
-            else if (previous?.IndexOf(catalog.Id(c)) is >= 0 and var p && previous.Item(p) is not null) want = false; // its entry was deleted
+            else if (catalog.Cataloged(c)) want = catalog.InStock(c);
+            else if (previous?.IndexOf(catalog.Id(c)) is >= 0 and var p && previous.Cataloged(p)) want = false; // its entry was deleted
             else continue; // known only from events, as at the build: left as it is
             var has = graph.Contains(j);
             if (want && !has) { graph.Add(j, vectors.Slice(j * d, d)); Added++; }
@@ -63,7 +63,7 @@ public sealed class LiveItemIndex(IItemIndex index, IUserEncoder encoder, int mo
         {
             if (mapping.CatalogToModel[c] >= 0) continue;
             var itemId = catalog.Id(c);
-            var available = catalog.Item(c) is { InStock: true } && usable && text!.Has(c) && coldEncoder!.ItemVectorFromText(text.Of(c), v);
+            var available = catalog.Cataloged(c) && catalog.InStock(c) && usable && text!.Has(c) && coldEncoder!.ItemVectorFromText(text.Of(c), v);
             if (!available) continue;
             present.Add(itemId);
             if (!_coldKeyOf.TryGetValue(itemId, out var key)) _coldKeyOf[itemId] = key = _nextKey++;

@@ -38,7 +38,7 @@ public sealed class LoadedModel
         CatalogIndex? previousCatalog = null, Func<string, Core.Data.PretrainedVectors?>? text = null)
     {
         var same = previous is not null && previous.Version.Version == version.Version;
-        var package = same ? previous!.Package : Quantized(ReadPackage(store, version.Version), index);
+        var package = same ? previous!.Package : Quantized(ReadPackage(store, version.Version, catalog), index);
         // Above MinItems a full pass per request no longer fits a few-ms budget: retrieve through an index.
         var live = index is not null && package.Model is IUserEncoder enc && package.Model.ItemCount >= index.MinItems
             ? (same ? previous!.Live : null) ?? new LiveItemIndex(ItemIndexes.Build(enc, index, $"v{version.Version}-{version.Sha256[..Math.Min(16, version.Sha256.Length)]}{(index.Int8 ? "-int8" : "")}"), enc, package.Model.ItemCount)
@@ -50,10 +50,11 @@ public sealed class LoadedModel
     }
 
     /// <summary>A published version's package, streamed from the registry (a 10M-item model's payload is more than one array holds).</summary>
-    public static ModelPackage ReadPackage(IModelRegistry store, long version)
+    /// <param name="catalog">A catalog whose id strings the package's id map shares (null: its own).</param>
+    public static ModelPackage ReadPackage(IModelRegistry store, long version, CatalogIndex? catalog = null)
     {
         using var payload = store.OpenModelPayload(version);
-        return ModelPackage.FromStream(payload, ModelRegistry.Read);
+        return ModelPackage.FromStream(payload, ModelRegistry.Read, catalog is null ? null : catalog.SharedId);
     }
 
     // The int8 inference copy when asked for and the model has one (the package keeps its ids and metadata).

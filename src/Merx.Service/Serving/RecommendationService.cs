@@ -183,7 +183,7 @@ public sealed class RecommendationService(IEventStore store, HistoryCache histor
         {
             var category = cat.Category(h.Item) >= 0 ? cat.CategoryName(cat.Category(h.Item)) : null;
             var reason = h.Personal > 0.5f && personal is not null ? $"matches \"{query}\" and your interests" : $"matches \"{query}\"";
-            return new SearchHit(cat.Id(h.Item), h.Score, h.Text, h.Personal, cat.Item(h.Item)?.Title, category, reason);
+            return new SearchHit(cat.Id(h.Item), h.Score, h.Text, h.Personal, cat.Title(h.Item), category, reason);
         }).ToArray());
     }
 
@@ -267,7 +267,7 @@ public sealed class RecommendationService(IEventStore store, HistoryCache histor
     public const string UnspecifiedPlatform = "unspecified";
 
     private static RecommendedItem ToWire(CatalogIndex cat, int item, float score, string reason, string source, bool explored) =>
-        new(cat.Id(item), MathF.Round(score, 6), reason, source, explored, cat.Item(item)?.Title, cat.Category(item) >= 0 ? cat.CategoryName(cat.Category(item)) : null);
+        new(cat.Id(item), MathF.Round(score, 6), reason, source, explored, cat.Title(item), cat.Category(item) >= 0 ? cat.CategoryName(cat.Category(item)) : null);
 
     /// <summary>A random, unguessable id: prefix + 20 hex characters.</summary>
     public static string NewId(string prefix) => prefix + "_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10));

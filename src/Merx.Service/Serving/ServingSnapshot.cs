@@ -52,14 +52,17 @@ public sealed class ServingSnapshot
     public static ServingSnapshot Build(ICatalogStore catalogStore, IModelRegistry store, MerxServerOptions options, ServingSnapshot? previous, long catalogStamp, Func<LoadedModel?, IExplorationStage>? exploration = null)
     {
         var storeVersion = store.LatestModel()?.Version ?? 0;
-        var items = catalogStore.ReadItems();
-        var catalog = new CatalogIndex(items.Select(i => i.Id).ToArray(), items.Select(i => i.Item).ToArray());
+        // The catalog keeps a few columns of each item; the full entries stay in the store (read for a search index, text vectors, tags).
+        var builder = new CatalogIndex.Builder(new StoreCatalogEntries(catalogStore));
+        if (previous?.Catalog is { } before) catalogStore.ScanItems((id, item) => builder.Add(before.SharedId(id), item));
+        else catalogStore.ScanItems(builder.Add);
+        var catalog = builder.Build();
         // The stored text vectors, read at most once per snapshot and shared: the large model's item index (new items
         // placed by their text), the new-item source (only when there are new items), search and tag suggestion.
-        var textVectors = new Lazy<Core.Data.PretrainedVectors?>(() => Merx.Service.Catalog.ItemTextVectors.Stored(catalogStore, catalog.Count, catalog.Item), LazyThreadSafetyMode.ExecutionAndPublication);
+        var textVectors = new Lazy<Core.Data.PretrainedVectors?>(() => Merx.Service.Catalog.ItemTextVectors.Stored(catalogStore, catalog), LazyThreadSafetyMode.ExecutionAndPublication);
         var primaryVersion = store.LatestModel(options.PrimaryModel) ?? LatestScoringModel(store, options);
         var primary = primaryVersion is null ? null : LoadedModel.Load(store, primaryVersion, catalog, previous?.Primary, ItemIndexes.Settings(options),
-            previous?.Catalog, encoderId => Merx.Service.Catalog.ItemSideInformation.ForModel(catalogStore, encoderId, catalog.Count, catalog.Id, catalog.Item, () => textVectors.Value));
+            previous?.Catalog, encoderId => Merx.Service.Catalog.ItemSideInformation.ForModel(catalogStore, encoderId, catalog, () => textVectors.Value));
         var neighborVersion = store.LatestModel(options.NeighborModel);
         var neighbors = neighborVersion is null ? null : LoadedModel.Load(store, neighborVersion, catalog, previous?.Neighbors);
         var trendingVersion = store.LatestModel(options.TrendingModel) ?? store.LatestModel(Popularity.PopName);
@@ -124,4 +127,11 @@ public sealed class ServingSnapshot
         }
         return result;
     }
+}
+
+/// <summary>A store's catalog as the full entries behind a serving <see cref="CatalogIndex"/>.</summary>
+internal sealed class StoreCatalogEntries(ICatalogStore store) : ICatalogEntries
+{
+    public Core.Domain.Item? Get(string id) => store.GetItem(id);
+    public void ForEach(Action<string, Core.Domain.Item> visit) => store.ScanItems((id, item) => { if (item is not null) visit(id, item); });
 }

@@ -103,16 +103,15 @@ public sealed partial class PostgresStore
         return r.Read() ? StoreJson.ReadItem(r, 0, new CatalogValuePool()) : null;
     }
 
-    public IReadOnlyList<(string Id, Item? Item)> ReadItems()
+    public void ScanItems(Action<string, Item?> visit)
     {
+        ArgumentNullException.ThrowIfNull(visit);
         using var c = Connect();
         using var cmd = Command(c, null, $"SELECT cataloged, {ItemColumns} FROM items ORDER BY id");
         cmd.CommandTimeout = 0;
         using var r = cmd.ExecuteReader();
         var pool = new CatalogValuePool();
-        var result = new List<(string, Item?)>();
-        while (r.Read()) result.Add((r.GetString(1), r.GetInt16(0) != 0 ? StoreJson.ReadItem(r, 1, pool) : null));
-        return result;
+        while (r.Read()) visit(r.GetString(1), r.GetInt16(0) != 0 ? StoreJson.ReadItem(r, 1, pool) : null);
     }
 
     public int UpsertUsers(IEnumerable<UserProfile> users)

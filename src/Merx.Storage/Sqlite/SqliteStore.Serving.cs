@@ -5,16 +5,15 @@ namespace Merx.Storage.Sqlite;
 
 public sealed partial class SqliteStore
 {
-    public IReadOnlyList<(string Id, Item? Item)> ReadItems()
+    public void ScanItems(Action<string, Item?> visit)
     {
+        ArgumentNullException.ThrowIfNull(visit);
         lock (_gate)
         {
-            var result = new List<(string, Item?)>();
             using var cmd = Command($"SELECT cataloged, {ItemColumns} FROM items ORDER BY id");
             using var r = cmd.ExecuteReader();
             var pool = new CatalogValuePool();
-            while (r.Read()) result.Add((r.GetString(1), r.GetInt64(0) != 0 ? StoreJson.ReadItem(r, 1, pool) : null));
-            return result;
+            while (r.Read()) visit(r.GetString(1), r.GetInt64(0) != 0 ? StoreJson.ReadItem(r, 1, pool) : null);
         }
     }
 
