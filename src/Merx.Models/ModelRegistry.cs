@@ -113,6 +113,15 @@ public static class ModelRegistry
     public static IRecommender Read(string name, BinaryReader reader) =>
         Readers.TryGetValue(Family(name), out var r) ? r(reader) : throw new InvalidDataException($"no reader registered for model '{name}' (known: {string.Join(", ", Names)})");
 
+    /// <summary>
+    /// Reads a payload for serving only: a family with a leaner serving form reads that (the Transformer keeps one
+    /// item table, <see cref="Sequential.SasRec.Read(BinaryReader, bool)"/>); the others read as <see cref="Read"/> does.
+    /// </summary>
+    public static IRecommender ReadForServing(string name, BinaryReader reader) =>
+        Readers.TryGetValue(Family(name), out var r) && r == SasRecReader ? Sequential.SasRec.Read(reader, servingOnly: true) : Read(name, reader);
+
+    private static readonly Func<BinaryReader, IRecommender> SasRecReader = Sequential.SasRec.Read;
+
     /// <summary>Adds (or replaces) a model family: its factory and its payload reader.</summary>
     public static void Register(string name, Func<IRecommender> factory, Func<BinaryReader, IRecommender> reader)
     {

@@ -30,7 +30,7 @@ public sealed partial class SasRec : IInt8Inference
         var q = new SasRec(Options)
         {
             _layout = l, _params = _params, _featOffsets = _featOffsets, _featIds = _featIds, _trained = _trained, _popularity = _popularity,
-            _text = _text, _textEncoder = _textEncoder, _coldK = _coldK, _coldBoost = _coldBoost, _coldDirection = _coldDirection,
+            _text = _text, _textEncoder = _textEncoder, _coldK = _coldK, _coldBoost = _coldBoost, _coldDirection = _coldDirection, _servingOnly = _servingOnly,
             EpochsRun = EpochsRun, BestEpoch = BestEpoch, BestValidationNdcg = BestValidationNdcg,
         };
         q._int8 = new SasRecInt8Weights(l, _params, _reps);
@@ -49,5 +49,17 @@ public sealed partial class SasRec : IInt8Inference
     private void ThrowIfInt8()
     {
         if (_int8 is not null) throw new InvalidOperationException("an int8 inference copy cannot be fitted or saved: fit or save the float model, and quantize it after loading");
+        ThrowIfServingOnly();
+    }
+
+    // Set by Read(servingOnly: true): the item representations took the item embeddings' place in _params.
+    private bool _servingOnly;
+
+    /// <summary>Whether the model was read for serving only (<see cref="Read(BinaryReader, bool)"/>): one item table, no fitting or saving.</summary>
+    public bool ServingOnly => _servingOnly;
+
+    private void ThrowIfServingOnly()
+    {
+        if (_servingOnly) throw new InvalidOperationException("a model read for serving only holds its item representations in place of its item embeddings: it cannot be fitted, refreshed or saved; read it without servingOnly for that");
     }
 }

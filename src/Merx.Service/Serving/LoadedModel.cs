@@ -54,7 +54,7 @@ public sealed class LoadedModel
     public static ModelPackage ReadPackage(IModelRegistry store, long version, CatalogIndex? catalog = null)
     {
         using var payload = store.OpenModelPayload(version);
-        return ModelPackage.FromStream(payload, ModelRegistry.Read, catalog is null ? null : catalog.SharedId);
+        return ModelPackage.FromStream(payload, ModelRegistry.ReadForServing, catalog is null ? null : catalog.SharedId);
     }
 
     // The int8 inference copy when asked for and the model has one (the package keeps its ids and metadata).

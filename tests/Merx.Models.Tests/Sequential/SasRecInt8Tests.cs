@@ -78,4 +78,39 @@ public class SasRecInt8Tests
         using var w = new BinaryWriter(new MemoryStream());
         Assert.Throws<InvalidOperationException>(() => q.Write(w));
     }
+
+    [Fact]
+    public void ServingRead_KeepsOneItemTable_AndAnswersAsTheFullRead()
+    {
+        var (model, _) = Fitted();
+        var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) model.Write(w);
+        var bytes = stream.ToArray();
+        SasRec Read(bool servingOnly, out long allocated)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var read = SasRec.Read(new BinaryReader(new MemoryStream(bytes)), servingOnly);
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            return read;
+        }
+        var full = Read(false, out var fullBytes);
+        var serving = Read(true, out var servingBytes);
+        Assert.True(serving.ServingOnly);
+        Assert.False(full.ServingOnly);
+        // One (Items, d) float table fewer.
+        Assert.True(servingBytes <= fullBytes - 4L * Items * model.Dimension, $"serving read allocated {servingBytes} B, the full read {fullBytes} B");
+        Assert.Equal(full.ItemVectors.ToArray(), serving.ItemVectors.ToArray());
+        Assert.Equal(model.ItemVectors.ToArray(), serving.ItemVectors.ToArray());
+        int[] history = [3, 4, 5, 6];
+        var a = new float[Items]; var b = new float[Items];
+        full.Score(-1, history, a);
+        serving.Score(-1, history, b);
+        Assert.Equal(a, b);
+        Assert.Equal(full.ToInt8().ItemVectors.ToArray(), serving.ToInt8().ItemVectors.ToArray());
+        Assert.True(serving.ToInt8().ServingOnly);
+        // The embeddings are gone: it cannot be saved or fitted again.
+        Assert.Throws<InvalidOperationException>(() => serving.Write(new BinaryWriter(new MemoryStream())));
+        Assert.Equal(serving.ItemVectors.ToArray(), ModelRegistry.ReadForServing(SasRec.ModelName, new BinaryReader(new MemoryStream(bytes))) is SasRec s ? s.ItemVectors.ToArray() : []);
+        Assert.True(((SasRec)ModelRegistry.ReadForServing(SasRec.IpwName, new BinaryReader(new MemoryStream(bytes)))).ServingOnly);
+    }
 }
