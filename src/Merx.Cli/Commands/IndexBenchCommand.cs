@@ -13,7 +13,7 @@ internal static class IndexBenchCommand
 {
     public static Command Create()
     {
-        var items = new Option<int>("--items") { Description = "catalog size (synthetic; with --vectors-from, the model's items, extended by jittered copies when larger)", DefaultValueFactory = _ => 100_000 };
+        var items = new Option<int>("--items") { Description = "catalog size (synthetic; with --vectors-from, the model's items, extended by jittered copies when larger; with --graph, the model's own count)", DefaultValueFactory = _ => 100_000 };
         var dim = new Option<int>("--dim") { Description = "vector length (synthetic vectors only)", DefaultValueFactory = _ => 64 };
         var queries = new Option<int>("--queries") { Description = "query vectors", DefaultValueFactory = _ => 2000 };
         var seed = Cli.Seed();
@@ -24,11 +24,12 @@ internal static class IndexBenchCommand
         var candidates = new Option<int>("--candidates") { Description = "int8-scan: k × this candidates re-ranked exactly (at least 100)", DefaultValueFactory = _ => 4 };
         var m = new Option<int>("--connectivity") { Description = "hnsw: links per node (M)", DefaultValueFactory = _ => new HnswOptions().Connectivity };
         var efAdd = new Option<int>("--expansion-add") { Description = "hnsw: candidate list while building", DefaultValueFactory = _ => new HnswOptions().ExpansionAdd };
-        var efSearch = new Option<int>("--expansion-search") { Description = "hnsw: candidate list while searching", DefaultValueFactory = _ => new HnswOptions().ExpansionSearch };
+        var efSearch = new Option<string>("--expansion-search") { Description = "hnsw: candidate list while searching; comma-separated widths measure the same graph at each", DefaultValueFactory = _ => new HnswOptions().ExpansionSearch.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        var graph = new Option<string?>("--graph") { Description = "hnsw: read the graph from this file (a serving graph under <db>.indexes/, built over the --vectors-from model's vectors) instead of building one" };
         var json = Cli.Json();
         var command = new Command("index-bench", "Recall@10/@100 and queries/s of the item indexes (inverted file, int8 scan, USearch HNSW) against the exact float scan, on synthetic clustered vectors or a trained model's.")
         {
-            items, dim, queries, seed, from, model, indexes, probes, candidates, m, efAdd, efSearch, json,
+            items, dim, queries, seed, from, model, indexes, probes, candidates, m, efAdd, efSearch, graph, json,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
@@ -38,14 +39,21 @@ internal static class IndexBenchCommand
             if (n < 1) throw new ArgumentException("--items must be at least 1");
             if (q < 1) throw new ArgumentException("--queries must be at least 1");
             var names = parse.GetValue(indexes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var hnsw = new HnswOptions(HnswStorage.Int8, parse.GetValue(m), parse.GetValue(efAdd), parse.GetValue(efSearch));
-            var list = names.Select(name => Candidate(name, parse.GetValue(probes), parse.GetValue(candidates), hnsw)).ToList();
+            var widths = parse.GetValue(efSearch)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(w => int.TryParse(w, System.Globalization.CultureInfo.InvariantCulture, out var v) && v >= 1 ? v : throw new ArgumentException($"--expansion-search: '{w}' is not a width of at least 1")).ToArray();
+            if (widths.Length == 0) throw new ArgumentException("--expansion-search needs at least one width");
+            var graphFile = parse.GetValue(graph);
+            if (graphFile is not null && !File.Exists(graphFile)) throw new FileNotFoundException($"no graph at {graphFile} (a serving graph is written under <db>.indexes/ by the first 'merx serve')");
+            if (graphFile is not null && parse.GetValue(from) is null) throw new ArgumentException("--graph needs --vectors-from: the graph's keys are that model's items");
+            var list = names.SelectMany(name => name.StartsWith("hnsw", StringComparison.Ordinal)
+                    ? widths.Select(w => Candidate(name, parse.GetValue(probes), parse.GetValue(candidates), new HnswOptions(HnswStorage.Int8, parse.GetValue(m), parse.GetValue(efAdd), w), graphFile))
+                    : [Candidate(name, parse.GetValue(probes), parse.GetValue(candidates), new HnswOptions(), null)]).ToList();
 
             float[] vectors, queryVectors;
             int d;
             string source;
             if (parse.GetValue(from) is { } path)
-                (vectors, queryVectors, d, source) = FromModel(path, parse.GetValue(model)!, n, q, s);
+                (vectors, queryVectors, d, source) = FromModel(path, parse.GetValue(model)!, graphFile is null ? n : null, q, s);
             else
             {
                 d = parse.GetValue(dim);
@@ -67,7 +75,7 @@ internal static class IndexBenchCommand
         return command;
     }
 
-    private static IndexBench.Candidate Candidate(string name, int probes, int candidates, HnswOptions hnsw) => name switch
+    private static IndexBench.Candidate Candidate(string name, int probes, int candidates, HnswOptions hnsw, string? graphFile) => name switch
     {
         "ivf" => new($"clusters 2√n, probes {probes}", (v, d) => IvfIndex.Build(v(), d, probes: probes)),
         "int8-scan" => new($"candidates max(100, {candidates}k), exact re-rank", (v, d) => Int8ScanIndex.Build(v, d, candidates)),
@@ -75,12 +83,14 @@ internal static class IndexBenchCommand
         {
             Storage = name.StartsWith("hnsw-i8") ? HnswStorage.Int8 : name.StartsWith("hnsw-f16") ? HnswStorage.Float16 : HnswStorage.Float32,
             Lift = name.EndsWith("-lift"),
-        }),
+        }, graphFile),
         _ => throw new ArgumentException($"unknown index '{name}' (ivf, int8-scan, hnsw-i8, hnsw-f16, hnsw-f32, hnsw-f16-lift, hnsw-f32-lift)"),
     };
 
-    private static IndexBench.Candidate Hnsw(HnswOptions o) =>
-        new($"{(o.Lift || o.Storage == HnswStorage.Int8 ? "lifted cosine" : "inner product")}, M {o.Connectivity}, ef_add {o.ExpansionAdd}, ef_search {o.ExpansionSearch}, {o.CandidateFactor}k re-ranked", (v, d) => HnswIndex.Build(v, d, o, Cli.Progress));
+    // A graph read from a file searches as wide as the options say (HnswIndex.Load); its "build" time is the read.
+    private static IndexBench.Candidate Hnsw(HnswOptions o, string? graphFile) =>
+        new($"{(o.Lift || o.Storage == HnswStorage.Int8 ? "lifted cosine" : "inner product")}, M {o.Connectivity}, ef_add {o.ExpansionAdd}, ef_search {o.ExpansionSearch}, {o.CandidateFactor}k re-ranked{(graphFile is null ? "" : $", graph read from {Path.GetFileName(graphFile)}")}",
+            (v, d) => graphFile is null ? HnswIndex.Build(v, d, o, Cli.Progress) : HnswIndex.Load(graphFile, v, d, o));
 
     /// <summary>
     /// A published model's item vectors and, as queries, the user vectors it encodes from the histories of
@@ -88,7 +98,8 @@ internal static class IndexBenchCommand
     /// has, the catalog is extended with copies of its vectors (drawn by the seed) plus N(0, (σ/4)²) noise per
     /// entry, σ the entries' standard deviation: labelled as such in the report.
     /// </summary>
-    private static (float[] Vectors, float[] Queries, int D, string Source) FromModel(string path, string name, int n, int queries, int seed)
+    /// <param name="n">Items to measure over; null: the model's own (a graph read from a file holds exactly those).</param>
+    private static (float[] Vectors, float[] Queries, int D, string Source) FromModel(string path, string name, int? items, int queries, int seed)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"no store at {path} (create one with 'merx import')");
         using var store = MerxStores.Open(path);
@@ -97,6 +108,7 @@ internal static class IndexBenchCommand
         var d = enc.Dimension;
         var own = enc.ItemVectors;
         var count = own.Length / d;
+        var n = items ?? count;
         var vectors = new float[(long)n * d];
         own[..(Math.Min(n, count) * d)].CopyTo(vectors);
         var rng = new SplitMix64((ulong)seed);
@@ -108,7 +120,7 @@ internal static class IndexBenchCommand
         }
 
         Cli.Progress.Report($"encoding {queries:N0} users' histories with {package.Name}");
-        var data = store.LoadDataset();
+        var data = store.LoadDataset(itemText: false);
         var users = Enumerable.Range(0, data.UserCount).Where(u => data.Sequences.ItemsOf(u).Length > 0).ToArray();
         if (users.Length == 0) throw new InvalidOperationException("the store holds no user history to encode");
         var queryVectors = new float[queries * d];
