@@ -65,9 +65,9 @@ internal static class IndexBenchCommand
             }
             var results = IndexBench.Run(vectors, queryVectors, d, list, Cli.Progress);
             Console.WriteLine($"{source}: {vectors.Length / d:N0} items, d {d}, {queryVectors.Length / d:N0} queries; exact scan {results.FirstOrDefault()?.ExactQps:F1} queries/s");
-            Console.WriteLine($"{"index",-10} {"recall@10",10} {"recall@100",11} {"queries/s",10} {"× exact",8} {"build s",8} {"bytes/item",11}  settings");
+            Console.WriteLine($"{"index",-10} {"recall@10",10} {"(ties)",7} {"recall@100",11} {"(ties)",7} {"queries/s",10} {"× exact",8} {"build s",8} {"bytes/item",11}  settings");
             foreach (var r in results)
-                Console.WriteLine($"{r.Index,-10} {r.RecallAt10,10:F4} {r.RecallAt100,11:F4} {r.Qps,10:F0} {r.Qps / r.ExactQps,8:F1} {r.BuildSeconds,8:F1} {r.BytesPerItem,11:F1}  {r.Settings}");
+                Console.WriteLine($"{r.Index,-10} {r.RecallAt10,10:F4} {r.RecallAt10Ties,7:F4} {r.RecallAt100,11:F4} {r.RecallAt100Ties,7:F4} {r.Qps,10:F0} {r.Qps / r.ExactQps,8:F1} {r.BuildSeconds,8:F1} {r.BytesPerItem,11:F1}  {r.Settings}");
             if (parse.GetValue(json) is { } jsonPath)
                 File.WriteAllText(jsonPath, JsonSerializer.Serialize(new { vectors = source, results }, new JsonSerializerOptions { WriteIndented = true }));
             return 0;
@@ -98,7 +98,7 @@ internal static class IndexBenchCommand
     /// has, the catalog is extended with copies of its vectors (drawn by the seed) plus N(0, (σ/4)²) noise per
     /// entry, σ the entries' standard deviation: labelled as such in the report.
     /// </summary>
-    /// <param name="n">Items to measure over; null: the model's own (a graph read from a file holds exactly those).</param>
+    /// <param name="items">Items to measure over; null: the model's own (a graph read from a file holds exactly those).</param>
     private static (float[] Vectors, float[] Queries, int D, string Source) FromModel(string path, string name, int? items, int queries, int seed)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"no store at {path} (create one with 'merx import')");

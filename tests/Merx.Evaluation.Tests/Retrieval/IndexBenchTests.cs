@@ -1,0 +1,50 @@
+using Merx.Core.Contracts;
+using Merx.Evaluation.Retrieval;
+using Merx.Ranking.Retrieval;
+
+namespace Merx.Evaluation.Tests.Retrieval;
+
+public class IndexBenchTests
+{
+    // 30 items share the best vector (a trained model's untrained items are their features alone); the rest score lower.
+    private static (float[] Vectors, float[] Queries) TiedCatalog()
+    {
+        const int n = 300, d = 4;
+        var rng = new Random(7);
+        var vectors = new float[n * d];
+        for (var i = 0; i < n; i++)
+        {
+            if (i < 30) vectors[i * d] = 1f;
+            else for (var t = 0; t < d; t++) vectors[i * d + t] = (float)(rng.NextDouble() * 0.4);
+        }
+        return (vectors, [1f, 0, 0, 0, 0.9f, 0.1f, 0, 0]);
+    }
+
+    [Fact]
+    public void Recall_CountsIdsExactly_AndTiesByScore()
+    {
+        var (vectors, queries) = TiedCatalog();
+        IndexBench.Candidate Fixed(string name, Func<int, int[]> answer) => new(name, (_, _) => new FixedIndex(name, answer));
+        var results = IndexBench.Run(vectors, queries, 4,
+        [
+            Fixed("exact", k => Enumerable.Range(0, k).ToArray()),           // the exact order: ids 0…k−1 of the tied block first
+            Fixed("other-ties", k => Enumerable.Range(30 - Math.Min(k, 30), Math.Min(k, 30)).Reverse().ToArray()), // other members of the tied block
+            Fixed("worst", k => Enumerable.Range(300 - k, k).ToArray()),     // low scorers
+        ]);
+        Assert.Equal(1.0, results[0].RecallAt10, 6);
+        Assert.Equal(1.0, results[0].RecallAt10Ties, 6);
+        Assert.Equal(0.0, results[1].RecallAt10, 6);       // ids 20…29: none of the exact top 10's ids …
+        Assert.Equal(1.0, results[1].RecallAt10Ties, 6);   // … but every one scores as high
+        Assert.True(results[2].RecallAt10Ties < 0.1);
+        Assert.True(results[2].RecallAt10 < 0.1);
+    }
+
+    private sealed class FixedIndex(string name, Func<int, int[]> answer) : IItemIndex
+    {
+        public string Name => name;
+        public int Count => 300;
+        public double BytesPerItem => 0;
+        public ScoredItem[] Search(ReadOnlySpan<float> query, int k, Func<int, bool>? admissible = null) =>
+            answer(k).Select(i => new ScoredItem(i, 0)).ToArray();
+    }
+}
