@@ -26,10 +26,11 @@ internal static class IndexBenchCommand
         var efAdd = new Option<int>("--expansion-add") { Description = "hnsw: candidate list while building", DefaultValueFactory = _ => new HnswOptions().ExpansionAdd };
         var efSearch = new Option<string>("--expansion-search") { Description = "hnsw: candidate list while searching; comma-separated widths measure the same graph at each", DefaultValueFactory = _ => new HnswOptions().ExpansionSearch.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         var graph = new Option<string?>("--graph") { Description = "hnsw: read the graph from this file (a serving graph under <db>.indexes/, built over the --vectors-from model's vectors) instead of building one" };
+        var epsilon = new Option<double>("--epsilon") { Description = "relative score tolerance of the ε-recalls (ANN-benchmarks' 0.01; 0: exact ties only)", DefaultValueFactory = _ => 0.01 };
         var json = Cli.Json();
         var command = new Command("index-bench", "Recall@10/@100 and queries/s of the item indexes (inverted file, int8 scan, USearch HNSW) against the exact float scan, on synthetic clustered vectors or a trained model's.")
         {
-            items, dim, queries, seed, from, model, indexes, probes, candidates, m, efAdd, efSearch, graph, json,
+            items, dim, queries, seed, from, model, indexes, probes, candidates, m, efAdd, efSearch, graph, epsilon, json,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
@@ -63,11 +64,12 @@ internal static class IndexBenchCommand
                 queryVectors = ClusteredVectors.Queries(n, d, q, s);
                 source = $"synthetic clustered, seed {s}";
             }
-            var results = IndexBench.Run(vectors, queryVectors, d, list, Cli.Progress);
+            if (parse.GetValue(epsilon) is var eps && (eps < 0 || !double.IsFinite(eps))) throw new ArgumentException("--epsilon must be 0 or more");
+            var results = IndexBench.Run(vectors, queryVectors, d, list, Cli.Progress, parse.GetValue(epsilon));
             Console.WriteLine($"{source}: {vectors.Length / d:N0} items, d {d}, {queryVectors.Length / d:N0} queries; exact scan {results.FirstOrDefault()?.ExactQps:F1} queries/s");
-            Console.WriteLine($"{"index",-10} {"recall@10",10} {"(ties)",7} {"recall@100",11} {"(ties)",7} {"queries/s",10} {"× exact",8} {"build s",8} {"bytes/item",11}  settings");
+            Console.WriteLine($"{"index",-10} {"recall@10",10} {"(ε)",7} {"recall@100",11} {"(ε)",7} {"queries/s",10} {"× exact",8} {"build s",8} {"bytes/item",11}  settings");
             foreach (var r in results)
-                Console.WriteLine($"{r.Index,-10} {r.RecallAt10,10:F4} {r.RecallAt10Ties,7:F4} {r.RecallAt100,11:F4} {r.RecallAt100Ties,7:F4} {r.Qps,10:F0} {r.Qps / r.ExactQps,8:F1} {r.BuildSeconds,8:F1} {r.BytesPerItem,11:F1}  {r.Settings}");
+                Console.WriteLine($"{r.Index,-10} {r.RecallAt10,10:F4} {r.RecallAt10Epsilon,7:F4} {r.RecallAt100,11:F4} {r.RecallAt100Epsilon,7:F4} {r.Qps,10:F0} {r.Qps / r.ExactQps,8:F1} {r.BuildSeconds,8:F1} {r.BytesPerItem,11:F1}  {r.Settings}");
             if (parse.GetValue(json) is { } jsonPath)
                 File.WriteAllText(jsonPath, JsonSerializer.Serialize(new { vectors = source, results }, new JsonSerializerOptions { WriteIndented = true }));
             return 0;

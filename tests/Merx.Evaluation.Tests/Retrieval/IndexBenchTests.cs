@@ -30,13 +30,30 @@ public class IndexBenchTests
             Fixed("exact", k => Enumerable.Range(0, k).ToArray()),           // the exact order: ids 0…k−1 of the tied block first
             Fixed("other-ties", k => Enumerable.Range(30 - Math.Min(k, 30), Math.Min(k, 30)).Reverse().ToArray()), // other members of the tied block
             Fixed("worst", k => Enumerable.Range(300 - k, k).ToArray()),     // low scorers
-        ]);
+        ], epsilon: 0);
         Assert.Equal(1.0, results[0].RecallAt10, 6);
-        Assert.Equal(1.0, results[0].RecallAt10Ties, 6);
+        Assert.Equal(1.0, results[0].RecallAt10Epsilon, 6);
         Assert.Equal(0.0, results[1].RecallAt10, 6);       // ids 20…29: none of the exact top 10's ids …
-        Assert.Equal(1.0, results[1].RecallAt10Ties, 6);   // … but every one scores as high
-        Assert.True(results[2].RecallAt10Ties < 0.1);
+        Assert.Equal(1.0, results[1].RecallAt10Epsilon, 6);   // … but every one scores as high
+        Assert.True(results[2].RecallAt10Epsilon < 0.1);
         Assert.True(results[2].RecallAt10 < 0.1);
+    }
+
+    [Fact]
+    public void EpsilonRecall_CountsNearTies_WithinItsTolerance()
+    {
+        // Items 0…9 score 1.0; items 10…19 score 0.995 (within 1 % of the 10th best), the rest below 0.4.
+        var (vectors, _) = TiedCatalog();
+        for (var i = 10; i < 20; i++) vectors[i * 4] = 0.995f;
+        float[] query = [1f, 0, 0, 0];
+        var near = new IndexBench.Candidate("near", (_, _) => new FixedIndex("near", k => Enumerable.Range(10, Math.Min(k, 10)).ToArray()));
+        var strict = IndexBench.Run(vectors, query, 4, [near], epsilon: 0)[0];
+        var loose = IndexBench.Run(vectors, query, 4, [near], epsilon: 0.01)[0];
+        Assert.Equal(0.0, strict.RecallAt10, 6);
+        Assert.Equal(0.0, strict.RecallAt10Epsilon, 6);    // 0.995 is not a tie of 1.0 …
+        Assert.Equal(1.0, loose.RecallAt10Epsilon, 6);     // … but is within ε = 0.01 of it
+        Assert.Equal(0.01, loose.Epsilon);
+        Assert.Throws<ArgumentOutOfRangeException>(() => IndexBench.Run(vectors, query, 4, [near], epsilon: -1));
     }
 
     private sealed class FixedIndex(string name, Func<int, int[]> answer) : IItemIndex
