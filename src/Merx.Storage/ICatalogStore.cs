@@ -27,8 +27,8 @@ public interface ICatalogStore
     /// <summary>
     /// Visits every item the store knows, in key order: its id and its catalog entry (null for items known
     /// only from events), one at a time, so a caller keeps only what it needs of a large catalog (the serving
-    /// catalog keeps a few columns of each item; <see cref="CatalogStores.ReadItems"/> keeps all). The visitor
-    /// must not call back into the store.
+    /// catalog keeps a few columns of each item; <see cref="CatalogStores.ReadItems"/> keeps all). Items written
+    /// while a scan runs may or may not be visited. The visitor may use the store: no lock is held while it runs.
     /// </summary>
     void ScanItems(Action<string, Item?> visit);
 

@@ -5,16 +5,32 @@ namespace Merx.Storage.Sqlite;
 
 public sealed partial class SqliteStore
 {
+    /// <summary>Items read per turn of <see cref="ScanItems"/>'s lock: other writers wait for one batch's read, never for the visitor.</summary>
+    internal const int ScanBatch = 20_000;
+
     public void ScanItems(Action<string, Item?> visit)
     {
         ArgumentNullException.ThrowIfNull(visit);
-        lock (_gate)
+        var pool = new CatalogValuePool();
+        var batch = new List<(string Id, Item? Item)>(ScanBatch);
+        var last = long.MinValue;
+        do
         {
-            using var cmd = Command($"SELECT cataloged, {ItemColumns} FROM items ORDER BY id");
-            using var r = cmd.ExecuteReader();
-            var pool = new CatalogValuePool();
-            while (r.Read()) visit(r.GetString(1), r.GetInt64(0) != 0 ? StoreJson.ReadItem(r, 1, pool) : null);
-        }
+            batch.Clear();
+            // In key batches: a scan of 10M items (a serving catalog, a search index over it) must not hold the write lock for its whole length.
+            lock (_gate)
+            {
+                using var cmd = Command($"SELECT id, cataloged, {ItemColumns} FROM items WHERE id > $last ORDER BY id LIMIT {ScanBatch}");
+                cmd.Parameters.AddWithValue("$last", last);
+                using var r = cmd.ExecuteReader();
+                while (r.Read())
+                {
+                    last = r.GetInt64(0);
+                    batch.Add((r.GetString(2), r.GetInt64(1) != 0 ? StoreJson.ReadItem(r, 2, pool) : null));
+                }
+            }
+            foreach (var (id, item) in batch) visit(id, item);
+        } while (batch.Count == ScanBatch);
     }
 
     public IReadOnlyList<string> RecentUsers(int limit)
