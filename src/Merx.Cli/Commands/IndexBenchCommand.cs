@@ -26,11 +26,12 @@ internal static class IndexBenchCommand
         var efAdd = new Option<int>("--expansion-add") { Description = "hnsw: candidate list while building", DefaultValueFactory = _ => new HnswOptions().ExpansionAdd };
         var efSearch = new Option<string>("--expansion-search") { Description = "hnsw: candidate list while searching; comma-separated widths measure the same graph at each", DefaultValueFactory = _ => new HnswOptions().ExpansionSearch.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         var graph = new Option<string?>("--graph") { Description = "hnsw: read the graph from this file (a serving graph under <db>.indexes/, built over the --vectors-from model's vectors) instead of building one" };
+        var head = new Option<int?>("--head") { Description = "hnsw: items of largest norm scanned beside the graph (default: 16,384 or the whole catalog when smaller; 0: the graph alone)" };
         var epsilon = new Option<double>("--epsilon") { Description = "relative score tolerance of the ε-recalls (ANN-benchmarks' 0.01; 0: exact ties only)", DefaultValueFactory = _ => 0.01 };
         var json = Cli.Json();
         var command = new Command("index-bench", "Recall@10/@100 and queries/s of the item indexes (inverted file, int8 scan, USearch HNSW) against the exact float scan, on synthetic clustered vectors or a trained model's.")
         {
-            items, dim, queries, seed, from, model, indexes, probes, candidates, m, efAdd, efSearch, graph, epsilon, json,
+            items, dim, queries, seed, from, model, indexes, probes, candidates, m, efAdd, efSearch, graph, head, epsilon, json,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
@@ -47,7 +48,7 @@ internal static class IndexBenchCommand
             if (graphFile is not null && !File.Exists(graphFile)) throw new FileNotFoundException($"no graph at {graphFile} (a serving graph is written under <db>.indexes/ by the first 'merx serve')");
             if (graphFile is not null && parse.GetValue(from) is null) throw new ArgumentException("--graph needs --vectors-from: the graph's keys are that model's items");
             var list = names.SelectMany(name => name.StartsWith("hnsw", StringComparison.Ordinal)
-                    ? widths.Select(w => Candidate(name, parse.GetValue(probes), parse.GetValue(candidates), new HnswOptions(HnswStorage.Int8, parse.GetValue(m), parse.GetValue(efAdd), w), graphFile))
+                    ? widths.Select(w => Candidate(name, parse.GetValue(probes), parse.GetValue(candidates), new HnswOptions(HnswStorage.Int8, parse.GetValue(m), parse.GetValue(efAdd), w, HeadItems: parse.GetValue(head) is < 0 ? throw new ArgumentException("--head must be 0 or more") : parse.GetValue(head)), graphFile))
                     : [Candidate(name, parse.GetValue(probes), parse.GetValue(candidates), new HnswOptions(), null)]).ToList();
 
             float[] vectors, queryVectors;
@@ -91,7 +92,7 @@ internal static class IndexBenchCommand
 
     // A graph read from a file searches as wide as the options say (HnswIndex.Load); its "build" time is the read.
     private static IndexBench.Candidate Hnsw(HnswOptions o, string? graphFile) =>
-        new($"{(o.Lift || o.Storage == HnswStorage.Int8 ? "lifted cosine" : "inner product")}, M {o.Connectivity}, ef_add {o.ExpansionAdd}, ef_search {o.ExpansionSearch}, {o.CandidateFactor}k re-ranked{(graphFile is null ? "" : $", graph read from {Path.GetFileName(graphFile)}")}",
+        new($"{(o.Lift || o.Storage == HnswStorage.Int8 ? "lifted cosine" : "inner product")}, M {o.Connectivity}, ef_add {o.ExpansionAdd}, ef_search {o.ExpansionSearch}, {o.CandidateFactor}k re-ranked, head {(o.HeadItems is { } h ? h.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "min(n, 16,384)")}{(graphFile is null ? "" : $", graph read from {Path.GetFileName(graphFile)}")}",
             (v, d) => graphFile is null ? HnswIndex.Build(v, d, o, Cli.Progress) : HnswIndex.Load(graphFile, v, d, o));
 
     /// <summary>

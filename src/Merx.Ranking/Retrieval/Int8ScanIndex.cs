@@ -54,23 +54,34 @@ public sealed class Int8ScanIndex : IItemIndex
         // The query's scale is a common positive factor of every approximate score: it does not change their order.
         Int8Rows.QuantizeRow(query, uq);
         var pool = new TopKHeap(Math.Min(n, Candidates(k)));
+        Scan(_q, _scale, uq, [], pool, admissible);
+        return ExactRerank.Top(pool.ToSortedArray(), query, k, item => _floats().Slice(item * _d, _d));
+    }
+
+    /// <summary>
+    /// The int8 scan: offers each row's approximate score (scale · q·uq) to <paramref name="pool"/> under its key
+    /// (<paramref name="keys"/>[row], or the row itself when empty), checking <paramref name="accept"/> only for rows the pool would keep.
+    /// </summary>
+    internal static void Scan(ReadOnlySpan<sbyte> q, ReadOnlySpan<float> scale, ReadOnlySpan<sbyte> uq, ReadOnlySpan<int> keys, TopKHeap pool, Func<int, bool>? accept)
+    {
+        var d = uq.Length;
+        var n = scale.Length;
         var dots = ArrayPool<int>.Shared.Rent(Block);
         try
         {
             for (var r0 = 0; r0 < n; r0 += Block)
             {
                 var rows = Math.Min(Block, n - r0);
-                Int8Rows.Dots(_q.AsSpan(r0 * _d, rows * _d), uq, dots.AsSpan(0, rows));
+                Int8Rows.Dots(q.Slice(r0 * d, rows * d), uq, dots.AsSpan(0, rows));
                 for (var r = 0; r < rows; r++)
                 {
-                    var item = r0 + r;
-                    var s = _scale[item] * dots[r];
+                    var item = keys.IsEmpty ? r0 + r : keys[r0 + r];
+                    var s = scale[r0 + r] * dots[r];
                     // Admissibility (stock, filters, already seen) only for items that would enter the candidates.
-                    if (pool.Admits(item, s) && (admissible is null || admissible(item))) pool.Offer(item, s);
+                    if (pool.Admits(item, s) && (accept is null || accept(item))) pool.Offer(item, s);
                 }
             }
         }
         finally { ArrayPool<int>.Shared.Return(dots); }
-        return ExactRerank.Top(pool.ToSortedArray(), query, k, item => _floats().Slice(item * _d, _d));
     }
 }

@@ -58,7 +58,8 @@ public sealed class ItemIndexTests
     [InlineData(HnswStorage.Int8, 0.95)]
     public void Hnsw_FindsAlmostEveryTrueTopTen_AndHonoursTheFilter(HnswStorage storage, double atLeast)
     {
-        using var index = HnswIndex.Build(() => Vectors, D, new HnswOptions(storage));
+        // The graph alone (HeadItems 0): a default head would hold all 4,000 items and make any graph exact.
+        using var index = HnswIndex.Build(() => Vectors, D, new HnswOptions(storage, HeadItems: 0));
         Assert.Equal(N, index.Count);
         Assert.InRange(Recall(index, 10), atLeast, 1.0);
         Assert.InRange(Recall(index, 10, i => i % 3 != 0), atLeast, 1.0);
@@ -84,10 +85,12 @@ public sealed class ItemIndexTests
         Assert.Equal(0, failures);
     }
 
-    [Fact]
-    public void Hnsw_AnAddedItemIsFoundByTheNextSearch_AndARemovedOneNeverAgain()
+    [Theory]
+    [InlineData(0)]      // the graph alone
+    [InlineData(null)]   // the default head: every item here, so the removals go through it too
+    public void Hnsw_AnAddedItemIsFoundByTheNextSearch_AndARemovedOneNeverAgain(int? head)
     {
-        using var index = HnswIndex.Build(() => Vectors, D);
+        using var index = HnswIndex.Build(() => Vectors, D, new HnswOptions(HeadItems: head));
         var q = Queries.AsSpan(0, D).ToArray();
         var top = index.Search(q, 10);
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -123,7 +126,7 @@ public sealed class ItemIndexTests
     {
         // The binding loads a file with USearch's default search width (64); the options' width must hold anyway:
         // a sparse graph searched as wide as the catalog finds what the built one finds, and more than a narrow search.
-        var options = new HnswOptions(ExpansionSearch: N, Connectivity: 4, ExpansionAdd: 8);
+        var options = new HnswOptions(ExpansionSearch: N, Connectivity: 4, ExpansionAdd: 8, HeadItems: 0);
         var path = Path.Combine(Path.GetTempPath(), $"merx-hnsw-{Guid.NewGuid():N}.usearch");
         try
         {
@@ -167,5 +170,6 @@ public sealed class ItemIndexTests
         Assert.Throws<ArgumentException>(() => index.Add(3, Enumerable.Repeat(float.NaN, D).ToArray()));
         Assert.Throws<ArgumentException>(() => HnswIndex.Build(() => new float[7], 2));
         Assert.Throws<OperationCanceledException>(() => HnswIndex.Build(() => Vectors, D, cancel: new CancellationToken(canceled: true)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => HnswIndex.Build(() => Vectors, D, new HnswOptions(HeadItems: -1)));
     }
 }

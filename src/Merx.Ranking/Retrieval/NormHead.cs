@@ -1,0 +1,67 @@
+using System.Numerics.Tensors;
+using Merx.Core.Contracts;
+using Merx.Numerics;
+
+namespace Merx.Ranking.Retrieval;
+
+/// <summary>
+/// The items of largest norm, kept in int8 (<see cref="Int8Rows"/>) and scanned in full on every search of an
+/// <see cref="HnswIndex"/>. An inner product is at most |q|·|x|, and a Transformer trained with a softmax gives
+/// the items it saw often the largest norms: on the served 1M- and 10M-item models the exact top-10 of every
+/// measured query lay among the few thousand items of largest norm (bench/results/index.md), the very items an
+/// inner-product graph reaches worst. Scanning them exactly costs d + 8 bytes an item read per search and can
+/// only add true neighbours to what the graph finds. Not thread-safe on its own: the index's lock guards it.
+/// </summary>
+internal sealed class NormHead
+{
+    private readonly int _d;
+    private readonly int[] _keys;         // (h) items, largest norm first
+    private readonly sbyte[] _q;          // (h, d)
+    private readonly float[] _scale;      // (h)
+    private readonly Dictionary<int, int> _rowOf;
+    private readonly HashSet<int> _gone = [];
+
+    private NormHead(int d, int[] keys, sbyte[] q, float[] scale)
+    {
+        _d = d; _keys = keys; _q = q; _scale = scale;
+        _rowOf = new Dictionary<int, int>(keys.Length);
+        for (var r = 0; r < keys.Length; r++) _rowOf[keys[r]] = r;
+    }
+
+    public int Count => _keys.Length;
+    public double Bytes => _keys.Length * (_d + sizeof(float) + sizeof(int));
+
+    /// <summary>The <paramref name="size"/> rows of largest norm of (n, d) <paramref name="x"/> (ties: lower item), quantized.</summary>
+    public static NormHead Of(ReadOnlySpan<float> x, int d, int size)
+    {
+        var n = x.Length / d;
+        var largest = new TopKHeap(Math.Clamp(size, 0, n));
+        for (var i = 0; i < n; i++) largest.Offer(i, TensorPrimitives.Norm(x.Slice(i * d, d)));
+        var keys = Array.ConvertAll(largest.ToSortedArray(), s => s.Item);
+        var q = new sbyte[keys.Length * d];
+        var scale = new float[keys.Length];
+        for (var r = 0; r < keys.Length; r++) scale[r] = Int8Rows.QuantizeRow(x.Slice(keys[r] * d, d), q.AsSpan(r * d, d));
+        return new NormHead(d, keys, q, scale);
+    }
+
+    /// <summary>Offers the approximate scores of the head's items (removed ones skipped) to <paramref name="pool"/>.</summary>
+    public void Scan(ReadOnlySpan<sbyte> query, TopKHeap pool, Func<int, bool>? admissible)
+    {
+        if (_keys.Length == 0) return;
+        Func<int, bool>? accept = _gone.Count == 0 ? admissible : item => !_gone.Contains(item) && (admissible is null || admissible(item));
+        Int8ScanIndex.Scan(_q, _scale, query, _keys, pool, accept);
+    }
+
+    /// <summary>A head item's new vector (an item outside the head is left to the graph).</summary>
+    public void Replace(int item, ReadOnlySpan<float> vector)
+    {
+        if (!_rowOf.TryGetValue(item, out var r)) return;
+        _scale[r] = Int8Rows.QuantizeRow(vector, _q.AsSpan(r * _d, _d));
+        _gone.Remove(item);
+    }
+
+    public void Remove(int item)
+    {
+        if (_rowOf.ContainsKey(item)) _gone.Add(item);
+    }
+}

@@ -1,0 +1,104 @@
+using System.Numerics.Tensors;
+using Merx.Core.Contracts;
+using Merx.Numerics;
+using Merx.Ranking.Retrieval;
+
+namespace Merx.Ranking.Tests.Retrieval;
+
+/// <summary>
+/// Issue 21: the items of largest norm scanned beside the HNSW graph. A trained model's best answers are its few
+/// high-norm items, which an inner-product graph reaches worst; the exact scan is the reference twin.
+/// </summary>
+public sealed class HnswHeadTests
+{
+    private const int N = 3000, D = 8, Hot = 100, Queries = 40;
+    // Most items small and spread; 100 "learned" items ten times longer. Their norm puts every query's top-10 among them.
+    private static readonly float[] Vectors = Build();
+    private static readonly HnswOptions Sparse = new(Connectivity: 2, ExpansionAdd: 2, ExpansionSearch: 1, HeadItems: 0);
+
+    private static float[] Build()
+    {
+        var rng = new SplitMix64(11);
+        var x = new float[N * D];
+        for (var i = 0; i < N; i++)
+        {
+            var row = x.AsSpan(i * D, D);
+            for (var t = 0; t < D; t++) row[t] = (float)rng.NextGaussian();
+            TensorPrimitives.Multiply(row, (i % (N / Hot) == 7 ? 10f : 1f) / TensorPrimitives.Norm(row), row);
+        }
+        return x;
+    }
+
+    private static float[] Query(int i)
+    {
+        var rng = new SplitMix64(1000 + (ulong)i);
+        return Enumerable.Range(0, D).Select(_ => (float)rng.NextGaussian()).ToArray();
+    }
+
+    private static int[] Exact(float[] q, int k, Func<int, bool>? ok = null)
+    {
+        var best = new TopKHeap(k);
+        for (var i = 0; i < N; i++)
+            if (ok is null || ok(i)) best.Offer(i, TensorPrimitives.Dot<float>(Vectors.AsSpan(i * D, D), q));
+        return best.ToSortedArray().Select(s => s.Item).ToArray();
+    }
+
+    private static double Recall(HnswIndex index, Func<int, bool>? ok = null)
+    {
+        double hits = 0;
+        for (var i = 0; i < Queries; i++)
+        {
+            var q = Query(i);
+            hits += index.Search(q, 10, ok).Select(s => s.Item).Intersect(Exact(q, 10, ok)).Count();
+        }
+        return hits / (Queries * 10.0);
+    }
+
+    [Fact]
+    public void TheHead_FindsTheHighNormAnswers_ThatASparseGraphMisses()
+    {
+        for (var i = 0; i < Queries; i++) Assert.All(Exact(Query(i), 10), item => Assert.Equal(7, item % (N / Hot)));
+        using var graph = HnswIndex.Build(() => Vectors, D, Sparse);
+        using var headed = HnswIndex.Build(() => Vectors, D, Sparse with { HeadItems = 128 });
+        Assert.Equal(0, graph.HeadCount);
+        Assert.Equal(128, headed.HeadCount);
+        var alone = Recall(graph);
+        Assert.True(alone < 0.9, $"the sparse graph alone should miss answers here (recall {alone})");
+        // Every hot item is in the head, and every true top-10 lies in the head's best 100 by int8 score: the answers are exact.
+        Assert.Equal(1.0, Recall(headed));
+        Assert.Equal(1.0, Recall(headed, i => i % 60 != 7));   // half the hot items filtered out
+        Assert.All(headed.Search(Query(0), 10, i => i % 60 != 7), s => Assert.NotEqual(7, s.Item % 60));
+        Assert.True(headed.BytesPerItem > graph.BytesPerItem);
+    }
+
+    [Fact]
+    public void AHeadItem_Replaced_IsScoredByItsNewVector_AndRemoved_IsNeverReturned()
+    {
+        using var index = HnswIndex.Build(() => Vectors, D, Sparse with { HeadItems = 128 });
+        var q = Query(3);
+        var top = index.Search(q, 10);
+        var first = top[0].Item;
+        // Shrunk to a tenth, the best item falls out of the top 10; grown back past every item, it leads again.
+        index.Add(first, Vectors.AsSpan(first * D, D).ToArray().Select(v => v / 10).ToArray());
+        Assert.DoesNotContain(index.Search(q, 10), s => s.Item == first);
+        var big = q.Select(v => v * 10).ToArray();
+        index.Add(first, big);
+        var back = index.Search(q, 10);
+        Assert.Equal(first, back[0].Item);
+        Assert.Equal(TensorPrimitives.Dot<float>(big, q), back[0].Score, 1e-3f);
+        Assert.True(index.Remove(first));
+        var after = index.Search(q, 10);
+        Assert.DoesNotContain(after, s => s.Item == first);
+        Assert.Equal(top.Skip(1).Select(s => s.Item), after.Take(9).Select(s => s.Item));
+    }
+
+    [Fact]
+    public void TheDefaultHead_Is16384Items_OrTheWholeSmallerCatalog()
+    {
+        Assert.Equal(3000, HnswOptions.HeadFor(3000));
+        Assert.Equal(16_384, HnswOptions.HeadFor(1_000_000));
+        Assert.Equal(16_384, HnswOptions.HeadFor(10_000_000));
+        using var index = HnswIndex.Build(() => Vectors, D);
+        Assert.Equal(N, index.HeadCount);
+    }
+}
