@@ -71,6 +71,8 @@ internal static class IndexBenchCommand
             Console.WriteLine($"{"index",-10} {"recall@10",10} {"(ε)",7} {"recall@100",11} {"(ε)",7} {"queries/s",10} {"× exact",8} {"build s",8} {"bytes/item",11}  settings");
             foreach (var r in results)
                 Console.WriteLine($"{r.Index,-10} {r.RecallAt10,10:F4} {r.RecallAt10Epsilon,7:F4} {r.RecallAt100,11:F4} {r.RecallAt100Epsilon,7:F4} {r.Qps,10:F0} {r.Qps / r.ExactQps,8:F1} {r.BuildSeconds,8:F1} {r.BytesPerItem,11:F1}  {r.Settings}");
+            if (results.FirstOrDefault() is { } first)
+                Console.WriteLine($"exact answers by item norm: every top-10 item within the {first.ExactTop10MaxNormRank + 1:N0} longest vectors; {first.ExactTop100InHead:P2} of the top-100 items within the {HnswOptions.HeadFor(vectors.Length / d):N0} longest (the default head)");
             if (parse.GetValue(json) is { } jsonPath)
                 File.WriteAllText(jsonPath, JsonSerializer.Serialize(new { vectors = source, results }, new JsonSerializerOptions { WriteIndented = true }));
             return 0;

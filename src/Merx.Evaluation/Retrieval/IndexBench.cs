@@ -31,6 +31,13 @@ public sealed record IndexBenchResult(
     [JsonPropertyName("recall@100_eps")] public double RecallAt100Epsilon { get; init; }
     /// <summary>The ε of the ε-recalls.</summary>
     [JsonPropertyName("epsilon")] public double Epsilon { get; init; }
+    /// <summary>
+    /// Of the vectors, not the index: the largest rank by item norm (0 = the longest vector) of any item in any query's
+    /// exact top 10. Small when a model's best answers are its few long vectors, what <see cref="HnswOptions.HeadItems"/> scans.
+    /// </summary>
+    [JsonPropertyName("exact_top10_max_norm_rank")] public int ExactTop10MaxNormRank { get; init; }
+    /// <summary>Of the vectors: the share of the queries' exact top-100 items among the <see cref="HnswOptions.HeadFor"/>(n) longest vectors.</summary>
+    [JsonPropertyName("exact_top100_in_head")] public double ExactTop100InHead { get; init; }
 }
 
 /// <summary>
@@ -60,6 +67,8 @@ public static class IndexBench
         float Kth(int i, int k) => truth[i].Length == 0 ? float.NegativeInfinity : Dot(i, truth[i][Math.Min(k, truth[i].Length) - 1]);
         var exactQps = q / clock.Elapsed.TotalSeconds;
         progress?.Report($"exact scan: {exactQps:F1} queries/s");
+        var (maxRank, inHead) = NormRanks(vectors, d, truth);
+        progress?.Report($"exact answers by item norm: every top-10 item within the {maxRank + 1:N0} longest vectors, {inHead:P2} of the top-100 items within the {HnswOptions.HeadFor(n):N0} longest");
 
         var results = new List<IndexBenchResult>();
         foreach (var candidate in candidates)
@@ -84,6 +93,7 @@ public static class IndexBench
             var result = new IndexBenchResult(index.Name, n, d, q, hits10 / (10.0 * q), hits100 / (100.0 * q), qps, exactQps, build, index.BytesPerItem, candidate.Settings)
             {
                 RecallAt10Epsilon = near10 / (10.0 * q), RecallAt100Epsilon = near100 / (100.0 * q), Epsilon = epsilon,
+                ExactTop10MaxNormRank = maxRank, ExactTop100InHead = inHead,
             };
             progress?.Report($"{index.Name}: recall@10 {result.RecallAt10:F4} ({result.RecallAt10Epsilon:F4} within ε {epsilon}), recall@100 {result.RecallAt100:F4}, {qps:F0} queries/s ({qps / exactQps:F1}× exact)");
             results.Add(result);
@@ -107,6 +117,35 @@ public static class IndexBench
             for (var r = 0; r < rows; r++) best.Offer(r0 + r, scores[r]);
         }
         return best.ToSortedArray().Select(s => s.Item).ToArray();
+    }
+
+    // Items ranked by norm (longest first, ties: lower id); the worst rank among the top-10 answers, the top-100 answers' share in the default head.
+    private static (int MaxRank, double InHead) NormRanks(float[] vectors, int d, int[][] truth)
+    {
+        var n = vectors.Length / d;
+        var order = new int[n];
+        var keys = new float[n];
+        for (var i = 0; i < n; i++) { order[i] = i; keys[i] = -System.Numerics.Tensors.TensorPrimitives.Norm<float>(vectors.AsSpan(i * d, d)); }
+        Array.Sort(keys, order);   // unstable among equal norms: re-sort each run of ties by id
+        for (var a = 0; a < n;)
+        {
+            var b = a + 1;
+            while (b < n && keys[b] == keys[a]) b++;
+            if (b - a > 1) Array.Sort(order, a, b - a);
+            a = b;
+        }
+        var rank = new int[n];
+        for (var r = 0; r < n; r++) rank[order[r]] = r;
+        var head = HnswOptions.HeadFor(n);
+        int maxRank = 0, within = 0, all = 0;
+        foreach (var t in truth)
+            for (var j = 0; j < t.Length; j++)
+            {
+                if (j < 10) maxRank = Math.Max(maxRank, rank[t[j]]);
+                all++;
+                if (rank[t[j]] < head) within++;
+            }
+        return (maxRank, all == 0 ? 0 : within / (double)all);
     }
 
     // How many of the first k found items score at least the exact k-th best less ε·|k-th| (and 1e-5 more: the kernels sum in different orders).

@@ -40,6 +40,18 @@ public class IndexBenchTests
     }
 
     [Fact]
+    public void NormRanks_PlaceTheExactAnswersAmongTheLongestVectors()
+    {
+        // The 30 tied items have norm 1, every other below 0.8: the exact top 10 (ids 0…9) are norm ranks 0…9 (ties by id).
+        var (vectors, queries) = TiedCatalog();
+        var result = IndexBench.Run(vectors, queries, 4, [new("exact", (_, _) => new FixedIndex("exact", k => Enumerable.Range(0, k).ToArray()))])[0];
+        Assert.Equal(9, result.ExactTop10MaxNormRank);
+        Assert.Equal(1.0, result.ExactTop100InHead);   // the default head holds all 300
+        for (var i = 10; i < 30; i++) vectors[i * 4 + 3] = 0.5f;   // longer, in a direction the queries ignore: same top 10, now norm ranks 20…29
+        Assert.Equal(29, IndexBench.Run(vectors, queries, 4, [new("exact", (_, _) => new FixedIndex("exact", k => Enumerable.Range(0, k).ToArray()))])[0].ExactTop10MaxNormRank);
+    }
+
+    [Fact]
     public void EpsilonRecall_CountsNearTies_WithinItsTolerance()
     {
         // Items 0…9 score 1.0; items 10…19 score 0.995 (within 1 % of the 10th best), the rest below 0.4.
