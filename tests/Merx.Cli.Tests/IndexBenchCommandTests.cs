@@ -26,23 +26,29 @@ public class IndexBenchCommandTests() : CliTestBase("merx-index-bench-")
         }
 
         var (code, output, error) = Merx("index-bench", "--vectors-from", P("t.db"), "--graph", P("graph.usearch"), "--indexes", "hnsw-f16",
-            "--expansion-search", "8,128", "--queries", "100", "--seed", "3", "--json", P("r.json"));
+            "--expansion-search", "8,128", "--head", "0,64", "--queries", "100", "--seed", "3", "--json", P("r.json"));
         Assert.True(code == 0, error);
         Assert.Contains("graph read from graph.usearch", output);
         using var json = JsonDocument.Parse(File.ReadAllText(P("r.json")));
         var results = json.RootElement.GetProperty("results").EnumerateArray().ToArray();
-        Assert.Equal(2, results.Length);
+        Assert.Equal(4, results.Length);   // the graph alone at each width, then with the 64 longest vectors scanned beside it
         Assert.All(results, r => Assert.Equal(items, r.GetProperty("items").GetInt32()));
         Assert.Contains("ef_search 8,", results[0].GetProperty("settings").GetString());
         Assert.Contains("ef_search 128,", results[1].GetProperty("settings").GetString());
-        var wide = results[1].GetProperty("recall@10").GetDouble();
-        Assert.InRange(wide, 0.9, 1.0);
-        Assert.True(results[0].GetProperty("recall@10").GetDouble() <= wide + 1e-9);
+        Assert.Contains("head 0,", results[1].GetProperty("settings").GetString());
+        Assert.Contains("head 64,", results[3].GetProperty("settings").GetString());
+        double Recall(int i) => results[i].GetProperty("recall@10").GetDouble();
+        Assert.InRange(Recall(1), 0.9, 1.0);
+        Assert.True(Recall(0) <= Recall(1) + 1e-9);
+        Assert.True(Recall(2) >= Recall(0) - 1e-9 && Recall(3) >= Recall(1) - 1e-9, "a head only adds candidates");
+        Assert.Contains("exact answers by item norm: every top-10 item within the", output);
+        Assert.InRange(results[0].GetProperty("exact_top10_max_norm_rank").GetInt32(), 0, items - 1);
 
         var missing = Merx("index-bench", "--vectors-from", P("t.db"), "--graph", P("none.usearch"), "--indexes", "hnsw-f16");
         Assert.NotEqual(0, missing.Code);
         Assert.Contains("no graph at", missing.Err);
         Assert.NotEqual(0, Merx("index-bench", "--graph", P("graph.usearch"), "--indexes", "hnsw-f16").Code);
         Assert.NotEqual(0, Merx("index-bench", "--expansion-search", "0", "--items", "100").Code);
+        Assert.Contains("--head", Merx("index-bench", "--head", "-1", "--items", "100").Err);
     }
 }

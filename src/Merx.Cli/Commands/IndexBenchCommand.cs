@@ -26,7 +26,7 @@ internal static class IndexBenchCommand
         var efAdd = new Option<int>("--expansion-add") { Description = "hnsw: candidate list while building", DefaultValueFactory = _ => new HnswOptions().ExpansionAdd };
         var efSearch = new Option<string>("--expansion-search") { Description = "hnsw: candidate list while searching; comma-separated widths measure the same graph at each", DefaultValueFactory = _ => new HnswOptions().ExpansionSearch.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         var graph = new Option<string?>("--graph") { Description = "hnsw: read the graph from this file (a serving graph under <db>.indexes/, built over the --vectors-from model's vectors) instead of building one" };
-        var head = new Option<int?>("--head") { Description = "hnsw: items of largest norm scanned beside the graph (default: 16,384 or the whole catalog when smaller; 0: the graph alone)" };
+        var head = new Option<string?>("--head") { Description = "hnsw: items of largest norm scanned beside the graph (default: 16,384 or the whole catalog when smaller; 0: the graph alone); comma-separated sizes measure the same graph with each" };
         var epsilon = new Option<double>("--epsilon") { Description = "relative score tolerance of the ε-recalls (ANN-benchmarks' 0.01; 0: exact ties only)", DefaultValueFactory = _ => 0.01 };
         var json = Cli.Json();
         var command = new Command("index-bench", "Recall@10/@100 and queries/s of the item indexes (inverted file, int8 scan, USearch HNSW) against the exact float scan, on synthetic clustered vectors or a trained model's.")
@@ -44,11 +44,16 @@ internal static class IndexBenchCommand
             var widths = parse.GetValue(efSearch)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(w => int.TryParse(w, System.Globalization.CultureInfo.InvariantCulture, out var v) && v >= 1 ? v : throw new ArgumentException($"--expansion-search: '{w}' is not a width of at least 1")).ToArray();
             if (widths.Length == 0) throw new ArgumentException("--expansion-search needs at least one width");
+            int?[] heads = parse.GetValue(head) is { } headList
+                ? headList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(h => int.TryParse(h, System.Globalization.CultureInfo.InvariantCulture, out var v) && v >= 0 ? (int?)v : throw new ArgumentException($"--head: '{h}' is not a size of 0 or more")).ToArray()
+                : [null];
+            if (heads.Length == 0) throw new ArgumentException("--head needs at least one size");
             var graphFile = parse.GetValue(graph);
             if (graphFile is not null && !File.Exists(graphFile)) throw new FileNotFoundException($"no graph at {graphFile} (a serving graph is written under <db>.indexes/ by the first 'merx serve')");
             if (graphFile is not null && parse.GetValue(from) is null) throw new ArgumentException("--graph needs --vectors-from: the graph's keys are that model's items");
             var list = names.SelectMany(name => name.StartsWith("hnsw", StringComparison.Ordinal)
-                    ? widths.Select(w => Candidate(name, parse.GetValue(probes), parse.GetValue(candidates), new HnswOptions(HnswStorage.Int8, parse.GetValue(m), parse.GetValue(efAdd), w, HeadItems: parse.GetValue(head) is < 0 ? throw new ArgumentException("--head must be 0 or more") : parse.GetValue(head)), graphFile))
+                    ? heads.SelectMany(h => widths.Select(w => Candidate(name, parse.GetValue(probes), parse.GetValue(candidates), new HnswOptions(HnswStorage.Int8, parse.GetValue(m), parse.GetValue(efAdd), w, HeadItems: h), graphFile)))
                     : [Candidate(name, parse.GetValue(probes), parse.GetValue(candidates), new HnswOptions(), null)]).ToList();
 
             float[] vectors, queryVectors;
