@@ -49,6 +49,7 @@ public sealed class ConfigurationTests
         foreach (var share in new[] { 0.0, 1.5, double.NaN })
             Assert.Equal(["PropensitySample: must be in (0, 1]"], new MerxServerOptions { PropensitySample = share, ApiKey = "k", PseudonymKey = MerxTestApp.PseudonymKeyText, Db = options.Db }.Problems());
         Assert.Equal(["IndexHeadItems: must be 0 or more"], new MerxServerOptions { IndexHeadItems = -1, ApiKey = "k", PseudonymKey = MerxTestApp.PseudonymKeyText, Db = options.Db }.Problems());
+        Assert.Equal(["IndexSearchWidth: must be at least 1"], new MerxServerOptions { IndexSearchWidth = 0, ApiKey = "k", PseudonymKey = MerxTestApp.PseudonymKeyText, Db = options.Db }.Problems());
         Assert.Empty(new MerxServerOptions { IndexHeadItems = 0, ApiKey = "k", PseudonymKey = MerxTestApp.PseudonymKeyText, Db = options.Db }.Problems());
     }
 

@@ -46,4 +46,19 @@ public sealed class ItemIndexesTests
         Assert.Equal(HnswStorage.Int8, Assert.IsType<HnswIndex>(ItemIndexes.Build(enc, new ItemIndexSettings(Kind: "hnsw-i8"))).Options.Storage);
         Assert.Throws<ArgumentException>(() => ItemIndexes.Build(enc, new ItemIndexSettings(Kind: "faiss")));
     }
+
+    [Fact]
+    public void TheHeadAndTheSearchWidth_FollowTheSettings_OrTheCatalogsSize()
+    {
+        var enc = new Vectors(500, 16);
+        using var byDefault = Assert.IsType<HnswIndex>(ItemIndexes.Build(enc, new ItemIndexSettings()));
+        Assert.Equal(500, byDefault.HeadCount);
+        Assert.Equal(HnswOptions.ExpansionSearchFor(500), byDefault.Options.ExpansionSearch);
+        using var set = Assert.IsType<HnswIndex>(ItemIndexes.Build(enc, new ItemIndexSettings(HeadItems: 0, SearchWidth: 40)));
+        Assert.Equal(0, set.HeadCount);
+        Assert.Equal(40, set.Options.ExpansionSearch);
+        // MerxServerOptions → settings
+        var settings = ItemIndexes.Settings(new Merx.Service.MerxServerOptions { Db = "x.db", IndexHeadItems = 7, IndexSearchWidth = 99 });
+        Assert.Equal((7, 99), (settings.HeadItems, settings.SearchWidth));
+    }
 }
