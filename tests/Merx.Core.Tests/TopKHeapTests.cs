@@ -66,6 +66,23 @@ public class CosineNeighboursTests
         Assert.Empty(TopK.CosineNeighbours(rows, d, zero, k));
     }
 
+    [Fact]
+    public void Floor_IsTheLowestKeptScoreOnceFull_AndNothingBelowItIsAdmitted()
+    {
+        var heap = new TopKHeap(3);
+        Assert.Equal(float.NegativeInfinity, heap.Floor);
+        heap.Offer(1, 5f); heap.Offer(2, 2f);
+        Assert.Equal(float.NegativeInfinity, heap.Floor);   // not full: anything finite enters
+        heap.Offer(3, 4f);
+        Assert.Equal(2f, heap.Floor);
+        Assert.False(heap.Admits(0, 1.9f));
+        Assert.True(heap.Admits(0, 2f));                    // a tie enters with a lower id …
+        Assert.False(heap.Admits(9, 2f));                   // … not with a higher one
+        heap.Offer(4, 3f);
+        Assert.Equal(3f, heap.Floor);
+        Assert.Equal(float.PositiveInfinity, new TopKHeap(0).Floor);
+    }
+
     private static double Cosine(float[] a, float[] b)
     {
         double dot = 0, aa = 0, bb = 0;

@@ -7,7 +7,7 @@ public class Int8RowsTests
     {
         var rng = new Random(21);
         for (var d = 0; d <= 256; d++)
-            foreach (var rows in new[] { 0, 1, 2, 3, 5 })
+            foreach (var rows in new[] { 0, 1, 2, 3, 4, 5, 8, 11 })
             {
                 var a = new sbyte[rows * d + 7]; // longer than needed
                 var x = new sbyte[d];
@@ -30,6 +30,13 @@ public class Int8RowsTests
         var y = new int[3];
         Int8Rows.Dots(a, x, y);
         Assert.Equal([127 * 127 * d, 127 * 127 * d, 127 * 127 * d], y);
+        // Four rows and more take the VNNI kernel where the processor has it (rows read as a + 128): −128 and 127 too.
+        foreach (var (av, xv) in new[] { ((sbyte)-127, (sbyte)-127), ((sbyte)-128, (sbyte)127), ((sbyte)127, (sbyte)-128), ((sbyte)-128, (sbyte)-128) })
+        {
+            var many = new int[5];
+            Int8Rows.Dots(Enumerable.Repeat(av, 5 * d).ToArray(), Enumerable.Repeat(xv, d).ToArray(), many);
+            Assert.All(many, v => Assert.Equal(av * xv * d, v));
+        }
     }
 
     [Fact]

@@ -64,6 +64,9 @@ public sealed class TopKHeap
 
     public int Count => _size;
 
+    /// <summary>The lowest kept score once k are kept (−∞ before; +∞ when k is 0): a lower score can never enter, so a scan may skip it unchecked.</summary>
+    public float Floor => _items.Length == 0 ? float.PositiveInfinity : _size < _items.Length ? float.NegativeInfinity : _scores[0];
+
     /// <summary>True when (item, score) would be kept if offered now.</summary>
     public bool Admits(int item, float score)
     {

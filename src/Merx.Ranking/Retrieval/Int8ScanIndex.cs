@@ -67,6 +67,7 @@ public sealed class Int8ScanIndex : IItemIndex
         var d = uq.Length;
         var n = scale.Length;
         var dots = ArrayPool<int>.Shared.Rent(Block);
+        var floor = pool.Floor;
         try
         {
             for (var r0 = 0; r0 < n; r0 += Block)
@@ -75,10 +76,11 @@ public sealed class Int8ScanIndex : IItemIndex
                 Int8Rows.Dots(q.Slice(r0 * d, rows * d), uq, dots.AsSpan(0, rows));
                 for (var r = 0; r < rows; r++)
                 {
-                    var item = keys.IsEmpty ? r0 + r : keys[r0 + r];
                     var s = scale[r0 + r] * dots[r];
+                    if (s < floor) continue;   // most rows: below every kept score
+                    var item = keys.IsEmpty ? r0 + r : keys[r0 + r];
                     // Admissibility (stock, filters, already seen) only for items that would enter the candidates.
-                    if (pool.Admits(item, s) && (accept is null || accept(item))) pool.Offer(item, s);
+                    if (pool.Admits(item, s) && (accept is null || accept(item))) { pool.Offer(item, s); floor = pool.Floor; }
                 }
             }
         }
