@@ -10,6 +10,7 @@ public class TopKHeapTests
     [InlineData(5, 3)]
     [InlineData(10, 1000)]
     [InlineData(100, 100)]
+    [InlineData(37, 5000)]
     public void StreamedInAnyOrder_KeepsTheKBest_TiesToTheLowerItem(int k, int n)
     {
         var rng = new Random(k * 7 + n);

@@ -64,6 +64,9 @@ public sealed class TopKHeap
 
     public int Count => _size;
 
+    /// <summary>The kept items in no particular order (heap order), for a caller that re-scores them anyway.</summary>
+    public ReadOnlySpan<int> UnorderedItems => _items.AsSpan(0, _size);
+
     /// <summary>The lowest kept score once k are kept (−∞ before; +∞ when k is 0): a lower score can never enter, so a scan may skip it unchecked.</summary>
     public float Floor => _items.Length == 0 ? float.PositiveInfinity : _size < _items.Length ? float.NegativeInfinity : _scores[0];
 
@@ -114,18 +117,22 @@ public sealed class TopKHeap
         }
     }
 
+    // The root's pair moves down into the hole its smaller child leaves, written once where it stops.
     private void SiftDown()
     {
-        var i = 0;
+        int item = _items[0], i = 0;
+        var score = _scores[0];
         while (true)
         {
-            int l = 2 * i + 1, r = l + 1, m = i;
-            if (l < _size && Less(l, m)) m = l;
-            if (r < _size && Less(r, m)) m = r;
-            if (m == i) return;
-            Swap(i, m);
-            i = m;
+            var c = 2 * i + 1;
+            if (c >= _size) break;
+            if (c + 1 < _size && Less(c + 1, c)) c++;
+            // Stop when the moving pair is not above the smaller child (min-heap on score, then the larger item).
+            if (!(_scores[c] < score || (_scores[c] == score && _items[c] > item))) break;
+            _items[i] = _items[c]; _scores[i] = _scores[c];
+            i = c;
         }
+        _items[i] = item; _scores[i] = score;
     }
 
     private void Swap(int a, int b)

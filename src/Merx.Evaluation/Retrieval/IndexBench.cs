@@ -29,6 +29,8 @@ public sealed record IndexBenchResult(
     [JsonPropertyName("recall@10_eps")] public double RecallAt10Epsilon { get; init; }
     /// <summary>ε-recall@100 (<see cref="RecallAt10Epsilon"/>).</summary>
     [JsonPropertyName("recall@100_eps")] public double RecallAt100Epsilon { get; init; }
+    /// <summary>Queries/s of top-100 searches (what a recommendation asks the serving index for: max(50, 10 n) candidates).</summary>
+    [JsonPropertyName("qps@100")] public double QpsAt100 { get; init; }
     /// <summary>The ε of the ε-recalls.</summary>
     [JsonPropertyName("epsilon")] public double Epsilon { get; init; }
     /// <summary>
@@ -82,20 +84,23 @@ public static class IndexBench
             clock.Restart();
             for (var i = 0; i < q; i++) found[i] = index.Search(queries.AsSpan(i * d, d), 10);
             var qps = q / clock.Elapsed.TotalSeconds;
+            var wide = new ScoredItem[q][];
+            clock.Restart();
+            for (var i = 0; i < q; i++) wide[i] = index.Search(queries.AsSpan(i * d, d), 100);
+            var qps100 = q / clock.Elapsed.TotalSeconds;
             for (var i = 0; i < q; i++)
             {
                 hits10 += Overlap(found[i], truth[i], 10);
                 near10 += Reaching(found[i], 10, Kth(i, 10), epsilon, item => Dot(i, item));
-                var wide = index.Search(queries.AsSpan(i * d, d), 100);
-                hits100 += Overlap(wide, truth[i], 100);
-                near100 += Reaching(wide, 100, Kth(i, 100), epsilon, item => Dot(i, item));
+                hits100 += Overlap(wide[i], truth[i], 100);
+                near100 += Reaching(wide[i], 100, Kth(i, 100), epsilon, item => Dot(i, item));
             }
             var result = new IndexBenchResult(index.Name, n, d, q, hits10 / (10.0 * q), hits100 / (100.0 * q), qps, exactQps, build, index.BytesPerItem, candidate.Settings)
             {
                 RecallAt10Epsilon = near10 / (10.0 * q), RecallAt100Epsilon = near100 / (100.0 * q), Epsilon = epsilon,
-                ExactTop10MaxNormRank = maxRank, ExactTop100InHead = inHead,
+                ExactTop10MaxNormRank = maxRank, ExactTop100InHead = inHead, QpsAt100 = qps100,
             };
-            progress?.Report($"{index.Name}: recall@10 {result.RecallAt10:F4} ({result.RecallAt10Epsilon:F4} within ε {epsilon}), recall@100 {result.RecallAt100:F4}, {qps:F0} queries/s ({qps / exactQps:F1}× exact)");
+            progress?.Report($"{index.Name}: recall@10 {result.RecallAt10:F4} ({result.RecallAt10Epsilon:F4} within ε {epsilon}), recall@100 {result.RecallAt100:F4}, {qps:F0} queries/s ({qps / exactQps:F1}× exact), top 100: {qps100:F0} queries/s");
             results.Add(result);
             (index as IDisposable)?.Dispose();
         }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Cloud.Unum.USearch;
 using Merx.Core.Contracts;
+using System.Numerics.Tensors;
 using Merx.Numerics;
 
 namespace Merx.Ranking.Retrieval;
@@ -174,36 +175,48 @@ public sealed class HnswIndex : IItemIndex, IDisposable
         _lock.EnterReadLock();
         try
         {
-            // The head's best max(100, 4k) by int8 score join what the graph finds; the float re-rank orders them all.
-            var fromHead = new TopKHeap(Math.Min(_head.Count, Math.Max(100, 4 * k)));
-            if (_head.Count > 0)
-            {
-                Span<sbyte> uq = stackalloc sbyte[_d];
-                Int8Rows.QuantizeRow(query, uq);
-                _head.Scan(uq, fromHead, admissible);
-            }
-            var headFound = fromHead.ToSortedArray();
-            var size = (int)_graph.Size();
-            // Ask for more when the filter rejects many of those found: ×1, ×4, ×16 the candidates, then the whole graph.
-            // The graph is asked for at least ExpansionSearch items (USearch searches with max(its ef, count)) and the
-            // best `want` of them are kept, so the search is as wide as the options say whatever the native graph
-            // holds: a graph read back from a file has USearch's default ef (64), the binding passes no options to a load.
-            for (var want = Math.Min(size, k * Options.CandidateFactor); ; want = Math.Min(size, want * 4))
-            {
-                int found; ulong[] keys;
-                _searchSlots.Wait();
-                try { found = Math.Min(want, _graph.Search(q, Math.Min(size, Math.Max(want, Options.ExpansionSearch)), out keys, out _)); }
-                finally { _searchSlots.Release(); }
-                var candidates = new List<ScoredItem>(found + headFound.Length);
-                var seen = new HashSet<int>(found + headFound.Length);
-                for (var i = 0; i < found; i++)
-                    if (seen.Add((int)keys[i]) && (admissible is null || admissible((int)keys[i]))) candidates.Add(new ScoredItem((int)keys[i], 0));
-                foreach (var h in headFound)
-                    if (seen.Add(h.Item)) candidates.Add(h);
-                if (candidates.Count >= k || want >= size) return ExactRerank.Top(candidates, query, k, Row);
-            }
+            var top = SearchGraph(q, query, k, admissible);
+            if (_head.Count == 0) return top;
+            // The head adds its items that could beat the graph's k-th best: those whose int8 score reaches it less 1 %
+            // (int8 rounding moves a score far less), at most 2k of them, then one float re-rank of both.
+            var kth = top.Length < k ? float.NegativeInfinity : top[k - 1].Score;
+            var fromHead = new TopKHeap(Math.Min(_head.Count, 2 * k));
+            Span<sbyte> uq = stackalloc sbyte[_d];
+            Int8Rows.QuantizeRow(query, uq);
+            // Int8 scores are the float ones over the query's scale: the floor goes into the same units.
+            var qScale = TensorPrimitives.MaxMagnitude(query) is var m && m != 0 ? MathF.Abs(m) / 127f : 1f;
+            _head.Scan(uq, fromHead, admissible, (kth - 0.01f * MathF.Abs(kth)) / qScale);
+            if (fromHead.Count == 0) return top;
+            // The graph's items keep their exact scores; the head's others are scored exactly here.
+            var best = new TopKHeap(k);
+            var seen = new HashSet<int>(top.Length);
+            foreach (var t in top) { seen.Add(t.Item); best.Offer(t.Item, t.Score); }
+            foreach (var item in fromHead.UnorderedItems)
+                if (!seen.Contains(item) && Row(item) is var row && row.Length == _d) best.Offer(item, TensorPrimitives.Dot(row, query));
+            return best.ToSortedArray();
         }
         finally { _lock.ExitReadLock(); }
+    }
+
+    // The graph's best k admissible items, exactly re-ranked. Ask for more when the filter rejects many of those found:
+    // ×1, ×4, ×16 the candidates, then the whole graph. The graph is asked for at least ExpansionSearch items (USearch
+    // searches with max(its ef, count)) and the best `want` of them are kept, so the search is as wide as the options say
+    // whatever the native graph holds: a graph read back from a file has USearch's default ef (64), the binding passes no
+    // options to a load. Under the read lock.
+    private ScoredItem[] SearchGraph(float[] q, ReadOnlySpan<float> query, int k, Func<int, bool>? admissible)
+    {
+        var size = (int)_graph.Size();
+        for (var want = Math.Min(size, k * Options.CandidateFactor); ; want = Math.Min(size, want * 4))
+        {
+            int found; ulong[] keys;
+            _searchSlots.Wait();
+            try { found = Math.Min(want, _graph.Search(q, Math.Min(size, Math.Max(want, Options.ExpansionSearch)), out keys, out _)); }
+            finally { _searchSlots.Release(); }
+            var candidates = new List<ScoredItem>(found);
+            for (var i = 0; i < found; i++)
+                if (admissible is null || admissible((int)keys[i])) candidates.Add(new ScoredItem((int)keys[i], 0));
+            if (candidates.Count >= k || want >= size) return ExactRerank.Top(candidates, query, k, Row);
+        }
     }
 
     /// <summary>Adds (or replaces) an item's vector; the next search can return it.</summary>

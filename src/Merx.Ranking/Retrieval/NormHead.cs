@@ -44,12 +44,12 @@ internal sealed class NormHead
         return new NormHead(d, keys, q, scale);
     }
 
-    /// <summary>Offers the approximate scores of the head's items (removed ones skipped) to <paramref name="pool"/>.</summary>
-    public void Scan(ReadOnlySpan<sbyte> query, TopKHeap pool, Func<int, bool>? admissible)
+    /// <summary>Offers the approximate scores of the head's items (removed ones skipped) from <paramref name="floor"/> up to <paramref name="pool"/>.</summary>
+    public void Scan(ReadOnlySpan<sbyte> query, TopKHeap pool, Func<int, bool>? admissible, float floor = float.NegativeInfinity)
     {
         if (_keys.Length == 0) return;
         Func<int, bool>? accept = _gone.Count == 0 ? admissible : item => !_gone.Contains(item) && (admissible is null || admissible(item));
-        Int8ScanIndex.Scan(_q, _scale, query, _keys, pool, accept);
+        Int8ScanIndex.Scan(_q, _scale, query, _keys, pool, accept, floor);
     }
 
     /// <summary>A head item's new vector (an item outside the head is left to the graph).</summary>
