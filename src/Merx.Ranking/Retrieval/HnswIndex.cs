@@ -178,13 +178,12 @@ public sealed class HnswIndex : IItemIndex, IDisposable
             var top = SearchGraph(q, query, k, admissible);
             if (_head.Count == 0) return top;
             // The head adds its items that could beat the graph's k-th best: those whose int8 score reaches it less 1 %
-            // (int8 rounding moves a score far less), at most 2k of them, then one float re-rank of both.
+            // (int8 rounding moves a score far less), at most 2k of them, scored exactly below.
             var kth = top.Length < k ? float.NegativeInfinity : top[k - 1].Score;
             var fromHead = new TopKHeap(Math.Min(_head.Count, 2 * k));
             Span<sbyte> uq = stackalloc sbyte[_d];
-            Int8Rows.QuantizeRow(query, uq);
             // Int8 scores are the float ones over the query's scale: the floor goes into the same units.
-            var qScale = TensorPrimitives.MaxMagnitude(query) is var m && m != 0 ? MathF.Abs(m) / 127f : 1f;
+            var qScale = Int8Rows.QuantizeRow(query, uq) is var sq and > 0 ? sq : 1f;
             _head.Scan(uq, fromHead, admissible, (kth - 0.01f * MathF.Abs(kth)) / qScale);
             if (fromHead.Count == 0) return top;
             // The graph's items keep their exact scores; the head's others are scored exactly here.

@@ -9,8 +9,9 @@ namespace Merx.Ranking.Retrieval;
 /// <see cref="HnswIndex"/>. An inner product is at most |q|·|x|, and a Transformer trained with a softmax gives
 /// the items it saw often the largest norms: on the served 1M- and 10M-item models the exact top-10 of every
 /// measured query lay among the few thousand items of largest norm (bench/results/index.md), the very items an
-/// inner-product graph reaches worst. Scanning them exactly costs d + 8 bytes an item read per search and can
-/// only add true neighbours to what the graph finds. Not thread-safe on its own: the index's lock guards it.
+/// inner-product graph reaches worst. A search reads d + 4 bytes of each (int8 row and scale) after the graph's, and
+/// scores exactly only those that could beat the graph's k-th best, so the head can only add true neighbours to what
+/// the graph finds. Not thread-safe on its own: the index's lock guards it.
 /// </summary>
 internal sealed class NormHead
 {
