@@ -16,6 +16,12 @@ public sealed class ItemIndexesTests
         public void EncodeUser(int user, ReadOnlySpan<int> history, Span<float> vector) => throw new NotSupportedException();
     }
 
+    private sealed class Lines : IProgress<string>
+    {
+        public List<string> All { get; } = [];
+        public void Report(string value) => All.Add(value);
+    }
+
     [Fact]
     public void AnHnswGraph_IsWrittenOnce_ThenReadForTheSameVersion()
     {
@@ -54,9 +60,11 @@ public sealed class ItemIndexesTests
         using var byDefault = Assert.IsType<HnswIndex>(ItemIndexes.Build(enc, new ItemIndexSettings()));
         Assert.Equal(500, byDefault.HeadCount);
         Assert.Equal(HnswOptions.ExpansionSearchFor(500), byDefault.Options.ExpansionSearch);
-        using var set = Assert.IsType<HnswIndex>(ItemIndexes.Build(enc, new ItemIndexSettings(HeadItems: 0, SearchWidth: 40)));
+        var lines = new Lines();
+        using var set = Assert.IsType<HnswIndex>(ItemIndexes.Build(enc, new ItemIndexSettings(HeadItems: 0, SearchWidth: 40, Progress: lines)));
         Assert.Equal(0, set.HeadCount);
         Assert.Equal(40, set.Options.ExpansionSearch);
+        Assert.Contains("hnsw: 500 items built; search width 40, head 0 items", Assert.Single(lines.All));
         // MerxServerOptions → settings
         var settings = ItemIndexes.Settings(new Merx.Service.MerxServerOptions { Db = "x.db", IndexHeadItems = 7, IndexSearchWidth = 99 });
         Assert.Equal((7, 99), (settings.HeadItems, settings.SearchWidth));

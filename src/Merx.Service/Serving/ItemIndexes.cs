@@ -40,7 +40,7 @@ public static class ItemIndexes
                 var file = settings.Directory is { } dir && versionKey is not null ? Path.Combine(dir, $"{versionKey}.{settings.Kind}.usearch") : null;
                 if (file is not null && File.Exists(file))
                 {
-                    try { return HnswIndex.Load(file, floats, d, options); }
+                    try { return Described(HnswIndex.Load(file, floats, d, options), $"read from {file}", settings.Progress); }
                     catch (Exception e) when (e is InvalidDataException or Cloud.Unum.USearch.USearchException) { settings.Progress?.Report($"hnsw: {file} unusable ({e.Message}); rebuilding"); }
                 }
                 using (var budget = new CancellationTokenSource(TimeSpan.FromSeconds(settings.BuildSeconds)))
@@ -54,7 +54,7 @@ public static class ItemIndexes
                             graph.Save(file + ".tmp");
                             File.Move(file + ".tmp", file, overwrite: true);
                         }
-                        return graph;
+                        return Described(graph, "built", settings.Progress);
                     }
                     catch (OperationCanceledException)
                     {
@@ -64,5 +64,12 @@ public static class ItemIndexes
                 }
             default: throw new ArgumentException($"unknown item index '{settings.Kind}' (hnsw, hnsw-i8, int8-scan, ivf)");
         }
+    }
+
+    // One line for the operator: which graph serves, how wide it searches, how large its head is.
+    private static HnswIndex Described(HnswIndex graph, string how, IProgress<string>? progress)
+    {
+        progress?.Report($"hnsw: {graph.Count:N0} items {how}; search width {graph.Options.ExpansionSearch}, head {graph.HeadCount:N0} items (Merx:IndexSearchWidth, Merx:IndexHeadItems)");
+        return graph;
     }
 }
