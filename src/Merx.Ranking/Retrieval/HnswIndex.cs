@@ -59,10 +59,9 @@ public sealed class HnswIndex : IItemIndex, IDisposable
     // ("Reserve capacity ahead of searches!"): more concurrent requests than cores wait here instead.
     private readonly SemaphoreSlim _searchSlots = new(Environment.ProcessorCount);
 
-    private HnswIndex(USearchIndex graph, int d, float radius, FloatRows floats, int baseCount, HnswOptions options)
+    private HnswIndex(USearchIndex graph, int d, float radius, NormHead head, FloatRows floats, int baseCount, HnswOptions options)
     {
-        _graph = graph; _d = d; _radius = radius; _floats = floats; _baseCount = baseCount; Options = options;
-        _head = NormHead.Of(floats(), d, options.HeadItems ?? HnswOptions.HeadFor(baseCount));
+        _graph = graph; _d = d; _radius = radius; _head = head; _floats = floats; _baseCount = baseCount; Options = options;
     }
 
     /// <summary>Items scanned in full beside the graph on every search (<see cref="HnswOptions.HeadItems"/>).</summary>
@@ -96,7 +95,7 @@ public sealed class HnswIndex : IItemIndex, IDisposable
         var x = floats();
         if (x.Length % d != 0) throw new ArgumentException("vectors must be (n, d)", nameof(floats));
         var n = x.Length / d;
-        var radius = Radius(x, d);
+        var head = Head(x, d, options, out var radius);
         var lift = options.Lift || options.Storage == HnswStorage.Int8;
         var graph = new USearchIndex(lift ? MetricKind.Cos : MetricKind.Ip, Scalar(options.Storage), (ulong)(lift ? d + 1 : d), (ulong)options.Connectivity, (ulong)options.ExpansionAdd, (ulong)options.ExpansionSearch);
         try
@@ -119,7 +118,7 @@ public sealed class HnswIndex : IItemIndex, IDisposable
                     next += n / 10;
                 }
             }
-            return new HnswIndex(graph, d, radius, floats, n, options);
+            return new HnswIndex(graph, d, radius, head, floats, n, options);
         }
         catch
         {
@@ -146,16 +145,16 @@ public sealed class HnswIndex : IItemIndex, IDisposable
             graph.Dispose();
             throw new InvalidDataException($"{path} holds {found}, not {n} of {(lift ? d + 1 : d)}");
         }
-        return new HnswIndex(graph, d, Radius(x, d), floats, n, options);
+        var head = Head(x, d, options, out var radius);
+        return new HnswIndex(graph, d, radius, head, floats, n, options);
     }
 
-    // R = the largest row norm (1 when every row is zero).
-    private static float Radius(ReadOnlySpan<float> x, int d)
+    // The head of the options, and R = the largest row norm (1 when every row is zero), from one pass over the norms.
+    private static NormHead Head(ReadOnlySpan<float> x, int d, HnswOptions options, out float radius)
     {
-        var radius = 0f;
-        for (var i = 0; i < x.Length / d; i++) radius = MathF.Max(radius, System.Numerics.Tensors.TensorPrimitives.Norm(x.Slice(i * d, d)));
-        if (!float.IsFinite(radius)) throw new ArgumentException("the vectors hold a non-finite value");
-        return radius == 0 ? 1 : radius;
+        var head = NormHead.Of(x, d, options.HeadItems ?? HnswOptions.HeadFor(x.Length / d), out radius);
+        if (radius == 0) radius = 1;
+        return head;
     }
 
     public ScoredItem[] Search(ReadOnlySpan<float> query, int k, Func<int, bool>? admissible = null)

@@ -32,12 +32,22 @@ internal sealed class NormHead
     public int Count => _keys.Length;
     public double Bytes => _keys.Length * (_d + sizeof(float) + sizeof(int));
 
-    /// <summary>The <paramref name="size"/> rows of largest norm of (n, d) <paramref name="x"/> (ties: lower item), quantized.</summary>
-    public static NormHead Of(ReadOnlySpan<float> x, int d, int size)
+    /// <summary>
+    /// The <paramref name="size"/> rows of largest norm of (n, d) <paramref name="x"/> (ties: lower item), quantized, and the
+    /// largest norm of all (0 when every row is zero); a non-finite value is refused.
+    /// </summary>
+    public static NormHead Of(ReadOnlySpan<float> x, int d, int size, out float largestNorm)
     {
         var n = x.Length / d;
         var largest = new TopKHeap(Math.Clamp(size, 0, n));
-        for (var i = 0; i < n; i++) largest.Offer(i, TensorPrimitives.Norm(x.Slice(i * d, d)));
+        largestNorm = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var norm = TensorPrimitives.Norm(x.Slice(i * d, d));
+            if (!float.IsFinite(norm)) throw new ArgumentException("the vectors hold a non-finite value");
+            largestNorm = MathF.Max(largestNorm, norm);
+            largest.Offer(i, norm);
+        }
         var keys = Array.ConvertAll(largest.ToSortedArray(), s => s.Item);
         var q = new sbyte[keys.Length * d];
         var scale = new float[keys.Length];
