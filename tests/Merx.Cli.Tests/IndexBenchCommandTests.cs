@@ -43,6 +43,15 @@ public class IndexBenchCommandTests() : CliTestBase("merx-index-bench-")
         Assert.True(Recall(2) >= Recall(0) - 1e-9 && Recall(3) >= Recall(1) - 1e-9, "a head only adds candidates");
         Assert.Contains("exact answers by item norm: every top-10 item within the", output);
         Assert.InRange(results[0].GetProperty("exact_top10_max_norm_rank").GetInt32(), 0, items - 1);
+        Assert.Equal(0, results[1].GetProperty("head_answers@10").GetDouble());
+        Assert.InRange(results[3].GetProperty("head_answers@10").GetDouble(), 0, 1);
+
+        // Re-rank factors: the same graph measured with each.
+        var factors = Merx("index-bench", "--items", "300", "--indexes", "hnsw-f16,int8-scan", "--rerank", "1,3", "--queries", "20", "--seed", "3");
+        Assert.True(factors.Code == 0, factors.Err);
+        Assert.Contains("1k re-ranked", factors.Out);
+        Assert.Contains("3k re-ranked", factors.Out);
+        Assert.Contains("--rerank", Merx("index-bench", "--rerank", "0", "--items", "100").Err);
 
         var missing = Merx("index-bench", "--vectors-from", P("t.db"), "--graph", P("none.usearch"), "--indexes", "hnsw-f16");
         Assert.NotEqual(0, missing.Code);

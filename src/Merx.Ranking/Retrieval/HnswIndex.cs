@@ -58,6 +58,7 @@ public sealed class HnswIndex : IItemIndex, IDisposable
     // USearch reserves one search context per hardware thread and fails a search that finds none free
     // ("Reserve capacity ahead of searches!"): more concurrent requests than cores wait here instead.
     private readonly SemaphoreSlim _searchSlots = new(Environment.ProcessorCount);
+    private long _headAnswers;
 
     private HnswIndex(USearchIndex graph, int d, float radius, NormHead head, FloatRows floats, int baseCount, HnswOptions options)
     {
@@ -162,37 +163,53 @@ public sealed class HnswIndex : IItemIndex, IDisposable
         if (query.Length != _d) throw new ArgumentException($"query must have {_d} entries", nameof(query));
         ArgumentOutOfRangeException.ThrowIfNegative(k);
         if (k == 0) return [];
-        float[] q;
-        if (Lifted)
-        {
-            var norm = System.Numerics.Tensors.TensorPrimitives.Norm(query);
-            q = new float[_d + 1];
-            System.Numerics.Tensors.TensorPrimitives.Multiply(query, norm > 0 ? 1f / norm : 1f, q.AsSpan(0, _d));
-        }
-        else q = query.ToArray();
         _lock.EnterReadLock();
         try
         {
-            var top = SearchGraph(q, query, k, admissible);
-            if (_head.Count == 0) return top;
-            // The head adds its items that could beat the graph's k-th best: those whose int8 score reaches it less 1 %
-            // (int8 rounding moves a score far less), at most 2k of them, scored exactly below.
-            var kth = top.Length < k ? float.NegativeInfinity : top[k - 1].Score;
-            var fromHead = new TopKHeap(Math.Min(_head.Count, 2 * k));
+            if (_head.Count == 0) return SearchGraph(GraphQuery(query), query, k, admissible);
+            // The head first: its 2k best by int8, scored exactly.
+            var pool = new TopKHeap(Math.Min(_head.Count, 2 * k));
             Span<sbyte> uq = stackalloc sbyte[_d];
-            // Int8 scores are the float ones over the query's scale: the floor goes into the same units.
+            // Int8 scores are the float ones over the query's scale.
             var qScale = Int8Rows.QuantizeRow(query, uq) is var sq and > 0 ? sq : 1f;
-            _head.Scan(uq, fromHead, admissible, (kth - 0.01f * MathF.Abs(kth)) / qScale);
-            if (fromHead.Count == 0) return top;
-            // The graph's items keep their exact scores; the head's others are scored exactly here.
+            _head.Scan(uq, pool, admissible);
             var best = new TopKHeap(k);
-            var seen = new HashSet<int>(top.Length);
-            foreach (var t in top) { seen.Add(t.Item); best.Offer(t.Item, t.Score); }
-            foreach (var item in fromHead.UnorderedItems)
-                if (!seen.Contains(item) && Row(item) is var row && row.Length == _d) best.Offer(item, TensorPrimitives.Dot(row, query));
+            foreach (var item in pool.UnorderedItems)
+                if (Row(item) is var row && row.Length == _d) best.Offer(item, TensorPrimitives.Dot(row, query));
+            // The head's best are the catalog's when nothing else can reach its k-th score: an item outside the head
+            // scores at most |q| times the largest norm out there, and a head item left out of the pool at most the
+            // pool's lowest int8 score plus 1 % (int8 rounding moves a score far less).
+            // (A pool that is not full holds every admissible head item; a best that is not full has floor −∞.)
+            var kth = best.Floor;
+            var low = pool.Floor * qScale;
+            var rest = float.IsNegativeInfinity(low) ? low : low + 0.01f * MathF.Abs(low);
+            if (kth >= rest && (_head.OutsideNorm < 0 || kth >= TensorPrimitives.Norm(query) * _head.OutsideNorm))
+            {
+                Interlocked.Increment(ref _headAnswers);
+                return best.ToSortedArray();
+            }
+            // Otherwise the graph too; its items keep their exact scores, the head's are added where the graph lacks them.
+            var top = SearchGraph(GraphQuery(query), query, k, admissible);
+            var fromHead = new HashSet<int>(best.UnorderedItems.Length);
+            foreach (var item in best.UnorderedItems) fromHead.Add(item);
+            foreach (var t in top)
+                if (!fromHead.Contains(t.Item)) best.Offer(t.Item, t.Score);
             return best.ToSortedArray();
         }
         finally { _lock.ExitReadLock(); }
+    }
+
+    /// <summary>Searches answered by the head alone, with the proof above that nothing outside it scores higher.</summary>
+    public long HeadAnswers => Interlocked.Read(ref _headAnswers);
+
+    // The query as the graph's metric takes it: as it is, or lifted (q / |q|, 0) for the cosine graph.
+    private float[] GraphQuery(ReadOnlySpan<float> query)
+    {
+        if (!Lifted) return query.ToArray();
+        var norm = TensorPrimitives.Norm(query);
+        var q = new float[_d + 1];
+        TensorPrimitives.Multiply(query, norm > 0 ? 1f / norm : 1f, q.AsSpan(0, _d));
+        return q;
     }
 
     // The graph's best k admissible items, exactly re-ranked. Ask for more when the filter rejects many of those found:
@@ -221,7 +238,7 @@ public sealed class HnswIndex : IItemIndex, IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(item);
         if (vector.Length != _d) throw new ArgumentException($"vector must have {_d} entries", nameof(vector));
-        if (System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(vector) is var m && !float.IsFinite(m)) throw new ArgumentException("the vector holds a non-finite value", nameof(vector));
+        if (TensorPrimitives.MaxMagnitude(vector) is var m && !float.IsFinite(m)) throw new ArgumentException("the vector holds a non-finite value", nameof(vector));
         _lock.EnterWriteLock();
         try
         {
@@ -276,8 +293,8 @@ public sealed class HnswIndex : IItemIndex, IDisposable
     private static float[] Lift(ReadOnlySpan<float> x, float radius)
     {
         var r = new float[x.Length + 1];
-        System.Numerics.Tensors.TensorPrimitives.Multiply(x, 1f / radius, r.AsSpan(0, x.Length));
-        var n2 = System.Numerics.Tensors.TensorPrimitives.SumOfSquares<float>(r.AsSpan(0, x.Length));
+        TensorPrimitives.Multiply(x, 1f / radius, r.AsSpan(0, x.Length));
+        var n2 = TensorPrimitives.SumOfSquares<float>(r.AsSpan(0, x.Length));
         r[^1] = MathF.Sqrt(MathF.Max(0, 1 - n2));
         return r;
     }

@@ -9,9 +9,10 @@ namespace Merx.Ranking.Retrieval;
 /// <see cref="HnswIndex"/>. An inner product is at most |q|·|x|, and a Transformer trained with a softmax gives
 /// the items it saw often the largest norms: on the served 1M- and 10M-item models the exact top-10 of every
 /// measured query lay among the few thousand items of largest norm (bench/results/index.md), the very items an
-/// inner-product graph reaches worst. A search reads d + 4 bytes of each (int8 row and scale) after the graph's, and
-/// scores exactly only those that could beat the graph's k-th best, so the head can only add true neighbours to what
-/// the graph finds. Not thread-safe on its own: the index's lock guards it.
+/// inner-product graph reaches worst. The head also knows the largest norm of any item outside it
+/// (<see cref="OutsideNorm"/>), so a search can tell when the head's own best are the catalog's: when the head's k-th
+/// best score reaches |q| times that norm, no other item can beat it. Not thread-safe on its own: the index's lock
+/// guards it.
 /// </summary>
 internal sealed class NormHead
 {
@@ -22,9 +23,9 @@ internal sealed class NormHead
     private readonly Dictionary<int, int> _rowOf;
     private readonly HashSet<int> _gone = [];
 
-    private NormHead(int d, int[] keys, sbyte[] q, float[] scale)
+    private NormHead(int d, int[] keys, sbyte[] q, float[] scale, float outsideNorm)
     {
-        _d = d; _keys = keys; _q = q; _scale = scale;
+        _d = d; _keys = keys; _q = q; _scale = scale; OutsideNorm = outsideNorm;
         _rowOf = new Dictionary<int, int>(keys.Length);
         for (var r = 0; r < keys.Length; r++) _rowOf[keys[r]] = r;
     }
@@ -33,13 +34,21 @@ internal sealed class NormHead
     public double Bytes => _keys.Length * (_d + sizeof(float) + sizeof(int));
 
     /// <summary>
+    /// At least the largest norm of any item outside the head (−1: none is), items added later included; a removal
+    /// leaves it as it is, which only makes it safe.
+    /// </summary>
+    public float OutsideNorm { get; private set; }
+
+    /// <summary>
     /// The <paramref name="size"/> rows of largest norm of (n, d) <paramref name="x"/> (ties: lower item), quantized, and the
     /// largest norm of all (0 when every row is zero); a non-finite value is refused.
     /// </summary>
     public static NormHead Of(ReadOnlySpan<float> x, int d, int size, out float largestNorm)
     {
         var n = x.Length / d;
-        var largest = new TopKHeap(Math.Clamp(size, 0, n));
+        size = Math.Clamp(size, 0, n);
+        // One more than the head: the first row left out gives the largest norm outside it.
+        var largest = new TopKHeap(Math.Min(size + 1, n));
         largestNorm = 0;
         for (var i = 0; i < n; i++)
         {
@@ -48,25 +57,31 @@ internal sealed class NormHead
             largestNorm = MathF.Max(largestNorm, norm);
             largest.Offer(i, norm);
         }
-        var keys = Array.ConvertAll(largest.ToSortedArray(), s => s.Item);
+        var ranked = largest.ToSortedArray();
+        var outside = ranked.Length > size ? ranked[size].Score : -1f;
+        var keys = Array.ConvertAll(ranked[..size], s => s.Item);
         var q = new sbyte[keys.Length * d];
         var scale = new float[keys.Length];
         for (var r = 0; r < keys.Length; r++) scale[r] = Int8Rows.QuantizeRow(x.Slice(keys[r] * d, d), q.AsSpan(r * d, d));
-        return new NormHead(d, keys, q, scale);
+        return new NormHead(d, keys, q, scale, outside);
     }
 
-    /// <summary>Offers the approximate scores of the head's items (removed ones skipped) from <paramref name="floor"/> up to <paramref name="pool"/>.</summary>
-    public void Scan(ReadOnlySpan<sbyte> query, TopKHeap pool, Func<int, bool>? admissible, float floor = float.NegativeInfinity)
+    /// <summary>Offers the approximate scores of the head's items (removed ones skipped) to <paramref name="pool"/>.</summary>
+    public void Scan(ReadOnlySpan<sbyte> query, TopKHeap pool, Func<int, bool>? admissible)
     {
         if (_keys.Length == 0) return;
         Func<int, bool>? accept = _gone.Count == 0 ? admissible : item => !_gone.Contains(item) && (admissible is null || admissible(item));
-        Int8ScanIndex.Scan(_q, _scale, query, _keys, pool, accept, floor);
+        Int8ScanIndex.Scan(_q, _scale, query, _keys, pool, accept);
     }
 
-    /// <summary>A head item's new vector (an item outside the head is left to the graph).</summary>
+    /// <summary>An item's new vector: a head item's row is replaced; an item outside the head is left to the graph, its norm noted.</summary>
     public void Replace(int item, ReadOnlySpan<float> vector)
     {
-        if (!_rowOf.TryGetValue(item, out var r)) return;
+        if (!_rowOf.TryGetValue(item, out var r))
+        {
+            OutsideNorm = MathF.Max(OutsideNorm, TensorPrimitives.Norm(vector));
+            return;
+        }
         _scale[r] = Int8Rows.QuantizeRow(vector, _q.AsSpan(r * _d, _d));
         _gone.Remove(item);
     }

@@ -101,4 +101,52 @@ public sealed class HnswHeadTests
         using var index = HnswIndex.Build(() => Vectors, D);
         Assert.Equal(N, index.HeadCount);
     }
+
+    [Fact]
+    public void TheHead_AnswersAlone_WhenNothingOutsideItCanReachItsKthScore_AndThoseAnswersAreExact()
+    {
+        // The head is exactly the 100 long items; every other item has norm 1, so a top-10 of scores above |q| is proven.
+        using var index = HnswIndex.Build(() => Vectors, D, Sparse with { HeadItems = Hot });
+        for (var i = 0; i < Queries; i++)
+        {
+            var q = Query(i);
+            Assert.Equal(Exact(q, 10), index.Search(q, 10).Select(s => s.Item));
+            Assert.True(Exact(q, 10).All(item => TensorPrimitives.Dot<float>(Vectors.AsSpan(item * D, D), q) >= TensorPrimitives.Norm<float>(q)));
+        }
+        Assert.Equal(Queries, index.HeadAnswers);
+        // A top-200 needs items outside the head: the graph is searched, and nothing is claimed.
+        index.Search(Query(0), 200);
+        Assert.Equal(Queries, index.HeadAnswers);
+    }
+
+    [Fact]
+    public void AnItemAddedOutsideTheHead_WithALargerNorm_KeepsTheHeadFromAnsweringAlone_AndIsFound()
+    {
+        using var index = HnswIndex.Build(() => Vectors, D, new HnswOptions(HeadItems: Hot));
+        var q = Query(5);
+        index.Search(q, 10);
+        Assert.Equal(1, index.HeadAnswers);
+        index.Add(N, q.Select(v => v * 100).ToArray());
+        var top = index.Search(q, 10);
+        Assert.Equal(N, top[0].Item);
+        Assert.Equal(1, index.HeadAnswers);
+        // Removed again, the bound stays where the added item put it: the graph keeps being asked, and the answers stay exact.
+        Assert.True(index.Remove(N));
+        Assert.Equal(Exact(q, 10), index.Search(q, 10).Select(s => s.Item));
+        Assert.Equal(1, index.HeadAnswers);
+    }
+
+    [Fact]
+    public void ACatalogWhollyInTheHead_IsAnsweredByTheHeadAlone_ExactlyAtAnyK_AndUnderAFilter()
+    {
+        using var index = HnswIndex.Build(() => Vectors, D, Sparse with { HeadItems = N });
+        Func<int, bool> odd = i => i % 2 == 1;
+        for (var i = 0; i < 5; i++)
+        {
+            var q = Query(i);
+            Assert.Equal(Exact(q, 100), index.Search(q, 100).Select(s => s.Item));
+            Assert.Equal(Exact(q, 10, odd), index.Search(q, 10, odd).Select(s => s.Item));
+        }
+        Assert.Equal(10, index.HeadAnswers);
+    }
 }
