@@ -62,15 +62,16 @@ public sealed class Int8ScanIndex : IItemIndex
 
     /// <summary>
     /// The int8 scan: offers each row's approximate score (scale · q·uq) to <paramref name="pool"/> under its key
-    /// (<paramref name="keys"/>[row], or the row itself when empty), checking <paramref name="accept"/> only for rows the pool would keep.
+    /// (<paramref name="keys"/>[row], or the row itself when empty), checking <paramref name="accept"/> only for rows the pool would keep;
+    /// rows scoring below <paramref name="start"/> are not offered.
     /// </summary>
-    internal static void Scan(ReadOnlySpan<sbyte> q, ReadOnlySpan<float> scale, ReadOnlySpan<sbyte> uq, ReadOnlySpan<int> keys, TopKHeap pool, Func<int, bool>? accept)
+    internal static void Scan(ReadOnlySpan<sbyte> q, ReadOnlySpan<float> scale, ReadOnlySpan<sbyte> uq, ReadOnlySpan<int> keys, TopKHeap pool, Func<int, bool>? accept, float start = float.NegativeInfinity)
     {
         var d = uq.Length;
         var n = scale.Length;
         var dots = ArrayPool<int>.Shared.Rent(Block);
         var scores = ArrayPool<float>.Shared.Rent(Block);
-        var floor = pool.Floor;
+        var floor = MathF.Max(pool.Floor, start);
         try
         {
             for (var r0 = 0; r0 < n; r0 += Block)
@@ -87,7 +88,7 @@ public sealed class Int8ScanIndex : IItemIndex
                     if (s[r] < floor) continue;
                     var item = keys.IsEmpty ? r0 + r : keys[r0 + r];
                     // Admissibility (stock, filters, already seen) only for items that would enter the candidates.
-                    if (pool.Admits(item, s[r]) && (accept is null || accept(item))) { pool.Offer(item, s[r]); floor = pool.Floor; }
+                    if (pool.Admits(item, s[r]) && (accept is null || accept(item))) { pool.Offer(item, s[r]); floor = MathF.Max(pool.Floor, start); }
                 }
             }
         }

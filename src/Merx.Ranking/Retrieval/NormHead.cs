@@ -20,18 +20,19 @@ internal sealed class NormHead
     private readonly int[] _keys;         // (h) items, largest norm first
     private readonly sbyte[] _q;          // (h, d)
     private readonly float[] _scale;      // (h)
+    private readonly float[] _rows;       // (h, d): the float rows, together, for the exact scores (the model's table is read at random)
     private readonly Dictionary<int, int> _rowOf;
     private readonly HashSet<int> _gone = [];
 
-    private NormHead(int d, int[] keys, sbyte[] q, float[] scale, float outsideNorm)
+    private NormHead(int d, int[] keys, sbyte[] q, float[] scale, float[] rows, float outsideNorm)
     {
-        _d = d; _keys = keys; _q = q; _scale = scale; OutsideNorm = outsideNorm;
+        _d = d; _keys = keys; _q = q; _scale = scale; _rows = rows; OutsideNorm = outsideNorm;
         _rowOf = new Dictionary<int, int>(keys.Length);
         for (var r = 0; r < keys.Length; r++) _rowOf[keys[r]] = r;
     }
 
     public int Count => _keys.Length;
-    public double Bytes => _keys.Length * (_d + sizeof(float) + sizeof(int));
+    public double Bytes => _keys.Length * (_d + sizeof(float) + sizeof(int) + _d * sizeof(float));
 
     /// <summary>
     /// At least the largest norm of any item outside the head (−1: none is), items added later included; a removal
@@ -62,17 +63,25 @@ internal sealed class NormHead
         var keys = Array.ConvertAll(ranked[..size], s => s.Item);
         var q = new sbyte[keys.Length * d];
         var scale = new float[keys.Length];
-        for (var r = 0; r < keys.Length; r++) scale[r] = Int8Rows.QuantizeRow(x.Slice(keys[r] * d, d), q.AsSpan(r * d, d));
-        return new NormHead(d, keys, q, scale, outside);
+        var rows = new float[keys.Length * d];
+        for (var r = 0; r < keys.Length; r++)
+        {
+            x.Slice(keys[r] * d, d).CopyTo(rows.AsSpan(r * d, d));
+            scale[r] = Int8Rows.QuantizeRow(rows.AsSpan(r * d, d), q.AsSpan(r * d, d));
+        }
+        return new NormHead(d, keys, q, scale, rows, outside);
     }
 
-    /// <summary>Offers the approximate scores of the head's items (removed ones skipped) to <paramref name="pool"/>.</summary>
-    public void Scan(ReadOnlySpan<sbyte> query, TopKHeap pool, Func<int, bool>? admissible)
+    /// <summary>Offers the approximate scores of the head's items (removed ones skipped) from <paramref name="floor"/> up to <paramref name="pool"/>.</summary>
+    public void Scan(ReadOnlySpan<sbyte> query, TopKHeap pool, Func<int, bool>? admissible, float floor = float.NegativeInfinity)
     {
         if (_keys.Length == 0) return;
         Func<int, bool>? accept = _gone.Count == 0 ? admissible : item => !_gone.Contains(item) && (admissible is null || admissible(item));
-        Int8ScanIndex.Scan(_q, _scale, query, _keys, pool, accept);
+        Int8ScanIndex.Scan(_q, _scale, query, _keys, pool, accept, floor);
     }
+
+    /// <summary>The exact score of a head item (one the scan offered).</summary>
+    public float Dot(int item, ReadOnlySpan<float> query) => TensorPrimitives.Dot(_rows.AsSpan(_rowOf[item] * _d, _d), query);
 
     /// <summary>An item's new vector: a head item's row is replaced; an item outside the head is left to the graph, its norm noted.</summary>
     public void Replace(int item, ReadOnlySpan<float> vector)
@@ -82,6 +91,7 @@ internal sealed class NormHead
             OutsideNorm = MathF.Max(OutsideNorm, TensorPrimitives.Norm(vector));
             return;
         }
+        vector.CopyTo(_rows.AsSpan(r * _d, _d));
         _scale[r] = Int8Rows.QuantizeRow(vector, _q.AsSpan(r * _d, _d));
         _gone.Remove(item);
     }
