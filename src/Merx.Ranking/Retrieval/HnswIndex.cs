@@ -44,7 +44,8 @@ public sealed record HnswOptions(HnswStorage Storage = HnswStorage.Float16, int 
 /// (Bachrach et al., RecSys 2014). Items can be added and removed while it serves (a reader-writer lock;
 /// an added item is found by the next search). Beside the graph, every search scans the items of largest norm
 /// in int8 (<see cref="HnswOptions.HeadItems"/>, <see cref="NormHead"/>), where an inner-product graph finds a
-/// trained model's best answers worst. Thread-safe.
+/// trained model's best answers worst; when the head's own k-th best score is at least |q| times the largest norm
+/// outside it, those are the exact answers and the graph is not searched (<see cref="HeadAnswers"/>). Thread-safe.
 /// </summary>
 public sealed class HnswIndex : IItemIndex, IDisposable
 {
