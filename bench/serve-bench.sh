@@ -2,7 +2,8 @@
 # Serving benchmark for one store: starts `merx serve`, then with wrk (Debian's package) on loopback
 #  1. a warm-up (40 s),
 #  2. the recommendation endpoint at about 500 requests/s (10 connections, each waiting 16 ms after
-#     every answer: 10 × 1000 / (16 + latency) requests/s; wrk measures from each request's send),
+#     every answer: 10 × 1000 / (16 + latency) requests/s; wrk measures from each request's send), then the same with
+#     waits drawn from an exponential distribution of mean 16 ms (ARRIVALS=poisson: independent visitors, no bursts),
 #  3. the recommendation endpoint at maximum throughput (closed loop, 32 connections),
 #  4. batched event ingestion (BATCH events per POST),
 #  5. freshness (bench command `freshness`),
@@ -35,6 +36,9 @@ snapshot() {
   echo "## fixed rate ≈ 500 req/s: 10 connections, each waiting 16 ms after every answer, 30 s"
   DELAY_MS=16 wrk -t1 -c10 -d30s --latency -s "$here/wrk/recommend.lua" "$url"
   snapshot "fixed rate"
+  echo "## fixed rate ≈ 500 req/s with random waits: 10 connections, each waiting an exponential time of mean 16 ms, 30 s"
+  ARRIVALS=poisson DELAY_MS=16 wrk -t1 -c10 -d30s --latency -s "$here/wrk/recommend.lua" "$url"
+  snapshot "fixed rate, random waits"
   echo "## maximum throughput: 32 connections, 30 s"
   wrk -t1 -c32 -d30s --latency -s "$here/wrk/recommend.lua" "$url"
   snapshot "maximum throughput"

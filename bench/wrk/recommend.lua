@@ -1,6 +1,9 @@
 -- wrk script: GET recommendations for a random user of the generated shop (u0 … u{USERS-1}).
 -- USERS (default 20000) and N (default 10) from the environment; DELAY_MS > 0 makes each
--- connection wait that long between requests (fixed rate = connections × 1000 / DELAY_MS).
+-- connection wait that long between requests (fixed rate = connections × 1000 / DELAY_MS). With ARRIVALS=poisson the
+-- wait is drawn from an exponential distribution of mean DELAY_MS (whole milliseconds), so the connections do not
+-- fall into step: with a constant wait, the answers that one stall delays together go out together again, and the
+-- rate arrives in bursts of up to one request per connection.
 -- Returning customers: with HOT_USERS = H and HOT_SHARE = S (0..1), a share S of the requests comes from the
 -- first H users (they return, so their histories stay cached) and the rest from all USERS, as before.
 local users = tonumber(os.getenv("USERS") or "20000")
@@ -8,6 +11,7 @@ local n = os.getenv("N") or "10"
 local delay_ms = tonumber(os.getenv("DELAY_MS") or "0")
 local hot_users = tonumber(os.getenv("HOT_USERS") or "0")
 local hot_share = tonumber(os.getenv("HOT_SHARE") or "0")
+local poisson = os.getenv("ARRIVALS") == "poisson"
 local counter = 0
 
 function setup(thread)
@@ -30,5 +34,9 @@ function request()
 end
 
 if delay_ms > 0 then
-  function delay() return delay_ms end
+  if poisson then
+    function delay() return math.floor(-math.log(1 - math.random()) * delay_ms + 0.5) end
+  else
+    function delay() return delay_ms end
+  end
 end
