@@ -149,4 +149,20 @@ public sealed class HnswHeadTests
         }
         Assert.Equal(10, index.HeadAnswers);
     }
+
+    [Fact]
+    public void WhenTheHeadSeldomProves_TheGraphGoesFirst_WithTheSameAnswers()
+    {
+        // A top-200 from a head of 100 can never be proven: after 64 tries the sparse graph is searched first, the head
+        // after it, and the head must still add the long items the graph misses.
+        using var index = HnswIndex.Build(() => Vectors, D, Sparse with { HeadItems = Hot });
+        var q = Query(7);
+        var first = index.Search(q, 200);
+        for (var i = 0; i < 80; i++) Assert.Equal(first, index.Search(q, 200));
+        Assert.Equal(0, index.HeadAnswers);
+        Assert.Equal(Exact(q, 10), first.Take(10).Select(s => s.Item));
+        // Top-10 searches keep their own count: the head still answers them alone.
+        index.Search(q, 10);
+        Assert.Equal(1, index.HeadAnswers);
+    }
 }
