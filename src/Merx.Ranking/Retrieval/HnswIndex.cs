@@ -60,7 +60,7 @@ public sealed class HnswIndex : IItemIndex, IDisposable
     // USearch reserves one search context per hardware thread and fails a search that finds none free
     // ("Reserve capacity ahead of searches!"): more concurrent requests than cores wait here instead.
     private readonly SemaphoreSlim _searchSlots = new(Environment.ProcessorCount);
-    private long _headAnswers;
+    private long _headAnswers, _total;
     private readonly long[] _searches = new long[32], _tries = new long[32], _proofs = new long[32];   // by ⌊log₂ k⌋ (HeadFirst)
 
     private HnswIndex(USearchIndex graph, int d, float radius, NormHead head, FloatRows floats, int baseCount, HnswOptions options)
@@ -166,6 +166,7 @@ public sealed class HnswIndex : IItemIndex, IDisposable
         if (query.Length != _d) throw new ArgumentException($"query must have {_d} entries", nameof(query));
         ArgumentOutOfRangeException.ThrowIfNegative(k);
         if (k == 0) return [];
+        Interlocked.Increment(ref _total);
         _lock.EnterReadLock();
         try
         {
@@ -243,6 +244,9 @@ public sealed class HnswIndex : IItemIndex, IDisposable
 
     /// <summary>Searches answered by the head alone, with the proof above that nothing outside it scores higher.</summary>
     public long HeadAnswers => Interlocked.Read(ref _headAnswers);
+
+    /// <summary>Searches so far (k ≥ 1), by the head alone or through the graph.</summary>
+    public long Searches => Interlocked.Read(ref _total);
 
     // The query as the graph's metric takes it: as it is, or lifted (q / |q|, 0) for the cosine graph.
     private float[] GraphQuery(ReadOnlySpan<float> query)

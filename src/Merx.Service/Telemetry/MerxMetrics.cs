@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Merx.Core.Diagnostics;
 using Merx.Ranking.Pipeline;
+using Merx.Ranking.Retrieval;
 using Merx.Service.Serving;
 
 namespace Merx.Service.Telemetry;
@@ -9,8 +10,8 @@ namespace Merx.Service.Telemetry;
 /// Merx's own instruments on <c>System.Diagnostics.Metrics</c>, on the meter named
 /// <see cref="MerxDiagnostics.Name"/> (made through <see cref="IMeterFactory"/>, so each host has its
 /// own): events ingested, feedback received, the duration of each pipeline stage, the explored share
-/// of each served list, history-cache lookups, loaded model versions, requests in flight, degraded
-/// answers and shed requests. Any exporter sees them (<c>/metrics</c> in Prometheus text, OTLP); with
+/// of each served list, history-cache lookups, loaded model versions, item-index searches by how they were
+/// answered, requests in flight, degraded answers and shed requests. Any exporter sees them (<c>/metrics</c> in Prometheus text, OTLP); with
 /// the Prometheus exporter a name <c>merx.events.ingested</c> reads <c>merx_events_ingested_total</c>.
 /// </summary>
 public sealed class MerxMetrics
@@ -35,6 +36,12 @@ public sealed class MerxMetrics
         }, description: "Users' histories answered from memory (hit), read from the store (miss), and whole-cache drops after writes by another process.");
         meter.CreateObservableGauge("merx.model.version", () => host.Current?.Models.Select(m => new Measurement<long>(m.Version.Version, Tag("model", m.Version.Name))) ?? [],
             description: "Loaded model version by model name.");
+        meter.CreateObservableCounter("merx.index.searches", () => host.Current?.Models.Where(m => m.Live?.Index is HnswIndex).SelectMany(m =>
+        {
+            var index = (HnswIndex)m.Live!.Index;
+            long head = index.HeadAnswers, all = index.Searches;
+            return new Measurement<long>[] { new(head, Tag("model", m.Version.Name), Tag("answered", "head")), new(all - head, Tag("model", m.Version.Name), Tag("answered", "graph")) };
+        }) ?? [], description: "Searches of the served HNSW item index: answered by its head alone (proven exact) or through the graph; counted from the model version's load.");
         meter.CreateObservableUpDownCounter("merx.http.requests_in_flight", () => load.InFlight, description: "Requests being processed.");
         meter.CreateObservableCounter("merx.recommendations.degraded", () => load.Degraded, description: "Recommendations served on the fast or fallback path.");
         meter.CreateObservableGauge("merx.trust.surge_items", () => signals.Report(0).FlaggedItems,

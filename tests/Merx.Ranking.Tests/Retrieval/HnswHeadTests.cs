@@ -117,6 +117,7 @@ public sealed class HnswHeadTests
         // A top-200 needs items outside the head: the graph is searched, and nothing is claimed.
         index.Search(Query(0), 200);
         Assert.Equal(Queries, index.HeadAnswers);
+        Assert.Equal(Queries + 1, index.Searches);
     }
 
     [Fact]
