@@ -60,8 +60,8 @@ public sealed class HnswIndex : IItemIndex, IDisposable
     // USearch reserves one search context per hardware thread and fails a search that finds none free
     // ("Reserve capacity ahead of searches!"): more concurrent requests than cores wait here instead.
     private readonly SemaphoreSlim _searchSlots = new(Environment.ProcessorCount);
-    private long _headAnswers, _total;
-    private readonly long[] _searches = new long[32], _tries = new long[32], _proofs = new long[32];   // by ⌊log₂ k⌋ (HeadFirst)
+    private long _headAnswers;
+    private readonly long[] _searches = new long[32], _tries = new long[32], _proofs = new long[32];   // by ⌊log₂ k⌋ (HeadFirst; Searches)
 
     private HnswIndex(USearchIndex graph, int d, float radius, NormHead head, FloatRows floats, int baseCount, HnswOptions options)
     {
@@ -166,7 +166,8 @@ public sealed class HnswIndex : IItemIndex, IDisposable
         if (query.Length != _d) throw new ArgumentException($"query must have {_d} entries", nameof(query));
         ArgumentOutOfRangeException.ThrowIfNegative(k);
         if (k == 0) return [];
-        Interlocked.Increment(ref _total);
+        var b = BitOperations.Log2((uint)k);
+        var searches = Interlocked.Increment(ref _searches[b]);
         _lock.EnterReadLock();
         try
         {
@@ -176,8 +177,7 @@ public sealed class HnswIndex : IItemIndex, IDisposable
             // Int8 scores are the float ones over the query's scale.
             var qScale = Int8Rows.QuantizeRow(query, uq) is var sq and > 0 ? sq : 1f;
             var pool = new TopKHeap(size);
-            var b = BitOperations.Log2((uint)k);
-            if (HeadFirst(b))
+            if (HeadFirst(b, searches))
             {
                 // The head first: its 2k best by int8 score, best first. They are the catalog's best when nothing else
                 // can reach their k-th exact score: an item outside the head scores at most |q| times the largest norm
@@ -203,14 +203,16 @@ public sealed class HnswIndex : IItemIndex, IDisposable
                 }
                 var top = SearchGraph(GraphQuery(query), query, k, admissible);
                 var floor = Floor(top, k);
-                return Merge(top, k, ranked.TakeWhile(c => c.Score * qScale >= floor).Select(c => c.Item), query);
+                var above = 0;
+                while (above < ranked.Length && ranked[above].Score * qScale >= floor) above++;
+                return Merge(top, k, Array.ConvertAll(ranked[..above], c => c.Item), query);
             }
             else
             {
                 // The graph first; then the head's items that could beat its k-th best (int8 score within 1 %), at most 2k.
                 var top = SearchGraph(GraphQuery(query), query, k, admissible);
                 _head.Scan(uq, pool, admissible, Floor(top, k) / qScale);
-                return Merge(top, k, pool.UnorderedItems.ToArray(), query);
+                return Merge(top, k, pool.UnorderedItems, query);
             }
         }
         finally { _lock.ExitReadLock(); }
@@ -222,7 +224,7 @@ public sealed class HnswIndex : IItemIndex, IDisposable
     private static float Floor(ScoredItem[] top, int k) => top.Length < k ? float.NegativeInfinity : top[k - 1].Score - 0.01f * MathF.Abs(top[k - 1].Score);
 
     // The graph's items keep their exact scores; the head's others are scored exactly.
-    private ScoredItem[] Merge(ScoredItem[] top, int k, IEnumerable<int> fromHead, ReadOnlySpan<float> query)
+    private ScoredItem[] Merge(ScoredItem[] top, int k, ReadOnlySpan<int> fromHead, ReadOnlySpan<float> query)
     {
         var best = new TopKHeap(k);
         var seen = new HashSet<int>(top.Length);
@@ -235,9 +237,8 @@ public sealed class HnswIndex : IItemIndex, IDisposable
     // Whether to search the head first, for a k in bucket b (⌊log₂ k⌋): while learning (64 tries), while at least a
     // quarter of the tries ended in a proof, and on every 32nd search after that, so a change is noticed. A try that
     // fails costs an unbounded head scan before the graph: at top 100 on the served 1M model, one in nine succeeds.
-    private bool HeadFirst(int b)
+    private bool HeadFirst(int b, long searches)
     {
-        var searches = Interlocked.Increment(ref _searches[b]);
         var tries = Volatile.Read(ref _tries[b]);
         return tries < 64 || 4 * Volatile.Read(ref _proofs[b]) >= tries || searches % 32 == 0;
     }
@@ -246,7 +247,15 @@ public sealed class HnswIndex : IItemIndex, IDisposable
     public long HeadAnswers => Interlocked.Read(ref _headAnswers);
 
     /// <summary>Searches so far (k ≥ 1), by the head alone or through the graph.</summary>
-    public long Searches => Interlocked.Read(ref _total);
+    public long Searches
+    {
+        get
+        {
+            long all = 0;
+            for (var b = 0; b < _searches.Length; b++) all += Interlocked.Read(ref _searches[b]);
+            return all;
+        }
+    }
 
     // The query as the graph's metric takes it: as it is, or lifted (q / |q|, 0) for the cosine graph.
     private float[] GraphQuery(ReadOnlySpan<float> query)

@@ -36,12 +36,7 @@ public sealed class MerxMetrics
         }, description: "Users' histories answered from memory (hit), read from the store (miss), and whole-cache drops after writes by another process.");
         meter.CreateObservableGauge("merx.model.version", () => host.Current?.Models.Select(m => new Measurement<long>(m.Version.Version, Tag("model", m.Version.Name))) ?? [],
             description: "Loaded model version by model name.");
-        meter.CreateObservableCounter("merx.index.searches", () => host.Current?.Models.Where(m => m.Live?.Index is HnswIndex).SelectMany(m =>
-        {
-            var index = (HnswIndex)m.Live!.Index;
-            long head = index.HeadAnswers, all = index.Searches;
-            return new Measurement<long>[] { new(head, Tag("model", m.Version.Name), Tag("answered", "head")), new(all - head, Tag("model", m.Version.Name), Tag("answered", "graph")) };
-        }) ?? [], description: "Searches of the served HNSW item index: answered by its head alone (proven exact) or through the graph; counted from the model version's load.");
+        meter.CreateObservableCounter("merx.index.searches", () => host.Current?.Models.SelectMany(m => m.Live?.Index is HnswIndex index ? Searches(m.Version.Name, index) : []) ?? [], description: "Searches of the served HNSW item index: answered by its head alone (proven exact) or through the graph; counted from the model version's load.");
         meter.CreateObservableUpDownCounter("merx.http.requests_in_flight", () => load.InFlight, description: "Requests being processed.");
         meter.CreateObservableCounter("merx.recommendations.degraded", () => load.Degraded, description: "Recommendations served on the fast or fallback path.");
         meter.CreateObservableGauge("merx.trust.surge_items", () => signals.Report(0).FlaggedItems,
@@ -49,6 +44,13 @@ public sealed class MerxMetrics
     }
 
     private static KeyValuePair<string, object?> Tag(string key, object? value) => new(key, value);
+
+    // Head answers read first: a search is counted when it starts and as a head answer when it ends, so graph ≥ 0.
+    private static Measurement<long>[] Searches(string model, HnswIndex index)
+    {
+        var head = index.HeadAnswers;
+        return [new(head, Tag("model", model), Tag("answered", "head")), new(index.Searches - head, Tag("model", model), Tag("answered", "graph"))];
+    }
 
     public void EventsIngested(long n) { if (n > 0) _events.Add(n); }
 
