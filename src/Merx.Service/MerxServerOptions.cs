@@ -43,6 +43,7 @@ public sealed class MerxServerOptions
         Check(IndexBuildSeconds > 0 && double.IsFinite(IndexBuildSeconds), nameof(IndexBuildSeconds), "must be a positive number of seconds");
         Check(IvfProbes >= 1, nameof(IvfProbes), "must be at least 1");
         Check(IndexHeadItems is null or >= 0, nameof(IndexHeadItems), "must be 0 or more");
+        Check(IndexHeadTolerance is >= 0 and < 1, nameof(IndexHeadTolerance), "must be a share in [0, 1)");
         Check(IndexSearchWidth is null or >= 1, nameof(IndexSearchWidth), "must be at least 1");
         Check(MaxN >= 1, nameof(MaxN), "must be at least 1");
         Check(TrainEvery is null || TrainEvery > TimeSpan.Zero, nameof(TrainEvery), "must be positive");
@@ -117,6 +118,8 @@ public sealed class MerxServerOptions
     public double IndexBuildSeconds { get; set; } = 600;
     /// <summary>Items of largest norm an HNSW search scans in full beside its graph (null: 16,384 or the whole smaller catalog; 0: the graph alone). See <see cref="Ranking.Retrieval.HnswOptions.HeadItems"/>.</summary>
     public int? IndexHeadItems { get; set; }
+    /// <summary>The share of its answers the HNSW head may miss, as audited against the graph, to answer without its proof (0: only with the proof). See <see cref="Ranking.Retrieval.HnswOptions.HeadTolerance"/>.</summary>
+    public double IndexHeadTolerance { get; set; } = Ranking.Retrieval.HnswOptions.DefaultHeadTolerance;
     /// <summary>The HNSW search width (null: by catalog size, <see cref="Ranking.Retrieval.HnswOptions.ExpansionSearchFor"/>); measure your model's recall at each width with <c>merx index-bench --graph</c> first.</summary>
     public int? IndexSearchWidth { get; set; }
     /// <summary>Where HNSW graphs are kept per model version (null: beside the SQLite file, "&lt;db&gt;.indexes"; none for a server URL).</summary>

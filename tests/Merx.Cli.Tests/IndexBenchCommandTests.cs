@@ -52,6 +52,13 @@ public class IndexBenchCommandTests() : CliTestBase("merx-index-bench-")
         Assert.Contains("1k re-ranked", factors.Out);
         Assert.Contains("3k re-ranked", factors.Out);
         Assert.Contains("--rerank", Merx("index-bench", "--rerank", "0", "--items", "100").Err);
+        var tolerances = Merx("index-bench", "--items", "300", "--indexes", "hnsw-f16", "--head", "32", "--head-tolerance", "0,0.5", "--queries", "200", "--seed", "3", "--json", P("tol.json"));
+        Assert.True(tolerances.Code == 0, tolerances.Err);
+        var measured = JsonDocument.Parse(File.ReadAllText(P("tol.json"))).RootElement.GetProperty("results").EnumerateArray().ToArray();
+        Assert.EndsWith("head tolerance 0", measured[0].GetProperty("settings").GetString());
+        Assert.Equal(0, measured[0].GetProperty("head_on_record@100").GetDouble());   // 0: the head answers alone only with its proof
+        Assert.InRange(measured[1].GetProperty("head_on_record@10").GetDouble(), 0, 1);
+        Assert.Contains("--head-tolerance", Merx("index-bench", "--head-tolerance", "1", "--items", "100").Err);
 
         var missing = Merx("index-bench", "--vectors-from", P("t.db"), "--graph", P("none.usearch"), "--indexes", "hnsw-f16");
         Assert.NotEqual(0, missing.Code);

@@ -76,11 +76,12 @@ public sealed class LiveItemIndexTests(ShopStore shop, ITestOutputHelper output)
         Assert.Contains(snapshot.Catalog.IndexOf("live-warm"), everything.Select(s => s.Item));
         Assert.Equal(inStock - 1 + 1, everything.Length);                         // every item the index holds: the trained ones in stock but the deleted one, and live-warm
 
-        // /metrics counts the graph's searches by how they were answered: by the head alone or through the graph.
+        // /metrics counts the graph's searches by how they were answered: by the head alone (proven or on its record) or through the graph.
         using var response = await app.Client.GetAsync("/metrics");
         var lines = (await response.Content.ReadAsStringAsync()).Split('\n').Where(l => l.StartsWith("merx_index_searches_total{", StringComparison.Ordinal)).ToArray();
         Assert.Contains(lines, l => l.Contains("answered=\"head\"") && l.Contains("model=\"sasrec\""));
         Assert.Contains(lines, l => l.Contains("answered=\"graph\"") && l.Contains("model=\"sasrec\""));
+        Assert.Contains(lines, l => l.Contains("answered=\"head_on_record\"") && l.Contains("model=\"sasrec\""));
         var counted = lines.Sum(l => long.Parse(l.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture));
         Assert.InRange(counted, 1, ((HnswIndex)live.Index).Searches);
     }

@@ -28,11 +28,12 @@ internal static class IndexBenchCommand
         var graph = new Option<string?>("--graph") { Description = "hnsw: read the graph from this file (a serving graph under <db>.indexes/, built over the --vectors-from model's vectors) instead of building one" };
         var head = new Option<string?>("--head") { Description = "hnsw: items of largest norm scanned beside the graph (default: 16,384 or the whole catalog when smaller; 0: the graph alone); comma-separated sizes measure the same graph with each" };
         var rerank = new Option<string>("--rerank") { Description = "hnsw: the best k × this items the graph finds are re-ranked exactly; comma-separated factors measure the same graph with each", DefaultValueFactory = _ => new HnswOptions().CandidateFactor.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        var tolerance = new Option<string>("--head-tolerance") { Description = "hnsw: the share of answers the head alone may miss, as audited, to answer without its proof (0: only with the proof); comma-separated shares measure the same graph with each", DefaultValueFactory = _ => HnswOptions.DefaultHeadTolerance.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         var epsilon = new Option<double>("--epsilon") { Description = "relative score tolerance of the ε-recalls (ANN-benchmarks' 0.01; 0: exact ties only)", DefaultValueFactory = _ => 0.01 };
         var json = Cli.Json();
         var command = new Command("index-bench", "Recall@10/@100 and queries/s of the item indexes (inverted file, int8 scan, USearch HNSW) against the exact float scan, on synthetic clustered vectors or a trained model's.")
         {
-            items, dim, queries, seed, from, model, indexes, probes, candidates, m, efAdd, efSearch, graph, head, rerank, epsilon, json,
+            items, dim, queries, seed, from, model, indexes, probes, candidates, m, efAdd, efSearch, graph, head, rerank, tolerance, epsilon, json,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
@@ -53,11 +54,14 @@ internal static class IndexBenchCommand
             var factors = parse.GetValue(rerank)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(f => int.TryParse(f, System.Globalization.CultureInfo.InvariantCulture, out var v) && v >= 1 ? v : throw new ArgumentException($"--rerank: '{f}' is not a factor of at least 1")).ToArray();
             if (factors.Length == 0) throw new ArgumentException("--rerank needs at least one factor");
+            var tolerances = parse.GetValue(tolerance)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(t => double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && v is >= 0 and < 1 ? v : throw new ArgumentException($"--head-tolerance: '{t}' is not a share in [0, 1)")).ToArray();
+            if (tolerances.Length == 0) throw new ArgumentException("--head-tolerance needs at least one share");
             var graphFile = parse.GetValue(graph);
             if (graphFile is not null && !File.Exists(graphFile)) throw new FileNotFoundException($"no graph at {graphFile} (a serving graph is written under <db>.indexes/ by the first 'merx serve')");
             if (graphFile is not null && parse.GetValue(from) is null) throw new ArgumentException("--graph needs --vectors-from: the graph's keys are that model's items");
             var list = names.SelectMany(name => name.StartsWith("hnsw", StringComparison.Ordinal)
-                    ? heads.SelectMany(h => factors.SelectMany(f => widths.Select(w => Candidate(name, parse.GetValue(probes), parse.GetValue(candidates), new HnswOptions(HnswStorage.Int8, parse.GetValue(m), parse.GetValue(efAdd), w, f, HeadItems: h), graphFile))))
+                    ? heads.SelectMany(h => tolerances.SelectMany(t => factors.SelectMany(f => widths.Select(w => Candidate(name, parse.GetValue(probes), parse.GetValue(candidates), new HnswOptions(HnswStorage.Int8, parse.GetValue(m), parse.GetValue(efAdd), w, f, HeadItems: h, HeadTolerance: t), graphFile)))))
                     : [Candidate(name, parse.GetValue(probes), parse.GetValue(candidates), new HnswOptions(), null)]).ToList();
 
             float[] vectors, queryVectors;
@@ -77,9 +81,9 @@ internal static class IndexBenchCommand
             if (parse.GetValue(epsilon) is var eps && (eps < 0 || !double.IsFinite(eps))) throw new ArgumentException("--epsilon must be 0 or more");
             var results = IndexBench.Run(vectors, queryVectors, d, list, Cli.Progress, parse.GetValue(epsilon));
             Console.WriteLine($"{source}: {vectors.Length / d:N0} items, d {d}, {queryVectors.Length / d:N0} queries; exact scan {results.FirstOrDefault()?.ExactQps:F1} queries/s");
-            Console.WriteLine($"{"index",-10} {"recall@10",10} {"(ε)",7} {"recall@100",11} {"(ε)",7} {"queries/s",10} {"top-100/s",10} {"× exact",8} {"build s",8} {"bytes/item",11} {"head@10",8} {"head@100",8}  settings");
+            Console.WriteLine($"{"index",-10} {"recall@10",10} {"(ε)",7} {"recall@100",11} {"(ε)",7} {"queries/s",10} {"top-100/s",10} {"× exact",8} {"build s",8} {"bytes/item",11} {"head@10",8} {"head@100",8} {"rec@10",7} {"rec@100",7}  settings");
             foreach (var r in results)
-                Console.WriteLine($"{r.Index,-10} {r.RecallAt10,10:F4} {r.RecallAt10Epsilon,7:F4} {r.RecallAt100,11:F4} {r.RecallAt100Epsilon,7:F4} {r.Qps,10:F0} {r.QpsAt100,10:F0} {r.Qps / r.ExactQps,8:F1} {r.BuildSeconds,8:F1} {r.BytesPerItem,11:F1} {Share(r.HeadAnswersAt10),8} {Share(r.HeadAnswersAt100),8}  {r.Settings}");
+                Console.WriteLine($"{r.Index,-10} {r.RecallAt10,10:F4} {r.RecallAt10Epsilon,7:F4} {r.RecallAt100,11:F4} {r.RecallAt100Epsilon,7:F4} {r.Qps,10:F0} {r.QpsAt100,10:F0} {r.Qps / r.ExactQps,8:F1} {r.BuildSeconds,8:F1} {r.BytesPerItem,11:F1} {Share(r.HeadAnswersAt10),8} {Share(r.HeadAnswersAt100),8} {Share(r.HeadOnRecordAt10),7} {Share(r.HeadOnRecordAt100),7}  {r.Settings}");
             if (results.FirstOrDefault() is { } first)
                 Console.WriteLine($"exact answers by item norm: every top-10 item within the {first.ExactTop10MaxNormRank + 1:N0} longest vectors; {first.ExactTop100InHead:P2} of the top-100 items within the {HnswOptions.HeadFor(vectors.Length / d):N0} longest (the default head)");
             if (parse.GetValue(json) is { } jsonPath)
@@ -105,7 +109,7 @@ internal static class IndexBenchCommand
 
     // A graph read from a file searches as wide as the options say (HnswIndex.Load); its "build" time is the read.
     private static IndexBench.Candidate Hnsw(HnswOptions o, string? graphFile) =>
-        new($"{(o.Lift || o.Storage == HnswStorage.Int8 ? "lifted cosine" : "inner product")}, M {o.Connectivity}, ef_add {o.ExpansionAdd}, ef_search {o.ExpansionSearch}, {o.CandidateFactor}k re-ranked, head {(o.HeadItems is { } h ? h.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "min(n, 16,384)")}{(graphFile is null ? "" : $", graph read from {Path.GetFileName(graphFile)}")}",
+        new($"{(o.Lift || o.Storage == HnswStorage.Int8 ? "lifted cosine" : "inner product")}, M {o.Connectivity}, ef_add {o.ExpansionAdd}, ef_search {o.ExpansionSearch}, {o.CandidateFactor}k re-ranked, head {(o.HeadItems is { } h ? h.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "min(n, 16,384)")}, head tolerance {o.HeadTolerance.ToString(System.Globalization.CultureInfo.InvariantCulture)}{(graphFile is null ? "" : $", graph read from {Path.GetFileName(graphFile)}")}",
             (v, d) => graphFile is null ? HnswIndex.Build(v, d, o, Cli.Progress) : HnswIndex.Load(graphFile, v, d, o));
 
     /// <summary>

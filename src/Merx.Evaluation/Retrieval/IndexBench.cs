@@ -44,6 +44,10 @@ public sealed record IndexBenchResult(
     [JsonPropertyName("head_answers@10")] public double? HeadAnswersAt10 { get; init; }
     /// <summary>The same for top-100 searches.</summary>
     [JsonPropertyName("head_answers@100")] public double? HeadAnswersAt100 { get; init; }
+    /// <summary>HNSW with a head: the share of top-10 searches the head answered alone without the proof, on its audited record (<see cref="HnswIndex.HeadAnswersOnRecord"/>).</summary>
+    [JsonPropertyName("head_on_record@10")] public double? HeadOnRecordAt10 { get; init; }
+    /// <summary>The same for top-100 searches.</summary>
+    [JsonPropertyName("head_on_record@100")] public double? HeadOnRecordAt100 { get; init; }
 }
 
 /// <summary>
@@ -89,11 +93,13 @@ public static class IndexBench
             for (var i = 0; i < q; i++) found[i] = index.Search(queries.AsSpan(i * d, d), 10);
             var qps = q / clock.Elapsed.TotalSeconds;
             var head10 = (index as HnswIndex)?.HeadAnswers;
+            var record10 = (index as HnswIndex)?.HeadAnswersOnRecord;
             var wide = new ScoredItem[q][];
             clock.Restart();
             for (var i = 0; i < q; i++) wide[i] = index.Search(queries.AsSpan(i * d, d), 100);
             var qps100 = q / clock.Elapsed.TotalSeconds;
             var head100 = (index as HnswIndex)?.HeadAnswers - head10;
+            var record100 = (index as HnswIndex)?.HeadAnswersOnRecord - record10;
             for (var i = 0; i < q; i++)
             {
                 hits10 += Overlap(found[i], truth[i], 10);
@@ -106,8 +112,9 @@ public static class IndexBench
                 RecallAt10Epsilon = near10 / (10.0 * q), RecallAt100Epsilon = near100 / (100.0 * q), Epsilon = epsilon,
                 ExactTop10MaxNormRank = maxRank, ExactTop100InHead = inHead, QpsAt100 = qps100,
                 HeadAnswersAt10 = head10 / (double)q, HeadAnswersAt100 = head100 / (double)q,
+                HeadOnRecordAt10 = record10 / (double)q, HeadOnRecordAt100 = record100 / (double)q,
             };
-            progress?.Report($"{index.Name}: recall@10 {result.RecallAt10:F4} ({result.RecallAt10Epsilon:F4} within ε {epsilon}), recall@100 {result.RecallAt100:F4}, {qps:F0} queries/s ({qps / exactQps:F1}× exact), top 100: {qps100:F0} queries/s{(head10 is null ? "" : $"; the head alone answered {head10 / (double)q:P1} of the top-10 and {head100 / (double)q:P1} of the top-100 searches")}");
+            progress?.Report($"{index.Name}: recall@10 {result.RecallAt10:F4} ({result.RecallAt10Epsilon:F4} within ε {epsilon}), recall@100 {result.RecallAt100:F4}, {qps:F0} queries/s ({qps / exactQps:F1}× exact), top 100: {qps100:F0} queries/s{(head10 is null ? "" : $"; the head alone answered {head10 / (double)q:P1} of the top-10 and {head100 / (double)q:P1} of the top-100 searches with its proof, {record10 / (double)q:P1} and {record100 / (double)q:P1} on its record")}");
             results.Add(result);
             (index as IDisposable)?.Dispose();
         }

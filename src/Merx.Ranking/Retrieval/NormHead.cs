@@ -24,9 +24,11 @@ internal sealed class NormHead
     private readonly Dictionary<int, int> _rowOf;
     private readonly HashSet<int> _gone = [];
 
-    private NormHead(int d, int[] keys, sbyte[] q, float[] scale, float[] rows, float outsideNorm)
+    private readonly float _leastNorm;   // the smallest norm in the head (+∞ when empty)
+
+    private NormHead(int d, int[] keys, sbyte[] q, float[] scale, float[] rows, float outsideNorm, float leastNorm)
     {
-        _d = d; _keys = keys; _q = q; _scale = scale; _rows = rows; OutsideNorm = outsideNorm;
+        _d = d; _keys = keys; _q = q; _scale = scale; _rows = rows; OutsideNorm = outsideNorm; _leastNorm = leastNorm;
         _rowOf = new Dictionary<int, int>(keys.Length);
         for (var r = 0; r < keys.Length; r++) _rowOf[keys[r]] = r;
     }
@@ -69,7 +71,7 @@ internal sealed class NormHead
             x.Slice(keys[r] * d, d).CopyTo(rows.AsSpan(r * d, d));
             scale[r] = Int8Rows.QuantizeRow(rows.AsSpan(r * d, d), q.AsSpan(r * d, d));
         }
-        return new NormHead(d, keys, q, scale, rows, outside);
+        return new NormHead(d, keys, q, scale, rows, outside, size > 0 ? ranked[size - 1].Score : float.PositiveInfinity);
     }
 
     /// <summary>Offers the approximate scores of the head's items (removed ones skipped) from <paramref name="floor"/> up to <paramref name="pool"/>.</summary>
@@ -83,17 +85,22 @@ internal sealed class NormHead
     /// <summary>The exact score of a head item (one the scan offered).</summary>
     public float Dot(int item, ReadOnlySpan<float> query) => TensorPrimitives.Dot(_rows.AsSpan(_rowOf[item] * _d, _d), query);
 
-    /// <summary>An item's new vector: a head item's row is replaced; an item outside the head is left to the graph, its norm noted.</summary>
-    public void Replace(int item, ReadOnlySpan<float> vector)
+    /// <summary>
+    /// An item's new vector: a head item's row is replaced; an item outside the head is left to the graph, its norm noted.
+    /// True when that item's norm reaches the head's smallest: the head's record of what it misses no longer holds.
+    /// </summary>
+    public bool Replace(int item, ReadOnlySpan<float> vector)
     {
         if (!_rowOf.TryGetValue(item, out var r))
         {
-            OutsideNorm = MathF.Max(OutsideNorm, TensorPrimitives.Norm(vector));
-            return;
+            var norm = TensorPrimitives.Norm(vector);
+            OutsideNorm = MathF.Max(OutsideNorm, norm);
+            return norm >= _leastNorm;
         }
         vector.CopyTo(_rows.AsSpan(r * _d, _d));
         _scale[r] = Int8Rows.QuantizeRow(vector, _q.AsSpan(r * _d, _d));
         _gone.Remove(item);
+        return false;
     }
 
     public void Remove(int item)

@@ -10,14 +10,17 @@ namespace Merx.Service.Serving;
 /// <param name="Int8">Serve the large model from its int8 inference copy (<see cref="Core.Contracts.IInt8Inference"/>).</param>
 /// <param name="HeadItems">Items of largest norm an HNSW search scans beside its graph (null: <see cref="HnswOptions.HeadFor"/>).</param>
 /// <param name="SearchWidth">The HNSW search width (null: <see cref="HnswOptions.ExpansionSearchFor"/> the catalog's size).</param>
-public sealed record ItemIndexSettings(int MinItems = 50_000, string Kind = "hnsw", double BuildSeconds = 600, int Probes = 32, string? Directory = null, IProgress<string>? Progress = null, bool Int8 = false, int? HeadItems = null, int? SearchWidth = null);
+/// <param name="HeadTolerance">The share of answers the HNSW head may miss, as audited, to answer without its proof (<see cref="HnswOptions.HeadTolerance"/>).</param>
+public sealed record ItemIndexSettings(int MinItems = 50_000, string Kind = "hnsw", double BuildSeconds = 600, int Probes = 32, string? Directory = null, IProgress<string>? Progress = null, bool Int8 = false, int? HeadItems = null, int? SearchWidth = null,
+    double HeadTolerance = HnswOptions.DefaultHeadTolerance);
 
 /// <summary>Builds the serving item index of a user encoder's item vectors.</summary>
 public static class ItemIndexes
 {
     public static ItemIndexSettings Settings(MerxServerOptions options) =>
         new(options.IndexMinItems, options.ItemIndex, options.IndexBuildSeconds, options.IvfProbes,
-            options.IndexDirectory ?? (options.Db.Contains("://") ? null : options.Db + ".indexes"), Int8: options.ModelPrecision == "int8", HeadItems: options.IndexHeadItems, SearchWidth: options.IndexSearchWidth);
+            options.IndexDirectory ?? (options.Db.Contains("://") ? null : options.Db + ".indexes"), Int8: options.ModelPrecision == "int8", HeadItems: options.IndexHeadItems, SearchWidth: options.IndexSearchWidth,
+            HeadTolerance: options.IndexHeadTolerance);
 
     /// <summary>
     /// The index of <paramref name="settings"/>.Kind over the encoder's vectors (read through the model,
@@ -36,7 +39,7 @@ public static class ItemIndexes
             case "int8-scan": return Int8ScanIndex.Build(floats, d);
             case "hnsw" or "hnsw-i8":
                 var options = new HnswOptions(settings.Kind == "hnsw-i8" ? HnswStorage.Int8 : HnswStorage.Float16,
-                    ExpansionSearch: settings.SearchWidth ?? HnswOptions.ExpansionSearchFor(encoder.ItemVectors.Length / d), HeadItems: settings.HeadItems);
+                    ExpansionSearch: settings.SearchWidth ?? HnswOptions.ExpansionSearchFor(encoder.ItemVectors.Length / d), HeadItems: settings.HeadItems, HeadTolerance: settings.HeadTolerance);
                 var file = settings.Directory is { } dir && versionKey is not null ? Path.Combine(dir, $"{versionKey}.{settings.Kind}.usearch") : null;
                 if (file is not null && File.Exists(file))
                 {
@@ -69,7 +72,7 @@ public static class ItemIndexes
     // One line for the operator: which graph serves, how wide it searches, how large its head is.
     private static HnswIndex Described(HnswIndex graph, string how, IProgress<string>? progress)
     {
-        progress?.Report($"hnsw: {graph.Count:N0} items {how}; search width {graph.Options.ExpansionSearch}, head {graph.HeadCount:N0} items (Merx:IndexSearchWidth, Merx:IndexHeadItems)");
+        progress?.Report($"hnsw: {graph.Count:N0} items {how}; search width {graph.Options.ExpansionSearch}, head {graph.HeadCount:N0} items answering alone within {graph.Options.HeadTolerance:P1} audited misses (Merx:IndexSearchWidth, Merx:IndexHeadItems, Merx:IndexHeadTolerance)");
         return graph;
     }
 }

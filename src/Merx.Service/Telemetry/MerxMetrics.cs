@@ -49,7 +49,9 @@ public sealed class MerxMetrics
     private static Measurement<long>[] Searches(string model, HnswIndex index)
     {
         var head = index.HeadAnswers;
-        return [new(head, Tag("model", model), Tag("answered", "head")), new(index.Searches - head, Tag("model", model), Tag("answered", "graph"))];
+        var record = index.HeadAnswersOnRecord;
+        return [new(head, Tag("model", model), Tag("answered", "head")), new(record, Tag("model", model), Tag("answered", "head_on_record")),
+            new(index.Searches - head - record, Tag("model", model), Tag("answered", "graph"))];
     }
 
     public void EventsIngested(long n) { if (n > 0) _events.Add(n); }

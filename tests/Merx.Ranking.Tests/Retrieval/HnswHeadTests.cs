@@ -166,4 +166,78 @@ public sealed class HnswHeadTests
         index.Search(q, 10);
         Assert.Equal(1, index.HeadAnswers);
     }
+
+    // The shared vectors with item 0 turned into a long item (norm 9) opposite to every AwayQuery: it is the longest item
+    // outside a head of the 100 hot items, so the head can never prove a top-10, yet it never belongs to an answer.
+    private static float[] WithLongOutsider()
+    {
+        var x = (float[])Vectors.Clone();
+        x.AsSpan(0, D).Clear();
+        x[0] = -9;
+        return x;
+    }
+
+    private static float[] AwayQuery(int i)
+    {
+        var q = Query(i);
+        q[0] = MathF.Abs(q[0]) + 3;
+        return q;
+    }
+
+    private static int[] ExactOver(float[] x, float[] q, int k)
+    {
+        var best = new TopKHeap(k);
+        for (var i = 0; i < x.Length / D; i++) best.Offer(i, TensorPrimitives.Dot<float>(x.AsSpan(i * D, D), q));
+        return best.ToSortedArray().Select(s => s.Item).ToArray();
+    }
+
+    [Fact]
+    public void WithoutItsProof_TheHeadAnswersAlone_OnceItsAuditsMissNothing_AndEvery16thSearchStillAudits()
+    {
+        var x = WithLongOutsider();
+        using var index = HnswIndex.Build(() => x, D, Sparse with { HeadItems = Hot });
+        using var strict = HnswIndex.Build(() => x, D, Sparse with { HeadItems = Hot, HeadTolerance = 0 });
+        for (var i = 0; i < 400; i++)
+        {
+            var q = AwayQuery(i);
+            var exact = ExactOver(x, q, 10);
+            Assert.Equal(exact, index.Search(q, 10).Select(s => s.Item));
+            Assert.Equal(exact, strict.Search(q, 10).Select(s => s.Item));
+        }
+        Assert.Equal(0, index.HeadAnswers);   // never proven: |q|·9 lies above every k-th score
+        Assert.Equal(0, strict.HeadAnswersOnRecord);
+        // 64 audited searches, then every search but the audit turns (search number ≡ 7 mod 16) answers alone.
+        var turns = Enumerable.Range(65, 400 - 64).Count(n => n % 16 == 7);
+        Assert.Equal(400 - 64 - turns, index.HeadAnswersOnRecord);
+        Assert.Equal(400, index.Searches);
+    }
+
+    [Fact]
+    public void AHeadThatMissesAnswers_NeverAnswersAloneWithoutItsProof_AndAnswersAsTheStrictIndex()
+    {
+        // A head of 50 holds half the hot items: the other half, outside it, are in most answers, and audits see them.
+        using var index = HnswIndex.Build(() => Vectors, D, Sparse with { HeadItems = Hot / 2, Connectivity = 4, ExpansionSearch = 16 });
+        using var strict = HnswIndex.Build(() => Vectors, D, Sparse with { HeadItems = Hot / 2, Connectivity = 4, ExpansionSearch = 16, HeadTolerance = 0 });
+        for (var i = 0; i < 300; i++)
+        {
+            var q = Query(i);
+            Assert.Equal(strict.Search(q, 10), index.Search(q, 10));
+        }
+        Assert.Equal(0, index.HeadAnswersOnRecord);
+    }
+
+    [Fact]
+    public void AnItemAddedWithTheNormOfAHeadItem_ClearsTheRecord_AndIsFoundAtOnce()
+    {
+        var x = WithLongOutsider();
+        using var index = HnswIndex.Build(() => x, D, Sparse with { HeadItems = Hot });
+        for (var i = 0; i < 100; i++) index.Search(AwayQuery(i), 10);
+        var answered = index.HeadAnswersOnRecord;
+        Assert.True(answered > 0);
+        var q = AwayQuery(1000);
+        index.Add(N, q.Select(v => v * 100).ToArray());
+        Assert.Equal(N, index.Search(q, 10)[0].Item);
+        for (var i = 0; i < 60; i++) index.Search(AwayQuery(i), 10);
+        Assert.Equal(answered, index.HeadAnswersOnRecord);   // learning again: 64 audits before the head answers alone
+    }
 }
