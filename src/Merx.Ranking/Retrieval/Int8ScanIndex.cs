@@ -63,20 +63,26 @@ public sealed class Int8ScanIndex : IItemIndex
     /// <summary>
     /// The int8 scan: offers each row's approximate score (scale · q·uq) to <paramref name="pool"/> under its key
     /// (<paramref name="keys"/>[row], or the row itself when empty), checking <paramref name="accept"/> only for rows the pool would keep;
-    /// rows scoring below <paramref name="start"/> are not offered.
+    /// rows scoring below <paramref name="start"/> are not offered. With <paramref name="tailNorms"/> (for each row, the largest
+    /// scale · |q row| from it to the end: <see cref="TailNorms"/>) the scan stops, every 512 rows, once the rows left cannot reach
+    /// what the pool keeps: by Cauchy–Schwarz a row's score is at most scale · |q row| · |uq|. The pool is the full scan's.
     /// </summary>
-    internal static void Scan(ReadOnlySpan<sbyte> q, ReadOnlySpan<float> scale, ReadOnlySpan<sbyte> uq, ReadOnlySpan<int> keys, TopKHeap pool, Func<int, bool>? accept, float start = float.NegativeInfinity)
+    internal static void Scan(ReadOnlySpan<sbyte> q, ReadOnlySpan<float> scale, ReadOnlySpan<sbyte> uq, ReadOnlySpan<int> keys, TopKHeap pool, Func<int, bool>? accept, float start = float.NegativeInfinity,
+        ReadOnlySpan<float> tailNorms = default)
     {
         var d = uq.Length;
         var n = scale.Length;
-        var dots = ArrayPool<int>.Shared.Rent(Block);
-        var scores = ArrayPool<float>.Shared.Rent(Block);
+        var block = tailNorms.IsEmpty ? Block : 512;
+        var queryNorm = tailNorms.IsEmpty ? 0f : QueryNorm(uq);
+        var dots = ArrayPool<int>.Shared.Rent(block);
+        var scores = ArrayPool<float>.Shared.Rent(block);
         var floor = MathF.Max(pool.Floor, start);
         try
         {
-            for (var r0 = 0; r0 < n; r0 += Block)
+            for (var r0 = 0; r0 < n; r0 += block)
             {
-                var rows = Math.Min(Block, n - r0);
+                if (!tailNorms.IsEmpty && floor > tailNorms[r0] * queryNorm) return;
+                var rows = Math.Min(block, n - r0);
                 var s = scores.AsSpan(0, rows);
                 Int8Rows.Dots(q.Slice(r0 * d, rows * d), uq, dots.AsSpan(0, rows));
                 TensorPrimitives.ConvertTruncating<int, float>(dots.AsSpan(0, rows), s);   // exact: |dot| ≤ 127² · 512 < 2²⁴
@@ -97,5 +103,33 @@ public sealed class Int8ScanIndex : IItemIndex
             ArrayPool<int>.Shared.Return(dots);
             ArrayPool<float>.Shared.Return(scores);
         }
+    }
+
+    // |uq| rounded up a little, so the bound never falls below a score through float rounding.
+    private static float QueryNorm(ReadOnlySpan<sbyte> uq)
+    {
+        long sum = 0;
+        foreach (var v in uq) sum += v * v;
+        return MathF.Sqrt(sum) * (1 + 1e-5f);
+    }
+
+    /// <summary>
+    /// For each row of (n, d) int8 rows <paramref name="q"/>, the largest scale · |q row| from it to the end (rounded up a
+    /// little): the bound <see cref="Scan"/> stops on. Rows ordered by falling norm make it fall fast.
+    /// </summary>
+    internal static float[] TailNorms(ReadOnlySpan<sbyte> q, ReadOnlySpan<float> scale)
+    {
+        var n = scale.Length;
+        var d = n == 0 ? 0 : q.Length / n;
+        var tail = new float[n];
+        var max = 0f;
+        for (var r = n - 1; r >= 0; r--)
+        {
+            long sum = 0;
+            foreach (var v in q.Slice(r * d, d)) sum += v * v;
+            max = MathF.Max(max, scale[r] * MathF.Sqrt(sum) * (1 + 1e-5f));
+            tail[r] = max;
+        }
+        return tail;
     }
 }

@@ -21,6 +21,7 @@ internal sealed class NormHead
     private readonly sbyte[] _q;          // (h, d)
     private readonly float[] _scale;      // (h)
     private readonly float[] _rows;       // (h, d): the float rows, together, for the exact scores (the model's table is read at random)
+    private float[] _tail;                // (h): the scan's stopping bounds (Int8ScanIndex.TailNorms)
     private readonly Dictionary<int, int> _rowOf;
     private readonly HashSet<int> _gone = [];
 
@@ -29,12 +30,13 @@ internal sealed class NormHead
     private NormHead(int d, int[] keys, sbyte[] q, float[] scale, float[] rows, float outsideNorm, float leastNorm)
     {
         _d = d; _keys = keys; _q = q; _scale = scale; _rows = rows; OutsideNorm = outsideNorm; _leastNorm = leastNorm;
+        _tail = Int8ScanIndex.TailNorms(q, scale);
         _rowOf = new Dictionary<int, int>(keys.Length);
         for (var r = 0; r < keys.Length; r++) _rowOf[keys[r]] = r;
     }
 
     public int Count => _keys.Length;
-    public double Bytes => _keys.Length * (_d + sizeof(float) + sizeof(int) + _d * sizeof(float));
+    public double Bytes => _keys.Length * (_d + 2 * sizeof(float) + sizeof(int) + _d * sizeof(float));
 
     /// <summary>
     /// At least the largest norm of any item outside the head (−1: none is), items added later included; a removal
@@ -74,12 +76,15 @@ internal sealed class NormHead
         return new NormHead(d, keys, q, scale, rows, outside, size > 0 ? ranked[size - 1].Score : float.PositiveInfinity);
     }
 
-    /// <summary>Offers the approximate scores of the head's items (removed ones skipped) from <paramref name="floor"/> up to <paramref name="pool"/>.</summary>
+    /// <summary>
+    /// Offers the approximate scores of the head's items (removed ones skipped) from <paramref name="floor"/> up to <paramref name="pool"/>,
+    /// largest norm first, stopping where the items left cannot reach the pool (the same pool as a full scan).
+    /// </summary>
     public void Scan(ReadOnlySpan<sbyte> query, TopKHeap pool, Func<int, bool>? admissible, float floor = float.NegativeInfinity)
     {
         if (_keys.Length == 0) return;
         Func<int, bool>? accept = _gone.Count == 0 ? admissible : item => !_gone.Contains(item) && (admissible is null || admissible(item));
-        Int8ScanIndex.Scan(_q, _scale, query, _keys, pool, accept, floor);
+        Int8ScanIndex.Scan(_q, _scale, query, _keys, pool, accept, floor, _tail);
     }
 
     /// <summary>The exact score of a head item (one the scan offered).</summary>
@@ -99,6 +104,7 @@ internal sealed class NormHead
         }
         vector.CopyTo(_rows.AsSpan(r * _d, _d));
         _scale[r] = Int8Rows.QuantizeRow(vector, _q.AsSpan(r * _d, _d));
+        _tail = Int8ScanIndex.TailNorms(_q, _scale);
         _gone.Remove(item);
         return false;
     }

@@ -240,4 +240,56 @@ public sealed class HnswHeadTests
         for (var i = 0; i < 60; i++) index.Search(AwayQuery(i), 10);
         Assert.Equal(answered, index.HeadAnswersOnRecord);   // learning again: 64 audits before the head answers alone
     }
+
+    [Fact]
+    public void TheNormBoundedScan_StopsEarly_WithTheFullScansPool()
+    {
+        // Rows by falling norm, as the head holds them: the bounded scan must keep exactly what the full scan keeps, at any
+        // pool size and starting floor, and stop before the end when the pool is small.
+        var rng = new SplitMix64(5);
+        const int rows = 4000;
+        var x = new float[rows * D];
+        for (var r = 0; r < rows; r++)
+        {
+            var row = x.AsSpan(r * D, D);
+            // Near one direction, so a row's score comes close to its bound and the stop is tested where it is tight.
+            for (var t = 0; t < D; t++) row[t] = 1 + 0.5f * (float)rng.NextGaussian();
+            TensorPrimitives.Multiply(row, 20f * (1 - r / (2f * rows)) / TensorPrimitives.Norm(row), row);
+        }
+        var q = new sbyte[rows * D];
+        var scale = new float[rows];
+        Int8Rows.Quantize(x, D, q, scale);
+        var keys = Enumerable.Range(0, rows).ToArray();
+        var tail = Int8ScanIndex.TailNorms(q, scale);
+        Assert.True(tail.Zip(tail.Skip(1)).All(p => p.First >= p.Second));
+        Span<sbyte> uq = stackalloc sbyte[D];
+        var stopped = 0;
+        for (var i = 0; i < Queries; i++)
+        {
+            Int8Rows.QuantizeRow(Query(i).Select(v => v + 2).ToArray(), uq);
+            foreach (var (size, start) in new[] { (20, float.NegativeInfinity), (200, float.NegativeInfinity), (20, 500f) })
+            {
+                var full = new TopKHeap(size);
+                var bounded = new TopKHeap(size);
+                Int8ScanIndex.Scan(q, scale, uq, keys, full, null, start);
+                Int8ScanIndex.Scan(q, scale, uq, keys, bounded, null, start, tail);
+                Assert.Equal(full.ToSortedArray(), bounded.ToSortedArray());
+                if (full.Floor > tail[^1] * MathF.Sqrt(TensorPrimitives.SumOfSquares<float>(uq.ToArray().Select(v => (float)v).ToArray()))) stopped++;
+            }
+        }
+        Assert.True(stopped > Queries, $"the bound should let most scans stop before the end ({stopped} did)");
+        // The scan does stop on its bound: told that nothing past row 512 scores above 0, it never sees row 3000, which
+        // is the query itself made long.
+        Int8Rows.QuantizeRow(Query(0), uq);
+        scale[3000] = Int8Rows.QuantizeRow(Query(0).Select(v => v * 100).ToArray(), q.AsSpan(3000 * D, D));
+        var lying = (float[])tail.Clone();
+        lying.AsSpan(512).Clear();
+        var all = new TopKHeap(20);
+        var cut = new TopKHeap(20);
+        Int8ScanIndex.Scan(q, scale, uq, keys, all, null);
+        Int8ScanIndex.Scan(q, scale, uq, keys, cut, null, float.NegativeInfinity, lying);
+        Assert.Equal(3000, all.ToSortedArray()[0].Item);
+        Assert.DoesNotContain(3000, cut.ToSortedArray().Select(c => c.Item));
+    }
 }
+
