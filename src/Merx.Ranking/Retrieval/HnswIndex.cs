@@ -57,7 +57,9 @@ public sealed record HnswOptions(HnswStorage Storage = HnswStorage.Float16, int 
 /// an added item is found by the next search). Beside the graph, every search scans the items of largest norm
 /// in int8 (<see cref="HnswOptions.HeadItems"/>, <see cref="NormHead"/>), where an inner-product graph finds a
 /// trained model's best answers worst; when the head's own k-th best score is at least |q| times the largest norm
-/// outside it, those are the exact answers and the graph is not searched (<see cref="HeadAnswers"/>). Thread-safe.
+/// outside it, those are the exact answers and the graph is not searched (<see cref="HeadAnswers"/>). Without that proof
+/// the head may still answer alone on its audited record (<see cref="HnswOptions.HeadTolerance"/>,
+/// <see cref="HeadAnswersOnRecord"/>). Thread-safe.
 /// </summary>
 public sealed class HnswIndex : IItemIndex, IDisposable
 {
@@ -208,7 +210,7 @@ public sealed class HnswIndex : IItemIndex, IDisposable
                 if (ranked.Length >= k ? Plus1Percent(ranked[k - 1].Score * qScale) >= bound : float.IsNegativeInfinity(outside))
                 {
                     own = ExactBest(ranked, k, query);
-                    if (own[^1].Score >= bound)
+                    if ((own.Length < k ? float.NegativeInfinity : own[^1].Score) >= bound)
                     {
                         Interlocked.Increment(ref _proofs[b]);
                         Interlocked.Increment(ref _headAnswers);

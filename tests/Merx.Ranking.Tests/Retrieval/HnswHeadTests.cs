@@ -149,6 +149,8 @@ public sealed class HnswHeadTests
             Assert.Equal(Exact(q, 10, odd), index.Search(q, 10, odd).Select(s => s.Item));
         }
         Assert.Equal(10, index.HeadAnswers);
+        Assert.Empty(index.Search(Query(0), 10, _ => false));   // nothing admissible: nothing found, and no failure
+        Assert.Equal(11, index.HeadAnswers);
     }
 
     [Fact]
