@@ -76,7 +76,8 @@ public sealed class HnswIndex : IItemIndex, IDisposable
     private readonly SemaphoreSlim _searchSlots = new(Environment.ProcessorCount);
     private long _headAnswers, _headOnRecord;
     private readonly long[] _searches = new long[32], _tries = new long[32], _proofs = new long[32];   // by ⌊log₂ k⌋ (HeadFirst; Searches)
-    private readonly long[] _audits = new long[32], _auditMisses = new long[32], _auditAnswers = new long[32];   // by ⌊log₂ k⌋ (OnRecord)
+    private readonly long[] _audits = new long[32], _auditMisses = new long[32], _auditAnswers = new long[32];   // by ⌊log₂ k⌋, under _auditLock
+    private readonly bool[] _onRecord = new bool[32];   // by ⌊log₂ k⌋: what the audits allow now (OnRecord), read without the lock
     private readonly Lock _auditLock = new();
 
     private HnswIndex(USearchIndex graph, int d, float radius, NormHead head, FloatRows floats, int baseCount, HnswOptions options)
@@ -279,12 +280,7 @@ public sealed class HnswIndex : IItemIndex, IDisposable
     }
 
     // Whether the audits of bucket b (at least 64) missed at most the tolerated share of their answers.
-    private bool OnRecord(int b)
-    {
-        if (Options.HeadTolerance <= 0) return false;
-        lock (_auditLock)
-            return _audits[b] >= 64 && _auditMisses[b] <= Options.HeadTolerance * _auditAnswers[b];
-    }
+    private bool OnRecord(int b) => Volatile.Read(ref _onRecord[b]);
 
     // One audit: the answers of a search through the graph that the head's own best k lacked. The record halves at 1,024
     // audits, so it follows the model's and the traffic's changes.
@@ -298,6 +294,17 @@ public sealed class HnswIndex : IItemIndex, IDisposable
         {
             if (_audits[b] >= 1024) { _audits[b] /= 2; _auditMisses[b] /= 2; _auditAnswers[b] /= 2; }
             _audits[b]++; _auditMisses[b] += misses; _auditAnswers[b] += answers.Length;
+            Volatile.Write(ref _onRecord[b], Options.HeadTolerance > 0 && _audits[b] >= 64 && _auditMisses[b] <= Options.HeadTolerance * _auditAnswers[b]);
+        }
+    }
+
+    // An item that could be in many answers arrived outside the head: the record starts again.
+    private void ForgetAudits()
+    {
+        lock (_auditLock)
+        {
+            Array.Clear(_audits); Array.Clear(_auditMisses); Array.Clear(_auditAnswers);
+            for (var b = 0; b < _onRecord.Length; b++) Volatile.Write(ref _onRecord[b], false);
         }
     }
 
@@ -361,8 +368,7 @@ public sealed class HnswIndex : IItemIndex, IDisposable
             if (_graph.Contains((ulong)item)) _graph.Remove((ulong)item);
             _graph.Add((ulong)item, Lifted ? Lift(vector, _radius) : vector.ToArray());
             _added[item] = vector.ToArray();
-            if (_head.Replace(item, vector))
-                lock (_auditLock) { Array.Clear(_audits); Array.Clear(_auditMisses); Array.Clear(_auditAnswers); }
+            if (_head.Replace(item, vector)) ForgetAudits();
         }
         finally { _lock.ExitWriteLock(); }
     }
