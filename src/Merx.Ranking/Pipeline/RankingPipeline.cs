@@ -115,6 +115,7 @@ public sealed class RankingPipeline
             stages.Add(new("explore:" + Exploration.Name, clock.Elapsed.TotalMilliseconds - t3, false));
         }
         ExplainServed(slate, context, pending);
+        if (pending is not null) ThreadScratch<int, (float Score, float Best, ICandidateSource Source, SourceCandidate Candidate)>.Return(pending);
         return new RankingResult(slate, path, stages, sessionShare, rate) { Trace = trace, UserVector = context.UserVector };
     }
 
@@ -165,10 +166,11 @@ public sealed class RankingPipeline
     private List<RankedItem> Fuse(List<(ICandidateSource Source, IReadOnlyList<SourceCandidate> Items, float Weight)> proposals, CandidateContext context,
         out Dictionary<int, (float Score, float Best, ICandidateSource Source, SourceCandidate Candidate)> pending)
     {
-        // Sized for every proposal up front: growing it step by step was a fifth of a request's allocations at 1M items.
+        // Sized for every proposal up front (growing it step by step was a fifth of a request's allocations at 1M items), and
+        // the thread's own from one request to the next.
         var capacity = 0;
         foreach (var (_, items, _) in proposals) capacity += items.Count;
-        var acc = new Dictionary<int, (float Score, float Best, ICandidateSource Source, SourceCandidate Candidate)>(capacity);
+        var acc = ThreadScratch<int, (float Score, float Best, ICandidateSource Source, SourceCandidate Candidate)>.Take(capacity);   // back in Run, once served
         foreach (var (source, items, weight) in proposals)
             for (var r = 0; r < items.Count; r++)
             {

@@ -128,4 +128,31 @@ public sealed class RankingPipelineTests
         }
         Assert.InRange(explored / 50.0, 0.3 * 10 * 0.6, 0.3 * 10 * 1.4); // rate 0.42 at one history item → ≈ 4.2 per list
     }
+
+    [Fact]
+    public void A_thread_reuses_its_scratch_maps_cleared_and_requests_in_turn_answer_as_each_alone()
+    {
+        var a = ThreadScratch<int, float>.Take(4);
+        a[1] = 1f;
+        var nested = ThreadScratch<int, float>.Take(4);   // taken while a is out: another map
+        Assert.NotSame(a, nested);
+        ThreadScratch<int, float>.Return(a);
+        var again = ThreadScratch<int, float>.Take(4);
+        Assert.Same(a, again);
+        Assert.Empty(again);
+        again.EnsureCapacity(70_000);
+        ThreadScratch<int, float>.Return(again);             // grown too large: let go
+        Assert.NotSame(again, ThreadScratch<int, float>.Take(4));
+
+        // The pipeline's fusion and item-kNN maps come from the thread's scratch: a request answers the same after others
+        // that filled them, as it does alone in a fresh pipeline.
+        var requests = new[] { TinyShop.History(Now, 3, 12), TinyShop.History(Now, 30, 31, 9), TinyShop.History(Now, 5) }
+            .Select((h, k) => new RankingRequest { UserKey = "u" + k, History = h, N = 10, Now = Now, Seed = 7 }).ToArray();
+        var alone = requests.Select(r => Pipelines.Build(_catalog).Run(r).Items.Select(i => (i.Item, i.Reason)).ToArray()).ToArray();
+        var shared = Pipelines.Build(_catalog);
+        for (var round = 0; round < 2; round++)
+            for (var k = 0; k < requests.Length; k++)
+                Assert.Equal(alone[k], shared.Run(requests[k]).Items.Select(i => (i.Item, i.Reason)).ToArray());
+    }
 }
+
