@@ -220,17 +220,18 @@ public sealed class HnswIndex : IItemIndex, IDisposable
                 }
                 // Without the proof: a full pool (2k admissible head items) may still answer alone on the audits' record.
                 var audited = ranked.Length == size && ranked.Length >= k && Options.HeadTolerance > 0;
+                if (audited) own ??= ExactBest(ranked, k, query);
                 if (audited && searches % 16 != 7 && OnRecord(b))
                 {
                     Interlocked.Increment(ref _headOnRecord);
-                    return own ?? ExactBest(ranked, k, query);
+                    return own!;
                 }
                 var top = SearchGraph(GraphQuery(query), query, k, admissible);
                 var floor = Floor(top, k);
                 var above = 0;
                 while (above < ranked.Length && ranked[above].Score * qScale >= floor) above++;
                 var merged = Merge(top, k, Array.ConvertAll(ranked[..above], c => c.Item), query);
-                if (audited) Audit(b, merged, own ?? ExactBest(ranked, k, query));
+                if (audited) Audit(b, merged, own!);
                 return merged;
             }
             else

@@ -73,7 +73,7 @@ public sealed class Int8ScanIndex : IItemIndex
         var d = uq.Length;
         var n = scale.Length;
         var block = tailNorms.IsEmpty ? Block : 512;
-        var queryNorm = tailNorms.IsEmpty ? 0f : QueryNorm(uq);
+        var queryNorm = tailNorms.IsEmpty ? 0f : NormUp(uq);
         var dots = ArrayPool<int>.Shared.Rent(block);
         var scores = ArrayPool<float>.Shared.Rent(block);
         var floor = MathF.Max(pool.Floor, start);
@@ -105,11 +105,11 @@ public sealed class Int8ScanIndex : IItemIndex
         }
     }
 
-    // |uq| rounded up a little, so the bound never falls below a score through float rounding.
-    private static float QueryNorm(ReadOnlySpan<sbyte> uq)
+    // |v| rounded up a little, so a bound made of such norms never falls below a score through float rounding.
+    private static float NormUp(ReadOnlySpan<sbyte> v)
     {
         long sum = 0;
-        foreach (var v in uq) sum += v * v;
+        foreach (var x in v) sum += x * x;
         return MathF.Sqrt(sum) * (1 + 1e-5f);
     }
 
@@ -125,9 +125,7 @@ public sealed class Int8ScanIndex : IItemIndex
         var max = 0f;
         for (var r = n - 1; r >= 0; r--)
         {
-            long sum = 0;
-            foreach (var v in q.Slice(r * d, d)) sum += v * v;
-            max = MathF.Max(max, scale[r] * MathF.Sqrt(sum) * (1 + 1e-5f));
+            max = MathF.Max(max, scale[r] * NormUp(q.Slice(r * d, d)));
             tail[r] = max;
         }
         return tail;
