@@ -64,6 +64,16 @@ public sealed class IdMap
         return true;
     }
 
+    /// <summary>Lets go of the room the map grew into (a map built one id at a time holds up to twice its ids' references).</summary>
+    public void TrimExcess()
+    {
+        lock (_ids)
+        {
+            _ids.TrimExcess();
+            _index?.TrimExcess();
+        }
+    }
+
     public bool TryGetIndex(string id, out int index) => Index.TryGetValue(id, out index);
 
     public int IndexOf(string id) => Index.TryGetValue(id, out var index) ? index : -1;

@@ -38,6 +38,9 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     private float[] _reps = [];              // (Items, D) item representations for scoring
     private int[] _featOffsets = [0];
     private int[] _featIds = [];
+    private static readonly int[] NoFeatures = [0];   // a serving-only model's offsets (never written)
+    /// <summary>Item feature ids held (none once read for serving only).</summary>
+    internal int FeatureIdsHeld => _featIds.Length;
     private bool[] _trained = [];            // (Items) whether the item occurs in the training sequences
     private int[] _popularity = [];          // (Items) training occurrences, for the sampled-softmax proposal
 
@@ -356,6 +359,8 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
         model._reps = inPlace ? model._params : new float[items * o.Dim];
         model.ComputeRepresentations(model._params, model._reps);
         model._servingOnly = inPlace;
+        // The representations hold the feature part now, and only fitting reads which features an item has: 0.44 GB at 10M items.
+        if (inPlace) { model._featOffsets = NoFeatures; model._featIds = []; }
         return model;
     }
 

@@ -36,7 +36,7 @@ public sealed class CatalogIndex
 
     private CatalogIndex(Builder b)
     {
-        _ids = b.Ids; _titles = b.Titles; _titles.TrimExcess();
+        _ids = b.Ids; _ids.TrimExcess(); _titles = b.Titles; _titles.TrimExcess();
         _cataloged = [.. b.Cataloged]; _category = [.. b.Category]; _topCategory = [.. b.TopCategory]; _brand = [.. b.Brand]; _shop = [.. b.Shop];
         _inStock = [.. b.InStock]; _createdAt = [.. b.CreatedAt];
         _categories = b.Categories; _brands = b.Brands; _shops = b.Shops;

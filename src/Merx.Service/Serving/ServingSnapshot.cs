@@ -52,11 +52,7 @@ public sealed class ServingSnapshot
     public static ServingSnapshot Build(ICatalogStore catalogStore, IModelRegistry store, MerxServerOptions options, ServingSnapshot? previous, long catalogStamp, Func<LoadedModel?, IExplorationStage>? exploration = null)
     {
         var storeVersion = store.LatestModel()?.Version ?? 0;
-        // The catalog keeps a few columns of each item; the full entries stay in the store (read for a search index, text vectors, tags).
-        var builder = new CatalogIndex.Builder(new StoreCatalogEntries(catalogStore));
-        if (previous?.Catalog is { } before) catalogStore.ScanItems((id, item) => builder.Add(before.SharedId(id), item));
-        else catalogStore.ScanItems(builder.Add);
-        var catalog = builder.Build();
+        var catalog = ReadCatalog(catalogStore, previous?.Catalog);
         // The stored text vectors, read at most once per snapshot and shared: the large model's item index (new items
         // placed by their text), the new-item source (only when there are new items), search and tag suggestion.
         var textVectors = new Lazy<Core.Data.PretrainedVectors?>(() => Merx.Service.Catalog.ItemTextVectors.Stored(catalogStore, catalog), LazyThreadSafetyMode.ExecutionAndPublication);
@@ -83,6 +79,19 @@ public sealed class ServingSnapshot
         sources.Add(newItems);
         var pipeline = new RankingPipeline(catalog, sources, trendingSource, exploration?.Invoke(primary) ?? new DiscoveryExploration());
         return new ServingSnapshot(catalog, primary, neighbors, trending, pipeline, newItems, catalogStamp, storeVersion, textVectors);
+    }
+
+    /// <summary>
+    /// The catalog keeps a few columns of each item; the full entries stay in the store (read for a search index, text vectors,
+    /// tags). A method of its own so that its builder is let go: captured beside the snapshot's closures (the text vectors'
+    /// loader, the new-item source's filter), it held its growing lists, 0.6 GB at 10M items, for the snapshot's life.
+    /// </summary>
+    private static CatalogIndex ReadCatalog(ICatalogStore catalogStore, CatalogIndex? before)
+    {
+        var builder = new CatalogIndex.Builder(new StoreCatalogEntries(catalogStore));
+        if (before is not null) catalogStore.ScanItems((id, item) => builder.Add(before.SharedId(id), item));
+        else catalogStore.ScanItems(builder.Add);
+        return builder.Build();
     }
 
     /// <summary>The newest published model other than the neighbour and popularity ones (they do not model a user's sequence).</summary>

@@ -97,6 +97,9 @@ public class SasRecInt8Tests
         var serving = Read(true, out var servingBytes);
         Assert.True(serving.ServingOnly);
         Assert.False(full.ServingOnly);
+        // Which features an item has is read by fitting only: a serving read lets them go (every item has a brand here).
+        Assert.Equal(Items, full.FeatureIdsHeld);
+        Assert.Equal(0, serving.FeatureIdsHeld);
         // One (Items, d) float table fewer.
         Assert.True(servingBytes <= fullBytes - 4L * Items * model.Dimension, $"serving read allocated {servingBytes} B, the full read {fullBytes} B");
         Assert.Equal(full.ItemVectors.ToArray(), serving.ItemVectors.ToArray());
