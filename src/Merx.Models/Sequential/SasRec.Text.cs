@@ -162,10 +162,14 @@ public sealed partial class SasRec : IColdItemEncoder
     /// the items that really are untrained (imputed the same way). Every usable case (one target, the first 2,000; fewer
     /// for a large catalog) ranks its target against all items outside its history, whether the target is one of the
     /// pseudo-cold items or not, by the harness's own metric (<see cref="ValidationMetric.CaseNdcg"/>: ties count against
-    /// the target; a case whose target repeats its history, a miss in every cell, is left out), and the (k, β) with the highest NDCG@10 over all of them wins, each pseudo-cold case
-    /// counted <see cref="SasRecOptions.NewItemWeight"/> times (ties keep the earlier choice: k = 10, β = 0 first). So at
-    /// the default weight 1 a boost is kept only where the cold items it lifts into the lists are worth more than the
-    /// trained ones it pushes out, at the shop's own mix of targets. No usable case: k = 10, no boost. Runs on the model
+    /// the target; a case whose target repeats its history, a miss in every cell, is left out). A pseudo-cold target competes
+    /// with the other cold items as placed; a known target with the catalog as it really is, where only the untrained items
+    /// are placed and boosted. The (k, β) with the highest NDCG@10 over all of them wins, each pseudo-cold case re-weighted
+    /// from the simulation's share of new-item cases to the catalog's own share of new items (<see cref="NewItemShare"/>,
+    /// <see cref="PseudoColdWeight"/>) and counted <see cref="SasRecOptions.NewItemWeight"/> times (ties keep the earlier
+    /// choice: k = 10, β = 0 first). So at the default weight 1 a boost is kept only where the cold items it lifts into the
+    /// lists are worth more than the trained ones it pushes out, at the shop's own mix of targets: a catalog with few new items
+    /// does not pay for a boost that a catalog with many would. No usable case: k = 10, no boost. Runs on the model
     /// selected by early stopping, before the refit trains on these validation targets (<see cref="RefreshColdBoost"/>
     /// then moves v into the refit model's space).
     /// </summary>
@@ -218,6 +222,7 @@ public sealed partial class SasRec : IColdItemEncoder
         var coldGains = new double[ColdNeighbourChoices.Length, boosts];
         var scores = new float[l.Items];
         var coldScores = new float[cold.Length];
+        var ownScores = new float[cold.Length];   // a pseudo-cold item as it really is, trained: the competitor of a known target
         var excluded = new bool[l.Items];
         var coldCases = 0;
         for (var c = 0; c < cases.Length; c++)
@@ -229,6 +234,9 @@ public sealed partial class SasRec : IColdItemEncoder
             var g = direction is null ? 0f : TensorPrimitives.Dot(h, direction);
             var targetCold = slot[t] >= 0;
             if (targetCold) coldCases++;
+            else
+                for (var q = 0; q < cold.Length; q++)
+                    if (pseudo[cold[q]]) ownScores[q] = TensorPrimitives.Dot(h, _reps.AsSpan(cold[q] * d, d));
             for (var k = 0; k < ColdNeighbourChoices.Length; k++)
             {
                 Gemm.ABt(h, coldRows[k], coldScores, 1, d, cold.Length);
@@ -240,7 +248,9 @@ public sealed partial class SasRec : IColdItemEncoder
                     for (var i = 0; i < l.Items && rank < 10; i++)
                     {
                         if (i == t || excluded[i]) continue;
-                        var s = slot[i] >= 0 ? coldScores[slot[i]] + lift : scores[i];
+                        // A new target competes with the other new items as placed; a known one with the catalog as it is, where
+                        // only the really untrained items are placed by their text and boosted.
+                        var s = slot[i] < 0 ? scores[i] : !targetCold && pseudo[i] ? ownScores[slot[i]] : coldScores[slot[i]] + lift;
                         if (s >= target) rank++;   // ties count against the target, as in the metric
                     }
                     if (rank >= 10) continue;
@@ -253,7 +263,9 @@ public sealed partial class SasRec : IColdItemEncoder
         }
 
         var w = Options.NewItemWeight;
-        var (bestK, bestB) = BestColdChoice(gains, coldGains, w);
+        var realShare = NewItemShare(cold.Length - pseudo.Count(x => x), cold.Length - pseudo.Count(x => x) + Enumerable.Range(0, l.Items).Count(i => _trained[i] && HasText(i)));
+        var weight = PseudoColdWeight(w, realShare, coldCases, cases.Length);
+        var (bestK, bestB) = BestColdChoice(gains, coldGains, weight);
         _coldK = ColdNeighbourChoices[bestK];
         _coldBoost = ColdBoostChoices[bestB];
         _coldDirection = _coldBoost != 0 ? direction! : [];
@@ -261,8 +273,9 @@ public sealed partial class SasRec : IColdItemEncoder
         PseudoColdNdcg = Enumerable.Range(0, ColdNeighbourChoices.Length).Select(k => Enumerable.Range(0, boosts).Select(b => coldCases == 0 ? 0 : coldGains[k, b] / coldCases).ToArray()).ToArray();
         _coldNeighbours = null;
         ComputeRepresentations(_params, _reps);
-        progress?.Report($"{Name}: cold items placed by the {_coldK} text-nearest trained items' id embeddings, boost β = {_coldBoost:0.##} (chosen on {cases.Length:N0} validation cases{(w != 1 ? $", new items weighted {w:0.##} ×" : "")}, "
-            + $"{coldCases:N0} of them with one of {pseudo.Count(x => x):N0} pseudo-cold targets beside {cold.Length - pseudo.Count(x => x):N0} untrained items with text"
+        progress?.Report($"{Name}: cold items placed by the {_coldK} text-nearest trained items' id embeddings, boost β = {_coldBoost:0.##} (chosen on {cases.Length:N0} validation cases, "
+            + $"{coldCases:N0} of them with one of {pseudo.Count(x => x):N0} pseudo-cold targets beside {cold.Length - pseudo.Count(x => x):N0} untrained items with text; "
+            + $"new items are {realShare:P1} of the items with text, so a pseudo-cold case counts {weight:0.###} ×{(w != 1 ? $" (new items weighted {w:0.##} ×)" : "")}"
             + (repeats > 0 ? $"; {repeats:N0} cases whose target repeats their history left out" : "") + "; "
             + $"NDCG@10 all / pseudo-cold: chosen {gains[bestK, bestB] / cases.Length:F4} / {(coldCases == 0 ? 0 : coldGains[bestK, bestB] / coldCases):F4}, "
             + $"k = 10 without boost {gains[0, 0] / cases.Length:F4} / {(coldCases == 0 ? 0 : coldGains[0, 0] / coldCases):F4}; all cases per β "
@@ -321,6 +334,25 @@ public sealed partial class SasRec : IColdItemEncoder
         if (direction is null) _coldBoost = 0;
         _coldDirection = direction ?? [];
         ComputeRepresentations(_params, _reps);
+    }
+
+    /// <summary>
+    /// The share of new items in the catalog the model is fitted on: items with text that no training sequence holds, among all
+    /// items with text (at most 0.9). The choice expects new items among the targets at this share.
+    /// </summary>
+    internal static double NewItemShare(int untrainedWithText, int withText) => withText == 0 ? 0 : Math.Min(0.9, (double)untrainedWithText / withText);
+
+    /// <summary>
+    /// What one pseudo-cold case counts beside a known one: the simulation makes <paramref name="coldCases"/> of
+    /// <paramref name="cases"/> new-item cases, where the catalog expects new items at <paramref name="realShare"/>, so the
+    /// cases are re-weighted by the ratio of those odds (importance weighting), then by the shop's <paramref name="newItemWeight"/>.
+    /// A catalog without new items gives 0: nothing to place, so nothing may cost the known items.
+    /// </summary>
+    internal static double PseudoColdWeight(double newItemWeight, double realShare, int coldCases, int cases)
+    {
+        if (coldCases == 0 || coldCases == cases) return newItemWeight;
+        var simulated = (double)coldCases / cases;
+        return newItemWeight * realShare / (1 - realShare) / (simulated / (1 - simulated));
     }
 
     /// <summary>

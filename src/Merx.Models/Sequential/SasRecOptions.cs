@@ -65,7 +65,8 @@ public sealed record SasRecOptions
     public float AdversarialEpsilon { get; init; }
     /// <summary>
     /// What placing a new item is worth against placing a known one, when the cold items' imputation and boost are chosen
-    /// on validation (<see cref="SasRec.ColdBoost"/>): each pseudo-cold case counts this many times beside a known one. 1 (the
+    /// on validation (<see cref="SasRec.ColdBoost"/>): each pseudo-cold case counts this many times beside a known one, after
+    /// the cases are re-weighted to the catalog's own share of new items. 1 (the
     /// default) takes the shop's own mix of targets as it is, and keeps a boost only where it gains more than it costs the
     /// other users; a shop launching a collection may value new items more (model <c>sasrec-new:W</c>), at a cost to the
     /// known items' accuracy that the choice's progress line and <c>evaluate --cold-items</c>'s "+warm" row state.

@@ -288,20 +288,29 @@ public class SasRecTextTests
                 {
                     var h = hs[c];
                     var lift = SasRec.ColdBoostChoices[b] * h.Zip(mean, (x, y) => x * y).Sum() / meanDot;
-                    double Score(int i) => h.Zip(rows[i], (x, y) => x * y).Sum() + (cold.Contains(i) ? lift : 0);
+                    // A new target competes with every cold item as placed; a known one with the catalog as it is: the
+                    // pseudo-cold items keep their own rows, and only item 29 is placed and boosted.
+                    var newTarget = cold.Contains(cases[c].Targets[0]);
+                    bool Placed(int i) => cold.Contains(i) && (newTarget || !pseudo.Contains(i));
+                    double Score(int i) => h.Zip(Placed(i) ? rows[i] : Own(i), (x, y) => x * y).Sum() + (Placed(i) ? lift : 0);
                     var gain = ValidationMetric.CaseNdcg(cases[c], Enumerable.Range(0, Items).Select(i => (float)Score(i)).ToArray(), 10);
                     expected[k, b] += gain;
                     if (cold.Contains(cases[c].Targets[0])) expectedCold[k, b] += gain;
                 }
         }
         Assert.Equal(SasRec.ColdNeighbourChoices.Length, model.ColdImputationNdcg.Count);
+        // The choice weighs a pseudo-cold case by the catalog's odds of a new item (item 29 among the 30 with text: 1 to 29)
+        // over the simulation's odds (its pseudo-cold cases to the others).
+        var weight = (cases.Length - coldCases) / (29.0 * coldCases);
+        Assert.Equal(weight, SasRec.PseudoColdWeight(1, SasRec.NewItemShare(1, 30), coldCases, cases.Length), 9);
+        double Objective(int k, int b) => expected[k, b] + (weight - 1) * expectedCold[k, b];
         var (bestK, bestB) = (0, 0);
         for (var k = 0; k < SasRec.ColdNeighbourChoices.Length; k++)
             for (var b = 0; b < SasRec.ColdBoostChoices.Length; b++)
             {
                 Assert.Equal(expected[k, b] / cases.Length, model.ColdImputationNdcg[k][b], 3);
                 Assert.Equal(expectedCold[k, b] / coldCases, model.PseudoColdNdcg[k][b], 3);
-                if (model.ColdImputationNdcg[k][b] > model.ColdImputationNdcg[bestK][bestB]) (bestK, bestB) = (k, b);
+                if (Objective(k, b) > Objective(bestK, bestB) + 1e-9) (bestK, bestB) = (k, b);
             }
         Assert.Equal(SasRec.ColdNeighbourChoices[bestK], model.ColdNeighbours);
         Assert.Equal(SasRec.ColdBoostChoices[bestB], model.ColdBoost);
@@ -309,6 +318,20 @@ public class SasRecTextTests
         var direction = model.ColdDirectionForTests.ToArray();
         Assert.Equal(model.ColdBoost == 0 ? 0 : d, direction.Length);
         for (var q = 0; q < direction.Length; q++) Assert.Equal(mean[q] / meanDot, direction[q], 4);
+    }
+
+    [Fact]
+    public void Pseudo_cold_cases_are_weighed_at_the_catalogs_own_share_of_new_items()
+    {
+        // 100 cases, 10 of them pseudo-cold: the simulation's odds of a new target are 1 to 9.
+        Assert.Equal(1, SasRec.PseudoColdWeight(1, 0.1, 10, 100), 9);          // the catalog's share is the simulation's
+        Assert.Equal(10, SasRec.PseudoColdWeight(10, 0.1, 10, 100), 9);        // then the shop's weight
+        Assert.Equal(9.0 / 99, SasRec.PseudoColdWeight(1, 0.01, 10, 100), 9);  // 1 % new items: odds 1 to 99
+        Assert.Equal(0, SasRec.PseudoColdWeight(10, 0, 10, 100));              // no new items: nothing to place
+        Assert.Equal(3, SasRec.PseudoColdWeight(3, 0.2, 0, 100));              // no pseudo-cold case: the weight is moot
+        Assert.Equal(0.01, SasRec.NewItemShare(19, 1_900), 9);
+        Assert.Equal(0.9, SasRec.NewItemShare(10, 10));                        // capped
+        Assert.Equal(0, SasRec.NewItemShare(0, 0));
     }
 
     [Fact]
