@@ -263,7 +263,9 @@ public sealed partial class SasRec : IColdItemEncoder
         }
 
         var w = Options.NewItemWeight;
-        var realShare = NewItemShare(cold.Length - pseudo.Count(x => x), cold.Length - pseudo.Count(x => x) + Enumerable.Range(0, l.Items).Count(i => _trained[i] && HasText(i)));
+        var pseudoCount = pseudo.Count(x => x);
+        var untrained = cold.Length - pseudoCount;   // the items with text that really are new
+        var realShare = NewItemShare(untrained, Enumerable.Range(0, l.Items).Count(HasText));
         var weight = PseudoColdWeight(w, realShare, coldCases, cases.Length);
         var (bestK, bestB) = BestColdChoice(gains, coldGains, weight);
         _coldK = ColdNeighbourChoices[bestK];
@@ -274,7 +276,7 @@ public sealed partial class SasRec : IColdItemEncoder
         _coldNeighbours = null;
         ComputeRepresentations(_params, _reps);
         progress?.Report($"{Name}: cold items placed by the {_coldK} text-nearest trained items' id embeddings, boost β = {_coldBoost:0.##} (chosen on {cases.Length:N0} validation cases, "
-            + $"{coldCases:N0} of them with one of {pseudo.Count(x => x):N0} pseudo-cold targets beside {cold.Length - pseudo.Count(x => x):N0} untrained items with text; "
+            + $"{coldCases:N0} of them with one of {pseudoCount:N0} pseudo-cold targets beside {untrained:N0} untrained items with text; "
             + $"new items are {realShare:P1} of the items with text, so a pseudo-cold case counts {weight:0.###} ×{(w != 1 ? $" (new items weighted {w:0.##} ×)" : "")}"
             + (repeats > 0 ? $"; {repeats:N0} cases whose target repeats their history left out" : "") + "; "
             + $"NDCG@10 all / pseudo-cold: chosen {gains[bestK, bestB] / cases.Length:F4} / {(coldCases == 0 ? 0 : coldGains[bestK, bestB] / coldCases):F4}, "
