@@ -45,9 +45,29 @@ public sealed class TrainingData
     /// </summary>
     public PretrainedVectors? Text { get; init; }
 
+    /// <summary>
+    /// The items that reached the catalog too late for the training data to show whether users take them (new arrivals).
+    /// A model that places untrained items by their text lifts only these (the Transformer's cold-item boost): an untrained
+    /// item outside the set was on offer and nobody took it. Null: no arrival information, every untrained item may be new.
+    /// </summary>
+    public IReadOnlySet<int>? NewArrivals { get; init; }
+
+    /// <summary>
+    /// A live catalog's new arrivals at <paramref name="now"/>: the items created within <see cref="Item.NewForDays"/>, and
+    /// those of unknown age. Null when no item is known to be older (no arrival information).
+    /// </summary>
+    public static IReadOnlySet<int>? ArrivalsByDate(IReadOnlyList<Item?> catalog, DateTimeOffset now)
+    {
+        var cutoff = now.AddDays(-Item.NewForDays);
+        var arrivals = new HashSet<int>();
+        for (var i = 0; i < catalog.Count; i++)
+            if (catalog[i]?.CreatedAt is not { } at || at >= cutoff) arrivals.Add(i);
+        return arrivals.Count == catalog.Count ? null : arrivals;
+    }
+
     /// <summary>Structured side information plus title/description tokens.</summary>
     public ItemFeatures FeaturesWithText => _featuresWithText ??= ItemFeatures.FromCatalog(Catalog, includeText: true);
 
     public static TrainingData FromSplit(Split split, Dataset dataset, EventKindWeights? weights = null, PretrainedVectors? text = null) =>
-        new(split.Train, dataset.Catalog, split.Validation, weights) { Text = text };
+        new(split.Train, dataset.Catalog, split.Validation, weights) { Text = text, NewArrivals = split.NewItems };
 }

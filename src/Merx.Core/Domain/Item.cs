@@ -20,6 +20,12 @@ public sealed record Item
     /// <summary>Free attributes (name → value). Attribute-only data sets use these.</summary>
     public IReadOnlyDictionary<string, string> Attributes { get; init; } = EmptyAttributes;
     public DateTimeOffset? CreatedAt { get; init; }
+
+    /// <summary>
+    /// Days after <see cref="CreatedAt"/> that an item counts as new: serving's new-item source offers it, and a model
+    /// trained while it has no interactions treats it as a new arrival (an older one was on offer and nobody took it).
+    /// </summary>
+    public const double NewForDays = 30;
     public bool InStock { get; init; } = true;
 
     public static IReadOnlyDictionary<string, string> EmptyAttributes { get; } = new Dictionary<string, string>();

@@ -15,6 +15,15 @@ public sealed record Split(string Protocol, UserSequences Train, IReadOnlyList<E
     public IReadOnlyList<EvalCase>? WarmTest { get; init; }
 
     /// <summary>
+    /// The items that reach the catalog only after the training data: in the cold-item protocol its hidden items, elsewhere
+    /// none. An offline data set's catalog is otherwise fixed, so every other item was on offer throughout the data
+    /// (<see cref="Contracts.TrainingData.NewArrivals"/>).
+    /// </summary>
+    public IReadOnlySet<int> NewItems { get; init; } = NoItems;
+
+    private static readonly IReadOnlySet<int> NoItems = new HashSet<int>();
+
+    /// <summary>
     /// Whether <paramref name="other"/> holds the same training sequences (items, clocks and kinds, user by user) and the
     /// same validation and test cases, so a deterministic fit on either gives the same model. (The record's own equality
     /// compares references.)

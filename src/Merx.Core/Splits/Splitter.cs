@@ -108,7 +108,7 @@ public static class Splitter
         var test = split.Test.Where(c => c.Targets.All(hidden.Contains)).ToArray();
         var validation = split.Validation.Where(c => !c.Targets.Any(hidden.Contains)).ToArray();
         var warm = split.Test.Where(c => !c.Targets.Any(hidden.Contains)).ToArray();
-        return new Split(split.Protocol + "+cold", Subset(train, keep), validation, test) { WarmTest = warm };
+        return new Split(split.Protocol + "+cold", Subset(train, keep), validation, test) { WarmTest = warm, NewItems = hidden };
     }
 
     /// <summary>

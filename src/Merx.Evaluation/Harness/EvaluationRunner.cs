@@ -33,7 +33,7 @@ public static class EvaluationRunner
         FitOptions fit, IProgress<string>? progress = null, EvaluationOptions? options = null)
     {
         var seed = fit.Seed;
-        var data = new TrainingData(split.Train, inputs.Catalog, split.Validation, inputs.Weights) { Text = inputs.Text };
+        var data = new TrainingData(split.Train, inputs.Catalog, split.Validation, inputs.Weights) { Text = inputs.Text, NewArrivals = split.NewItems };
         var baseOptions = options ?? EvaluationOptions.ForTraining(split.Train, data.Features, inputs.Catalog);
         var calibrated = baseOptions.CalibrationLambda;
         baseOptions = baseOptions with { CalibrationLambda = null };

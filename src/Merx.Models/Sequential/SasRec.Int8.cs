@@ -30,7 +30,7 @@ public sealed partial class SasRec : IInt8Inference
         var q = new SasRec(Options)
         {
             _layout = l, _params = _params, _featOffsets = _featOffsets, _featIds = _featIds, _trained = _trained, _popularity = _popularity,
-            _text = _text, _textEncoder = _textEncoder, _coldK = _coldK, _coldBoost = _coldBoost, _coldDirection = _coldDirection, _servingOnly = _servingOnly,
+            _text = _text, _textEncoder = _textEncoder, _coldK = _coldK, _coldBoost = _coldBoost, _coldDirection = _coldDirection, _established = _established, _servingOnly = _servingOnly,
             EpochsRun = EpochsRun, BestEpoch = BestEpoch, BestValidationNdcg = BestValidationNdcg,
         };
         q._int8 = new SasRecInt8Weights(l, _params, _reps);

@@ -17,9 +17,21 @@ public sealed partial class SasRec : IColdItemEncoder
     private float[] _text = [];             // (Items, E) text vectors, zero rows for items without text
     private string? _textEncoder;
     private bool _textFrozen;               // private training: W stays at its seeded initial value (see FitPrivate)
+    private bool[] _established = [];       // (Items) on offer throughout the training data (not a new arrival); empty: none known
 
     /// <summary>The encoder of the text vectors the model was trained with, or null when it reads none.</summary>
     public string? TextEncoder => _textEncoder;
+
+    /// <summary>
+    /// Marks the items known to have been on offer throughout the training data: those outside
+    /// <see cref="TrainingData.NewArrivals"/> when the data says which items are new. An untrained one of them was there and
+    /// nobody took it: it is placed by its text like any untrained item, but never boosted as a new one.
+    /// </summary>
+    private void AttachArrivals(TrainingData data) =>
+        _established = Layout.TextDim > 0 && data.NewArrivals is { } arrivals ? Enumerable.Range(0, data.ItemCount).Select(i => !arrivals.Contains(i)).ToArray() : [];
+
+    /// <summary>Whether item <paramref name="i"/> is known to have been on offer throughout the training data.</summary>
+    private bool Established(int i) => _established.Length != 0 && _established[i];
 
     /// <summary>Takes the training data's text vectors when side information is on and some item has text; returns E (0 = none).</summary>
     private int AttachText(TrainingData data, SasRecOptions resolved)
@@ -89,7 +101,11 @@ public sealed partial class SasRec : IColdItemEncoder
             _coldNeighbours = built;
         }
         for (var i = 0; i < l.Items; i++)
-            if (_coldNeighbours[i] is { } neighbours) { AddImputedId(p, neighbours, _coldK, reps.AsSpan(i * d, d)); AddColdBoost(reps.AsSpan(i * d, d)); }
+            if (_coldNeighbours[i] is { } neighbours)
+            {
+                AddImputedId(p, neighbours, _coldK, reps.AsSpan(i * d, d));
+                if (!Established(i)) AddColdBoost(reps.AsSpan(i * d, d));   // only a new arrival is lifted
+            }
     }
 
     /// <summary>Whether item <paramref name="i"/> has a text vector (a zero row means none).</summary>
@@ -192,6 +208,9 @@ public sealed partial class SasRec : IColdItemEncoder
         var cold = Enumerable.Range(0, l.Items).Where(i => (pseudo[i] || !_trained[i]) && HasText(i)).ToArray();
         var slot = new int[l.Items]; Array.Fill(slot, -1);
         for (var q = 0; q < cold.Length; q++) slot[cold[q]] = q;
+        // The placed items that are lifted by β: the pseudo-cold ones and the untrained new arrivals (an untrained item that
+        // was on offer throughout is placed, not lifted).
+        var lifted = cold.Select(i => pseudo[i] || !Established(i)).ToArray();
 
         // Side-only rows for the pseudo-cold and untrained items (trained ones: their full representation), then each
         // cold row with its imputed id part for every k, neighbours drawn from the trained items outside the pseudo-cold set.
@@ -232,7 +251,7 @@ public sealed partial class SasRec : IColdItemEncoder
             Gemm.ABt(h, side, scores, 1, d, l.Items);
             foreach (var i in cases[c].Input) if ((uint)i < (uint)l.Items) excluded[i] = true;
             var g = direction is null ? 0f : TensorPrimitives.Dot(h, direction);
-            var targetCold = slot[t] >= 0;
+            var targetCold = slot[t] >= 0 && lifted[slot[t]];   // a new-item case
             if (targetCold) coldCases++;
             else
                 for (var q = 0; q < cold.Length; q++)
@@ -243,14 +262,14 @@ public sealed partial class SasRec : IColdItemEncoder
                 for (var b = 0; b < boosts; b++)
                 {
                     var lift = ColdBoostChoices[b] * g;
-                    var target = targetCold ? coldScores[slot[t]] + lift : scores[t];
+                    var target = slot[t] < 0 ? scores[t] : coldScores[slot[t]] + (lifted[slot[t]] ? lift : 0);
                     var rank = 0;
                     for (var i = 0; i < l.Items && rank < 10; i++)
                     {
                         if (i == t || excluded[i]) continue;
                         // A new target competes with the other new items as placed; a known one with the catalog as it is, where
-                        // only the really untrained items are placed by their text and boosted.
-                        var s = slot[i] < 0 ? scores[i] : !targetCold && pseudo[i] ? ownScores[slot[i]] : coldScores[slot[i]] + lift;
+                        // only the really untrained items are placed by their text, and only the new arrivals among them boosted.
+                        var s = slot[i] < 0 ? scores[i] : !targetCold && pseudo[i] ? ownScores[slot[i]] : coldScores[slot[i]] + (lifted[slot[i]] ? lift : 0);
                         if (s >= target) rank++;   // ties count against the target, as in the metric
                     }
                     if (rank >= 10) continue;
@@ -264,7 +283,8 @@ public sealed partial class SasRec : IColdItemEncoder
 
         var w = Options.NewItemWeight;
         var pseudoCount = pseudo.Count(x => x);
-        var untrained = cold.Length - pseudoCount;   // the items with text that really are new
+        var untrained = cold.Count(i => !_trained[i] && !Established(i));   // the items with text that really are new
+        var onOffer = cold.Length - pseudoCount - untrained;                 // untrained, but on offer throughout: nobody took them
         var realShare = NewItemShare(untrained, Enumerable.Range(0, l.Items).Count(HasText));
         var weight = PseudoColdWeight(w, realShare, coldCases, cases.Length);
         var (bestK, bestB) = BestColdChoice(gains, coldGains, weight);
@@ -276,7 +296,8 @@ public sealed partial class SasRec : IColdItemEncoder
         _coldNeighbours = null;
         ComputeRepresentations(_params, _reps);
         progress?.Report($"{Name}: cold items placed by the {_coldK} text-nearest trained items' id embeddings, boost β = {_coldBoost:0.##} (chosen on {cases.Length:N0} validation cases, "
-            + $"{coldCases:N0} of them with one of {pseudoCount:N0} pseudo-cold targets beside {untrained:N0} untrained items with text; "
+            + $"{coldCases:N0} of them with one of {pseudoCount:N0} pseudo-cold targets beside {untrained:N0} untrained new items with text"
+            + (onOffer > 0 ? $" and {onOffer:N0} untrained ones on offer throughout (placed, not boosted)" : "") + "; "
             + $"new items are {realShare:P1} of the items with text, so a pseudo-cold case counts {weight:0.###} ×{(w != 1 ? $" (new items weighted {w:0.##} ×)" : "")}"
             + (repeats > 0 ? $"; {repeats:N0} cases whose target repeats their history left out" : "") + "; "
             + $"NDCG@10 all / pseudo-cold: chosen {gains[bestK, bestB] / cases.Length:F4} / {(coldCases == 0 ? 0 : coldGains[bestK, bestB] / coldCases):F4}, "

@@ -95,6 +95,7 @@ public sealed partial class SasRec
         _featOffsets = features?.Offsets ?? new int[data.ItemCount + 1];
         _featIds = features?.Ids ?? [];
         _layout = new SasRecLayout(resolved, data.ItemCount, features?.FeatureCount ?? 0, AttachText(data, resolved));
+        AttachArrivals(data);
         _params = new float[_layout.Total];
         _reps = new float[_layout.Items * _layout.D];
         _trained = new bool[data.ItemCount];

@@ -287,7 +287,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     {
         ThrowIfInt8();
         var l = Layout; var o = Options;
-        w.Write(l.TextDim > 0 ? 4 : 1); // payload version: 2 added the text vectors, 3 the cold items' neighbour count, 4 their boost (a model without text writes what it always wrote)
+        w.Write(l.TextDim > 0 ? 5 : 1); // payload version: 2 added the text vectors, 3 the cold items' neighbour count, 4 their boost, 5 the untrained items on offer throughout (a model without text writes what it always wrote)
         w.Write(o.Dim); w.Write(o.Blocks); w.Write(o.Heads); w.Write(o.MaxLength); w.Write(o.FfnMultiplier);
         w.Write(o.Dropout); w.Write(o.LearningRate); w.Write(o.WeightDecay); w.Write(o.ClipNorm); w.Write(o.BatchSize);
         w.Write(o.MaxEpochs); w.Write(o.Patience); w.Write(o.EvalEvery); w.Write(o.ValidationUsers); w.Write(o.UseSideInformation); w.Write(o.RefitWithValidation); w.Write(o.SampledNegatives);
@@ -299,6 +299,8 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
             w.Write(_coldK);
             w.Write(_coldBoost); w.Write(_coldDirection.Length);
             foreach (var v in _coldDirection) w.Write(v);
+            var onOffer = Enumerable.Range(0, l.Items).Where(i => !_trained[i] && Established(i)).ToArray();
+            WriteInts(w, onOffer);
         }
         w.Write(EpochsRun); w.Write(BestEpoch); w.Write(BestValidationNdcg);
         WriteInts(w, _featOffsets); WriteInts(w, _featIds);
@@ -319,7 +321,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     public static SasRec Read(BinaryReader r, bool servingOnly)
     {
         var version = r.ReadInt32();
-        if (version is not (1 or 2 or 3 or 4)) throw new InvalidDataException($"sasrec payload version {version} is not supported");
+        if (version is not (1 or 2 or 3 or 4 or 5)) throw new InvalidDataException($"sasrec payload version {version} is not supported");
         var o = new SasRecOptions
         {
             Dim = r.ReadInt32(), Blocks = r.ReadInt32(), Heads = r.ReadInt32(), MaxLength = r.ReadInt32(), FfnMultiplier = r.ReadInt32(),
@@ -343,6 +345,11 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
                 if (!float.IsFinite(model._coldBoost) || length != (model._coldBoost == 0 ? 0 : o.Dim)) throw new InvalidDataException("sasrec payload has an invalid cold-item boost");
                 model._coldDirection = new float[length];
                 for (var i = 0; i < length; i++) model._coldDirection[i] = r.ReadSingle();
+            }
+            if (version >= 5 && ReadInts(r) is { Length: > 0 } onOffer)
+            {
+                model._established = new bool[items];
+                foreach (var i in onOffer) model._established[(uint)i < (uint)items ? i : throw new InvalidDataException($"sasrec payload names item {i} of {items}")] = true;
             }
         }
         model.EpochsRun = r.ReadInt32(); model.BestEpoch = r.ReadInt32(); model.BestValidationNdcg = r.ReadDouble();

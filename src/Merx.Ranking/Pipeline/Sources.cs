@@ -137,7 +137,7 @@ public sealed class NewItemSource : ICandidateSource
 
     /// <param name="unknownToModel">Catalog items the large model has no vector for.</param>
     /// <param name="text">The catalog's text vectors (aligned with catalog indices), read only when there are new items; null or a null result: attributes only.</param>
-    public NewItemSource(CatalogIndex catalog, Func<int, bool> unknownToModel, long now, double maxAgeDays = 30, int maxItems = 5000, Func<Core.Data.PretrainedVectors?>? text = null)
+    public NewItemSource(CatalogIndex catalog, Func<int, bool> unknownToModel, long now, double maxAgeDays = Core.Domain.Item.NewForDays, int maxItems = 5000, Func<Core.Data.PretrainedVectors?>? text = null)
     {
         MaxAgeDays = maxAgeDays;
         var cutoff = now - (long)(maxAgeDays * 86400);

@@ -51,7 +51,9 @@ public static class ModelTrainer
         var split = Splitter.LeaveOneOut(dataset.Sequences);
         // Text ⊕ image vectors (issue #19); without images exactly the text vectors.
         var vectors = readsTextVectors && text is not null ? ItemSideInformation.ForTraining(text, dataset.Items.Ids, dataset.Catalog, progress, cancel) : null;
-        var data = TrainingData.FromSplit(split, dataset, text: vectors);
+        // A live catalog's new arrivals by their dates (the split's own holdout adds none): an item on offer for longer with no
+        // interaction is not lifted as a new one.
+        var data = new TrainingData(split.Train, dataset.Catalog, split.Validation) { Text = vectors, NewArrivals = TrainingData.ArrivalsByDate(dataset.Catalog, DateTimeOffset.UtcNow) };
         var evalOptions = EvaluationOptions.ForTraining(split.Train, data.Features) with { Ks = [10, 20], BootstrapResamples = 200 };
         var evaluationUsers = EvaluationUsers(dataset.ItemCount);
         var test = split.Test.Count <= evaluationUsers ? split.Test
