@@ -70,5 +70,19 @@ public class SplitterTests
         Assert.Equal(split.Test.Where(c => !c.Targets.Any(hidden.Contains)).Select(c => c.User), cold.WarmTest.Select(c => c.User));
         Assert.Equal(split.Test.Count, cold.Test.Count + cold.WarmTest.Count);
         Assert.Null(split.WarmTest);
+        // The hidden items are the split's new arrivals; the fixed catalog of the plain split has none.
+        Assert.Equal(hidden.Order(), cold.NewItems.Order());
+        Assert.Empty(split.NewItems);
+    }
+
+    [Fact]
+    public void A_live_catalogs_new_arrivals_are_its_items_created_within_the_new_item_window_or_of_unknown_age()
+    {
+        var now = new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
+        Merx.Core.Domain.Item Made(string id, double? daysAgo) => new() { Id = id, CreatedAt = daysAgo is { } d ? now.AddDays(-d) : null };
+        var catalog = new Merx.Core.Domain.Item?[] { Made("old", 31), Made("fresh", 2), Made("undated", null), null, Made("edge", Merx.Core.Domain.Item.NewForDays) };
+        Assert.Equal([1, 2, 3, 4], Merx.Core.Contracts.TrainingData.ArrivalsByDate(catalog, now)!.Order());
+        // No item known to be older: no arrival information at all.
+        Assert.Null(Merx.Core.Contracts.TrainingData.ArrivalsByDate([Made("fresh", 1), Made("undated", null)], now));
     }
 }

@@ -41,6 +41,24 @@ public sealed class HarnessTests
         // item-kNN cannot place an item it never saw: nothing on the cold cases, the known ones ranked as usual.
         Assert.Equal(0, run.Models[0].Result!["ndcg@10"]);
         Assert.True(run.Models[1].Result!["ndcg@10"] > 0);
+        // The models learn which items arrived after the training data: the hidden ones in this protocol, none in the plain one.
+        var seen = new ArrivalsSeen();
+        EvaluationRunner.Run(cold, new EvaluationInputs("two-blocks", catalog), [("seen", () => seen)], seed: 3);
+        Assert.Equal(cold.Test.SelectMany(c => c.Targets).Distinct().Order(), seen.Arrivals!.Order());
+        EvaluationRunner.Run(split, new EvaluationInputs("two-blocks", catalog), [("seen", () => seen)], seed: 3);
+        Assert.Empty(seen.Arrivals!);
+    }
+
+    /// <summary>Keeps what the harness tells a model about new arrivals; scores nothing.</summary>
+    private sealed class ArrivalsSeen : Merx.Core.Contracts.IRecommender
+    {
+        public IReadOnlySet<int>? Arrivals { get; private set; }
+        public string Name => "seen";
+        public int ItemCount { get; private set; }
+        public void Fit(Merx.Core.Contracts.TrainingData data, Merx.Core.Contracts.FitOptions options) { Arrivals = data.NewArrivals; ItemCount = data.ItemCount; }
+        public void Score(int user, ReadOnlySpan<int> history, Span<float> scores) => scores.Clear();
+        public Merx.Core.Contracts.ScoredItem[] SimilarItems(int item, int n) => [];
+        public void Write(BinaryWriter writer) { }
     }
 
     [Fact]

@@ -237,7 +237,7 @@ public sealed partial class SasRec : IColdItemEncoder
         var (hs, direction) = UserStates(cases);
         var boosts = direction is null ? 1 : ColdBoostChoices.Length;
 
-        var gains = new double[ColdNeighbourChoices.Length, boosts];
+        var knownGains = new double[ColdNeighbourChoices.Length, boosts];   // summed apart, so equal sums compare equal
         var coldGains = new double[ColdNeighbourChoices.Length, boosts];
         var scores = new float[l.Items];
         var coldScores = new float[cold.Length];
@@ -274,8 +274,8 @@ public sealed partial class SasRec : IColdItemEncoder
                     }
                     if (rank >= 10) continue;
                     var gain = 1 / Math.Log2(rank + 2);
-                    gains[k, b] += gain;
                     if (targetCold) coldGains[k, b] += gain;
+                    else knownGains[k, b] += gain;
                 }
             }
             foreach (var i in cases[c].Input) if ((uint)i < (uint)l.Items) excluded[i] = false;
@@ -287,7 +287,10 @@ public sealed partial class SasRec : IColdItemEncoder
         var onOffer = cold.Length - pseudoCount - untrained;                 // untrained, but on offer throughout: nobody took them
         var realShare = NewItemShare(untrained, Enumerable.Range(0, l.Items).Count(HasText));
         var weight = PseudoColdWeight(w, realShare, coldCases, cases.Length);
-        var (bestK, bestB) = BestColdChoice(gains, coldGains, weight);
+        var (bestK, bestB) = BestColdChoice(knownGains, coldGains, weight);
+        var gains = new double[ColdNeighbourChoices.Length, boosts];
+        for (var k = 0; k < ColdNeighbourChoices.Length; k++)
+            for (var b = 0; b < boosts; b++) gains[k, b] = knownGains[k, b] + coldGains[k, b];
         _coldK = ColdNeighbourChoices[bestK];
         _coldBoost = ColdBoostChoices[bestB];
         _coldDirection = _coldBoost != 0 ? direction! : [];
@@ -379,16 +382,16 @@ public sealed partial class SasRec : IColdItemEncoder
     }
 
     /// <summary>
-    /// The (k, β) cell with the highest objective: the summed NDCG gains of every case (<paramref name="gains"/>), each
-    /// pseudo-cold case's (<paramref name="coldGains"/>, a part of them) counted <paramref name="newItemWeight"/> times in
-    /// all; ties keep the earlier cell (k = 10, β = 0 first).
+    /// The (k, β) cell with the highest objective: the summed NDCG gains of the known-target cases (<paramref name="knownGains"/>)
+    /// plus those of the pseudo-cold cases (<paramref name="coldGains"/>), each counted <paramref name="newItemWeight"/> times;
+    /// ties keep the earlier cell (k = 10, β = 0 first).
     /// </summary>
-    internal static (int K, int B) BestColdChoice(double[,] gains, double[,] coldGains, double newItemWeight)
+    internal static (int K, int B) BestColdChoice(double[,] knownGains, double[,] coldGains, double newItemWeight)
     {
-        double Objective(int k, int b) => gains[k, b] + (newItemWeight - 1) * coldGains[k, b];
+        double Objective(int k, int b) => knownGains[k, b] + newItemWeight * coldGains[k, b];
         var best = (K: 0, B: 0);
-        for (var k = 0; k < gains.GetLength(0); k++)
-            for (var b = 0; b < gains.GetLength(1); b++)
+        for (var k = 0; k < knownGains.GetLength(0); k++)
+            for (var b = 0; b < knownGains.GetLength(1); b++)
                 if (Objective(k, b) > Objective(best.K, best.B)) best = (k, b);
         return best;
     }

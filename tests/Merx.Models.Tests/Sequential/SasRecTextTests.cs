@@ -14,15 +14,16 @@ public class SasRecTextTests
     private const int E = 6;
 
     /// <summary>
-    /// Users walk i → i+1 over items 0..28; item 29 is never consumed. No brand or category: text is the only side information.
-    /// With <paramref name="repeats"/>, every fourth user's second-last item (the validation target) repeats its fourth.
+    /// Users walk i → i+1 over items 0..28 (0..<paramref name="walk"/> − 1); the items above are never consumed. No brand or
+    /// category: text is the only side information. With <paramref name="repeats"/>, every fourth user's second-last item (the
+    /// validation target) repeats its fourth. <paramref name="arrivals"/>: the data's new arrivals (null: not known).
     /// </summary>
-    private static TrainingData Data(PretrainedVectors? text, bool repeats = false)
+    private static TrainingData Data(PretrainedVectors? text, bool repeats = false, IReadOnlySet<int>? arrivals = null, int walk = 29)
     {
-        var lists = Enumerable.Range(0, 60).Select(u => (IReadOnlyList<int>)Enumerable.Range(0, 10).Select(k => (u + (repeats && u % 4 == 0 && k == 8 ? 3 : k)) % 29).ToList()).ToList();
+        var lists = Enumerable.Range(0, 60).Select(u => (IReadOnlyList<int>)Enumerable.Range(0, 10).Select(k => (u + (repeats && u % 4 == 0 && k == 8 ? 3 : k)) % walk).ToList()).ToList();
         var split = Splitter.LeaveOneOut(UserSequences.FromLists(lists, Items));
         var catalog = Enumerable.Range(0, Items).Select(i => (Item?)new Item { Id = "i" + i }).ToArray();
-        return new TrainingData(split.Train, catalog, split.Validation) { Text = text };
+        return new TrainingData(split.Train, catalog, split.Validation) { Text = text, NewArrivals = arrivals };
     }
 
     /// <summary>Item i's text: unit vector mostly along axis i % 3 (its "topic"), with a seeded item-specific part.</summary>
@@ -239,10 +240,13 @@ public class SasRecTextTests
         }
     }
 
-    [Fact]
-    public void The_cold_items_neighbour_count_and_boost_are_the_ones_that_rank_all_validation_cases_best_with_pseudo_cold_targets()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_cold_items_neighbour_count_and_boost_are_the_ones_that_rank_all_validation_cases_best_with_pseudo_cold_targets(bool onOffer)
     {
-        var data = Data(TopicText(), repeats: true);
+        // onOffer: the data says nothing arrived after it, so the never-consumed item 29 was on offer throughout: placed, never lifted.
+        var data = Data(TopicText(), repeats: true, arrivals: onOffer ? new HashSet<int>() : null);
         var model = new SasRec(Small(6).Options with { RefitWithValidation = false });   // the choice is made by this very model
         model.Fit(data, new FitOptions { Seed = 5 });
         var l = model.LayoutForTests; var p = model.Parameters; const int d = 16;
@@ -292,17 +296,18 @@ public class SasRecTextTests
                     // pseudo-cold items keep their own rows, and only item 29 is placed and boosted.
                     var newTarget = cold.Contains(cases[c].Targets[0]);
                     bool Placed(int i) => cold.Contains(i) && (newTarget || !pseudo.Contains(i));
-                    double Score(int i) => h.Zip(Placed(i) ? rows[i] : Own(i), (x, y) => x * y).Sum() + (Placed(i) ? lift : 0);
+                    bool Lifted(int i) => Placed(i) && (pseudo.Contains(i) || !onOffer);
+                    double Score(int i) => h.Zip(Placed(i) ? rows[i] : Own(i), (x, y) => x * y).Sum() + (Lifted(i) ? lift : 0);
                     var gain = ValidationMetric.CaseNdcg(cases[c], Enumerable.Range(0, Items).Select(i => (float)Score(i)).ToArray(), 10);
                     expected[k, b] += gain;
                     if (cold.Contains(cases[c].Targets[0])) expectedCold[k, b] += gain;
                 }
         }
         Assert.Equal(SasRec.ColdNeighbourChoices.Length, model.ColdImputationNdcg.Count);
-        // The choice weighs a pseudo-cold case by the catalog's odds of a new item (item 29 among the 30 with text: 1 to 29)
-        // over the simulation's odds (its pseudo-cold cases to the others).
-        var weight = (cases.Length - coldCases) / (29.0 * coldCases);
-        Assert.Equal(weight, SasRec.PseudoColdWeight(1, SasRec.NewItemShare(1, 30), coldCases, cases.Length), 9);
+        // The choice weighs a pseudo-cold case by the catalog's odds of a new item (item 29 among the 30 with text: 1 to 29;
+        // none when it was on offer throughout) over the simulation's odds (its pseudo-cold cases to the others).
+        var weight = onOffer ? 0 : (cases.Length - coldCases) / (29.0 * coldCases);
+        Assert.Equal(weight, SasRec.PseudoColdWeight(1, SasRec.NewItemShare(onOffer ? 0 : 1, 30), coldCases, cases.Length), 9);
         double Objective(int k, int b) => expected[k, b] + (weight - 1) * expectedCold[k, b];
         var (bestK, bestB) = (0, 0);
         for (var k = 0; k < SasRec.ColdNeighbourChoices.Length; k++)
@@ -318,6 +323,52 @@ public class SasRecTextTests
         var direction = model.ColdDirectionForTests.ToArray();
         Assert.Equal(model.ColdBoost == 0 ? 0 : d, direction.Length);
         for (var q = 0; q < direction.Length; q++) Assert.Equal(mean[q] / meanDot, direction[q], 4);
+    }
+
+    [Fact]
+    public void Only_a_new_arrival_is_boosted_and_an_untrained_item_on_offer_throughout_is_placed_without_it_also_after_save_and_load()
+    {
+        // Items 28 and 29 are never consumed; only 29 arrived after the data. Weighted 100 ×, the choice boosts new items.
+        var text = TopicText();
+        var model = new SasRec(Small(6).Options with { NewItemWeight = 100 });
+        model.Fit(Data(text, arrivals: new HashSet<int> { 29 }, walk: 28), new FitOptions { Seed = 5 });
+        Assert.True(model.ColdBoost > 0);
+        const int d = 16;
+        double Cos(float[] a, float[] b) => a.Zip(b, (x, y) => (double)x * y).Sum() / Math.Sqrt(a.Sum(x => (double)x * x) * b.Sum(x => (double)x * x));
+        // Written out: t·W + the cosine-weighted mean id embedding of the k text-nearest trained items (+ β·v when lifted).
+        double[] Placed(SasRec m, int i, bool lifted)
+        {
+            var l = m.LayoutForTests; var p = m.Parameters;
+            var t = text.Of(i).ToArray();
+            var near = Enumerable.Range(0, 28).Select(j => (j, cos: Cos(t, text.Of(j).ToArray()))).Where(x => x.cos > 0)
+                .OrderByDescending(x => x.cos).ThenBy(x => x.j).Take(m.ColdNeighbours).ToArray();
+            var sum = near.Sum(x => x.cos);
+            var row = new double[d];
+            foreach (var (j, cos) in near) for (var k = 0; k < d; k++) row[k] += cos / sum * p[l.ItemEmb + j * d + k];
+            for (var k = 0; k < d; k++) row[k] += Enumerable.Range(0, E).Sum(e => (double)t[e] * p[l.TextProj + e * d + k]);
+            if (lifted) for (var k = 0; k < d; k++) row[k] += m.ColdBoost * m.ColdDirectionForTests[k];
+            return row;
+        }
+        void Check(SasRec m, bool lifted28)
+        {
+            foreach (var (item, lifted) in new[] { (28, lifted28), (29, true) })
+            {
+                var expected = Placed(m, item, lifted);
+                for (var k = 0; k < d; k++) Assert.Equal(expected[k], m.ItemVectors[item * d + k], 4);
+            }
+        }
+        Check(model, lifted28: false);
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true)) model.Write(w);
+        ms.Position = 0;
+        var loaded = SasRec.Read(new BinaryReader(ms));
+        Check(loaded, lifted28: false);
+        Assert.Equal(model.ItemVectors.ToArray(), loaded.ItemVectors.ToArray());
+        // The same fit without arrival information boosts both.
+        var unknown = new SasRec(Small(6).Options with { NewItemWeight = 100 });
+        unknown.Fit(Data(text, walk: 28), new FitOptions { Seed = 5 });
+        Assert.True(unknown.ColdBoost > 0);
+        Check(unknown, lifted28: true);
     }
 
     [Fact]
@@ -339,12 +390,13 @@ public class SasRecTextTests
     {
         // Summed gains of 100 cases, 10 of them pseudo-cold: cell (0, 0) ranks the known targets best, (0, 1) gives up 2
         // of their gain for 1.5 more on the new items, (1, 0) ties (0, 0) and loses to it (the earlier cell wins ties), (1, 1) is best for new items.
-        var gains = new double[,] { { 12.0, 11.5 }, { 12.0, 9.0 } };
+        var known = new double[,] { { 11.5, 9.5 }, { 11.5, 6.5 } };
         var cold = new double[,] { { 0.5, 2.0 }, { 0.5, 2.5 } };
-        Assert.Equal((0, 0), SasRec.BestColdChoice(gains, cold, 1));     // 12 > 11.5
-        Assert.Equal((0, 0), SasRec.BestColdChoice(gains, cold, 1.2));   // 12.1 = 12.1 > 11.9 > 9.5
-        Assert.Equal((0, 1), SasRec.BestColdChoice(gains, cold, 2));     // 13.5 > 12.5 = 12.5 > 11.5
-        Assert.Equal((1, 1), SasRec.BestColdChoice(gains, cold, 10));    // 31.5 > 29.5 > 16.5
+        Assert.Equal((0, 0), SasRec.BestColdChoice(known, cold, 1));     // 12 > 11.5
+        Assert.Equal((0, 0), SasRec.BestColdChoice(known, cold, 1.2));   // 12.1 = 12.1 > 11.9 > 9.5
+        Assert.Equal((0, 0), SasRec.BestColdChoice(known, cold, 0));     // no new items: the known targets alone decide
+        Assert.Equal((0, 1), SasRec.BestColdChoice(known, cold, 2));     // 13.5 > 12.5 = 12.5 > 11.5
+        Assert.Equal((1, 1), SasRec.BestColdChoice(known, cold, 10));    // 31.5 > 29.5 > 16.5
         // The family's name round-trips, and the same fit gets the same figures whatever the weight: it changes the choice only.
         var model = (SasRec)Merx.Models.ModelRegistry.Create("sasrec-new:3");
         Assert.Equal("sasrec-new:3", model.Name);
