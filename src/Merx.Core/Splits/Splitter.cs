@@ -122,7 +122,7 @@ public static class Splitter
         for (var u = 0; u < train.UserCount; u++)
             if (!users.Contains(u))
                 for (var i = train.Offsets[u]; i < train.Offsets[u + 1]; i++) keep.Add(i);
-        return new Split(split.Protocol, Subset(train, keep), split.Validation.Where(c => !users.Contains(c.User)).ToArray(), split.Test);
+        return new Split(split.Protocol, Subset(train, keep), split.Validation.Where(c => !users.Contains(c.User)).ToArray(), split.Test) { WarmTest = split.WarmTest, NewItems = split.NewItems };
     }
 
     public static Split Create(string protocol, UserSequences seq, int seed = 42) => protocol switch

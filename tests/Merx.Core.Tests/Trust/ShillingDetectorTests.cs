@@ -228,5 +228,10 @@ public sealed class ShillingDetectorTests
         Assert.Equal([2, 3], q.Train.ItemsOf(2).ToArray());
         Assert.Equal([0, 2], q.Validation.Select(c => c.User));
         Assert.Equal(split.Test, q.Test);
+        // A cold split stays one: its warm cases and new arrivals go along.
+        var cold = split with { WarmTest = split.Test, NewItems = new HashSet<int> { 3 } };
+        var quarantined = Splitter.WithoutUsers(cold, new HashSet<int> { 1 });
+        Assert.Same(cold.WarmTest, quarantined.WarmTest);
+        Assert.Same(cold.NewItems, quarantined.NewItems);
     }
 }
