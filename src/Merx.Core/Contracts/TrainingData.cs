@@ -59,10 +59,10 @@ public sealed class TrainingData
     public static IReadOnlySet<int>? ArrivalsByDate(IReadOnlyList<Item?> catalog, DateTimeOffset now)
     {
         var cutoff = now.AddDays(-Item.NewForDays);
-        var arrivals = new HashSet<int>();
-        for (var i = 0; i < catalog.Count; i++)
-            if (catalog[i]?.CreatedAt is not { } at || at >= cutoff) arrivals.Add(i);
-        return arrivals.Count == catalog.Count ? null : arrivals;
+        bool Arrived(Item? item) => item?.CreatedAt is not { } at || at >= cutoff;
+        // A catalog without dates (or only recent ones) says nothing: no set of all its items is built to learn that.
+        if (catalog.All(Arrived)) return null;
+        return Enumerable.Range(0, catalog.Count).Where(i => Arrived(catalog[i])).ToHashSet();
     }
 
     /// <summary>Structured side information plus title/description tokens.</summary>

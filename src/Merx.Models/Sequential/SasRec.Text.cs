@@ -283,8 +283,8 @@ public sealed partial class SasRec : IColdItemEncoder
 
         var w = Options.NewItemWeight;
         var pseudoCount = pseudo.Count(x => x);
-        var untrained = cold.Count(i => !_trained[i] && !Established(i));   // the items with text that really are new
-        var onOffer = cold.Length - pseudoCount - untrained;                 // untrained, but on offer throughout: nobody took them
+        var untrained = lifted.Count(x => x) - pseudoCount;    // the items with text that really are new
+        var onOffer = cold.Length - pseudoCount - untrained;   // untrained, but on offer throughout: nobody took them
         var realShare = NewItemShare(untrained, Enumerable.Range(0, l.Items).Count(HasText));
         var weight = PseudoColdWeight(w, realShare, coldCases, cases.Length);
         var (bestK, bestB) = BestColdChoice(knownGains, coldGains, weight);
