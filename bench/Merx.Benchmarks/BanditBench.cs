@@ -120,7 +120,7 @@ public sealed class BanditBench : IBenchCommand
             for (var i = 0; i < _items.Length; i++) _items[i] = (float)(rng.NextDouble() * 2 - 1) / MathF.Sqrt(dim);
         }
         public int Dimension { get; }
-        public ReadOnlySpan<float> ItemVectors => _items;
+        public Merx.Numerics.VectorTable ItemVectors => Merx.Numerics.VectorTable.OfFloats(_items, _items.Length / Dimension, Dimension);
         public void EncodeUser(int user, ReadOnlySpan<int> history, Span<float> vector) => vector[..Dimension].Clear();
     }
 }

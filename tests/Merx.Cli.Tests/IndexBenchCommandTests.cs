@@ -20,8 +20,8 @@ public class IndexBenchCommandTests() : CliTestBase("merx-index-bench-")
         {
             var version = store.LatestModel("sasrec")!;
             var encoder = (IUserEncoder)LoadedModel.ReadPackage(store, version.Version).Model;
-            items = encoder.ItemVectors.Length / encoder.Dimension;
-            using var graph = HnswIndex.Build(() => encoder.ItemVectors, encoder.Dimension, new HnswOptions(HnswStorage.Float16));
+            items = encoder.ItemVectors.Count;
+            using var graph = HnswIndex.Build(encoder.ItemVectors, new HnswOptions(HnswStorage.Float16));
             graph.Save(P("graph.usearch"));
         }
 

@@ -43,28 +43,32 @@ public class TopKHeapTests
 public class CosineNeighboursTests
 {
     [Theory]
-    [InlineData(5_000, 64, 10)]   // crosses the 2,048-row blocks
-    [InlineData(300, 12, 400)]    // k above n − 1; d off the vector width
-    public void Are_the_rows_of_highest_cosine_without_the_item_itself_ties_to_the_lower_row(int n, int d, int k)
+    [InlineData(5_000, 64, 10, false)]   // crosses the 2,048-row blocks
+    [InlineData(300, 12, 400, false)]    // k above n − 1; d off the vector width
+    [InlineData(5_000, 64, 10, true)]    // an int8 table: the cosines of its dequantized rows
+    [InlineData(300, 12, 400, true)]
+    public void Are_the_rows_of_highest_cosine_without_the_item_itself_ties_to_the_lower_row(int n, int d, int k, bool int8)
     {
         var rng = new Random(n + d);
         // Eight row patterns repeated (exact ties), the last all zero (cosine 0), and the query's own pattern elsewhere too.
         var patterns = Enumerable.Range(0, 8).Select(p => Enumerable.Range(0, d).Select(_ => p == 7 ? 0f : (float)(rng.NextDouble() * 2 - 1)).ToArray()).ToArray();
         var pattern = Enumerable.Range(0, n).Select(_ => rng.Next(8)).ToArray();
         var rows = pattern.SelectMany(p => patterns[p]).ToArray();
+        var table = int8 ? Merx.Numerics.VectorTable.Quantize(rows, d) : Merx.Numerics.VectorTable.OfFloats(rows, n, d);
+        if (int8) patterns = patterns.Select(p => Merx.Numerics.VectorTable.Quantize(p, d).RowCopy(0)).ToArray();
         const int item = 1_234 % 300;
         var cosine = patterns.Select(p => Cosine(patterns[pattern[item]], p)).ToArray();
         var expected = Enumerable.Range(0, n).Where(r => r != item)
             .OrderByDescending(r => Math.Round(cosine[pattern[r]], 5)).ThenBy(r => r).Take(k).ToArray();
 
-        var found = TopK.CosineNeighbours(rows, d, item, k);
+        var found = TopK.CosineNeighbours(table, item, k);
 
         Assert.Equal(expected, found.Select(s => s.Item).ToArray());
         for (var i = 0; i < found.Length; i++) Assert.Equal(cosine[pattern[found[i].Item]], found[i].Score, 4);
-        Assert.Empty(TopK.CosineNeighbours(rows, d, n, k));
-        Assert.Empty(TopK.CosineNeighbours(rows, d, item, 0));
+        Assert.Empty(TopK.CosineNeighbours(table, n, k));
+        Assert.Empty(TopK.CosineNeighbours(table, item, 0));
         var zero = Array.IndexOf(pattern, 7);                       // an all-zero row: nothing is similar to it
-        Assert.Empty(TopK.CosineNeighbours(rows, d, zero, k));
+        Assert.Empty(TopK.CosineNeighbours(table, zero, k));
     }
 
     [Fact]

@@ -12,7 +12,7 @@ public sealed class ItemIndexesTests
     {
         private readonly float[] _v = ClusteredVectors.Items(n, d, seed: 3);
         public int Dimension => d;
-        public ReadOnlySpan<float> ItemVectors => _v;
+        public Merx.Numerics.VectorTable ItemVectors => Merx.Numerics.VectorTable.OfFloats(_v, n, d);
         public void EncodeUser(int user, ReadOnlySpan<int> history, Span<float> vector) => throw new NotSupportedException();
     }
 

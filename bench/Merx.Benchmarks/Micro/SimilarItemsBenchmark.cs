@@ -26,7 +26,7 @@ public class SimilarItemsBenchmark
     }
 
     [Benchmark(Description = "similar items 1M×64: TopK.CosineNeighbours")]
-    public ScoredItem[] Blockwise() => TopK.CosineNeighbours(_rows, D, Query, K);
+    public ScoredItem[] Blockwise() => TopK.CosineNeighbours(Merx.Numerics.VectorTable.OfFloats(_rows, Items, D), Query, K);
 
     [Benchmark(Baseline = true, Description = "similar items 1M×64: cosine per row + n-sized scores (before)")]
     public ScoredItem[] PerRow()

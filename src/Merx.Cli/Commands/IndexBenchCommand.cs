@@ -97,8 +97,8 @@ internal static class IndexBenchCommand
 
     private static IndexBench.Candidate Candidate(string name, int probes, int candidates, HnswOptions hnsw, string? graphFile) => name switch
     {
-        "ivf" => new($"clusters 2√n, probes {probes}", (v, d) => IvfIndex.Build(v(), d, probes: probes)),
-        "int8-scan" => new($"candidates max(100, {candidates}k), exact re-rank", (v, d) => Int8ScanIndex.Build(v, d, candidates)),
+        "ivf" => new($"clusters 2√n, probes {probes}", v => IvfIndex.Build(v.Floats, v.Dimension, probes: probes)),
+        "int8-scan" => new($"candidates max(100, {candidates}k), exact re-rank", v => Int8ScanIndex.Build(v, candidates)),
         "hnsw-i8" or "hnsw-f16" or "hnsw-f32" or "hnsw-f16-lift" or "hnsw-f32-lift" => Hnsw(hnsw with
         {
             Storage = name.StartsWith("hnsw-i8") ? HnswStorage.Int8 : name.StartsWith("hnsw-f16") ? HnswStorage.Float16 : HnswStorage.Float32,
@@ -110,7 +110,7 @@ internal static class IndexBenchCommand
     // A graph read from a file searches as wide as the options say (HnswIndex.Load); its "build" time is the read.
     private static IndexBench.Candidate Hnsw(HnswOptions o, string? graphFile) =>
         new($"{(o.Lift || o.Storage == HnswStorage.Int8 ? "lifted cosine" : "inner product")}, M {o.Connectivity}, ef_add {o.ExpansionAdd}, ef_search {o.ExpansionSearch}, {o.CandidateFactor}k re-ranked, head {(o.HeadItems is { } h ? h.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "min(n, 16,384)")}, head tolerance {o.HeadTolerance.ToString(System.Globalization.CultureInfo.InvariantCulture)}{(graphFile is null ? "" : $", graph read from {Path.GetFileName(graphFile)}")}",
-            (v, d) => graphFile is null ? HnswIndex.Build(v, d, o, Cli.Progress) : HnswIndex.Load(graphFile, v, d, o));
+            v => graphFile is null ? HnswIndex.Build(v, o, Cli.Progress) : HnswIndex.Load(graphFile, v, o));
 
     /// <summary>
     /// A published model's item vectors and, as queries, the user vectors it encodes from the histories of
@@ -126,8 +126,9 @@ internal static class IndexBenchCommand
         var package = RecommendCommand.LoadLatest(store, name);
         if (package.Model is not IUserEncoder enc) throw new ArgumentException($"model '{name}' has no item vectors");
         var d = enc.Dimension;
-        var own = enc.ItemVectors;
-        var count = own.Length / d;
+        var table = enc.ItemVectors;
+        ReadOnlySpan<float> own = table.IsInt8 ? table.ToArray() : table.Floats;
+        var count = table.Count;
         var n = items ?? count;
         var vectors = new float[(long)n * d];
         own[..(Math.Min(n, count) * d)].CopyTo(vectors);

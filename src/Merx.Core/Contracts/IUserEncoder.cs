@@ -15,6 +15,6 @@ public interface IUserEncoder
     /// <summary>Writes the user's vector (length <see cref="Dimension"/>) from their history, oldest first; zeros for an empty history.</summary>
     void EncodeUser(int user, ReadOnlySpan<int> history, Span<float> vector);
 
-    /// <summary>(ItemCount, Dimension) row-major item vectors.</summary>
-    ReadOnlySpan<float> ItemVectors { get; }
+    /// <summary>(ItemCount, Dimension) item vectors: float rows, or int8 rows with a scale each for an int8 inference copy.</summary>
+    Merx.Numerics.VectorTable ItemVectors { get; }
 }

@@ -16,18 +16,18 @@ public static class TopK
     }
 
     /// <summary>
-    /// The <paramref name="k"/> rows of a row-major (n, d) matrix most similar to row <paramref name="item"/> by cosine,
+    /// The <paramref name="k"/> rows of a vector table most similar to row <paramref name="item"/> by cosine,
     /// the row itself excluded, best first (ties: lower row first); a row of norm 0 scores 0, and a query row of norm 0 (an
     /// item the model knows nothing of) has no neighbours. The one similar-items pass
-    /// over factor or embedding rows: scored block by block (<see cref="Merx.Numerics.RowDots.Cosines"/>), nothing of size n allocated.
+    /// over factor or embedding rows: scored block by block (<see cref="Merx.Numerics.VectorTable.Cosines"/>), nothing of size n allocated.
     /// </summary>
-    public static ScoredItem[] CosineNeighbours(ReadOnlySpan<float> rows, int d, int item, int k)
+    public static ScoredItem[] CosineNeighbours(Merx.Numerics.VectorTable rows, int item, int k)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(k);
-        ArgumentOutOfRangeException.ThrowIfLessThan(d, 1);
-        var n = rows.Length / d;
+        var n = rows.Count;
         if ((uint)item >= (uint)n) return [];
-        var query = rows.Slice(item * d, d);
+        Span<float> own = stackalloc float[rows.Dimension];
+        var query = rows.Row(item, own);
         if (!query.ContainsAnyExcept(0f)) return [];
         const int block = 2048;
         Span<float> scores = stackalloc float[block];
@@ -35,7 +35,7 @@ public static class TopK
         for (var r0 = 0; r0 < n; r0 += block)
         {
             var count = Math.Min(block, n - r0);
-            Merx.Numerics.RowDots.Cosines(rows.Slice(r0 * d, count * d), query, scores[..count]);
+            rows.Cosines(query, scores[..count], r0);
             for (var r = 0; r < count; r++)
                 if (r0 + r != item) heap.Offer(r0 + r, scores[r]);
         }

@@ -58,7 +58,7 @@ public sealed record IndexBenchResult(
 public static class IndexBench
 {
     /// <summary>An index to measure: a name for the report, how to build it over (n, d) vectors, its settings in words.</summary>
-    public sealed record Candidate(string Settings, Func<FloatRows, int, IItemIndex> Build);
+    public sealed record Candidate(string Settings, Func<VectorTable, IItemIndex> Build);
 
     /// <param name="vectors">(n, d) item vectors.</param>
     /// <param name="queries">(q, d) query vectors.</param>
@@ -84,7 +84,7 @@ public static class IndexBench
         foreach (var candidate in candidates)
         {
             clock.Restart();
-            var index = candidate.Build(() => vectors, d);
+            var index = candidate.Build(VectorTable.OfFloats(vectors, d));
             var build = clock.Elapsed.TotalSeconds;
             progress?.Report($"{index.Name}: built in {build:F1} s");
             double hits10 = 0, hits100 = 0, near10 = 0, near100 = 0;

@@ -39,7 +39,8 @@ public sealed class CooccurrenceEncoder : IUserEncoder
     }
 
     public int Dimension { get; }
-    public ReadOnlySpan<float> ItemVectors => _items;
+    public VectorTable ItemVectors => _table ??= VectorTable.OfFloats(_items, _items.Length / Dimension, Dimension);
+    private VectorTable? _table;
 
     public void EncodeUser(int user, ReadOnlySpan<int> history, Span<float> vector)
     {

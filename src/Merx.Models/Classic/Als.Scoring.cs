@@ -42,7 +42,7 @@ public sealed partial class Als
     }
 
     /// <summary>Cosine similarity of item factors.</summary>
-    public ScoredItem[] SimilarItems(int item, int n) => TopK.CosineNeighbours(_items.AsSpan(0, _n * Factors), Factors, item, n);
+    public ScoredItem[] SimilarItems(int item, int n) => TopK.CosineNeighbours(Merx.Numerics.VectorTable.OfFloats(_items, _n, Factors), item, n);
 
     public void Write(BinaryWriter writer)
     {

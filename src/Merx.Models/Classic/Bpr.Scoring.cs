@@ -49,7 +49,7 @@ public sealed partial class Bpr
         FactorScoring.Scores(u, users.Length, _items, _bias, _n, k, scores);
     }
 
-    public ScoredItem[] SimilarItems(int item, int n) => TopK.CosineNeighbours(_items.AsSpan(0, _n * Factors), Factors, item, n);
+    public ScoredItem[] SimilarItems(int item, int n) => TopK.CosineNeighbours(Merx.Numerics.VectorTable.OfFloats(_items, _n, Factors), item, n);
 
     public void Write(BinaryWriter writer)
     {

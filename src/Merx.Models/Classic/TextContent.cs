@@ -1,5 +1,6 @@
 using Merx.Core.Contracts;
 using Merx.Core.Data;
+using Merx.Numerics;
 
 namespace Merx.Models.Classic;
 
@@ -28,7 +29,8 @@ public sealed class TextContent : IRecommender, IUserEncoder
     public string Name => ModelName;
     public int ItemCount { get; private set; }
     public int Dimension => _dim;
-    public ReadOnlySpan<float> ItemVectors => _vectors;
+    public VectorTable ItemVectors => _table is { } t && t.Wraps(_vectors) ? t : _table = VectorTable.OfFloats(_vectors, ItemCount, _dim);
+    private VectorTable? _table;
 
     /// <exception cref="ArgumentException">The training data carries no text vectors, or none of its items has text.</exception>
     public void Fit(TrainingData data, FitOptions options)

@@ -1,18 +1,21 @@
 using Merx.Core.Contracts;
+using Merx.Numerics;
 
 namespace Merx.Models.Sequential;
 
 /// <summary>
 /// Int8 inference (issue #21): <see cref="ToInt8"/> quantizes the fitted model's dense layers and
 /// item representations (<see cref="SasRecInt8Weights"/>); the copy encodes users through the int8
-/// layers (activations quantized per token as they arrive) and scores with the int8 item rows
-/// (dequantized once into its score matrix, so <see cref="IUserEncoder.ItemVectors"/> and the serving
-/// item index see exactly the vectors it ranks by). Same answers' shape and API as the float model;
+/// layers (activations quantized per token as they arrive), and its int8 item rows are its only item table
+/// (<see cref="IUserEncoder.ItemVectors"/>, d + 4 bytes an item): the history's inputs, the scores and the serving
+/// item index all read them, so every reader sees exactly the vectors it ranks by. A copy of a model read for serving
+/// only drops the float item table as well (its layout without one). Same answers' shape and API as the float model;
 /// its accuracy on Beauty is in bench/results/int8-transformer.md.
 /// </summary>
 public sealed partial class SasRec : IInt8Inference
 {
     private SasRecInt8Weights? _int8;
+    private VectorTable? _int8Table;   // the int8 copy's item rows (_int8.Reps with their scales)
 
     /// <summary>Whether this is an int8 inference copy.</summary>
     public bool Int8 => _int8 is not null;
@@ -22,19 +25,30 @@ public sealed partial class SasRec : IInt8Inference
 
     IRecommender IInt8Inference.ToInt8() => ToInt8();
 
-    /// <summary>An int8 inference copy of this fitted model (the float parameters are shared read-only, never changed).</summary>
+    /// <summary>
+    /// An int8 inference copy of this fitted model. Its item table is int8 (no float copy of it); the other float
+    /// parameters are shared read-only, never changed, except for a model read for serving only, whose parameters hold
+    /// the float item table: the copy keeps only the tensors after it (a layout without the table), so the float model
+    /// can be let go.
+    /// </summary>
     public SasRec ToInt8()
     {
         var l = Layout;
         if (_int8 is not null) return this;
+        var (layout, p) = (l, _params);
+        if (_servingOnly)
+        {
+            layout = new SasRecLayout(Options, l.Items, l.Features, l.TextDim, itemTable: false);
+            p = _params.AsSpan(l.ItemEnd, l.Total - l.ItemEnd).ToArray();
+        }
         var q = new SasRec(Options)
         {
-            _layout = l, _params = _params, _featOffsets = _featOffsets, _featIds = _featIds, _trained = _trained, _popularity = _popularity,
+            _layout = layout, _params = p, _reps = [], _featOffsets = _featOffsets, _featIds = _featIds, _trained = _trained, _popularity = _popularity,
             _text = _text, _textEncoder = _textEncoder, _coldK = _coldK, _coldBoost = _coldBoost, _coldDirection = _coldDirection, _established = _established, _servingOnly = _servingOnly,
             EpochsRun = EpochsRun, BestEpoch = BestEpoch, BestValidationNdcg = BestValidationNdcg,
         };
-        q._int8 = new SasRecInt8Weights(l, _params, _reps);
-        q._reps = q._int8.DequantizedReps(l.D);
+        q._int8 = new SasRecInt8Weights(layout, p, _reps);
+        q._int8Table = VectorTable.OfInt8(q._int8.Reps, q._int8.RepScales, l.D);
         return q;
     }
 

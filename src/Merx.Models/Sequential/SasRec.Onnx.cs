@@ -15,6 +15,7 @@ public sealed partial class SasRec
     /// </summary>
     public byte[] ToOnnx()
     {
+        if (_int8 is not null) throw new InvalidOperationException("an int8 inference copy has no float graph to export: export the float model");
         var l = Layout; int d = l.D, f = l.F, heads = Options.Heads, hs = d / heads;
         var p = _params;
         var g = new OnnxGraph(Name);

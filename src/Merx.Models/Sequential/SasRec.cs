@@ -41,6 +41,8 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     private static readonly int[] NoFeatures = [0];   // a serving-only model's offsets (never written)
     /// <summary>Item feature ids held (none once read for serving only).</summary>
     internal int FeatureIdsHeld => _featIds.Length;
+    // Floats held in the parameters and the float item representations (tests: an int8 serving copy holds no item table in float).
+    internal long FloatsHeld => _params.LongLength + (ReferenceEquals(_reps, _params) ? 0 : _reps.LongLength);
     private bool[] _trained = [];            // (Items) whether the item occurs in the training sequences
     private int[] _popularity = [];          // (Items) training occurrences, for the sampled-softmax proposal
 
@@ -205,8 +207,12 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
 
     public int Dimension => Layout.D;
 
-    /// <summary>(Items, D) item representations (id embedding + side information), the output layer the scores are dot products with.</summary>
-    public ReadOnlySpan<float> ItemVectors => _reps.AsSpan(0, Layout.Items * Layout.D);
+    /// <summary>
+    /// (Items, D) item representations (id embedding + side information), the output layer the scores are dot products
+    /// with and the inputs the encoder reads: the float representations, or an int8 inference copy's int8 rows.
+    /// </summary>
+    public VectorTable ItemVectors => _int8Table ?? (_floatTable is { } t && t.Wraps(_reps) ? t : _floatTable = VectorTable.OfFloats(_reps, Layout.Items, Layout.D));
+    private VectorTable? _floatTable;
 
     public void Score(int user, ReadOnlySpan<int> history, Span<float> scores)
     {
@@ -214,7 +220,8 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
         if (scores.Length < l.Items) throw new ArgumentException($"scores needs {l.Items} entries", nameof(scores));
         Span<float> h = stackalloc float[l.D];
         EncodeUser(user, history, h);
-        Gemm.ABt(h, _reps, scores[..l.Items], 1, l.D, l.Items);
+        if (_int8Table is { } table) table.Dots(h, scores[..l.Items]);
+        else Gemm.ABt(h, _reps, scores[..l.Items], 1, l.D, l.Items);
     }
 
     /// <summary>The Transformer's last hidden state over the user's latest items (at most the model's max length); zeros when none is known.</summary>
@@ -232,7 +239,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
         var net = t_inferenceNet;
         var seq = known.ToArray();
         Pack(net, l.T, [seq.Length], _ => seq, withTargets: false);
-        net.ForwardLast(_params, _reps, vector);
+        net.ForwardLast(_params, ItemVectors, vector);
     }
 
     [ThreadStatic] private static SasRec? t_inferenceOwner;
@@ -252,7 +259,8 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
                 seqs[b] = histories[c0 + b].Where(i => (uint)i < (uint)l.Items).TakeLast(l.T).ToArray();
             var nonEmpty = Enumerable.Range(0, count).Where(b => seqs[b].Length > 0).ToArray();
             Pack(net, l.T, nonEmpty.Select(b => seqs[b].Length).ToArray(), k => seqs[nonEmpty[k]], withTargets: false);
-            net.Forward(_params, _reps, 0, training: false);
+            if (_int8Table is { } table) net.Forward(_params, table);
+            else net.Forward(_params, _reps, 0, training: false);
             for (var k = 0; k < nonEmpty.Length; k++)
                 net.Hf.AsSpan((net.Offsets[k + 1] - 1) * l.D, l.D).CopyTo(last.AsSpan(k * l.D, l.D));
             // Scored straight into the caller's rows: the non-empty histories' rows first, then each moved to its place
@@ -261,7 +269,9 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
             // time; evaluating 5,000 users of a 1M-item catalog churned through 20 GB of them and the process peaked at
             // 15.6 GB (bench/results/serving-scale.md, "Training at scale").
             var block = scores.Slice(c0 * l.Items, count * l.Items);
-            Gemm.ABt(last.AsSpan(0, nonEmpty.Length * l.D), _reps, block[..(nonEmpty.Length * l.Items)], nonEmpty.Length, l.D, l.Items);
+            if (_int8Table is { } rows)
+                for (var k = 0; k < nonEmpty.Length; k++) rows.Dots(last.AsSpan(k * l.D, l.D), block.Slice(k * l.Items, l.Items));
+            else Gemm.ABt(last.AsSpan(0, nonEmpty.Length * l.D), _reps, block[..(nonEmpty.Length * l.Items)], nonEmpty.Length, l.D, l.Items);
             for (var k = nonEmpty.Length - 1; k >= 0; k--)
             {
                 if (nonEmpty[k] == k) break; // rows below k are already in place
@@ -280,7 +290,7 @@ public sealed partial class SasRec : IRecommender, Merx.Models.IBatchScorer, IUs
     {
         var l = Layout;
         if ((uint)item >= (uint)l.Items) throw new ArgumentOutOfRangeException(nameof(item));
-        return TopK.CosineNeighbours(_reps.AsSpan(0, l.Items * l.D), l.D, item, n);
+        return TopK.CosineNeighbours(ItemVectors, item, n);
     }
 
     public void Write(BinaryWriter w)

@@ -42,13 +42,4 @@ public sealed class SasRecInt8Weights
 
     /// <summary>Bytes of the int8 inference weights: int8 item rows and dense layers with their scales, the small tensors at 4 bytes.</summary>
     public long Bytes => Reps.Length + 4L * RepScales.Length + _layers.Values.Sum(q => q.Bytes) + 4 * SmallFloats;
-
-    /// <summary>(Items, D) the item representations as the int8 model scores with them, s · q.</summary>
-    public float[] DequantizedReps(int d)
-    {
-        var r = new float[Reps.Length];
-        for (var i = 0; i < RepScales.Length; i++)
-            for (var k = 0; k < d; k++) r[i * d + k] = Reps[i * d + k] * RepScales[i];
-        return r;
-    }
 }

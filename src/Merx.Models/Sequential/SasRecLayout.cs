@@ -8,12 +8,16 @@ internal sealed class SasRecLayout
     public readonly record struct Block(int Ln1G, int Ln1B, int Wqkv, int Bqkv, int Wo, int Bo, int Ln2G, int Ln2B, int W1, int B1, int W2, int B2);
 
     /// <param name="textDim">E, the length of the items' pre-trained text vectors; 0 = no text projection.</param>
-    public SasRecLayout(SasRecOptions o, int items, int features, int textDim = 0)
+    /// <param name="itemTable">
+    /// Whether the parameters hold the (Items, D) item table. Without it (an int8 serving copy, whose item rows live in
+    /// its <see cref="Merx.Numerics.VectorTable"/>) every other tensor sits Items·D entries earlier: the item table is first.
+    /// </param>
+    public SasRecLayout(SasRecOptions o, int items, int features, int textDim = 0, bool itemTable = true)
     {
         D = o.Dim; F = o.Dim * o.FfnMultiplier; T = o.MaxLength; Items = items; Features = features; TextDim = textDim;
         var at = 0;
         int Take(int n) { var start = at; at += n; return start; }
-        ItemEmb = Take(items * D);
+        ItemEmb = Take(itemTable ? items * D : 0);
         ItemEnd = at;
         FeatEmb = Take(features * D);
         PosEmb = Take(T * D);

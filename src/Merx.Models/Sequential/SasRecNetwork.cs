@@ -63,9 +63,34 @@ internal sealed partial class SasRecNetwork
     public void Forward(float[] p, float[] reps, float dropout, bool training)
     {
         int n = Tokens, d = _l.D;
+        Embedding.Gather(reps, Items.AsSpan(0, n), X0.AsSpan(0, n * d), d, MathF.Sqrt(d));            // x = reps[item]·√D
+        ForwardEmbedded(p, dropout, training);
+    }
+
+    /// <summary><see cref="Forward(float[], float[], float, bool)"/> with the item rows read from a table (an int8 inference copy's), without dropout.</summary>
+    public void Forward(float[] p, VectorTable reps)
+    {
+        GatherRows(reps, Tokens);
+        ForwardEmbedded(p, 0, training: false);
+    }
+
+    // x = reps[item]·√D, each row read through the table (dequantized when it is int8).
+    private void GatherRows(VectorTable reps, int n)
+    {
+        var d = _l.D;
         var scale = MathF.Sqrt(d);
+        for (var t = 0; t < n; t++)
+        {
+            var row = X0.AsSpan(t * d, d);
+            TensorPrimitives.Multiply(reps.Row(Items[t], row), scale, row);
+        }
+    }
+
+    // The rest of Forward once X0 holds the scaled item rows.
+    private void ForwardEmbedded(float[] p, float dropout, bool training)
+    {
+        int n = Tokens, d = _l.D;
         var x = X0.AsSpan(0, n * d);
-        Embedding.Gather(reps, Items.AsSpan(0, n), x, d, scale);                                       // x = reps[item]·√D
         Embedding.Gather(p.AsSpan(_l.PosEmb, _l.T * d), Positions.AsSpan(0, n), x, d, accumulate: true); //   + pos[position]
         Dropout.Forward(x, x, Mask0, dropout, training, ref _rng);
         for (var l = 0; l < _blocks.Length; l++) Block(l, p, x, n, dropout, training);
@@ -103,13 +128,13 @@ internal sealed partial class SasRecNetwork
     /// alone: at length 50 with two blocks, about 60% of a full pass's multiply-adds. Equals the
     /// last row of <see cref="Hf"/> after <see cref="Forward"/> without dropout (a test checks it).
     /// </summary>
-    public void ForwardLast(float[] p, float[] reps, Span<float> output)
+    public void ForwardLast(float[] p, VectorTable reps, Span<float> output)
     {
         if (Sequences != 1) throw new InvalidOperationException("ForwardLast encodes exactly one packed sequence");
         int n = Tokens, d = _l.D, f = _l.F;
         if (output.Length < d) throw new ArgumentException($"output needs {d} entries", nameof(output));
         var x = X0.AsSpan(0, n * d);
-        Embedding.Gather(reps, Items.AsSpan(0, n), x, d, MathF.Sqrt(d));
+        GatherRows(reps, n);
         Embedding.Gather(p.AsSpan(_l.PosEmb, _l.T * d), Positions.AsSpan(0, n), x, d, accumulate: true);
         var top = _blocks.Length - 1;
         for (var l = 0; l < top; l++) Block(l, p, x, n, 0, training: false);

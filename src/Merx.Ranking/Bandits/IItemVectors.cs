@@ -12,8 +12,11 @@ public interface IItemVectors
     /// <summary>Length d of a row.</summary>
     int Dimension { get; }
 
-    /// <summary>(d) the vector of <paramref name="item"/>, or empty when there is none (an item the model never saw).</summary>
-    ReadOnlySpan<float> Row(int item);
+    /// <summary>
+    /// (d) the vector of <paramref name="item"/>, or empty when there is none (an item the model never saw): the model's
+    /// own row, or an int8 row dequantized into <paramref name="scratch"/> (d).
+    /// </summary>
+    ReadOnlySpan<float> Row(int item, Span<float> scratch);
 }
 
 /// <summary>The rows of an encoder's own <see cref="IUserEncoder.ItemVectors"/>, by its item index (the simulator, benchmarks, tests).</summary>
@@ -21,11 +24,10 @@ public sealed class EncoderRows(IUserEncoder encoder) : IItemVectors
 {
     public int Dimension => encoder.Dimension;
 
-    public ReadOnlySpan<float> Row(int item)
+    public ReadOnlySpan<float> Row(int item, Span<float> scratch)
     {
         var all = encoder.ItemVectors;
-        var d = encoder.Dimension;
-        return item >= 0 && (long)(item + 1) * d <= all.Length ? all.Slice(item * d, d) : [];
+        return (uint)item < (uint)all.Count ? all.Row(item, scratch) : [];
     }
 
     /// <summary>The encoder's rows, or null for no encoder.</summary>
@@ -50,5 +52,5 @@ public sealed class ItemVectorSlot(int dimension) : IItemVectors
         _current = rows;
     }
 
-    public ReadOnlySpan<float> Row(int item) => _current is { } rows ? rows.Row(item) : [];
+    public ReadOnlySpan<float> Row(int item, Span<float> scratch) => _current is { } rows ? rows.Row(item, scratch) : [];
 }

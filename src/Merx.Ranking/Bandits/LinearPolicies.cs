@@ -37,7 +37,8 @@ public abstract class LinearPolicy : BanditPolicy
         if (_d > 0 && u.Length > 0)
         {
             if (u.Length != _d) throw new ArgumentException($"user vector has {u.Length} entries; the encoder's dimension is {_d}", nameof(request));
-            var v = _vectors!.Row(item);
+            Span<float> scratch = stackalloc float[_d];
+            var v = _vectors!.Row(item, scratch);
             if (!v.IsEmpty)
             {
                 var s = Math.Sqrt(_d);

@@ -1,22 +1,17 @@
-using System.Numerics.Tensors;
 using Merx.Core.Contracts;
 
 namespace Merx.Ranking.Retrieval;
 
-/// <summary>The float vector (d) of an item for the exact re-rank; empty when the index has none for it.</summary>
-internal delegate ReadOnlySpan<float> RowOf(int item);
+/// <summary>An item's exact score for the query (its model vector · query); NaN when the index has no vector for it.</summary>
+internal delegate float ExactDot(int item, ReadOnlySpan<float> query);
 
-/// <summary>The one exact re-rank of an index's candidates: float inner products, best k kept (ties: lower item first).</summary>
+/// <summary>The one exact re-rank of an index's candidates: the model's own inner products, best k kept (ties: lower item first).</summary>
 internal static class ExactRerank
 {
-    public static ScoredItem[] Top(IReadOnlyList<ScoredItem> candidates, ReadOnlySpan<float> query, int k, RowOf row)
+    public static ScoredItem[] Top(IReadOnlyList<ScoredItem> candidates, ReadOnlySpan<float> query, int k, ExactDot dot)
     {
         var best = new TopKHeap(Math.Min(k, candidates.Count));
-        foreach (var c in candidates)
-        {
-            var v = row(c.Item);
-            if (v.Length == query.Length) best.Offer(c.Item, TensorPrimitives.Dot(v, query));
-        }
+        foreach (var c in candidates) best.Offer(c.Item, dot(c.Item, query));   // NaN never enters
         return best.ToSortedArray();
     }
 }

@@ -66,7 +66,7 @@ public sealed class HnswIndex : IItemIndex, IDisposable
     private readonly USearchIndex _graph;
     private readonly int _d;
     private readonly float _radius;   // R: the largest norm of the vectors the graph was built on
-    private readonly FloatRows _floats;
+    private readonly VectorTable _rows;   // the model's own item rows: the exact scores
     private readonly NormHead _head;
     private readonly int _baseCount;
     private readonly Dictionary<int, float[]> _added = [];
@@ -80,9 +80,9 @@ public sealed class HnswIndex : IItemIndex, IDisposable
     private readonly bool[] _onRecord = new bool[32];   // by ⌊log₂ k⌋: what the audits allow now (OnRecord), read without the lock
     private readonly Lock _auditLock = new();
 
-    private HnswIndex(USearchIndex graph, int d, float radius, NormHead head, FloatRows floats, int baseCount, HnswOptions options)
+    private HnswIndex(USearchIndex graph, float radius, NormHead head, VectorTable rows, HnswOptions options)
     {
-        _graph = graph; _d = d; _radius = radius; _head = head; _floats = floats; _baseCount = baseCount; Options = options;
+        _graph = graph; _d = rows.Dimension; _radius = radius; _head = head; _rows = rows; _baseCount = rows.Count; Options = options;
     }
 
     /// <summary>Items scanned in full beside the graph on every search (<see cref="HnswOptions.HeadItems"/>).</summary>
@@ -102,21 +102,19 @@ public sealed class HnswIndex : IItemIndex, IDisposable
         + _head.Bytes / Math.Max(1, _baseCount);
 
     /// <summary>
-    /// Builds the graph over (n, d) vectors, one item at a time in index order (deterministic for a
-    /// given input), reporting progress about every 10 % and stopping with <see cref="OperationCanceledException"/>
-    /// when <paramref name="cancel"/> fires (a build time budget).
+    /// Builds the graph over the model's item rows (float, or int8 read dequantized), one item at a time in index order
+    /// (deterministic for a given input), reporting progress about every 10 % and stopping with
+    /// <see cref="OperationCanceledException"/> when <paramref name="cancel"/> fires (a build time budget). The rows are kept,
+    /// never copied, for the exact scores.
     /// </summary>
-    public static HnswIndex Build(FloatRows floats, int d, HnswOptions? options = null, IProgress<string>? progress = null, CancellationToken cancel = default)
+    public static HnswIndex Build(VectorTable rows, HnswOptions? options = null, IProgress<string>? progress = null, CancellationToken cancel = default)
     {
         options ??= new HnswOptions();
-        ArgumentOutOfRangeException.ThrowIfLessThan(d, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Connectivity, 2);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.CandidateFactor, 1);
         if (options.HeadItems < 0) throw new ArgumentOutOfRangeException(nameof(options), "HeadItems must be 0 or more");
-        var x = floats();
-        if (x.Length % d != 0) throw new ArgumentException("vectors must be (n, d)", nameof(floats));
-        var n = x.Length / d;
-        var head = Head(x, d, options, out var radius);
+        var (n, d) = (rows.Count, rows.Dimension);
+        var head = Head(rows, options, out var radius);
         var lift = options.Lift || options.Storage == HnswStorage.Int8;
         var graph = new USearchIndex(lift ? MetricKind.Cos : MetricKind.Ip, Scalar(options.Storage), (ulong)(lift ? d + 1 : d), (ulong)options.Connectivity, (ulong)options.ExpansionAdd, (ulong)options.ExpansionSearch);
         try
@@ -130,16 +128,21 @@ public sealed class HnswIndex : IItemIndex, IDisposable
                 cancel.ThrowIfCancellationRequested();
                 var count = Math.Min(chunk, n - i0);
                 var keys = new ulong[count];
-                var rows = new float[count][];
-                for (var i = 0; i < count; i++) { keys[i] = (ulong)(i0 + i); rows[i] = lift ? Lift(floats().Slice((i0 + i) * d, d), radius) : floats().Slice((i0 + i) * d, d).ToArray(); }
-                graph.Add(keys, rows);
+                var batch = new float[count][];
+                for (var i = 0; i < count; i++)
+                {
+                    keys[i] = (ulong)(i0 + i);
+                    var row = rows.Row(i0 + i, new float[d]);
+                    batch[i] = lift ? Lift(row, radius) : row.ToArray();
+                }
+                graph.Add(keys, batch);
                 if (progress is not null && i0 + count >= next && i0 + count < n)
                 {
                     progress.Report($"hnsw: {i0 + count:N0} of {n:N0} items linked ({clock.Elapsed.TotalSeconds:F0} s)");
                     next += n / 10;
                 }
             }
-            return new HnswIndex(graph, d, radius, head, floats, n, options);
+            return new HnswIndex(graph, radius, head, rows, options);
         }
         catch
         {
@@ -149,15 +152,13 @@ public sealed class HnswIndex : IItemIndex, IDisposable
     }
 
     /// <summary>
-    /// Opens a graph written by <see cref="Save"/> for the same (n, d) vectors and options (the file is
+    /// Opens a graph written by <see cref="Save"/> for the same item rows and options (the file is
     /// checked to hold n items of the right width; items added after the build are not in the file's base).
     /// </summary>
-    public static HnswIndex Load(string path, FloatRows floats, int d, HnswOptions? options = null)
+    public static HnswIndex Load(string path, VectorTable rows, HnswOptions? options = null)
     {
         options ??= new HnswOptions();
-        var x = floats();
-        if (x.Length % d != 0) throw new ArgumentException("vectors must be (n, d)", nameof(floats));
-        var n = x.Length / d;
+        var (n, d) = (rows.Count, rows.Dimension);
         var lift = options.Lift || options.Storage == HnswStorage.Int8;
         var graph = new USearchIndex(path);
         if ((int)graph.Size() != n || (int)graph.Dimensions() != (lift ? d + 1 : d))
@@ -166,14 +167,14 @@ public sealed class HnswIndex : IItemIndex, IDisposable
             graph.Dispose();
             throw new InvalidDataException($"{path} holds {found}, not {n} of {(lift ? d + 1 : d)}");
         }
-        var head = Head(x, d, options, out var radius);
-        return new HnswIndex(graph, d, radius, head, floats, n, options);
+        var head = Head(rows, options, out var radius);
+        return new HnswIndex(graph, radius, head, rows, options);
     }
 
     // The head of the options, and R = the largest row norm (1 when every row is zero), from one pass over the norms.
-    private static NormHead Head(ReadOnlySpan<float> x, int d, HnswOptions options, out float radius)
+    private static NormHead Head(VectorTable rows, HnswOptions options, out float radius)
     {
-        var head = NormHead.Of(x, d, options.HeadItems ?? HnswOptions.HeadFor(x.Length / d), out radius);
+        var head = NormHead.Of(rows, options.HeadItems ?? HnswOptions.HeadFor(rows.Count), out radius);
         if (radius == 0) radius = 1;
         return head;
     }
@@ -353,7 +354,7 @@ public sealed class HnswIndex : IItemIndex, IDisposable
             var candidates = new List<ScoredItem>(found);
             for (var i = 0; i < found; i++)
                 if (admissible is null || admissible((int)keys[i])) candidates.Add(new ScoredItem((int)keys[i], 0));
-            if (candidates.Count >= k || want >= size) return ExactRerank.Top(candidates, query, k, Row);
+            if (candidates.Count >= k || want >= size) return ExactRerank.Top(candidates, query, k, ExactDot);
         }
     }
 
@@ -403,8 +404,8 @@ public sealed class HnswIndex : IItemIndex, IDisposable
         finally { _lock.ExitReadLock(); }
     }
 
-    private ReadOnlySpan<float> Row(int item) =>
-        _added.TryGetValue(item, out var own) ? own : item < _baseCount ? _floats().Slice(item * _d, _d) : [];
+    private float ExactDot(int item, ReadOnlySpan<float> query) =>
+        _added.TryGetValue(item, out var own) ? TensorPrimitives.Dot(own, query) : item < _baseCount ? _rows.Dot(item, query) : float.NaN;
 
     public void Dispose()
     {

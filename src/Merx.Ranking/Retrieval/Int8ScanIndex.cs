@@ -17,13 +17,13 @@ public sealed class Int8ScanIndex : IItemIndex
 {
     private const int Block = 4096;
     private readonly int _d;
-    private readonly sbyte[] _q;       // (n, d)
-    private readonly float[] _scale;   // (n)
-    private readonly FloatRows _floats;
+    private readonly ReadOnlyMemory<sbyte> _q;       // (n, d)
+    private readonly ReadOnlyMemory<float> _scale;   // (n)
+    private readonly VectorTable _rows;
 
-    private Int8ScanIndex(int d, sbyte[] q, float[] scale, FloatRows floats, int candidateFactor, int minCandidates)
+    private Int8ScanIndex(int d, ReadOnlyMemory<sbyte> q, ReadOnlyMemory<float> scale, VectorTable rows, int candidateFactor, int minCandidates)
     {
-        _d = d; _q = q; _scale = scale; _floats = floats; CandidateFactor = candidateFactor; MinCandidates = minCandidates;
+        _d = d; _q = q; _scale = scale; _rows = rows; CandidateFactor = candidateFactor; MinCandidates = minCandidates;
     }
 
     public string Name => "int8-scan";
@@ -34,17 +34,19 @@ public sealed class Int8ScanIndex : IItemIndex
     public int MinCandidates { get; }
     public int Candidates(int k) => Math.Max(MinCandidates, k * CandidateFactor);
 
-    /// <summary>Quantizes (n, d) float vectors (read through <paramref name="floats"/>, kept for the re-rank).</summary>
-    public static Int8ScanIndex Build(FloatRows floats, int d, int candidateFactor = 4, int minCandidates = 100)
+    /// <summary>
+    /// Quantizes the model's float item rows (kept for the re-rank), or scans an int8 table's own rows, copying nothing
+    /// (the re-rank then scores with the same rows, dequantized).
+    /// </summary>
+    public static Int8ScanIndex Build(VectorTable rows, int candidateFactor = 4, int minCandidates = 100)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(d, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(candidateFactor, 1);
-        var x = floats();
-        if (x.Length % d != 0) throw new ArgumentException("vectors must be (n, d)", nameof(floats));
-        var q = new sbyte[x.Length];
-        var scale = new float[x.Length / d];
-        Int8Rows.Quantize(x, d, q, scale);
-        return new Int8ScanIndex(d, q, scale, floats, candidateFactor, minCandidates);
+        var d = rows.Dimension;
+        if (rows.IsInt8) return new Int8ScanIndex(d, rows.Quantized, rows.Scales, rows, candidateFactor, minCandidates);
+        var q = new sbyte[rows.Count * d];
+        var scale = new float[rows.Count];
+        Int8Rows.Quantize(rows.Floats, d, q, scale);
+        return new Int8ScanIndex(d, q, scale, rows, candidateFactor, minCandidates);
     }
 
     public ScoredItem[] Search(ReadOnlySpan<float> query, int k, Func<int, bool>? admissible = null)
@@ -56,8 +58,8 @@ public sealed class Int8ScanIndex : IItemIndex
         // The query's scale is a common positive factor of every approximate score: it does not change their order.
         Int8Rows.QuantizeRow(query, uq);
         var pool = new TopKHeap(Math.Min(n, Candidates(k)));
-        Scan(_q, _scale, uq, [], pool, admissible);
-        return ExactRerank.Top(pool.ToSortedArray(), query, k, item => _floats().Slice(item * _d, _d));
+        Scan(_q.Span, _scale.Span, uq, [], pool, admissible);
+        return ExactRerank.Top(pool.ToSortedArray(), query, k, _rows.Dot);
     }
 
     /// <summary>

@@ -45,19 +45,19 @@ internal sealed class NormHead
     public float OutsideNorm { get; private set; }
 
     /// <summary>
-    /// The <paramref name="size"/> rows of largest norm of (n, d) <paramref name="x"/> (ties: lower item), quantized, and the
+    /// The <paramref name="size"/> rows of largest norm of <paramref name="x"/> (ties: lower item), quantized, and the
     /// largest norm of all (0 when every row is zero); a non-finite value is refused.
     /// </summary>
-    public static NormHead Of(ReadOnlySpan<float> x, int d, int size, out float largestNorm)
+    public static NormHead Of(VectorTable x, int size, out float largestNorm)
     {
-        var n = x.Length / d;
+        var (n, d) = (x.Count, x.Dimension);
         size = Math.Clamp(size, 0, n);
         // One more than the head: the first row left out gives the largest norm outside it.
         var largest = new TopKHeap(Math.Min(size + 1, n));
         largestNorm = 0;
         for (var i = 0; i < n; i++)
         {
-            var norm = TensorPrimitives.Norm(x.Slice(i * d, d));
+            var norm = x.Norm(i);
             if (!float.IsFinite(norm)) throw new ArgumentException("the vectors hold a non-finite value");
             largestNorm = MathF.Max(largestNorm, norm);
             largest.Offer(i, norm);
@@ -70,7 +70,7 @@ internal sealed class NormHead
         var rows = new float[keys.Length * d];
         for (var r = 0; r < keys.Length; r++)
         {
-            x.Slice(keys[r] * d, d).CopyTo(rows.AsSpan(r * d, d));
+            x.Row(keys[r], rows.AsSpan(r * d, d)).CopyTo(rows.AsSpan(r * d, d));
             scale[r] = Int8Rows.QuantizeRow(rows.AsSpan(r * d, d), q.AsSpan(r * d, d));
         }
         return new NormHead(d, keys, q, scale, rows, outside, size > 0 ? ranked[size - 1].Score : float.PositiveInfinity);

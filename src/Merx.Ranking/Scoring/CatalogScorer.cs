@@ -68,15 +68,17 @@ public sealed class CatalogScorer : IItemVectors
     /// <summary>A catalog-space history (oldest first) as the model's indices, items it does not know dropped.</summary>
     public int[] ToModel(ReadOnlySpan<int> catalogItems) => _mapping.ToModel(catalogItems);
 
-    /// <summary>(d) the model's vector of a catalog item; empty for items it never saw or a model without vectors.</summary>
-    public ReadOnlySpan<float> ItemVector(int catalogItem)
+    /// <summary>
+    /// (d) the model's vector of a catalog item (its own row, or an int8 row dequantized into <paramref name="scratch"/>);
+    /// empty for items it never saw or a model without vectors.
+    /// </summary>
+    public ReadOnlySpan<float> ItemVector(int catalogItem, Span<float> scratch)
     {
         if (Encoder is not { } enc || ToModel(catalogItem) is not (var j and >= 0)) return [];
-        var d = enc.Dimension;
-        return enc.ItemVectors.Slice(j * d, d);
+        return enc.ItemVectors.Row(j, scratch);
     }
 
-    ReadOnlySpan<float> IItemVectors.Row(int item) => ItemVector(item);
+    ReadOnlySpan<float> IItemVectors.Row(int item, Span<float> scratch) => ItemVector(item, scratch);
 
     /// <summary>The user's vector from a catalog-space history, oldest first (zeros when no item is known to the model).</summary>
     public UserVector Encode(ReadOnlySpan<int> catalogHistory) => EncodeModel(ToModel(catalogHistory));
@@ -93,8 +95,8 @@ public sealed class CatalogScorer : IItemVectors
     /// <summary>user · vᵢ for one catalog item; NaN for an item the model never saw.</summary>
     public float Score(UserVector user, int catalogItem)
     {
-        var v = ItemVector(catalogItem);
-        return v.IsEmpty ? float.NaN : TensorPrimitives.Dot<float>(Own(user), v);
+        var u = Own(user);
+        return Encoder is { } enc && ToModel(catalogItem) is var j and >= 0 ? enc.ItemVectors.Dot(j, u) : float.NaN;
     }
 
     /// <summary>
@@ -133,13 +135,11 @@ public sealed class CatalogScorer : IItemVectors
         var u = Own(user);
         if (allowed is { Count: <= ExactAllowedLimit })
         {
-            var enc = Encoder!;
-            var d = enc.Dimension;
-            var vectors = enc.ItemVectors;
+            var vectors = Encoder!.ItemVectors;
             var scored = new List<ScoredItem>(allowed.Count);
             foreach (var c in allowed)
                 if (ToModel(c) is var j and >= 0 && admissible(c))
-                    scored.Add(new ScoredItem(c, TensorPrimitives.Dot<float>(u, vectors.Slice(j * d, d))));
+                    scored.Add(new ScoredItem(c, vectors.Dot(j, u)));
             return scored.OrderByDescending(s => s.Score).ThenBy(s => s.Item).Take(k).ToArray();
         }
         var toCatalog = _mapping.ModelToCatalog;
@@ -167,7 +167,7 @@ public sealed class CatalogScorer : IItemVectors
         try
         {
             var span = scores.AsSpan(0, n);
-            if (user is not null) RowDots.Forward(Encoder!.ItemVectors, user, span);
+            if (user is not null) Encoder!.ItemVectors.Dots(user, span);
             else Model.Score(-1, modelHistory, span);
             // Admissibility (stock, filters, already seen) only for items that would enter the top k.
             var best = new TopKHeap(Math.Min(k, n));
@@ -197,9 +197,10 @@ public sealed class CatalogScorer : IItemVectors
         var known = catalogItems.Where(Knows).ToArray();
         if (known.Length == 0) return null;
         var mean = new float[enc.Dimension];
+        Span<float> scratch = stackalloc float[enc.Dimension];
         foreach (var c in known)
         {
-            var v = ItemVector(c);
+            var v = ItemVector(c, scratch);
             for (var t = 0; t < mean.Length; t++) mean[t] += v[t] / known.Length;
         }
         return mean;

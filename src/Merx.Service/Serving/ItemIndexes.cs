@@ -31,26 +31,27 @@ public static class ItemIndexes
     /// <param name="versionKey">Names the model version (its number and checksum), so a file never serves another model.</param>
     public static IItemIndex Build(IUserEncoder encoder, ItemIndexSettings settings, string? versionKey = null)
     {
-        FloatRows floats = () => encoder.ItemVectors;
+        var rows = encoder.ItemVectors;
         var d = encoder.Dimension;
         switch (settings.Kind)
         {
-            case "ivf": return IvfIndex.Build(encoder.ItemVectors, d, probes: settings.Probes);
-            case "int8-scan": return Int8ScanIndex.Build(floats, d);
+            // The inverted file keeps float rows of its own: an int8 table's are dequantized for it.
+            case "ivf": return IvfIndex.Build(rows.IsInt8 ? rows.ToArray() : rows.Floats, d, probes: settings.Probes);
+            case "int8-scan": return Int8ScanIndex.Build(rows);
             case "hnsw" or "hnsw-i8":
                 var options = new HnswOptions(settings.Kind == "hnsw-i8" ? HnswStorage.Int8 : HnswStorage.Float16,
-                    ExpansionSearch: settings.SearchWidth ?? HnswOptions.ExpansionSearchFor(encoder.ItemVectors.Length / d), HeadItems: settings.HeadItems, HeadTolerance: settings.HeadTolerance);
+                    ExpansionSearch: settings.SearchWidth ?? HnswOptions.ExpansionSearchFor(rows.Count), HeadItems: settings.HeadItems, HeadTolerance: settings.HeadTolerance);
                 var file = settings.Directory is { } dir && versionKey is not null ? Path.Combine(dir, $"{versionKey}.{settings.Kind}.usearch") : null;
                 if (file is not null && File.Exists(file))
                 {
-                    try { return Described(HnswIndex.Load(file, floats, d, options), $"read from {file}", settings.Progress); }
+                    try { return Described(HnswIndex.Load(file, rows, options), $"read from {file}", settings.Progress); }
                     catch (Exception e) when (e is InvalidDataException or Cloud.Unum.USearch.USearchException) { settings.Progress?.Report($"hnsw: {file} unusable ({e.Message}); rebuilding"); }
                 }
                 using (var budget = new CancellationTokenSource(TimeSpan.FromSeconds(settings.BuildSeconds)))
                 {
                     try
                     {
-                        var graph = HnswIndex.Build(floats, d, options, settings.Progress, budget.Token);
+                        var graph = HnswIndex.Build(rows, options, settings.Progress, budget.Token);
                         if (file is not null)
                         {
                             System.IO.Directory.CreateDirectory(Path.GetDirectoryName(file)!);
@@ -62,7 +63,7 @@ public static class ItemIndexes
                     catch (OperationCanceledException)
                     {
                         settings.Progress?.Report($"hnsw: build passed its {settings.BuildSeconds:F0} s budget; serving through the int8 scan");
-                        return Int8ScanIndex.Build(floats, d);
+                        return Int8ScanIndex.Build(rows);
                     }
                 }
             default: throw new ArgumentException($"unknown item index '{settings.Kind}' (hnsw, hnsw-i8, int8-scan, ivf)");

@@ -42,6 +42,7 @@ public sealed class LiveItemIndex(IItemIndex index, IUserEncoder encoder, int mo
         if (Index is not HnswIndex graph) return cold;
         var d = encoder.Dimension;
         var vectors = encoder.ItemVectors;
+        var row = new float[d];
         var toCatalog = mapping.ModelToCatalog;
         for (var j = 0; j < toCatalog.Length; j++)
         {
@@ -52,7 +53,7 @@ public sealed class LiveItemIndex(IItemIndex index, IUserEncoder encoder, int mo
             else if (previous?.IndexOf(catalog.Id(c)) is >= 0 and var p && previous.Cataloged(p)) want = false; // its entry was deleted
             else continue; // known only from events, as at the build: left as it is
             var has = graph.Contains(j);
-            if (want && !has) { graph.Add(j, vectors.Slice(j * d, d)); Added++; }
+            if (want && !has) { graph.Add(j, vectors.Row(j, row)); Added++; }
             else if (!want && has && graph.Remove(j)) Removed++;
         }
         var coldEncoder = encoder as IColdItemEncoder;

@@ -24,7 +24,7 @@ public class IndexBenchTests
     public void Recall_CountsIdsExactly_AndTiesByScore()
     {
         var (vectors, queries) = TiedCatalog();
-        IndexBench.Candidate Fixed(string name, Func<int, int[]> answer) => new(name, (_, _) => new FixedIndex(name, answer));
+        IndexBench.Candidate Fixed(string name, Func<int, int[]> answer) => new(name, _ => new FixedIndex(name, answer));
         var results = IndexBench.Run(vectors, queries, 4,
         [
             Fixed("exact", k => Enumerable.Range(0, k).ToArray()),           // the exact order: ids 0…k−1 of the tied block first
@@ -44,11 +44,11 @@ public class IndexBenchTests
     {
         // The 30 tied items have norm 1, every other below 0.8: the exact top 10 (ids 0…9) are norm ranks 0…9 (ties by id).
         var (vectors, queries) = TiedCatalog();
-        var result = IndexBench.Run(vectors, queries, 4, [new("exact", (_, _) => new FixedIndex("exact", k => Enumerable.Range(0, k).ToArray()))])[0];
+        var result = IndexBench.Run(vectors, queries, 4, [new("exact", _ => new FixedIndex("exact", k => Enumerable.Range(0, k).ToArray()))])[0];
         Assert.Equal(9, result.ExactTop10MaxNormRank);
         Assert.Equal(1.0, result.ExactTop100InHead);   // the default head holds all 300
         for (var i = 10; i < 30; i++) vectors[i * 4 + 3] = 0.5f;   // longer, in a direction the queries ignore: same top 10, now norm ranks 20…29
-        Assert.Equal(29, IndexBench.Run(vectors, queries, 4, [new("exact", (_, _) => new FixedIndex("exact", k => Enumerable.Range(0, k).ToArray()))])[0].ExactTop10MaxNormRank);
+        Assert.Equal(29, IndexBench.Run(vectors, queries, 4, [new("exact", _ => new FixedIndex("exact", k => Enumerable.Range(0, k).ToArray()))])[0].ExactTop10MaxNormRank);
     }
 
     [Fact]
@@ -58,7 +58,7 @@ public class IndexBenchTests
         var (vectors, _) = TiedCatalog();
         for (var i = 10; i < 20; i++) vectors[i * 4] = 0.995f;
         float[] query = [1f, 0, 0, 0];
-        var near = new IndexBench.Candidate("near", (_, _) => new FixedIndex("near", k => Enumerable.Range(10, Math.Min(k, 10)).ToArray()));
+        var near = new IndexBench.Candidate("near", _ => new FixedIndex("near", k => Enumerable.Range(10, Math.Min(k, 10)).ToArray()));
         var strict = IndexBench.Run(vectors, query, 4, [near], epsilon: 0)[0];
         var loose = IndexBench.Run(vectors, query, 4, [near], epsilon: 0.01)[0];
         Assert.Equal(0.0, strict.RecallAt10, 6);

@@ -73,7 +73,7 @@ public sealed class SimulatorTests
             var progress = new Progress(lines.Add);
             var first = new SimulatedShop(world, 1, progress);
             Assert.IsType<Merx.Models.Sequential.SasRec>(first.Encoder);
-            Assert.Equal(world.ItemCount * first.Encoder.Dimension, first.Encoder.ItemVectors.Length);
+            Assert.Equal(world.ItemCount, first.Encoder.ItemVectors.Count);
             Assert.Contains(lines, l => l.Contains("training the Transformer", StringComparison.Ordinal));
             // The server's recipe: early stopping on held-out second-last items, then the refit on them.
             var sasrec = (Merx.Models.Sequential.SasRec)first.Encoder;

@@ -34,6 +34,10 @@ public class SasRecInt8Tests
         var d = model.Dimension;
         var f = model.ItemVectors.ToArray();
         var i8 = q.ItemVectors.ToArray();
+        // Its only item table is int8: d + 4 bytes an item, and no float copy beside it.
+        Assert.True(q.ItemVectors.IsInt8);
+        Assert.Equal((long)Items * (d + 4), q.ItemVectors.Bytes);
+        Assert.Equal(model.FloatsHeld - (long)Items * d, q.FloatsHeld);
         for (var i = 0; i < Items; i++)
         {
             var half = f.AsSpan(i * d, d).ToArray().Max(MathF.Abs) / 254f;
@@ -111,6 +115,15 @@ public class SasRecInt8Tests
         Assert.Equal(a, b);
         Assert.Equal(full.ToInt8().ItemVectors.ToArray(), serving.ToInt8().ItemVectors.ToArray());
         Assert.True(serving.ToInt8().ServingOnly);
+        // The int8 copy of a serving read keeps no float item table at all (its parameters start after it), and answers
+        // as the int8 copy of the full read: the same scores, bit for bit, and the same similar items.
+        var lean = serving.ToInt8();
+        Assert.Equal(full.FloatsHeld - 2L * Items * model.Dimension, lean.FloatsHeld);
+        var c = new float[Items]; var e = new float[Items];
+        full.ToInt8().Score(-1, history, c);
+        lean.Score(-1, history, e);
+        Assert.Equal(c, e);
+        Assert.Equal(full.ToInt8().SimilarItems(3, 5), lean.SimilarItems(3, 5));
         // The embeddings are gone: it cannot be saved or fitted again.
         Assert.Throws<InvalidOperationException>(() => serving.Write(new BinaryWriter(new MemoryStream())));
         Assert.Equal(serving.ItemVectors.ToArray(), ModelRegistry.ReadForServing(SasRec.ModelName, new BinaryReader(new MemoryStream(bytes))) is SasRec s ? s.ItemVectors.ToArray() : []);

@@ -178,7 +178,7 @@ public class SasRecTextTests
         // Item 29 was never consumed and has no attribute: its representation is its text alone, t·W.
         var v = new float[16];
         Assert.True(with.ItemVectorFromText(text.Of(29), v));
-        var rep = with.ItemVectors.Slice(29 * 16, 16).ToArray();
+        var rep = with.ItemVectors.RowCopy(29);
         for (var k = 0; k < 16; k++) Assert.Equal(rep[k], v[k], 5);
         Assert.Throws<ArgumentException>(() => with.ItemVectorFromText(new float[E + 1], v));
         var without = Small(2);
@@ -195,7 +195,7 @@ public class SasRecTextTests
         var text = PretrainedVectors.FromRows("one-hot", Items, rows);
         var model = Small(6);
         model.Fit(Data(text), new FitOptions { Seed = 5 });
-        var reps = model.ItemVectors;
+        var reps = model.ItemVectors.Floats;
         Assert.Equal(reps.Slice(5 * 16, 16).ToArray(), reps.Slice(29 * 16, 16).ToArray());
         Assert.NotEqual(reps.Slice(4 * 16, 16).ToArray(), reps.Slice(29 * 16, 16).ToArray());
         var scores = new float[Items];
@@ -229,14 +229,14 @@ public class SasRecTextTests
             for (var e = 0; e < E; e++) expected[k] += t[e] * p[l.TextProj + e * d + k];   // + t·W
         var direction = model.ColdDirectionForTests;                                          // + β·v, when a boost was chosen
         for (var k = 0; k < direction.Length; k++) expected[k] += model.ColdBoost * direction[k];
-        var rep = model.ItemVectors.Slice(29 * d, d).ToArray();
+        var rep = model.ItemVectors.RowCopy(29);
         for (var k = 0; k < d; k++) Assert.Equal(expected[k], rep[k], 4);
         // A trained item's row is untouched: its own id embedding + t·W.
         var t3 = text.Of(3).ToArray();
         for (var k = 0; k < d; k++)
         {
             var own = p[l.ItemEmb + 3 * d + k] + Enumerable.Range(0, E).Sum(e => (double)t3[e] * p[l.TextProj + e * d + k]);
-            Assert.Equal(own, model.ItemVectors[3 * d + k], 4);
+            Assert.Equal(own, model.ItemVectors.Floats[3 * d + k], 4);
         }
     }
 
@@ -354,7 +354,7 @@ public class SasRecTextTests
             foreach (var (item, lifted) in new[] { (28, lifted28), (29, true) })
             {
                 var expected = Placed(m, item, lifted);
-                for (var k = 0; k < d; k++) Assert.Equal(expected[k], m.ItemVectors[item * d + k], 4);
+                for (var k = 0; k < d; k++) Assert.Equal(expected[k], m.ItemVectors.Floats[item * d + k], 4);
             }
         }
         Check(model, lifted28: false);

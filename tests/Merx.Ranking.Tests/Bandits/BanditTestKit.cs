@@ -47,6 +47,6 @@ internal sealed class OneHotEncoder(int items) : IUserEncoder
 {
     private readonly float[] _vectors = Enumerable.Range(0, items * items).Select(j => j / items == j % items ? 1f : 0f).ToArray();
     public int Dimension => items;
-    public ReadOnlySpan<float> ItemVectors => _vectors;
+    public Merx.Numerics.VectorTable ItemVectors => Merx.Numerics.VectorTable.OfFloats(_vectors, items, items);
     public void EncodeUser(int user, ReadOnlySpan<int> history, Span<float> vector) => vector[..items].Fill(1);
 }

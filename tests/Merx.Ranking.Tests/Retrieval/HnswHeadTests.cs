@@ -58,8 +58,8 @@ public sealed class HnswHeadTests
     public void TheHead_FindsTheHighNormAnswers_ThatASparseGraphMisses()
     {
         for (var i = 0; i < Queries; i++) Assert.All(Exact(Query(i), 10), item => Assert.Equal(7, item % (N / Hot)));
-        using var graph = HnswIndex.Build(() => Vectors, D, Sparse);
-        using var headed = HnswIndex.Build(() => Vectors, D, Sparse with { HeadItems = 128 });
+        using var graph = HnswIndex.Build(Merx.Numerics.VectorTable.OfFloats(Vectors, D), Sparse);
+        using var headed = HnswIndex.Build(Merx.Numerics.VectorTable.OfFloats(Vectors, D), Sparse with { HeadItems = 128 });
         Assert.Equal(0, graph.HeadCount);
         Assert.Equal(128, headed.HeadCount);
         var alone = Recall(graph);
@@ -74,7 +74,7 @@ public sealed class HnswHeadTests
     [Fact]
     public void AHeadItem_Replaced_IsScoredByItsNewVector_AndRemoved_IsNeverReturned()
     {
-        using var index = HnswIndex.Build(() => Vectors, D, Sparse with { HeadItems = 128 });
+        using var index = HnswIndex.Build(Merx.Numerics.VectorTable.OfFloats(Vectors, D), Sparse with { HeadItems = 128 });
         var q = Query(3);
         var top = index.Search(q, 10);
         var first = top[0].Item;
@@ -98,7 +98,7 @@ public sealed class HnswHeadTests
         Assert.Equal(3000, HnswOptions.HeadFor(3000));
         Assert.Equal(16_384, HnswOptions.HeadFor(1_000_000));
         Assert.Equal(16_384, HnswOptions.HeadFor(10_000_000));
-        using var index = HnswIndex.Build(() => Vectors, D);
+        using var index = HnswIndex.Build(Merx.Numerics.VectorTable.OfFloats(Vectors, D));
         Assert.Equal(N, index.HeadCount);
     }
 
@@ -106,7 +106,7 @@ public sealed class HnswHeadTests
     public void TheHead_AnswersAlone_WhenNothingOutsideItCanReachItsKthScore_AndThoseAnswersAreExact()
     {
         // The head is exactly the 100 long items; every other item has norm 1, so a top-10 of scores above |q| is proven.
-        using var index = HnswIndex.Build(() => Vectors, D, Sparse with { HeadItems = Hot });
+        using var index = HnswIndex.Build(Merx.Numerics.VectorTable.OfFloats(Vectors, D), Sparse with { HeadItems = Hot });
         for (var i = 0; i < Queries; i++)
         {
             var q = Query(i);
@@ -123,7 +123,7 @@ public sealed class HnswHeadTests
     [Fact]
     public void AnItemAddedOutsideTheHead_WithALargerNorm_KeepsTheHeadFromAnsweringAlone_AndIsFound()
     {
-        using var index = HnswIndex.Build(() => Vectors, D, new HnswOptions(HeadItems: Hot));
+        using var index = HnswIndex.Build(Merx.Numerics.VectorTable.OfFloats(Vectors, D), new HnswOptions(HeadItems: Hot));
         var q = Query(5);
         index.Search(q, 10);
         Assert.Equal(1, index.HeadAnswers);
@@ -140,7 +140,7 @@ public sealed class HnswHeadTests
     [Fact]
     public void ACatalogWhollyInTheHead_IsAnsweredByTheHeadAlone_ExactlyAtAnyK_AndUnderAFilter()
     {
-        using var index = HnswIndex.Build(() => Vectors, D, Sparse with { HeadItems = N });
+        using var index = HnswIndex.Build(Merx.Numerics.VectorTable.OfFloats(Vectors, D), Sparse with { HeadItems = N });
         Func<int, bool> odd = i => i % 2 == 1;
         for (var i = 0; i < 5; i++)
         {
@@ -158,7 +158,7 @@ public sealed class HnswHeadTests
     {
         // A top-200 from a head of 100 can never be proven: after 64 tries the sparse graph is searched first, the head
         // after it, and the head must still add the long items the graph misses.
-        using var index = HnswIndex.Build(() => Vectors, D, Sparse with { HeadItems = Hot });
+        using var index = HnswIndex.Build(Merx.Numerics.VectorTable.OfFloats(Vectors, D), Sparse with { HeadItems = Hot });
         var q = Query(7);
         var first = index.Search(q, 200);
         for (var i = 0; i < 80; i++) Assert.Equal(first, index.Search(q, 200));
@@ -197,8 +197,8 @@ public sealed class HnswHeadTests
     public void WithoutItsProof_TheHeadAnswersAlone_OnceItsAuditsMissNothing_AndEvery16thSearchStillAudits()
     {
         var x = WithLongOutsider();
-        using var index = HnswIndex.Build(() => x, D, Sparse with { HeadItems = Hot });
-        using var strict = HnswIndex.Build(() => x, D, Sparse with { HeadItems = Hot, HeadTolerance = 0 });
+        using var index = HnswIndex.Build(Merx.Numerics.VectorTable.OfFloats(x, D), Sparse with { HeadItems = Hot });
+        using var strict = HnswIndex.Build(Merx.Numerics.VectorTable.OfFloats(x, D), Sparse with { HeadItems = Hot, HeadTolerance = 0 });
         for (var i = 0; i < 400; i++)
         {
             var q = AwayQuery(i);
@@ -218,8 +218,8 @@ public sealed class HnswHeadTests
     public void AHeadThatMissesAnswers_NeverAnswersAloneWithoutItsProof_AndAnswersAsTheStrictIndex()
     {
         // A head of 50 holds half the hot items: the other half, outside it, are in most answers, and audits see them.
-        using var index = HnswIndex.Build(() => Vectors, D, Sparse with { HeadItems = Hot / 2, Connectivity = 4, ExpansionSearch = 16 });
-        using var strict = HnswIndex.Build(() => Vectors, D, Sparse with { HeadItems = Hot / 2, Connectivity = 4, ExpansionSearch = 16, HeadTolerance = 0 });
+        using var index = HnswIndex.Build(Merx.Numerics.VectorTable.OfFloats(Vectors, D), Sparse with { HeadItems = Hot / 2, Connectivity = 4, ExpansionSearch = 16 });
+        using var strict = HnswIndex.Build(Merx.Numerics.VectorTable.OfFloats(Vectors, D), Sparse with { HeadItems = Hot / 2, Connectivity = 4, ExpansionSearch = 16, HeadTolerance = 0 });
         for (var i = 0; i < 300; i++)
         {
             var q = Query(i);
@@ -232,7 +232,7 @@ public sealed class HnswHeadTests
     public void AnItemAddedWithTheNormOfAHeadItem_ClearsTheRecord_AndIsFoundAtOnce()
     {
         var x = WithLongOutsider();
-        using var index = HnswIndex.Build(() => x, D, Sparse with { HeadItems = Hot });
+        using var index = HnswIndex.Build(Merx.Numerics.VectorTable.OfFloats(x, D), Sparse with { HeadItems = Hot });
         for (var i = 0; i < 100; i++) index.Search(AwayQuery(i), 10);
         var answered = index.HeadAnswersOnRecord;
         Assert.True(answered > 0);

@@ -37,7 +37,7 @@ public sealed class ItemIndexTests
     [Fact]
     public void Int8Scan_WithEveryItemACandidate_IsTheExactScan()
     {
-        var all = Int8ScanIndex.Build(() => Vectors, D, candidateFactor: 1, minCandidates: N);
+        var all = Int8ScanIndex.Build(Merx.Numerics.VectorTable.OfFloats(Vectors, D), candidateFactor: 1, minCandidates: N);
         Assert.Equal(1.0, Recall(all, 10));
         Assert.Equal(1.0, Recall(all, 10, i => i % 3 != 0));
     }
@@ -45,7 +45,7 @@ public sealed class ItemIndexTests
     [Fact]
     public void Int8Scan_DefaultCandidates_KeepRecallAtTen_AtOne_AndStoreDPlusFourBytes()
     {
-        var index = Int8ScanIndex.Build(() => Vectors, D);
+        var index = Int8ScanIndex.Build(Merx.Numerics.VectorTable.OfFloats(Vectors, D));
         Assert.Equal(D + 4, index.BytesPerItem);
         // Measured: quantization error never pushes a true top-10 item out of the top 100 candidates here.
         Assert.Equal(1.0, Recall(index, 10));
@@ -59,7 +59,7 @@ public sealed class ItemIndexTests
     public void Hnsw_FindsAlmostEveryTrueTopTen_AndHonoursTheFilter(HnswStorage storage, double atLeast)
     {
         // The graph alone (HeadItems 0): a default head would hold all 4,000 items and make any graph exact.
-        using var index = HnswIndex.Build(() => Vectors, D, new HnswOptions(storage, HeadItems: 0));
+        using var index = HnswIndex.Build(Merx.Numerics.VectorTable.OfFloats(Vectors, D), new HnswOptions(storage, HeadItems: 0));
         Assert.Equal(N, index.Count);
         Assert.InRange(Recall(index, 10), atLeast, 1.0);
         Assert.InRange(Recall(index, 10, i => i % 3 != 0), atLeast, 1.0);
@@ -70,7 +70,7 @@ public sealed class ItemIndexTests
     {
         // USearch holds one search context per hardware thread; a search finding none free used to fail
         // ("Reserve capacity ahead of searches!": 3 % of requests under 8 connections in the load benchmark).
-        using var index = HnswIndex.Build(() => Vectors, D);
+        using var index = HnswIndex.Build(Merx.Numerics.VectorTable.OfFloats(Vectors, D));
         var expected = Enumerable.Range(0, 50).Select(i => index.Search(Queries.AsSpan(i * D, D), 10).Select(s => s.Item).ToArray()).ToArray();
         var failures = 0;
         Parallel.For(0, 8 * Environment.ProcessorCount, new ParallelOptions { MaxDegreeOfParallelism = 8 * Environment.ProcessorCount }, t =>
@@ -90,7 +90,7 @@ public sealed class ItemIndexTests
     [InlineData(null)]   // the default head: every item here, so the removals go through it too
     public void Hnsw_AnAddedItemIsFoundByTheNextSearch_AndARemovedOneNeverAgain(int? head)
     {
-        using var index = HnswIndex.Build(() => Vectors, D, new HnswOptions(HeadItems: head));
+        using var index = HnswIndex.Build(Merx.Numerics.VectorTable.OfFloats(Vectors, D), new HnswOptions(HeadItems: head));
         var q = Queries.AsSpan(0, D).ToArray();
         var top = index.Search(q, 10);
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -130,12 +130,12 @@ public sealed class ItemIndexTests
         var path = Path.Combine(Path.GetTempPath(), $"merx-hnsw-{Guid.NewGuid():N}.usearch");
         try
         {
-            using var built = HnswIndex.Build(() => Vectors, D, options);
+            using var built = HnswIndex.Build(Merx.Numerics.VectorTable.OfFloats(Vectors, D), options);
             built.Save(path);
-            using var loaded = HnswIndex.Load(path, () => Vectors, D, options);
+            using var loaded = HnswIndex.Load(path, Merx.Numerics.VectorTable.OfFloats(Vectors, D), options);
             var wide = Recall(built, 10);
             Assert.Equal(wide, Recall(loaded, 10));
-            using var narrow = HnswIndex.Load(path, () => Vectors, D, options with { ExpansionSearch = 1 });
+            using var narrow = HnswIndex.Load(path, Merx.Numerics.VectorTable.OfFloats(Vectors, D), options with { ExpansionSearch = 1 });
             Assert.True(Recall(narrow, 10) < wide - 0.05, $"a narrow search of a sparse graph finds less ({Recall(narrow, 10)} vs {wide})");
         }
         finally { File.Delete(path); }
@@ -147,16 +147,16 @@ public sealed class ItemIndexTests
         var path = Path.Combine(Path.GetTempPath(), $"merx-hnsw-{Guid.NewGuid():N}.usearch");
         try
         {
-            using var built = HnswIndex.Build(() => Vectors, D);
+            using var built = HnswIndex.Build(Merx.Numerics.VectorTable.OfFloats(Vectors, D));
             built.Save(path);
-            using var loaded = HnswIndex.Load(path, () => Vectors, D);
+            using var loaded = HnswIndex.Load(path, Merx.Numerics.VectorTable.OfFloats(Vectors, D));
             Assert.Equal(N, loaded.Count);
             for (var i = 0; i < 10; i++)
             {
                 var q = Queries.AsSpan(i * D, D);
                 Assert.Equal(built.Search(q, 10), loaded.Search(q, 10));
             }
-            Assert.Throws<InvalidDataException>(() => HnswIndex.Load(path, () => Vectors.AsSpan(0, 100 * D).ToArray(), D));
+            Assert.Throws<InvalidDataException>(() => HnswIndex.Load(path, Merx.Numerics.VectorTable.OfFloats(Vectors.AsSpan(0, 100 * D).ToArray(), D)));
         }
         finally { File.Delete(path); }
     }
@@ -164,12 +164,12 @@ public sealed class ItemIndexTests
     [Fact]
     public void Hnsw_RejectsBadInput()
     {
-        using var index = HnswIndex.Build(() => Vectors.AsSpan(0, 10 * D).ToArray(), D);
+        using var index = HnswIndex.Build(Merx.Numerics.VectorTable.OfFloats(Vectors.AsSpan(0, 10 * D).ToArray(), D));
         Assert.Throws<ArgumentException>(() => index.Search(new float[D + 1], 5));
         Assert.Throws<ArgumentException>(() => index.Add(3, new float[D - 1]));
         Assert.Throws<ArgumentException>(() => index.Add(3, Enumerable.Repeat(float.NaN, D).ToArray()));
-        Assert.Throws<ArgumentException>(() => HnswIndex.Build(() => new float[7], 2));
-        Assert.Throws<OperationCanceledException>(() => HnswIndex.Build(() => Vectors, D, cancel: new CancellationToken(canceled: true)));
-        Assert.Throws<ArgumentOutOfRangeException>(() => HnswIndex.Build(() => Vectors, D, new HnswOptions(HeadItems: -1)));
+        Assert.Throws<ArgumentException>(() => HnswIndex.Build(Merx.Numerics.VectorTable.OfFloats(new float[7], 2)));
+        Assert.Throws<OperationCanceledException>(() => HnswIndex.Build(Merx.Numerics.VectorTable.OfFloats(Vectors, D), cancel: new CancellationToken(canceled: true)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => HnswIndex.Build(Merx.Numerics.VectorTable.OfFloats(Vectors, D), new HnswOptions(HeadItems: -1)));
     }
 }

@@ -67,9 +67,9 @@ public class CatalogScorerTests(GeneratedShop shop) : IClassFixture<GeneratedSho
         var exact = shop.Scorer();
         var indexed = new[]
         {
-            shop.Scorer((v, d) => Merx.Ranking.Retrieval.HnswIndex.Build(v, d)),
-            shop.Scorer((v, d) => Merx.Ranking.Retrieval.HnswIndex.Build(v, d, new Merx.Ranking.Retrieval.HnswOptions(Merx.Ranking.Retrieval.HnswStorage.Int8))),
-            shop.Scorer((v, d) => Merx.Ranking.Retrieval.Int8ScanIndex.Build(v, d)),
+            shop.Scorer(v => Merx.Ranking.Retrieval.HnswIndex.Build(v)),
+            shop.Scorer(v => Merx.Ranking.Retrieval.HnswIndex.Build(v, new Merx.Ranking.Retrieval.HnswOptions(Merx.Ranking.Retrieval.HnswStorage.Int8))),
+            shop.Scorer(v => Merx.Ranking.Retrieval.Int8ScanIndex.Build(v)),
         };
         foreach (var u in Users)
         {
@@ -144,15 +144,16 @@ public class CatalogScorerTests(GeneratedShop shop) : IClassFixture<GeneratedSho
     {
         var scorer = shop.Scorer();
         var slot = new ItemVectorSlot(scorer.Dimension);
-        Assert.True(slot.Row(0).IsEmpty);
+        var scratch = new float[scorer.Dimension];
+        Assert.True(slot.Row(0, scratch).IsEmpty);
         slot.Point(scorer);
         var d = scorer.Dimension;
         var unknown = 0;
         for (var c = 0; c < shop.Catalog.Count; c++)
         {
             var j = Array.IndexOf(shop.ModelIds, shop.Catalog.Id(c));
-            if (j < 0) { Assert.True(slot.Row(c).IsEmpty); unknown++; continue; }
-            Assert.True(slot.Row(c).SequenceEqual(shop.Transformer.ItemVectors.Slice(j * d, d)));
+            if (j < 0) { Assert.True(slot.Row(c, scratch).IsEmpty); unknown++; continue; }
+            Assert.True(slot.Row(c, scratch).SequenceEqual(shop.Transformer.ItemVectors.Floats.Slice(j * d, d)));
         }
         Assert.True(unknown > 0, "the generated catalog should hold items no model saw");
         Assert.Throws<ArgumentException>(() => new ItemVectorSlot(d + 1).Point(scorer));

@@ -52,11 +52,11 @@ public sealed class GeneratedShop
 
     /// <summary>The Transformer seen through the catalog, optionally with an inverted file of <paramref name="clusters"/> clusters.</summary>
     public CatalogScorer Scorer(int clusters = 0, int probes = 32) =>
-        new(Transformer, ModelIds, Catalog, clusters > 0 ? Merx.Ranking.Retrieval.IvfIndex.Build(Transformer.ItemVectors, Transformer.Dimension, clusters) : null, probes);
+        new(Transformer, ModelIds, Catalog, clusters > 0 ? Merx.Ranking.Retrieval.IvfIndex.Build(Transformer.ItemVectors.Floats, Transformer.Dimension, clusters) : null, probes);
 
     /// <summary>The Transformer seen through the catalog with an item index over its vectors built by <paramref name="build"/>.</summary>
-    public CatalogScorer Scorer(Func<Merx.Ranking.Retrieval.FloatRows, int, Merx.Ranking.Retrieval.IItemIndex> build) =>
-        new(Transformer, ModelIds, Catalog, build(() => Transformer.ItemVectors, Transformer.Dimension));
+    public CatalogScorer Scorer(Func<Merx.Numerics.VectorTable, Merx.Ranking.Retrieval.IItemIndex> build) =>
+        new(Transformer, ModelIds, Catalog, build(Transformer.ItemVectors));
 
     public CatalogScorer KnnScorer() => new(Knn, ModelIds, Catalog);
 
