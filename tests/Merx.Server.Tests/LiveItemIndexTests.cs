@@ -95,6 +95,7 @@ public sealed class LiveItemIndexTests(ShopStore shop, ITestOutputHelper output)
         var (fm, qm) = ((Merx.Models.Sequential.SasRec)f32.Host.Current!.Primary!.Model, (Merx.Models.Sequential.SasRec)int8.Host.Current!.Primary!.Model);
         Assert.False(fm.Int8);
         Assert.True(qm.Int8);
+        Assert.True(qm.ItemVectors.IsInt8);   // its only item table: no float copy beside it
         Assert.Equal(fm.WeightBytes(int8: true), qm.WeightBytes(int8: true));
         // The same history gives nearly the same user vector (the int8 layers, not the float ones, made it).
         var history = Enumerable.Range(0, 5).ToArray();

@@ -54,9 +54,19 @@ public sealed class GeneratedShop
     public CatalogScorer Scorer(int clusters = 0, int probes = 32) =>
         new(Transformer, ModelIds, Catalog, clusters > 0 ? Merx.Ranking.Retrieval.IvfIndex.Build(Transformer.ItemVectors.Floats, Transformer.Dimension, clusters) : null, probes);
 
-    /// <summary>The Transformer seen through the catalog with an item index over its vectors built by <paramref name="build"/>.</summary>
-    public CatalogScorer Scorer(Func<Merx.Numerics.VectorTable, Merx.Ranking.Retrieval.IItemIndex> build) =>
-        new(Transformer, ModelIds, Catalog, build(Transformer.ItemVectors));
+    /// <summary>
+    /// The Transformer (or its int8 inference copy, whose only item table is int8) seen through the catalog, with an item
+    /// index over its vectors built by <paramref name="build"/> (none when null).
+    /// </summary>
+    public CatalogScorer Scorer(Func<Merx.Numerics.VectorTable, Merx.Ranking.Retrieval.IItemIndex>? build, bool int8 = false)
+    {
+        var model = int8 ? Int8Transformer : Transformer;
+        return new(model, ModelIds, Catalog, build?.Invoke(model.ItemVectors));
+    }
+
+    /// <summary>The Transformer's int8 inference copy.</summary>
+    public SasRec Int8Transformer => _int8 ??= Transformer.ToInt8();
+    private SasRec? _int8;
 
     public CatalogScorer KnnScorer() => new(Knn, ModelIds, Catalog);
 
