@@ -60,6 +60,16 @@ public class IndexBenchCommandTests() : CliTestBase("merx-index-bench-")
         Assert.InRange(measured[1].GetProperty("head_on_record@10").GetDouble(), 0, 1);
         Assert.Contains("--head-tolerance", Merx("index-bench", "--head-tolerance", "1", "--items", "100").Err);
 
+        // The int8 copy's own rows, as Merx:ModelPrecision int8 serves them: the exact reference is the pass over those rows.
+        var int8 = Merx("index-bench", "--vectors-from", P("t.db"), "--int8", "--indexes", "hnsw-i8,int8-scan", "--queries", "100", "--seed", "3", "--json", P("i8.json"));
+        Assert.True(int8.Code == 0, int8.Err);
+        var rows = JsonDocument.Parse(File.ReadAllText(P("i8.json"))).RootElement;
+        Assert.Contains("(int8 copy) item vectors", rows.GetProperty("vectors").GetString());
+        var measuredInt8 = rows.GetProperty("results").EnumerateArray().ToArray();
+        Assert.InRange(measuredInt8[0].GetProperty("recall@10").GetDouble(), 0, 1);
+        // The scan re-ranks with the same rows it quantized: it finds the int8 copy's exact top 10.
+        Assert.InRange(measuredInt8[1].GetProperty("recall@10").GetDouble(), 0.99, 1.0);
+
         var missing = Merx("index-bench", "--vectors-from", P("t.db"), "--graph", P("none.usearch"), "--indexes", "hnsw-f16");
         Assert.NotEqual(0, missing.Code);
         Assert.Contains("no graph at", missing.Err);

@@ -19,6 +19,7 @@ internal static class IndexBenchCommand
         var seed = Cli.Seed();
         var from = new Option<string?>("--vectors-from") { Description = "a store with a published Transformer: its item vectors, queries encoded from its users' histories" };
         var model = new Option<string>("--model") { Description = "the published model to read with --vectors-from", DefaultValueFactory = _ => "sasrec" };
+        var int8 = new Option<bool>("--int8") { Description = "with --vectors-from: the model's int8 inference copy, as Merx:ModelPrecision int8 serves it (its int8 item rows, its int8 layers encoding the queries)" };
         var indexes = new Option<string>("--indexes") { Description = "comma-separated: ivf, int8-scan, hnsw-f16, hnsw-f32, hnsw-i8 (graphs on inner product; -lift: cosine on lifted unit vectors, as int8 always is)", DefaultValueFactory = _ => "ivf,int8-scan,hnsw-f16,hnsw-i8" };
         var probes = new Option<int>("--probes") { Description = "ivf: clusters scanned per query", DefaultValueFactory = _ => 32 };
         var candidates = new Option<int>("--candidates") { Description = "int8-scan: k × this candidates re-ranked exactly (at least 100)", DefaultValueFactory = _ => 4 };
@@ -33,7 +34,7 @@ internal static class IndexBenchCommand
         var json = Cli.Json();
         var command = new Command("index-bench", "Recall@10/@100 and queries/s of the item indexes (inverted file, int8 scan, USearch HNSW) against the exact float scan, on synthetic clustered vectors or a trained model's.")
         {
-            items, dim, queries, seed, from, model, indexes, probes, candidates, m, efAdd, efSearch, graph, head, rerank, tolerance, epsilon, json,
+            items, dim, queries, seed, from, model, int8, indexes, probes, candidates, m, efAdd, efSearch, graph, head, rerank, tolerance, epsilon, json,
         };
         command.SetAction(parse => Cli.Run(() =>
         {
@@ -68,7 +69,7 @@ internal static class IndexBenchCommand
             int d;
             string source;
             if (parse.GetValue(from) is { } path)
-                (vectors, queryVectors, d, source) = FromModel(path, parse.GetValue(model)!, graphFile is null ? n : null, q, s);
+                (vectors, queryVectors, d, source) = FromModel(path, parse.GetValue(model)!, graphFile is null ? n : null, q, s, parse.GetValue(int8));
             else
             {
                 d = parse.GetValue(dim);
@@ -119,25 +120,35 @@ internal static class IndexBenchCommand
     /// entry, σ the entries' standard deviation: labelled as such in the report.
     /// </summary>
     /// <param name="items">Items to measure over; null: the model's own (a graph read from a file holds exactly those).</param>
-    private static (float[] Vectors, float[] Queries, int D, string Source) FromModel(string path, string name, int? items, int queries, int seed)
+    private static (float[] Vectors, float[] Queries, int D, string Source) FromModel(string path, string name, int? items, int queries, int seed, bool int8)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"no store at {path} (create one with 'merx import')");
         using var store = MerxStores.Open(path);
         var package = RecommendCommand.LoadLatest(store, name);
+        if (int8)
+        {
+            if (package.Model is not IInt8Inference q) throw new ArgumentException($"model '{name}' has no int8 inference copy");
+            package = package with { Model = q.ToInt8() };
+        }
         if (package.Model is not IUserEncoder enc) throw new ArgumentException($"model '{name}' has no item vectors");
         var d = enc.Dimension;
         var table = enc.ItemVectors;
-        ReadOnlySpan<float> own = table.IsInt8 ? table.ToArray() : table.Floats;
         var count = table.Count;
         var n = items ?? count;
         var vectors = new float[(long)n * d];
-        own[..(Math.Min(n, count) * d)].CopyTo(vectors);
+        for (var i = 0; i < Math.Min(n, count); i++) table.Row(i, vectors.AsSpan(i * d, d)).CopyTo(vectors.AsSpan(i * d, d));
         var rng = new SplitMix64((ulong)seed);
-        var sigma = Math.Sqrt(own.ToArray().Select(v => (double)v * v).Average());
-        for (var i = count; i < n; i++)
+        if (n > count)
         {
-            var from = rng.Next(count);
-            for (var t = 0; t < d; t++) vectors[(long)i * d + t] = own[from * d + t] + (float)(sigma / 4 * rng.NextGaussian());
+            var own = vectors.AsSpan(0, count * d);
+            double squares = 0;
+            foreach (var v in own) squares += (double)v * v;
+            var sigma = Math.Sqrt(squares / own.Length);
+            for (var i = count; i < n; i++)
+            {
+                var from = rng.Next(count);
+                for (var t = 0; t < d; t++) vectors[(long)i * d + t] = own[from * d + t] + (float)(sigma / 4 * rng.NextGaussian());
+            }
         }
 
         Cli.Progress.Report($"encoding {queries:N0} users' histories with {package.Name}");
@@ -153,8 +164,8 @@ internal static class IndexBenchCommand
                 if (package.Items.IndexOf(data.Items[item]) is var j and >= 0) history.Add(j);
             enc.EncodeUser(-1, history.ToArray(), queryVectors.AsSpan(i * d, d));
         }
-        var source = n <= count ? $"{package.Name} item vectors from {Path.GetFileName(path)}, users' histories as queries (seed {seed})"
-            : $"{package.Name} item vectors from {Path.GetFileName(path)} ({count:N0}) extended to {n:N0} with jittered copies (σ/4), users' histories as queries (seed {seed})";
+        var source = n <= count ? $"{package.Name}{(int8 ? " (int8 copy)" : "")} item vectors from {Path.GetFileName(path)}, users' histories as queries (seed {seed})"
+            : $"{package.Name}{(int8 ? " (int8 copy)" : "")} item vectors from {Path.GetFileName(path)} ({count:N0}) extended to {n:N0} with jittered copies (σ/4), users' histories as queries (seed {seed})";
         if (n < count) Array.Resize(ref vectors, n * d);
         return (vectors, queryVectors, d, source);
     }
