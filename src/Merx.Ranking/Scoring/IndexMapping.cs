@@ -9,17 +9,25 @@ namespace Merx.Ranking.Scoring;
 /// </summary>
 public sealed class IndexMapping
 {
+    /// <remarks>
+    /// A model that knows exactly the catalog's items in the catalog's order (a model trained on the store's whole
+    /// catalog) maps each index to itself: both directions are then one shared array (40 MB less at 10M items).
+    /// </remarks>
     public IndexMapping(IReadOnlyList<string> modelIds, CatalogIndex catalog)
     {
         ModelToCatalog = new int[modelIds.Count];
-        CatalogToModel = new int[catalog.Count];
-        Array.Fill(CatalogToModel, -1);
+        var identity = modelIds.Count == catalog.Count;
         for (var j = 0; j < modelIds.Count; j++)
         {
             var c = catalog.IndexOf(modelIds[j]);
             ModelToCatalog[j] = c;
-            if (c >= 0) CatalogToModel[c] = j;
+            identity &= c == j;
         }
+        if (identity) { CatalogToModel = ModelToCatalog; return; }
+        CatalogToModel = new int[catalog.Count];
+        Array.Fill(CatalogToModel, -1);
+        for (var j = 0; j < ModelToCatalog.Length; j++)
+            if (ModelToCatalog[j] >= 0) CatalogToModel[ModelToCatalog[j]] = j;
     }
 
     /// <summary>(model items) catalog index of each model item, −1 when the catalog lacks it.</summary>
