@@ -123,6 +123,7 @@ public sealed class HnswIndex : IItemIndex, IDisposable
             const int chunk = 4096;
             var clock = Stopwatch.StartNew();
             var next = n / 10;
+            var scratch = new float[d];   // an int8 row dequantized; the graph gets a copy of its own
             for (var i0 = 0; i0 < n; i0 += chunk)
             {
                 cancel.ThrowIfCancellationRequested();
@@ -132,7 +133,7 @@ public sealed class HnswIndex : IItemIndex, IDisposable
                 for (var i = 0; i < count; i++)
                 {
                     keys[i] = (ulong)(i0 + i);
-                    var row = rows.Row(i0 + i, new float[d]);
+                    var row = rows.Row(i0 + i, scratch);
                     batch[i] = lift ? Lift(row, radius) : row.ToArray();
                 }
                 graph.Add(keys, batch);

@@ -41,12 +41,8 @@ public sealed class Int8ScanIndex : IItemIndex
     public static Int8ScanIndex Build(VectorTable rows, int candidateFactor = 4, int minCandidates = 100)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(candidateFactor, 1);
-        var d = rows.Dimension;
-        if (rows.IsInt8) return new Int8ScanIndex(d, rows.Quantized, rows.Scales, rows, candidateFactor, minCandidates);
-        var q = new sbyte[rows.Count * d];
-        var scale = new float[rows.Count];
-        Int8Rows.Quantize(rows.Floats, d, q, scale);
-        return new Int8ScanIndex(d, q, scale, rows, candidateFactor, minCandidates);
+        var scanned = rows.IsInt8 ? rows : VectorTable.Quantize(rows.Floats, rows.Dimension);
+        return new Int8ScanIndex(rows.Dimension, scanned.Quantized, scanned.Scales, rows, candidateFactor, minCandidates);
     }
 
     public ScoredItem[] Search(ReadOnlySpan<float> query, int k, Func<int, bool>? admissible = null)
