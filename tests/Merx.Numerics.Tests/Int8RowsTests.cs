@@ -30,7 +30,7 @@ public class Int8RowsTests
         var y = new int[3];
         Int8Rows.Dots(a, x, y);
         Assert.Equal([127 * 127 * d, 127 * 127 * d, 127 * 127 * d], y);
-        // Four rows and more take the VNNI kernel where the processor has it (rows read as a + 128): −128 and 127 too.
+        // Four rows and more take the VNNI kernel (rows read as a + 128) or the AVX-512BW one where the processor has it: −128 and 127 too.
         foreach (var (av, xv) in new[] { ((sbyte)-127, (sbyte)-127), ((sbyte)-128, (sbyte)127), ((sbyte)127, (sbyte)-128), ((sbyte)-128, (sbyte)-128) })
         {
             var many = new int[5];

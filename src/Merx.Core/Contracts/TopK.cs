@@ -64,6 +64,9 @@ public sealed class TopKHeap
 
     public int Count => _size;
 
+    /// <summary>How many it keeps (the k it was made with).</summary>
+    public int Capacity => _items.Length;
+
     /// <summary>The kept items in no particular order (heap order), for a caller that re-scores them anyway.</summary>
     public ReadOnlySpan<int> UnorderedItems => _items.AsSpan(0, _size);
 

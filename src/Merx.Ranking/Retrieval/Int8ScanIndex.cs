@@ -65,10 +65,30 @@ public sealed class Int8ScanIndex : IItemIndex
     /// scale · |q row| from it to the end: <see cref="TailNorms"/>) the scan stops, every 512 rows, once the rows left cannot reach
     /// what the pool keeps: by Cauchy–Schwarz a row's score is at most scale · |q row| · |uq|. The pool is the full scan's.
     /// </summary>
+    /// <remarks>
+    /// An empty pool much smaller than the rows starts from a floor estimated on a sample (<see cref="SampledFloor"/>): the
+    /// rows above it are offered first, and only if too few of them were admissible to fill the pool are the rows below it
+    /// offered too. A full pool's floor is at least that estimate, so nothing under it could have entered: the pool is the
+    /// same as one pass's (its order is total, ties to the lower item), with a fraction of the offers and checks: a pool
+    /// filled from −∞ takes about k (1 + ln(n / k)) offers, from the estimate about 2k.
+    /// </remarks>
     internal static void Scan(ReadOnlySpan<sbyte> q, ReadOnlySpan<float> scale, ReadOnlySpan<sbyte> uq, ReadOnlySpan<int> keys, TopKHeap pool, Func<int, bool>? accept, float start = float.NegativeInfinity,
         ReadOnlySpan<float> tailNorms = default)
     {
-        var d = uq.Length;
+        var hint = pool.Count == 0 ? SampledFloor(q, scale, uq, pool.Capacity) : float.NegativeInfinity;
+        if (!(hint > start))
+        {
+            Pass(q, scale, uq, keys, pool, accept, start, float.PositiveInfinity, tailNorms);
+            return;
+        }
+        Pass(q, scale, uq, keys, pool, accept, hint, float.PositiveInfinity, tailNorms);
+        if (pool.Count < pool.Capacity) Pass(q, scale, uq, keys, pool, accept, start, hint, tailNorms);
+    }
+
+    // Offers the rows scoring in [start, below).
+    private static void Pass(ReadOnlySpan<sbyte> q, ReadOnlySpan<float> scale, ReadOnlySpan<sbyte> uq, ReadOnlySpan<int> keys, TopKHeap pool, Func<int, bool>? accept, float start, float below,
+        ReadOnlySpan<float> tailNorms)
+    {
         var n = scale.Length;
         var block = tailNorms.IsEmpty ? Block : 512;
         var queryNorm = tailNorms.IsEmpty ? 0f : NormUp(uq);
@@ -82,14 +102,12 @@ public sealed class Int8ScanIndex : IItemIndex
                 if (!tailNorms.IsEmpty && floor > tailNorms[r0] * queryNorm) return;
                 var rows = Math.Min(block, n - r0);
                 var s = scores.AsSpan(0, rows);
-                Int8Rows.Dots(q.Slice(r0 * d, rows * d), uq, dots.AsSpan(0, rows));
-                TensorPrimitives.ConvertTruncating<int, float>(dots.AsSpan(0, rows), s);   // exact: |dot| ≤ 127² · 512 < 2²⁴
-                TensorPrimitives.Multiply(s, scale.Slice(r0, rows), s);
+                BlockScores(q, scale, uq, r0, dots.AsSpan(0, rows), s);
                 for (var r = 0; r < rows; r++)
                 {
                     // Most rows lie below every kept score: eight at a time are passed over with one comparison.
                     if ((r & 7) == 0 && r + 8 <= rows && !Vector256.GreaterThanOrEqualAny(Vector256.Create<float>(s.Slice(r, 8)), Vector256.Create(floor))) { r += 7; continue; }
-                    if (s[r] < floor) continue;
+                    if (s[r] < floor || s[r] >= below) continue;
                     var item = keys.IsEmpty ? r0 + r : keys[r0 + r];
                     // Admissibility (stock, filters, already seen) only for items that would enter the candidates.
                     if (pool.Admits(item, s[r]) && (accept is null || accept(item))) { pool.Offer(item, s[r]); floor = MathF.Max(pool.Floor, start); }
@@ -101,6 +119,39 @@ public sealed class Int8ScanIndex : IItemIndex
             ArrayPool<int>.Shared.Return(dots);
             ArrayPool<float>.Shared.Return(scores);
         }
+    }
+
+    // The approximate scores of rows [r0, r0 + s.Length).
+    private static void BlockScores(ReadOnlySpan<sbyte> q, ReadOnlySpan<float> scale, ReadOnlySpan<sbyte> uq, int r0, Span<int> dots, Span<float> s)
+    {
+        var d = uq.Length;
+        Int8Rows.Dots(q.Slice(r0 * d, s.Length * d), uq, dots);
+        TensorPrimitives.ConvertTruncating<int, float>(dots, s);   // exact: |dot| ≤ 127² · 512 < 2²⁴
+        TensorPrimitives.Multiply(s, scale.Slice(r0, s.Length), s);
+    }
+
+    /// <summary>
+    /// An estimate of where a pool of <paramref name="k"/> over these rows ends: the 8th best score of runs of 8 rows spread
+    /// evenly, about 8 n / (2k + 32) rows in all, so that about 2k + 32 rows score above it. −∞ when the sample would
+    /// be more than a sixteenth of the rows (a small pool over few rows takes few offers anyway).
+    /// </summary>
+    internal static float SampledFloor(ReadOnlySpan<sbyte> q, ReadOnlySpan<float> scale, ReadOnlySpan<sbyte> uq, int k)
+    {
+        const int Run = 8, Rank = 8;
+        var n = scale.Length;
+        var runs = (int)Math.Ceiling(Rank * (double)n / (2 * k + 32) / Run);
+        if (k == 0 || runs * Run * 16 > n) return float.NegativeInfinity;
+        var stride = n / runs;
+        Span<int> dots = stackalloc int[Run];
+        Span<float> s = stackalloc float[Run];
+        var best = new TopKHeap(Rank);
+        for (var run = 0; run < runs; run++)
+        {
+            var r0 = run * stride;
+            BlockScores(q, scale, uq, r0, dots, s);
+            for (var r = 0; r < Run; r++) best.Offer(r0 + r, s[r]);
+        }
+        return best.Count < Rank ? float.NegativeInfinity : best.Floor;
     }
 
     // |v| rounded up a little, so a bound made of such norms never falls below a score through float rounding.

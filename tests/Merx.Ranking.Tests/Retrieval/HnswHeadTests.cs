@@ -293,5 +293,45 @@ public sealed class HnswHeadTests
         Assert.Equal(3000, all.ToSortedArray()[0].Item);
         Assert.DoesNotContain(3000, cut.ToSortedArray().Select(c => c.Item));
     }
+
+    [Fact]
+    public void TheScan_FromItsSampledFloor_KeepsWhatEveryRowOfferedInTurnKeeps_EvenWhenTheFilterEmptiesTheTop()
+    {
+        // A pool of 64 or more starts from a floor estimated on a sample and offers the rows under it only when too few
+        // above it were admissible: the pool must be the one that offering every admissible row in turn gives.
+        const int rows = 6000, d = 64;
+        var rng = new SplitMix64(9);
+        var x = new float[rows * d];
+        for (var i = 0; i < x.Length; i++) x[i] = (float)rng.NextGaussian() * (1 + i / d % 7);
+        var q = new sbyte[rows * d];
+        var scale = new float[rows];
+        Int8Rows.Quantize(x, d, q, scale);
+        var keys = Enumerable.Range(0, rows).Select(r => 3 * r + 1).ToArray();
+        var uq = new sbyte[d];
+        var dots = new int[rows];
+        for (var i = 0; i < 12; i++)
+        {
+            for (var t = 0; t < d; t++) uq[t] = (sbyte)(rng.NextGaussian() * 40);
+            Int8Rows.Reference(q, uq, dots);
+            var scores = dots.Select((v, r) => (float)v * scale[r]).ToArray();
+            var byScore = Enumerable.Range(0, rows).OrderByDescending(r => scores[r]).ToArray();
+            var topKeys = byScore.Take(400).Select(r => keys[r]).ToHashSet();
+            foreach (var size in new[] { 64, 100, 200 })
+            {
+                Assert.True(Int8ScanIndex.SampledFloor(q, scale, uq, size) > float.NegativeInfinity, "a pool this size starts from the sample");
+                foreach (var accept in new Func<int, bool>?[] { null, key => key % 5 != 1, key => !topKeys.Contains(key), key => key % 97 == 4 })
+                    foreach (var start in new[] { float.NegativeInfinity, scores[byScore[size / 2]] })
+                    {
+                        var expected = new TopKHeap(size);
+                        for (var r = 0; r < rows; r++)
+                            if (scores[r] >= start && (accept is null || accept(keys[r]))) expected.Offer(keys[r], scores[r]);
+                        var pool = new TopKHeap(size);
+                        Int8ScanIndex.Scan(q, scale, uq, keys, pool, accept, start);
+                        Assert.Equal(expected.ToSortedArray(), pool.ToSortedArray());
+                    }
+            }
+        }
+        Assert.Equal(float.NegativeInfinity, Int8ScanIndex.SampledFloor(q, scale, uq, 20));   // a small pool takes few offers anyway
+    }
 }
 
