@@ -8,16 +8,7 @@ namespace Merx.Ranking.Pipeline;
 /// </summary>
 internal static class ScoreOrder
 {
-    /// <summary>The items of <paramref name="scored"/> best first, at most <paramref name="limit"/>.</summary>
-    public static (int Item, T Value)[] Best<T>(Dictionary<int, T> scored, Func<T, float> score, int limit = int.MaxValue)
-    {
-        var keys = Keys(scored, score);
-        var result = new (int, T)[Math.Min(limit, keys.Length)];
-        for (var k = 0; k < result.Length; k++) result[k] = (keys[k].Item, scored[keys[k].Item]);
-        return result;
-    }
-
-    /// <summary>Every (score, item) of <paramref name="scored"/> best first, for a caller that reads the values from the dictionary itself.</summary>
+    /// <summary>Every (score, item) of <paramref name="scored"/> best first; the caller reads the values from the dictionary itself.</summary>
     public static (float Score, int Item)[] Keys<T>(Dictionary<int, T> scored, Func<T, float> score)
     {
         var keys = new (float Score, int Item)[scored.Count];

@@ -73,13 +73,22 @@ public sealed class NeighborSource(CatalogScorer knn, int anchors = 10, int perA
             foreach (var s in knn.Model.SimilarItems(m, perAnchor))
             {
                 var c = knn.ToCatalog(s.Item);
-                if (c < 0 || !context.Admissible(c)) continue;
+                if (c < 0) continue;
                 var contribution = weight * s.Score;
                 acc.TryGetValue(c, out var cur);
                 acc[c] = contribution > cur.Best ? (cur.Score + contribution, anchor, contribution) : (cur.Score + contribution, cur.Anchor, cur.Best);
             }
         }
-        var best = Array.ConvertAll(ScoreOrder.Best(acc, v => v.Score, limit), p => new SourceCandidate(p.Item, p.Value.Score, p.Value.Anchor));
+        // Admissibility (stock, filters, already seen: random reads of the catalog) only for the items that make the list, best
+        // first: an inadmissible item's entry takes nothing from the others', so the list is the same as checking every neighbour.
+        var best = new List<SourceCandidate>(Math.Min(limit, acc.Count));
+        foreach (var (_, c) in ScoreOrder.Keys(acc, v => v.Score))
+        {
+            if (best.Count == limit) break;
+            if (!context.Admissible(c)) continue;
+            var v = acc[c];
+            best.Add(new SourceCandidate(c, v.Score, v.Anchor));
+        }
         ThreadScratch<int, (float Score, int Anchor, float Best)>.Return(acc);
         return best;
     }
