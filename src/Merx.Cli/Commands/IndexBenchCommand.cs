@@ -20,9 +20,9 @@ internal static class IndexBenchCommand
         var from = new Option<string?>("--vectors-from") { Description = "a store with a published Transformer: its item vectors, queries encoded from its users' histories" };
         var model = new Option<string>("--model") { Description = "the published model to read with --vectors-from", DefaultValueFactory = _ => "sasrec" };
         var int8 = new Option<bool>("--int8") { Description = "with --vectors-from: the model's int8 inference copy, as Merx:ModelPrecision int8 serves it (its int8 item rows, its int8 layers encoding the queries)" };
-        var indexes = new Option<string>("--indexes") { Description = "comma-separated: ivf, int8-scan, hnsw-f16, hnsw-f32, hnsw-i8 (graphs on inner product; -lift: cosine on lifted unit vectors, as int8 always is)", DefaultValueFactory = _ => "ivf,int8-scan,hnsw-f16,hnsw-i8" };
+        var indexes = new Option<string>("--indexes") { Description = "comma-separated: ivf, int8-scan, pq-scan, hnsw-f16, hnsw-f32, hnsw-i8 (pq-scan: product quantization, d / 4 bytes an item; graphs on inner product; -lift: cosine on lifted unit vectors, as int8 always is)", DefaultValueFactory = _ => "ivf,int8-scan,hnsw-f16,hnsw-i8" };
         var probes = new Option<int>("--probes") { Description = "ivf: clusters scanned per query", DefaultValueFactory = _ => 32 };
-        var candidates = new Option<int>("--candidates") { Description = "int8-scan: k × this candidates re-ranked exactly (at least 100)", DefaultValueFactory = _ => 4 };
+        var candidates = new Option<int>("--candidates") { Description = "int8-scan and pq-scan: k × this candidates re-ranked exactly (at least 100)", DefaultValueFactory = _ => 4 };
         var m = new Option<int>("--connectivity") { Description = "hnsw: links per node (M)", DefaultValueFactory = _ => new HnswOptions().Connectivity };
         var efAdd = new Option<int>("--expansion-add") { Description = "hnsw: candidate list while building", DefaultValueFactory = _ => new HnswOptions().ExpansionAdd };
         var efSearch = new Option<string>("--expansion-search") { Description = "hnsw: candidate list while searching; comma-separated widths measure the same graph at each", DefaultValueFactory = _ => new HnswOptions().ExpansionSearch.ToString(System.Globalization.CultureInfo.InvariantCulture) };
@@ -32,7 +32,7 @@ internal static class IndexBenchCommand
         var tolerance = new Option<string>("--head-tolerance") { Description = "hnsw: the share of answers the head alone may miss, as audited, to answer without its proof (0: only with the proof); comma-separated shares measure the same graph with each", DefaultValueFactory = _ => HnswOptions.DefaultHeadTolerance.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         var epsilon = new Option<double>("--epsilon") { Description = "relative score tolerance of the ε-recalls (ANN-benchmarks' 0.01; 0: exact ties only)", DefaultValueFactory = _ => 0.01 };
         var json = Cli.Json();
-        var command = new Command("index-bench", "Recall@10/@100 and queries/s of the item indexes (inverted file, int8 scan, USearch HNSW) against the exact float scan, on synthetic clustered vectors or a trained model's.")
+        var command = new Command("index-bench", "Recall@10/@100 and queries/s of the item indexes (inverted file, int8 scan, product quantization, USearch HNSW) against the exact float scan, on synthetic clustered vectors or a trained model's.")
         {
             items, dim, queries, seed, from, model, int8, indexes, probes, candidates, m, efAdd, efSearch, graph, head, rerank, tolerance, epsilon, json,
         };
@@ -100,12 +100,13 @@ internal static class IndexBenchCommand
     {
         "ivf" => new($"clusters 2√n, probes {probes}", v => IvfIndex.Build(v.Floats, v.Dimension, probes: probes)),
         "int8-scan" => new($"candidates max(100, {candidates}k), exact re-rank", v => Int8ScanIndex.Build(v, candidates)),
+        "pq-scan" => new($"d / 4 runs of 256 centroids (one byte each), candidates max(100, {candidates}k), exact re-rank", v => PqScanIndex.Build(v, candidateFactor: candidates)),
         "hnsw-i8" or "hnsw-f16" or "hnsw-f32" or "hnsw-f16-lift" or "hnsw-f32-lift" => Hnsw(hnsw with
         {
             Storage = name.StartsWith("hnsw-i8") ? HnswStorage.Int8 : name.StartsWith("hnsw-f16") ? HnswStorage.Float16 : HnswStorage.Float32,
             Lift = name.EndsWith("-lift"),
         }, graphFile),
-        _ => throw new ArgumentException($"unknown index '{name}' (ivf, int8-scan, hnsw-i8, hnsw-f16, hnsw-f32, hnsw-f16-lift, hnsw-f32-lift)"),
+        _ => throw new ArgumentException($"unknown index '{name}' (ivf, int8-scan, pq-scan, hnsw-i8, hnsw-f16, hnsw-f32, hnsw-f16-lift, hnsw-f32-lift)"),
     };
 
     // A graph read from a file searches as wide as the options say (HnswIndex.Load); its "build" time is the read.
