@@ -11,7 +11,7 @@ public class Int8RowsTests
             {
                 var a = new sbyte[rows * d + 7]; // longer than needed
                 var x = new sbyte[d];
-                for (var i = 0; i < a.Length; i++) a[i] = (sbyte)rng.Next(-127, 128);
+                for (var i = 0; i < a.Length; i++) a[i] = (sbyte)rng.Next(-128, 128); // rows may hold −128
                 for (var i = 0; i < d; i++) x[i] = (sbyte)rng.Next(-127, 128);
                 var fast = new int[rows];
                 var reference = new int[rows];
@@ -30,8 +30,9 @@ public class Int8RowsTests
         var y = new int[3];
         Int8Rows.Dots(a, x, y);
         Assert.Equal([127 * 127 * d, 127 * 127 * d, 127 * 127 * d], y);
-        // Four rows and more take the VNNI kernel (rows read as a + 128) or the AVX-512BW one where the processor has it: −128 and 127 too.
-        foreach (var (av, xv) in new[] { ((sbyte)-127, (sbyte)-127), ((sbyte)-128, (sbyte)127), ((sbyte)127, (sbyte)-128), ((sbyte)-128, (sbyte)-128) })
+        // Four rows and more take the VNNI kernel (rows read as a + 128), the AVX-512BW one, or the AVX2 one (|a| against the
+        // query with a's signs: 2·128·127 per pair at most; a query holding −128 goes to the scalar twin): −128 and 127 too.
+        foreach (var (av, xv) in new[] { ((sbyte)-127, (sbyte)-127), ((sbyte)-128, (sbyte)127), ((sbyte)-128, (sbyte)-127), ((sbyte)127, (sbyte)-128), ((sbyte)-128, (sbyte)-128) })
         {
             var many = new int[5];
             Int8Rows.Dots(Enumerable.Repeat(av, 5 * d).ToArray(), Enumerable.Repeat(xv, d).ToArray(), many);
