@@ -150,14 +150,7 @@ public static class Int8Rows
             var h01 = Ssse3.HorizontalAdd(s0.GetLower() + s0.GetUpper(), s1.GetLower() + s1.GetUpper());
             var h23 = Ssse3.HorizontalAdd(s2.GetLower() + s2.GetUpper(), s3.GetLower() + s3.GetUpper());
             var sums = Ssse3.HorizontalAdd(h01, h23) - Vector128.Create(bias);
-            if (body < d)
-                for (var k = body; k < d; k++)
-                {
-                    int xv = Unsafe.Add(ref x0, k);
-                    sums += Vector128.Create(
-                        (sbyte)Unsafe.Add(ref p, k) * xv, (sbyte)Unsafe.Add(ref p, d + k) * xv,
-                        (sbyte)Unsafe.Add(ref p, 2 * d + k) * xv, (sbyte)Unsafe.Add(ref p, 3 * d + k) * xv);
-                }
+            sums += Tails(ref Unsafe.As<byte, sbyte>(ref p), ref x0, d, body);
             sums.CopyTo(y.Slice(r, 4));
         }
         if (r < rows) Avx2Dots(a[(r * d)..], x, y[r..], d, rows - r);
@@ -194,14 +187,7 @@ public static class Int8Rows
             var h01 = Ssse3.HorizontalAdd(h0.GetLower() + h0.GetUpper(), h1.GetLower() + h1.GetUpper());
             var h23 = Ssse3.HorizontalAdd(h2.GetLower() + h2.GetUpper(), h3.GetLower() + h3.GetUpper());
             var sums = Ssse3.HorizontalAdd(h01, h23);
-            if (body < d)
-                for (var k = body; k < d; k++)
-                {
-                    int xv = xs[k];
-                    sums += Vector128.Create(
-                        Unsafe.Add(ref p, k) * xv, Unsafe.Add(ref p, d + k) * xv,
-                        Unsafe.Add(ref p, 2 * d + k) * xv, Unsafe.Add(ref p, 3 * d + k) * xv);
-                }
+            sums += Tails(ref p, ref x0, d, body);
             sums.CopyTo(y.Slice(r, 4));
         }
         if (r < rows) Avx2Dots(a[(r * d)..], x, y[r..], d, rows - r);
@@ -242,12 +228,7 @@ public static class Int8Rows
             }
             var h = Avx2.HorizontalAdd(Avx2.HorizontalAdd(s0, s1), Avx2.HorizontalAdd(s2, s3));
             var sums = h.GetLower() + h.GetUpper();
-            for (var k = body; k < d; k++)
-            {
-                int xv = Unsafe.Add(ref x0, k);
-                sums += Vector128.Create(Unsafe.Add(ref p, k) * xv, Unsafe.Add(ref p, d + k) * xv,
-                    Unsafe.Add(ref p, 2 * d + k) * xv, Unsafe.Add(ref p, 3 * d + k) * xv);
-            }
+            sums += Tails(ref p, ref x0, d, body);
             sums.CopyTo(y.Slice(r, 4));
         }
         for (; r < rows; r++)
@@ -263,5 +244,19 @@ public static class Int8Rows
             for (var k = body; k < d; k++) t += Unsafe.Add(ref p, k) * Unsafe.Add(ref x0, k);
             y[r] = t;
         }
+    }
+
+    // Four rows' dots over their last entries, from body to d (the kernels' vector steps stop at a multiple of 32).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> Tails(ref sbyte p, ref sbyte x0, int d, int body)
+    {
+        var sums = Vector128<int>.Zero;
+        for (var k = body; k < d; k++)
+        {
+            int xv = Unsafe.Add(ref x0, k);
+            sums += Vector128.Create(Unsafe.Add(ref p, k) * xv, Unsafe.Add(ref p, d + k) * xv,
+                Unsafe.Add(ref p, 2 * d + k) * xv, Unsafe.Add(ref p, 3 * d + k) * xv);
+        }
+        return sums;
     }
 }
