@@ -41,7 +41,7 @@ public sealed class IvfIndex : IItemIndex
     public static int DefaultClusters(int n) => Math.Max(1, (int)(2 * Math.Sqrt(n)));
 
     /// <summary>
-    /// Builds the index with Lloyd's k-means (k-means++-style seeding from a deterministic sample,
+    /// Builds the index with Lloyd's k-means (<see cref="KMeans"/>: random rows of a deterministic sample to start,
     /// <paramref name="iterations"/> rounds on at most <paramref name="trainSample"/> items, then every item assigned).
     /// </summary>
     /// <param name="vectors">(n, d) row-major item vectors.</param>
@@ -57,29 +57,10 @@ public sealed class IvfIndex : IItemIndex
         var x = new float[sample.Length * d];
         for (var s = 0; s < sample.Length; s++) vectors.Slice(sample[s] * d, d).CopyTo(x.AsSpan(s * d, d));
 
-        var centroids = new float[c * d];
-        var picks = sample.Length == 0 ? [] : Enumerable.Range(0, sample.Length).OrderBy(_ => rng.Next()).Take(c).ToArray();
-        for (var k = 0; k < picks.Length; k++) x.AsSpan(picks[k] * d, d).CopyTo(centroids.AsSpan(k * d, d));
-        var assign = new int[sample.Length];
-        for (var it = 0; it < iterations && sample.Length > 0; it++)
-        {
-            Assign(x, centroids, d, c, assign);
-            var sums = new double[c * d];
-            var counts = new int[c];
-            for (var s = 0; s < sample.Length; s++)
-            {
-                counts[assign[s]]++;
-                for (var j = 0; j < d; j++) sums[assign[s] * d + j] += x[s * d + j];
-            }
-            for (var k = 0; k < c; k++)
-            {
-                if (counts[k] == 0) { x.AsSpan(rng.Next(sample.Length) * d, d).CopyTo(centroids.AsSpan(k * d, d)); continue; }
-                for (var j = 0; j < d; j++) centroids[k * d + j] = (float)(sums[k * d + j] / counts[k]);
-            }
-        }
+        var centroids = KMeans.Fit(x, d, c, iterations, rng);
 
         var all = new int[n];
-        Assign(vectors, centroids, d, c, all);
+        KMeans.Assign(vectors, centroids, d, c, all);
         var offsets = new int[c + 1];
         foreach (var a in all) offsets[a + 1]++;
         for (var k = 0; k < c; k++) offsets[k + 1] += offsets[k];
@@ -96,31 +77,6 @@ public sealed class IvfIndex : IItemIndex
             radius[k] = MathF.Max(radius[k], TensorPrimitives.Distance(vectors.Slice(i * d, d), centroids.AsSpan(k * d, d)));
         }
         return new IvfIndex(d, centroids, radius, offsets, items, grouped) { Probes = probes };
-    }
-
-    /// <summary>Nearest centroid (L2) of each row: argmax over centroids of 2·x·c − |c|², in blocks through the GEMM.</summary>
-    private static void Assign(ReadOnlySpan<float> x, float[] centroids, int d, int c, int[] assign)
-    {
-        var n = x.Length / d;
-        var norms = new float[c];
-        for (var k = 0; k < c; k++) norms[k] = TensorPrimitives.Dot<float>(centroids.AsSpan(k * d, d), centroids.AsSpan(k * d, d));
-        const int block = 1024;
-        var dots = new float[block * c];
-        for (var r0 = 0; r0 < n; r0 += block)
-        {
-            var rows = Math.Min(block, n - r0);
-            Gemm.ABt(x.Slice(r0 * d, rows * d), centroids, dots.AsSpan(0, rows * c), rows, d, c);
-            for (var r = 0; r < rows; r++)
-            {
-                var best = 0; var bestValue = float.NegativeInfinity;
-                for (var k = 0; k < c; k++)
-                {
-                    var v = 2 * dots[r * c + k] - norms[k];
-                    if (v > bestValue) { bestValue = v; best = k; }
-                }
-                assign[r0 + r] = best;
-            }
-        }
     }
 
     /// <summary>

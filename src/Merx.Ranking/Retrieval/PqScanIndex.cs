@@ -42,7 +42,7 @@ public sealed class PqScanIndex : IItemIndex
     /// <param name="iterations">k-means rounds per run.</param>
     /// <param name="sample">Rows the centroids are fitted on (spread evenly over the table).</param>
     public static PqScanIndex Build(VectorTable rows, int subspaces = 0, int candidateFactor = 4, int minCandidates = 100, int iterations = 10, int sample = 65_536,
-        ulong seed = 42, IProgress<string>? progress = null)
+        int seed = 42, IProgress<string>? progress = null)
     {
         var (n, d) = (rows.Count, rows.Dimension);
         if (subspaces == 0) subspaces = Math.Max(1, d / 4);
@@ -56,62 +56,25 @@ public sealed class PqScanIndex : IItemIndex
         for (var t = 0; t < take; t++) rows.Row((int)((long)t * n / take), train.AsSpan(t * d, d)).CopyTo(train.AsSpan(t * d, d));
         if (TensorPrimitives.MaxMagnitude<float>(train) is var m && !float.IsFinite(m)) throw new ArgumentException("the vectors hold a non-finite value");
         var books = new float[subspaces * sub * Centroids];
-        var rng = new SplitMix64(seed);
+        var codes = new byte[(long)n * subspaces];
+        var rng = new Random(seed);
+        var run = new float[take * sub];
+        var column = new float[(long)n * sub];
+        var assign = new int[n];
+        var row = new float[d];
         for (var s = 0; s < subspaces; s++)
         {
-            Fit(train, d, s * sub, sub, books.AsSpan(s * sub * Centroids, sub * Centroids), iterations, ref rng);
-            progress?.Report($"pq: run {s + 1}/{subspaces} fitted on {take:N0} rows");
-        }
-        var codes = new byte[(long)n * subspaces];
-        var row = new float[d];
-        for (var i = 0; i < n; i++)
-        {
-            var x = rows.Row(i, row);
-            for (var s = 0; s < subspaces; s++) codes[(long)i * subspaces + s] = (byte)Nearest(books.AsSpan(s * sub * Centroids, sub * Centroids), x.Slice(s * sub, sub));
+            for (var t = 0; t < take; t++) train.AsSpan(t * d + s * sub, sub).CopyTo(run.AsSpan(t * sub, sub));
+            var centroids = KMeans.Fit(run, sub, Centroids, iterations, rng);   // (256, sub)
+            var book = books.AsSpan(s * sub * Centroids, sub * Centroids);      // (sub, 256): a coordinate of all 256 contiguous
+            for (var c = 0; c < Centroids; c++)
+                for (var j = 0; j < sub; j++) book[j * Centroids + c] = centroids[c * sub + j];
+            for (var i = 0; i < n; i++) rows.Row(i, row).Slice(s * sub, sub).CopyTo(column.AsSpan(i * sub, sub));
+            KMeans.Assign(column, centroids, sub, Centroids, assign);
+            for (var i = 0; i < n; i++) codes[(long)i * subspaces + s] = (byte)assign[i];
+            progress?.Report($"pq: run {s + 1}/{subspaces} fitted on {take:N0} rows, {n:N0} items coded");
         }
         return new PqScanIndex(d, subspaces, books, codes, rows, candidateFactor, minCandidates);
-    }
-
-    // Lloyd's k-means of coordinates [offset, offset + sub) of the training rows into the run's 256 centroids (coordinate-major);
-    // the first centroids are rows drawn at random, and a centroid left without rows keeps its place.
-    private static void Fit(float[] train, int d, int offset, int sub, Span<float> book, int iterations, ref SplitMix64 rng)
-    {
-        var take = train.Length / d;
-        for (var c = 0; c < Centroids; c++)
-        {
-            var r = rng.Next(take);
-            for (var j = 0; j < sub; j++) book[j * Centroids + c] = train[r * d + offset + j];
-        }
-        var sums = new double[sub * Centroids];
-        var counts = new int[Centroids];
-        for (var it = 0; it < iterations; it++)
-        {
-            Array.Clear(sums); Array.Clear(counts);
-            for (var t = 0; t < take; t++)
-            {
-                var x = train.AsSpan(t * d + offset, sub);
-                var c = Nearest(book, x);
-                counts[c]++;
-                for (var j = 0; j < sub; j++) sums[j * Centroids + c] += x[j];
-            }
-            for (var c = 0; c < Centroids; c++)
-                if (counts[c] > 0)
-                    for (var j = 0; j < sub; j++) book[j * Centroids + c] = (float)(sums[j * Centroids + c] / counts[c]);
-        }
-    }
-
-    // The centroid nearest x (squared distance; ties: the lower number).
-    private static int Nearest(ReadOnlySpan<float> book, ReadOnlySpan<float> x)
-    {
-        Span<float> dist = stackalloc float[Centroids];
-        Span<float> diff = stackalloc float[Centroids];
-        dist.Clear();
-        for (var j = 0; j < x.Length; j++)
-        {
-            TensorPrimitives.Subtract(book.Slice(j * Centroids, Centroids), x[j], diff);
-            TensorPrimitives.MultiplyAdd(diff, diff, dist, dist);
-        }
-        return TensorPrimitives.IndexOfMin<float>(dist);
     }
 
     public ScoredItem[] Search(ReadOnlySpan<float> query, int k, Func<int, bool>? admissible = null)
